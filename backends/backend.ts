@@ -1,0 +1,163 @@
+/**
+ * The one interface every backend implements: memory plus a table of primitive kernels.
+ * Adding a backend is one folder plus one entry in `backends/mod.ts`.
+ * @module
+ */
+import type { ComputeArray, DType } from "../src/core/dtype.ts";
+import type { ElementwiseRow } from "../src/ops/elementwise_table.ts";
+
+/** A block of device memory holding `size` elements of `dtype`. */
+export interface DeviceBuffer {
+  /** Element type. */
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly size: number;
+}
+
+/**
+ * A strided view of a buffer, as kernels read it: element (i0, i1, ...) of `shape` is
+ * `buf[offset + i0*strides[0] + i1*strides[1] + ...]`. Strides may be 0 (broadcast) or
+ * negative (flip).
+ */
+export interface View {
+  /** The buffer read or written. */
+  readonly buf: DeviceBuffer;
+  /** The logical shape of the view. */
+  readonly shape: readonly number[];
+  /** Element strides, one per axis of `shape`. */
+  readonly strides: readonly number[];
+  /** First element's index in `buf`. */
+  readonly offset: number;
+}
+
+/** Reductions the `reduce` kernel knows. */
+export type ReduceOp = "sum" | "prod" | "max" | "min" | "argmax" | "argmin";
+
+/** Random distributions the `random` kernel knows (Philox stream, see src/core/philox.ts). */
+export type RandomDist = "uniform" | "normal" | "randint";
+
+/** Kernel results: a synchronous kernel returns nothing, an asynchronous one a promise. */
+export type KernelResult = void | Promise<void>;
+
+/**
+ * The primitive kernels. Everything else is composed from these in `src/ops`.
+ * Outputs are dense row-major buffers unless a View is given.
+ */
+export interface Kernels {
+  /** `out = row(inputs..., scalars...)` elementwise; inputs are views broadcast to `out`'s shape. */
+  elementwise(
+    row: ElementwiseRow,
+    inputs: readonly View[],
+    scalars: readonly number[],
+    out: View,
+  ): KernelResult;
+  /** Strided copy with dtype conversion from `src` to `dst` (same shape). */
+  copy(src: View, dst: View): KernelResult;
+  /** Sets every element of a dense buffer to `value`. */
+  fill(out: DeviceBuffer, value: number): KernelResult;
+  /** `out[i] = start + i * step`. */
+  arange(out: DeviceBuffer, start: number, step: number): KernelResult;
+  /** Reduces the sorted `axes` of `x` (dense, shape `shape`) into dense `out`. */
+  reduce(
+    op: ReduceOp,
+    x: DeviceBuffer,
+    shape: readonly number[],
+    axes: readonly number[],
+    out: DeviceBuffer,
+  ): KernelResult;
+  /**
+   * Batched GEMM: for each batch i, `out[i] = op(a[i]) · op(b[i])` with dense row-major
+   * matrices; `aBatchStride`/`bBatchStride` are 0 to reuse one matrix for every batch.
+   */
+  matmul(
+    a: DeviceBuffer,
+    b: DeviceBuffer,
+    out: DeviceBuffer,
+    p: {
+      batch: number;
+      m: number;
+      n: number;
+      k: number;
+      transA: boolean;
+      transB: boolean;
+      aBatchStride: number;
+      bBatchStride: number;
+    },
+  ): KernelResult;
+  /**
+   * Gather along `axis`: `x` has shape [outer, axisLen, inner]; `out` has shape
+   * [outer, idx.size, inner]. Indices are clipped (`mode` "clip") or wrapped ("wrap").
+   */
+  take(
+    x: DeviceBuffer,
+    idx: DeviceBuffer,
+    out: DeviceBuffer,
+    p: { outer: number; axisLen: number; inner: number; mode: "clip" | "wrap" },
+  ): KernelResult;
+  /** The adjoint of `take`: `out` (zeroed first) += scattered `g` at the same positions. */
+  takeBackward(
+    g: DeviceBuffer,
+    idx: DeviceBuffer,
+    out: DeviceBuffer,
+    p: { outer: number; axisLen: number; inner: number; mode: "clip" | "wrap" },
+  ): KernelResult;
+  /**
+   * Sorts along the last axis of x (shape [outer, len]); writes sorted values and the
+   * source indices (as out dtype of `indices`). Stable; NaN sorts last.
+   */
+  sort(
+    x: DeviceBuffer,
+    values: DeviceBuffer,
+    indices: DeviceBuffer,
+    p: { outer: number; len: number; ascending: boolean },
+  ): KernelResult;
+  /** Fills `out` from the Philox stream at (seed, offset) — identical on every backend. */
+  random(
+    dist: RandomDist,
+    out: DeviceBuffer,
+    p: { a: number; b: number; seed: number; offset: number },
+  ): KernelResult;
+}
+
+/** Live buffer counts and bytes, for leak checks and `mx.nd.memoryInfo()`. */
+export interface MemoryInfo {
+  /** Buffers allocated and not yet freed. */
+  count: number;
+  /** Bytes held by those buffers. */
+  bytes: number;
+  /** Bytes kept in the reuse pool (not live). */
+  pooledBytes: number;
+}
+
+/** A compute backend: memory management and kernels for one device type. */
+export interface Backend {
+  /** Short name used in test names and `MXTS_*_BACKEND`: "ts", "native", "webgpu". */
+  readonly name: string;
+  /** Allocates an uninitialised buffer on device `deviceId`. */
+  alloc(dtype: DType, size: number, deviceId: number): DeviceBuffer;
+  /** Returns a buffer to the pool; using it afterwards is an error. */
+  free(buf: DeviceBuffer): void;
+  /** Copies host data into a buffer (synchronously from the caller's point of view). */
+  write(buf: DeviceBuffer, data: ComputeArray): void;
+  /** Copies a buffer back to the host. */
+  read(buf: DeviceBuffer): Promise<ComputeArray>;
+  /** Synchronous read, for backends whose memory the host can see; else undefined. */
+  readSync?(buf: DeviceBuffer): ComputeArray;
+  /** Live buffers on device `deviceId` (all devices when omitted). */
+  memoryInfo(deviceId?: number): MemoryInfo;
+  /** The kernel table. */
+  readonly kernels: Kernels;
+}
+
+/**
+ * Runs kernel steps in order, staying synchronous while every step is; switches to
+ * promise chaining only after the first asynchronous step.
+ */
+export function sequence(steps: readonly (() => KernelResult)[]): KernelResult {
+  for (let i = 0; i < steps.length; i++) {
+    const r = steps[i]();
+    if (r instanceof Promise) {
+      return steps.slice(i + 1).reduce<Promise<void>>((p, s) => p.then(() => s()), r);
+    }
+  }
+}

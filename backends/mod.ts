@@ -1,0 +1,63 @@
+/**
+ * Which backend serves which context. `cpu` -> native when loadable, else ts (today: ts).
+ * `gpu` -> cuda or webgpu when present. `MXTS_CPU_BACKEND` / `MXTS_GPU_BACKEND`
+ * force a choice so the test suite can run once per backend.
+ * @module
+ */
+import type { Context } from "../src/core/context.ts";
+import { ContextError } from "../src/core/errors.ts";
+import type { Backend } from "./backend.ts";
+import { createTSBackend } from "./ts/mod.ts";
+
+export type { Backend } from "./backend.ts";
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no env permission or not running in Deno
+  }
+}
+
+let ts: Backend | undefined;
+
+/** The TS reference backend (one instance serves every cpu(i)). */
+export function tsBackend(): Backend {
+  return (ts ??= createTSBackend());
+}
+
+/** Names of the CPU backends available in this process, reference first. */
+export function availableCpuBackends(): string[] {
+  return ["ts"];
+}
+
+/** Returns the backend named `name` for CPU contexts. */
+export function cpuBackendByName(name: string): Backend {
+  if (name === "ts") return tsBackend();
+  throw new ContextError(`no CPU backend named ${JSON.stringify(name)}; available: ts`);
+}
+
+let cpuOverride: Backend | undefined;
+
+/** Makes every cpu context use `backend` until reset with `undefined` (tests use this). */
+export function setCpuBackend(backend: Backend | undefined): void {
+  cpuOverride = backend;
+}
+
+/** The backend serving `ctx`. */
+export function backendFor(ctx: Context): Backend {
+  if (ctx.deviceType === "cpu") {
+    if (cpuOverride) return cpuOverride;
+    const forced = env("MXTS_CPU_BACKEND");
+    return forced ? cpuBackendByName(forced) : tsBackend();
+  }
+  throw new ContextError(
+    `${ctx}: no GPU backend is available in this build (CUDA and WebGPU arrive with later ` +
+      `backends); use mx.cpu() or check mx.numGpus() first`,
+  );
+}
+
+/** Number of GPUs a backend can serve (0 until a GPU backend is present). */
+export function numGpus(): number {
+  return 0;
+}

@@ -1,0 +1,31 @@
+/**
+ * mxts: Apache MXNet's programming model in TypeScript.
+ *
+ * @example
+ * ```ts
+ * import * as mx from "./mod.ts";
+ * const a = mx.nd.ones([2, 3]).mul(2);
+ * const b = mx.nd.ones([2, 3]).mul(4);
+ * console.log(await a.add(b).array()); // [[6, 6, 6], [6, 6, 6]]
+ * ```
+ * @module
+ */
+export { Context, cpu, currentContext, gpu, withContext } from "./src/core/context.ts";
+export type { DType } from "./src/core/dtype.ts";
+export {
+  ContextError,
+  DisposedError,
+  DTypeError,
+  EngineError,
+  FormatError,
+  MXNetError,
+  ParamError,
+  ShapeError,
+  UnsupportedError,
+} from "./src/core/errors.ts";
+export * as nd from "./src/ndarray/mod.ts";
+export { NDArray } from "./src/ndarray/ndarray.ts";
+export * as random from "./src/ndarray/random.ts";
+export * as engine from "./src/engine/mod.ts";
+export { numGpus } from "./backends/mod.ts";
+export * as autograd from "./src/autograd/mod.ts";

@@ -1,0 +1,137 @@
+/**
+ * Data types, their MXNet type flags and their typed-array storage.
+ * @module
+ */
+import { DTypeError } from "./errors.ts";
+
+/** The element types an NDArray can hold. */
+export type DType =
+  | "float32"
+  | "float64"
+  | "float16"
+  | "uint8"
+  | "int32"
+  | "int8"
+  | "int64"
+  | "bool";
+
+/** Every dtype, in MXNet type-flag order. */
+export const DTYPES: readonly DType[] = [
+  "float32",
+  "float64",
+  "float16",
+  "uint8",
+  "int32",
+  "int8",
+  "int64",
+  "bool",
+];
+
+/** MXNet's `mshadow` type flag of each dtype, as written in `.params` files. */
+export const TYPE_FLAG: Readonly<Record<DType, number>> = {
+  float32: 0,
+  float64: 1,
+  float16: 2,
+  uint8: 3,
+  int32: 4,
+  int8: 5,
+  int64: 6,
+  bool: 7,
+};
+
+/** Bytes per element in MXNet's binary layout. */
+export const ITEM_SIZE: Readonly<Record<DType, number>> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  uint8: 1,
+  int32: 4,
+  int8: 1,
+  int64: 8,
+  bool: 1,
+};
+
+/** The dtype with a given MXNet type flag, or undefined when unknown. */
+export function dtypeFromFlag(flag: number): DType | undefined {
+  return DTYPES[flag];
+}
+
+/** A typed array of any dtype's host representation. */
+export type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Float16Array
+  | Uint8Array
+  | Int32Array
+  | Int8Array
+  | BigInt64Array;
+
+/**
+ * Typed array holding elements in compute form. int64 is computed in Float64Array
+ * (exact up to 2^53); it becomes a BigInt64Array only at the user-facing boundary.
+ */
+export type ComputeArray =
+  | Float32Array
+  | Float64Array
+  | Float16Array
+  | Uint8Array
+  | Int32Array
+  | Int8Array;
+
+type Ctor = { new (n: number): ComputeArray };
+const COMPUTE_CTOR: Readonly<Record<DType, Ctor>> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Float16Array,
+  uint8: Uint8Array,
+  int32: Int32Array,
+  int8: Int8Array,
+  int64: Float64Array,
+  bool: Uint8Array,
+};
+
+/** A new zero-filled compute array of `n` elements of `dtype`. */
+export function allocCompute(dtype: DType, n: number): ComputeArray {
+  return new COMPUTE_CTOR[dtype](n);
+}
+
+/** Checks a string is a known dtype; throws DTypeError naming `where` otherwise. */
+export function asDType(value: unknown, where: string): DType {
+  if (typeof value === "string" && (DTYPES as readonly string[]).includes(value)) {
+    return value as DType;
+  }
+  throw new DTypeError(
+    `${where}: unknown dtype ${JSON.stringify(value)}; expected one of ${DTYPES.join(", ")}`,
+  );
+}
+
+/** True for the floating-point dtypes. */
+export function isFloat(dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64" || dtype === "float16";
+}
+
+/**
+ * Converts a compute array to the user-facing typed array of `dtype` (int64 becomes
+ * BigInt64Array). Returns the same array when no conversion is needed.
+ */
+export function toUserArray(dtype: DType, a: ComputeArray): TypedArray {
+  if (dtype !== "int64") return a;
+  const out = new BigInt64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = BigInt(Math.trunc(a[i]));
+  return out;
+}
+
+/** Converts values to a compute array of `dtype`, rounding/wrapping like a C cast. */
+export function toComputeArray(
+  dtype: DType,
+  values: ArrayLike<number | bigint | boolean>,
+): ComputeArray {
+  const out = allocCompute(dtype, values.length);
+  const integral = !isFloat(dtype);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const n = typeof v === "bigint" ? Number(v) : Number(v);
+    out[i] = dtype === "bool" ? (n !== 0 ? 1 : 0) : integral ? Math.trunc(n) : n;
+  }
+  return out;
+}

@@ -1,0 +1,173 @@
+/**
+ * The dependency engine, with MXNet's semantics. Every array's storage owns a `Var`;
+ * every operation is pushed with the vars it reads and writes and returns at once.
+ * An operation runs when its dependencies are done: reads of a var may overlap, a write
+ * waits for the earlier reads and writes. When everything it depends on is already done
+ * (the common case on CPU) it runs immediately, so the engine costs almost nothing.
+ * A failure is stored on the vars the operation writes and rethrown where the user
+ * waits, naming the operator.
+ * @module
+ */
+import { EngineError } from "../core/errors.ts";
+
+/** An operation in flight. */
+interface Op {
+  readonly name: string;
+  done: boolean;
+  /** Resolves (never rejects) when the op is done; absent for ops that finished synchronously. */
+  promise?: Promise<void>;
+}
+
+/** The engine variable of one storage block. */
+export class Var {
+  /** The last operation that writes this var. */
+  lastWrite: Op | null = null;
+  /** Operations reading this var since its last write. */
+  reads: Op[] = [];
+  /** The failure of the operation that last wrote this var, if it failed. */
+  error: EngineError | null = null;
+}
+
+/** The body of an operation: synchronous, or a promise for asynchronous kernels. */
+export type OpFn = () => void | Promise<void>;
+
+const naive = (() => {
+  try {
+    return Deno.env.get("MXTS_ENGINE") === "naive";
+  } catch {
+    return false; // no env permission, or not Deno: threaded engine
+  }
+})();
+
+const pending = new Set<Op>();
+let unobserved: EngineError[] = [];
+// In naive mode every op also depends on the previous one, so work is fully serial.
+let lastOp: Op | null = null;
+
+function isPending(op: Op | null): op is Op {
+  return op !== null && !op.done;
+}
+
+/**
+ * Pushes an operation. `fn` runs once every earlier write to `reads` and `writes`, and
+ * every earlier read of `writes`, is done.
+ * @example
+ * ```ts
+ * import { push, Var, waitForVar } from "./engine.ts";
+ * const v = new Var();
+ * let x = 0;
+ * push("set", () => { x = 1; }, [], [v]);
+ * await waitForVar(v);
+ * console.log(x); // 1
+ * ```
+ */
+export function push(name: string, fn: OpFn, reads: readonly Var[], writes: readonly Var[]): void {
+  const deps: Op[] = [];
+  for (const r of reads) if (isPending(r.lastWrite)) deps.push(r.lastWrite);
+  for (const w of writes) {
+    if (isPending(w.lastWrite)) deps.push(w.lastWrite);
+    for (const rd of w.reads) if (!rd.done) deps.push(rd);
+  }
+  if (naive && isPending(lastOp)) deps.push(lastOp);
+  const op: Op = { name, done: false };
+  for (const w of writes) {
+    w.lastWrite = op;
+    w.reads = [];
+  }
+  if (deps.length === 0) {
+    run(op, fn, reads, writes);
+  } else {
+    op.promise = Promise.all(deps.map((d) => d.promise)).then(() => {
+      const p = run(op, fn, reads, writes);
+      return p;
+    });
+    pending.add(op);
+  }
+  if (!op.done) {
+    for (const r of reads) {
+      if (r.reads.length > 8) r.reads = r.reads.filter((o) => !o.done);
+      r.reads.push(op);
+    }
+    pending.add(op);
+    lastOp = op;
+  }
+}
+
+/** Runs an op whose dependencies are done; returns a promise if the kernel is async. */
+function run(
+  op: Op,
+  fn: OpFn,
+  reads: readonly Var[],
+  writes: readonly Var[],
+): Promise<void> | void {
+  // An input written by a failed op fails this op too, with the original error.
+  const inherited = reads.find((r) => r.error)?.error ?? null;
+  if (inherited) return finish(op, writes, inherited);
+  let result: void | Promise<void>;
+  try {
+    result = fn();
+  } catch (e) {
+    if (naive) {
+      finish(op, writes, null);
+      throw e instanceof EngineError ? e : new EngineError(op.name, e);
+    }
+    return finish(op, writes, new EngineError(op.name, e));
+  }
+  if (result instanceof Promise) {
+    const p = result.then(
+      () => finish(op, writes, null),
+      (e) => finish(op, writes, new EngineError(op.name, e)),
+    );
+    if (!op.promise) op.promise = p;
+    return p;
+  }
+  finish(op, writes, null);
+}
+
+function finish(op: Op, writes: readonly Var[], error: EngineError | null): void {
+  op.done = true;
+  pending.delete(op);
+  for (const w of writes) if (w.lastWrite === op) w.error = error;
+  if (error) unobserved.push(error);
+}
+
+/** Waits until every pending write to `v` is done; throws the stored failure, if any. */
+export async function waitForVar(v: Var): Promise<void> {
+  while (isPending(v.lastWrite)) await v.lastWrite.promise;
+  if (v.error) {
+    unobserved = unobserved.filter((e) => e !== v.error);
+    throw v.error;
+  }
+}
+
+/** True when `v` has no pending write (a synchronous read is safe). */
+export function isReady(v: Var): boolean {
+  return !isPending(v.lastWrite);
+}
+
+/** Waits until every reader and writer of `v` is done (before freeing its memory). */
+export async function waitForIdle(v: Var): Promise<void> {
+  while (isPending(v.lastWrite) || v.reads.some((r) => !r.done)) {
+    await Promise.all([v.lastWrite, ...v.reads].filter(isPending).map((o) => o.promise));
+  }
+}
+
+/**
+ * Waits for every pushed operation. Unlike MXNet's `waitall`, failures are not
+ * swallowed: the first failure not yet reported elsewhere is thrown.
+ */
+export async function waitAll(): Promise<void> {
+  while (pending.size > 0) {
+    await Promise.all([...pending].map((o) => o.promise));
+  }
+  if (unobserved.length > 0) {
+    const e = unobserved[0];
+    unobserved = [];
+    throw e;
+  }
+}
+
+/** True when running with `MXTS_ENGINE=naive` (everything serial, errors at the call). */
+export function isNaive(): boolean {
+  return naive;
+}

@@ -1,0 +1,905 @@
+/**
+ * The NDArray handle: shape, dtype and context over a reference-counted storage block
+ * that owns device memory and an engine variable. Operators are applied through
+ * `applyOp`, which validates and infers synchronously and hands the kernel to the engine.
+ * @module
+ */
+import type { Backend, DeviceBuffer, View } from "../../backends/backend.ts";
+import { backendFor } from "../../backends/mod.ts";
+import { type Context, currentContext } from "../core/context.ts";
+import { type DType, toComputeArray, toUserArray, type TypedArray } from "../core/dtype.ts";
+import { ContextError, DisposedError, MXNetError, ShapeError } from "../core/errors.ts";
+import {
+  broadcastStrides,
+  formatShape,
+  type Shape,
+  shapeEqual,
+  sizeOf,
+  stridesOf,
+} from "../core/shape.ts";
+import { isNaive, isReady, push, Var, waitForVar } from "../engine/engine.ts";
+import type { Builder, KernelTensor, OpDef, Params } from "../ops/op_def.ts";
+import { parseParams } from "../ops/params.ts";
+import { getOp } from "../ops/registry.ts";
+import { takeRng } from "./random_state.ts";
+
+/** Device memory plus its engine variable, shared by an array and its views. */
+class Storage {
+  refs = 1;
+  readonly var: Var = new Var();
+  constructor(
+    readonly backend: Backend,
+    readonly buf: DeviceBuffer,
+    readonly ctx: Context,
+  ) {}
+
+  release(): void {
+    if (--this.refs > 0) return;
+    const { backend, buf } = this;
+    // Freeing is an engine write: it waits for every pending reader and writer.
+    push("free", () => backend.free(buf), [], [this.var]);
+  }
+}
+
+// Safety net only: arrays should be freed by dispose(), `using` or mx.nd.scope().
+const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
+
+type ScopeFrame = NDArray[];
+const scopes: ScopeFrame[] = [];
+
+/** Values `mx.nd.array` accepts: numbers, nested arrays, typed arrays. */
+export type ArrayLikeInput =
+  | number
+  | boolean
+  | readonly unknown[]
+  | TypedArray;
+
+/** Records operator applications for autograd (set by src/autograd). */
+export interface OpRecorder {
+  /** True while recording. */
+  readonly active: boolean;
+  /** Called after each non-composite op application. */
+  record(op: OpDef, inputs: readonly NDArray[], outputs: readonly NDArray[], p: Params): void;
+  /** Marks an array as a variable (`x.attachGrad()`). */
+  attachGrad(x: NDArray, gradReq: "write" | "add" | "null"): void;
+  /** Back-propagates from a head (`y.backward()`). */
+  backward(heads: readonly NDArray[], headGrads?: readonly (NDArray | null)[]): void;
+}
+
+let recorder: OpRecorder | null = null;
+
+function autograd(where: string): OpRecorder {
+  if (!recorder) throw new MXNetError(`${where}: autograd is not loaded; import mod.ts`);
+  return recorder;
+}
+
+/** Installs the autograd recorder (one per process). */
+export function setRecorder(r: OpRecorder | null): void {
+  recorder = r;
+}
+
+/**
+ * An n-dimensional array on a device. Operations return at once; reading data back
+ * (`await a.data()`) waits for the work that produces it.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const a = mx.nd.ones([2, 3]).mul(2);
+ * console.log(await a.array()); // [[2, 2, 2], [2, 2, 2]]
+ * ```
+ */
+export class NDArray {
+  #storage: Storage;
+  #disposed = false;
+  /** The shape. */
+  readonly shape: readonly number[];
+  /** The element type. */
+  readonly dtype: DType;
+  /** Gradient buffer, once `attachGrad()` was called (autograd). */
+  grad: NDArray | null = null;
+  /** Autograd bookkeeping (see src/autograd); null when not part of a recorded graph. */
+  _ag: unknown = null;
+
+  /** @internal Use mx.nd.empty/zeros/array. */
+  constructor(storage: Storage, shape: Shape, dtype: DType) {
+    this.#storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    finalizer.register(this, storage, this);
+    scopes.at(-1)?.push(this);
+  }
+
+  /** @internal Allocates an uninitialised array. */
+  static _alloc(shape: Shape, dtype: DType, ctx: Context): NDArray {
+    const backend = backendFor(ctx);
+    const buf = backend.alloc(dtype, sizeOf(shape), ctx.deviceId);
+    return new NDArray(new Storage(backend, buf, ctx), shape, dtype);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  /** Number of axes. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** The device the array lives on. */
+  get context(): Context {
+    return this.#storage.ctx;
+  }
+  /** True once disposed. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** @internal The storage (checks the array is alive). */
+  _storage(where: string): Storage {
+    if (this.#disposed) {
+      throw new DisposedError(`${where}: the array ${formatShape(this.shape)} was disposed`);
+    }
+    return this.#storage;
+  }
+
+  /** @internal The kernel's view of this array. */
+  _tensor(where: string): KernelTensor {
+    const s = this._storage(where);
+    const view: View = { buf: s.buf, shape: this.shape, strides: stridesOf(this.shape), offset: 0 };
+    return { shape: this.shape, dtype: this.dtype, buf: s.buf, view };
+  }
+
+  /** @internal A new handle on the same storage with another shape (same size). */
+  _view(shape: Shape): NDArray {
+    const s = this._storage("reshape");
+    s.refs++;
+    return new NDArray(s, shape, this.dtype);
+  }
+
+  /** Waits until pending writes are done; throws the failure of the op that wrote it. */
+  async waitToRead(): Promise<void> {
+    await waitForVar(this._storage("waitToRead").var);
+  }
+
+  /** The elements as a flat row-major typed array (int64 as BigInt64Array). */
+  async data(): Promise<TypedArray> {
+    const s = this._storage("data");
+    await waitForVar(s.var);
+    return toUserArray(this.dtype, await s.backend.read(s.buf));
+  }
+
+  /** The elements, synchronously; only for CPU arrays with no pending asynchronous work. */
+  dataSync(): TypedArray {
+    const s = this._storage("dataSync");
+    if (!s.backend.readSync) {
+      throw new ContextError(
+        `dataSync: ${s.ctx} memory cannot be read synchronously; use await data()`,
+      );
+    }
+    if (!isReady(s.var)) {
+      throw new MXNetError("dataSync: the array has pending asynchronous work; use await data()");
+    }
+    if (s.var.error) throw s.var.error;
+    return toUserArray(this.dtype, s.backend.readSync(s.buf));
+  }
+
+  /** The elements as nested arrays of numbers (bigint for int64). */
+  async array(): Promise<unknown> {
+    return nest(Array.from(await this.data() as ArrayLike<number>), this.shape);
+  }
+
+  /** The single element of a size-1 array. */
+  async asScalar(): Promise<number> {
+    if (this.size !== 1) {
+      throw new ShapeError(`asScalar: the array has shape ${formatShape(this.shape)}, not size 1`);
+    }
+    return Number((await this.data())[0]);
+  }
+
+  /**
+   * Assigns every element: a number, an NDArray (broadcast), or host values (typed,
+   * nested or flat array of exactly `size` elements). Like `a[:] = v`.
+   */
+  set(value: number | NDArray | ArrayLikeInput): this {
+    const s = this._storage("set");
+    if (typeof value === "number" || typeof value === "boolean") {
+      const v = Number(value);
+      push("set", () => s.backend.kernels.fill(s.buf, v), [], [s.var]);
+      return this;
+    }
+    if (value instanceof NDArray) {
+      if (!value.context.equals(this.context)) value = value.copyTo(this.context);
+      const src = value._tensor("set");
+      const strides = broadcastStrides(value.shape, this.shape);
+      if (value.ndim > this.ndim || sizeOf(value.shape) > this.size) {
+        throw new ShapeError(
+          `set: cannot assign shape ${formatShape(value.shape)} to ${formatShape(this.shape)}`,
+        );
+      }
+      const dst = this._tensor("set");
+      const from: View = { buf: src.buf, shape: this.shape, strides, offset: 0 };
+      push("set", () => s.backend.kernels.copy(from, dst.view), [value._storage("set").var], [
+        s.var,
+      ]);
+      return this;
+    }
+    const flat = flatten(value, "set");
+    if (flat.values.length !== this.size) {
+      throw new ShapeError(
+        `set: got ${flat.values.length} values for an array of shape ${formatShape(this.shape)}`,
+      );
+    }
+    const data = toComputeArray(this.dtype, flat.values);
+    push("set", () => s.backend.write(s.buf, data), [], [s.var]);
+    return this;
+  }
+
+  /** Copies into `target` (an array of the same shape, or a new array on a context). */
+  copyTo(target: NDArray | Context): NDArray {
+    const out = target instanceof NDArray ? target : NDArray._alloc(this.shape, this.dtype, target);
+    if (!shapeEqual(out.shape, this.shape)) {
+      throw new ShapeError(
+        `copyTo: source shape ${formatShape(this.shape)} does not match target ${
+          formatShape(out.shape)
+        }`,
+      );
+    }
+    const src = this._storage("copyTo"), dst = out._storage("copyTo");
+    const from = this._tensor("copyTo").view, to = out._tensor("copyTo").view;
+    if (src.backend === dst.backend) {
+      push("copyTo", () => src.backend.kernels.copy(from, to), [src.var], [dst.var]);
+    } else {
+      push(
+        "copyTo",
+        async () => {
+          const host = await src.backend.read(src.buf);
+          dst.backend.write(
+            dst.buf,
+            out.dtype === this.dtype ? host : toComputeArray(out.dtype, host),
+          );
+        },
+        [src.var],
+        [dst.var],
+      );
+    }
+    return out;
+  }
+
+  /** This array if it is on `ctx`, else a copy there. */
+  asInContext(ctx: Context): NDArray {
+    return this.context.equals(ctx) ? this : this.copyTo(ctx);
+  }
+
+  /** A copy on the same context. */
+  copy(): NDArray {
+    return this.copyTo(this.context);
+  }
+
+  /** Frees the device memory once pending work is done. Safe to call twice. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    finalizer.unregister(this);
+    this.#storage.release();
+  }
+
+  /** `using a = ...` disposes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- Operators as methods (each is one line over the registry; see src/ndarray/ops.ts
+  // for the same operators as functions). ----
+
+  /** `this + other` with NumPy broadcasting. */
+  add(other: NDArray | number): NDArray {
+    return arith("add", this, other);
+  }
+  /** `this - other`. */
+  sub(other: NDArray | number): NDArray {
+    return arith("sub", this, other);
+  }
+  /** `this * other`. */
+  mul(other: NDArray | number): NDArray {
+    return arith("mul", this, other);
+  }
+  /** `this / other`. */
+  div(other: NDArray | number): NDArray {
+    return arith("div", this, other);
+  }
+  /** `this ** other`. */
+  pow(other: NDArray | number): NDArray {
+    return arith("pow", this, other);
+  }
+  /** Elementwise maximum. */
+  maximum(other: NDArray | number): NDArray {
+    return arith("maximum", this, other);
+  }
+  /** Elementwise minimum. */
+  minimum(other: NDArray | number): NDArray {
+    return arith("minimum", this, other);
+  }
+  /** `this == other` as 0/1. */
+  equal(other: NDArray | number): NDArray {
+    return arith("equal", this, other);
+  }
+  /** `this != other` as 0/1. */
+  notEqual(other: NDArray | number): NDArray {
+    return arith("notEqual", this, other);
+  }
+  /** `this > other` as 0/1. */
+  greater(other: NDArray | number): NDArray {
+    return arith("greater", this, other);
+  }
+  /** `this >= other` as 0/1. */
+  greaterEqual(other: NDArray | number): NDArray {
+    return arith("greaterEqual", this, other);
+  }
+  /** `this < other` as 0/1. */
+  lesser(other: NDArray | number): NDArray {
+    return arith("lesser", this, other);
+  }
+  /** `this <= other` as 0/1. */
+  lesserEqual(other: NDArray | number): NDArray {
+    return arith("lesserEqual", this, other);
+  }
+  /** `-this`. */
+  neg(): NDArray {
+    return invoke("negative", [this])[0];
+  }
+  /** `this += other` in place; returns this. */
+  addInPlace(other: NDArray | number): this {
+    arith("add", this, other, this);
+    return this;
+  }
+  /** `this -= other` in place. */
+  subInPlace(other: NDArray | number): this {
+    arith("sub", this, other, this);
+    return this;
+  }
+  /** `this *= other` in place. */
+  mulInPlace(other: NDArray | number): this {
+    arith("mul", this, other, this);
+    return this;
+  }
+  /** `this /= other` in place. */
+  divInPlace(other: NDArray | number): this {
+    arith("div", this, other, this);
+    return this;
+  }
+  /** Applies a unary operator by MXNet name (`"exp"`, `"relu"`, ...). */
+  unary(name: UnaryName): NDArray {
+    return invoke(name, [this])[0];
+  }
+  /** Allocates `this.grad` and marks this array as an autograd variable. */
+  attachGrad(gradReq: "write" | "add" | "null" = "write"): void {
+    autograd("attachGrad").attachGrad(this, gradReq);
+  }
+  /** Back-propagates from this array (head gradient: ones, or `outGrad`). */
+  backward(outGrad?: NDArray): void {
+    autograd("backward").backward([this], outGrad ? [outGrad] : undefined);
+  }
+  /** `abs(this)`. */
+  abs(): NDArray {
+    return invoke("abs", [this])[0];
+  }
+  /** `exp(this)`. */
+  exp(): NDArray {
+    return invoke("exp", [this])[0];
+  }
+  /** `log(this)`. */
+  log(): NDArray {
+    return invoke("log", [this])[0];
+  }
+  /** `sqrt(this)`. */
+  sqrt(): NDArray {
+    return invoke("sqrt", [this])[0];
+  }
+  /** `this * this`. */
+  square(): NDArray {
+    return invoke("square", [this])[0];
+  }
+  /** `max(this, 0)`. */
+  relu(): NDArray {
+    return invoke("relu", [this])[0];
+  }
+  /** `1 / (1 + exp(-this))`. */
+  sigmoid(): NDArray {
+    return invoke("sigmoid", [this])[0];
+  }
+  /** `tanh(this)`. */
+  tanh(): NDArray {
+    return invoke("tanh", [this])[0];
+  }
+  /** Clips to [aMin, aMax]. */
+  clip(aMin: number, aMax: number): NDArray {
+    return invoke("clip", [this], { aMin, aMax })[0];
+  }
+  /** Sum over `axis` (all axes by default). */
+  sum(opts: ReduceOptions = {}): NDArray {
+    return invoke("sum", [this], { ...opts })[0];
+  }
+  /** Mean over `axis`. */
+  mean(opts: ReduceOptions = {}): NDArray {
+    return invoke("mean", [this], { ...opts })[0];
+  }
+  /** Product over `axis`. */
+  prod(opts: ReduceOptions = {}): NDArray {
+    return invoke("prod", [this], { ...opts })[0];
+  }
+  /** Maximum over `axis`. */
+  max(opts: ReduceOptions = {}): NDArray {
+    return invoke("max", [this], { ...opts })[0];
+  }
+  /** Minimum over `axis`. */
+  min(opts: ReduceOptions = {}): NDArray {
+    return invoke("min", [this], { ...opts })[0];
+  }
+  /** L2 norm over `axis`. */
+  norm(opts: { ord?: number; axis?: number | number[]; keepdims?: boolean } = {}): NDArray {
+    return invoke("norm", [this], { ...opts })[0];
+  }
+  /** Index of the maximum along `axis` (float32, as MXNet). */
+  argmax(opts: { axis?: number; keepdims?: boolean } = {}): NDArray {
+    return invoke("argmax", [this], { ...opts })[0];
+  }
+  /** Index of the minimum along `axis`. */
+  argmin(opts: { axis?: number; keepdims?: boolean } = {}): NDArray {
+    return invoke("argmin", [this], { ...opts })[0];
+  }
+  /** Matrix product. */
+  dot(other: NDArray, opts: { transposeA?: boolean; transposeB?: boolean } = {}): NDArray {
+    return invoke("dot", [this, other], { ...opts })[0];
+  }
+  /** Reshape with MXNet's special codes (0, -1, -2, -3, -4); shares memory. */
+  reshape(shape: readonly number[], opts: { reverse?: boolean } = {}): NDArray {
+    return invoke("Reshape", [this], { shape, ...opts })[0];
+  }
+  /** Permutes axes (reverses them by default). */
+  transpose(axes: readonly number[] = []): NDArray {
+    return invoke("transpose", [this], { axes })[0];
+  }
+  /** Swaps two axes. */
+  swapaxes(dim1: number, dim2: number): NDArray {
+    return invoke("SwapAxis", [this], { dim1, dim2 })[0];
+  }
+  /** Inserts an axis of size 1. */
+  expandDims(axis: number): NDArray {
+    return invoke("expand_dims", [this], { axis })[0];
+  }
+  /** Removes axes of size 1. */
+  squeeze(axis?: number | number[]): NDArray {
+    return invoke("squeeze", [this], { axis })[0];
+  }
+  /** Collapses all axes but the first. */
+  flatten(): NDArray {
+    return invoke("Flatten", [this])[0];
+  }
+  /** Broadcasts to `shape`. */
+  broadcastTo(shape: readonly number[]): NDArray {
+    return invoke("broadcast_to", [this], { shape })[0];
+  }
+  /** Broadcasts to the shape of `other`. */
+  broadcastLike(other: NDArray): NDArray {
+    return invoke("broadcast_like", [this, other])[0];
+  }
+  /** `this[begin:end:step]` per axis (null = whole axis). */
+  slice(
+    begin: readonly (number | null)[],
+    end: readonly (number | null)[],
+    step?: readonly (number | null)[],
+  ): NDArray {
+    return invoke("slice", [this], { begin, end, step })[0];
+  }
+  /** Slice along one axis. */
+  sliceAxis(axis: number, begin: number, end: number | null): NDArray {
+    return invoke("slice_axis", [this], { axis, begin, end })[0];
+  }
+  /** Repeats the whole array `reps` times per axis. */
+  tile(reps: readonly number[]): NDArray {
+    return invoke("tile", [this], { reps })[0];
+  }
+  /** Repeats each element. */
+  repeat(repeats: number, axis?: number): NDArray {
+    return invoke("repeat", [this], { repeats, axis })[0];
+  }
+  /** Reverses along axes. */
+  flip(axis: number | readonly number[]): NDArray {
+    return invoke("reverse", [this], { axis })[0];
+  }
+  /** Gathers slices along `axis` at `indices`. */
+  take(indices: NDArray, opts: { axis?: number; mode?: "clip" | "wrap" } = {}): NDArray {
+    return invoke("take", [this, indices], { ...opts })[0];
+  }
+  /** Picks one element per position along `axis`. */
+  pick(index: NDArray, opts: { axis?: number; keepdims?: boolean } = {}): NDArray {
+    return invoke("pick", [this, index], { ...opts })[0];
+  }
+  /** One-hot encodes these indices. */
+  oneHot(
+    depth: number,
+    opts: { onValue?: number; offValue?: number; dtype?: DType } = {},
+  ): NDArray {
+    return invoke("one_hot", [this], { depth, ...opts })[0];
+  }
+  /** Softmax along `axis` (last by default). */
+  softmax(opts: { axis?: number; temperature?: number } = {}): NDArray {
+    return invoke("softmax", [this], { ...opts })[0];
+  }
+  /** Log-softmax along `axis`. */
+  logSoftmax(opts: { axis?: number; temperature?: number } = {}): NDArray {
+    return invoke("log_softmax", [this], { ...opts })[0];
+  }
+  /** Sorted copy along `axis`. */
+  sort(opts: { axis?: number; isAscend?: boolean } = {}): NDArray {
+    return invoke("sort", [this], { ...opts })[0];
+  }
+  /** Indices that sort along `axis`. */
+  argsort(opts: { axis?: number; isAscend?: boolean; dtype?: DType } = {}): NDArray {
+    return invoke("argsort", [this], { ...opts })[0];
+  }
+  /** Top-k values or indices along `axis` (MXNet's `ret_typ` as `retTyp`). */
+  topk(opts: TopkOptions = {}): NDArray {
+    return invoke("topk", [this], { ...opts })[0];
+  }
+  /** A copy converted to `dtype`. */
+  astype(dtype: DType): NDArray {
+    return invoke("Cast", [this], { dtype })[0];
+  }
+  /** Zeros of the same shape, dtype and context. */
+  zerosLike(): NDArray {
+    return invoke("zeros_like", [this])[0];
+  }
+  /** Ones of the same shape, dtype and context. */
+  onesLike(): NDArray {
+    return invoke("ones_like", [this])[0];
+  }
+
+  /** Short description, e.g. `<NDArray 2x3 @cpu(0) float32>`. */
+  toString(): string {
+    return `<NDArray ${this.shape.join("x")} @${this.context} ${this.dtype}>`;
+  }
+}
+
+/** Options of the reductions. */
+export interface ReduceOptions {
+  /** Axis or axes to reduce (all when omitted). */
+  axis?: number | readonly number[];
+  /** Keep reduced axes with size 1. */
+  keepdims?: boolean;
+  /** Reduce every axis except `axis`. */
+  exclude?: boolean;
+}
+
+/** Options of topk. */
+export interface TopkOptions {
+  /** Axis (last by default). */
+  axis?: number;
+  /** How many. */
+  k?: number;
+  /** What to return: "indices" (default), "value", "mask" or "both" (first output). */
+  retTyp?: "value" | "indices" | "mask" | "both";
+  /** Smallest first instead of largest. */
+  isAscend?: boolean;
+  /** dtype of indices. */
+  dtype?: DType;
+}
+
+/** Unary operators callable by name. */
+export type UnaryName =
+  | "negative"
+  | "abs"
+  | "sign"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "expm1"
+  | "sqrt"
+  | "rsqrt"
+  | "square"
+  | "cbrt"
+  | "reciprocal"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "arcsin"
+  | "arccos"
+  | "arctan"
+  | "sinh"
+  | "cosh"
+  | "tanh"
+  | "sigmoid"
+  | "relu"
+  | "softsign"
+  | "erf"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "trunc";
+
+/** Binary arithmetic and comparison names understood by `arith`. */
+export type ArithName =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "equal"
+  | "notEqual"
+  | "greater"
+  | "greaterEqual"
+  | "lesser"
+  | "lesserEqual";
+
+// [broadcast op, scalar op, reversed-scalar op (scalar on the left)]
+const ARITH: Readonly<Record<ArithName, readonly [string, string, string]>> = {
+  add: ["broadcast_add", "_plus_scalar", "_plus_scalar"],
+  sub: ["broadcast_sub", "_minus_scalar", "_rminus_scalar"],
+  mul: ["broadcast_mul", "_mul_scalar", "_mul_scalar"],
+  div: ["broadcast_div", "_div_scalar", "_rdiv_scalar"],
+  pow: ["broadcast_power", "_power_scalar", "_rpower_scalar"],
+  maximum: ["broadcast_maximum", "_maximum_scalar", "_maximum_scalar"],
+  minimum: ["broadcast_minimum", "_minimum_scalar", "_minimum_scalar"],
+  equal: ["broadcast_equal", "_equal_scalar", "_equal_scalar"],
+  notEqual: ["broadcast_not_equal", "_not_equal_scalar", "_not_equal_scalar"],
+  greater: ["broadcast_greater", "_greater_scalar", "_lesser_scalar"],
+  greaterEqual: ["broadcast_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"],
+  lesser: ["broadcast_lesser", "_lesser_scalar", "_greater_scalar"],
+  lesserEqual: ["broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"],
+};
+
+/**
+ * Binary arithmetic between arrays and/or numbers: arrays broadcast, a number selects
+ * the scalar form of the operator. `out` writes in place.
+ */
+export function arith(
+  name: ArithName,
+  a: NDArray | number,
+  b: NDArray | number,
+  out?: NDArray,
+): NDArray {
+  const [bcast, scalar, rscalar] = ARITH[name];
+  const opts = out ? { out } : {};
+  if (a instanceof NDArray && b instanceof NDArray) return invoke(bcast, [a, b], {}, opts)[0];
+  if (a instanceof NDArray) return invoke(scalar, [a], { scalar: b as number }, opts)[0];
+  if (b instanceof NDArray) return invoke(rscalar, [b], { scalar: a }, opts)[0];
+  throw new MXNetError(`${name}: at least one operand must be an NDArray`);
+}
+
+/** Nested array of shape `shape` from flat values. */
+function nest(flat: unknown[], shape: Shape): unknown {
+  if (shape.length === 0) return flat[0];
+  const go = (offset: number, axis: number): unknown[] => {
+    const n = shape[axis];
+    if (axis === shape.length - 1) return flat.slice(offset, offset + n);
+    const step = sizeOf(shape.slice(axis + 1));
+    return Array.from({ length: n }, (_, i) => go(offset + i * step, axis + 1));
+  };
+  return go(0, 0);
+}
+
+/** Flattens nested host values and infers their shape; ragged input throws. */
+export function flatten(
+  value: ArrayLikeInput,
+  where: string,
+): { values: ArrayLike<number | bigint | boolean>; shape: number[] } {
+  if (ArrayBuffer.isView(value)) {
+    const v = value as TypedArray;
+    return { values: v, shape: [v.length] };
+  }
+  if (typeof value === "number" || typeof value === "boolean") {
+    return { values: [value], shape: [] };
+  }
+  const shape: number[] = [];
+  let probe: unknown = value;
+  while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
+    const arr = probe as ArrayLike<unknown>;
+    shape.push(arr.length);
+    if (arr.length === 0) break;
+    probe = arr[0];
+  }
+  const values: (number | bigint | boolean)[] = [];
+  const walk = (v: unknown, axis: number) => {
+    if (axis === shape.length) {
+      if (typeof v !== "number" && typeof v !== "bigint" && typeof v !== "boolean") {
+        throw new ShapeError(`${where}: expected a number at depth ${axis}, got ${typeof v}`);
+      }
+      values.push(v);
+      return;
+    }
+    const arr = v as ArrayLike<unknown>;
+    if ((!Array.isArray(v) && !ArrayBuffer.isView(v)) || arr.length !== shape[axis]) {
+      throw new ShapeError(
+        `${where}: ragged nested array: expected length ${shape[axis]} at depth ${axis}`,
+      );
+    }
+    for (let i = 0; i < arr.length; i++) walk(arr[i], axis + 1);
+  };
+  walk(value, 0);
+  return { values, shape };
+}
+
+/** Options accepted by operator applications. */
+export interface ApplyOptions {
+  /** Context for operators without array inputs (creation, random). */
+  ctx?: Context;
+  /** Write the (single) output into this existing array instead of a new one. */
+  out?: NDArray;
+}
+
+/**
+ * Applies an operator to NDArrays: parses params, checks contexts, infers shapes and
+ * dtypes (errors are thrown here, at the call site), then pushes the kernel.
+ */
+export function applyOp(
+  def: OpDef,
+  inputs: readonly NDArray[],
+  rawParams: Record<string, unknown> = {},
+  opts: ApplyOptions = {},
+): NDArray[] {
+  const p = parseParams(def, rawParams);
+  const argNames = typeof def.inputs === "function" ? def.inputs(p) : def.inputs;
+  if (inputs.length !== argNames.length) {
+    throw new MXNetError(
+      `${def.name}: expected ${argNames.length} inputs (${
+        argNames.join(", ")
+      }), got ${inputs.length}`,
+    );
+  }
+  const ctx = inputs[0]?.context ?? opts.ctx ?? currentContext();
+  inputs.forEach((x, i) => {
+    if (!(x instanceof NDArray)) {
+      throw new MXNetError(
+        `${def.name}: argument ${argNames[i]} must be an NDArray, got ${typeof x}`,
+      );
+    }
+    x._storage(`${def.name}: argument ${argNames[i]}`);
+    if (!x.context.equals(ctx)) {
+      throw new ContextError(
+        `${def.name}: argument ${argNames[i]} is on ${x.context} but ${
+          argNames[0]
+        } is on ${ctx}; ` +
+          `copy it first with .copyTo(mx.${ctx}) or .asInContext(mx.${ctx})`,
+      );
+    }
+  });
+  const shapes = def.inferShape(inputs.map((x) => x.shape), p);
+  const dtypes = def.inferType
+    ? def.inferType(inputs.map((x) => x.dtype), p)
+    : shapes.map(() => inputs[0]?.dtype ?? "float32");
+
+  const lowering = def.lowering;
+  if (lowering.kind === "composite") {
+    const outs = lowering.compose(ndBuilder(ctx), inputs, p);
+    if (opts.out) return [outs[0].copyTo(opts.out)];
+    return outs;
+  }
+  if (def.view && !opts.out && !recorder?.active) return [inputs[0]._view(shapes[0])];
+
+  const outputs = shapes.map((s, i) => {
+    if (i === 0 && opts.out) {
+      if (!shapeEqual(opts.out.shape, s) || opts.out.dtype !== dtypes[0]) {
+        throw new ShapeError(
+          `${def.name}: out has shape ${
+            formatShape(opts.out.shape)
+          } ${opts.out.dtype}, the result ` +
+            `is ${formatShape(s)} ${dtypes[0]}`,
+        );
+      }
+      return opts.out;
+    }
+    return NDArray._alloc(s, dtypes[i], ctx);
+  });
+  const backend = outputs[0]._storage(def.name).backend;
+  const ins = inputs.map((x) => x._tensor(def.name));
+  const outs = outputs.map((x) => x._tensor(def.name));
+  const rng = def.random
+    ? takeRng(outputs.reduce((n, o) => n + o.size, 0))
+    : { seed: 0, offset: 0 };
+  const k = backend.kernels;
+  const run = lowering.kind === "elementwise"
+    ? (() => {
+      const out = outs[0];
+      const views = ins.map((t) => broadcastView(t, out.shape));
+      const scalars = lowering.scalars(p);
+      return () => k.elementwise(lowering.row, views, scalars, out.view);
+    })()
+    : () => lowering.run(k, ins, outs, p, rng);
+  push(
+    def.name,
+    run,
+    inputs.map((x) => x._storage(def.name).var),
+    outputs.map((x) => x._storage(def.name).var),
+  );
+  if (isNaive()) {
+    // Naive engine: surface kernel failures at the call, as MXNet's NaiveEngine does.
+    for (const o of outputs) {
+      if (o._storage(def.name).var.error) throw o._storage(def.name).var.error;
+    }
+  }
+  if (recorder?.active) recorder.record(def, inputs, outputs, p);
+  return outputs;
+}
+
+function broadcastView(t: KernelTensor, shape: Shape): View {
+  if (shapeEqual(t.shape, shape)) return t.view;
+  return { buf: t.buf, shape, strides: broadcastStrides(t.shape, shape), offset: 0 };
+}
+
+/** A Builder that applies operators eagerly on NDArrays of context `ctx`. */
+export function ndBuilder(ctx: Context): Builder<NDArray> {
+  return {
+    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx })[0],
+    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx }),
+    shape: (t) => t.shape,
+    dtype: (t) => t.dtype,
+  };
+}
+
+/** Applies the operator named `name` (MXNet name or alias). */
+export function invoke(
+  name: string,
+  inputs: readonly NDArray[],
+  params?: Record<string, unknown>,
+  opts?: ApplyOptions,
+): NDArray[] {
+  return applyOp(getOp(name), inputs, params, opts);
+}
+
+/** Collects the NDArrays in a (nested) result value. */
+function collect(value: unknown, into: Set<NDArray>): void {
+  if (value instanceof NDArray) into.add(value);
+  else if (Array.isArray(value)) { for (const v of value) collect(v, into); }
+  else if (value && typeof value === "object" && !(value instanceof Promise)) {
+    for (const v of Object.values(value)) collect(v, into);
+  }
+}
+
+function closeScope(frame: ScopeFrame, result: unknown): void {
+  const keep = new Set<NDArray>();
+  collect(result, keep);
+  for (const a of frame) if (!keep.has(a)) a.dispose();
+  scopes.at(-1)?.push(...keep);
+}
+
+/**
+ * Runs `fn` and disposes every array created inside it that is not part of its
+ * result (arrays, objects and nested lists of NDArrays are kept).
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const y = mx.nd.scope(() => mx.nd.ones([2]).add(1).mul(3)); // temporaries freed
+ * console.log(await y.array()); // [6, 6]
+ * ```
+ */
+export function scope<T>(fn: () => T): T {
+  const frame: ScopeFrame = [];
+  scopes.push(frame);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.splice(scopes.lastIndexOf(frame), 1);
+    closeScope(frame, undefined);
+    throw e;
+  }
+  if (result instanceof Promise) {
+    // Async scopes stay open until the promise settles.
+    return result.then(
+      (r) => {
+        scopes.splice(scopes.lastIndexOf(frame), 1);
+        closeScope(frame, r);
+        return r;
+      },
+      (e) => {
+        scopes.splice(scopes.lastIndexOf(frame), 1);
+        closeScope(frame, undefined);
+        throw e;
+      },
+    ) as T;
+  }
+  scopes.splice(scopes.lastIndexOf(frame), 1);
+  closeScope(frame, result);
+  return result;
+}

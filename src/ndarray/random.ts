@@ -1,0 +1,55 @@
+/**
+ * `mx.random` / `mx.nd.random`: seeded sampling from the Philox stream.
+ * @module
+ */
+import { checkShape } from "../core/shape.ts";
+import { invoke, type NDArray } from "./ndarray.ts";
+import type { SampleOptions } from "./ops.ts";
+export { seed } from "./random_state.ts";
+
+/**
+ * Uniform samples in [low, high).
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * mx.random.seed(1);
+ * const a = mx.random.uniform(-0.1, 0.1, [2, 3]);
+ * console.log(a.shape); // [2, 3]
+ * ```
+ */
+export function uniform(
+  low = 0,
+  high = 1,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  const s = checkShape(shape, "uniform: shape");
+  return invoke("_random_uniform", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
+}
+
+/** Normal samples with mean `loc` and standard deviation `scale`. */
+export function normal(
+  loc = 0,
+  scale = 1,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  const s = checkShape(shape, "normal: shape");
+  return invoke("_random_normal", [], { loc, scale, shape: s, dtype: opts.dtype }, opts)[0];
+}
+
+/** Integers in [low, high). */
+export function randint(
+  low: number,
+  high: number,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  const s = checkShape(shape, "randint: shape");
+  return invoke("_random_randint", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
+}
+
+/** A copy of `data` with its first axis randomly permuted. */
+export function shuffle(data: NDArray): NDArray {
+  return invoke("_shuffle", [data])[0];
+}

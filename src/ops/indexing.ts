@@ -1,0 +1,142 @@
+/**
+ * Gathers: take, pick, one_hot.
+ * @module
+ */
+import { ShapeError } from "../core/errors.ts";
+import { formatShape, normalizeAxis, type Shape, sizeOf } from "../core/shape.ts";
+import { ops } from "./_builder_util.ts";
+import type { OpDef, Params } from "./op_def.ts";
+
+const MODE = { type: "string", default: "clip", values: ["clip", "wrap", "raise"] } as const;
+
+function takeDims(s: Shape, p: Params) {
+  const a = normalizeAxis(p.axis as number, s.length, "take: axis");
+  return {
+    a,
+    outer: sizeOf(s.slice(0, a)),
+    axisLen: s[a],
+    inner: sizeOf(s.slice(a + 1)),
+    // "raise" cannot be checked without reading indices back; clip keeps it safe.
+    mode: p.mode === "wrap" ? "wrap" as const : "clip" as const,
+  };
+}
+
+const take: OpDef = {
+  name: "take",
+  inputs: ["a", "indices"],
+  params: { axis: { type: "int", default: 0 }, mode: MODE },
+  inferShape: ([s, idx], p) => {
+    const { a } = takeDims(s, p);
+    return [[...s.slice(0, a), ...idx, ...s.slice(a + 1)]];
+  },
+  inferType: ([t]) => [t],
+  gradient: (b, { inputs: [x, idx], outGrads: [g], params }) => [
+    b.op("_take_backward", [g, idx], { ...params, shape: [...b.shape(x)] }),
+    null,
+  ],
+  lowering: {
+    kind: "primitive",
+    run: (k, [x, idx], [out], p) => k.take(x.buf, idx.buf, out.buf, takeDims(x.shape, p)),
+  },
+};
+
+const takeBackward: OpDef = {
+  name: "_take_backward",
+  inputs: ["grad", "indices"],
+  params: {
+    axis: { type: "int", default: 0 },
+    mode: MODE,
+    shape: { type: "shape", required: true },
+  },
+  inferShape: (_s, p) => [p.shape as number[]],
+  inferType: ([t]) => [t],
+  gradient: (b, { inputs: [, idx], outGrads: [g], params }) => [
+    b.op("take", [g, idx], { axis: params.axis, mode: params.mode }),
+    null,
+  ],
+  lowering: {
+    kind: "primitive",
+    run: (k, [g, idx], [out], p) => k.takeBackward(g.buf, idx.buf, out.buf, takeDims(out.shape, p)),
+  },
+};
+
+const oneHot: OpDef = {
+  name: "one_hot",
+  inputs: ["indices"],
+  params: {
+    depth: { type: "int", required: true },
+    onValue: { type: "float", default: 1 },
+    offValue: { type: "float", default: 0 },
+    dtype: { type: "dtype", default: "float32" },
+  },
+  inferShape: ([s], p) => [[...s, p.depth as number]],
+  inferType: (_t, p) => [p.dtype as "float32"],
+  differentiable: false,
+  lowering: {
+    kind: "composite",
+    compose: (b, [idx], p) => {
+      const o = ops(b);
+      const depth = p.depth as number;
+      const idxF = b.dtype(idx) === "float32" ? idx : b.op("Cast", [idx], { dtype: "float32" });
+      const range = b.op("_iota", [], { size: depth, dtype: "float32" });
+      const hit = b.op("broadcast_equal", [
+        o.reshape(idxF, [...b.shape(idx), 1]),
+        o.reshape(range, [...b.shape(idx).map(() => 1), depth]),
+      ]);
+      const on = p.onValue as number, off = p.offValue as number;
+      const scaled = on === 1 && off === 0 ? hit : o.addS(o.mulS(hit, on - off), off);
+      return [p.dtype === "float32" ? scaled : b.op("Cast", [scaled], { dtype: p.dtype })];
+    },
+  },
+};
+
+function pickAxis(s: Shape, idx: Shape, p: Params): number {
+  const a = normalizeAxis(p.axis as number, s.length, "pick: axis");
+  const want = s.filter((_, i) => i !== a);
+  const kept = s.map((d, i) => (i === a ? 1 : d));
+  const ok = (idx.length === want.length && idx.every((d, i) => d === want[i])) ||
+    (idx.length === kept.length && idx.every((d, i) => d === kept[i]));
+  if (!ok) {
+    throw new ShapeError(
+      `pick: index shape ${formatShape(idx)} must be the data shape ${formatShape(s)} without ` +
+        `axis ${a}`,
+    );
+  }
+  return a;
+}
+
+const pick: OpDef = {
+  name: "pick",
+  inputs: ["data", "index"],
+  params: {
+    axis: { type: "int", default: -1 },
+    keepdims: { type: "bool", default: false },
+    mode: MODE,
+  },
+  inferShape: ([s, idx], p) => {
+    const a = pickAxis(s, idx, p);
+    return [p.keepdims ? s.map((d, i) => (i === a ? 1 : d)) : s.filter((_, i) => i !== a)];
+  },
+  inferType: ([t]) => [t],
+  lowering: {
+    kind: "composite",
+    compose: (b, [x, idx], p) => {
+      // sum over the axis of x * one_hot(index): differentiable through its parts.
+      const s = b.shape(x);
+      const a = pickAxis(s, b.shape(idx), p);
+      const o = ops(b);
+      const flat = o.reshape(idx, s.filter((_, i) => i !== a));
+      const depth = s[a];
+      const clipped = p.mode === "wrap" ? flat : b.op("clip", [flat], { aMin: 0, aMax: depth - 1 });
+      const hot = b.op("one_hot", [clipped], { depth, dtype: b.dtype(x) });
+      // one_hot puts the depth axis last; move it to `a`.
+      const nd = s.length;
+      const perm = [...Array(nd).keys()].map((i) => (i < a ? i : i === a ? nd - 1 : i - 1));
+      const mask = b.op("transpose", [hot], { axes: perm });
+      return [b.op("sum", [o.mul(x, mask)], { axis: a, keepdims: p.keepdims })];
+    },
+  },
+};
+
+/** Every gather operator. */
+export const INDEXING_OPS: readonly OpDef[] = [take, takeBackward, oneHot, pick];

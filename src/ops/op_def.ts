@@ -1,0 +1,144 @@
+/**
+ * The operator definition: everything about an operator, written once. NDArray,
+ * Symbol and autograd all read these.
+ * @module
+ */
+import type { Kernels, View } from "../../backends/backend.ts";
+import type { DeviceBuffer } from "../../backends/backend.ts";
+import type { DType } from "../core/dtype.ts";
+import type { Shape } from "../core/shape.ts";
+import type { ElementwiseRow } from "./elementwise_table.ts";
+
+/** Parameter kinds, with MXNet's string forms for JSON. */
+export type ParamType =
+  | "int"
+  | "float"
+  | "bool"
+  | "string"
+  | "shape" // tuple of ints, e.g. (3, 3)
+  | "axes" // int or tuple of ints, or null
+  | "dtype"
+  | "floats" // tuple of floats
+  | "ranges"; // tuple of ints or None (slice begin/end/step)
+
+/** One parameter of an operator. */
+export interface ParamSpec {
+  /** The kind of value. */
+  readonly type: ParamType;
+  /** Default when not given; `undefined` with `required` means the caller must give it. */
+  readonly default?: unknown;
+  /** True when the parameter has no default. */
+  readonly required?: boolean;
+  /** Allowed values for string enums. */
+  readonly values?: readonly string[];
+  /** MXNet's JSON spelling when it is not the snake_case of the key. */
+  readonly json?: string;
+}
+
+/** Parsed parameter values, keyed by camelCase name. */
+export type Params = Readonly<Record<string, unknown>>;
+
+/** What an operator's shape/type inference and lowering see of an input. */
+export interface TensorInfo {
+  /** The shape. */
+  readonly shape: Shape;
+  /** The dtype. */
+  readonly dtype: DType;
+}
+
+/**
+ * Builds graphs of operators over some tensor type `T`: NDArrays (eager), Symbols
+ * (graph nodes), or autograd values. Composite forwards and gradients are written
+ * against this, once, and serve every front end.
+ */
+export interface Builder<T> {
+  /** Applies operator `name` and returns its first output. */
+  op(name: string, inputs: readonly T[], params?: Record<string, unknown>): T;
+  /** Applies operator `name` and returns every output. */
+  ops(name: string, inputs: readonly T[], params?: Record<string, unknown>): T[];
+  /** The (inferred) shape of a value. */
+  shape(t: T): Shape;
+  /** The (inferred) dtype of a value. */
+  dtype(t: T): DType;
+}
+
+/** What a gradient function receives. */
+export interface GradArgs<T> {
+  /** The operator's inputs. */
+  readonly inputs: readonly T[];
+  /** The operator's outputs (from the forward pass). */
+  readonly outputs: readonly T[];
+  /** Gradients flowing into each output. */
+  readonly outGrads: readonly T[];
+  /** The parsed parameters. */
+  readonly params: Params;
+}
+
+/** A tensor as a kernel sees it. */
+export interface KernelTensor extends TensorInfo {
+  /** The buffer. */
+  readonly buf: DeviceBuffer;
+  /** Dense row-major view of the whole buffer. */
+  readonly view: View;
+}
+
+/** How an operator runs. */
+export type Lowering =
+  /** Written with other ops; gradient and every backend come for free. */
+  | { readonly kind: "composite"; compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] }
+  /** One row of the elementwise table; inputs broadcast to the output. */
+  | { readonly kind: "elementwise"; readonly row: ElementwiseRow; scalars(p: Params): number[] }
+  /** A structural primitive: calls kernels of the backend's table. */
+  | {
+    readonly kind: "primitive";
+    run(
+      k: Kernels,
+      inputs: readonly KernelTensor[],
+      outputs: readonly KernelTensor[],
+      p: Params,
+      rng: RngSlice,
+    ): void | Promise<void>;
+  };
+
+/** The slice of the Philox stream reserved for one call of a random operator. */
+export interface RngSlice {
+  /** The generator seed. */
+  readonly seed: number;
+  /** The stream position of the first number. */
+  readonly offset: number;
+}
+
+/** One operator, declared once. */
+export interface OpDef {
+  /** MXNet's operator name, as written in graph JSON (`FullyConnected`, `broadcast_add`). */
+  readonly name: string;
+  /** Other names MXNet accepts for it (`_plus`, `elemwise_add`). */
+  readonly aliases?: readonly string[];
+  /** Argument names in order (`data`, `weight`, `bias`); a function for variadic ops. */
+  readonly inputs: readonly string[] | ((p: Params) => readonly string[]);
+  /** Number of outputs (default 1). */
+  readonly numOutputs?: number | ((p: Params) => number);
+  /** Parameters keyed by camelCase name. */
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Output shapes from input shapes; throws ShapeError naming the op and argument. */
+  inferShape(inputs: readonly Shape[], p: Params): Shape[];
+  /** Output dtypes (default: every output has the first input's dtype). */
+  inferType?(inputs: readonly DType[], p: Params): DType[];
+  /**
+   * Input gradients from output gradients, written with other ops; `null` where an
+   * input gets no gradient. Absent for composites (differentiated through their parts)
+   * and for non-differentiable ops (marked with `differentiable: false`).
+   */
+  gradient?<T>(b: Builder<T>, g: GradArgs<T>): (T | null)[];
+  /** False for ops whose outputs carry no gradient (comparisons, argmax, random). */
+  readonly differentiable?: boolean;
+  /** True for random operators: the front end reserves an `RngSlice` per call. */
+  readonly random?: boolean;
+  /**
+   * True when output 0 has exactly the input's elements in the same order (reshape and
+   * friends): NDArray returns a view sharing the input's storage instead of copying.
+   */
+  readonly view?: boolean;
+  /** How it runs. */
+  readonly lowering: Lowering;
+}

@@ -1,0 +1,124 @@
+/**
+ * Parameter parsing: user options (camelCase) or MXNet JSON attributes (snake_case
+ * strings) into typed values, validated once per call.
+ * @module
+ */
+import { asDType } from "../core/dtype.ts";
+import { ParamError } from "../core/errors.ts";
+import type { OpDef, Params, ParamSpec } from "./op_def.ts";
+
+/** `numHidden` -> `num_hidden`. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+}
+
+/** MXNet's JSON key of a parameter. */
+export function jsonKey(key: string, spec: ParamSpec): string {
+  return spec.json ?? snakeCase(key);
+}
+
+function parseTuple(v: string): number[] {
+  const body = v.trim().replace(/^[([]/, "").replace(/[)\]]$/, "").trim();
+  if (body === "") return [];
+  return body.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) =>
+    s === "None" ? NaN : Number(s)
+  );
+}
+
+function convert(op: string, key: string, spec: ParamSpec, raw: unknown): unknown {
+  const bad = (expected: string): never => {
+    throw new ParamError(`${op}: parameter ${key} expects ${expected}, got ${JSON.stringify(raw)}`);
+  };
+  // JSON attributes arrive as strings ("128", "(3, 3)", "True").
+  const v = typeof raw === "string" && spec.type !== "string" && spec.type !== "dtype"
+    ? parseString(spec, raw)
+    : raw;
+  switch (spec.type) {
+    case "int":
+      if (typeof v !== "number" || !Number.isInteger(v)) bad("an integer");
+      return v;
+    case "float":
+      if (typeof v !== "number") bad("a number");
+      return v;
+    case "bool":
+      if (typeof v !== "boolean") bad("true or false");
+      return v;
+    case "string":
+      if (typeof v !== "string") bad("a string");
+      if (spec.values && !spec.values.includes(v as string)) {
+        bad(`one of ${spec.values.join(", ")}`);
+      }
+      return v;
+    case "dtype":
+      return asDType(v, `${op}: parameter ${key}`);
+    case "shape":
+    case "floats": {
+      const list = typeof v === "number" ? [v] : v;
+      if (!Array.isArray(list) || !list.every((d) => typeof d === "number")) {
+        bad(spec.type === "shape" ? "a tuple of integers" : "a tuple of numbers");
+      }
+      return [...(list as number[])];
+    }
+    case "ranges": {
+      const list = typeof v === "number" ? [v] : v;
+      const ok = (d: unknown) => d === null || Number.isNaN(d) || Number.isInteger(d);
+      if (!Array.isArray(list) || !list.every(ok)) bad("a tuple of integers or None");
+      return (list as (number | null)[]).map((d) => (d === null || Number.isNaN(d) ? null : d));
+    }
+    case "axes": {
+      if (v === null || v === undefined) return null;
+      if (typeof v === "number" && Number.isInteger(v)) return v;
+      if (Array.isArray(v) && v.every((d) => Number.isInteger(d))) return [...v];
+      return bad("an axis, a tuple of axes, or null");
+    }
+  }
+}
+
+function parseString(spec: ParamSpec, s: string): unknown {
+  const t = s.trim();
+  switch (spec.type) {
+    case "int":
+    case "float":
+      return t === "None" ? null : Number(t);
+    case "bool":
+      return t === "True" || t === "true" || t === "1"
+        ? true
+        : t === "False" || t === "false" || t === "0"
+        ? false
+        : s;
+    case "axes":
+      if (t === "None" || t === "") return null;
+      return t.startsWith("(") || t.startsWith("[") ? parseTuple(t) : Number(t);
+    default:
+      return parseTuple(t);
+  }
+}
+
+/**
+ * Validates and fills defaults. Accepts camelCase keys or MXNet's JSON keys; unknown
+ * keys throw ParamError naming the operator (a typo must not be silently ignored).
+ */
+export function parseParams(def: OpDef, raw: Record<string, unknown> = {}): Params {
+  const out: Record<string, unknown> = {};
+  const byJson = new Map<string, string>();
+  for (const [key, spec] of Object.entries(def.params)) byJson.set(jsonKey(key, spec), key);
+  for (const [k, v] of Object.entries(raw)) {
+    // undefined means "not given"; null (MXNet's None) means "the default" for scalars.
+    if (v === undefined || (v === null && def.params[k]?.default === null)) continue;
+    const key = k in def.params ? k : byJson.get(k);
+    if (key === undefined) {
+      const known = Object.keys(def.params);
+      throw new ParamError(
+        `${def.name}: unknown parameter ${k}` +
+          (known.length ? `; it takes ${known.join(", ")}` : "; it takes no parameters"),
+      );
+    }
+    out[key] = convert(def.name, key, def.params[key], v);
+  }
+  for (const [key, spec] of Object.entries(def.params)) {
+    if (key in out) continue;
+    if (spec.required) throw new ParamError(`${def.name}: parameter ${key} is required`);
+    out[key] = spec.default;
+  }
+  return out;
+}

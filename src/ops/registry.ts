@@ -1,0 +1,49 @@
+/**
+ * The operator table: every OpDef, looked up by MXNet name or alias. Listed explicitly,
+ * so nothing depends on import side effects.
+ * @module
+ */
+import { MXNetError } from "../core/errors.ts";
+import { CREATION_OPS } from "./creation.ts";
+import { ELEMENTWISE_OPS } from "./elementwise.ts";
+import { INDEXING_OPS } from "./indexing.ts";
+import { MATMUL_OPS } from "./matmul.ts";
+import type { OpDef } from "./op_def.ts";
+import { RANDOM_OPS } from "./random.ts";
+import { REDUCE_OPS } from "./reduce.ts";
+import { SHAPE_OPS } from "./shape_ops.ts";
+import { SOFTMAX_OPS } from "./softmax.ts";
+import { SORT_OPS } from "./sort.ts";
+
+/** Every registered operator, once. */
+export const ALL_OPS: readonly OpDef[] = [
+  ...ELEMENTWISE_OPS,
+  ...REDUCE_OPS,
+  ...MATMUL_OPS,
+  ...SHAPE_OPS,
+  ...INDEXING_OPS,
+  ...CREATION_OPS,
+  ...SOFTMAX_OPS,
+  ...SORT_OPS,
+  ...RANDOM_OPS,
+];
+
+const byName = new Map<string, OpDef>();
+for (const op of ALL_OPS) {
+  for (const n of [op.name, ...(op.aliases ?? [])]) {
+    if (byName.has(n)) throw new MXNetError(`operator registry: ${n} is declared twice`);
+    byName.set(n, op);
+  }
+}
+
+/** The operator with MXNet name or alias `name`; throws naming it when unknown. */
+export function getOp(name: string): OpDef {
+  const op = byName.get(name);
+  if (!op) throw new MXNetError(`unknown operator ${name}`);
+  return op;
+}
+
+/** True when `name` is a registered operator name or alias. */
+export function hasOp(name: string): boolean {
+  return byName.has(name);
+}

@@ -1,0 +1,77 @@
+/**
+ * Test helpers: run a test once per available backend, compare values with tolerances,
+ * and check that a test leaves no live device buffer behind.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { availableCpuBackends, cpuBackendByName, setCpuBackend } from "../backends/mod.ts";
+import * as mx from "../mod.ts";
+
+/** Backends this process can run, reference ("ts") first. */
+export const BACKENDS: string[] = availableCpuBackends();
+
+/**
+ * Registers `name [backend]` for every backend. The body runs inside `mx.nd.scope`, and
+ * afterwards every buffer it allocated must be freed.
+ */
+export function backendTest(name: string, fn: () => Promise<void> | void): void {
+  for (const backend of ["ts", "native", "webgpu"]) {
+    const available = BACKENDS.includes(backend);
+    Deno.test({
+      name: `${name} [${backend}]`,
+      ignore: !available,
+      async fn() {
+        setCpuBackend(cpuBackendByName(backend));
+        try {
+          await mx.nd.waitAll();
+          const before = mx.nd.memoryInfo().count;
+          await mx.nd.scope(async () => {
+            await fn();
+          });
+          await mx.nd.waitAll();
+          const after = mx.nd.memoryInfo().count;
+          assert.equal(after, before, `${name}: ${after - before} buffer(s) left alive`);
+        } finally {
+          setCpuBackend(undefined);
+        }
+      },
+    });
+  }
+}
+
+/** Asserts elementwise |a - e| <= atol + rtol*|e| (NaN matches NaN). */
+export function assertClose(
+  actual: ArrayLike<number | bigint>,
+  expected: ArrayLike<number | bigint>,
+  opts: { rtol?: number; atol?: number; msg?: string } = {},
+): void {
+  const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-6;
+  assert.equal(actual.length, expected.length, `${opts.msg ?? ""} length`);
+  for (let i = 0; i < actual.length; i++) {
+    const a = Number(actual[i]), e = Number(expected[i]);
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (a === e) continue;
+    assert.ok(
+      Math.abs(a - e) <= atol + rtol * Math.abs(e),
+      `${opts.msg ?? ""} element ${i}: got ${a}, expected ${e}`,
+    );
+  }
+}
+
+/** Reads an array's values as plain numbers. */
+export async function values(a: mx.NDArray): Promise<number[]> {
+  return Array.from(await a.data() as ArrayLike<number | bigint>, Number);
+}
+
+/** Deterministic pseudo-random floats in [lo, hi) for test inputs. */
+export function randomValues(n: number, seed: number, lo = -1, hi = 1): number[] {
+  let s = seed >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return lo + (hi - lo) * (s / 2 ** 32);
+  });
+}

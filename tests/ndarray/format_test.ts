@@ -1,0 +1,366 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import {
+  decodeNDArray,
+  decodeNDArrayList,
+  encodeNDArray,
+  encodeNDArrayList,
+  type RawArray,
+} from "../../src/ndarray/format.ts";
+import { FormatError, UnsupportedError } from "../../src/core/errors.ts";
+import { type DType, DTYPES, ITEM_SIZE, TYPE_FLAG } from "../../src/core/dtype.ts";
+
+/** Reads a fixture from the shared interop folder next to the repository. */
+function fixture(path: string): Uint8Array {
+  return new Uint8Array(readFileSync(new URL(`../../../shared/interop/${path}`, import.meta.url)));
+}
+
+function f32(a: RawArray): Float32Array {
+  assert.equal(a.dtype, "float32");
+  return new Float32Array(a.data.slice().buffer);
+}
+
+function close(actual: number, expected: number, tol = 1e-6): void {
+  assert.ok(Math.abs(actual - expected) <= tol, `${actual} is not within ${tol} of ${expected}`);
+}
+
+/** Asserts `fn` throws a FormatError whose message matches every pattern. */
+function throwsFormat(fn: () => unknown, ...patterns: RegExp[]): FormatError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof FormatError, `expected FormatError, got ${e}`);
+    for (const p of patterns) assert.match(e.message, p);
+    return e;
+  }
+  assert.fail("expected a FormatError");
+}
+
+Deno.test("legacy_ndarray.v0: six float32 arange(128) arrays, no names", () => {
+  const { arrays, names } = decodeNDArrayList(fixture("apache-mxnet/legacy_ndarray.v0"));
+  assert.equal(arrays.length, 6);
+  assert.deepEqual(names, []);
+  const expected = Float32Array.from({ length: 128 }, (_, i) => i);
+  for (const a of arrays) {
+    assert.deepEqual(a.shape, [128]);
+    assert.equal(a.devType, 1);
+    assert.equal(a.devId, 0);
+    assert.deepEqual(f32(a), expected);
+  }
+});
+
+Deno.test("go_test-0001.params: legacy v0 arrays with names", () => {
+  const { arrays, names } = decodeNDArrayList(
+    fixture("go-mxnet-predictor/go_test-0001.params"),
+  );
+  assert.deepEqual(names, ["arg:pred_bias", "arg:pred_weight"]);
+  assert.deepEqual(arrays[0].shape, [10]);
+  assert.deepEqual(f32(arrays[0]), new Float32Array(10));
+  assert.deepEqual(arrays[1].shape, [10, 1]);
+  const w = f32(arrays[1]);
+  [0.00097627, 0.00185689, 0.00430379, 0.00688531].forEach((v, i) => close(w[i], v, 1e-8));
+  close(w.reduce((s, v) => s + v, 0), 0.0320235, 1e-7);
+});
+
+Deno.test("sagemaker-linreg model-0000.params: V1 arrays reproduce the upstream prediction", () => {
+  const { arrays, names } = decodeNDArrayList(fixture("sagemaker-linreg/model-0000.params"));
+  assert.deepEqual(names, ["arg:fc1_weight", "arg:fc1_bias"]);
+  assert.deepEqual(arrays[0].shape, [1, 2]);
+  assert.deepEqual(arrays[1].shape, [1]);
+  const w = f32(arrays[0]);
+  const b = f32(arrays[1]);
+  assert.equal(w[0], 1.0);
+  close(w[1], 1.99999487, 1e-7);
+  close(b[0], 2.4798819e-6, 1e-12);
+  const fr = Math.fround;
+  const y = fr(fr(fr(1 * w[0]) + fr(2 * w[1])) + b[0]);
+  assert.equal(y, 4.9999918937683105);
+});
+
+Deno.test("sagemaker-mnist model-0000.params: V2 shapes and a byte-exact re-encode", () => {
+  const bytes = fixture("sagemaker-mnist/model-0000.params");
+  const { arrays, names } = decodeNDArrayList(bytes, "model-0000.params");
+  const layers = [[128, 784], [128], [64, 128], [64], [10, 64], [10]];
+  assert.deepEqual(arrays.map((a) => a.shape), layers);
+  assert.deepEqual(
+    names,
+    [0, 1, 2].flatMap((i) => [`arg:fullyconnected${i}_weight`, `arg:fullyconnected${i}_bias`]),
+  );
+  for (const a of arrays) assert.deepEqual([a.dtype, a.devType, a.devId], ["float32", 1, 0]);
+  assert.deepEqual(encodeNDArrayList(arrays, names), bytes);
+});
+
+/** Deterministic bytes so every dtype's round trip compares real content. */
+function pattern(n: number, seed: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + 3) & 0xff);
+}
+
+function makeArray(dtype: DType, shape: number[], seed = 1): RawArray {
+  const n = shape.reduce((p, d) => p * d, 1) * ITEM_SIZE[dtype];
+  return { shape, dtype, data: pattern(n, seed), devType: 1, devId: 0 };
+}
+
+Deno.test("round trips every dtype and shape, single and in lists", () => {
+  const shapes = [[], [0], [3], [2, 3, 4]];
+  const all: RawArray[] = [];
+  for (const dtype of DTYPES) {
+    for (const shape of shapes) {
+      const a = makeArray(dtype, shape, all.length);
+      all.push(a);
+      assert.deepEqual(decodeNDArray(encodeNDArray(a)), a, `${dtype} [${shape}]`);
+    }
+  }
+  const none: RawArray = {
+    shape: [],
+    dtype: "float32",
+    data: new Uint8Array(0),
+    devType: 1,
+    devId: 0,
+    isNone: true,
+  };
+  assert.deepEqual(decodeNDArray(encodeNDArray(none)), none);
+  all.push(none, { ...makeArray("int8", [2]), devType: 2, devId: 3 });
+  const names = all.map((_, i) => `arg:p${i}_ü`);
+  assert.deepEqual(decodeNDArrayList(encodeNDArrayList(all, names)), { arrays: all, names });
+  assert.deepEqual(decodeNDArrayList(encodeNDArrayList(all)), { arrays: all, names: [] });
+  assert.deepEqual(decodeNDArrayList(encodeNDArrayList([])), { arrays: [], names: [] });
+});
+
+Deno.test("encodeNDArray writes MXNet's V2 layout byte for byte", () => {
+  const a: RawArray = {
+    shape: [2],
+    dtype: "int32",
+    data: new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0]),
+    devType: 1,
+    devId: 0,
+  };
+  const expected = [
+    [0xc9, 0xfa, 0x93, 0xf9], // magic V2
+    [0, 0, 0, 0], // stype dense
+    [1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0], // ndim 1, dim 2 (i64)
+    [1, 0, 0, 0, 0, 0, 0, 0], // cpu(0)
+    [4, 0, 0, 0], // int32
+    [1, 0, 0, 0, 2, 0, 0, 0],
+  ].flat();
+  assert.deepEqual(encodeNDArray(a), Uint8Array.from(expected));
+  // 0-d arrays only exist under numpy semantics, which MXNet saves as V3.
+  const scalar = encodeNDArray(makeArray("float32", []));
+  assert.deepEqual([...scalar.subarray(0, 4)], [0xca, 0xfa, 0x93, 0xf9]);
+});
+
+/** Little-endian byte builder for hand-made inputs, independent of the encoder. */
+class Bytes {
+  parts: number[] = [];
+  u32(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0, true);
+    this.parts.push(...b);
+    return this;
+  }
+  i32(v: number): this {
+    return this.u32(v | 0);
+  }
+  i64(v: number | bigint): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, BigInt(v), true);
+    this.parts.push(...b);
+    return this;
+  }
+  shape(dims: number[]): this {
+    this.i32(dims.length);
+    for (const d of dims) this.i64(d);
+    return this;
+  }
+  f32(values: number[]): this {
+    this.parts.push(...new Uint8Array(Float32Array.from(values).buffer));
+    return this;
+  }
+  i64s(values: number[]): this {
+    for (const v of values) this.i64(v);
+    return this;
+  }
+  i32s(values: number[]): this {
+    for (const v of values) this.i32(v);
+    return this;
+  }
+  get(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
+}
+
+const V2 = 0xf993fac9;
+
+/** row_sparse [4,3]: rows 0 and 2 stored. */
+function rowSparse(idx: number[] = [0, 2]): Uint8Array {
+  return new Bytes().u32(V2).i32(1).shape([2, 3]).shape([4, 3]).i32(1).i32(0).i32(0)
+    .i32(TYPE_FLAG.int64).shape([2])
+    .f32([1, 2, 3, 4, 5, 6]).i64s(idx).get();
+}
+
+/** csr [3,4] with int32 or int64 aux arrays. */
+function csr(indptr = [0, 2, 2, 3], cols = [1, 3, 0], auxFlag = TYPE_FLAG.int64): Uint8Array {
+  const b = new Bytes().u32(V2).i32(2).shape([3]).shape([3, 4]).i32(1).i32(0).i32(0)
+    .i32(auxFlag).shape([indptr.length]).i32(auxFlag).shape([cols.length]).f32([10, 20, 30]);
+  return auxFlag === TYPE_FLAG.int64
+    ? b.i64s(indptr).i64s(cols).get()
+    : b.i32s(indptr).i32s(cols).get();
+}
+
+Deno.test("row_sparse and csr V2 arrays decode to dense", () => {
+  const rs = decodeNDArray(rowSparse());
+  assert.deepEqual(rs.shape, [4, 3]);
+  assert.deepEqual([...f32(rs)], [1, 2, 3, 0, 0, 0, 4, 5, 6, 0, 0, 0]);
+  const dense = [0, 10, 0, 20, 0, 0, 0, 0, 30, 0, 0, 0];
+  for (const flag of [TYPE_FLAG.int64, TYPE_FLAG.int32]) {
+    const c = decodeNDArray(csr(undefined, undefined, flag));
+    assert.deepEqual(c.shape, [3, 4]);
+    assert.deepEqual([...f32(c)], dense);
+  }
+  throwsFormat(() => decodeNDArray(rowSparse([0, 4]), "rs.bin"), /rs\.bin/, /row_sparse index/);
+  throwsFormat(() => decodeNDArray(csr([0, 2, 2, 3], [1, 4, 0])), /csr column index/);
+  throwsFormat(() => decodeNDArray(csr([0, 3, 2, 3])), /indptr/);
+});
+
+Deno.test("malformed inputs throw FormatError with offset, reason and source", () => {
+  const good = fixture("sagemaker-linreg/model-0000.params");
+  const src = "model-0000.params";
+  const e = throwsFormat(() => decodeNDArrayList(good.slice(0, 60), src), /model-0000/, /truncat/);
+  assert.ok(e.offset >= 0 && e.offset <= 60);
+  const badMagic = good.slice();
+  badMagic[0] = 0x13;
+  throwsFormat(() => decodeNDArrayList(badMagic, src), /list magic/, /offset 0/);
+  throwsFormat(() => decodeNDArrayList(new Uint8Array([...good, 0]), src), /trailing/);
+  const hugeCount = good.slice();
+  new DataView(hugeCount.buffer).setBigUint64(16, 2n ** 40n, true);
+  throwsFormat(() => decodeNDArrayList(hugeCount), /array count/, /offset 16/);
+  const tooHuge = good.slice();
+  new DataView(tooHuge.buffer).setBigUint64(16, 2n ** 63n, true);
+  throwsFormat(() => decodeNDArrayList(tooHuge), /too large/);
+  // Name count 1 for 2 arrays (the key count sits at offset 0x64).
+  const names = good.slice();
+  new DataView(names.buffer).setBigUint64(0x64, 1n, true);
+  throwsFormat(() => decodeNDArrayList(names), /name count 1 is neither 0 nor 2/);
+  // Negative and huge dims in the first V1 array (ndim at 0x1c, dims at 0x20 and 0x28).
+  const neg = good.slice();
+  new DataView(neg.buffer).setBigInt64(0x20, -5n, true);
+  throwsFormat(() => decodeNDArrayList(neg, src), /array 0: /, /negative/, /offset 32/);
+  const big = good.slice();
+  new DataView(big.buffer).setBigInt64(0x20, 2n ** 40n, true);
+  new DataView(big.buffer).setBigInt64(0x28, 2n ** 40n, true);
+  throwsFormat(
+    () => decodeNDArrayList(big),
+    /data of shape \[1099511627776,1099511627776\] float32 needs more than 2\^53/,
+  );
+  const ndim = good.slice();
+  new DataView(ndim.buffer).setInt32(0x1c, 0x7fffffff, true);
+  throwsFormat(() => decodeNDArrayList(ndim), /truncated/);
+  // Single arrays: bad magic and trailing bytes.
+  const one = encodeNDArray(makeArray("float32", [2]));
+  throwsFormat(() => decodeNDArray(one.subarray(0, 10), "x.nd"), /x\.nd/, /truncated/);
+  throwsFormat(() => decodeNDArray(new Uint8Array([...one, 1])), /trailing/);
+  throwsFormat(() => decodeNDArray(new Uint8Array([0xff, 0xff, 0, 0])), /unknown NDArray magic/);
+  throwsFormat(() => decodeNDArray(good), /list file/);
+  throwsFormat(() => decodeNDArray(new Uint8Array(0)), /truncated/);
+});
+
+Deno.test("type flags: bf16 is unsupported, unknown flags are malformed", () => {
+  const a = encodeNDArray(makeArray("float32", [1]));
+  const flagAt = 4 + 4 + 4 + 8 + 8;
+  const bf16 = a.slice();
+  new DataView(bf16.buffer).setInt32(flagAt, 12, true);
+  assert.throws(() => decodeNDArray(bf16, "w.nd"), (e: unknown) => {
+    return e instanceof UnsupportedError && /12 \(bfloat16\)/.test(e.message) &&
+      /w\.nd/.test(e.message);
+  });
+  for (const flag of [13, 99, -1]) {
+    const bad = a.slice();
+    new DataView(bad.buffer).setInt32(flagAt, flag, true);
+    throwsFormat(() => decodeNDArray(bad), new RegExp(`unknown type flag ${flag}`));
+  }
+});
+
+/** xorshift32: a tiny seeded PRNG so fuzz failures are reproducible. */
+function xorshift(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+Deno.test("fuzz: mutated files decode or throw FormatError, quickly", () => {
+  const t0 = performance.now();
+  const rand = xorshift(0x5eed1234);
+  const below = (n: number): number => rand() % Math.max(1, n);
+  const mixed = encodeNDArrayList(
+    [...DTYPES.map((d, i) => makeArray(d, [2, 3], i)), makeArray("int64", [])],
+    [...DTYPES.map((d) => `arg:${d}`), "aux:s"],
+  );
+  const bases: { bytes: Uint8Array; list: boolean }[] = [
+    { bytes: fixture("sagemaker-linreg/model-0000.params"), list: true },
+    { bytes: fixture("go-mxnet-predictor/go_test-0001.params"), list: true },
+    { bytes: fixture("apache-mxnet/legacy_ndarray.v0"), list: true },
+    { bytes: fixture("sagemaker-mnist/model-0000.params"), list: true },
+    { bytes: mixed, list: true },
+    { bytes: rowSparse(), list: false },
+    { bytes: csr(), list: false },
+    { bytes: encodeNDArray(makeArray("float64", [2, 2])), list: false },
+  ];
+  const hugeValues = [
+    2n ** 64n - 1n,
+    2n ** 63n - 1n,
+    2n ** 63n,
+    2n ** 53n,
+    2n ** 32n + 3n,
+    2n ** 31n,
+  ];
+  let decoded = 0;
+  let failed = 0;
+  for (let iter = 0; iter < 400; iter++) {
+    const base = bases[iter % bases.length];
+    let m = base.bytes.slice();
+    switch (below(5)) {
+      case 0: // random byte overwrites, mostly in the metadata-heavy head
+        for (let k = 1 + below(4); k > 0; k--) m[below(Math.min(m.length, 256))] = rand() & 0xff;
+        break;
+      case 1: // truncation
+        m = m.slice(0, below(m.length));
+        break;
+      case 2: { // insertion
+        const at = below(Math.min(m.length, 256));
+        const ins = Uint8Array.from({ length: 1 + below(8) }, () => rand() & 0xff);
+        m = new Uint8Array([...m.subarray(0, at), ...ins, ...m.subarray(at)]);
+        break;
+      }
+      case 3: { // a u64 overwritten with a huge value
+        const at = below(Math.min(m.length, 256) - 8);
+        new DataView(m.buffer).setBigUint64(at, hugeValues[below(hugeValues.length)], true);
+        break;
+      }
+      default: { // an i32 (ndim, stype, flag, ctx) overwritten with an edge value
+        const at = below(Math.min(m.length, 256) - 4);
+        const edge = [-1, -2, 0, 1, 2, 3, 0x7fffffff, -0x80000000, 12, 64][below(10)];
+        new DataView(m.buffer).setInt32(at, edge, true);
+      }
+    }
+    try {
+      if (base.list) decodeNDArrayList(m, "fuzz");
+      else decodeNDArray(m, "fuzz");
+      decoded++;
+    } catch (e) {
+      // Real MXNet dtypes this library lacks (flags 8-12) are UnsupportedError by design.
+      const unsupported = e instanceof UnsupportedError &&
+        /type flag (8|9|10|11|12) /.test(e.message);
+      assert.ok(e instanceof FormatError || unsupported, `iteration ${iter}: ${e}`);
+      failed++;
+    }
+  }
+  assert.equal(decoded + failed, 400);
+  assert.ok(failed > 100, `only ${failed} mutations were rejected`);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 5000, `fuzz took ${ms} ms`);
+});
