@@ -38,6 +38,8 @@ export function cpuBackendByName(name: string): Backend {
 }
 
 let cpuOverride: Backend | undefined;
+// Resolved once: reading the environment costs microseconds, an op must not.
+let defaultCpu: Backend | undefined;
 
 /** Makes every cpu context use `backend` until reset with `undefined` (tests use this). */
 export function setCpuBackend(backend: Backend | undefined): void {
@@ -48,8 +50,7 @@ export function setCpuBackend(backend: Backend | undefined): void {
 export function backendFor(ctx: Context): Backend {
   if (ctx.deviceType === "cpu") {
     if (cpuOverride) return cpuOverride;
-    const forced = env("MXTS_CPU_BACKEND");
-    return forced ? cpuBackendByName(forced) : tsBackend();
+    return (defaultCpu ??= cpuBackendByName(env("MXTS_CPU_BACKEND") ?? "ts"));
   }
   throw new ContextError(
     `${ctx}: no GPU backend is available in this build (CUDA and WebGPU arrive with later ` +

@@ -91,6 +91,28 @@ for (let done = 0; done < total; done += inner) {
   ) as LoopFn;
 }
 
+const ONE = [1];
+const ZERO1 = [0], ZERO2 = [0, 0], ZERO3 = [0, 0, 0];
+const ONE1 = [ONE], ONE2 = [ONE, ONE], ONE3 = [ONE, ONE, ONE];
+
+/** True when every operand is a whole dense row-major buffer of `shape`. */
+function isDenseSameShape(
+  inputs: readonly { offset: number; strides: readonly number[] }[],
+  out: { offset: number; strides: readonly number[] },
+  shape: readonly number[],
+): boolean {
+  const all = [out, ...inputs];
+  for (const t of all) {
+    if (t.offset !== 0) return false;
+    let expect = 1;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (shape[d] !== 1 && t.strides[d] !== expect) return false;
+      expect *= shape[d];
+    }
+  }
+  return true;
+}
+
 /**
  * Runs `row` over strided inputs into a strided output of the same shape.
  * `inStrides` are already broadcast to `shape` (0 on broadcast axes).
@@ -107,11 +129,28 @@ export function runElementwise(
   out: { data: ComputeArray; dtype: DType; offset: number; strides: readonly number[] },
   shape: readonly number[],
 ): void {
-  const key = `${row.name}|${inputs.map((x) => x.dtype).join(",")}|${out.dtype}`;
+  // Input typed-array classes differ per dtype; one compiled loop per combination keeps
+  // each loop monomorphic.
+  let key = row.name + "|" + out.dtype;
+  for (let i = 0; i < inputs.length; i++) key += "|" + inputs[i].dtype;
   let fn = cache.get(key);
   if (!fn) {
     fn = compile(row, out.dtype);
     cache.set(key, fn);
+  }
+  if (isDenseSameShape(inputs, out, shape)) {
+    // The common case needs no dimension merging: one flat loop.
+    let n = 1;
+    for (let i = 0; i < shape.length; i++) n *= shape[i];
+    const offsets = inputs.length === 1 ? ZERO1 : inputs.length === 2 ? ZERO2 : ZERO3;
+    const strides = inputs.length === 1 ? ONE1 : inputs.length === 2 ? ONE2 : ONE3;
+    const data = inputs.length === 1
+      ? [inputs[0].data]
+      : inputs.length === 2
+      ? [inputs[0].data, inputs[1].data]
+      : [inputs[0].data, inputs[1].data, inputs[2].data];
+    fn(out.data, 0, ONE, data, offsets, strides, [n], scalars[0] ?? 0, scalars[1] ?? 0, TS_HELPERS);
+    return;
   }
   const merged = collapseDims(shape, [out.strides, ...inputs.map((x) => x.strides)]);
   fn(

@@ -58,8 +58,8 @@ const MIN_K = 4;
 // panels as NR-column strips stored k-major ([kc][NR]).
 let packA = new Float64Array(0);
 let packB = new Float64Array(0);
-/** Scratch for edge tiles, which the micro-kernel computes in full and then clips. */
-const edge = new Float64Array(MR * NR);
+/** The micro-kernel's output tile (edge tiles are computed in full, then clipped). */
+const tile = new Float64Array(MR * NR);
 
 /**
  * C[M,N] (+)= op(A)[M,K] · op(B)[K,N], all row-major with element offsets; op(X) is X transposed
@@ -111,23 +111,23 @@ export function gemm(
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = Math.min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
-            const mr = Math.min(MR, mc - ir);
-            const ci = cOff + (ic + ir) * n + jc + jr;
-            if (mr === MR && nr === NR) {
-              kernel4x4(kc, packA, ir * kc, packB, jr * kc, c, ci, n, add);
-            } else {
-              kernel4x4(kc, packA, ir * kc, packB, jr * kc, edge, 0, NR, false);
-              for (let i = 0; i < mr; i++) {
-                for (let j = 0; j < nr; j++) {
-                  const v = edge[i * NR + j];
-                  c[ci + i * n + j] = add ? c[ci + i * n + j] + v : v;
-                }
-              }
-            }
+            kernel4x4(kc, packA, ir * kc, packB, jr * kc, tile);
+            storeTile(c, cOff + (ic + ir) * n + jc + jr, n, Math.min(MR, mc - ir), nr, add);
           }
         }
       }
     }
+  }
+}
+
+/**
+ * C[ci + i*ldc + j] (+)= tile[i*NR + j] for the mr x nr part of the tile that lies inside C.
+ * Kept out of the micro-kernel so that the kernel only ever sees Float64Arrays: mixing f32 and
+ * f64 stores in it made V8 re-optimize it into a ~30% slower loop.
+ */
+function storeTile(c: FloatArray, ci: number, ldc: number, mr: number, nr: number, add: boolean) {
+  for (let i = 0; i < mr; i++, ci += ldc) {
+    for (let j = 0; j < nr; j++) c[ci + j] = add ? c[ci + j] + tile[i * NR + j] : tile[i * NR + j];
   }
 }
 
@@ -174,10 +174,7 @@ function kernel4x4(
   ai: number,
   bp: Float64Array,
   bi: number,
-  c: FloatArray,
-  ci: number,
-  ldc: number,
-  add: boolean,
+  t: Float64Array,
 ): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
@@ -208,18 +205,10 @@ function kernel4x4(
     ai += 4;
     bi += 4;
   }
-  const r0 = ci, r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-  if (add) {
-    c[r0] += c00, c[r0 + 1] += c01, c[r0 + 2] += c02, c[r0 + 3] += c03;
-    c[r1] += c10, c[r1 + 1] += c11, c[r1 + 2] += c12, c[r1 + 3] += c13;
-    c[r2] += c20, c[r2 + 1] += c21, c[r2 + 2] += c22, c[r2 + 3] += c23;
-    c[r3] += c30, c[r3 + 1] += c31, c[r3 + 2] += c32, c[r3 + 3] += c33;
-  } else {
-    c[r0] = c00, c[r0 + 1] = c01, c[r0 + 2] = c02, c[r0 + 3] = c03;
-    c[r1] = c10, c[r1 + 1] = c11, c[r1 + 2] = c12, c[r1 + 3] = c13;
-    c[r2] = c20, c[r2 + 1] = c21, c[r2 + 2] = c22, c[r2 + 3] = c23;
-    c[r3] = c30, c[r3 + 1] = c31, c[r3 + 2] = c32, c[r3 + 3] = c33;
-  }
+  t[0] = c00, t[1] = c01, t[2] = c02, t[3] = c03;
+  t[4] = c10, t[5] = c11, t[6] = c12, t[7] = c13;
+  t[8] = c20, t[9] = c21, t[10] = c22, t[11] = c23;
+  t[12] = c30, t[13] = c31, t[14] = c32, t[15] = c33;
 }
 
 /** Row scratch for `gemmDirect`: one row of C summed in float64. */

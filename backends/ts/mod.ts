@@ -28,10 +28,11 @@ export class TSBuffer implements DeviceBuffer {
   }
 }
 
-// Buffers at least this large are pooled: allocating (and zeroing) a fresh large array
-// costs about half the bandwidth of an elementwise op (PERF_NOTES).
-const POOL_MIN_ELEMENTS = 4096;
+// Freed buffers are pooled by (dtype, size): allocating and zeroing a fresh large array
+// costs about half the bandwidth of an elementwise op (PERF_NOTES), and for tiny arrays
+// typed-array allocation and its GC pressure dominate the cost of an operation.
 const POOL_MAX_BYTES = 256 * 1024 * 1024;
+const POOL_MAX_PER_SIZE = 64;
 
 function buf(b: DeviceBuffer): TSBuffer {
   const t = b as TSBuffer;
@@ -179,11 +180,8 @@ export function createTSBackend(): Backend {
     kernels,
     alloc(dtype, size, deviceId) {
       const key = `${dtype}:${size}`;
-      let data: ComputeArray | undefined;
-      if (size >= POOL_MIN_ELEMENTS) {
-        data = pool.get(key)?.pop();
-        if (data) pooledBytes -= size * ITEM_SIZE[dtype];
-      }
+      let data = pool.get(key)?.pop();
+      if (data) pooledBytes -= size * ITEM_SIZE[dtype];
       data ??= allocCompute(dtype, size);
       account(deviceId, 1, size * ITEM_SIZE[dtype]);
       return new TSBuffer(dtype, size, deviceId, data);
@@ -193,11 +191,11 @@ export function createTSBackend(): Backend {
       t.freed = true;
       account(t.deviceId, -1, -t.size * ITEM_SIZE[t.dtype]);
       const bytes = t.size * ITEM_SIZE[t.dtype];
-      if (t.size >= POOL_MIN_ELEMENTS && pooledBytes + bytes <= POOL_MAX_BYTES) {
-        const key = `${t.dtype}:${t.size}`;
-        const list = pool.get(key) ?? [];
+      const key = `${t.dtype}:${t.size}`;
+      let list = pool.get(key);
+      if (!list) pool.set(key, list = []);
+      if (pooledBytes + bytes <= POOL_MAX_BYTES && list.length < POOL_MAX_PER_SIZE) {
         list.push(t.data);
-        pool.set(key, list);
         pooledBytes += bytes;
       }
     },

@@ -56,6 +56,7 @@ export function checkShape(shape: unknown, where: string): number[] {
  * dims must be equal or one of them 1.
  */
 export function broadcastShapes(shapes: readonly Shape[], where: string): number[] {
+  if (shapes.length === 2 && shapeEqual(shapes[0], shapes[1])) return [...shapes[0]];
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
   for (const s of shapes) {

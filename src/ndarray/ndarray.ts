@@ -144,9 +144,12 @@ export class NDArray {
   /** @internal The kernel's view of this array. */
   _tensor(where: string): KernelTensor {
     const s = this._storage(where);
+    // Shape and storage never change, so the kernel view is built once per handle.
+    if (this.#tensor) return this.#tensor;
     const view: View = { buf: s.buf, shape: this.shape, strides: stridesOf(this.shape), offset: 0 };
-    return { shape: this.shape, dtype: this.dtype, buf: s.buf, view };
+    return (this.#tensor = { shape: this.shape, dtype: this.dtype, buf: s.buf, view });
   }
+  #tensor: KernelTensor | null = null;
 
   /** @internal A new handle on the same storage with another shape (same size). */
   _view(shape: Shape): NDArray {

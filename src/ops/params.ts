@@ -94,11 +94,26 @@ function parseString(spec: ParamSpec, s: string): unknown {
   }
 }
 
+const EMPTY: Params = Object.freeze({});
+const paramless = new WeakMap<OpDef, boolean>();
+function noParams(def: OpDef): boolean {
+  let v = paramless.get(def);
+  if (v === undefined) paramless.set(def, v = Object.keys(def.params).length === 0);
+  return v;
+}
+
 /**
  * Validates and fills defaults. Accepts camelCase keys or MXNet's JSON keys; unknown
  * keys throw ParamError naming the operator (a typo must not be silently ignored).
  */
 export function parseParams(def: OpDef, raw: Record<string, unknown> = {}): Params {
+  // Fast path for the many parameterless operators (add, exp, ...).
+  let given = false;
+  for (const _ in raw) {
+    given = true;
+    break;
+  }
+  if (!given && noParams(def)) return EMPTY;
   const out: Record<string, unknown> = {};
   const byJson = new Map<string, string>();
   for (const [key, spec] of Object.entries(def.params)) byJson.set(jsonKey(key, spec), key);
