@@ -805,7 +805,7 @@ export function applyOp(
     ? (() => {
       const out = outs[0];
       const views = ins.map((t) => broadcastView(t, out.shape));
-      const scalars = lowering.scalars(p);
+      const scalars = lowering.scalars(p, inputs[0].dtype);
       return () => k.elementwise(lowering.row, views, scalars, out.view);
     })()
     : () => lowering.run(k, ins, outs, p, rng);

@@ -3,6 +3,7 @@
  * and `clip`. Each is a row of the elementwise table plus its gradient.
  * @module
  */
+import { isFloat } from "../core/dtype.ts";
 import { DTypeError } from "../core/errors.ts";
 import { broadcastShapes, type Shape } from "../core/shape.ts";
 import { ops } from "./_builder_util.ts";
@@ -35,7 +36,13 @@ function unaryOp(
     params: row.scalars === 1 ? { scalar: { type: "float", default: 1 } } : {},
     inferShape: (s) => [s[0]],
     ...(gradient ? { gradient } : { differentiable: false }),
-    lowering: { kind: "elementwise", row, scalars: (p) => row.scalars ? [p.scalar as number] : [] },
+    lowering: {
+      kind: "elementwise",
+      row,
+      // As MXNet's DType(scalar): an integer array truncates the scalar first (int + 0.5 = int).
+      scalars: (p, dtype) =>
+        row.scalars ? [isFloat(dtype) ? p.scalar as number : Math.trunc(p.scalar as number)] : [],
+    },
     ...extra,
   };
 }
@@ -204,9 +211,38 @@ const binaryGrads: Record<string, [Grad | null, string[]]> = {
 
 const checkWhere = sameDTypes("where", ["condition", "x", "y"]);
 
-/** `where(condition, x, y)`: x where condition is non-zero, else y (broadcasting). */
+/**
+ * MXNet's where: the condition has x's shape, or is 1-D with x's first dimension and
+ * then selects whole rows. Returned as the shape the condition broadcasts from.
+ */
+function whereCondShape(c: Shape, x: Shape): Shape {
+  if (c.length === 1 && x.length > 1 && c[0] === x[0]) return [c[0], ...x.slice(1).map(() => 1)];
+  return c;
+}
+
+/** `where(condition, x, y)`: x where condition is non-zero, else y. */
 const where: OpDef = {
   name: "where",
+  inputs: ["condition", "x", "y"],
+  params: {},
+  inferShape: ([c, x, y]) => [broadcastShapes([whereCondShape(c, x), x, y], "where")],
+  inferType: (t) => {
+    checkWhere([t[1], t[2]]);
+    return [t[1]];
+  },
+  lowering: {
+    kind: "composite",
+    compose: (b, [c, x, y]) => {
+      const cs = whereCondShape(b.shape(c), b.shape(x));
+      const cond = cs === b.shape(c) ? c : ops(b).reshape(c, cs);
+      return [b.op("_where", [cond, x, y])];
+    },
+  },
+};
+
+/** The broadcasting select behind `where`. */
+const whereBroadcast: OpDef = {
+  name: "_where",
   inputs: ["condition", "x", "y"],
   params: {},
   inferShape: (s) => [broadcastShapes(s, "where")],
@@ -219,8 +255,8 @@ const where: OpDef = {
     const zero = b.op("zeros_like", [g]);
     return [
       null,
-      o.sumTo(b.op("where", [c, g, zero]), b.shape(x)),
-      o.sumTo(b.op("where", [c, zero, g]), b.shape(y)),
+      o.sumTo(b.op("_where", [c, g, zero]), b.shape(x)),
+      o.sumTo(b.op("_where", [c, zero, g]), b.shape(y)),
     ];
   },
   lowering: { kind: "elementwise", row: TERNARY.where, scalars: () => [] },
@@ -257,5 +293,6 @@ export const ELEMENTWISE_OPS: readonly OpDef[] = [
     binaryOp(BINARY[name as keyof typeof BINARY], g, aliases)
   ),
   where,
+  whereBroadcast,
   clip,
 ];

@@ -87,7 +87,12 @@ export type Lowering =
   /** Written with other ops; gradient and every backend come for free. */
   | { readonly kind: "composite"; compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] }
   /** One row of the elementwise table; inputs broadcast to the output. */
-  | { readonly kind: "elementwise"; readonly row: ElementwiseRow; scalars(p: Params): number[] }
+  | {
+    readonly kind: "elementwise";
+    readonly row: ElementwiseRow;
+    /** The row's scalar operands for an input of dtype `dtype`. */
+    scalars(p: Params, dtype: DType): number[];
+  }
   /** A structural primitive: calls kernels of the backend's table. */
   | {
     readonly kind: "primitive";

@@ -62,6 +62,7 @@ const CASES: Record<string, Case[]> = {
   broadcast_maximum: [{ shapes: [[2, 3], [2, 3]] }],
   broadcast_minimum: [{ shapes: [[2, 3], [3]] }],
   where: [{ shapes: [[2, 3], [2, 3], [2, 3]], fixed: { 0: [1, 0, 1, 0, 0, 1] } }],
+  _where: [{ shapes: [[2, 1], [2, 3], [3]], fixed: { 0: [1, 0] } }],
   clip: [{ shapes: [[6]], params: { aMin: -0.5, aMax: 0.5 } }],
   sum: [{ shapes: [[2, 3, 4]], params: { axis: [0, 2] } }, { shapes: [[2, 3]] }],
   mean: [{ shapes: [[2, 3, 4]], params: { axis: 1, keepdims: true } }],
