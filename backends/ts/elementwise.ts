@@ -23,6 +23,7 @@ type LoopFn = (
 ) => void;
 
 const cache = new Map<string, LoopFn>();
+const EMPTY_IDX = new Int32Array(1);
 
 /** How a computed JS number is stored into an output of `dtype`, as C would cast it. */
 function storeExpr(dtype: DType, expr: string): string {
@@ -52,7 +53,8 @@ const dense = os === 1 && ${names.map((_, i) => `is${i} === 1`).join(" && ")};
 let total = inner;
 for (let d = 0; d < nd - 1; d++) total *= shape[d];
 if (total === 0) return;
-const idx = new Int32Array(Math.max(nd - 1, 1));
+// Only multi-dimensional loops need an index counter; dense loops skip the allocation.
+const idx = nd > 1 ? new Int32Array(nd - 1) : EMPTY_IDX;
 let po = outOffset;
 ${names.map((_, i) => `let p${i} = offsets[${i}];`).join(" ")}
 for (let done = 0; done < total; done += inner) {
@@ -77,6 +79,7 @@ for (let done = 0; done < total; done += inner) {
   // The function is built from the row's fixed expression (not user input), once per
   // dtype combination; `h` carries the helper functions some rows call.
   return new Function(
+    "EMPTY_IDX",
     "out",
     "outOffset",
     "outStrides",
@@ -88,7 +91,7 @@ for (let done = 0; done < total; done += inner) {
     "s1",
     "h",
     body,
-  ) as LoopFn;
+  ).bind(null, EMPTY_IDX) as LoopFn;
 }
 
 const ONE = [1];

@@ -17,9 +17,9 @@
  *   edge tiles with zeros so the micro-kernel has no edge cases.
  * - Cache blocking: KC x 4 B micro-panels (8 KiB) stay in L1, MC x KC A blocks (128 KiB) in L2.
  *   The block sizes mattered little (compute bound): anything from 32..256 x 128..1024 was within
- *   a few percent.
- * - Small or thin products (one row or column, tiny sizes), where packing and tile padding cost
- *   more than they save, take a direct loop instead.
+ *   a few percent. The scratch is at most 128 KiB (A) + 2 MiB (B) and is kept for later calls.
+ * - Small or thin products (fewer than 4 rows, columns or depth, or tiny sizes), where packing and
+ *   tile padding cost more than they save, take direct loops instead (`gemmDirect`).
  *
  * `gemmGeneric` is a plain reference loop for every numeric typed array (int32 wraps like C).
  *
@@ -86,7 +86,7 @@ export function gemm(
     if (!accumulate) { for (let i = 0; i < m; i++) c.fill(0, cOff + i * n, cOff + i * n + n); }
     return;
   }
-  // Element (i, p) of op(A) is a[aOff + i * ars + p * acs]; (p, j) of op(B) is b[bOff + p * brs + j * bcs].
+  // Strides: op(A)[i, p] = a[aOff + i * ars + p * acs], op(B)[p, j] = b[bOff + p * brs + j * bcs].
   const ars = transA ? 1 : k, acs = transA ? m : 1;
   const brs = transB ? 1 : n, bcs = transB ? k : 1;
   if (m < MR || n < NR || k < MIN_K || m * n * k < SMALL_WORK) {
@@ -137,7 +137,8 @@ function roundUp(x: number, to: number): number {
 
 /**
  * Packs `len` lines x `kc` depth of a strided operand into strips of `w` lines, each strip stored
- * depth-major ([kc][w]) and zero-padded to a whole strip. Line l at depth p is
+ * depth-major ([kc][w]) and zero-padded to a whole strip (the results of padding lanes are clipped
+ * away by `storeTile`; zeros keep them finite and cheap). Line l at depth p is
  * src[off + l * ls + p * ps]. Used for A (lines = rows) and B (lines = columns).
  */
 function packPanel(
@@ -151,7 +152,21 @@ function packPanel(
   dst: Float64Array,
 ): void {
   let o = 0;
-  for (let l0 = 0; l0 < len; l0 += w) {
+  let l0 = 0;
+  if (w === 4) {
+    // Whole strips, unrolled: with the generic loop below, packing B made 16x1024x1024 ~35%
+    // slower overall (B is packed once per call, and with few rows that is not amortized).
+    for (; l0 + 4 <= len; l0 += 4) {
+      let s = off + l0 * ls;
+      for (let p = 0; p < kc; p++, s += ps, o += 4) {
+        dst[o] = src[s];
+        dst[o + 1] = src[s + ls];
+        dst[o + 2] = src[s + 2 * ls];
+        dst[o + 3] = src[s + 3 * ls];
+      }
+    }
+  }
+  for (; l0 < len; l0 += w) {
     const lw = Math.min(w, len - l0);
     for (let p = 0; p < kc; p++) {
       const s = off + l0 * ls + p * ps;
@@ -164,8 +179,8 @@ function packPanel(
 
 /**
  * The micro-kernel: a 4x4 tile of C from a packed A strip (ap[ai..], [kc][4]) and a packed B strip
- * (bp[bi..], [kc][4]), accumulated in 16 locals that V8 keeps in registers. Stores to
- * c[ci + i * ldc + j], adding to what is there when `add`.
+ * (bp[bi..], [kc][4]), accumulated in 16 locals that V8 keeps in registers (a few may spill),
+ * written row-major to the 16-element tile `t`.
  * (Measured: advancing ai/bi at the end of the body is ~10% faster than in the `for` header.)
  */
 function kernel4x4(
@@ -215,10 +230,13 @@ function kernel4x4(
 let rowAcc = new Float64Array(0);
 
 /**
- * Unpacked path for small and thin products. When op(B) has contiguous rows (!transB) and C is
- * wide enough, each row of C is a float64 sum of scaled B rows (i-p-j: contiguous, vectorizable
- * reads). Otherwise each entry is a dot product, split over four partial sums so consecutive adds
- * do not wait on each other (one running sum is bound by the add latency).
+ * Unpacked path for small and thin products, where every element of the large operand is used
+ * only a few times, so packing it would cost as much as the arithmetic. Three loop orders, each
+ * reading the large operand contiguously where the layout allows:
+ * - op(B) rows contiguous (!transB) and C wide: each row of C is a float64 sum of scaled B rows,
+ *   four B rows per pass so the row sum is loaded and stored once per four multiply-adds;
+ * - otherwise four dot products at a time that share one operand: four columns of op(B) against
+ *   a row of A, or (when C has fewer than 4 columns) four rows of A against a column of op(B).
  */
 function gemmDirect(
   a: FloatArray,
@@ -240,35 +258,74 @@ function gemmDirect(
     if (rowAcc.length < n) rowAcc = new Float64Array(n);
     const acc = rowAcc;
     for (let i = 0; i < m; i++) {
+      const ao = aOff + i * ars;
       acc.fill(0, 0, n);
-      for (let p = 0; p < k; p++) {
-        const av = a[aOff + i * ars + p * acs];
-        const bo = bOff + p * brs;
+      let p = 0;
+      for (; p + 3 < k; p += 4) {
+        const a0 = a[ao + p * acs], a1 = a[ao + (p + 1) * acs];
+        const a2 = a[ao + (p + 2) * acs], a3 = a[ao + (p + 3) * acs];
+        const b0 = bOff + p * brs, b1 = b0 + brs, b2 = b1 + brs, b3 = b2 + brs;
+        for (let j = 0; j < n; j++) {
+          acc[j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
+        }
+      }
+      for (; p < k; p++) {
+        const av = a[ao + p * acs], bo = bOff + p * brs;
         for (let j = 0; j < n; j++) acc[j] += av * b[bo + j];
       }
       const co = cOff + i * n;
       if (accumulate) { for (let j = 0; j < n; j++) c[co + j] += acc[j]; }
       else for (let j = 0; j < n; j++) c[co + j] = acc[j];
     }
-    return;
-  }
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let ai = aOff + i * ars, bi = bOff + j * bcs;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, p = 0;
-      for (; p + 3 < k; p += 4) {
-        s0 += a[ai] * b[bi];
-        s1 += a[ai + acs] * b[bi + brs];
-        s2 += a[ai + 2 * acs] * b[bi + 2 * brs];
-        s3 += a[ai + 3 * acs] * b[bi + 3 * brs];
-        ai += 4 * acs;
-        bi += 4 * brs;
+  } else if (n >= 4) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j += 4) {
+        const cnt = Math.min(4, n - j);
+        dot4(a, aOff + i * ars, acs, b, bOff + j * bcs, bcs, brs, cnt, k);
+        storeTile(c, cOff + i * n + j, 0, 1, cnt, accumulate);
       }
-      for (; p < k; p++, ai += acs, bi += brs) s0 += a[ai] * b[bi];
-      const s = (s0 + s1) + (s2 + s3), ci = cOff + i * n + j;
-      c[ci] = accumulate ? c[ci] + s : s;
+    }
+  } else {
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < m; i += 4) {
+        const cnt = Math.min(4, m - i);
+        dot4(b, bOff + j * bcs, brs, a, aOff + i * ars, ars, acs, cnt, k);
+        for (let q = 0; q < cnt; q++) {
+          const ci = cOff + (i + q) * n + j;
+          c[ci] = accumulate ? c[ci] + tile[q] : tile[q];
+        }
+      }
     }
   }
+}
+
+/**
+ * tile[q] = sum_p x[xo + p*xs] * y[yo + q*yq + p*ys] for q < cnt (4 dot products sharing x; for
+ * cnt < 4 the last vector is repeated and its extra results ignored).
+ */
+function dot4(
+  x: FloatArray,
+  xo: number,
+  xs: number,
+  y: FloatArray,
+  yo: number,
+  yq: number,
+  ys: number,
+  cnt: number,
+  k: number,
+): void {
+  let y0 = yo, y1 = yo + Math.min(1, cnt - 1) * yq;
+  let y2 = yo + Math.min(2, cnt - 1) * yq, y3 = yo + Math.min(3, cnt - 1) * yq;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let p = 0; p < k; p++) {
+    const xv = x[xo];
+    s0 += xv * y[y0];
+    s1 += xv * y[y1];
+    s2 += xv * y[y2];
+    s3 += xv * y[y3];
+    xo += xs, y0 += ys, y1 += ys, y2 += ys, y3 += ys;
+  }
+  tile[0] = s0, tile[1] = s1, tile[2] = s2, tile[3] = s3;
 }
 
 /**
@@ -302,7 +359,6 @@ export function gemmGeneric(
       const ao = aOff + i * ars, bo = bOff + j * bcs;
       let s = accumulate ? c[ci] : 0;
       if (integer) {
-        s |= 0;
         for (let p = 0; p < k; p++) s = (s + Math.imul(a[ao + p * acs], b[bo + p * brs])) | 0;
       } else {
         for (let p = 0; p < k; p++) s += a[ao + p * acs] * b[bo + p * brs];

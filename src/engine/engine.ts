@@ -145,6 +145,13 @@ export function isReady(v: Var): boolean {
   return !isPending(v.lastWrite);
 }
 
+/** True when no operation reading or writing `v` is pending. */
+export function isIdle(v: Var): boolean {
+  if (isPending(v.lastWrite)) return false;
+  for (const r of v.reads) if (!r.done) return false;
+  return true;
+}
+
 /** Waits until every reader and writer of `v` is done (before freeing its memory). */
 export async function waitForIdle(v: Var): Promise<void> {
   while (isPending(v.lastWrite) || v.reads.some((r) => !r.done)) {

@@ -17,7 +17,7 @@ import {
   sizeOf,
   stridesOf,
 } from "../core/shape.ts";
-import { isNaive, isReady, push, Var, waitForVar } from "../engine/engine.ts";
+import { isIdle, isNaive, isReady, push, Var, waitForVar } from "../engine/engine.ts";
 import type { Builder, KernelTensor, OpDef, Params } from "../ops/op_def.ts";
 import { parseParams } from "../ops/params.ts";
 import { getOp } from "../ops/registry.ts";
@@ -36,8 +36,10 @@ class Storage {
   release(): void {
     if (--this.refs > 0) return;
     const { backend, buf } = this;
-    // Freeing is an engine write: it waits for every pending reader and writer.
-    push("free", () => backend.free(buf), [], [this.var]);
+    // Freeing is an engine write: it waits for every pending reader and writer. When
+    // nothing is pending (the usual case on CPU) free at once and skip the engine.
+    if (isIdle(this.var) && !isNaive()) backend.free(buf);
+    else push("free", () => backend.free(buf), [], [this.var]);
   }
 }
 
@@ -103,7 +105,7 @@ export class NDArray {
   /** @internal Use mx.nd.empty/zeros/array. */
   constructor(storage: Storage, shape: Shape, dtype: DType) {
     this.#storage = storage;
-    this.shape = Object.freeze([...shape]);
+    this.shape = [...shape];
     this.dtype = dtype;
     finalizer.register(this, storage, this);
     scopes.at(-1)?.push(this);
