@@ -26,22 +26,32 @@ export function tsBackend(): Backend {
   return (ts ??= createTSBackend());
 }
 
-/** Names of the CPU backends available in this process, reference first. */
-export function availableCpuBackends(): string[] {
+/** Every backend the test harness knows, the reference ("ts") first. */
+export const BACKEND_NAMES: readonly string[] = ["ts", "native", "webgpu"];
+
+/** Names of the backends that can run in this process now. */
+export function availableBackends(): string[] {
   return ["ts"];
 }
 
-/** Returns the backend named `name` for CPU contexts. */
-export function cpuBackendByName(name: string): Backend {
+/** The backend named `name`; throws a ContextError naming what is available. */
+export function backendByName(name: string): Backend {
   if (name === "ts") return tsBackend();
-  throw new ContextError(`no CPU backend named ${JSON.stringify(name)}; available: ts`);
+  throw new ContextError(
+    `no backend named ${JSON.stringify(name)} is available; available: ${
+      availableBackends().join(", ")
+    }`,
+  );
 }
 
 let cpuOverride: Backend | undefined;
 // Resolved once: reading the environment costs microseconds, an op must not.
 let defaultCpu: Backend | undefined;
 
-/** Makes every cpu context use `backend` until reset with `undefined` (tests use this). */
+/**
+ * Makes every cpu context use `backend` until reset with `undefined`. The test harness
+ * uses this to run the same tests once per backend.
+ */
 export function setCpuBackend(backend: Backend | undefined): void {
   cpuOverride = backend;
 }
@@ -50,7 +60,7 @@ export function setCpuBackend(backend: Backend | undefined): void {
 export function backendFor(ctx: Context): Backend {
   if (ctx.deviceType === "cpu") {
     if (cpuOverride) return cpuOverride;
-    return (defaultCpu ??= cpuBackendByName(env("MXTS_CPU_BACKEND") ?? "ts"));
+    return (defaultCpu ??= backendByName(env("MXTS_CPU_BACKEND") ?? "ts"));
   }
   throw new ContextError(
     `${ctx}: no GPU backend is available in this build (CUDA and WebGPU arrive with later ` +

@@ -4,24 +4,24 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { availableCpuBackends, cpuBackendByName, setCpuBackend } from "../backends/mod.ts";
+import { availableBackends, BACKEND_NAMES, backendByName, setCpuBackend } from "../backends/mod.ts";
 import * as mx from "../mod.ts";
 
 /** Backends this process can run, reference ("ts") first. */
-export const BACKENDS: string[] = availableCpuBackends();
+export const BACKENDS: string[] = availableBackends();
 
 /**
  * Registers `name [backend]` for every backend. The body runs inside `mx.nd.scope`, and
  * afterwards every buffer it allocated must be freed.
  */
 export function backendTest(name: string, fn: () => Promise<void> | void): void {
-  for (const backend of ["ts", "native", "webgpu"]) {
+  for (const backend of BACKEND_NAMES) {
     const available = BACKENDS.includes(backend);
     Deno.test({
       name: `${name} [${backend}]`,
       ignore: !available,
       async fn() {
-        setCpuBackend(cpuBackendByName(backend));
+        setCpuBackend(backendByName(backend));
         try {
           await mx.nd.waitAll();
           const before = mx.nd.memoryInfo().count;

@@ -32,6 +32,9 @@ setRecorder({
   get active() {
     return recording > 0;
   },
+  get training() {
+    return isTraining();
+  },
   record(def, inputs, outputs, params) {
     if (!inputs.some((x) => tracked.has(x))) return;
     if (def.differentiable === false) return;

@@ -60,6 +60,8 @@ export type ArrayLikeInput =
 export interface OpRecorder {
   /** True while recording. */
   readonly active: boolean;
+  /** True while recording in training mode. */
+  readonly training: boolean;
   /** Called after each non-composite op application. */
   record(op: OpDef, inputs: readonly NDArray[], outputs: readonly NDArray[], p: Params): void;
   /** Marks an array as a variable (`x.attachGrad()`). */
@@ -744,7 +746,10 @@ export function applyOp(
   opts: ApplyOptions = {},
 ): NDArray[] {
   const p = parseParams(def, rawParams);
-  const argNames = typeof def.inputs === "function" ? def.inputs(p) : def.inputs;
+  const argNames = [
+    ...(typeof def.inputs === "function" ? def.inputs(p) : def.inputs),
+    ...(def.aux ?? []),
+  ];
   if (inputs.length !== argNames.length) {
     throw new MXNetError(
       `${def.name}: expected ${argNames.length} inputs (${
@@ -799,9 +804,9 @@ export function applyOp(
   const backend = outputs[0]._storage(def.name).backend;
   const ins = inputs.map((x) => x._tensor(def.name));
   const outs = outputs.map((x) => x._tensor(def.name));
-  const rng = def.random
-    ? takeRng(outputs.reduce((n, o) => n + o.size, 0))
-    : { seed: 0, offset: 0 };
+  const isTrain = recorder?.training ?? false;
+  const slice = def.random ? takeRng(outputs.reduce((n, o) => n + o.size, 0)) : NO_RNG;
+  const info = { seed: slice.seed, offset: slice.offset, isTrain };
   const k = backend.kernels;
   const run = lowering.kind === "elementwise"
     ? (() => {
@@ -810,13 +815,10 @@ export function applyOp(
       const scalars = lowering.scalars(p, inputs[0].dtype);
       return () => k.elementwise(lowering.row, views, scalars, out.view);
     })()
-    : () => lowering.run(k, ins, outs, p, rng);
-  push(
-    def.name,
-    run,
-    inputs.map((x) => x._storage(def.name).var),
-    outputs.map((x) => x._storage(def.name).var),
-  );
+    : () => lowering.run(k, ins, outs, p, info);
+  const writes = outputs.map((x) => x._storage(def.name).var);
+  for (const i of def.mutatesInputs ?? []) writes.push(inputs[i]._storage(def.name).var);
+  push(def.name, run, inputs.map((x) => x._storage(def.name).var), writes);
   if (isNaive()) {
     // Naive engine: surface kernel failures at the call, as MXNet's NaiveEngine does.
     for (const o of outputs) {
@@ -826,6 +828,8 @@ export function applyOp(
   if (recorder?.active) recorder.record(def, inputs, outputs, p);
   return outputs;
 }
+
+const NO_RNG = { seed: 0, offset: 0 };
 
 function broadcastView(t: KernelTensor, shape: Shape): View {
   if (shapeEqual(t.shape, shape)) return t.view;
@@ -839,6 +843,9 @@ export function ndBuilder(ctx: Context): Builder<NDArray> {
     ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx }),
     shape: (t) => t.shape,
     dtype: (t) => t.dtype,
+    get isTrain() {
+      return recorder?.training ?? false;
+    },
   };
 }
 

@@ -60,6 +60,8 @@ export interface Builder<T> {
   shape(t: T): Shape;
   /** The (inferred) dtype of a value. */
   dtype(t: T): DType;
+  /** True when building for training (Dropout drops, BatchNorm uses batch statistics). */
+  readonly isTrain: boolean;
 }
 
 /** What a gradient function receives. */
@@ -101,9 +103,15 @@ export type Lowering =
       inputs: readonly KernelTensor[],
       outputs: readonly KernelTensor[],
       p: Params,
-      rng: RngSlice,
+      info: RunInfo,
     ): void | Promise<void>;
   };
+
+/** Per-call facts a primitive may need besides its inputs and params. */
+export interface RunInfo extends RngSlice {
+  /** True in training mode. */
+  readonly isTrain: boolean;
+}
 
 /** The slice of the Philox stream reserved for one call of a random operator. */
 export interface RngSlice {
@@ -121,8 +129,17 @@ export interface OpDef {
   readonly aliases?: readonly string[];
   /** Argument names in order (`data`, `weight`, `bias`); a function for variadic ops. */
   readonly inputs: readonly string[] | ((p: Params) => readonly string[]);
+  /**
+   * Auxiliary state inputs (BatchNorm's `moving_mean`, `moving_var`), passed after the
+   * arguments; Symbol lists them with `listAuxiliaryStates`, not `listArguments`.
+   */
+  readonly aux?: readonly string[];
+  /** Indices of inputs the operator writes in place (aux state updates, `_moving_update`). */
+  readonly mutatesInputs?: readonly number[];
   /** Number of outputs (default 1). */
   readonly numOutputs?: number | ((p: Params) => number);
+  /** Outputs a user sees (default: all); the rest are saved for the gradient. */
+  readonly numVisibleOutputs?: number | ((p: Params) => number);
   /** Parameters keyed by camelCase name. */
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Output shapes from input shapes; throws ShapeError naming the op and argument. */
