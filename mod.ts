@@ -29,3 +29,6 @@ export * as random from "./src/ndarray/random.ts";
 export * as engine from "./src/engine/mod.ts";
 export { numGpus } from "./backends/mod.ts";
 export * as autograd from "./src/autograd/mod.ts";
+export * as sym from "./src/symbol/mod.ts";
+export * as symbol from "./src/symbol/mod.ts";
+export * as name from "./src/symbol/name.ts";

@@ -108,6 +108,55 @@ export function attachGrad(x: NDArray, gradReq: GradReq = "write"): void {
 }
 
 /**
+ * Marks arrays as variables whose gradients go into the given buffers (MXNet's
+ * `autograd.mark_variables`).
+ */
+export function markVariables(
+  xs: readonly NDArray[],
+  grads: readonly NDArray[],
+  reqs: readonly GradReq[],
+): void {
+  xs.forEach((x, i) => {
+    marks.set(x, { gradReq: reqs[i] ?? "write" });
+    tracked.add(x);
+    x.grad = grads[i];
+  });
+}
+
+/** Recorded operations, as `recordTape` returns them for a later `backwardTape`. */
+export type Tape = readonly Entry[];
+
+/**
+ * Runs `fn` recording into a private tape (the global tape is untouched), so an executor
+ * can keep the record of one forward pass until its backward.
+ */
+export function recordTape<T>(fn: () => T, trainMode: boolean): { result: T; tape: Tape } {
+  const saved = tape;
+  tape = [];
+  try {
+    const result = record(fn, { trainMode });
+    return { result, tape };
+  } finally {
+    tape = saved;
+  }
+}
+
+/** `backward` over a tape from `recordTape`. */
+export function backwardTape(
+  t: Tape,
+  heads: readonly NDArray[],
+  headGrads?: readonly (NDArray | null)[],
+): void {
+  const saved = tape;
+  tape = [...t];
+  try {
+    backward(heads, headGrads);
+  } finally {
+    tape = saved;
+  }
+}
+
+/**
  * Back-propagates from `heads` (default head gradient: ones) through the recorded
  * operations and writes the gradients of every marked variable. The tape is cleared.
  */

@@ -876,6 +876,20 @@ function closeScope(frame: ScopeFrame, result: unknown): void {
 }
 
 /**
+ * Runs `fn` and returns its result together with every array created inside it, without
+ * disposing them (the Symbol executor frees them after backward).
+ */
+export function collectCreated<T>(fn: () => T): { result: T; created: NDArray[] } {
+  const frame: ScopeFrame = [];
+  scopes.push(frame);
+  try {
+    return { result: fn(), created: frame };
+  } finally {
+    scopes.splice(scopes.lastIndexOf(frame), 1);
+  }
+}
+
+/**
  * Runs `fn` and disposes every array created inside it that is not part of its
  * result (arrays, objects and nested lists of NDArrays are kept).
  * @example

@@ -144,6 +144,12 @@ export interface OpDef {
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Output shapes from input shapes; throws ShapeError naming the op and argument. */
   inferShape(inputs: readonly Shape[], p: Params): Shape[];
+  /**
+   * Fills in input shapes that can be derived from the others (a weight from the data
+   * shape and `numHidden`, a label from the data): MXNet's partial shape inference. Gets
+   * `undefined` for unknown inputs; returns the list with what it could fill.
+   */
+  inferInputShapes?(inputs: readonly (Shape | undefined)[], p: Params): (Shape | undefined)[];
   /** Output dtypes (default: every output has the first input's dtype). */
   inferType?(inputs: readonly DType[], p: Params): DType[];
   /**

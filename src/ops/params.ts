@@ -137,3 +137,35 @@ export function parseParams(def: OpDef, raw: Record<string, unknown> = {}): Para
   }
   return out;
 }
+
+/** A parameter value as MXNet's JSON stores it: `"128"`, `"True"`, `"(3, 3)"`, `"None"`. */
+export function paramToString(value: unknown): string {
+  if (value === null || value === undefined) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (Array.isArray(value)) {
+    const items = value.map((v) => (v === null ? "None" : String(v)));
+    return items.length === 1 ? `(${items[0]},)` : `(${items.join(", ")})`;
+  }
+  return String(value);
+}
+
+/**
+ * The parameters of `raw` that `def` knows, keyed by MXNet's JSON spelling, as strings
+ * (what a graph node records for the parameters the user gave).
+ */
+export function paramsToAttrs(def: OpDef, raw: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    const key = k in def.params ? k : undefined;
+    const spec = key ? def.params[key] : undefined;
+    out[spec ? jsonKey(key!, spec) : k] = paramToString(v);
+  }
+  return out;
+}
+
+/** True when `key` (either spelling) names a parameter of `def`. */
+export function isParamKey(def: OpDef, key: string): boolean {
+  if (key in def.params) return true;
+  return Object.entries(def.params).some(([k, spec]) => jsonKey(k, spec) === key);
+}

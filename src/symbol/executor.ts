@@ -1,0 +1,277 @@
+/**
+ * Executor: a Symbol bound to arrays. Forward runs every node through the same
+ * operator registry and engine as NDArray; backward runs the registry's gradients over
+ * the recorded forward pass and writes them into the gradient arrays.
+ * @module
+ */
+import type { Context } from "../core/context.ts";
+import type { DType } from "../core/dtype.ts";
+import { MXNetError, ShapeError } from "../core/errors.ts";
+import { formatShape, shapeEqual } from "../core/shape.ts";
+import {
+  backwardTape,
+  type GradReq,
+  markVariables,
+  recordTape,
+  type Tape,
+} from "../autograd/mod.ts";
+import { applyOp, collectCreated, NDArray, scope } from "../ndarray/ndarray.ts";
+import type { Node } from "./graph.ts";
+import type { Symbol } from "./symbol.ts";
+
+/** Arrays by argument name, or in `listArguments()` order. */
+export type ArrayMap = Record<string, NDArray> | readonly NDArray[];
+
+/** Options of `bind`. */
+export interface BindOptions {
+  /** Gradient buffers, by name or in argument order. */
+  argsGrad?: ArrayMap;
+  /** How each argument's gradient is written (default "write" where a buffer exists). */
+  gradReq?: GradReq | Record<string, GradReq> | readonly GradReq[];
+  /** Auxiliary state arrays, by name or in order. */
+  auxStates?: ArrayMap;
+}
+
+function toRecord(names: readonly string[], m: ArrayMap | undefined, what: string) {
+  if (!m) return {} as Record<string, NDArray>;
+  if (!Array.isArray(m)) return { ...(m as Record<string, NDArray>) };
+  if (m.length !== names.length) {
+    throw new MXNetError(`bind: ${what} has ${m.length} arrays for ${names.length} names`);
+  }
+  return Object.fromEntries(names.map((n, i) => [n, (m as NDArray[])[i]]));
+}
+
+/** A bound symbol. */
+export class Executor {
+  /** The bound symbol. */
+  readonly symbol: Symbol;
+  /** The context it runs on. */
+  readonly ctx: Context;
+  /** Argument arrays by name. */
+  readonly argDict: Record<string, NDArray>;
+  /** Gradient arrays by argument name (arguments with gradReq "null" have none). */
+  readonly gradDict: Record<string, NDArray>;
+  /** Auxiliary state arrays by name. */
+  readonly auxDict: Record<string, NDArray>;
+  /** Gradient request per argument. */
+  readonly gradReq: Record<string, GradReq>;
+  #outputs: NDArray[] = [];
+  #heads: NDArray[] = [];
+  #tape: Tape | null = null;
+  #temps: NDArray[] = [];
+
+  /** @internal Use `bind` / `simpleBind`. */
+  constructor(symbol: Symbol, ctx: Context, args: ArrayMap, opts: BindOptions = {}) {
+    this.symbol = symbol;
+    this.ctx = ctx;
+    const argNames = symbol.listArguments();
+    const auxNames = symbol.listAuxiliaryStates();
+    this.argDict = toRecord(argNames, args, "args");
+    this.gradDict = toRecord(argNames, opts.argsGrad, "argsGrad");
+    this.auxDict = toRecord(auxNames, opts.auxStates, "auxStates");
+    for (const n of argNames) {
+      if (!this.argDict[n]) throw new MXNetError(`bind: no array given for argument ${n}`);
+    }
+    for (const n of auxNames) {
+      if (!this.auxDict[n]) throw new MXNetError(`bind: no array given for auxiliary state ${n}`);
+    }
+    const req = opts.gradReq;
+    this.gradReq = Object.fromEntries(argNames.map((n, i) => {
+      const r = typeof req === "string"
+        ? req
+        : Array.isArray(req)
+        ? req[i]
+        : (req as Record<string, GradReq> | undefined)?.[n];
+      return [n, this.gradDict[n] ? (r ?? "write") : "null"];
+    }));
+    for (const [n, r] of Object.entries(this.gradReq)) {
+      if (r !== "null" && !this.gradDict[n]) {
+        throw new MXNetError(`bind: gradReq of ${n} is ${r} but no gradient array was given`);
+      }
+    }
+  }
+
+  /** Output arrays of the last forward pass (the same arrays every time, as in MXNet). */
+  get outputs(): NDArray[] {
+    return this.#outputs;
+  }
+
+  /** Outputs by name. */
+  get outputDict(): Record<string, NDArray> {
+    const names = this.symbol.listOutputs();
+    return Object.fromEntries(this.#outputs.map((o, i) => [names[i], o]));
+  }
+
+  /**
+   * Runs the graph. `isTrain` records for backward and puts Dropout/BatchNorm in training
+   * mode; other keys assign new input values (copied into the bound arrays).
+   */
+  forward(
+    opts: { isTrain?: boolean } & Record<string, NDArray | boolean | undefined> = {},
+  ): NDArray[] {
+    const isTrain = opts.isTrain === true;
+    for (const [k, v] of Object.entries(opts)) {
+      if (k === "isTrain" || v === undefined) continue;
+      const dst = this.argDict[k];
+      if (!dst) throw new MXNetError(`forward: ${k} is not an argument of the symbol`);
+      if (!shapeEqual(dst.shape, (v as NDArray).shape)) {
+        throw new ShapeError(
+          `forward: ${k} has shape ${formatShape((v as NDArray).shape)}, bound as ${
+            formatShape(dst.shape)
+          }`,
+        );
+      }
+      (v as NDArray).copyTo(dst);
+    }
+    this.#release();
+    let heads: NDArray[];
+    if (isTrain) {
+      // Training mode needs recording even without gradients: Dropout and BatchNorm
+      // read the mode from the recorder.
+      const names = Object.keys(this.gradReq).filter((n) => this.gradReq[n] !== "null");
+      markVariables(
+        names.map((n) => this.argDict[n]),
+        names.map((n) => this.gradDict[n]),
+        names.map((n) => this.gradReq[n]),
+      );
+      const { result, created } = collectCreated(() => recordTape(() => this.#run(), true));
+      this.#tape = result.tape;
+      this.#temps = created;
+      heads = result.result;
+    } else {
+      const { result, created } = collectCreated(() => this.#run());
+      this.#temps = created;
+      heads = result;
+    }
+    this.#heads = heads;
+    if (this.#outputs.length === 0) {
+      this.#outputs = heads.map((h) => NDArray._alloc(h.shape, h.dtype, h.context));
+    }
+    heads.forEach((h, i) => h.copyTo(this.#outputs[i]));
+    if (!isTrain) this.#release();
+    return this.#outputs;
+  }
+
+  /** Evaluates every node in order; returns the head arrays. */
+  #run(): NDArray[] {
+    const values = new Map<Node, NDArray[]>();
+    for (const n of this.symbol._nodes()) {
+      if (n.isVariable) {
+        const v = this.argDict[n.name] ?? this.auxDict[n.name];
+        if (!v) throw new MXNetError(`forward: variable ${n.name} is not bound`);
+        values.set(n, [v]);
+        continue;
+      }
+      const ins = n.inputs.map((e) => values.get(e.node)![e.index]);
+      values.set(n, applyOp(n.op!, ins, n.params as Record<string, unknown>, { ctx: this.ctx }));
+    }
+    return this.symbol.outputs.map((e) => values.get(e.node)![e.index]);
+  }
+
+  /**
+   * Back-propagates from the outputs of the last `forward({ isTrain: true })`.
+   * `outGrads` default to ones (loss layers ignore them, as in MXNet).
+   */
+  backward(outGrads?: NDArray | readonly NDArray[]): void {
+    if (!this.#tape) {
+      throw new MXNetError(
+        "backward: call forward({ isTrain: true }) first (with gradient arrays bound)",
+      );
+    }
+    const grads = outGrads instanceof NDArray ? [outGrads] : outGrads;
+    scope(() => backwardTape(this.#tape!, this.#heads, grads));
+    this.#release();
+  }
+
+  /** Frees the arrays of the last pass (its intermediates and tape). */
+  #release(): void {
+    for (const t of this.#temps) t.dispose();
+    this.#temps = [];
+    this.#tape = null;
+    this.#heads = [];
+  }
+
+  /** Copies parameters into the bound arrays (`arg:`/`aux:` prefixes accepted). */
+  copyParamsFrom(
+    argParams: Record<string, NDArray>,
+    auxParams: Record<string, NDArray> = {},
+    allowExtra = false,
+  ): void {
+    const copy = (src: Record<string, NDArray>, dst: Record<string, NDArray>, what: string) => {
+      for (const [k, v] of Object.entries(src)) {
+        const name = k.replace(/^(arg|aux):/, "");
+        if (dst[name]) v.copyTo(dst[name]);
+        else if (!allowExtra) {
+          throw new MXNetError(`copyParamsFrom: ${what} ${name} is not in the executor`);
+        }
+      }
+    };
+    copy(argParams, this.argDict, "argument");
+    copy(auxParams, this.auxDict, "auxiliary state");
+  }
+
+  /** A new executor for other input shapes, sharing parameter arrays whose shapes still fit. */
+  reshape(shapes: Record<string, readonly number[]>): Executor {
+    const ex = simpleBind(this.symbol, this.ctx, shapes, {
+      gradReq: this.gradReq,
+      shared: { ...this.argDict, ...this.auxDict },
+    });
+    return ex;
+  }
+
+  /** Frees every array the executor allocated. */
+  dispose(): void {
+    this.#release();
+    for (const o of this.#outputs) o.dispose();
+    this.#outputs = [];
+  }
+}
+
+/** `symbol.bind(ctx, args, opts)`. */
+export function bind(
+  symbol: Symbol,
+  ctx: Context,
+  args: ArrayMap,
+  opts: BindOptions = {},
+): Executor {
+  return new Executor(symbol, ctx, args, opts);
+}
+
+/**
+ * Allocates every argument, gradient and auxiliary array from the inferred shapes and
+ * binds them (MXNet's `simple_bind`).
+ */
+export function simpleBind(
+  symbol: Symbol,
+  ctx: Context,
+  shapes: Record<string, readonly number[]>,
+  opts: {
+    gradReq?: GradReq | Record<string, GradReq>;
+    typeDict?: Record<string, DType>;
+    /** Existing arrays to reuse when their shapes match. */
+    shared?: Record<string, NDArray>;
+  } = {},
+): Executor {
+  const { argShapes, auxShapes } = symbol.inferShape(shapes);
+  const { argTypes, auxTypes } = symbol.inferType(opts.typeDict ?? {});
+  const argNames = symbol.listArguments(), auxNames = symbol.listAuxiliaryStates();
+  const alloc = (name: string, shape: number[], dtype: DType) => {
+    const s = opts.shared?.[name];
+    if (s && shapeEqual(s.shape, shape)) return s;
+    return NDArray._alloc(shape, dtype, ctx).set(0);
+  };
+  const args = Object.fromEntries(argNames.map((n, i) => [n, alloc(n, argShapes[i], argTypes[i])]));
+  const aux = Object.fromEntries(auxNames.map((n, i) => [n, alloc(n, auxShapes[i], auxTypes[i])]));
+  const req = opts.gradReq ?? "write";
+  const reqOf = (n: string) => (typeof req === "string" ? req : req[n] ?? "write");
+  const grads = Object.fromEntries(
+    argNames.flatMap((n, i) =>
+      reqOf(n) === "null" ? [] : [[n, NDArray._alloc(argShapes[i], argTypes[i], ctx).set(0)]]
+    ),
+  );
+  return new Executor(symbol, ctx, args, {
+    argsGrad: grads,
+    gradReq: Object.fromEntries(argNames.map((n) => [n, reqOf(n)])),
+    auxStates: aux,
+  });
+}

@@ -1,0 +1,5 @@
+/**
+ * `mx.name`: naming scopes for symbols (MXNet's `NameManager` / `Prefix`).
+ * @module
+ */
+export { prefix, resetNames } from "./graph.ts";

@@ -1,0 +1,2 @@
+/** Neural-network operator constructors (filled in with the NN operators). @module */
+export {};

@@ -1,0 +1,499 @@
+/**
+ * Symbol: a graph of operators with MXNet's naming, composition, attributes and
+ * shape/type inference. Operators come from the same registry NDArray uses.
+ * @module
+ */
+import type { DType } from "../core/dtype.ts";
+import { MXNetError, ShapeError } from "../core/errors.ts";
+import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
+import type { OpDef } from "../ops/op_def.ts";
+import { isParamKey, paramsToAttrs, parseParams } from "../ops/params.ts";
+import { getOp } from "../ops/registry.ts";
+import type { Context } from "../core/context.ts";
+import type { GradReq } from "../autograd/mod.ts";
+import { makeName, Node, type NodeEntry, topoOrder } from "./graph.ts";
+import { type ArrayMap, bind, type BindOptions, type Executor, simpleBind } from "./executor.ts";
+import { save, toJSON } from "./json.ts";
+
+/** Options of `Variable`. */
+export interface VariableOptions {
+  /** Known shape (`__shape__`). */
+  shape?: readonly number[];
+  /** Known dtype (`__dtype__`). */
+  dtype?: DType;
+  /** Learning-rate multiplier (`__lr_mult__`). */
+  lrMult?: number;
+  /** Weight-decay multiplier (`__wd_mult__`). */
+  wdMult?: number;
+  /** Initializer description (`__init__`). */
+  init?: string;
+  /** Other attributes, stored as given. */
+  attr?: Record<string, string>;
+}
+
+/** Shapes by argument name, as `inferShape` results. */
+export interface InferShapeResult {
+  /** Shapes of `listArguments()`, in order. */
+  argShapes: number[][];
+  /** Shapes of `listOutputs()`. */
+  outShapes: number[][];
+  /** Shapes of `listAuxiliaryStates()`. */
+  auxShapes: number[][];
+}
+
+/** Like InferShapeResult, with `undefined` where a shape could not be inferred. */
+export interface PartialShapeResult {
+  /** Shapes of `listArguments()`. */
+  argShapes: (number[] | undefined)[];
+  /** Shapes of `listOutputs()`. */
+  outShapes: (number[] | undefined)[];
+  /** Shapes of `listAuxiliaryStates()`. */
+  auxShapes: (number[] | undefined)[];
+}
+
+const entryKey = (e: NodeEntry, ids: Map<Node, number>) => `${ids.get(e.node)}:${e.index}`;
+
+/**
+ * A symbolic graph with one or more outputs.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * let net = mx.sym.Variable("data");
+ * net = mx.sym.FullyConnected({ data: net, name: "fc1", numHidden: 128 });
+ * console.log(net.listArguments()); // ["data", "fc1_weight", "fc1_bias"]
+ * ```
+ */
+export class Symbol {
+  /** The output entries. */
+  readonly outputs: readonly NodeEntry[];
+
+  /** @internal Use mx.sym.Variable or operator constructors. */
+  constructor(outputs: readonly NodeEntry[]) {
+    this.outputs = outputs;
+  }
+
+  /** The node name of a single-output symbol. */
+  get name(): string | undefined {
+    return this.outputs.length === 1 ? this.outputs[0].node.name : undefined;
+  }
+
+  /** @internal The one output entry; throws for groups. */
+  _entry(where: string): NodeEntry {
+    if (this.outputs.length !== 1) {
+      throw new MXNetError(
+        `${where}: expected a symbol with one output, got ${this.outputs.length} (${
+          this.listOutputs().join(", ")
+        })`,
+      );
+    }
+    return this.outputs[0];
+  }
+
+  /** @internal Nodes in dependency order. */
+  _nodes(): Node[] {
+    return topoOrder(this.outputs);
+  }
+
+  /** Variables used as auxiliary states (BatchNorm's moving statistics). */
+  #auxVars(): Set<Node> {
+    const aux = new Set<Node>();
+    for (const n of this._nodes()) {
+      n.inputs.forEach((e, i) => {
+        if (i >= n.numArgs && e.node.isVariable) aux.add(e.node);
+      });
+    }
+    return aux;
+  }
+
+  /** Argument names in MXNet's order (`data`, `fc1_weight`, `fc1_bias`, ...). */
+  listArguments(): string[] {
+    const aux = this.#auxVars();
+    return this._nodes().filter((n) => n.isVariable && !aux.has(n)).map((n) => n.name);
+  }
+
+  /** Auxiliary state names (`bn_moving_mean`, ...). */
+  listAuxiliaryStates(): string[] {
+    const aux = this.#auxVars();
+    return this._nodes().filter((n) => aux.has(n)).map((n) => n.name);
+  }
+
+  /** Every variable name: arguments and auxiliary states, in graph order. */
+  listInputs(): string[] {
+    return this._nodes().filter((n) => n.isVariable).map((n) => n.name);
+  }
+
+  /** Output names (`fc1_output`; variables by their own name). */
+  listOutputs(): string[] {
+    return this.outputs.map((e) => outputName(e));
+  }
+
+  /** Every output of every node, as one grouped symbol. */
+  getInternals(): Symbol {
+    const entries: NodeEntry[] = [];
+    for (const n of this._nodes()) {
+      for (let i = 0; i < n.numVisibleOutputs; i++) entries.push({ node: n, index: i });
+    }
+    return new Symbol(entries);
+  }
+
+  /** The inputs of this symbol's output node(s), or undefined for a variable. */
+  getChildren(): Symbol | undefined {
+    const entries = this.outputs.flatMap((e) => e.node.inputs);
+    return entries.length ? new Symbol(entries) : undefined;
+  }
+
+  /** Output `i`, or the output named `name` (e.g. from `getInternals()`). */
+  get(key: number | string): Symbol {
+    if (typeof key === "number") {
+      const e = this.outputs[key];
+      if (!e) throw new MXNetError(`Symbol.get: index ${key} is out of range`);
+      return new Symbol([e]);
+    }
+    const i = this.listOutputs().indexOf(key);
+    if (i < 0) throw new MXNetError(`Symbol.get: no output named ${key}`);
+    return new Symbol([this.outputs[i]]);
+  }
+
+  /** An attribute of the output node (`__lr_mult__`, `num_hidden`, ...). */
+  attr(key: string): string | undefined {
+    return this._entry("attr").node.attrs[key];
+  }
+
+  /** The output node's attributes. */
+  listAttr(): Record<string, string> {
+    return { ...this._entry("listAttr").node.attrs };
+  }
+
+  /** Attributes of every node, keyed by node name. */
+  attrDict(): Record<string, Record<string, string>> {
+    const out: Record<string, Record<string, string>> = {};
+    for (const n of this._nodes()) if (Object.keys(n.attrs).length) out[n.name] = { ...n.attrs };
+    return out;
+  }
+
+  /** Sets attributes on the output node. */
+  setAttr(attrs: Record<string, string>): void {
+    Object.assign(this._entry("setAttr").node.attrs, attrs);
+  }
+
+  /**
+   * Infers every shape from the given input shapes; throws a ShapeError naming what
+   * stays unknown or contradicts.
+   */
+  inferShape(shapes: Record<string, readonly number[]> = {}): InferShapeResult {
+    const r = this.inferShapePartial(shapes);
+    const unknown = [
+      ...this.listArguments().filter((_, i) => !r.argShapes[i]),
+      ...this.listAuxiliaryStates().filter((_, i) => !r.auxShapes[i]),
+    ];
+    if (unknown.length || r.outShapes.some((s) => !s)) {
+      throw new ShapeError(
+        `inferShape: cannot infer the shapes of ${unknown.join(", ") || "the outputs"}; ` +
+          `give more input shapes`,
+      );
+    }
+    return r as InferShapeResult;
+  }
+
+  /** Infers what it can; unknown shapes are `undefined`. */
+  inferShapePartial(shapes: Record<string, readonly number[]> = {}): PartialShapeResult {
+    const known = inferEntryShapes(this, shapes);
+    const nodes = this._nodes();
+    const ids = new Map(nodes.map((n, i) => [n, i]));
+    const varShape = (name: string) => {
+      const n = nodes.find((m) => m.isVariable && m.name === name)!;
+      return known.get(entryKey({ node: n, index: 0 }, ids)) as number[] | undefined;
+    };
+    return {
+      argShapes: this.listArguments().map(varShape),
+      outShapes: this.outputs.map((e) => known.get(entryKey(e, ids)) as number[] | undefined),
+      auxShapes: this.listAuxiliaryStates().map(varShape),
+    };
+  }
+
+  /** Infers dtypes: given ones, `__dtype__` attributes, else each op's type rule. */
+  inferType(types: Record<string, DType> = {}): {
+    argTypes: DType[];
+    outTypes: DType[];
+    auxTypes: DType[];
+  } {
+    const nodes = this._nodes();
+    const t = new Map<Node, DType[]>();
+    for (const n of nodes) {
+      if (n.isVariable) {
+        t.set(n, [types[n.name] ?? (n.attrs.__dtype__ as DType | undefined) ?? "float32"]);
+        continue;
+      }
+      const ins = n.inputs.map((e) => t.get(e.node)![e.index]);
+      const op = n.op!;
+      const outs = op.inferType ? op.inferType(ins, n.params) : Array(n.numOutputs).fill(ins[0]);
+      t.set(n, outs);
+    }
+    const byName = (name: string) => t.get(nodes.find((n) => n.name === name && n.isVariable)!)![0];
+    return {
+      argTypes: this.listArguments().map(byName),
+      outTypes: this.outputs.map((e) => t.get(e.node)![e.index]),
+      auxTypes: this.listAuxiliaryStates().map(byName),
+    };
+  }
+
+  /**
+   * MXNet's `net(data=net2, name='compose')`: returns a copy of this graph with the
+   * named variables replaced by the given symbols; with `name`, every other node of this
+   * graph is renamed `name_<old>`.
+   */
+  compose(inputs: Record<string, Symbol>, opts: { name?: string } = {}): Symbol {
+    const replace = new Map(Object.entries(inputs).map(([k, s]) => [k, s._entry("compose")]));
+    const copies = new Map<Node, Node>();
+    const mapEntry = (e: NodeEntry): NodeEntry => {
+      if (e.node.isVariable && replace.has(e.node.name)) return replace.get(e.node.name)!;
+      return { node: copies.get(e.node)!, index: e.index };
+    };
+    for (const n of this._nodes()) {
+      if (n.isVariable && replace.has(n.name)) continue;
+      const name = opts.name ? `${opts.name}_${n.name}` : n.name;
+      copies.set(n, new Node(n.op, name, n.params, { ...n.attrs }, n.inputs.map(mapEntry)));
+    }
+    return new Symbol(this.outputs.map(mapEntry));
+  }
+
+  /** Operator application with this symbol as first input (used by the arithmetic methods). */
+  #binary(other: Symbol | number, op: string, scalarOp: string, hint: string): Symbol {
+    if (typeof other === "number") {
+      return createSymbol(scalarOp, [this], { scalar: other }, { hint: scalarOp });
+    }
+    return createSymbol(op, [this, other], {}, { hint });
+  }
+
+  /** `this + other` (MXNet's `_plus`). */
+  add(other: Symbol | number): Symbol {
+    return this.#binary(other, "broadcast_add", "_plus_scalar", "_plus");
+  }
+  /** `this - other`. */
+  sub(other: Symbol | number): Symbol {
+    return this.#binary(other, "broadcast_sub", "_minus_scalar", "_minus");
+  }
+  /** `this * other`. */
+  mul(other: Symbol | number): Symbol {
+    return this.#binary(other, "broadcast_mul", "_mul_scalar", "_mul");
+  }
+  /** `this / other`. */
+  div(other: Symbol | number): Symbol {
+    return this.#binary(other, "broadcast_div", "_div_scalar", "_div");
+  }
+  /** `this ** other`. */
+  pow(other: Symbol | number): Symbol {
+    return this.#binary(other, "broadcast_power", "_power_scalar", "_power");
+  }
+  /** Elementwise maximum. */
+  maximum(other: Symbol | number): Symbol {
+    return this.#binary(other, "broadcast_maximum", "_maximum_scalar", "_maximum");
+  }
+  /** Elementwise minimum. */
+  minimum(other: Symbol | number): Symbol {
+    return this.#binary(other, "broadcast_minimum", "_minimum_scalar", "_minimum");
+  }
+  /** `-this`. */
+  neg(): Symbol {
+    return createSymbol("negative", [this], {});
+  }
+  /** `scalar - this`. */
+  rsub(scalar: number): Symbol {
+    return createSymbol("_rminus_scalar", [this], { scalar });
+  }
+  /** `scalar / this`. */
+  rdiv(scalar: number): Symbol {
+    return createSymbol("_rdiv_scalar", [this], { scalar });
+  }
+
+  /** The graph in MXNet's JSON format (`tojson()`). */
+  toJSON(): string {
+    return toJSON(this);
+  }
+
+  /** Writes the graph as MXNet JSON to `path`. */
+  save(path: string): Promise<void> {
+    return save(this, path);
+  }
+
+  /**
+   * Binds arrays to the arguments: `C.bind(mx.cpu(), { A: a, B: b })`.
+   * @example
+   * ```ts
+   * import * as mx from "../../mod.ts";
+   * const C = mx.sym.Variable("A").mul(mx.sym.Variable("B"));
+   * const ex = C.bind(mx.cpu(), { A: mx.nd.ones([3]).mul(4), B: mx.nd.ones([3]).mul(2) });
+   * ex.forward();
+   * console.log(await ex.outputs[0].array()); // [8, 8, 8]
+   * ```
+   */
+  bind(ctx: Context, args: ArrayMap, opts: BindOptions = {}): Executor {
+    return bind(this, ctx, args, opts);
+  }
+
+  /** Allocates all arrays from input shapes and binds them (`simple_bind`). */
+  simpleBind(
+    ctx: Context,
+    shapes: Record<string, readonly number[]>,
+    opts: { gradReq?: GradReq | Record<string, GradReq>; typeDict?: Record<string, DType> } = {},
+  ): Executor {
+    return simpleBind(this, ctx, shapes, opts);
+  }
+
+  /** A short description. */
+  toString(): string {
+    return `<Symbol ${this.name ?? `group [${this.listOutputs().join(", ")}]`}>`;
+  }
+}
+
+/** The user-visible name of an output entry. */
+export function outputName(e: NodeEntry): string {
+  if (e.node.isVariable) return e.node.name;
+  return e.node.numVisibleOutputs > 1 ? `${e.node.name}_output${e.index}` : `${e.node.name}_output`;
+}
+
+/** Shapes of every known entry, from given shapes, `__shape__` and each op's rules. */
+function inferEntryShapes(
+  sym: Symbol,
+  given: Record<string, readonly number[]>,
+): Map<string, Shape> {
+  const nodes = sym._nodes();
+  const ids = new Map(nodes.map((n, i) => [n, i]));
+  const known = new Map<string, Shape>();
+  const set = (e: NodeEntry, s: Shape, by: Node) => {
+    const k = entryKey(e, ids);
+    const prev = known.get(k);
+    if (prev && !shapeEqual(prev, s)) {
+      throw new ShapeError(
+        `inferShape: ${by.name} (${by.op?.name ?? "variable"}) needs ${outputName(e)} to have ` +
+          `shape ${formatShape(s)}, but it has ${formatShape(prev)}`,
+      );
+    }
+    if (!prev) {
+      known.set(k, s);
+      return true;
+    }
+    return false;
+  };
+  for (const n of nodes) {
+    if (!n.isVariable) continue;
+    const s = given[n.name] ?? parseShapeAttr(n.attrs.__shape__);
+    if (s) set({ node: n, index: 0 }, [...s], n);
+  }
+  // Forward and backward passes until nothing changes (weights get shapes from data).
+  for (let pass = 0; pass <= nodes.length; pass++) {
+    let changed = false;
+    for (const n of nodes) {
+      if (n.isVariable) continue;
+      const op = n.op!;
+      let ins = n.inputs.map((e) => known.get(entryKey(e, ids)));
+      if (ins.some((s) => !s) && op.inferInputShapes) {
+        const filled = op.inferInputShapes(ins, n.params);
+        filled.forEach((s, i) => {
+          if (s && !ins[i] && set(n.inputs[i], s, n)) changed = true;
+        });
+        ins = n.inputs.map((e) => known.get(entryKey(e, ids)));
+      }
+      if (ins.every((s) => s)) {
+        let outs: Shape[];
+        try {
+          outs = op.inferShape(ins as Shape[], n.params);
+        } catch (e) {
+          if (e instanceof ShapeError) {
+            throw new ShapeError(`inferShape: node ${n.name}: ${e.message}`, { cause: e });
+          }
+          throw e;
+        }
+        outs.forEach((s, i) => {
+          if (set({ node: n, index: i }, s, n)) changed = true;
+        });
+      }
+    }
+    if (!changed) break;
+  }
+  return known;
+}
+
+function parseShapeAttr(v: string | undefined): number[] | undefined {
+  if (!v) return undefined;
+  const body = v.replace(/[()[\]\s]/g, "");
+  return body === "" ? [] : body.split(",").filter((s) => s !== "").map(Number);
+}
+
+/**
+ * A variable (an input of the graph).
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * console.log(mx.sym.Variable("data").listArguments()); // ["data"]
+ * ```
+ */
+export function Variable(name: string, opts: VariableOptions = {}): Symbol {
+  const attrs: Record<string, string> = { ...(opts.attr ?? {}) };
+  if (opts.shape) {
+    attrs.__shape__ = `(${opts.shape.join(", ")}${opts.shape.length === 1 ? "," : ""})`;
+  }
+  if (opts.dtype) attrs.__dtype__ = opts.dtype;
+  if (opts.lrMult !== undefined) attrs.__lr_mult__ = String(opts.lrMult);
+  if (opts.wdMult !== undefined) attrs.__wd_mult__ = String(opts.wdMult);
+  if (opts.init !== undefined) attrs.__init__ = opts.init;
+  return new Symbol([{ node: new Node(null, makeName(name, "var"), {}, attrs, []), index: 0 }]);
+}
+
+/** Groups symbols into one with all their outputs (MXNet's `Group`). */
+export function Group(symbols: readonly Symbol[]): Symbol {
+  return new Symbol(symbols.flatMap((s) => s.outputs));
+}
+
+/** Options every operator constructor takes besides its parameters. */
+export interface NodeOptions {
+  /** Node name (automatic `opname0` when omitted). */
+  name?: string;
+  /** Extra attributes for the node. */
+  attr?: Record<string, string>;
+  /** Name hint for automatic naming (default: the op name in lower case). */
+  hint?: string;
+}
+
+/**
+ * Applies an operator to symbols. `inputs` is positional or keyed by argument name;
+ * missing arguments become variables named `<name>_<arg>` (`fc1_weight`).
+ */
+export function createSymbol(
+  opName: string,
+  inputs: readonly Symbol[] | Record<string, Symbol | undefined>,
+  rawParams: Record<string, unknown>,
+  opts: NodeOptions = {},
+): Symbol {
+  const op: OpDef = getOp(opName);
+  const p = parseParams(op, rawParams);
+  const argNames = [
+    ...(typeof op.inputs === "function" ? op.inputs(p) : op.inputs),
+    ...(op.aux ?? []),
+  ];
+  const name = makeName(opts.name, opts.hint ?? op.name.toLowerCase());
+  const attrs = { ...paramsToAttrs(op, rawParams), ...(opts.attr ?? {}) };
+  const given = Array.isArray(inputs)
+    ? new Map(inputs.map((s, i) => [argNames[i], s]))
+    : new Map(Object.entries(inputs));
+  if (Array.isArray(inputs) && inputs.length > argNames.length) {
+    throw new MXNetError(`${op.name}: takes ${argNames.length} inputs, got ${inputs.length}`);
+  }
+  for (const k of given.keys()) {
+    if (!argNames.includes(k)) {
+      throw new MXNetError(`${op.name}: unknown input ${k}; its inputs are ${argNames.join(", ")}`);
+    }
+  }
+  const entries = argNames.map((arg) => {
+    const s = given.get(arg);
+    if (s) return s._entry(`${op.name}: input ${arg}`);
+    // MXNet copies the operator's attributes onto the variables it creates for it.
+    const varAttrs = Object.fromEntries(
+      Object.entries(attrs).filter(([k]) => isParamKey(op, k) || !k.startsWith("__")),
+    );
+    return { node: new Node(null, `${name}_${arg}`, {}, varAttrs, []), index: 0 };
+  });
+  const node = new Node(op, name, p, attrs, entries);
+  const visible = node.numVisibleOutputs;
+  return new Symbol(Array.from({ length: visible }, (_, i) => ({ node, index: i })));
+}
