@@ -107,8 +107,8 @@ export function makeName(given: string | undefined, hint: string): string {
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
- * const fc = mx.name.prefix("net1_", () => mx.sym.FullyConnected({ data: mx.sym.Variable("x"), numHidden: 2, name: "fc" }));
- * console.log(fc.listArguments()); // ["x", "net1_fc_weight", "net1_fc_bias"]
+ * const y = mx.name.prefix("net1_", () => mx.sym.dot(mx.sym.Variable("x"), mx.sym.Variable("w")));
+ * console.log(y.listArguments()); // ["net1_x", "net1_w"]
  * ```
  */
 export function prefix<T>(prefix: string, fn: () => T): T {

@@ -58,9 +58,8 @@ const entryKey = (e: NodeEntry, ids: Map<Node, number>) => `${ids.get(e.node)}:$
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
- * let net = mx.sym.Variable("data");
- * net = mx.sym.FullyConnected({ data: net, name: "fc1", numHidden: 128 });
- * console.log(net.listArguments()); // ["data", "fc1_weight", "fc1_bias"]
+ * const net = mx.sym.Variable("data1").add(mx.sym.Variable("data2"));
+ * console.log(net.listArguments()); // ["data1", "data2"]
  * ```
  */
 export class Symbol {
