@@ -108,7 +108,7 @@ export function makeName(given: string | undefined, hint: string): string {
  * ```ts
  * import * as mx from "../../mod.ts";
  * const y = mx.name.prefix("net1_", () => mx.sym.dot(mx.sym.Variable("x"), mx.sym.Variable("w")));
- * console.log(y.listArguments()); // ["net1_x", "net1_w"]
+ * console.log(y.name); // "net1_dot0"
  * ```
  */
 export function prefix<T>(prefix: string, fn: () => T): T {

@@ -436,7 +436,8 @@ export function Variable(name: string, opts: VariableOptions = {}): Symbol {
   if (opts.lrMult !== undefined) attrs.__lr_mult__ = String(opts.lrMult);
   if (opts.wdMult !== undefined) attrs.__wd_mult__ = String(opts.wdMult);
   if (opts.init !== undefined) attrs.__init__ = opts.init;
-  return new Symbol([{ node: new Node(null, makeName(name, "var"), {}, attrs, []), index: 0 }]);
+  // As in MXNet, variables keep their exact name: prefixes apply to operators only.
+  return new Symbol([{ node: new Node(null, name, {}, attrs, []), index: 0 }]);
 }
 
 /** Groups symbols into one with all their outputs (MXNet's `Group`). */
