@@ -1,0 +1,88 @@
+/**
+ * One-time set-up that the README's commands run before the demo and the tests:
+ * installs the Debian packages optional parts need (when running as root with apt),
+ * otherwise says what is missing and which tests will be skipped, then builds the
+ * native library when its build script exists.
+ *
+ *   deno run -A tools/setup.ts
+ * @module
+ */
+
+interface Requirement {
+  /** Debian package. */
+  pkg: string;
+  /** A file the package installs: present means installed. */
+  marker: string;
+  /** What needs it (printed when it cannot be installed). */
+  why: string;
+}
+
+const REQUIREMENTS: Requirement[] = [
+  {
+    pkg: "libopenblas-dev",
+    marker: "/usr/lib/x86_64-linux-gnu/libopenblas.so",
+    why: "the native CPU backend (GEMM through OpenBLAS); without it only the TS backend runs",
+  },
+  {
+    pkg: "mesa-vulkan-drivers",
+    marker: "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
+    why: "a software WebGPU adapter; without it the webgpu tests are skipped",
+  },
+  {
+    pkg: "dataset-fashion-mnist",
+    marker: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
+    why: "Fashion-MNIST for the demo and the MNISTIter tests (skipped without it)",
+  },
+];
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function run(cmd: string, args: string[]): Promise<boolean> {
+  try {
+    const p = new Deno.Command(cmd, { args, stdout: "inherit", stderr: "inherit" });
+    return (await p.output()).success;
+  } catch {
+    return false;
+  }
+}
+
+const missing: Requirement[] = [];
+for (const r of REQUIREMENTS) if (!(await exists(r.marker))) missing.push(r);
+
+if (missing.length) {
+  const isRoot = Deno.uid?.() === 0;
+  const hasApt = await exists("/usr/bin/apt-get");
+  if (isRoot && hasApt && Deno.env.get("MXTS_NO_APT") !== "1") {
+    console.log(`setup: installing ${missing.map((r) => r.pkg).join(" ")}`);
+    await run("apt-get", ["update", "-qq"]);
+    await run("env", [
+      "DEBIAN_FRONTEND=noninteractive",
+      "apt-get",
+      "install",
+      "-y",
+      "-qq",
+      ...missing.map((r) => r.pkg),
+    ]);
+  }
+  for (const r of missing) {
+    if (!(await exists(r.marker))) {
+      console.log(`setup: ${r.pkg} is not installed (apt-get install -y ${r.pkg}): ${r.why}`);
+    }
+  }
+}
+
+if (await exists(new URL("./build_native.ts", import.meta.url).pathname)) {
+  const ok = await run(Deno.execPath(), [
+    "run",
+    "-A",
+    new URL("./build_native.ts", import.meta.url).pathname,
+  ]);
+  if (!ok) console.log("setup: the native build failed; the TS backend serves cpu contexts");
+}
