@@ -117,6 +117,80 @@ export interface Kernels {
     out: DeviceBuffer,
     p: { a: number; b: number; seed: number; offset: number },
   ): KernelResult;
+  /**
+   * Unfolds image patches into columns (the convolution's GEMM operand): for x dense
+   * [batch, channels, height, width] and col dense
+   * [channels, kernelH, kernelW, batch, outH, outW],
+   * `col[c, i, j, n, oh, ow] = x[n, c, oh*strideH - padH + i*dilateH, ow*strideW - padW + j*dilateW]`,
+   * 0 where that position lies in the padding.
+   */
+  im2col(x: DeviceBuffer, col: DeviceBuffer, p: Window2D): KernelResult;
+  /**
+   * The adjoint of `im2col`: `x` (same layouts) is zeroed, then every element of `col` is
+   * added into the x position im2col read it from (overlapping windows accumulate;
+   * padding positions are dropped).
+   */
+  col2im(col: DeviceBuffer, x: DeviceBuffer, p: Window2D): KernelResult;
+  /**
+   * 2-D pooling of x dense [batch, channels, height, width] into out dense
+   * [batch, channels, outH, outW] (`dilate*` are 1). Window of output (oh, ow), as MXNet:
+   * `hs = oh*strideH - padH`, `he = min(hs + kernelH, height + padH)` (likewise w);
+   * `size = (he - hs) * (we - ws)`; then clipped to the image: `hs = max(hs, 0)`,
+   * `he = min(he, height)`. max: the largest element of the clipped window (-Infinity when
+   * empty); sum: its sum; avg: its sum divided by `size` when `countIncludePad`, else by
+   * the clipped window's element count (0 when empty).
+   */
+  pool(x: DeviceBuffer, out: DeviceBuffer, p: PoolParams): KernelResult;
+  /**
+   * The gradient of `pool`: gx (dense like x) is zeroed, then each gy element is added to
+   * the clipped window of its output: max -> to the first element (row-major) equal to the
+   * window's maximum; sum -> to every element; avg -> to every element, divided as `pool`
+   * divides.
+   */
+  poolBackward(x: DeviceBuffer, gy: DeviceBuffer, gx: DeviceBuffer, p: PoolParams): KernelResult;
+}
+
+/** The geometry of a 2-D sliding window over dense NCHW images (im2col, col2im, pool). */
+export interface Window2D {
+  /** Images (N). */
+  readonly batch: number;
+  /** Channels per image (C). */
+  readonly channels: number;
+  /** Image height. */
+  readonly height: number;
+  /** Image width. */
+  readonly width: number;
+  /** Window height. */
+  readonly kernelH: number;
+  /** Window width. */
+  readonly kernelW: number;
+  /** Vertical step between windows. */
+  readonly strideH: number;
+  /** Horizontal step between windows. */
+  readonly strideW: number;
+  /** Zero rows added above (and, implicitly, below) the image. */
+  readonly padH: number;
+  /** Zero columns added left (and right) of the image. */
+  readonly padW: number;
+  /** Vertical spacing of window taps (1 = dense). */
+  readonly dilateH: number;
+  /** Horizontal spacing of window taps. */
+  readonly dilateW: number;
+  /** Output rows (windows per column). */
+  readonly outH: number;
+  /** Output columns (windows per row). */
+  readonly outW: number;
+}
+
+/** Reductions the `pool` kernel knows. */
+export type PoolType = "max" | "avg" | "sum";
+
+/** `pool` / `poolBackward` parameters. */
+export interface PoolParams extends Window2D {
+  /** The reduction over each window. */
+  readonly type: PoolType;
+  /** avg only: divide by the window size including padding (MXNet's default). */
+  readonly countIncludePad: boolean;
 }
 
 /** Live buffer counts and bytes, for leak checks and `mx.nd.memoryInfo()`. */

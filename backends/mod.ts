@@ -1,5 +1,5 @@
 /**
- * Which backend serves which context. `cpu` -> native when loadable, else ts (today: ts).
+ * Which backend serves which context. `cpu` -> native when loadable, else ts (one warning).
  * `gpu` -> cuda or webgpu when present. `MXTS_CPU_BACKEND` / `MXTS_GPU_BACKEND`
  * force a choice so the test suite can run once per backend.
  * @module
@@ -7,7 +7,9 @@
 import type { Context } from "../src/core/context.ts";
 import { ContextError } from "../src/core/errors.ts";
 import type { Backend } from "./backend.ts";
+import { nativeBackend, nativeLoadFailure } from "./native/mod.ts";
 import { createTSBackend } from "./ts/mod.ts";
+import { createWebGPUBackend, hardwareAdapters, hasWebGPU } from "./webgpu/mod.ts";
 
 export type { Backend } from "./backend.ts";
 
@@ -31,12 +33,23 @@ export const BACKEND_NAMES: readonly string[] = ["ts", "native", "webgpu"];
 
 /** Names of the backends that can run in this process now. */
 export function availableBackends(): string[] {
-  return ["ts"];
+  const names = ["ts"];
+  if (nativeBackend()) names.push("native");
+  // Opt-in until the harness can skip what a GPU backend cannot run (float64/int64 data,
+  // dataSync on device memory): MXTS_TEST_WEBGPU=1. gpu(i) contexts work regardless.
+  if (hasWebGPU() && env("MXTS_TEST_WEBGPU") === "1") names.push("webgpu");
+  return names;
 }
 
 /** The backend named `name`; throws a ContextError naming what is available. */
 export function backendByName(name: string): Backend {
   if (name === "ts") return tsBackend();
+  if (name === "native") {
+    const b = nativeBackend();
+    if (b) return b;
+    throw new ContextError(`the native backend is not available: ${nativeLoadFailure()}`);
+  }
+  if (name === "webgpu" && hasWebGPU()) return webgpuBackend();
   throw new ContextError(
     `no backend named ${JSON.stringify(name)} is available; available: ${
       availableBackends().join(", ")
@@ -56,19 +69,50 @@ export function setCpuBackend(backend: Backend | undefined): void {
   cpuOverride = backend;
 }
 
+/** "native" when its library loads; else "ts", after one warning saying why. */
+function defaultCpuName(): string {
+  if (nativeBackend()) return "native";
+  console.warn(
+    `mxts: the native CPU backend is not available (${nativeLoadFailure()}); using the ` +
+      "slower TS backend. Set MXTS_CPU_BACKEND=ts to choose it explicitly.",
+  );
+  return "ts";
+}
+
 /** The backend serving `ctx`. */
 export function backendFor(ctx: Context): Backend {
   if (ctx.deviceType === "cpu") {
     if (cpuOverride) return cpuOverride;
-    return (defaultCpu ??= backendByName(env("MXTS_CPU_BACKEND") ?? "ts"));
+    return (defaultCpu ??= backendByName(env("MXTS_CPU_BACKEND") ?? defaultCpuName()));
+  }
+  if (defaultGpu) return defaultGpu;
+  const forced = env("MXTS_GPU_BACKEND");
+  if (hasWebGPU() && (forced === undefined || forced === "webgpu")) {
+    return (defaultGpu = webgpuBackend());
   }
   throw new ContextError(
-    `${ctx}: no GPU backend is available in this build (CUDA and WebGPU arrive with later ` +
-      `backends); use mx.cpu() or check mx.numGpus() first`,
+    `${ctx}: no GPU backend is available: ${
+      forced && forced !== "webgpu"
+        ? `MXTS_GPU_BACKEND=${forced} is not available`
+        : "no WebGPU adapter in this runtime (CUDA is not built)"
+    }; use mx.cpu() or check mx.numGpus() first`,
   );
 }
 
-/** Number of GPUs a backend can serve (0 until a GPU backend is present). */
+let webgpu: Backend | undefined;
+let defaultGpu: Backend | undefined;
+
+/** The WebGPU backend (one instance; gpu(i) is logical device i on the one adapter). */
+function webgpuBackend(): Backend {
+  return (webgpu ??= createWebGPUBackend());
+}
+
+/**
+ * Number of hardware GPUs: 1 when a non-fallback WebGPU adapter exists, else 0. Software
+ * adapters (llvmpipe, SwiftShader) are not counted, so MXNet's `gpu() if num_gpus() > 0
+ * else cpu()` picks the faster CPU there; `gpu(i)` still works on them, each i a logical
+ * device on the one adapter (so multi-GPU code runs, e.g. on gpu(0..3)).
+ */
 export function numGpus(): number {
-  return 0;
+  return hardwareAdapters();
 }

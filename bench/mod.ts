@@ -19,6 +19,8 @@ interface Section {
 
 const SECTIONS: readonly Section[] = [
   { name: "core", run: async () => (await import("./core_ts_vs_tfjs.ts")).run() },
+  { name: "native", run: async () => (await import("./native_vs_numpy.ts")).run() },
+  { name: "webgpu", run: async () => (await import("./webgpu_vs_tfjs.ts")).run() },
 ];
 
 async function main(args: readonly string[]): Promise<number> {

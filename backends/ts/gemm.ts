@@ -81,18 +81,72 @@ export function gemm(
   transB: boolean,
   accumulate: boolean,
 ): void {
-  if (m <= 0 || n <= 0) return;
+  gemmRows(a, aOff, b, bOff, c, cOff, m, n, k, transA, transB, accumulate, 0, m);
+}
+
+/**
+ * Rows [i0, i1) of the product `gemm` computes with the same arguments, bit for bit: the code
+ * path (packed or direct) is chosen from the whole product's shape, and every element of C is
+ * summed in the same order whatever rows are computed together (rows of C are independent in
+ * both paths: tiles never mix rows' sums, and the depth blocking does not depend on the rows).
+ * Splitting C's rows between threads with this gives exactly the single-threaded result.
+ */
+export function gemmRows(
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  c: FloatArray,
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+  i0: number,
+  i1: number,
+): void {
+  i0 = Math.max(0, i0);
+  i1 = Math.min(m, i1);
+  const rows = i1 - i0;
+  if (rows <= 0 || n <= 0) return;
   if (k <= 0) {
-    if (!accumulate) { for (let i = 0; i < m; i++) c.fill(0, cOff + i * n, cOff + i * n + n); }
+    if (!accumulate) {
+      for (let i = i0; i < i1; i++) c.fill(0, cOff + i * n, cOff + i * n + n);
+    }
     return;
   }
   // Strides: op(A)[i, p] = a[aOff + i * ars + p * acs], op(B)[p, j] = b[bOff + p * brs + j * bcs].
   const ars = transA ? 1 : k, acs = transA ? m : 1;
   const brs = transB ? 1 : n, bcs = transB ? k : 1;
+  aOff += i0 * ars;
+  cOff += i0 * n;
+  // The path depends on the whole product, never on the row range.
   if (m < MR || n < NR || k < MIN_K || m * n * k < SMALL_WORK) {
-    gemmDirect(a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, m, n, k, accumulate);
-    return;
+    gemmDirect(a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, rows, n, k, accumulate);
+  } else {
+    gemmPacked(a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, rows, n, k, accumulate);
   }
+}
+
+/** The packed, cache-blocked path of `gemm` (see the module doc), on strided operands. */
+function gemmPacked(
+  a: FloatArray,
+  aOff: number,
+  ars: number,
+  acs: number,
+  b: FloatArray,
+  bOff: number,
+  brs: number,
+  bcs: number,
+  c: FloatArray,
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  accumulate: boolean,
+): void {
   const needB = Math.min(KC, k) * roundUp(Math.min(NC, n), NR);
   const needA = Math.min(KC, k) * roundUp(Math.min(MC, m), MR);
   if (packA.length < needA) packA = new Float64Array(needA);

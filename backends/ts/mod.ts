@@ -7,8 +7,10 @@ import { allocCompute, type ComputeArray, type DType, ITEM_SIZE } from "../../sr
 import { MXNetError } from "../../src/core/errors.ts";
 import { fillNormal, fillRandint, fillUniform } from "../../src/core/philox.ts";
 import type { Backend, DeviceBuffer, Kernels, View } from "../backend.ts";
+import * as conv from "./conv.ts";
 import { runElementwise } from "./elementwise.ts";
 import { gemm, gemmGeneric } from "./gemm.ts";
+import { allocShared, parallelMatmul } from "./parallel.ts";
 import { reduceInto } from "./reduce.ts";
 
 /** A TS-backend buffer: a typed array in host memory. */
@@ -72,6 +74,9 @@ const kernels: Kernels = {
     const fast = (A instanceof Float32Array || A instanceof Float64Array) &&
       (B instanceof Float32Array || B instanceof Float64Array) &&
       (C instanceof Float32Array || C instanceof Float64Array);
+    // Large float products are split between threads (same bits as one thread).
+    const parallel = fast ? parallelMatmul(A, B, C, p) : undefined;
+    if (parallel) return parallel;
     for (let i = 0; i < p.batch; i++) {
       const args = [
         A,
@@ -156,6 +161,18 @@ const kernels: Kernels = {
     else fillNormal(target, p.a, p.b, p.seed, p.offset);
     if (target !== d) d.set(target);
   },
+  im2col(x, col, p) {
+    conv.im2col(buf(x).data, buf(col).data, p);
+  },
+  col2im(col, x, p) {
+    conv.col2im(buf(col).data, buf(x).data, p);
+  },
+  pool(x, out, p) {
+    conv.pool(buf(x).data, buf(out).data, p);
+  },
+  poolBackward(x, gy, gx, p) {
+    conv.poolBackward(buf(x).data, buf(gy).data, buf(gx).data, p);
+  },
 };
 
 function wrapIndex(v: number, len: number, mode: "clip" | "wrap"): number {
@@ -182,7 +199,8 @@ export function createTSBackend(): Backend {
       const key = `${dtype}:${size}`;
       let data = pool.get(key)?.pop();
       if (data) pooledBytes -= size * ITEM_SIZE[dtype];
-      data ??= allocCompute(dtype, size);
+      // Large buffers go on SharedArrayBuffer so worker threads can use them in place.
+      data ??= allocShared(dtype, size) ?? allocCompute(dtype, size);
       account(deviceId, 1, size * ITEM_SIZE[dtype]);
       return new TSBuffer(dtype, size, deviceId, data);
     },

@@ -18,3 +18,4 @@ export * from "./ops.ts";
 export { deserialize, load, loadBytes, save, serialize } from "./io.ts";
 export * as random from "./random.ts";
 export { memoryInfo } from "./memory.ts";
+export * from "./nn.ts";

@@ -33,6 +33,8 @@ function convert(op: string, key: string, spec: ParamSpec, raw: unknown): unknow
   const v = typeof raw === "string" && spec.type !== "string" && spec.type !== "dtype"
     ? parseString(spec, raw)
     : raw;
+  // MXNet writes optional parameters left unset as "None".
+  if (v === null && spec.default === null) return null;
   switch (spec.type) {
     case "int":
       if (typeof v !== "number" || !Number.isInteger(v)) bad("an integer");
@@ -81,6 +83,7 @@ function parseString(spec: ParamSpec, s: string): unknown {
     case "float":
       return t === "None" ? null : Number(t);
     case "bool":
+      if (t === "None") return null;
       return t === "True" || t === "true" || t === "1"
         ? true
         : t === "False" || t === "false" || t === "0"

@@ -8,6 +8,7 @@ import { CREATION_OPS } from "./creation.ts";
 import { ELEMENTWISE_OPS } from "./elementwise.ts";
 import { INDEXING_OPS } from "./indexing.ts";
 import { MATMUL_OPS } from "./matmul.ts";
+import { NN_OPS } from "./nn/mod.ts";
 import type { OpDef } from "./op_def.ts";
 import { RANDOM_OPS } from "./random.ts";
 import { REDUCE_OPS } from "./reduce.ts";
@@ -26,6 +27,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...SOFTMAX_OPS,
   ...SORT_OPS,
   ...RANDOM_OPS,
+  ...NN_OPS,
 ];
 
 const byName = new Map<string, OpDef>();

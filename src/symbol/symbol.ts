@@ -473,9 +473,14 @@ export function createSymbol(
   ];
   const name = makeName(opts.name, opts.hint ?? op.name.toLowerCase());
   const attrs = { ...paramsToAttrs(op, rawParams), ...(opts.attr ?? {}) };
-  const given = Array.isArray(inputs)
-    ? new Map(inputs.map((s, i) => [argNames[i], s]))
-    : new Map(Object.entries(inputs));
+  // Inputs may be keyed in camelCase (movingMean) or MXNet's spelling (moving_mean).
+  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+  const given = Array.isArray(inputs) ? new Map(inputs.map((s, i) => [argNames[i], s])) : new Map(
+    Object.entries(inputs).filter(([, s]) => s).map(([k, s]) => [
+      argNames.includes(k) ? k : snake(k),
+      s,
+    ]),
+  );
   if (Array.isArray(inputs) && inputs.length > argNames.length) {
     throw new MXNetError(`${op.name}: takes ${argNames.length} inputs, got ${inputs.length}`);
   }

@@ -15,6 +15,10 @@ const KERNELS = [
   "takeBackward",
   "sort",
   "random",
+  "im2col",
+  "col2im",
+  "pool",
+  "poolBackward",
 ] as const;
 
 for (const backend of [tsBackend()]) {

@@ -15,7 +15,24 @@ type Case = {
   hi?: number;
   /** Inputs that are fixed integer data (indices), not differentiated. */
   fixed?: Record<number, number[]>;
+  /**
+   * Loss layers ignore the head gradient: their gradient is checked against the
+   * numerical gradient of sum(objective(x)) instead of sum(w * op(x)).
+   */
+  objective?: (xs: mx.NDArray[]) => mx.NDArray;
 };
+
+const call = (op: string, xs: mx.NDArray[], params: Record<string, unknown> = {}) =>
+  mx.engine.invokeOp(op, xs, params)[0];
+/** sum(-log softmax(x)[label]) over axis 1, skipping labels equal to `ignore`. */
+const crossEntropy = (x: mx.NDArray, label: mx.NDArray, ignore?: number) => {
+  const picked = call("pick", [call("log_softmax", [x], { axis: 1 }), label], { axis: 1 });
+  const kept = ignore === undefined
+    ? picked
+    : picked.mul(call("_not_equal_scalar", [label], { scalar: ignore }));
+  return kept.sum().neg();
+};
+const NN_LABELS = [0.3, -0.2, 0.9, 0.1, 0.5, -0.7];
 
 // One or more cases per differentiable operator; the coverage test below checks that
 // every differentiable operator of the registry appears here.
@@ -106,6 +123,153 @@ const CASES: Record<string, Case[]> = {
   _sort_last: [{ shapes: [[2, 5]] }],
   sort: [{ shapes: [[4, 3]], params: { axis: 0 } }],
   topk: [{ shapes: [[2, 5]], params: { k: 2, retTyp: "value" } }],
+  FullyConnected: [
+    { shapes: [[2, 3], [4, 3], [4]], params: { numHidden: 4 } },
+    { shapes: [[2, 2, 3], [4, 3]], params: { numHidden: 4, noBias: true, flatten: false } },
+  ],
+  Activation: ["relu", "sigmoid", "tanh", "softrelu", "softsign", "log_sigmoid", "mish"].map((
+    actType,
+  ) => ({ shapes: [[2, 3]], params: { actType } })),
+  LeakyReLU: [
+    ...["leaky", "elu", "selu", "gelu"].map((actType) => ({
+      shapes: [[2, 3]],
+      params: { actType, slope: 0.3 },
+    })),
+    { shapes: [[2, 3, 2], [3]], params: { actType: "prelu" } },
+  ],
+  Convolution: [
+    {
+      shapes: [[2, 3, 5, 5], [4, 3, 3, 3], [4]],
+      params: { kernel: [3, 3], numFilter: 4, stride: [2, 2], pad: [1, 1] },
+    },
+    {
+      shapes: [[1, 4, 6, 6], [2, 2, 2, 2]],
+      params: { kernel: [2, 2], numFilter: 2, numGroup: 2, dilate: [2, 2], noBias: true },
+    },
+    {
+      shapes: [[2, 2, 7], [3, 2, 3], [3]],
+      params: { kernel: [3], numFilter: 3, stride: [2], pad: [1] },
+    },
+  ],
+  Deconvolution: [
+    {
+      shapes: [[1, 2, 3, 3], [2, 3, 3, 3]],
+      params: { kernel: [3, 3], numFilter: 3, stride: [2, 2], pad: [1, 1], adj: [1, 1] },
+    },
+    {
+      shapes: [[1, 4, 3, 3], [4, 1, 2, 2], [2]],
+      params: { kernel: [2, 2], numFilter: 2, numGroup: 2, noBias: false },
+    },
+    { shapes: [[1, 2, 4], [2, 2, 3]], params: { kernel: [3], numFilter: 2, stride: [2] } },
+  ],
+  Pooling: [
+    { shapes: [[1, 2, 4, 4]], params: { kernel: [2, 2], stride: [2, 2] } },
+    {
+      shapes: [[1, 1, 5, 5]],
+      params: {
+        kernel: [3, 3],
+        stride: [2, 2],
+        pad: [1, 1],
+        poolType: "avg",
+        poolingConvention: "full",
+      },
+    },
+    {
+      shapes: [[1, 1, 5, 5]],
+      params: {
+        kernel: [3, 3],
+        stride: [2, 2],
+        pad: [1, 1],
+        poolType: "avg",
+        countIncludePad: false,
+      },
+    },
+    { shapes: [[2, 2, 3, 3]], params: { globalPool: true, poolType: "sum" } },
+    { shapes: [[1, 2, 6]], params: { kernel: [2], stride: [2], poolType: "lp", pValue: 2 } },
+  ],
+  _im2col: [{
+    shapes: [[1, 2, 4, 4]],
+    params: { kernel: [2, 2], stride: [1, 2], pad: [1, 1], dilate: [1, 1] },
+  }],
+  _col2im: [{
+    shapes: [[8, 15]],
+    params: { kernel: [2, 2], stride: [1, 2], pad: [1, 1], dilate: [1, 1], shape: [1, 2, 4, 4] },
+  }],
+  _pool: [{ shapes: [[1, 2, 4, 4]], params: { kernel: [3, 3], stride: [1, 1], pad: [1, 1] } }],
+  _pool_backward: [{
+    shapes: [[1, 1, 4, 4], [1, 1, 2, 2]],
+    params: { kernel: [2, 2], stride: [2, 2], poolType: "avg" },
+  }],
+  BatchNorm: [{
+    shapes: [[2, 3, 2], [3], [3], [3], [3]],
+    params: { useGlobalStats: true, fixGamma: false },
+    lo: 0.1,
+    hi: 1,
+  }],
+  LayerNorm: [
+    { shapes: [[2, 3], [3], [3]] },
+    { shapes: [[2, 3, 2], [3], [3]], params: { axis: 1, eps: 1e-3 } },
+  ],
+  InstanceNorm: [{ shapes: [[2, 3, 4], [3], [3]] }],
+  GroupNorm: [{ shapes: [[2, 4, 3], [4], [4]], params: { numGroups: 2 } }],
+  LRN: [{ shapes: [[1, 5, 2, 2]], params: { nsize: 3, alpha: 0.5, knorm: 1 } }],
+  SoftmaxActivation: [{ shapes: [[2, 3, 2]] }, {
+    shapes: [[2, 3, 2]],
+    params: { mode: "channel" },
+  }],
+  // The training-mode mask is random per call; tests/ops/nn_dropout_test.ts checks it.
+  Dropout: [{ shapes: [[2, 3]], params: { p: 0 } }],
+  Embedding: [{
+    shapes: [[3], [5, 2]],
+    params: { inputDim: 5, outputDim: 2 },
+    fixed: { 0: [4, 0, 2] },
+  }],
+  softmax_cross_entropy: [{ shapes: [[3, 4], [3]], fixed: { 1: [1, 0, 3] } }],
+  SoftmaxOutput: [
+    {
+      shapes: [[3, 4], [3]],
+      fixed: { 1: [0, 3, 1] },
+      params: { gradScale: 2, normalization: "batch" },
+      objective: ([x, l]) => crossEntropy(x, l).mul(2 / 3),
+    },
+    {
+      shapes: [[2, 3, 2], [2, 2]],
+      fixed: { 1: [0, 2, -1, 1] },
+      params: { multiOutput: true, useIgnore: true, normalization: "valid" },
+      objective: ([x, l]) => crossEntropy(x, l, -1).mul(1 / 3),
+    },
+  ],
+  LinearRegressionOutput: [{
+    shapes: [[2, 3], [2, 3]],
+    fixed: { 1: NN_LABELS },
+    params: { gradScale: 3 },
+    // grad_scale / (outputs per example) * (x - label)
+    objective: ([x, l]) => x.sub(l).square().sum().mul(0.5),
+  }],
+  LogisticRegressionOutput: [{
+    shapes: [[3, 1], [3]],
+    fixed: { 1: [1, 0, 1] },
+    objective: ([x, l]) => {
+      const z = x.reshape([3]);
+      const logp = call("sigmoid", [z]).log(), log1mp = call("sigmoid", [z.neg()]).log();
+      return l.mul(logp).add(l.neg().add(1).mul(log1mp)).sum().neg();
+    },
+  }],
+  MAERegressionOutput: [{
+    shapes: [[2, 3], [2, 3]],
+    fixed: { 1: NN_LABELS },
+    objective: ([x, l]) => x.sub(l).abs().sum().mul(1 / 3),
+  }],
+  MakeLoss: [{
+    shapes: [[2, 3]],
+    params: { gradScale: 2, normalization: "batch" },
+    objective: ([x]) => x.sum(),
+  }],
+  _loss_head: [{
+    shapes: [[2, 3], [2, 3]],
+    params: { kind: "make_loss", gradScale: 2 },
+    objective: ([, x]) => x.sum().mul(2),
+  }],
 };
 
 function isDifferentiable(name: string): boolean {
@@ -132,6 +296,10 @@ async function loss(
     for (let j = 0; j < v.length; j++) total += v[j] * w[i][j];
   }
   return total;
+}
+
+async function total(a: mx.NDArray): Promise<number> {
+  return (await a.data() as Float64Array).reduce((s, v) => s + v, 0);
 }
 
 for (const [op, cases] of Object.entries(CASES)) {
@@ -162,9 +330,9 @@ for (const [op, cases] of Object.entries(CASES)) {
             xs.map((x, k) =>
               k === i ? mx.nd.array(new Float64Array(v), { shape: c.shapes[i] }) : x
             );
-          numeric[j] =
-            (await loss(op, at(plus), w, params) - await loss(op, at(minus), w, params)) /
-            (2 * eps);
+          const f = (v: number[]) =>
+            c.objective ? total(c.objective(at(v))) : loss(op, at(v), w, params);
+          numeric[j] = (await f(plus) - await f(minus)) / (2 * eps);
         }
         assertClose(analytic, numeric, { rtol: 1e-4, atol: 1e-6, msg: `${op} input ${i}` });
       }

@@ -1,0 +1,386 @@
+/**
+ * The native CPU backend: kernels from the Rust library in ffi/ (OpenBLAS GEMM,
+ * multi-threaded elementwise/reduce/copy), called through Deno FFI.
+ *
+ * Memory is JS-owned: every buffer is a typed array over its own ArrayBuffer (never an
+ * on-heap typed array, whose bytes the GC may move), and its address is taken once at
+ * allocation. So `write`/`read` are plain typed-array copies and kernels receive
+ * addresses inside one f64 argument block (see ffi/src/meta.rs). Large kernels run as
+ * nonblocking calls so the engine overlaps independent work; the promise keeps every
+ * buffer it touches reachable until the call returns.
+ * @module
+ */
+import {
+  allocCompute,
+  type ComputeArray,
+  type DType,
+  ITEM_SIZE,
+  TYPE_FLAG,
+} from "../../src/core/dtype.ts";
+import { MXNetError } from "../../src/core/errors.ts";
+import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
+import type {
+  Backend,
+  DeviceBuffer,
+  KernelResult,
+  Kernels,
+  MemoryInfo,
+  PoolParams,
+  ReduceOp,
+  View,
+  Window2D,
+} from "../backend.ts";
+import { runElementwise } from "../ts/elementwise.ts";
+import { type LoadedNative, loadNative } from "./load.ts";
+import { validateRandom } from "./random_checks.ts";
+import type { KernelSymbol } from "./symbols.ts";
+
+/** A native-backend buffer: host memory whose address the library writes through. */
+export class NativeBuffer implements DeviceBuffer {
+  /** Set once freed, so a use-after-free is caught instead of reading pooled data. */
+  freed = false;
+  /** Creates a buffer record around `data`, whose first element is at address `ptr`. */
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    readonly deviceId: number,
+    readonly data: ComputeArray,
+    readonly ptr: number,
+  ) {}
+}
+
+/**
+ * Work (elements, or multiply-adds for matmul) from which a kernel runs as a
+ * nonblocking call: below it the 5-35 µs thread round trip costs more than the overlap
+ * gains, so the call stays synchronous.
+ */
+export const ASYNC_WORK = { elementwise: 1 << 20, matmul: 1 << 25, other: 1 << 20 } as const;
+
+const POOL_MAX_BYTES = 256 * 1024 * 1024;
+const POOL_MAX_PER_SIZE = 64;
+const REDUCE_CODE: Readonly<Record<ReduceOp, number>> = {
+  sum: 0,
+  prod: 1,
+  max: 2,
+  min: 3,
+  argmax: 4,
+  argmin: 5,
+};
+const DIST_CODE = { uniform: 0, normal: 1, randint: 2 } as const;
+const POOL_CODE = { max: 0, avg: 1, sum: 2 } as const;
+
+/** A window's 14 numbers, in the order ffi/src/conv.rs decodes them. */
+function windowArgs(p: Window2D): number[] {
+  return [
+    p.batch,
+    p.channels,
+    p.height,
+    p.width,
+    p.kernelH,
+    p.kernelW,
+    p.strideH,
+    p.strideW,
+    p.padH,
+    p.padW,
+    p.dilateH,
+    p.dilateW,
+    p.outH,
+    p.outW,
+  ];
+}
+
+function poolArgs(p: PoolParams): number[] {
+  return [...windowArgs(p), POOL_CODE[p.type], p.countIncludePad ? 1 : 0];
+}
+
+type ViewCtor = new (b: ArrayBuffer, offset: number, length: number) => ComputeArray;
+const ctors = new Map<DType, ViewCtor>();
+function ctorOf(dtype: DType): ViewCtor {
+  let c = ctors.get(dtype);
+  if (!c) ctors.set(dtype, c = allocCompute(dtype, 0).constructor as ViewCtor);
+  return c;
+}
+
+function nb(b: DeviceBuffer): NativeBuffer {
+  if (!(b instanceof NativeBuffer)) {
+    throw new MXNetError("native backend: got a buffer that belongs to another backend");
+  }
+  if (b.freed) throw new MXNetError("native backend: buffer used after it was freed");
+  return b;
+}
+
+/** Referenced from a promise callback, so its arguments stay reachable until then. */
+function keepAlive(..._values: unknown[]): void {}
+
+function viewArgs(v: View) {
+  const b = nb(v.buf);
+  return { data: b.data, dtype: b.dtype, offset: v.offset, strides: v.strides };
+}
+
+/** Builds one argument block: [length, args...]. */
+class Args {
+  a: Float64Array;
+  n = 1;
+  constructor(a: Float64Array) {
+    this.a = a;
+  }
+  push(...xs: readonly number[]): this {
+    for (const x of xs) this.a[this.n++] = x;
+    return this;
+  }
+  buf(b: DeviceBuffer): this {
+    const t = nb(b);
+    return this.push(t.ptr, TYPE_FLAG[t.dtype]);
+  }
+  done(): Float64Array {
+    this.a[0] = this.n;
+    return this.a;
+  }
+}
+
+/** Creates the native backend over an opened library. */
+export function createNativeBackend(native: LoadedNative): Backend {
+  const { lib, rows } = native;
+  const sym = lib.symbols;
+  // Argument block for synchronous calls (reused: JS is single-threaded and a sync call
+  // has returned before the next starts). Nonblocking calls get their own block.
+  let scratch = new Float64Array(new ArrayBuffer(8 * 256));
+  const rowCache = new Map<ElementwiseRow, number>();
+  const errText = new Uint8Array(4096);
+
+  function args(len: number, async: boolean): Args {
+    if (async) return new Args(new Float64Array(new ArrayBuffer(8 * len)));
+    if (scratch.length < len) scratch = new Float64Array(new ArrayBuffer(8 * len * 2));
+    return new Args(scratch);
+  }
+
+  function fail(what: string, status: number): MXNetError {
+    const n = sym.mx_take_error(status, errText, errText.length);
+    const msg = n >= 0 ? new TextDecoder().decode(errText.subarray(0, n)) : `status ${status}`;
+    return new MXNetError(`native ${what}: ${msg}`);
+  }
+
+  /** Calls a kernel; `keep` stays reachable until a nonblocking call has returned. */
+  function call(
+    s: KernelSymbol,
+    what: string,
+    a: Args,
+    async: boolean,
+    keep: readonly unknown[],
+  ): KernelResult {
+    const meta = a.done();
+    if (!async) {
+      const st = sym[s](meta);
+      if (st !== 0) throw fail(what, st);
+      return;
+    }
+    return sym[`${s}_async`](meta).then((st) => {
+      keepAlive(meta, keep);
+      if (st !== 0) throw fail(what, st);
+    });
+  }
+
+  /** The compiled id of `row`, or -1 when the library has no (current) kernel for it. */
+  function rowId(row: ElementwiseRow): number {
+    let id = rowCache.get(row);
+    if (id === undefined) {
+      const compiled = rows.get(row.name);
+      id = compiled && compiled.rust === row.rust ? compiled.id : -1;
+      rowCache.set(row, id);
+    }
+    return id;
+  }
+
+  function elementwise(
+    id: number,
+    what: string,
+    inputs: readonly View[],
+    scalars: readonly number[],
+    out: View,
+  ): KernelResult {
+    const nd = out.shape.length;
+    let n = 1;
+    for (let d = 0; d < nd; d++) n *= out.shape[d];
+    const async = n >= ASYNC_WORK.elementwise;
+    const a = args(6 + nd + (inputs.length + 1) * (3 + nd), async).push(id, nd, ...out.shape);
+    a.buf(out.buf).push(out.offset, ...out.strides, inputs.length);
+    for (const v of inputs) a.buf(v.buf).push(v.offset, ...v.strides);
+    a.push(scalars[0] ?? 0, scalars[1] ?? 0);
+    return call("mx_elementwise", what, a, async, [out, inputs]);
+  }
+
+  function gather(
+    s: "mx_take" | "mx_take_backward",
+    x: DeviceBuffer,
+    idx: DeviceBuffer,
+    out: DeviceBuffer,
+    p: { outer: number; axisLen: number; inner: number; mode: "clip" | "wrap" },
+  ): KernelResult {
+    const async = out.size + x.size >= ASYNC_WORK.other;
+    const a = args(16, async).buf(x).buf(idx).push(idx.size).buf(out)
+      .push(p.outer, p.axisLen, p.inner, p.mode === "wrap" ? 1 : 0);
+    return call(s, s === "mx_take" ? "take" : "takeBackward", a, async, [x, idx, out]);
+  }
+
+  const kernels: Kernels = {
+    elementwise(row, inputs, scalars, out) {
+      const id = rowId(row);
+      if (id < 0) {
+        // A row defined outside the table (or changed since the library was built): the
+        // reference loop computes it in place, on the same memory.
+        runElementwise(row, inputs.map(viewArgs), scalars, viewArgs(out), out.shape);
+        return;
+      }
+      return elementwise(id, `elementwise(${row.name})`, inputs, scalars, out);
+    },
+    copy(src, dst) {
+      return elementwise(-1, "copy", [src], [], dst);
+    },
+    fill(out, value) {
+      const async = out.size >= ASYNC_WORK.other;
+      return call("mx_arange", "fill", args(8, async).buf(out).push(out.size, value, 0), async, [
+        out,
+      ]);
+    },
+    arange(out, start, step) {
+      const async = out.size >= ASYNC_WORK.other;
+      const a = args(8, async).buf(out).push(out.size, start, step);
+      return call("mx_arange", "arange", a, async, [out]);
+    },
+    reduce(op, x, shape, axes, out) {
+      const async = x.size >= ASYNC_WORK.other;
+      const a = args(8 + shape.length + axes.length, async)
+        .push(REDUCE_CODE[op]).buf(x).push(shape.length, ...shape, axes.length, ...axes).buf(out);
+      return call("mx_reduce", `reduce(${op})`, a, async, [x, out]);
+    },
+    matmul(x, y, out, p) {
+      const async = p.batch * p.m * p.n * p.k >= ASYNC_WORK.matmul;
+      const a = args(16, async).buf(x).buf(y).buf(out).push(
+        p.batch,
+        p.m,
+        p.n,
+        p.k,
+        p.transA ? 1 : 0,
+        p.transB ? 1 : 0,
+        p.aBatchStride,
+        p.bBatchStride,
+      );
+      return call("mx_matmul", "matmul", a, async, [x, y, out]);
+    },
+    take(x, idx, out, p) {
+      return gather("mx_take", x, idx, out, p);
+    },
+    takeBackward(g, idx, out, p) {
+      return gather("mx_take_backward", g, idx, out, p);
+    },
+    sort(x, values, indices, p) {
+      const async = x.size >= ASYNC_WORK.other;
+      const a = args(12, async).buf(x).buf(values).buf(indices)
+        .push(p.outer, p.len, p.ascending ? 1 : 0);
+      return call("mx_sort", "sort", a, async, [x, values, indices]);
+    },
+    random(dist, out, p) {
+      validateRandom(dist, nb(out).dtype, out.size, p);
+      const async = out.size >= ASYNC_WORK.other;
+      const a = args(12, async).push(DIST_CODE[dist]).buf(out)
+        .push(out.size, p.a, p.b, p.seed, p.offset);
+      return call("mx_random", `random(${dist})`, a, async, [out]);
+    },
+    im2col(x, col, p) {
+      const async = col.size >= ASYNC_WORK.other;
+      const a = args(24, async).buf(x).buf(col).push(...windowArgs(p));
+      return call("mx_im2col", "im2col", a, async, [x, col]);
+    },
+    col2im(col, x, p) {
+      const async = col.size >= ASYNC_WORK.other;
+      const a = args(24, async).buf(col).buf(x).push(...windowArgs(p));
+      return call("mx_col2im", "col2im", a, async, [col, x]);
+    },
+    pool(x, out, p) {
+      const async = x.size >= ASYNC_WORK.other;
+      const a = args(24, async).buf(x).buf(out).push(...poolArgs(p));
+      return call("mx_pool", `pool(${p.type})`, a, async, [x, out]);
+    },
+    poolBackward(x, gy, gx, p) {
+      const async = x.size >= ASYNC_WORK.other;
+      const a = args(28, async).buf(x).buf(gy).buf(gx).push(...poolArgs(p));
+      return call("mx_pool_backward", `poolBackward(${p.type})`, a, async, [x, gy, gx]);
+    },
+  };
+
+  const pool = new Map<string, NativeBuffer[]>();
+  let pooledBytes = 0;
+  const live = new Map<number, { count: number; bytes: number }>();
+  const account = (deviceId: number, count: number, bytes: number) => {
+    const m = live.get(deviceId) ?? { count: 0, bytes: 0 };
+    m.count += count;
+    m.bytes += bytes;
+    live.set(deviceId, m);
+  };
+
+  return {
+    name: "native",
+    kernels,
+    alloc(dtype, size, deviceId) {
+      const bytes = size * ITEM_SIZE[dtype];
+      const pooled = pool.get(`${dtype}:${size}`)?.pop();
+      let b: NativeBuffer;
+      if (pooled) {
+        pooledBytes -= bytes;
+        b = new NativeBuffer(dtype, size, deviceId, pooled.data, pooled.ptr);
+      } else {
+        // At least 8 bytes, so even an empty buffer has a real, aligned address.
+        const ab = new ArrayBuffer(Math.max(bytes, 8));
+        const ptr = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(ab)));
+        b = new NativeBuffer(dtype, size, deviceId, new (ctorOf(dtype))(ab, 0, size), ptr);
+      }
+      account(deviceId, 1, bytes);
+      return b;
+    },
+    free(buf) {
+      const t = nb(buf);
+      t.freed = true;
+      const bytes = t.size * ITEM_SIZE[t.dtype];
+      account(t.deviceId, -1, -bytes);
+      const key = `${t.dtype}:${t.size}`;
+      let list = pool.get(key);
+      if (!list) pool.set(key, list = []);
+      if (pooledBytes + bytes <= POOL_MAX_BYTES && list.length < POOL_MAX_PER_SIZE) {
+        list.push(t);
+        pooledBytes += bytes;
+      }
+    },
+    write(buf, data) {
+      nb(buf).data.set(data as never);
+    },
+    read(buf) {
+      return Promise.resolve(nb(buf).data.slice());
+    },
+    readSync(buf) {
+      return nb(buf).data.slice();
+    },
+    memoryInfo(deviceId): MemoryInfo {
+      let count = 0, bytes = 0;
+      for (const [id, m] of live) {
+        if (deviceId === undefined || id === deviceId) {
+          count += m.count;
+          bytes += m.bytes;
+        }
+      }
+      return { count, bytes, pooledBytes };
+    },
+  };
+}
+
+// Opened when this module is imported, not on first use: the library then belongs to
+// no single test (Deno's sanitizer reports a library opened inside a test as a leak)
+// and OpenBLAS is configured before anything else could load it.
+const native = loadNative();
+let backend: Backend | undefined;
+
+/** The native backend, or undefined when the library is not available. */
+export function nativeBackend(): Backend | undefined {
+  return native ? (backend ??= createNativeBackend(native)) : undefined;
+}
+
+export { loadNative, nativeLoadFailure } from "./load.ts";

@@ -1,0 +1,64 @@
+/**
+ * The native library's FFI symbol table: the one place every exported function of
+ * ffi/src/lib.rs is declared. Each kernel takes one f64 argument block and returns a
+ * status (0, or an error id for `mx_take_error`). Kernels are declared twice: a sync
+ * entry for small work (~5-45 ns per call) and a `nonblocking` entry, run on Deno's
+ * worker threads (5-35 µs round trip), for work large enough to overlap.
+ * @module
+ */
+
+const kernel = { parameters: ["buffer"], result: "i32" } as const;
+const kernelAsync = { parameters: ["buffer"], result: "i32", nonblocking: true } as const;
+
+/** Every symbol the backend uses. */
+export const SYMBOLS = {
+  mx_init: { parameters: ["buffer", "buffer", "u32"], result: "i32" },
+  mx_take_error: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  mx_rows: { parameters: ["buffer", "u32"], result: "i32" },
+  mx_peak_concurrency: { parameters: [], result: "i32" },
+  mx_elementwise: kernel,
+  mx_arange: kernel,
+  mx_reduce: kernel,
+  mx_matmul: kernel,
+  mx_take: kernel,
+  mx_take_backward: kernel,
+  mx_sort: kernel,
+  mx_random: kernel,
+  mx_im2col: kernel,
+  mx_col2im: kernel,
+  mx_pool: kernel,
+  mx_pool_backward: kernel,
+  mx_elementwise_async: { name: "mx_elementwise", ...kernelAsync },
+  mx_arange_async: { name: "mx_arange", ...kernelAsync },
+  mx_reduce_async: { name: "mx_reduce", ...kernelAsync },
+  mx_matmul_async: { name: "mx_matmul", ...kernelAsync },
+  mx_take_async: { name: "mx_take", ...kernelAsync },
+  mx_take_backward_async: { name: "mx_take_backward", ...kernelAsync },
+  mx_sort_async: { name: "mx_sort", ...kernelAsync },
+  mx_random_async: { name: "mx_random", ...kernelAsync },
+  mx_im2col_async: { name: "mx_im2col", ...kernelAsync },
+  mx_col2im_async: { name: "mx_col2im", ...kernelAsync },
+  mx_pool_async: { name: "mx_pool", ...kernelAsync },
+  mx_pool_backward_async: { name: "mx_pool_backward", ...kernelAsync },
+} as const;
+
+/** The kernels, by their sync symbol name (the async twin adds `_async`). */
+export type KernelSymbol =
+  | "mx_elementwise"
+  | "mx_arange"
+  | "mx_reduce"
+  | "mx_matmul"
+  | "mx_take"
+  | "mx_take_backward"
+  | "mx_sort"
+  | "mx_random"
+  | "mx_im2col"
+  | "mx_col2im"
+  | "mx_pool"
+  | "mx_pool_backward";
+
+/** The opened library. */
+export type NativeLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
+
+/** Bumped with ffi/src/lib.rs's ABI_VERSION when a signature or layout changes. */
+export const ABI_VERSION = 1;

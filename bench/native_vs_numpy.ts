@@ -1,0 +1,209 @@
+/**
+ * Section "native": the native CPU backend against numpy (and PyTorch when installed),
+ * run by this script as a python3 subprocess with the same OPENBLAS_CORETYPE and thread
+ * count. Peers that are not installed are skipped with a printed note.
+ * @module
+ */
+import * as mx from "../mod.ts";
+import { backendByName, setCpuBackend } from "../backends/mod.ts";
+import { loadNative } from "../backends/native/mod.ts";
+import { type Contender, interleave, median, progress, randomF32, type Row } from "./_util.ts";
+
+const SECTION = "native: mxts native backend vs numpy / torch (float32)";
+const OURS = "mxts-native";
+
+/**
+ * The peer side: prints one JSON object of medians. Same workloads as ours: new output
+ * per op; GEMM and elementwise results are complete when the call returns.
+ */
+const PEER_PY = String.raw`
+import json, sys, time
+which = sys.argv[1]
+res = {}
+def med(f, reps):
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter(); f(); ts.append(time.perf_counter() - t0)
+    ts.sort(); return ts[len(ts) // 2]
+if which == "numpy":
+    import numpy as np
+    rng = np.random.default_rng(1)
+    for n in (64, 256, 1024):
+        a = rng.random((n, n), dtype=np.float32) - 0.5; b = rng.random((n, n), dtype=np.float32) - 0.5
+        it = max(1, int(2e8 / (2 * n ** 3)))
+        for _ in range(3): a @ b
+        t = med(lambda: [a @ b for _ in range(it)], 7) / it
+        res["gemm%d" % n] = 2 * n ** 3 / t / 1e9
+    x = rng.random(10 ** 7, dtype=np.float32) - 0.5; y = rng.random(10 ** 7, dtype=np.float32) - 0.5
+    for _ in range(3): x + y; np.maximum(x, 0)
+    res["add"] = 12e7 / med(lambda: x + y, 15) / 1e9
+    res["relu"] = 8e7 / med(lambda: np.maximum(x, 0), 15) / 1e9
+    s, u = x[:4].copy(), y[:4].copy()
+    res["dispatch"] = med(lambda: [s + u for _ in range(10000)], 9) / 10000 * 1e6
+else:
+    import torch
+    torch.manual_seed(1)
+    for n in (64, 256, 1024):
+        a = torch.rand(n, n) - 0.5; b = torch.rand(n, n) - 0.5
+        it = max(1, int(2e8 / (2 * n ** 3)))
+        for _ in range(3): a @ b
+        t = med(lambda: [a @ b for _ in range(it)], 7) / it
+        res["gemm%d" % n] = 2 * n ** 3 / t / 1e9
+    x = torch.rand(10 ** 7) - 0.5; y = torch.rand(10 ** 7) - 0.5
+    for _ in range(3): x + y; torch.relu(x)
+    res["add"] = 12e7 / med(lambda: x + y, 15) / 1e9
+    res["relu"] = 8e7 / med(lambda: torch.relu(x), 15) / 1e9
+    s, u = x[:4].clone(), y[:4].clone()
+    res["dispatch"] = med(lambda: [s + u for _ in range(10000)], 9) / 10000 * 1e6
+print(json.dumps(res))
+`;
+
+type PeerResult = Record<"gemm64" | "gemm256" | "gemm1024" | "add" | "relu" | "dispatch", number>;
+
+async function runPeer(which: "numpy" | "torch", threads: string): Promise<PeerResult | string> {
+  const env: Record<string, string> = {
+    OPENBLAS_NUM_THREADS: threads,
+    OMP_NUM_THREADS: threads,
+  };
+  const core = Deno.env.get("OPENBLAS_CORETYPE");
+  if (core) env.OPENBLAS_CORETYPE = core;
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("python3", { args: ["-c", PEER_PY, which], env }).output();
+  } catch {
+    return "python3 is not installed";
+  }
+  const err = new TextDecoder().decode(out.stderr);
+  if (!out.success) {
+    return /No module named/.test(err) ? `${which} is not installed` : `${which} failed: ${err}`;
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as PeerResult;
+}
+
+/** Median seconds of `fn` after warm-up, with enough calls per sample to last ~0.1 s. */
+async function timeOurs(fn: () => Promise<void>): Promise<number> {
+  await fn();
+  const t0 = performance.now();
+  await fn();
+  const once = (performance.now() - t0) / 1e3;
+  const iters = Math.max(1, Math.round(0.1 / Math.max(once, 1e-7)));
+  const sample: Contender = {
+    name: OURS,
+    async sample() {
+      const t = performance.now();
+      for (let i = 0; i < iters; i++) await fn();
+      return (performance.now() - t) / 1e3 / iters;
+    },
+  };
+  const [s] = await interleave([sample], { warmup: 2, reps: 9 });
+  return s;
+}
+
+async function gemm(n: number): Promise<number> {
+  const a = mx.nd.array(randomF32(n * n, 5), { shape: [n, n] });
+  const b = mx.nd.array(randomF32(n * n, 6), { shape: [n, n] });
+  const t = await timeOurs(async () => {
+    const c = mx.nd.dot(a, b);
+    await c.waitToRead();
+    c.dispose();
+  });
+  a.dispose(), b.dispose();
+  return 2 * n ** 3 / t / 1e9;
+}
+
+async function elementwise(op: "add" | "relu"): Promise<number> {
+  const N = 1e7;
+  const x = mx.nd.array(randomF32(N, 3), { shape: [N] });
+  const y = mx.nd.array(randomF32(N, 4), { shape: [N] });
+  const t = await timeOurs(async () => {
+    const z = op === "add" ? x.add(y) : x.relu();
+    await z.waitToRead();
+    z.dispose();
+  });
+  x.dispose(), y.dispose();
+  return (op === "add" ? 12 : 8) * N / t / 1e9;
+}
+
+async function dispatch(): Promise<number> {
+  const OPS = 10_000;
+  const a = mx.nd.array(randomF32(4, 1), { shape: [4] });
+  const b = mx.nd.array(randomF32(4, 2), { shape: [4] });
+  const samples: number[] = [];
+  // A long warm-up: V8 needs ~100k calls before the dispatch path is optimised.
+  for (let r = 0; r < 24; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < OPS - 1; i++) a.add(b).dispose();
+    const last = a.add(b);
+    await last.data();
+    last.dispose();
+    if (r >= 12) samples.push((performance.now() - t0) / OPS * 1e3);
+  }
+  a.dispose(), b.dispose();
+  return median(samples);
+}
+
+/** Runs the section; returns [] (with a note) when the native library is not built. */
+export async function run(): Promise<Row[]> {
+  const native = loadNative();
+  if (!native) {
+    progress("native: skipped, the library is not built (deno run -A tools/build_native.ts)");
+    return [];
+  }
+  const threads = native.openblas.threads;
+  progress(
+    `native: OPENBLAS_CORETYPE=${native.openblas.coreType ?? "(auto)"} (OpenBLAS reports ` +
+      `${native.blasCore}), ${threads} BLAS threads, ${native.cores} kernel cores`,
+  );
+  const peers: Partial<Record<"numpy" | "torch", PeerResult>> = {};
+  for (const which of ["numpy", "torch"] as const) {
+    progress(`native: measuring ${which}...`);
+    const r = await runPeer(which, threads);
+    if (typeof r === "string") progress(`native: ${which} skipped: ${r}`);
+    else peers[which] = r;
+  }
+  setCpuBackend(backendByName("native"));
+  const ours: Partial<PeerResult> = {};
+  try {
+    for (const n of [64, 256, 1024] as const) ours[`gemm${n}`] = await gemm(n);
+    ours.add = await elementwise("add");
+    ours.relu = await elementwise("relu");
+    ours.dispatch = await dispatch();
+  } finally {
+    setCpuBackend(undefined);
+  }
+  const rows: Row[] = [];
+  const add = (
+    workload: string,
+    key: keyof PeerResult,
+    peer: "numpy" | "torch" | "best",
+    sense: Row["sense"],
+    target: number,
+  ) => {
+    const avail = (["numpy", "torch"] as const).filter((p) => peers[p]);
+    const chosen = peer === "best"
+      ? avail.sort((p, q) =>
+        sense === "throughput" ? peers[q]![key] - peers[p]![key] : peers[p]![key] - peers[q]![key]
+      )[0]
+      : peers[peer]
+      ? peer
+      : avail[0];
+    if (!chosen) return;
+    rows.push({
+      section: SECTION,
+      workload,
+      ours: ours[key]!,
+      theirs: peers[chosen]![key],
+      sense,
+      target,
+      oursName: OURS,
+      theirsName: chosen,
+    });
+  };
+  add("sgemm 64, GFLOP/s", "gemm64", "numpy", "throughput", 0.5);
+  add("sgemm 256, GFLOP/s", "gemm256", "numpy", "throughput", 0.9);
+  add("sgemm 1024, GFLOP/s", "gemm1024", "numpy", "throughput", 0.9);
+  add("add 1e7, GB/s (new output)", "add", "best", "throughput", 0.8);
+  add("relu 1e7, GB/s (new output)", "relu", "best", "throughput", 0.8);
+  add("dispatch: 10k x add [4], µs/op", "dispatch", "torch", "latency", 1);
+  return rows;
+}

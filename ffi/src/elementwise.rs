@@ -1,0 +1,333 @@
+//! The one generic elementwise kernel (and strided copy, which is its identity row).
+//! Values are computed in f64, as the TS backend's JS numbers are, and stored with the
+//! same C-cast rules, so results match the reference bit for bit where the math does.
+//! Dense same-dtype float operands take a fused loop; everything else (broadcast,
+//! strides, mixed dtypes) goes through L1-sized chunks converted to f64.
+
+use crate::dtype::{ew_value, f16_to_f32, f64_to_f16, to_int32, DType};
+use crate::meta::Meta;
+use crate::par::{for_ranges, SendPtr, GRAIN};
+
+/// One operand: element (i0, i1, ...) is at `ptr[offset + sum(i_d * strides[d])]`.
+pub struct Operand {
+    pub ptr: SendPtr,
+    pub dt: DType,
+    pub offset: isize,
+    pub strides: Vec<isize>,
+}
+
+/// A decoded elementwise call: `out = f(ins..., s0, s1)` over `shape`.
+pub struct Ew {
+    pub shape: Vec<usize>,
+    pub out: Operand,
+    pub ins: Vec<Operand>,
+    pub s0: f64,
+    pub s1: f64,
+}
+
+/// Elements per chunk on the general path: three f64 inputs plus the result fit in L1.
+const CH: usize = 512;
+
+impl Ew {
+    /// Decodes `ndim, shape.., out operand, nin, in operands.., s0, s1`.
+    pub fn decode(m: &mut Meta) -> Result<Ew, String> {
+        let nd = m.usize()?;
+        let shape = (0..nd).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
+        let operand = |m: &mut Meta| -> Result<Operand, String> {
+            Ok(Operand {
+                ptr: SendPtr(m.ptr()?),
+                dt: m.dtype()?,
+                offset: m.isize()?,
+                strides: (0..nd).map(|_| m.isize()).collect::<Result<Vec<_>, _>>()?,
+            })
+        };
+        let out = operand(m)?;
+        let nin = m.usize()?;
+        if !(1..=3).contains(&nin) {
+            return Err(format!("elementwise: {nin} inputs (expected 1 to 3)"));
+        }
+        let ins = (0..nin).map(|_| operand(m)).collect::<Result<Vec<_>, _>>()?;
+        let (s0, s1) = (m.f64()?, m.f64()?);
+        let mut ew = Ew { shape, out, ins, s0, s1 };
+        ew.collapse();
+        Ok(ew)
+    }
+
+    /// Merges axes that are contiguous in every operand and drops size-1 axes, so most
+    /// calls become one long inner loop.
+    fn collapse(&mut self) {
+        let mut shape: Vec<usize> = Vec::new();
+        let mut strides: Vec<Vec<isize>> = vec![Vec::new(); self.ins.len() + 1];
+        for (d, &len) in self.shape.iter().enumerate() {
+            if len == 1 {
+                continue;
+            }
+            let st = |k: usize| -> isize {
+                if k == 0 {
+                    self.out.strides[d]
+                } else {
+                    self.ins[k - 1].strides[d]
+                }
+            };
+            let merge = !shape.is_empty()
+                && (0..strides.len()).all(|k| *strides[k].last().unwrap() == st(k) * len as isize);
+            if merge {
+                *shape.last_mut().unwrap() *= len;
+                for (k, s) in strides.iter_mut().enumerate() {
+                    *s.last_mut().unwrap() = st(k);
+                }
+            } else {
+                shape.push(len);
+                for (k, s) in strides.iter_mut().enumerate() {
+                    s.push(st(k));
+                }
+            }
+        }
+        let mut it = strides.into_iter();
+        self.out.strides = it.next().unwrap();
+        for (op, s) in self.ins.iter_mut().zip(it) {
+            op.strides = s;
+        }
+        self.shape = shape;
+    }
+
+    fn total(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Runs `f` (inputs a, b, c and scalars s0, s1, all f64) over every element.
+    pub fn run<F>(&self, f: F) -> Result<(), String>
+    where
+        F: Fn(f64, f64, f64, f64, f64) -> f64 + Sync,
+    {
+        let n = self.total();
+        if n == 0 {
+            return Ok(());
+        }
+        if self.try_dense(&f) {
+            return Ok(());
+        }
+        for_ranges(n, GRAIN, |a, b| unsafe { self.walk(a, b, &f) });
+        Ok(())
+    }
+
+    /// Strided copy with dtype conversion: the identity row, plus a memcpy path.
+    pub fn copy(&self) -> Result<(), String> {
+        let (o, i) = (&self.out, &self.ins[0]);
+        let exact = o.dt == i.dt && !matches!(o.dt, DType::I64 | DType::Bool);
+        if exact && self.shape.len() <= 1 && self.shape.iter().all(|_| o.strides[0] == 1 && i.strides[0] == 1) {
+            let n = self.total();
+            let sz = o.dt.size();
+            let (src, dst) = (i.ptr, o.ptr);
+            let (so, doff) = (i.offset, o.offset);
+            for_ranges(n, GRAIN, |a, b| unsafe {
+                std::ptr::copy_nonoverlapping(
+                    src.get().offset((so + a as isize) * sz as isize),
+                    dst.get().offset((doff + a as isize) * sz as isize),
+                    (b - a) * sz,
+                );
+            });
+            return Ok(());
+        }
+        self.run(|a, _, _, _, _| a)
+    }
+
+    /// Dense, same-dtype float32 or float64 operands: one fused, vectorisable loop.
+    fn try_dense<F>(&self, f: &F) -> bool
+    where
+        F: Fn(f64, f64, f64, f64, f64) -> f64 + Sync,
+    {
+        if self.shape.len() != 1 {
+            return false;
+        }
+        let dt = self.out.dt;
+        let all = std::iter::once(&self.out).chain(self.ins.iter());
+        if !matches!(dt, DType::F32 | DType::F64)
+            || !all.clone().all(|o| o.dt == dt && o.strides[0] == 1)
+        {
+            return false;
+        }
+        let n = self.shape[0];
+        let (s0, s1) = (self.s0, self.s1);
+        macro_rules! dense {
+            ($t:ty) => {{
+                let o = self.out.ptr.0 as *mut $t;
+                let oo = self.out.offset;
+                let p: Vec<(SendPtr, isize)> = self.ins.iter().map(|x| (x.ptr, x.offset)).collect();
+                let op = SendPtr(o as *mut u8);
+                for_ranges(n, GRAIN, |a, b| unsafe {
+                    let o = (op.get() as *mut $t).offset(oo);
+                    let x = |k: usize| (p[k].0 .0 as *const $t).offset(p[k].1);
+                    match p.len() {
+                        1 => {
+                            let x0 = x(0);
+                            for j in a..b {
+                                *o.add(j) = f(*x0.add(j) as f64, 0.0, 0.0, s0, s1) as $t;
+                            }
+                        }
+                        2 => {
+                            let (x0, x1) = (x(0), x(1));
+                            for j in a..b {
+                                *o.add(j) = f(*x0.add(j) as f64, *x1.add(j) as f64, 0.0, s0, s1) as $t;
+                            }
+                        }
+                        _ => {
+                            let (x0, x1, x2) = (x(0), x(1), x(2));
+                            for j in a..b {
+                                *o.add(j) = f(
+                                    *x0.add(j) as f64,
+                                    *x1.add(j) as f64,
+                                    *x2.add(j) as f64,
+                                    s0,
+                                    s1,
+                                ) as $t;
+                            }
+                        }
+                    }
+                });
+            }};
+        }
+        if dt == DType::F32 {
+            dense!(f32)
+        } else {
+            dense!(f64)
+        }
+        true
+    }
+
+    /// The general path over flat element indices `[start, end)`.
+    unsafe fn walk<F>(&self, start: usize, end: usize, f: &F)
+    where
+        F: Fn(f64, f64, f64, f64, f64) -> f64,
+    {
+        let nd = self.shape.len();
+        let mut bufs = [[0f64; CH]; 4];
+        if nd == 0 {
+            let mut v = [0f64; 3];
+            for (k, x) in self.ins.iter().enumerate() {
+                v[k] = crate::dtype::load(x.ptr.0, x.dt, x.offset);
+            }
+            let r = f(v[0], v[1], v[2], self.s0, self.s1);
+            crate::dtype::store_raw(self.out.ptr.0, self.out.dt, self.out.offset, ew_value(self.out.dt, r));
+            return;
+        }
+        let inner = self.shape[nd - 1];
+        let ops: Vec<&Operand> = std::iter::once(&self.out).chain(self.ins.iter()).collect();
+        // Odometer over the outer axes, starting at `start`'s row.
+        let mut idx = vec![0usize; nd - 1];
+        let mut r = start / inner;
+        for d in (0..nd - 1).rev() {
+            idx[d] = r % self.shape[d];
+            r /= self.shape[d];
+        }
+        let mut j0 = start % inner;
+        let mut pos = start;
+        while pos < end {
+            let j1 = inner.min(j0 + (end - pos));
+            let base: Vec<isize> = ops
+                .iter()
+                .map(|o| o.offset + (0..nd - 1).map(|d| idx[d] as isize * o.strides[d]).sum::<isize>())
+                .collect();
+            let mut j = j0;
+            while j < j1 {
+                let len = CH.min(j1 - j);
+                for (k, x) in self.ins.iter().enumerate() {
+                    let st = x.strides[nd - 1];
+                    load_chunk(&mut bufs[k + 1][..len], x.ptr.0, x.dt, base[k + 1] + j as isize * st, st);
+                }
+                let (res, rest) = bufs.split_at_mut(1);
+                let res = &mut res[0][..len];
+                let (a, b, c) = (&rest[0][..len], &rest[1][..len], &rest[2][..len]);
+                for t in 0..len {
+                    res[t] = f(a[t], b[t], c[t], self.s0, self.s1);
+                }
+                let st = self.out.strides[nd - 1];
+                store_chunk(res, self.out.ptr.0, self.out.dt, base[0] + j as isize * st, st);
+                j += len;
+            }
+            pos += j1 - j0;
+            j0 = 0;
+            for d in (0..nd - 1).rev() {
+                idx[d] += 1;
+                if idx[d] < self.shape[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+    }
+}
+
+/// `dst[t] = p[base + t*stride]` as f64, one monomorphic loop per dtype.
+unsafe fn load_chunk(dst: &mut [f64], p: *const u8, dt: DType, base: isize, stride: isize) {
+    macro_rules! ld {
+        ($t:ty, $conv:expr) => {{
+            let q = (p as *const $t).offset(base);
+            if stride == 1 {
+                for (t, d) in dst.iter_mut().enumerate() {
+                    *d = $conv(*q.add(t));
+                }
+            } else {
+                for (t, d) in dst.iter_mut().enumerate() {
+                    *d = $conv(*q.offset(t as isize * stride));
+                }
+            }
+        }};
+    }
+    match dt {
+        DType::F32 => ld!(f32, |v: f32| v as f64),
+        DType::F64 | DType::I64 => ld!(f64, |v: f64| v),
+        DType::F16 => ld!(u16, |v: u16| f16_to_f32(v) as f64),
+        DType::U8 | DType::Bool => ld!(u8, |v: u8| v as f64),
+        DType::I32 => ld!(i32, |v: i32| v as f64),
+        DType::I8 => ld!(i8, |v: i8| v as f64),
+    }
+}
+
+/// `p[base + t*stride] = src[t]` with the elementwise store rules of `dt`.
+unsafe fn store_chunk(src: &[f64], p: *mut u8, dt: DType, base: isize, stride: isize) {
+    macro_rules! st {
+        ($t:ty, $conv:expr) => {{
+            let q = (p as *mut $t).offset(base);
+            if stride == 1 {
+                for (t, &v) in src.iter().enumerate() {
+                    *q.add(t) = $conv(v);
+                }
+            } else {
+                for (t, &v) in src.iter().enumerate() {
+                    *q.offset(t as isize * stride) = $conv(v);
+                }
+            }
+        }};
+    }
+    match dt {
+        DType::F32 => st!(f32, |v: f64| v as f32),
+        DType::F64 => st!(f64, |v: f64| v),
+        DType::I64 => st!(f64, |v: f64| v.trunc()),
+        DType::F16 => st!(u16, f64_to_f16),
+        DType::U8 => st!(u8, |v: f64| to_int32(v) as u8),
+        DType::Bool => st!(u8, |v: f64| (v != 0.0) as u8),
+        DType::I32 => st!(i32, to_int32),
+        DType::I8 => st!(i8, |v: f64| to_int32(v) as i8),
+    }
+}
+
+/// Numerical Recipes' erfc fit, the same formula as the TS and WGSL kernels.
+#[inline(always)]
+pub fn erf(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t * (-z * z - 1.26551223
+        + t * (1.00002368
+            + t * (0.37409196
+                + t * (0.09678418
+                    + t * (-0.18628806
+                        + t * (0.27886807
+                            + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+        .exp();
+    if x >= 0.0 {
+        1.0 - r
+    } else {
+        r - 1.0
+    }
+}

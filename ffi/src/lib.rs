@@ -1,0 +1,139 @@
+//! mxts native kernels, loaded by backends/native through Deno FFI.
+//!
+//! Every exported function takes one argument block (see `meta.rs`) and returns a
+//! status: 0 on success, otherwise an error id whose message `mx_take_error` hands over
+//! (ids rather than a thread-local "last error", because nonblocking calls run on
+//! Deno's worker threads and the message is fetched from the JS thread). Panics are
+//! caught at the boundary and reported the same way; they never unwind into Deno.
+
+mod conv;
+mod dtype;
+mod elementwise;
+mod gather;
+mod gemm;
+mod meta;
+mod par;
+mod random;
+mod reduce;
+mod rows;
+
+use meta::Meta;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+/// Bumped whenever an exported signature or argument layout changes.
+const ABI_VERSION: f64 = 1.0;
+
+static NEXT_ERROR: AtomicU32 = AtomicU32::new(1);
+/// Kernels running now, and the most that ran at once (tests observe engine overlap).
+static ACTIVE: AtomicU32 = AtomicU32::new(0);
+static PEAK: AtomicU32 = AtomicU32::new(0);
+static ERRORS: Mutex<Option<HashMap<u32, String>>> = Mutex::new(None);
+
+fn record_error(msg: String) -> i32 {
+    let id = NEXT_ERROR.fetch_add(1, Ordering::Relaxed).max(1);
+    let mut g = ERRORS.lock().unwrap_or_else(|e| e.into_inner());
+    g.get_or_insert_with(HashMap::new).insert(id, msg);
+    id as i32
+}
+
+/// Runs `f` on the decoded argument block; errors and panics become an error id.
+fn guard(meta: *const f64, f: fn(&mut Meta) -> Result<(), String>) -> i32 {
+    let now = ACTIVE.fetch_add(1, Ordering::AcqRel) + 1;
+    PEAK.fetch_max(now, Ordering::AcqRel);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let mut m = unsafe { Meta::from_raw(meta) }?;
+        f(&mut m)
+    }));
+    ACTIVE.fetch_sub(1, Ordering::AcqRel);
+    match r {
+        Ok(Ok(())) => 0,
+        Ok(Err(msg)) => record_error(msg),
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            record_error(format!("internal error (panic): {msg}"))
+        }
+    }
+}
+
+/// Fills `info` (8 f64): ABI version, cores, OpenBLAS threads; writes the OpenBLAS core name into `name` (returns its length). Also silences
+/// the default panic printout, since panics are reported as errors.
+#[no_mangle]
+pub extern "C" fn mx_init(info: *mut f64, name: *mut u8, cap: u32) -> i32 {
+    let r = catch_unwind(|| {
+        std::panic::set_hook(Box::new(|_| {}));
+        let (threads, core) = gemm::blas_info();
+        let vals = [ABI_VERSION, par::cores() as f64, threads as f64];
+        unsafe {
+            for (i, v) in vals.iter().enumerate() {
+                *info.add(i) = *v;
+            }
+            copy_out(core.as_bytes(), name, cap)
+        }
+    });
+    r.unwrap_or(-1)
+}
+
+unsafe fn copy_out(s: &[u8], out: *mut u8, cap: u32) -> i32 {
+    let n = s.len().min(cap as usize);
+    std::ptr::copy_nonoverlapping(s.as_ptr(), out, n);
+    n as i32
+}
+
+/// Moves the message of error `id` into `out` (up to `cap` bytes); returns its length,
+/// or -1 if there is no such error.
+#[no_mangle]
+pub extern "C" fn mx_take_error(id: i32, out: *mut u8, cap: u32) -> i32 {
+    let mut g = ERRORS.lock().unwrap_or_else(|e| e.into_inner());
+    match g.as_mut().and_then(|m| m.remove(&(id as u32))) {
+        Some(msg) => unsafe { copy_out(msg.as_bytes(), out, cap) },
+        None => -1,
+    }
+}
+
+/// The most kernels that ran at the same time since the last call (which resets it).
+#[no_mangle]
+pub extern "C" fn mx_peak_concurrency() -> i32 {
+    PEAK.swap(ACTIVE.load(Ordering::Acquire), Ordering::AcqRel) as i32
+}
+
+/// Writes the compiled elementwise rows (`name<TAB>expression` lines, in id order).
+#[no_mangle]
+pub extern "C" fn mx_rows(out: *mut u8, cap: u32) -> i32 {
+    unsafe { copy_out(rows::ROWS.as_bytes(), out, cap) }
+}
+
+macro_rules! export {
+    ($($name:ident => $f:expr;)*) => {$(
+        #[no_mangle]
+        pub extern "C" fn $name(meta: *const f64) -> i32 {
+            guard(meta, $f)
+        }
+    )*};
+}
+
+export! {
+    // `row` (-1 = identity copy), then the elementwise layout of `Ew::decode`.
+    mx_elementwise => |m| {
+        let row = m.isize()?;
+        let ew = elementwise::Ew::decode(m)?;
+        if row < 0 { ew.copy() } else { rows::run_row(row as usize, &ew) }
+    };
+    mx_arange => gather::arange;
+    mx_reduce => reduce::reduce;
+    mx_matmul => gemm::matmul;
+    mx_take => gather::take;
+    mx_take_backward => gather::take_backward;
+    mx_sort => gather::sort;
+    mx_random => random::random;
+    mx_im2col => conv::im2col;
+    mx_col2im => conv::col2im;
+    mx_pool => conv::pool;
+    mx_pool_backward => conv::pool_backward;
+}

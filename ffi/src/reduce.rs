@@ -1,0 +1,275 @@
+//! Reductions with the TS backend's semantics (f64 accumulation; max/min propagate NaN;
+//! argmax/argmin keep the first best index). Trailing axes reduce rows, leading axes
+//! accumulate whole rows into a column vector, any other pattern is transposed first.
+
+use crate::dtype::{f16_to_f32, load, store_raw, DType};
+use crate::meta::Meta;
+use crate::par::{cores, for_ranges, map_ranges, SendPtr, GRAIN};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Sum,
+    Prod,
+    Max,
+    Min,
+    ArgMax,
+    ArgMin,
+}
+
+/// A stored element type read as f64.
+trait Elem: Copy + Send + Sync {
+    fn f(self) -> f64;
+}
+impl Elem for f32 {
+    fn f(self) -> f64 {
+        self as f64
+    }
+}
+impl Elem for f64 {
+    fn f(self) -> f64 {
+        self
+    }
+}
+/// float16 bits.
+impl Elem for u16 {
+    fn f(self) -> f64 {
+        f16_to_f32(self) as f64
+    }
+}
+impl Elem for u8 {
+    fn f(self) -> f64 {
+        self as f64
+    }
+}
+impl Elem for i32 {
+    fn f(self) -> f64 {
+        self as f64
+    }
+}
+impl Elem for i8 {
+    fn f(self) -> f64 {
+        self as f64
+    }
+}
+
+/// Decodes `op, x, xdtype, ndim, shape.., naxes, axes.., out, outdtype` and runs it.
+pub fn reduce(m: &mut Meta) -> Result<(), String> {
+    let op = match m.usize()? {
+        0 => Op::Sum,
+        1 => Op::Prod,
+        2 => Op::Max,
+        3 => Op::Min,
+        4 => Op::ArgMax,
+        5 => Op::ArgMin,
+        c => return Err(format!("reduce: unknown op code {c}")),
+    };
+    let (x, xdt) = (m.ptr()?, m.dtype()?);
+    let nd = m.usize()?;
+    let shape = (0..nd).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
+    let na = m.usize()?;
+    let axes = (0..na).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
+    let out = Out { p: SendPtr(m.ptr()?), dt: m.dtype()? };
+    if axes.iter().any(|&a| a >= nd) || axes.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(format!("reduce: axes {axes:?} are not sorted axes of a {nd}-d array"));
+    }
+    let kept: Vec<usize> = (0..nd).filter(|a| !axes.contains(a)).collect();
+    let outer: usize = kept.iter().map(|&a| shape[a]).product();
+    let red: usize = axes.iter().map(|&a| shape[a]).product();
+    let trailing = axes.iter().enumerate().all(|(i, &a)| a == nd - na + i);
+    let leading = axes.iter().enumerate().all(|(i, &a)| a == i);
+    macro_rules! go {
+        ($t:ty) => {{
+            let x = x as *const $t;
+            let total = outer * red;
+            if trailing {
+                unsafe { rows(op, std::slice::from_raw_parts(x, total), outer, red, out) }
+            } else if leading {
+                unsafe { cols(op, std::slice::from_raw_parts(x, total), red, outer, out) }
+            } else {
+                let t = unsafe { transpose(x as *const u8, xdt, &shape, &kept, &axes) };
+                rows(op, &t, outer, red, out)
+            }
+        }};
+    }
+    match xdt {
+        DType::F32 => go!(f32),
+        DType::F64 | DType::I64 => go!(f64),
+        DType::F16 => go!(u16),
+        DType::U8 | DType::Bool => go!(u8),
+        DType::I32 => go!(i32),
+        DType::I8 => go!(i8),
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct Out {
+    p: SendPtr,
+    dt: DType,
+}
+
+impl Out {
+    fn set(&self, i: usize, v: f64) {
+        unsafe { store_raw(self.p.0, self.dt, i as isize, v) }
+    }
+}
+
+/// Copies `x` into f64 in [kept..., reduced...] axis order.
+unsafe fn transpose(x: *const u8, dt: DType, shape: &[usize], kept: &[usize], axes: &[usize]) -> Vec<f64> {
+    let nd = shape.len();
+    let mut st = vec![1isize; nd];
+    for d in (0..nd.saturating_sub(1)).rev() {
+        st[d] = st[d + 1] * shape[d + 1] as isize;
+    }
+    let perm: Vec<usize> = kept.iter().chain(axes.iter()).copied().collect();
+    let pshape: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+    let pst: Vec<isize> = perm.iter().map(|&p| st[p]).collect();
+    let total: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(total);
+    let mut idx = vec![0usize; nd];
+    let mut src = 0isize;
+    for _ in 0..total {
+        out.push(load(x, dt, src));
+        for d in (0..nd).rev() {
+            idx[d] += 1;
+            src += pst[d];
+            if idx[d] < pshape[d] {
+                break;
+            }
+            src -= pst[d] * pshape[d] as isize;
+            idx[d] = 0;
+        }
+    }
+    out
+}
+
+/// Reduces one contiguous run (sum/prod/max/min; argmax/argmin return the index).
+fn run<T: Elem>(op: Op, x: &[T]) -> f64 {
+    match op {
+        Op::Sum => {
+            // Eight accumulators let the loop vectorise; the result differs from a serial
+            // sum only by rounding (and is usually closer to the exact sum).
+            let mut acc = [0f64; 8];
+            let chunks = x.chunks_exact(8);
+            let tail = chunks.remainder();
+            for c in chunks {
+                for l in 0..8 {
+                    acc[l] += c[l].f();
+                }
+            }
+            let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            for v in tail {
+                s += v.f();
+            }
+            s
+        }
+        Op::Prod => x.iter().fold(1.0, |a, v| a * v.f()),
+        Op::Max | Op::Min => {
+            let mut acc = if op == Op::Max { f64::NEG_INFINITY } else { f64::INFINITY };
+            for v in x {
+                let v = v.f();
+                if v.is_nan() {
+                    return f64::NAN;
+                }
+                if (op == Op::Max && v > acc) || (op == Op::Min && v < acc) {
+                    acc = v;
+                }
+            }
+            acc
+        }
+        Op::ArgMax | Op::ArgMin => {
+            let Some(first) = x.first() else { return 0.0 };
+            let (mut best, mut best_v) = (0usize, first.f());
+            for (r, v) in x.iter().enumerate().skip(1) {
+                let v = v.f();
+                if (op == Op::ArgMax && v > best_v) || (op == Op::ArgMin && v < best_v) {
+                    best_v = v;
+                    best = r;
+                }
+            }
+            best as f64
+        }
+    }
+}
+
+/// out[o] = reduce(x[o*red .. (o+1)*red]).
+fn rows<T: Elem>(op: Op, x: &[T], outer: usize, red: usize, out: Out) {
+    let splittable = !matches!(op, Op::ArgMax | Op::ArgMin);
+    if outer < cores() && splittable && red >= 2 * GRAIN {
+        // Few long rows: split each row across threads and combine the partial results.
+        for o in 0..outer {
+            let row = &x[o * red..(o + 1) * red];
+            let parts = map_ranges(red, GRAIN, |a, b| run(op, &row[a..b]));
+            let v = match op {
+                Op::Sum => parts.iter().sum(),
+                Op::Prod => parts.iter().product(),
+                _ if parts.iter().any(|p| p.is_nan()) => f64::NAN,
+                Op::Max => parts.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+                _ => parts.iter().cloned().fold(f64::INFINITY, f64::min),
+            };
+            out.set(o, v);
+        }
+        return;
+    }
+    let grain = (GRAIN / red.max(1)).max(1);
+    for_ranges(outer, grain, |a, b| {
+        for o in a..b {
+            out.set(o, run(op, &x[o * red..(o + 1) * red]));
+        }
+    });
+}
+
+/// out[i] = reduce over r of x[r*inner + i]: whole rows accumulate into a vector.
+fn cols<T: Elem>(op: Op, x: &[T], red: usize, inner: usize, out: Out) {
+    let grain = (GRAIN / red.max(1)).max(64);
+    for_ranges(inner, grain, |a, b| {
+        let w = b - a;
+        if matches!(op, Op::ArgMax | Op::ArgMin) {
+            let mut best = vec![0f64; w];
+            let mut best_v: Vec<f64> = if red > 0 { x[a..b].iter().map(|v| v.f()).collect() } else { vec![0.0; w] };
+            for r in 1..red {
+                let row = &x[r * inner + a..r * inner + b];
+                for i in 0..w {
+                    let v = row[i].f();
+                    if (op == Op::ArgMax && v > best_v[i]) || (op == Op::ArgMin && v < best_v[i]) {
+                        best_v[i] = v;
+                        best[i] = r as f64;
+                    }
+                }
+            }
+            for i in 0..w {
+                out.set(a + i, best[i]);
+            }
+            return;
+        }
+        let init = match op {
+            Op::Sum => 0.0,
+            Op::Prod => 1.0,
+            Op::Max => f64::NEG_INFINITY,
+            _ => f64::INFINITY,
+        };
+        let mut acc = vec![init; w];
+        for r in 0..red {
+            let row = &x[r * inner + a..r * inner + b];
+            match op {
+                Op::Sum => acc.iter_mut().zip(row).for_each(|(s, v)| *s += v.f()),
+                Op::Prod => acc.iter_mut().zip(row).for_each(|(s, v)| *s *= v.f()),
+                Op::Max => acc.iter_mut().zip(row).for_each(|(s, v)| {
+                    let v = v.f();
+                    if v > *s || v.is_nan() {
+                        *s = v
+                    }
+                }),
+                _ => acc.iter_mut().zip(row).for_each(|(s, v)| {
+                    let v = v.f();
+                    if v < *s || v.is_nan() {
+                        *s = v
+                    }
+                }),
+            }
+        }
+        for (i, v) in acc.into_iter().enumerate() {
+            out.set(a + i, v);
+        }
+    });
+}

@@ -1,0 +1,151 @@
+/**
+ * Evaluation metrics (`mx.metric`): each `update(labels, preds)` reads a batch back
+ * (async), accumulates a sum and a count, and `get()` returns `[name, sum / count]`.
+ * Formulas and batch conventions follow MXNet 1.x's `metric.py`.
+ * @module
+ */
+import { MXNetError, ShapeError } from "../core/errors.ts";
+import { formatShape } from "../core/shape.ts";
+import type { NDArray } from "../ndarray/ndarray.ts";
+
+/** One array or a list (one per output). */
+export type Arrays = NDArray | readonly NDArray[];
+
+/** Host copy of an array: values as numbers and its shape. */
+export interface HostArray {
+  /** Row-major values. */
+  readonly v: Float64Array;
+  /** The shape. */
+  readonly shape: readonly number[];
+}
+
+/** Reads an array back as float64 values with its shape. */
+export async function host(a: NDArray): Promise<HostArray> {
+  return { v: Float64Array.from(await a.data() as ArrayLike<number>, Number), shape: a.shape };
+}
+
+/** Pairs labels with predictions; their counts must agree (MXNet's check_label_shapes). */
+export async function hostPairs(
+  who: string,
+  labels: Arrays,
+  preds: Arrays,
+): Promise<[HostArray, HostArray][]> {
+  const ls = Array.isArray(labels) ? labels : [labels as NDArray];
+  const ps = Array.isArray(preds) ? preds : [preds as NDArray];
+  if (ls.length !== ps.length) {
+    throw new ShapeError(`${who}: ${ls.length} label arrays but ${ps.length} prediction arrays`);
+  }
+  return await Promise.all(ls.map(async (l, i) => [await host(l), await host(ps[i])]));
+}
+
+/** Options every metric takes. */
+export interface MetricOptions {
+  /** Metric name (shown by `get`). */
+  name?: string;
+  /** Output names `updateDict` picks from the predictions. */
+  outputNames?: readonly string[] | null;
+  /** Label names `updateDict` picks from the labels. */
+  labelNames?: readonly string[] | null;
+}
+
+/** Base: accumulates `sumMetric` over `numInst`. */
+export abstract class EvalMetric {
+  /** The name. */
+  readonly name: string;
+  /** Output names for `updateDict`. */
+  readonly outputNames: readonly string[] | null;
+  /** Label names for `updateDict`. */
+  readonly labelNames: readonly string[] | null;
+  /** Accumulated metric. */
+  sumMetric = 0;
+  /** Accumulated count. */
+  numInst = 0;
+
+  /** Sets the name and the names `updateDict` uses. */
+  constructor(defaultName: string, opts: MetricOptions = {}) {
+    this.name = opts.name ?? defaultName;
+    this.outputNames = opts.outputNames ?? null;
+    this.labelNames = opts.labelNames ?? null;
+  }
+
+  /** Adds one batch: labels and predictions, paired in order. */
+  abstract update(labels: Arrays, preds: Arrays): Promise<void>;
+
+  /** Updates from dicts of outputs and labels, picking `outputNames` / `labelNames`. */
+  async updateDict(labels: Record<string, NDArray>, preds: Record<string, NDArray>): Promise<void> {
+    const pick = (d: Record<string, NDArray>, names: readonly string[] | null, what: string) =>
+      names === null ? Object.values(d) : names.map((n) => {
+        if (!(n in d)) throw new MXNetError(`${this.name}: no ${what} named ${JSON.stringify(n)}`);
+        return d[n];
+      });
+    await this.update(
+      pick(labels, this.labelNames, "label"),
+      pick(preds, this.outputNames, "output"),
+    );
+  }
+
+  /** Clears the accumulators. */
+  reset(): void {
+    this.sumMetric = 0;
+    this.numInst = 0;
+  }
+
+  /** `[name, value]` (NaN before any update); a composite gives lists. */
+  get(): [string | string[], number | number[]] {
+    return [this.name, this.numInst === 0 ? NaN : this.sumMetric / this.numInst];
+  }
+
+  /** `[[name, value], ...]`. */
+  getNameValue(): [string, number][] {
+    const [n, v] = this.get();
+    if (Array.isArray(n)) return n.map((x, i) => [x, (v as number[])[i]]);
+    return [[n, v as number]];
+  }
+
+  /** `"name=value"` pairs. */
+  toString(): string {
+    return `EvalMetric: ${JSON.stringify(Object.fromEntries(this.getNameValue()))}`;
+  }
+}
+
+/** A metric whose `get` is one `[name, value]`. */
+export abstract class SimpleMetric extends EvalMetric {
+  /** `[name, value]`. */
+  override get(): [string, number] {
+    return super.get() as [string, number];
+  }
+}
+
+/**
+ * Class predictions of a batch: `pred` as is when shaped like `label`, else the argmax
+ * along `axis` (class scores).
+ */
+export function predictedClasses(
+  label: HostArray,
+  pred: HostArray,
+  axis: number,
+  who: string,
+): number[] {
+  if (pred.v.length === label.v.length) return Array.from(pred.v, Math.trunc);
+  const ax = axis < 0 ? axis + pred.shape.length : axis;
+  const n = pred.shape[ax];
+  const outer = pred.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+  const inner = pred.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  if (outer * inner !== label.v.length) {
+    throw new ShapeError(
+      `${who}: predictions ${formatShape(pred.shape)} do not match labels ${
+        formatShape(label.shape)
+      }`,
+    );
+  }
+  const out: number[] = new Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = 0;
+      const at = (j: number) => pred.v[(o * n + j) * inner + i];
+      for (let j = 1; j < n; j++) if (at(j) > at(best)) best = j;
+      out[o * inner + i] = best;
+    }
+  }
+  return out;
+}

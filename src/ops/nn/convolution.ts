@@ -1,0 +1,262 @@
+/**
+ * Convolution and Deconvolution (1-D and 2-D, stride, pad, dilate, groups), composed from
+ * `_im2col` / `_col2im` and one GEMM (`dot`, or `batch_dot` over groups). The column
+ * matrix is [C*kh*kw, N*outH*outW], so one GEMM covers the whole batch; the result comes
+ * out channel-major and is transposed to NCHW.
+ * @module
+ */
+import { ShapeError, UnsupportedError } from "../../core/errors.ts";
+import type { Shape } from "../../core/shape.ts";
+import { ops } from "../_builder_util.ts";
+import type { Builder, OpDef, Params, ParamSpec } from "../op_def.ts";
+import { convOut, extent, spatialOf, type Window, WINDOW_PARAMS, windowOf } from "./_window.ts";
+import { expectShape, reshapeTo } from "./_util.ts";
+
+// Accepted for MXNet compatibility; they tune cuDNN / the workspace, not the result.
+const TUNING: Record<string, ParamSpec> = {
+  cudnnTune: {
+    type: "string",
+    default: null,
+    values: ["None", "off", "limited_workspace", "fastest"],
+  },
+  cudnnOff: { type: "bool", default: false },
+  layout: { type: "string", default: null, values: ["None", "NCW", "NCHW", "NCDHW"] },
+};
+
+interface ConvDims {
+  nd: number;
+  w: Window;
+  n: number;
+  c: number;
+  hw: [number, number];
+  out: [number, number];
+  outShape: number[];
+  weight: number[];
+}
+
+function groups(op: string, p: Params, c: number, m: number): number {
+  const g = p.numGroup as number;
+  if (!(g >= 1) || c % g !== 0 || m % g !== 0) {
+    throw new ShapeError(
+      `${op}: num_group ${g} must divide the input channels ${c} and num_filter ${m}`,
+    );
+  }
+  return g;
+}
+
+function nd(op: string, p: Params): number {
+  const k = (p.kernel as number[]).length;
+  if (k !== 1 && k !== 2) {
+    throw new UnsupportedError(`${op}: only 1-D and 2-D kernels are supported, got ${k}-D`);
+  }
+  return k;
+}
+
+/** Spatial shape back in the data's rank: (H, W) for 2-D, (W) for 1-D. */
+function spatial(d: number, hw: readonly [number, number]): number[] {
+  return d === 1 ? [hw[1]] : [...hw];
+}
+
+function convDims(x: Shape, p: Params): ConvDims {
+  const d = nd("Convolution", p);
+  const w = windowOf("Convolution", p, d);
+  const hw = spatialOf("Convolution", x, d);
+  const m = p.numFilter as number;
+  const g = groups("Convolution", p, x[1], m);
+  const out: [number, number] = [
+    convOut("Convolution", hw[0], w, 0),
+    convOut("Convolution", hw[1], w, 1),
+  ];
+  return {
+    nd: d,
+    w,
+    n: x[0],
+    c: x[1],
+    hw,
+    out,
+    outShape: [x[0], m, ...spatial(d, out)],
+    weight: [m, x[1] / g, ...(p.kernel as number[])],
+  };
+}
+
+/** The 2-D window params `_im2col` / `_col2im` take. */
+function windowParams(w: Window, pad = w.pad): Record<string, unknown> {
+  return { kernel: w.kernel, stride: w.stride, dilate: w.dilate, pad };
+}
+
+function addBias<T>(b: Builder<T>, y: T, bias: T, m: number): T {
+  const rank = b.shape(y).length;
+  return ops(b).add(y, ops(b).reshape(bias, [1, m, ...Array(rank - 2).fill(1)]));
+}
+
+function checkLayout(op: string, p: Params): void {
+  if (p.layout !== null && p.layout !== "None" && !(p.layout as string).startsWith("NC")) {
+    throw new UnsupportedError(`${op}: layout ${p.layout} is not supported; use NCHW`);
+  }
+}
+
+const convolution: OpDef = {
+  name: "Convolution",
+  inputs: (p) => (p.noBias ? ["data", "weight"] : ["data", "weight", "bias"]),
+  params: {
+    ...WINDOW_PARAMS,
+    kernel: { type: "shape", required: true },
+    numFilter: { type: "int", required: true },
+    numGroup: { type: "int", default: 1 },
+    workspace: { type: "int", default: 1024 },
+    noBias: { type: "bool", default: false },
+    ...TUNING,
+  },
+  inferShape: ([x, weight, bias], p) => {
+    checkLayout("Convolution", p);
+    const d = convDims(x, p);
+    expectShape(
+      "Convolution",
+      "weight",
+      weight,
+      d.weight,
+      "num_filter, channels/num_group, kernel",
+    );
+    if (!p.noBias) expectShape("Convolution", "bias", bias, [p.numFilter as number], "num_filter");
+    return [d.outShape];
+  },
+  inferInputShapes: ([x, weight, bias], p) => {
+    const d = x && convDims(x, p);
+    const m = p.numFilter as number;
+    return p.noBias ? [x, weight ?? d?.weight] : [x, weight ?? d?.weight, bias ?? [m]];
+  },
+  lowering: {
+    kind: "composite",
+    compose: (b, [x, weight, bias], p) => {
+      const o = ops(b);
+      const d = convDims(b.shape(x), p);
+      const m = p.numFilter as number, g = p.numGroup as number;
+      const k = d.w.kernel[0] * d.w.kernel[1];
+      const x4 = reshapeTo(b, x, [d.n, d.c, ...d.hw]);
+      const col = b.op("_im2col", [x4], windowParams(d.w));
+      const cols = d.n * d.out[0] * d.out[1];
+      const y = g === 1 ? b.op("dot", [o.reshape(weight, [m, d.c * k]), col]) : b.op("batch_dot", [
+        o.reshape(weight, [g, m / g, (d.c / g) * k]),
+        o.reshape(col, [g, (d.c / g) * k, cols]),
+      ]);
+      const nchw = b.op("transpose", [o.reshape(y, [m, d.n, ...d.out])], { axes: [1, 0, 2, 3] });
+      const out = reshapeTo(b, nchw, d.outShape);
+      return [p.noBias ? out : addBias(b, out, bias, m)];
+    },
+  },
+};
+
+interface DeconvDims extends ConvDims {
+  /** The padding of the equivalent convolution (from `pad`, or from `target_shape`). */
+  pad: [number, number];
+}
+
+function deconvDims(x: Shape, p: Params): DeconvDims {
+  const d = nd("Deconvolution", p);
+  const w = windowOf("Deconvolution", p, d);
+  const hw = spatialOf("Deconvolution", x, d);
+  const m = p.numFilter as number;
+  const g = groups("Deconvolution", p, x[1], m);
+  const lift = (v: number[]) => (v.length === 0 ? [0, 0] : d === 1 ? [0, v[0]] : v);
+  const adj = lift(p.adj as number[]), target = lift(p.targetShape as number[]);
+  const useTarget = target.some((t) => t !== 0);
+  const pad: [number, number] = [w.pad[0], w.pad[1]];
+  // A 1-D deconvolution runs with a height-1 image and window: its axis 0 stays 1.
+  const out: [number, number] = [1, 1];
+  for (const a of d === 1 ? [1] as const : [0, 1] as const) {
+    const full = w.stride[a] * (hw[a] - 1) + extent(w, a);
+    let ad = adj[a];
+    if (useTarget) {
+      // MXNet's InferPad: the padding (and odd remainder as adj) that reaches the target.
+      const total = full - target[a];
+      if (total < 0) {
+        throw new ShapeError(
+          `Deconvolution: target_shape ${target[a]} is larger than the largest output ${full}`,
+        );
+      }
+      ad = total % 2;
+      pad[a] = (total + 1) >> 1;
+    }
+    if (ad >= w.stride[a]) {
+      throw new ShapeError(`Deconvolution: adj ${ad} must be smaller than stride ${w.stride[a]}`);
+    }
+    out[a] = full - 2 * pad[a] + ad;
+    if (out[a] < 1) {
+      throw new ShapeError(`Deconvolution: pad ${pad[a]} leaves no output for input ${hw[a]}`);
+    }
+  }
+  return {
+    nd: d,
+    w,
+    n: x[0],
+    c: x[1],
+    hw,
+    out,
+    pad,
+    outShape: [x[0], m, ...spatial(d, out)],
+    weight: [x[1], m / g, ...(p.kernel as number[])],
+  };
+}
+
+const deconvolution: OpDef = {
+  name: "Deconvolution",
+  inputs: (p) => (p.noBias ? ["data", "weight"] : ["data", "weight", "bias"]),
+  params: {
+    ...WINDOW_PARAMS,
+    kernel: { type: "shape", required: true },
+    adj: { type: "shape", default: [] },
+    targetShape: { type: "shape", default: [] },
+    numFilter: { type: "int", required: true },
+    numGroup: { type: "int", default: 1 },
+    workspace: { type: "int", default: 512 },
+    noBias: { type: "bool", default: true },
+    ...TUNING,
+  },
+  inferShape: ([x, weight, bias], p) => {
+    checkLayout("Deconvolution", p);
+    const d = deconvDims(x, p);
+    expectShape(
+      "Deconvolution",
+      "weight",
+      weight,
+      d.weight,
+      "channels, num_filter/num_group, kernel",
+    );
+    if (!p.noBias) {
+      expectShape("Deconvolution", "bias", bias, [p.numFilter as number], "num_filter");
+    }
+    return [d.outShape];
+  },
+  inferInputShapes: ([x, weight, bias], p) => {
+    const d = x && deconvDims(x, p);
+    const m = p.numFilter as number;
+    return p.noBias ? [x, weight ?? d?.weight] : [x, weight ?? d?.weight, bias ?? [m]];
+  },
+  lowering: {
+    kind: "composite",
+    compose: (b, [x, weight, bias], p) => {
+      // The adjoint of a convolution from the output image to the input: GEMM with the
+      // transposed weight into columns, then col2im.
+      const o = ops(b);
+      const d = deconvDims(b.shape(x), p);
+      const m = p.numFilter as number, g = p.numGroup as number;
+      const k = d.w.kernel[0] * d.w.kernel[1];
+      const pixels = d.n * d.hw[0] * d.hw[1];
+      const x4 = reshapeTo(b, x, [d.n, d.c, ...d.hw]);
+      const xt = b.op("transpose", [x4], { axes: [1, 0, 2, 3] });
+      const col = b.op("batch_dot", [
+        o.reshape(weight, [g, d.c / g, (m / g) * k]),
+        o.reshape(xt, [g, d.c / g, pixels]),
+      ], { transposeA: true });
+      const y = b.op("_col2im", [o.reshape(col, [m * k, pixels])], {
+        ...windowParams(d.w, d.pad),
+        shape: [d.n, m, ...d.out],
+      });
+      const out = reshapeTo(b, y, d.outShape);
+      return [p.noBias ? out : addBias(b, out, bias, m)];
+    },
+  },
+};
+
+/** Convolution operators. */
+export const CONV_OPS: readonly OpDef[] = [convolution, deconvolution];

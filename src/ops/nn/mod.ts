@@ -1,0 +1,29 @@
+/**
+ * Neural-network operators (MXNet's src/operator/nn and the loss layers).
+ * @module
+ */
+import type { OpDef } from "../op_def.ts";
+import { ACTIVATION_OPS } from "./activation.ts";
+import { CONV_OPS } from "./convolution.ts";
+import { DROPOUT_OPS } from "./dropout.ts";
+import { EMBEDDING_OPS } from "./embedding.ts";
+import { FC_OPS } from "./fully_connected.ts";
+import { LOCAL_NORM_OPS } from "./local_norm.ts";
+import { LOSS_OPS } from "./loss.ts";
+import { NORM_OPS } from "./norm.ts";
+import { POOLING_OPS } from "./pooling.ts";
+import { WINDOW_OPS } from "./window_ops.ts";
+
+/** Every neural-network operator. */
+export const NN_OPS: readonly OpDef[] = [
+  ...FC_OPS,
+  ...ACTIVATION_OPS,
+  ...CONV_OPS,
+  ...POOLING_OPS,
+  ...WINDOW_OPS,
+  ...NORM_OPS,
+  ...LOCAL_NORM_OPS,
+  ...DROPOUT_OPS,
+  ...EMBEDDING_OPS,
+  ...LOSS_OPS,
+];

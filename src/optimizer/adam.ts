@@ -1,0 +1,222 @@
+/**
+ * Adam-family optimizers (Adam, Adamax, Nadam, LAMB) with MXNet's formulas.
+ * @module
+ */
+import { scope } from "../ndarray/ndarray.ts";
+import type { NDArray } from "../ndarray/ndarray.ts";
+import {
+  Optimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+  type ParamKey,
+} from "./optimizer.ts";
+
+/** Options of the Adam family. */
+export interface AdamOptions extends OptimizerOptions {
+  /** Decay of the first moment (0.9). */
+  beta1?: number;
+  /** Decay of the second moment (0.999). */
+  beta2?: number;
+  /** Added to the denominator (1e-8; LAMB 1e-6). */
+  epsilon?: number;
+}
+
+function moments(weight: NDArray): OptimizerState {
+  return [weight.zerosLike(), weight.zerosLike()];
+}
+
+/** Updates `m` and `v` in place: `m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2`. */
+function updateMoments(m: NDArray, v: NDArray, g: NDArray, b1: number, b2: number): void {
+  m.mulInPlace(b1).addInPlace(g.mul(1 - b1));
+  v.mulInPlace(b2).addInPlace(g.square().mul(1 - b2));
+}
+
+/**
+ * Adam: `g = clip(rescale*grad + wd*w)`, moments as usual, then
+ * `w -= lr * sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)`. Default lr 0.001.
+ */
+export class Adam extends Optimizer {
+  /** First-moment decay. */
+  beta1: number;
+  /** Second-moment decay. */
+  beta2: number;
+  /** Denominator guard. */
+  epsilon: number;
+  /** Creates the optimizer. */
+  constructor(opts: AdamOptions = {}) {
+    super(opts, 0.001);
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+  }
+  /** `[mean, var]`, zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    return moments(weight);
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    const t = this.updateCount(index);
+    const wd = this.getWd(index);
+    const lr = this.getLr(index) * Math.sqrt(1 - this.beta2 ** t) / (1 - this.beta1 ** t);
+    const [m, v] = state as NDArray[];
+    scope(() => {
+      updateMoments(m, v, this.rescaledWithWd(grad, weight, wd), this.beta1, this.beta2);
+      weight.subInPlace(m.div(v.sqrt().add(this.epsilon)).mul(lr));
+    });
+  }
+}
+
+/**
+ * Adamax (Adam with the infinity norm): `m = b1*m + (1-b1)*g; u = max(b2*u, |g|);
+ * w -= lr/(1-b1^t) * m / u`. Default lr 0.002.
+ */
+export class Adamax extends Optimizer {
+  /** First-moment decay. */
+  beta1: number;
+  /** Infinity-norm decay. */
+  beta2: number;
+  /** Creates the optimizer. */
+  constructor(opts: Omit<AdamOptions, "epsilon"> = {}) {
+    super(opts, 0.002);
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+  }
+  /** `[m, u]`, zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    return moments(weight);
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    const t = this.updateCount(index);
+    const lr = this.getLr(index) / (1 - this.beta1 ** t), wd = this.getWd(index);
+    const [m, u] = state as NDArray[];
+    scope(() => {
+      const g = this.rescaledWithWd(grad, weight, wd);
+      m.mulInPlace(this.beta1).addInPlace(g.mul(1 - this.beta1));
+      u.set(u.mul(this.beta2).maximum(g.abs()));
+      weight.subInPlace(m.div(u).mul(lr));
+    });
+  }
+}
+
+/**
+ * Nadam (Adam with Nesterov momentum, Dozat 2016), MXNet's formulation with
+ * `momentum_t = b1*(1 - 0.5*0.96^(t*scheduleDecay))` and an optimizer-wide running
+ * product `mSchedule` of the momenta. Default lr 0.001.
+ */
+export class Nadam extends Optimizer {
+  /** First-moment decay. */
+  beta1: number;
+  /** Second-moment decay. */
+  beta2: number;
+  /** Denominator guard. */
+  epsilon: number;
+  /** Momentum schedule decay. */
+  scheduleDecay: number;
+  /** Running product of the momenta (shared by all parameters, as MXNet). */
+  mSchedule = 1;
+  /** Creates the optimizer. */
+  constructor(opts: AdamOptions & { scheduleDecay?: number } = {}) {
+    super(opts, 0.001);
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    this.scheduleDecay = opts.scheduleDecay ?? 0.004;
+  }
+  /** `[m, v]`, zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    return moments(weight);
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    const t = this.updateCount(index);
+    const lr = this.getLr(index), wd = this.getWd(index);
+    const b1 = this.beta1, b2 = this.beta2;
+    const momT = b1 * (1 - 0.5 * 0.96 ** (t * this.scheduleDecay));
+    const momT1 = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * this.scheduleDecay));
+    this.mSchedule *= momT;
+    const mScheduleNext = this.mSchedule * momT1;
+    const [m, v] = state as NDArray[];
+    scope(() => {
+      const g = this.rescaledWithWd(grad, weight, wd);
+      updateMoments(m, v, g, b1, b2);
+      const gPrime = g.mul((1 - momT) / (1 - this.mSchedule));
+      const mBar = gPrime.add(m.mul(momT1 / (1 - mScheduleNext)));
+      const vPrime = v.div(1 - b2 ** t);
+      weight.subInPlace(mBar.div(vPrime.sqrt().add(this.epsilon)).mul(lr));
+    });
+  }
+  /** Saves `mSchedule` with the states. */
+  protected override extraState(): Record<string, number> {
+    return { mSchedule: this.mSchedule };
+  }
+  /** Restores `mSchedule`. */
+  protected override setExtraState(extra: Record<string, number>): void {
+    this.mSchedule = extra.mSchedule ?? 1;
+  }
+}
+
+/** LAMB's options. */
+export interface LAMBOptions extends AdamOptions {
+  /** Lower bound of the weight norm in the trust ratio. */
+  lowerBound?: number | null;
+  /** Upper bound of the weight norm in the trust ratio. */
+  upperBound?: number | null;
+  /** Divide the moments by `1 - beta^t` (default true). */
+  biasCorrection?: boolean;
+}
+
+/**
+ * LAMB (layer-wise adaptive moments, You et al. 2019), MXNet's `lamb_update_phase1/2`:
+ * `r = m_hat/(sqrt(v_hat)+eps) + wd*w; ratio = |w|/|r|` (1 when either norm is 0, the
+ * weight norm clipped to the bounds); `w -= lr * ratio * r`. Default lr 0.001.
+ */
+export class LAMB extends Optimizer {
+  /** First-moment decay. */
+  beta1: number;
+  /** Second-moment decay. */
+  beta2: number;
+  /** Denominator guard. */
+  epsilon: number;
+  /** Weight-norm lower bound. */
+  lowerBound: number | null;
+  /** Weight-norm upper bound. */
+  upperBound: number | null;
+  /** Bias correction on. */
+  biasCorrection: boolean;
+  /** Creates the optimizer. */
+  constructor(opts: LAMBOptions = {}) {
+    super(opts, 0.001);
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-6;
+    this.lowerBound = opts.lowerBound ?? null;
+    this.upperBound = opts.upperBound ?? null;
+    this.biasCorrection = opts.biasCorrection ?? true;
+  }
+  /** `[mean, var]`, zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    return moments(weight);
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    const t = this.updateCount(index);
+    const lr = this.getLr(index), wd = this.getWd(index);
+    const [m, v] = state as NDArray[];
+    scope(() => {
+      updateMoments(m, v, this.rescaled(grad), this.beta1, this.beta2);
+      const mHat = this.biasCorrection ? m.div(1 - this.beta1 ** t) : m;
+      const vHat = this.biasCorrection ? v.div(1 - this.beta2 ** t) : v;
+      let r = mHat.div(vHat.sqrt().add(this.epsilon));
+      if (wd !== 0) r = r.add(weight.mul(wd));
+      let r1 = weight.norm();
+      if (this.lowerBound !== null) r1 = r1.maximum(this.lowerBound);
+      if (this.upperBound !== null) r1 = r1.minimum(this.upperBound);
+      const r2 = r.norm();
+      // ratio = r1/r2 where both are non-zero, else 1 — computed on the device, no readback.
+      const ok = r1.greater(0).mul(r2.greater(0));
+      const ratio = r1.div(r2.add(ok.equal(0))).mul(ok).add(ok.equal(0));
+      weight.subInPlace(r.mul(ratio.mul(lr)));
+    });
+  }
+}

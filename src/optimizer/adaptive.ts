@@ -1,0 +1,191 @@
+/**
+ * Per-coordinate adaptive optimizers: AdaGrad, RMSProp (plain and centered), AdaDelta
+ * and FTRL, with MXNet's formulas.
+ * @module
+ */
+import { scope } from "../ndarray/ndarray.ts";
+import type { NDArray } from "../ndarray/ndarray.ts";
+import {
+  Optimizer,
+  type OptimizerOptions,
+  type OptimizerState,
+  type ParamKey,
+} from "./optimizer.ts";
+
+/**
+ * AdaGrad: `g = clip(rescale*grad); h += g^2; w -= lr * (g / sqrt(h + eps) + wd*w)`.
+ */
+export class AdaGrad extends Optimizer {
+  /** Stability constant inside the root (MXNet's `eps`, 1e-7). */
+  eps: number;
+  /** Creates the optimizer. */
+  constructor(opts: OptimizerOptions & { eps?: number } = {}) {
+    super(opts);
+    this.eps = opts.eps ?? 1e-7;
+  }
+  /** The squared-gradient history, zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    return weight.zerosLike();
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    this.updateCount(index);
+    const lr = this.getLr(index), wd = this.getWd(index);
+    const h = state as NDArray;
+    scope(() => {
+      const g = this.rescaled(grad);
+      h.addInPlace(g.square());
+      let step = g.div(h.add(this.eps).sqrt());
+      if (wd !== 0) step = step.add(weight.mul(wd));
+      weight.subInPlace(step.mul(lr));
+    });
+  }
+}
+
+/** RMSProp's options. */
+export interface RMSPropOptions extends OptimizerOptions {
+  /** Decay of the squared-gradient average (0.9). */
+  gamma1?: number;
+  /** Momentum of the centered variant (0.9). */
+  gamma2?: number;
+  /** Added inside the root (1e-8). */
+  epsilon?: number;
+  /** Graves' centered variant (subtracts the squared mean gradient). */
+  centered?: boolean;
+  /** Clips weights to [-c, c] after each update. */
+  clipWeights?: number | null;
+}
+
+/**
+ * RMSProp. Plain (Tieleman & Hinton): `g = clip(rescale*grad + wd*w);
+ * n = (1-g1)*g^2 + g1*n; w -= lr * g / sqrt(n + eps)`. Centered (Graves 2013):
+ * also `gm = (1-g1)*g + g1*gm; d = g2*d - lr * g / sqrt(n - gm^2 + eps); w += d`.
+ * Default lr 0.001.
+ */
+export class RMSProp extends Optimizer {
+  /** Squared-gradient decay. */
+  gamma1: number;
+  /** Centered momentum. */
+  gamma2: number;
+  /** Denominator guard. */
+  epsilon: number;
+  /** Centered variant. */
+  centered: boolean;
+  /** Weight clip bound, or null. */
+  clipWeights: number | null;
+  /** Creates the optimizer. */
+  constructor(opts: RMSPropOptions = {}) {
+    super(opts, 0.001);
+    this.gamma1 = opts.gamma1 ?? 0.9;
+    this.gamma2 = opts.gamma2 ?? 0.9;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    this.centered = opts.centered ?? false;
+    this.clipWeights = opts.clipWeights ?? null;
+  }
+  /** `n`, or `[n, gm, delta]` when centered; zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    if (!this.centered) return weight.zerosLike();
+    return [weight.zerosLike(), weight.zerosLike(), weight.zerosLike()];
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    this.updateCount(index);
+    const lr = this.getLr(index), wd = this.getWd(index), g1 = this.gamma1;
+    scope(() => {
+      const g = this.rescaledWithWd(grad, weight, wd);
+      if (!this.centered) {
+        const n = state as NDArray;
+        n.mulInPlace(g1).addInPlace(g.square().mul(1 - g1));
+        weight.subInPlace(g.div(n.add(this.epsilon).sqrt()).mul(lr));
+      } else {
+        const [n, gm, delta] = state as NDArray[];
+        n.mulInPlace(g1).addInPlace(g.square().mul(1 - g1));
+        gm.mulInPlace(g1).addInPlace(g.mul(1 - g1));
+        const denom = n.sub(gm.square()).add(this.epsilon).sqrt();
+        delta.mulInPlace(this.gamma2).subInPlace(g.div(denom).mul(lr));
+        weight.addInPlace(delta);
+      }
+      if (this.clipWeights !== null) weight.set(weight.clip(-this.clipWeights, this.clipWeights));
+    });
+  }
+}
+
+/**
+ * AdaDelta (Zeiler 2012; no learning rate, as MXNet): `g = clip(rescale*grad);
+ * accG = rho*accG + (1-rho)*g^2; d = sqrt(accD + eps)/sqrt(accG + eps) * g;
+ * accD = rho*accD + (1-rho)*d^2; w -= d + wd*w`.
+ */
+export class AdaDelta extends Optimizer {
+  /** Decay (0.9). */
+  rho: number;
+  /** Stability constant (1e-5). */
+  epsilon: number;
+  /** Creates the optimizer. */
+  constructor(opts: OptimizerOptions & { rho?: number; epsilon?: number } = {}) {
+    super(opts, 1.0);
+    this.rho = opts.rho ?? 0.9;
+    this.epsilon = opts.epsilon ?? 1e-5;
+  }
+  /** `[accG, accDelta]`, zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    return [weight.zerosLike(), weight.zerosLike()];
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    this.updateCount(index);
+    const wd = this.getWd(index), rho = this.rho, eps = this.epsilon;
+    const [accG, accD] = state as NDArray[];
+    scope(() => {
+      const g = this.rescaled(grad);
+      accG.mulInPlace(rho).addInPlace(g.square().mul(1 - rho));
+      const d = accD.add(eps).sqrt().div(accG.add(eps).sqrt()).mul(g);
+      accD.mulInPlace(rho).addInPlace(d.square().mul(1 - rho));
+      weight.subInPlace(wd === 0 ? d : d.add(weight.mul(wd)));
+    });
+  }
+}
+
+/** FTRL's options. */
+export interface FtrlOptions extends OptimizerOptions {
+  /** L1 strength (0.01). */
+  lamda1?: number;
+  /** Denominator offset (1). */
+  beta?: number;
+}
+
+/**
+ * FTRL-Proximal (McMahan et al. 2013), MXNet's `ftrl_update`: `g = clip(rescale*grad);
+ * z += g - (sqrt(n + g^2) - sqrt(n)) * w / lr; n += g^2;
+ * w = (sign(z)*lamda1 - z) / ((beta + sqrt(n))/lr + wd) * (|z| > lamda1)`. Default lr 0.1.
+ */
+export class Ftrl extends Optimizer {
+  /** L1 strength. */
+  lamda1: number;
+  /** Denominator offset. */
+  beta: number;
+  /** Creates the optimizer. */
+  constructor(opts: FtrlOptions = {}) {
+    super(opts, 0.1);
+    this.lamda1 = opts.lamda1 ?? 0.01;
+    this.beta = opts.beta ?? 1;
+  }
+  /** `[z, n]`, zeros. */
+  createState(_index: ParamKey, weight: NDArray): OptimizerState {
+    return [weight.zerosLike(), weight.zerosLike()];
+  }
+  /** See the class docs. */
+  update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
+    this.updateCount(index);
+    const lr = this.getLr(index), wd = this.getWd(index);
+    const [z, n] = state as NDArray[];
+    scope(() => {
+      const g = this.rescaled(grad);
+      const g2 = g.square();
+      z.addInPlace(g.sub(n.add(g2).sqrt().sub(n.sqrt()).mul(weight).div(lr)));
+      n.addInPlace(g2);
+      const num = z.unary("sign").mul(this.lamda1).sub(z);
+      const den = n.sqrt().add(this.beta).div(lr).add(wd);
+      weight.set(num.div(den).mul(z.abs().greater(this.lamda1)));
+    });
+  }
+}

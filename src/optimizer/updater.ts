@@ -1,0 +1,196 @@
+/**
+ * `getUpdater(optimizer)`: the `(key, grad, weight)` function a kvstore calls, holding
+ * one optimizer state per key, and the byte format its states are saved in.
+ * @module
+ */
+import { type Context, cpu } from "../core/context.ts";
+import type { DType, TypedArray } from "../core/dtype.ts";
+import { FormatError, MXNetError } from "../core/errors.ts";
+import { array } from "../ndarray/creation.ts";
+import { NDArray } from "../ndarray/ndarray.ts";
+import type { Optimizer, OptimizerCounters, OptimizerState, ParamKey } from "./optimizer.ts";
+
+/** The updater a kvstore calls with the merged gradient and the stored weight. */
+export interface Updater {
+  /** Updates `weight` for `key` from `grad`, creating the key's state on first use. */
+  (key: ParamKey, grad: NDArray, weight: NDArray): void;
+  /**
+   * Creates the state of `key` now (if missing). States are long-lived arrays: create them
+   * during set-up, outside any `mx.nd.scope`, or a scope around the first update frees them.
+   */
+  initState(key: ParamKey, weight: NDArray): void;
+  /** The optimizer it applies. */
+  readonly optimizer: Optimizer;
+  /** States by key (as string). */
+  readonly states: Map<string, OptimizerState>;
+  /** The states and the optimizer's counters as bytes (see `loadStates`). */
+  getStates(): Promise<Uint8Array>;
+  /** Replaces the states by saved ones; they move to each weight's device on next use. */
+  setStates(bytes: Uint8Array, source?: string): void;
+  /** Frees every state array. */
+  dispose(): void;
+}
+
+/**
+ * Wraps `optimizer` for a kvstore (MXNet's `get_updater`).
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * import { getUpdater, SGD } from "./mod.ts";
+ * const update = getUpdater(new SGD({ learningRate: 0.5 }));
+ * const w = mx.nd.ones([2]);
+ * update(0, mx.nd.ones([2]), w);
+ * console.log(await w.data()); // Float32Array [0.5, 0.5]
+ * ```
+ */
+export function getUpdater(optimizer: Optimizer): Updater {
+  const states = new Map<string, OptimizerState>();
+  const synced = new Set<string>();
+  const initState = (key: ParamKey, weight: NDArray): void => {
+    const k = String(key);
+    if (states.has(k)) return;
+    states.set(k, optimizer.createStateMultiPrecision(key, weight));
+    synced.add(k);
+  };
+  const fn = (key: ParamKey, grad: NDArray, weight: NDArray): void => {
+    const k = String(key);
+    if (!states.has(k)) initState(key, weight);
+    else if (!synced.has(k)) {
+      states.set(k, moveState(states.get(k)!, weight.context));
+      synced.add(k);
+    }
+    const state = states.get(k)!;
+    forEachArray(state, (a) => {
+      if (a.isDisposed) {
+        throw new MXNetError(
+          `updater: the optimizer state of key ${JSON.stringify(key)} was freed, most likely by ` +
+            `an mx.nd.scope around the update that created it; create states during set-up ` +
+            `with updater.initState(key, weight), outside any scope`,
+        );
+      }
+    });
+    optimizer.updateMultiPrecision(key, weight, grad, state);
+  };
+  const dispose = () => {
+    for (const s of states.values()) forEachArray(s, (a) => a.dispose());
+    states.clear();
+    synced.clear();
+  };
+  return Object.assign(fn, {
+    optimizer,
+    states,
+    initState,
+    getStates: () => encodeStates(states, optimizer.counters()),
+    setStates(bytes: Uint8Array, source = "optimizer states") {
+      const decoded = decodeStates(bytes, source);
+      dispose();
+      for (const [k, s] of decoded.states) states.set(k, s);
+      optimizer.restoreCounters(decoded.counters);
+    },
+    dispose,
+  });
+}
+
+function forEachArray(s: OptimizerState, f: (a: NDArray) => void): void {
+  if (s instanceof NDArray) f(s);
+  else if (Array.isArray(s)) { for (const x of s) forEachArray(x, f); }
+}
+
+function moveState(s: OptimizerState, ctx: Context): OptimizerState {
+  if (s instanceof NDArray) {
+    if (s.context.equals(ctx)) return s;
+    const moved = s.copyTo(ctx);
+    s.dispose();
+    return moved;
+  }
+  return s === null ? null : (s as OptimizerState[]).map((x) => moveState(x, ctx));
+}
+
+// Layout: "MXTSOPT1", u32 JSON length, JSON {counters, states, arrays: [{shape, dtype, bytes}]},
+// then the arrays' bytes back to back (little-endian, row-major). A state tree in the JSON
+// is null, an array index {a: i}, or a list of trees.
+const MAGIC = "MXTSOPT1";
+type Tree = null | { a: number } | Tree[];
+interface Header {
+  counters: OptimizerCounters;
+  states: Record<string, Tree>;
+  arrays: { shape: number[]; dtype: DType; bytes: number }[];
+}
+
+async function encodeStates(
+  states: Map<string, OptimizerState>,
+  counters: OptimizerCounters,
+): Promise<Uint8Array> {
+  const arrays: NDArray[] = [];
+  const toTree = (s: OptimizerState): Tree => {
+    if (s instanceof NDArray) return { a: arrays.push(s) - 1 };
+    return s === null ? null : (s as OptimizerState[]).map(toTree);
+  };
+  const trees = Object.fromEntries([...states].map(([k, s]) => [k, toTree(s)]));
+  const datas = await Promise.all(arrays.map((a) => a.data()));
+  const header: Header = {
+    counters,
+    states: trees,
+    arrays: arrays.map((a, i) => ({
+      shape: [...a.shape],
+      dtype: a.dtype,
+      bytes: datas[i].byteLength,
+    })),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const total = 12 + json.length + datas.reduce((n, d) => n + d.byteLength, 0);
+  const out = new Uint8Array(total);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  let at = 12 + json.length;
+  for (const d of datas) {
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at);
+    at += d.byteLength;
+  }
+  return out;
+}
+
+const TYPED: Record<DType, (b: ArrayBuffer) => TypedArray> = {
+  float32: (b) => new Float32Array(b),
+  float64: (b) => new Float64Array(b),
+  float16: (b) => new Float16Array(b),
+  int32: (b) => new Int32Array(b),
+  int8: (b) => new Int8Array(b),
+  int64: (b) => new BigInt64Array(b),
+  uint8: (b) => new Uint8Array(b),
+  bool: (b) => new Uint8Array(b),
+};
+
+function decodeStates(
+  bytes: Uint8Array,
+  source: string,
+): { states: Map<string, OptimizerState>; counters: OptimizerCounters } {
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    throw new FormatError(`${source}: not an mxts optimizer-states file (bad magic)`, 0);
+  }
+  const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  if (12 + len > bytes.length) {
+    throw new FormatError(`${source}: truncated header (needs ${len} bytes)`, 12);
+  }
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len)));
+  } catch (e) {
+    throw new FormatError(`${source}: corrupt header`, 12, { cause: e });
+  }
+  let at = 12 + len;
+  const ctx = cpu();
+  const arrays = header.arrays.map(({ shape, dtype, bytes: n }) => {
+    if (at + n > bytes.length) {
+      throw new FormatError(`${source}: truncated array data (needs ${n} bytes)`, at);
+    }
+    const typed = TYPED[dtype](bytes.slice(at, at + n).buffer);
+    at += n;
+    return array(typed, { shape, dtype, ctx });
+  });
+  const fromTree = (t: Tree): OptimizerState =>
+    t === null ? null : Array.isArray(t) ? t.map(fromTree) : arrays[t.a];
+  const states = new Map(Object.entries(header.states).map(([k, t]) => [k, fromTree(t)]));
+  return { states, counters: header.counters };
+}

@@ -1,0 +1,155 @@
+/**
+ * webgpu devices and memory: unsupported dtypes, error scopes, dispatches past the
+ * 65,535-workgroup limit, logical devices gpu(0..3), writes before a device exists, and
+ * a 1,000-step loop whose live memory stays flat.
+ */
+import assert from "node:assert/strict";
+import * as mx from "../../mod.ts";
+import { backendByName, numGpus } from "../../backends/mod.ts";
+import { ADAPTER, createWebGPUBackend } from "../../backends/webgpu/mod.ts";
+import * as kvs from "../../src/kvstore/mod.ts";
+import { gpuTest } from "./_webgpu.ts";
+
+const g = mx.gpu(0);
+const webgpu = () => backendByName("webgpu") as ReturnType<typeof createWebGPUBackend>;
+
+gpuTest("float64 and int64 throw an UnsupportedError naming the dtype and a way out", () => {
+  for (const dtype of ["float64", "int64"] as mx.DType[]) {
+    assert.throws(
+      () => mx.nd.zeros([2], { ctx: g, dtype }),
+      (e) =>
+        e instanceof mx.UnsupportedError && e.message.includes(dtype) &&
+        e.message.includes(".astype(") && e.message.includes("mx.cpu()"),
+    );
+  }
+  return Promise.resolve();
+});
+
+gpuTest("a WebGPU validation error fails the operator with an MXNetError", async () => {
+  const d = webgpu().device(0);
+  const device = await d.ready;
+  await mx.nd.zeros([4], { ctx: g }).data(); // the fill pipeline now exists
+  const pass = (buffer: GPUBuffer) => ({
+    key: "fill",
+    code: () => "unused: the fill pipeline is cached",
+    buffers: [buffer],
+    params: new Uint32Array([4, 0]),
+    groups: [1] as [number],
+  });
+  // Invalid at encoding (a buffer without STORAGE usage): the operator itself fails.
+  const notStorage = device.createBuffer({ size: 256, usage: GPUBufferUsage.COPY_DST });
+  const v = new mx.engine.Var();
+  mx.engine.push("myFill", () => d.submit("fill", [pass(notStorage)], []), [], [v]);
+  await assert.rejects(
+    mx.engine.waitForVar(v),
+    (e) =>
+      e instanceof mx.EngineError && e.message.includes("myFill") &&
+      e.message.includes("webgpu fill on gpu(0)"),
+  );
+  notStorage.destroy();
+  // Valid when encoded, invalid at submission (its buffer is destroyed in between): the
+  // kernel's output reports the failure when read; other work is unaffected.
+  const out = mx.nd.zeros([4], { ctx: g });
+  await out.waitToRead();
+  const be = webgpu();
+  const victim = device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE });
+  const buf = (out as unknown as { _tensor(w: string): { buf: Parameters<typeof be.free>[0] } })
+    ._tensor("test").buf;
+  await d.submit("fill", [pass(victim)], [buf as never]);
+  victim.destroy();
+  await assert.rejects(
+    out.data(),
+    (e) => e instanceof mx.MXNetError && e.message.includes("a submission with [fill"),
+  );
+  assert.deepEqual(Array.from(await mx.nd.ones([2], { ctx: g }).data() as Float32Array), [1, 1]);
+});
+
+gpuTest("dispatches past 65,535 workgroups are split", async () => {
+  const n = 65_535 * 256 + 1000;
+  const y = mx.nd.ones([n], { ctx: g }).mul(3);
+  const v = await y.data() as Float32Array;
+  assert.equal(v.length, n);
+  assert.ok(v.every((x) => x === 3), "every element of the folded dispatch was written");
+  // One workgroup per output row: 70,000 rows fold over two dimensions.
+  const s = mx.nd.ones([70_000, 128], { ctx: g }).sum({ axis: 1 });
+  const sv = await s.data() as Float32Array;
+  assert.ok(sv.every((x) => x === 128));
+  y.dispose();
+  s.dispose();
+  await mx.nd.waitAll();
+  webgpu().device(0).trim(); // hand the ~200 MB back instead of pooling it for later tests
+});
+
+gpuTest("gpu(0..3) are separate logical devices; copies cross them", async () => {
+  const a = mx.nd.array([[1, 2], [3, 4]], { ctx: g });
+  let x = a;
+  for (const i of [1, 2, 3]) x = x.copyTo(mx.gpu(i)).mul(2);
+  assert.ok(x.context.equals(mx.gpu(3)));
+  assert.deepEqual(await x.array(), [[8, 16], [24, 32]]);
+  const be = webgpu();
+  assert.notEqual(be.device(0), be.device(3));
+  assert.notEqual(await be.device(0).ready, await be.device(3).ready);
+  assert.equal(mx.nd.memoryInfo(mx.gpu(3)).count >= 1, true);
+  // gpu -> cpu -> gpu, strided on the way.
+  const t = a.transpose().copyTo(mx.cpu()).copyTo(mx.gpu(2));
+  assert.deepEqual(await t.array(), [[1, 3], [2, 4]]);
+});
+
+gpuTest("writes before a device exists are uploaded when it appears", async () => {
+  const a = mx.nd.array([1, 2, 3], { ctx: mx.gpu(7) });
+  assert.deepEqual(Array.from(await a.add(1).data() as Float32Array), [2, 3, 4]);
+});
+
+gpuTest("seed KVStore example on gpu(0..3)", async () => {
+  const kv = kvs.create("local");
+  const shape = [2, 3];
+  const filled = (v: number) => [[v, v, v], [v, v, v]];
+  kv.init(3, mx.nd.ones(shape, g).mul(2));
+  const a = mx.nd.zeros(shape, g);
+  kv.pull(3, { out: a });
+  assert.deepEqual(await a.array(), filled(2));
+  const gpus = [0, 1, 2, 3].map((i) => mx.gpu(i));
+  kv.push(3, gpus.map((c) => mx.nd.ones(shape, c)));
+  kv.pull(3, { out: a });
+  assert.deepEqual(await a.array(), filled(4));
+  const b = gpus.map((c) => mx.nd.ones(shape, c));
+  kv.pull(3, { out: b });
+  for (const [i, x] of b.entries()) {
+    assert.ok(x.context.equals(gpus[i]));
+    assert.deepEqual(await x.array(), filled(4));
+  }
+});
+
+gpuTest("numGpus counts hardware adapters only", () => {
+  assert.equal(numGpus(), ADAPTER && !ADAPTER.isFallback ? 1 : 0);
+  return Promise.resolve();
+});
+
+gpuTest("1,000 steps of ops on gpu(0) keep live buffers and bytes flat", async () => {
+  mx.random.seed(0);
+  const w = mx.nd.zeros([32, 1], { ctx: g });
+  const x = mx.random.uniform(-1, 1, [64, 32], { ctx: g });
+  const truth = mx.random.uniform(-1, 1, [32, 1], { ctx: g });
+  const y = mx.nd.dot(x, truth);
+  const idx = mx.nd.array([0, 5, 9], { ctx: g });
+  const seen: { count: number; bytes: number; pooled: number }[] = [];
+  for (let step = 0; step < 1000; step++) {
+    mx.nd.scope(() => {
+      const err = mx.nd.dot(x, w).sub(y);
+      const grad = mx.nd.dot(x, err, { transposeA: true }).mul(1 / 64);
+      w.subInPlace(grad.mul(0.5));
+      mx.random.uniform(0, 1, [16], { ctx: g }).take(idx).sort().sum();
+    });
+    if (step % 100 === 99) {
+      await w.waitToRead();
+      const m = mx.nd.memoryInfo(g);
+      seen.push({ count: m.count, bytes: m.bytes, pooled: m.pooledBytes });
+    }
+  }
+  assert.ok(
+    seen.every((s) => s.count === seen[0].count && s.bytes === seen[0].bytes),
+    JSON.stringify(seen),
+  );
+  const loss = mx.nd.dot(x, w).sub(y).square().mean();
+  assert.ok((await loss.asScalar()) < 1e-6, "the loop did real work: least squares converged");
+});

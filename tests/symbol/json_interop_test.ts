@@ -1,0 +1,126 @@
+/** Symbol JSON files written by Apache MXNet 0.8 to 1.4. */
+import assert from "node:assert/strict";
+import * as mx from "../../mod.ts";
+import { backendTest } from "../_harness.ts";
+
+const interop = (p: string) => new URL(`../../../shared/interop/${p}`, import.meta.url).pathname;
+
+Deno.test("test-symbol.json.ref (MXNet 1.4) round-trips byte for byte but for the version", async () => {
+  const text = await Deno.readTextFile(interop("apache-mxnet/test-symbol.json.ref"));
+  const sym = mx.sym.loadJSON(text);
+  assert.deepEqual(sym.listArguments(), [
+    "data",
+    "fc1_weight",
+    "fc1_bias",
+    "fc2_weight",
+    "fc2_bias",
+    "fc3_weight",
+    "fc3_bias",
+    "softmax_label",
+  ]);
+  const ours = sym.toJSON().split("\n");
+  const ref = text.split("\n");
+  assert.equal(ours.length, ref.length);
+  ours.forEach((line, i) => {
+    if (ref[i].includes("mxnet_version")) return;
+    assert.equal(line, ref[i], `line ${i + 1}`);
+  });
+});
+
+Deno.test("save_000800.json (MXNet 0.8): upgraded attributes and BatchNorm aux states", async () => {
+  const sym = await mx.sym.load(interop("apache-mxnet/save_000800.json"));
+  assert.deepEqual(sym.listAuxiliaryStates(), ["batchnorm0_moving_mean", "batchnorm0_moving_var"]);
+  const attrs = sym.attrDict();
+  assert.equal(attrs.data.__lr_mult__, "0.2");
+  assert.equal(attrs.data.__ctx_group__, "stage1");
+  assert.equal(attrs.fc1_weight.__lr_mult__, "1.2");
+  assert.equal(attrs.fc1_weight.__wd_mult__, "0.3");
+  assert.equal(attrs.fc2_weight.__lr_mult__, "0.01");
+  const { outShapes } = sym.inferShape({ data: [1, 200] });
+  assert.deepEqual(outShapes, [[1, 10]]);
+});
+
+backendTest(
+  "VGG-style MXNet 1.2 graph: infer shapes, bind, two forward/backward rounds",
+  async () => {
+    const sym = await mx.sym.load(
+      interop("apache-mxnet/test_mkldnn_test_mkldnn_model_model1.json"),
+    );
+    assert.equal(sym.listArguments().length, 34);
+    const { outShapes } = sym.inferShape({ data: [32, 3, 300, 300] });
+    assert.equal(outShapes.length, 1);
+    // Binding the full 300x300 batch of 32 is heavy for the TS backend; the upstream test's
+    // point (bind all-ones, forward/backward twice without error) holds at a smaller size.
+    const ex = sym.simpleBind(mx.cpu(), { data: [1, 3, 32, 32] });
+    for (const a of [...Object.values(ex.argDict), ...Object.values(ex.gradDict)]) a.set(1);
+    for (let i = 0; i < 2; i++) {
+      ex.forward({ isTrain: true });
+      ex.backward();
+    }
+    await ex.outputs[0].waitToRead();
+    for (const g of Object.values(ex.gradDict)) await g.waitToRead();
+    ex.dispose();
+    for (
+      const a of [
+        ...Object.values(ex.argDict),
+        ...Object.values(ex.gradDict),
+        ...Object.values(ex.auxDict),
+      ]
+    ) {
+      a.dispose();
+    }
+  },
+);
+
+backendTest(
+  "SageMaker linear-regression checkpoint (MXNet 0.11) predicts 4.9999918937683105",
+  async () => {
+    const { symbol, argParams, auxParams } = await mx.model.loadCheckpoint(
+      interop("sagemaker-linreg/model"),
+      0,
+    );
+    const ex = symbol.simpleBind(mx.cpu(), { data: [1, 2] }, { gradReq: "null" });
+    ex.copyParamsFrom(argParams, auxParams, true);
+    ex.forward({ data: mx.nd.array([[1, 2]]) });
+    assert.equal(await ex.outputs[0].asScalar(), 4.9999918937683105);
+    ex.dispose();
+    for (const a of Object.values(ex.argDict)) a.dispose();
+  },
+);
+
+backendTest("SageMaker MNIST checkpoint (MXNet 1.4) predicts 7 for 07.csv", async () => {
+  const { symbol, argParams } = await mx.model.loadCheckpoint(interop("sagemaker-mnist/model"), 0);
+  const rows = (await Deno.readTextFile(interop("sagemaker-mnist/07.csv"))).trim().split("\n");
+  const data = mx.nd.array(rows.map((r) => r.split(",").map(Number))).reshape([
+    rows.length,
+    1,
+    28,
+    28,
+  ]);
+  const ex = symbol.simpleBind(mx.cpu(), { data: data.shape }, { gradReq: "null" });
+  ex.copyParamsFrom(argParams, {}, true);
+  ex.forward({ data });
+  const pred = await ex.outputs[0].argmax({ axis: 1 }).data();
+  assert.deepEqual(Array.from(pred as Float32Array), new Array(rows.length).fill(7));
+  ex.dispose();
+  for (const a of Object.values(ex.argDict)) a.dispose();
+});
+
+Deno.test("go-mxnet-predictor checkpoint (MXNet 0.9.4, v0 params with names) loads and runs", async () => {
+  const { symbol, argParams } = await mx.model.loadCheckpoint(
+    interop("go-mxnet-predictor/go_test"),
+    1,
+  );
+  const ex = symbol.simpleBind(mx.cpu(), { data: [1, 10], softmax_label: [1, 10] }, {
+    gradReq: "null",
+  });
+  ex.copyParamsFrom(argParams, {}, true);
+  ex.forward({ data: mx.nd.ones([1, 10]) });
+  // Reshape(-1) turns the (1, 10) input into 10 samples of one feature (pred_weight is
+  // (10, 1)), so the softmax output is (10, 10) with rows summing to 1.
+  assert.deepEqual(ex.outputs[0].shape, [10, 10]);
+  const rows = await ex.outputs[0].array() as number[][];
+  for (const r of rows) assert.ok(Math.abs(r.reduce((a, b) => a + b) - 1) < 1e-5);
+  ex.dispose();
+  for (const a of Object.values(ex.argDict)) a.dispose();
+});
