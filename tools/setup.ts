@@ -29,6 +29,16 @@ const REQUIREMENTS: Requirement[] = [
     why: "a software WebGPU adapter; without it the webgpu tests are skipped",
   },
   {
+    pkg: "openmpi-bin",
+    marker: "/usr/bin/mpirun",
+    why: "MPI for the distributed kvstore (dist_sync/dist_async); its tests are skipped without it",
+  },
+  {
+    pkg: "libopenmpi-dev",
+    marker: "/usr/lib/x86_64-linux-gnu/libmpi.so",
+    why: "libmpi for the distributed kvstore",
+  },
+  {
     pkg: "dataset-fashion-mnist",
     marker: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
     why: "Fashion-MNIST for the demo and the MNISTIter tests (skipped without it)",

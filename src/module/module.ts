@@ -321,6 +321,9 @@ export class Module {
       kv.setOptimizer(optimizer);
     } else {
       this.#updater = getUpdater(optimizer);
+      // States are created now, outside any mx.nd.scope that would free them per batch.
+      const first = this.#execs[0];
+      names.forEach((n, i) => this.#updater!.initState(i, first.argDict[n]));
     }
   }
 

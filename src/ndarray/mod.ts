@@ -2,7 +2,7 @@
  * The `mx.nd` namespace.
  * @module
  */
-export { NDArray, type ReduceOptions, scope, type TopkOptions } from "./ndarray.ts";
+export { keep, NDArray, type ReduceOptions, scope, type TopkOptions } from "./ndarray.ts";
 export {
   arange,
   array,

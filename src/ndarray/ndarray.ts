@@ -876,6 +876,20 @@ function closeScope(frame: ScopeFrame, result: unknown): void {
 }
 
 /**
+ * Takes arrays out of every open `mx.nd.scope`, so they outlive it (long-lived state
+ * created inside a scope: executor outputs, optimizer states). Returns the first array.
+ */
+export function keep<T extends NDArray>(first: T, ...rest: NDArray[]): T {
+  for (const a of [first, ...rest]) {
+    for (const frame of scopes) {
+      const i = frame.lastIndexOf(a);
+      if (i >= 0) frame.splice(i, 1);
+    }
+  }
+  return first;
+}
+
+/**
  * Runs `fn` and returns its result together with every array created inside it, without
  * disposing them (the Symbol executor frees them after backward).
  */

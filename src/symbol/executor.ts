@@ -15,7 +15,7 @@ import {
   recordTape,
   type Tape,
 } from "../autograd/mod.ts";
-import { applyOp, collectCreated, NDArray, scope } from "../ndarray/ndarray.ts";
+import { applyOp, collectCreated, keep, NDArray, scope } from "../ndarray/ndarray.ts";
 import type { Node } from "./graph.ts";
 import type { Symbol } from "./symbol.ts";
 
@@ -145,7 +145,8 @@ export class Executor {
     }
     this.#heads = heads;
     if (this.#outputs.length === 0) {
-      this.#outputs = heads.map((h) => NDArray._alloc(h.shape, h.dtype, h.context));
+      // Outputs live as long as the executor, whatever scope the first forward ran in.
+      this.#outputs = heads.map((h) => keep(NDArray._alloc(h.shape, h.dtype, h.context)));
     }
     heads.forEach((h, i) => h.copyTo(this.#outputs[i]));
     if (!isTrain) this.#release();
@@ -258,7 +259,7 @@ export function simpleBind(
   const alloc = (name: string, shape: number[], dtype: DType) => {
     const s = opts.shared?.[name];
     if (s && shapeEqual(s.shape, shape)) return s;
-    return NDArray._alloc(shape, dtype, ctx).set(0);
+    return keep(NDArray._alloc(shape, dtype, ctx).set(0));
   };
   const args = Object.fromEntries(argNames.map((n, i) => [n, alloc(n, argShapes[i], argTypes[i])]));
   const aux = Object.fromEntries(auxNames.map((n, i) => [n, alloc(n, auxShapes[i], auxTypes[i])]));
@@ -266,7 +267,7 @@ export function simpleBind(
   const reqOf = (n: string) => (typeof req === "string" ? req : req[n] ?? "write");
   const grads = Object.fromEntries(
     argNames.flatMap((n, i) =>
-      reqOf(n) === "null" ? [] : [[n, NDArray._alloc(argShapes[i], argTypes[i], ctx).set(0)]]
+      reqOf(n) === "null" ? [] : [[n, keep(NDArray._alloc(argShapes[i], argTypes[i], ctx).set(0))]]
     ),
   );
   return new Executor(symbol, ctx, args, {
