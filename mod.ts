@@ -43,3 +43,4 @@ export * as metric from "./src/metric/mod.ts";
 export * as io from "./src/io/mod.ts";
 export * as mod from "./src/module/mod.ts";
 export * as callback from "./src/model/callback.ts";
+export * as testUtils from "./src/test_utils.ts";

@@ -67,7 +67,11 @@ export interface OpRecorder {
   /** Marks an array as a variable (`x.attachGrad()`). */
   attachGrad(x: NDArray, gradReq: "write" | "add" | "null"): void;
   /** Back-propagates from a head (`y.backward()`). */
-  backward(heads: readonly NDArray[], headGrads?: readonly (NDArray | null)[]): void;
+  backward(
+    heads: readonly NDArray[],
+    headGrads?: readonly (NDArray | null)[],
+    opts?: { retainGraph?: boolean },
+  ): void;
 }
 
 let recorder: OpRecorder | null = null;
@@ -378,12 +382,15 @@ export class NDArray {
     return invoke(name, [this])[0];
   }
   /** Allocates `this.grad` and marks this array as an autograd variable. */
-  attachGrad(gradReq: "write" | "add" | "null" = "write"): void {
-    autograd("attachGrad").attachGrad(this, gradReq);
+  attachGrad(
+    opts: "write" | "add" | "null" | { gradReq?: "write" | "add" | "null" } = "write",
+  ): void {
+    const req = typeof opts === "string" ? opts : opts.gradReq ?? "write";
+    autograd("attachGrad").attachGrad(this, req);
   }
   /** Back-propagates from this array (head gradient: ones, or `outGrad`). */
-  backward(outGrad?: NDArray): void {
-    autograd("backward").backward([this], outGrad ? [outGrad] : undefined);
+  backward(outGrad?: NDArray | null, opts: { retainGraph?: boolean } = {}): void {
+    autograd("backward").backward([this], outGrad ? [outGrad] : undefined, opts);
   }
   /** `abs(this)`. */
   abs(): NDArray {
