@@ -217,6 +217,8 @@ export interface Backend {
   read(buf: DeviceBuffer): Promise<ComputeArray>;
   /** Synchronous read, for backends whose memory the host can see; else undefined. */
   readSync?(buf: DeviceBuffer): ComputeArray;
+  /** False for dtypes the backend cannot hold (absent: every dtype is supported). */
+  supportsDType?(dtype: DType): boolean;
   /** Live buffers on device `deviceId` (all devices when omitted). */
   memoryInfo(deviceId?: number): MemoryInfo;
   /** The kernel table. */

@@ -35,9 +35,7 @@ export const BACKEND_NAMES: readonly string[] = ["ts", "native", "webgpu"];
 export function availableBackends(): string[] {
   const names = ["ts"];
   if (nativeBackend()) names.push("native");
-  // Opt-in until the harness can skip what a GPU backend cannot run (float64/int64 data,
-  // dataSync on device memory): MXTS_TEST_WEBGPU=1. gpu(i) contexts work regardless.
-  if (hasWebGPU() && env("MXTS_TEST_WEBGPU") === "1") names.push("webgpu");
+  if (hasWebGPU()) names.push("webgpu");
   return names;
 }
 

@@ -10,7 +10,17 @@
  * `bench/<name>.ts` exporting `run(): Promise<Row[]>` and list it in SECTIONS below.
  * @module
  */
+import { backendByName, setCpuBackend } from "../backends/mod.ts";
 import { progress, renderTable, type Row } from "./_util.ts";
+
+async function withBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  setCpuBackend(backendByName(name));
+  try {
+    return await fn();
+  } finally {
+    setCpuBackend(undefined);
+  }
+}
 
 interface Section {
   readonly name: string;
@@ -18,9 +28,15 @@ interface Section {
 }
 
 const SECTIONS: readonly Section[] = [
-  { name: "core", run: async () => (await import("./core_ts_vs_tfjs.ts")).run() },
+  // The TS backend is measured on its own, whatever serves mx.cpu() by default.
+  {
+    name: "core",
+    run: () => withBackend("ts", async () => (await import("./core_ts_vs_tfjs.ts")).run()),
+  },
   { name: "native", run: async () => (await import("./native_vs_numpy.ts")).run() },
   { name: "webgpu", run: async () => (await import("./webgpu_vs_tfjs.ts")).run() },
+  { name: "dist", run: async () => (await import("./dist_kvstore.ts")).run() },
+  { name: "training", run: async () => (await import("./training_fashion_mnist.ts")).run() },
 ];
 
 async function main(args: readonly string[]): Promise<number> {

@@ -4,22 +4,54 @@
  * @module
  */
 import assert from "node:assert/strict";
+import type { Backend } from "../backends/backend.ts";
 import { availableBackends, BACKEND_NAMES, backendByName, setCpuBackend } from "../backends/mod.ts";
+import type { DType } from "../src/core/dtype.ts";
 import * as mx from "../mod.ts";
 
 /** Backends this process can run, reference ("ts") first. */
 export const BACKENDS: string[] = availableBackends();
 
+/** What a test needs beyond the basics; backends without it skip the test, saying why. */
+export interface Needs {
+  /** Dtypes the test computes with (GPU backends lack float64/int64). */
+  dtypes?: readonly DType[];
+  /** Synchronous reads (`dataSync`, `serialize`), which device memory cannot serve. */
+  dataSync?: boolean;
+  /**
+   * Thousands of tiny steps with host readbacks: latency-bound on device memory (a
+   * software GPU adapter takes ~11 ms per readback), so only host-memory backends run it.
+   */
+  hostMemory?: boolean;
+}
+
+function missingFeatures(b: Backend, needs: Needs): string[] {
+  const lacks: string[] = (needs.dtypes ?? []).filter((d) =>
+    b.supportsDType && !b.supportsDType(d)
+  );
+  if (needs.dataSync && !b.readSync) lacks.push("dataSync");
+  if (needs.hostMemory && !b.readSync) lacks.push("host memory (latency-bound test)");
+  return lacks;
+}
+
 /**
  * Registers `name [backend]` for every backend. The body runs inside `mx.nd.scope`, and
  * afterwards every buffer it allocated must be freed.
  */
-export function backendTest(name: string, fn: () => Promise<void> | void): void {
+export function backendTest(
+  name: string,
+  fn: () => Promise<void> | void,
+  needs: Needs = {},
+): void {
   for (const backend of BACKEND_NAMES) {
     const available = BACKENDS.includes(backend);
+    const lacks = available ? missingFeatures(backendByName(backend), needs) : [];
+    if (lacks.length) {
+      console.log(`ignored: ${name} [${backend}]: the backend lacks ${lacks.join(", ")}`);
+    }
     Deno.test({
       name: `${name} [${backend}]`,
-      ignore: !available,
+      ignore: !available || lacks.length > 0,
       async fn() {
         setCpuBackend(backendByName(backend));
         try {

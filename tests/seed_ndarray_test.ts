@@ -64,7 +64,7 @@ backendTest("seed: pickle-style serialisation", async () => {
   const data = mx.nd.serialize(a);
   const b = mx.nd.deserialize(data);
   assert.deepEqual(await b.array(), [[2, 2, 2], [2, 2, 2]]);
-});
+}, { dataSync: true });
 
 backendTest("seed: save and load a list and a dict", async () => {
   const dir = await Deno.makeTempDir();

@@ -2,6 +2,7 @@
  * Builds the native CPU backend (ffi/ -> ffi/target/release/libmxts_native.*):
  *
  *   deno run -A tools/build_native.ts [extra cargo args]
+ *   deno run -A tools/build_native.ts --features cuda   # also the CUDA kernels (nvcc)
  *
  * Without cargo or the OpenBLAS development library it prints why and exits 0: mxts
  * then runs on the TS backend (with one warning at start-up), so a machine without a

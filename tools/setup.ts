@@ -29,6 +29,11 @@ const REQUIREMENTS: Requirement[] = [
     why: "a software WebGPU adapter; without it the webgpu tests are skipped",
   },
   {
+    pkg: "chromium",
+    marker: "/usr/bin/chromium",
+    why: "headless Chromium for the browser-bundle test (skipped without it)",
+  },
+  {
     pkg: "openmpi-bin",
     marker: "/usr/bin/mpirun",
     why: "MPI for the distributed kvstore (dist_sync/dist_async); its tests are skipped without it",

@@ -125,12 +125,23 @@ class Args {
     this.a = a;
   }
   push(...xs: readonly number[]): this {
-    for (const x of xs) this.a[this.n++] = x;
+    return this.list(xs);
+  }
+  /** Appends one number (the per-op elementwise path avoids rest-parameter arrays). */
+  num(x: number): this {
+    this.a[this.n++] = x;
+    return this;
+  }
+  /** Appends an array's elements (no rest-parameter copy on the per-op path). */
+  list(xs: readonly number[]): this {
+    for (let i = 0; i < xs.length; i++) this.a[this.n++] = xs[i];
     return this;
   }
   buf(b: DeviceBuffer): this {
     const t = nb(b);
-    return this.push(t.ptr, TYPE_FLAG[t.dtype]);
+    this.a[this.n++] = t.ptr;
+    this.a[this.n++] = TYPE_FLAG[t.dtype];
+    return this;
   }
   done(): Float64Array {
     this.a[0] = this.n;
@@ -154,7 +165,8 @@ export function createNativeBackend(native: LoadedNative): Backend {
     return new Args(scratch);
   }
 
-  function fail(what: string, status: number): MXNetError {
+  function fail(what: string | (() => string), status: number): MXNetError {
+    if (typeof what === "function") what = what();
     const n = sym.mx_take_error(status, errText, errText.length);
     const msg = n >= 0 ? new TextDecoder().decode(errText.subarray(0, n)) : `status ${status}`;
     return new MXNetError(`native ${what}: ${msg}`);
@@ -163,10 +175,10 @@ export function createNativeBackend(native: LoadedNative): Backend {
   /** Calls a kernel; `keep` stays reachable until a nonblocking call has returned. */
   function call(
     s: KernelSymbol,
-    what: string,
+    what: string | (() => string),
     a: Args,
     async: boolean,
-    keep: readonly unknown[],
+    keep: unknown,
   ): KernelResult {
     const meta = a.done();
     if (!async) {
@@ -193,7 +205,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
 
   function elementwise(
     id: number,
-    what: string,
+    what: string | (() => string),
     inputs: readonly View[],
     scalars: readonly number[],
     out: View,
@@ -202,11 +214,14 @@ export function createNativeBackend(native: LoadedNative): Backend {
     let n = 1;
     for (let d = 0; d < nd; d++) n *= out.shape[d];
     const async = n >= ASYNC_WORK.elementwise;
-    const a = args(6 + nd + (inputs.length + 1) * (3 + nd), async).push(id, nd, ...out.shape);
-    a.buf(out.buf).push(out.offset, ...out.strides, inputs.length);
-    for (const v of inputs) a.buf(v.buf).push(v.offset, ...v.strides);
-    a.push(scalars[0] ?? 0, scalars[1] ?? 0);
-    return call("mx_elementwise", what, a, async, [out, inputs]);
+    const a = args(6 + nd + (inputs.length + 1) * (3 + nd), async).num(id).num(nd).list(out.shape);
+    a.buf(out.buf).num(out.offset).list(out.strides).num(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
+      a.buf(v.buf).num(v.offset).list(v.strides);
+    }
+    a.num(scalars.length > 0 ? scalars[0] : 0).num(scalars.length > 1 ? scalars[1] : 0);
+    return call("mx_elementwise", what, a, async, async ? [out, inputs] : undefined);
   }
 
   function gather(
@@ -231,7 +246,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
         runElementwise(row, inputs.map(viewArgs), scalars, viewArgs(out), out.shape);
         return;
       }
-      return elementwise(id, `elementwise(${row.name})`, inputs, scalars, out);
+      return elementwise(id, () => `elementwise(${row.name})`, inputs, scalars, out);
     },
     copy(src, dst) {
       return elementwise(-1, "copy", [src], [], dst);

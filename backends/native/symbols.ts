@@ -16,6 +16,13 @@ export const SYMBOLS = {
   mx_take_error: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   mx_rows: { parameters: ["buffer", "u32"], result: "i32" },
   mx_peak_concurrency: { parameters: [], result: "i32" },
+  // CUDA (present in every build; without the `cuda` feature they report that).
+  mx_cuda_device_count: { parameters: [], result: "i32" },
+  mx_cuda_alloc: kernel,
+  mx_cuda_free: kernel,
+  mx_cuda_copy: kernel,
+  mx_cuda_add_f32: kernel,
+  mx_cuda_sgemm: kernel,
   mx_elementwise: kernel,
   mx_arange: kernel,
   mx_reduce: kernel,

@@ -21,6 +21,9 @@
  * - Small or thin products (fewer than 4 rows, columns or depth, or tiny sizes), where packing and
  *   tile padding cost more than they save, take direct loops instead (`gemmDirect`).
  *
+ * - Rows of C are independent in both paths, so `gemmRows` computes any row range with exactly
+ *   the single-threaded bits; `parallel.ts` splits large products between threads with it.
+ *
  * `gemmGeneric` is a plain reference loop for every numeric typed array (int32 wraps like C).
  *
  * @module

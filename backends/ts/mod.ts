@@ -60,11 +60,13 @@ const kernels: Kernels = {
     runElementwise(IDENTITY, [viewArgs(src)], [], viewArgs(dst), dst.shape);
   },
   fill(out, value) {
-    buf(out).data.fill(value as never);
+    const b = buf(out);
+    b.data.fill(castScalar(b.dtype, value) as never);
   },
   arange(out, start, step) {
-    const d = buf(out).data;
-    for (let i = 0; i < d.length; i++) d[i] = start + i * step;
+    const b = buf(out);
+    const d = b.data;
+    for (let i = 0; i < d.length; i++) d[i] = castScalar(b.dtype, start + i * step);
   },
   reduce(op, x, shape, axes, out) {
     reduceInto(op, buf(x).data, shape, axes, buf(out).data);
@@ -174,6 +176,13 @@ const kernels: Kernels = {
     conv.poolBackward(buf(x).data, buf(gy).data, buf(gx).data, p);
   },
 };
+
+/** A number stored as a C cast would: bool is 0/1, int64 (held in float64) truncates. */
+function castScalar(dtype: DType, v: number): number {
+  if (dtype === "bool") return v !== 0 ? 1 : 0;
+  if (dtype === "int64") return Math.trunc(v);
+  return v;
+}
 
 function wrapIndex(v: number, len: number, mode: "clip" | "wrap"): number {
   const i = Math.trunc(v);

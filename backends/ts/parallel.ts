@@ -15,11 +15,19 @@
  *   isolation, for instance) everything stays single-threaded, as it does with
  *   `MXTS_TS_THREADS=1`. `MXTS_TS_THREADS=n` sets the total number of threads (main included).
  *
- * Thresholds (measured on the project's 2-core machine, see `tests/backends/parallel_test.ts`
- * and `deno task bench core`): products of at least `PARALLEL_MIN_WORK` multiply-adds are
- * split; buffers of at least `SHARED_MIN_BYTES` are allocated shared. Operands that are not
- * shared (small buffers, arrays from elsewhere) are copied to shared scratch first, which costs
- * a few percent at the threshold and nothing measurable above it.
+ * Thresholds, measured on the project's 2-core machine when it was otherwise idle (float32
+ * square products, 2 threads vs 1): 64^3 0.75x (a job's message round trip, 0.1-1 ms, costs
+ * more than the work), 128^3 1.4x, 192^3 1.6x, 256^3 1.6x, 1024^3 1.9x. Products of at least
+ * `PARALLEL_MIN_WORK` (128^3) multiply-adds are split. Buffers of at least `SHARED_MIN_BYTES`
+ * (a 128x128 float32 matrix) are allocated shared; allocating a SharedArrayBuffer costs about
+ * what an ArrayBuffer does and V8 reads and writes both at the same speed. Operands that are
+ * not shared (small buffers, arrays from elsewhere) are copied to shared scratch first: copies
+ * of O(mk + kn + mn) elements against O(mnk) multiply-adds.
+ *
+ * On a machine whose other cores are busy, splitting gains little: the main thread may wait
+ * for a descheduled worker's last part (measured 0.9-1.1x with the second core ~70% used by
+ * other processes). Large products return a promise (an asynchronous kernel for the engine),
+ * so their result is read with `await a.data()`; `dataSync()` throws until it is ready.
  * @module
  */
 import { allocCompute, type ComputeArray, type DType, ITEM_SIZE } from "../../src/core/dtype.ts";

@@ -16,6 +16,10 @@ const UPLOAD_USAGE = 0x2 | 0x4; // MAP_WRITE | COPY_SRC
 const POOL_MAX_BYTES = 256 * 1024 * 1024;
 // Kernels per submission at most, which also bounds the params buffers held by a batch.
 const MAX_BATCH = 64;
+// Cached bind groups per device at most (the cache is simply dropped when full).
+const MAX_BIND_GROUPS = 4096;
+// Bytes of one params slot; every kernel's params fit (larger ones use pooled buffers).
+const PARAMS_SLOT = 256;
 
 interface Pipeline {
   pipe: GPUComputePipeline;
@@ -35,7 +39,7 @@ export function bucketBytes(bytes: number): number {
 
 /** A webgpu DeviceBuffer. `gpu` is null only while the device is still being requested. */
 export class GpuBuffer {
-  /** The device memory (a pooled buffer of `capacity` bytes). */
+  /** The device memory: a pooled buffer of bucketBytes(bytes) bytes. */
   gpu: GPUBuffer | null = null;
   /** Host values written before the device existed, uploaded when it appears. */
   pending: ArrayBufferView<ArrayBuffer> | null = null;
@@ -90,6 +94,11 @@ export class GpuDevice {
   #release: GPUBuffer[] = [];
   #trash: GPUBuffer[] = [];
   #flushed: Promise<void> = Promise.resolve();
+  readonly #binds = new Map<string, GPUBindGroup>();
+  readonly #params: GPUBuffer[] = [];
+  #slot = 0;
+  readonly #ids = new WeakMap<GPUBuffer, number>();
+  #nextId = 1;
   /** Upper bound of one storage binding, from the adapter's limits. */
   readonly maxBinding: number;
   readonly maxGroups: number;
@@ -254,6 +263,55 @@ export class GpuDevice {
     return p;
   }
 
+  /**
+   * A bind group for `buffers` (bindings 0..n-1), cached by pipeline and buffer identity:
+   * creating one costs about as much as the rest of a small dispatch, and pooled buffers
+   * recur from step to step of a loop. The cache is dropped whenever a buffer is destroyed.
+   */
+  #bindGroup(
+    d: GPUDevice,
+    key: string,
+    layout: GPUBindGroupLayout,
+    buffers: readonly GPUBuffer[],
+  ): GPUBindGroup {
+    let k = key;
+    for (const b of buffers) {
+      let id = this.#ids.get(b);
+      if (id === undefined) this.#ids.set(b, id = this.#nextId++);
+      k += "|" + id;
+    }
+    let bind = this.#binds.get(k);
+    if (!bind) {
+      if (this.#binds.size >= MAX_BIND_GROUPS) this.#binds.clear();
+      const entries = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
+      bind = d.createBindGroup({ layout, entries });
+      this.#binds.set(k, bind);
+    }
+    return bind;
+  }
+
+  /**
+   * The params buffer of the batch's next pass: slot k of a ring, so that a loop's k-th
+   * kernel gets the same buffer every time and its bind group is found in the cache.
+   * Slots are reused only by the next batch, whose queued writes follow this submission.
+   */
+  #paramsBuffer(d: GPUDevice, bytes: number): GPUBuffer {
+    if (bytes > PARAMS_SLOT) {
+      const g = this.#take(d, bytes);
+      this.#release.push(g);
+      return g;
+    }
+    return (this.#params[this.#slot++] ??= d.createBuffer({
+      size: PARAMS_SLOT,
+      usage: STORAGE_USAGE,
+    }));
+  }
+
+  #destroy(g: GPUBuffer): void {
+    g.destroy();
+    this.#binds.clear();
+  }
+
   #encoder(d: GPUDevice): GPUCommandEncoder {
     return (this.#enc ??= d.createCommandEncoder());
   }
@@ -272,15 +330,9 @@ export class GpuDevice {
     const enc = this.#encoder(d);
     for (const p of passes) {
       const { pipe, layout } = this.#pipeline(d, p.key, p.code);
-      const pbuf = this.#take(d, Math.max(16, p.params.byteLength));
-      this.#release.push(pbuf);
+      const pbuf = this.#paramsBuffer(d, p.params.byteLength);
       d.queue.writeBuffer(pbuf, 0, p.params);
-      const entries: GPUBindGroupEntry[] = p.buffers.map((buffer, i) => ({
-        binding: i,
-        resource: { buffer },
-      }));
-      entries.push({ binding: p.buffers.length, resource: { buffer: pbuf } });
-      const bind = d.createBindGroup({ layout, entries });
+      const bind = this.#bindGroup(d, p.key, layout, [...p.buffers, pbuf]);
       const pass = enc.beginComputePass();
       pass.setPipeline(pipe);
       pass.setBindGroup(0, bind);
@@ -325,6 +377,7 @@ export class GpuDevice {
       });
     }
     // Submitted (or never recorded): queue order now protects these buffers.
+    this.#slot = 0;
     for (const g of this.#release) this.#recycle(g);
     for (const g of this.#trash) g.destroy();
     this.#release = [];
@@ -334,7 +387,7 @@ export class GpuDevice {
 
   #recycle(g: GPUBuffer): void {
     if (this.pooledBytes + g.size > POOL_MAX_BYTES) {
-      g.destroy();
+      this.#destroy(g);
       return;
     }
     let list = this.#pool.get(g.size);
@@ -357,7 +410,7 @@ export class GpuDevice {
   trim(): void {
     this.flush();
     for (const list of [...this.#pool.values(), ...this.#staging.values()]) {
-      for (const g of list) g.destroy();
+      for (const g of list) this.#destroy(g);
     }
     this.#pool.clear();
     this.#staging.clear();

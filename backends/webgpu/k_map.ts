@@ -99,6 +99,38 @@ ${entry1d(WG)} {
 }`;
 }
 
+/**
+ * float32 operands, all contiguous and 16-byte aligned: each invocation moves one vec4
+ * per operand (one bounds check and one wide load instead of four) and applies the row's
+ * scalar expression per lane.
+ */
+function genVec4(body: MapBody, ins: readonly { alias: boolean }[]): string {
+  const names = ["a", "b", "c"];
+  const decls: string[] = [];
+  let binding = 0;
+  const arrays = ins.map((x, i) => {
+    if (x.alias) return "out";
+    decls.push(`@group(0) @binding(${binding++}) var<storage, read> x${i}: array<vec4<f32>>;`);
+    return `x${i}`;
+  });
+  decls.push(`@group(0) @binding(${binding++}) var<storage, read_write> out: array<vec4<f32>>;`);
+  decls.push(`@group(0) @binding(${binding}) var<storage, read> P: array<u32>;`);
+  const params = names.slice(0, ins.length).map((n) => `${n}: f32`).join(", ");
+  const expr = body.kind === "copy" ? "a" : accurateMath(body.wgsl);
+  const lane = (l: string) => `f(${ins.map((_, i) => `v${i}.${l}`).join(", ")}, s0, s1)`;
+  // Params: n/4, s0, s1, out offset/4, then each input's offset/4.
+  return `${prelude(["float32"])}
+${decls.join("\n")}
+fn f(${params}, s0: f32, s1: f32) -> f32 { return ${expr}; }
+${entry1d(WG)} {
+  let i = ${flatIndex(WG)};
+  if (i >= P[0]) { return; }
+  let s0 = bitcast<f32>(P[1]); let s1 = bitcast<f32>(P[2]);
+  ${ins.map((_, i) => `let v${i} = ${arrays[i]}[P[${4 + i}] + i];`).join("\n  ")}
+  out[P[3] + i] = vec4<f32>(${["x", "y", "z", "w"].map(lane).join(", ")});
+}`;
+}
+
 /** Builds the pass computing `out = body(inputs)` over strided views. */
 export function mapPass(
   dev: GpuDevice,
@@ -137,6 +169,23 @@ export function mapPass(
   const sig = ins.map((x) => `${x.dtype}${x.alias ? "@out" : ""}`).join(",");
   const tag = body.kind === "copy" ? "copy" : body.name;
   const dense = rank === 1 && merged.strides.every((st) => st[0] === 1);
+  const vec4 = dense && n % 4 === 0 && ob.dtype === "float32" && out.offset % 4 === 0 &&
+    ins.every((x) => x.dtype === "float32") && inputs.every((v) => v.offset % 4 === 0);
+  if (vec4) {
+    const p4 = new Uint32Array(4 + inputs.length);
+    p4[0] = n / 4;
+    new Float32Array(p4.buffer, 4, 2).set([scalars[0] ?? 0, scalars[1] ?? 0]);
+    p4[3] = out.offset / 4;
+    inputs.forEach((v, i) => (p4[4 + i] = v.offset / 4));
+    const tag = body.kind === "copy" ? "copy" : body.name;
+    return {
+      key: `map4|${tag}|${ins.map((x) => (x.alias ? "@out" : "")).join(",")}`,
+      code: () => genVec4(body, ins),
+      buffers: [...ins.filter((x) => !x.alias).map((x) => x.mem), outMem],
+      params: p4,
+      groups: [Math.ceil(n / 4 / WG)],
+    };
+  }
   const key = `map|${tag}|${sig}|${ob.dtype}|${dense ? "dense" : rank}`;
   return {
     key,

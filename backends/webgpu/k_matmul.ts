@@ -1,20 +1,22 @@
 /**
- * Tiled batched GEMM: each TH x TH workgroup computes a T x T output tile (T = TH * R), staging T x BK
- * slices of A and B in workgroup memory; each invocation keeps a 4x4 block of outputs in
- * registers. Transposes are folded into the tile loads. Accumulates in f32 for every
+ * Tiled batched GEMM: each TH x TH workgroup computes a T x T output tile (T = TH * R),
+ * staging T x BK slices of A and B in workgroup memory; each invocation keeps an R x R block
+ * of outputs in registers. Transposes are folded into the tile loads. Accumulates in f32 for every
  * dtype (int32 results are exact while partial sums stay below 2^24).
  * @module
  */
 import type { GpuBuffer, GpuDevice, Pass } from "./device.ts";
 import { type GpuDType, loadF32, prelude, storageType, storeFromF32 } from "./wgsl.ts";
 
-// Tile geometry, tunable by MXTS_WEBGPU_GEMM="threads,regs,bk" for benchmarking.
+// Tile geometry: TH x TH invocations, R x R outputs each, k steps of BK. 8/8/16 was the
+// fastest on llvmpipe of 16/4/16, 8/4/16, 8/4/32, 16/2/16, 8/8/16 and 16/4/32 (and of a
+// vec4 variant); MXTS_WEBGPU_GEMM="TH,R,BK" re-tunes on other adapters.
 const [TH, R, BK] = (() => {
   try {
     const v = Deno.env.get("MXTS_WEBGPU_GEMM")?.split(",").map(Number);
     if (v?.length === 3) return v;
   } catch { /* no env access (browser): defaults */ }
-  return [16, 4, 16];
+  return [8, 8, 16];
 })();
 const T = TH * R; // output tile edge
 

@@ -86,6 +86,8 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
   readonly description: string;
   /** The logical device serving `gpu(id)` (requested on first use). */
   device(id: number): GpuDevice;
+  /** Whether arrays of `dtype` can live here (the test harness skips what cannot). */
+  supportsDType(dtype: DType): boolean;
 } {
   if (!probe) {
     throw new MXNetError(
@@ -254,6 +256,9 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
     name: "webgpu",
     description: probe.description,
     device: dev,
+    supportsDType(dtype) {
+      return dtype !== "float64" && dtype !== "int64" && (dtype !== "float16" || probe.hasF16);
+    },
     kernels,
     alloc,
     free(b) {

@@ -103,14 +103,17 @@ export function enables(dtypes: readonly GpuDType[]): string {
 
 /**
  * Helpers every shader includes. NaN tests use bit patterns: WGSL lets compilers assume
- * floats are finite, so `x != x` may be folded away. `to_i32` is JavaScript's ToInt32 on a
+ * floats are finite, so `x != x` may be folded away. NaN and infinity come from private
+ * variables: a constant bitcast to them is a shader-creation error in Tint (Chromium). `to_i32` is JavaScript's ToInt32 on a
  * float (truncate, wrap modulo 2^32, NaN and infinities to 0), which is what the TS
  * backend's stores into an Int32Array do. `erf` is TS_HELPERS.erf's formula.
  */
 export const PRELUDE = `
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
-fn f32_nan() -> f32 { return bitcast<f32>(0x7fc00000u); }
-fn f32_inf() -> f32 { return bitcast<f32>(0x7f800000u); }
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> INF_BITS: u32 = 0x7f800000u;
+fn f32_nan() -> f32 { return bitcast<f32>(NAN_BITS); }
+fn f32_inf() -> f32 { return bitcast<f32>(INF_BITS); }
 fn to_i32(x: f32) -> i32 {
   if ((bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u) { return 0; }
   if (abs(x) < 2147483648.0) { return i32(x); }

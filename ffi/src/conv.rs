@@ -38,12 +38,30 @@ slot!(SI8, i8, |v: i8| v as f64, |v: f64| to_int32(v) as i8);
 macro_rules! with_slot {
     ($dt:expr, $S:ident => $body:expr) => {
         match $dt {
-            DType::F32 => { type $S = SF32; $body }
-            DType::F64 | DType::I64 => { type $S = SF64; $body }
-            DType::F16 => { type $S = SF16; $body }
-            DType::U8 | DType::Bool => { type $S = SU8; $body }
-            DType::I32 => { type $S = SI32; $body }
-            DType::I8 => { type $S = SI8; $body }
+            DType::F32 => {
+                type $S = SF32;
+                $body
+            }
+            DType::F64 | DType::I64 => {
+                type $S = SF64;
+                $body
+            }
+            DType::F16 => {
+                type $S = SF16;
+                $body
+            }
+            DType::U8 | DType::Bool => {
+                type $S = SU8;
+                $body
+            }
+            DType::I32 => {
+                type $S = SI32;
+                $body
+            }
+            DType::I8 => {
+                type $S = SI8;
+                $body
+            }
         }
     };
 }
@@ -252,7 +270,8 @@ pub fn pool(m: &mut Meta) -> Result<(), String> {
 
 /// Decodes `x, xdt, gy, gydt, gx, gxdt, window, type, countIncludePad`.
 pub fn pool_backward(m: &mut Meta) -> Result<(), String> {
-    let (x, xdt, gy, gydt, gx, gxdt) = (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
+    let (x, xdt, gy, gydt, gx, gxdt) =
+        (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
     let p = Pool::decode(m)?;
     if xdt != gydt || xdt != gxdt {
         return Err(format!("poolBackward: dtypes differ (x {xdt:?}, gy {gydt:?}, gx {gxdt:?})"));

@@ -115,7 +115,10 @@ impl Ew {
     pub fn copy(&self) -> Result<(), String> {
         let (o, i) = (&self.out, &self.ins[0]);
         let exact = o.dt == i.dt && !matches!(o.dt, DType::I64 | DType::Bool);
-        if exact && self.shape.len() <= 1 && self.shape.iter().all(|_| o.strides[0] == 1 && i.strides[0] == 1) {
+        if exact
+            && self.shape.len() <= 1
+            && self.shape.iter().all(|_| o.strides[0] == 1 && i.strides[0] == 1)
+        {
             let n = self.total();
             let sz = o.dt.size();
             let (src, dst) = (i.ptr, o.ptr);
@@ -168,7 +171,8 @@ impl Ew {
                         2 => {
                             let (x0, x1) = (x(0), x(1));
                             for j in a..b {
-                                *o.add(j) = f(*x0.add(j) as f64, *x1.add(j) as f64, 0.0, s0, s1) as $t;
+                                *o.add(j) =
+                                    f(*x0.add(j) as f64, *x1.add(j) as f64, 0.0, s0, s1) as $t;
                             }
                         }
                         _ => {
@@ -208,7 +212,12 @@ impl Ew {
                 v[k] = crate::dtype::load(x.ptr.0, x.dt, x.offset);
             }
             let r = f(v[0], v[1], v[2], self.s0, self.s1);
-            crate::dtype::store_raw(self.out.ptr.0, self.out.dt, self.out.offset, ew_value(self.out.dt, r));
+            crate::dtype::store_raw(
+                self.out.ptr.0,
+                self.out.dt,
+                self.out.offset,
+                ew_value(self.out.dt, r),
+            );
             return;
         }
         let inner = self.shape[nd - 1];
@@ -226,14 +235,22 @@ impl Ew {
             let j1 = inner.min(j0 + (end - pos));
             let base: Vec<isize> = ops
                 .iter()
-                .map(|o| o.offset + (0..nd - 1).map(|d| idx[d] as isize * o.strides[d]).sum::<isize>())
+                .map(|o| {
+                    o.offset + (0..nd - 1).map(|d| idx[d] as isize * o.strides[d]).sum::<isize>()
+                })
                 .collect();
             let mut j = j0;
             while j < j1 {
                 let len = CH.min(j1 - j);
                 for (k, x) in self.ins.iter().enumerate() {
                     let st = x.strides[nd - 1];
-                    load_chunk(&mut bufs[k + 1][..len], x.ptr.0, x.dt, base[k + 1] + j as isize * st, st);
+                    load_chunk(
+                        &mut bufs[k + 1][..len],
+                        x.ptr.0,
+                        x.dt,
+                        base[k + 1] + j as isize * st,
+                        st,
+                    );
                 }
                 let (res, rest) = bufs.split_at_mut(1);
                 let res = &mut res[0][..len];
@@ -317,14 +334,16 @@ unsafe fn store_chunk(src: &[f64], p: *mut u8, dt: DType, base: isize, stride: i
 pub fn erf(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.26551223
-        + t * (1.00002368
-            + t * (0.37409196
-                + t * (0.09678418
-                    + t * (-0.18628806
-                        + t * (0.27886807
-                            + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
-        .exp();
+    let r = t
+        * (-z * z - 1.26551223
+            + t * (1.00002368
+                + t * (0.37409196
+                    + t * (0.09678418
+                        + t * (-0.18628806
+                            + t * (0.27886807
+                                + t * (-1.13520398
+                                    + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+            .exp();
     if x >= 0.0 {
         1.0 - r
     } else {

@@ -68,7 +68,11 @@ pub fn take(m: &mut Meta) -> Result<(), String> {
             let dst = ((o * t.nidx + j) * t.inner) as isize;
             unsafe {
                 if same {
-                    std::ptr::copy_nonoverlapping(t.x.offset(src * sz as isize), t.out.offset(dst * sz as isize), t.inner * sz);
+                    std::ptr::copy_nonoverlapping(
+                        t.x.offset(src * sz as isize),
+                        t.out.offset(dst * sz as isize),
+                        t.inner * sz,
+                    );
                 } else {
                     for k in 0..t.inner as isize {
                         store_raw(t.out, t.odt, dst + k, load(t.x, t.xdt, src + k));
@@ -118,7 +122,8 @@ pub fn arange(m: &mut Meta) -> Result<(), String> {
 /// Decodes `x, xdt, values, vdt, indices, idt, outer, len, ascending`: a stable sort of
 /// each row, NaN last in either direction.
 pub fn sort(m: &mut Meta) -> Result<(), String> {
-    let (x, xdt, v, vdt, ix, idt) = (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
+    let (x, xdt, v, vdt, ix, idt) =
+        (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
     let (outer, len, asc) = (m.usize()?, m.usize()?, m.bool()?);
     let mut keys = vec![0f64; len];
     let mut order: Vec<usize> = Vec::with_capacity(len);

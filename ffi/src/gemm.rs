@@ -12,12 +12,36 @@ const TRANS: i32 = 112;
 #[link(name = "openblas")]
 extern "C" {
     fn cblas_sgemm(
-        order: i32, ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f32, a: *const f32, lda: i32,
-        b: *const f32, ldb: i32, beta: f32, c: *mut f32, ldc: i32,
+        order: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: f32,
+        a: *const f32,
+        lda: i32,
+        b: *const f32,
+        ldb: i32,
+        beta: f32,
+        c: *mut f32,
+        ldc: i32,
     );
     fn cblas_dgemm(
-        order: i32, ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f64, a: *const f64, lda: i32,
-        b: *const f64, ldb: i32, beta: f64, c: *mut f64, ldc: i32,
+        order: i32,
+        ta: i32,
+        tb: i32,
+        m: i32,
+        n: i32,
+        k: i32,
+        alpha: f64,
+        a: *const f64,
+        lda: i32,
+        b: *const f64,
+        ldb: i32,
+        beta: f64,
+        c: *mut f64,
+        ldc: i32,
     );
     fn openblas_get_num_threads() -> i32;
     fn openblas_get_corename() -> *const std::os::raw::c_char;
@@ -33,7 +57,8 @@ pub fn blas_info() -> (i32, String) {
 
 /// Decodes `a, adt, b, bdt, c, cdt, batch, m, n, k, transA, transB, aBatch, bBatch`.
 pub fn matmul(m: &mut Meta) -> Result<(), String> {
-    let (a, adt, b, bdt, c, cdt) = (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
+    let (a, adt, b, bdt, c, cdt) =
+        (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
     let (batch, mm, n, k) = (m.usize()?, m.usize()?, m.usize()?, m.usize()?);
     let (ta, tb) = (m.bool()?, m.bool()?);
     let (abs, bbs) = (m.usize()?, m.usize()?);
@@ -58,11 +83,20 @@ pub fn matmul(m: &mut Meta) -> Result<(), String> {
         for i in 0..batch {
             unsafe {
                 cblas_sgemm(
-                    ROW_MAJOR, if ta { TRANS } else { NO_TRANS }, if tb { TRANS } else { NO_TRANS },
-                    mm as i32, n as i32, k as i32, 1.0,
-                    (a as *const f32).add(i * abs), if ta { mm } else { k } as i32,
-                    (b as *const f32).add(i * bbs), if tb { k } else { n } as i32,
-                    0.0, (c as *mut f32).add(i * mm * n), n as i32,
+                    ROW_MAJOR,
+                    if ta { TRANS } else { NO_TRANS },
+                    if tb { TRANS } else { NO_TRANS },
+                    mm as i32,
+                    n as i32,
+                    k as i32,
+                    1.0,
+                    (a as *const f32).add(i * abs),
+                    if ta { mm } else { k } as i32,
+                    (b as *const f32).add(i * bbs),
+                    if tb { k } else { n } as i32,
+                    0.0,
+                    (c as *mut f32).add(i * mm * n),
+                    n as i32,
                 );
             }
         }
@@ -73,11 +107,20 @@ pub fn matmul(m: &mut Meta) -> Result<(), String> {
         for i in 0..batch {
             unsafe {
                 cblas_dgemm(
-                    ROW_MAJOR, if ta { TRANS } else { NO_TRANS }, if tb { TRANS } else { NO_TRANS },
-                    mm as i32, n as i32, k as i32, 1.0,
-                    (a as *const f64).add(i * abs), if ta { mm } else { k } as i32,
-                    (b as *const f64).add(i * bbs), if tb { k } else { n } as i32,
-                    0.0, (c as *mut f64).add(i * mm * n), n as i32,
+                    ROW_MAJOR,
+                    if ta { TRANS } else { NO_TRANS },
+                    if tb { TRANS } else { NO_TRANS },
+                    mm as i32,
+                    n as i32,
+                    k as i32,
+                    1.0,
+                    (a as *const f64).add(i * abs),
+                    if ta { mm } else { k } as i32,
+                    (b as *const f64).add(i * bbs),
+                    if tb { k } else { n } as i32,
+                    0.0,
+                    (c as *mut f64).add(i * mm * n),
+                    n as i32,
                 );
             }
         }
@@ -104,7 +147,8 @@ pub fn matmul(m: &mut Meta) -> Result<(), String> {
                     } else {
                         let mut s = 0f64;
                         for p in 0..k as isize {
-                            s += load(a, adt, ao + p * acs as isize) * load(b, bdt, bo + p * brs as isize);
+                            s += load(a, adt, ao + p * acs as isize)
+                                * load(b, bdt, bo + p * brs as isize);
                         }
                         s
                     }

@@ -7,6 +7,7 @@
 //! caught at the boundary and reported the same way; they never unwind into Deno.
 
 mod conv;
+mod cuda;
 mod dtype;
 mod elementwise;
 mod gather;
@@ -62,12 +63,17 @@ fn guard(meta: *const f64, f: fn(&mut Meta) -> Result<(), String>) -> i32 {
     }
 }
 
-/// Fills `info` (8 f64): ABI version, cores, OpenBLAS threads; writes the OpenBLAS core name into `name` (returns its length). Also silences
-/// the default panic printout, since panics are reported as errors.
+/// Fills `info` (8 f64): ABI version, cores, OpenBLAS threads; writes the OpenBLAS core
+/// name into `name` (returns its length). Also silences the default panic printout,
+/// since panics are reported as errors.
+///
+/// # Safety
+/// `info` holds 8 f64 and `name` `cap` bytes.
 #[no_mangle]
-pub extern "C" fn mx_init(info: *mut f64, name: *mut u8, cap: u32) -> i32 {
+pub unsafe extern "C" fn mx_init(info: *mut f64, name: *mut u8, cap: u32) -> i32 {
     let r = catch_unwind(|| {
         std::panic::set_hook(Box::new(|_| {}));
+        pin_library();
         let (threads, core) = gemm::blas_info();
         let vals = [ABI_VERSION, par::cores() as f64, threads as f64];
         unsafe {
@@ -80,6 +86,41 @@ pub extern "C" fn mx_init(info: *mut f64, name: *mut u8, cap: u32) -> i32 {
     r.unwrap_or(-1)
 }
 
+#[repr(C)]
+struct DlInfo {
+    fname: *const std::ffi::c_char,
+    fbase: *mut std::ffi::c_void,
+    sname: *const std::ffi::c_char,
+    saddr: *mut std::ffi::c_void,
+}
+
+extern "C" {
+    fn dladdr(addr: *const std::ffi::c_void, info: *mut DlInfo) -> i32;
+    fn dlopen(filename: *const std::ffi::c_char, flags: i32) -> *mut std::ffi::c_void;
+}
+
+/// Keeps this library (and so OpenBLAS, which it links) loaded until the process exits.
+/// Deno closes a library when the isolate that opened it ends (each test module of
+/// `deno test --parallel` is one); unloading OpenBLAS while its thread pool is alive, or
+/// while another isolate still calls into it, corrupts the heap.
+fn pin_library() {
+    const RTLD_NOW: i32 = 2;
+    const RTLD_NODELETE: i32 = 0x1000;
+    let mut info = DlInfo {
+        fname: std::ptr::null(),
+        fbase: std::ptr::null_mut(),
+        sname: std::ptr::null(),
+        saddr: std::ptr::null_mut(),
+    };
+    // SAFETY: dladdr fills `info` for an address inside this library; the file name it
+    // returns is valid while the library is loaded, which is all dlopen needs.
+    unsafe {
+        if dladdr(pin_library as *const std::ffi::c_void, &mut info) != 0 && !info.fname.is_null() {
+            dlopen(info.fname, RTLD_NOW | RTLD_NODELETE);
+        }
+    }
+}
+
 unsafe fn copy_out(s: &[u8], out: *mut u8, cap: u32) -> i32 {
     let n = s.len().min(cap as usize);
     std::ptr::copy_nonoverlapping(s.as_ptr(), out, n);
@@ -88,12 +129,26 @@ unsafe fn copy_out(s: &[u8], out: *mut u8, cap: u32) -> i32 {
 
 /// Moves the message of error `id` into `out` (up to `cap` bytes); returns its length,
 /// or -1 if there is no such error.
+///
+/// # Safety
+/// `out` holds `cap` bytes.
 #[no_mangle]
-pub extern "C" fn mx_take_error(id: i32, out: *mut u8, cap: u32) -> i32 {
+pub unsafe extern "C" fn mx_take_error(id: i32, out: *mut u8, cap: u32) -> i32 {
     let mut g = ERRORS.lock().unwrap_or_else(|e| e.into_inner());
     match g.as_mut().and_then(|m| m.remove(&(id as u32))) {
         Some(msg) => unsafe { copy_out(msg.as_bytes(), out, cap) },
         None => -1,
+    }
+}
+
+/// Number of CUDA devices; negative with an error id's message (`-id`) when the
+/// library has no CUDA (built without the `cuda` feature) or the runtime failed.
+#[no_mangle]
+pub extern "C" fn mx_cuda_device_count() -> i32 {
+    match catch_unwind(cuda::device_count) {
+        Ok(Ok(n)) => n,
+        Ok(Err(msg)) => -record_error(msg),
+        Err(_) => -record_error("internal error (panic) in mx_cuda_device_count".into()),
     }
 }
 
@@ -104,15 +159,22 @@ pub extern "C" fn mx_peak_concurrency() -> i32 {
 }
 
 /// Writes the compiled elementwise rows (`name<TAB>expression` lines, in id order).
+///
+/// # Safety
+/// `out` holds `cap` bytes.
 #[no_mangle]
-pub extern "C" fn mx_rows(out: *mut u8, cap: u32) -> i32 {
+pub unsafe extern "C" fn mx_rows(out: *mut u8, cap: u32) -> i32 {
     unsafe { copy_out(rows::ROWS.as_bytes(), out, cap) }
 }
 
 macro_rules! export {
     ($($name:ident => $f:expr;)*) => {$(
+        /// A kernel entry point: decodes `meta` and runs the kernel.
+        ///
+        /// # Safety
+        /// `meta` is an argument block whose addresses point to live buffers.
         #[no_mangle]
-        pub extern "C" fn $name(meta: *const f64) -> i32 {
+        pub unsafe extern "C" fn $name(meta: *const f64) -> i32 {
             guard(meta, $f)
         }
     )*};
@@ -136,4 +198,9 @@ export! {
     mx_col2im => conv::col2im;
     mx_pool => conv::pool;
     mx_pool_backward => conv::pool_backward;
+    mx_cuda_alloc => cuda::alloc;
+    mx_cuda_free => cuda::free;
+    mx_cuda_copy => cuda::copy;
+    mx_cuda_add_f32 => cuda::add_f32;
+    mx_cuda_sgemm => cuda::sgemm;
 }

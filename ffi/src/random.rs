@@ -89,7 +89,12 @@ pub fn random(m: &mut Meta) -> Result<(), String> {
                     let z = if j % 2 == 0 { r * th.cos() } else { r * th.sin() };
                     let v = a + b * z;
                     // float16 is generated in float32 and rounded again on store.
-                    put(p, dt, (j - offset) as usize, if dt == DType::F16 { v as f32 as f64 } else { v });
+                    put(
+                        p,
+                        dt,
+                        (j - offset) as usize,
+                        if dt == DType::F16 { v as f32 as f64 } else { v },
+                    );
                 });
             });
         }

@@ -115,7 +115,13 @@ impl Out {
 }
 
 /// Copies `x` into f64 in [kept..., reduced...] axis order.
-unsafe fn transpose(x: *const u8, dt: DType, shape: &[usize], kept: &[usize], axes: &[usize]) -> Vec<f64> {
+unsafe fn transpose(
+    x: *const u8,
+    dt: DType,
+    shape: &[usize],
+    kept: &[usize],
+    axes: &[usize],
+) -> Vec<f64> {
     let nd = shape.len();
     let mut st = vec![1isize; nd];
     for d in (0..nd.saturating_sub(1)).rev() {
@@ -157,7 +163,8 @@ fn run<T: Elem>(op: Op, x: &[T]) -> f64 {
                     acc[l] += c[l].f();
                 }
             }
-            let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            let mut s =
+                ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
             for v in tail {
                 s += v.f();
             }
@@ -226,7 +233,8 @@ fn cols<T: Elem>(op: Op, x: &[T], red: usize, inner: usize, out: Out) {
         let w = b - a;
         if matches!(op, Op::ArgMax | Op::ArgMin) {
             let mut best = vec![0f64; w];
-            let mut best_v: Vec<f64> = if red > 0 { x[a..b].iter().map(|v| v.f()).collect() } else { vec![0.0; w] };
+            let mut best_v: Vec<f64> =
+                if red > 0 { x[a..b].iter().map(|v| v.f()).collect() } else { vec![0.0; w] };
             for r in 1..red {
                 let row = &x[r * inner + a..r * inner + b];
                 for i in 0..w {
@@ -237,8 +245,8 @@ fn cols<T: Elem>(op: Op, x: &[T], red: usize, inner: usize, out: Out) {
                     }
                 }
             }
-            for i in 0..w {
-                out.set(a + i, best[i]);
+            for (i, &b) in best.iter().enumerate() {
+                out.set(a + i, b);
             }
             return;
         }

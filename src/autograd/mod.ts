@@ -189,7 +189,14 @@ function sweep(
       if (!outputs.some((o) => grads.has(o))) continue;
       if (!def.gradient) throw new MXNetError(`backward: operator ${def.name} has no gradient`);
       const outGrads = outputs.map((o) => grads.get(o) ?? o.zerosLike());
-      const ig = def.gradient(ndBuilder(outputs[0].context), { inputs, outputs, outGrads, params });
+      const needs = inputs.map((x) => tracked.has(x));
+      const ig = def.gradient(ndBuilder(outputs[0].context), {
+        inputs,
+        outputs,
+        outGrads,
+        params,
+        needs,
+      });
       ig.forEach((g, i) => {
         if (g && tracked.has(inputs[i])) addGrad(inputs[i], g);
       });

@@ -26,6 +26,8 @@ export class Var {
   reads: Op[] = [];
   /** The failure of the operation that last wrote this var, if it failed. */
   error: EngineError | null = null;
+  /** Length of `reads` at which done reads are dropped. */
+  compactAt = 8;
 }
 
 /** The body of an operation: synchronous, or a promise for asynchronous kernels. */
@@ -85,7 +87,12 @@ export function push(name: string, fn: OpFn, reads: readonly Var[], writes: read
   }
   if (!op.done) {
     for (const r of reads) {
-      if (r.reads.length > 8) r.reads = r.reads.filter((o) => !o.done);
+      // Compact only after the list doubles: filtering on every push is O(n^2) while a
+      // GPU queue keeps many reads pending.
+      if (r.reads.length >= r.compactAt) {
+        r.reads = r.reads.filter((o) => !o.done);
+        r.compactAt = Math.max(8, 2 * r.reads.length);
+      }
       r.reads.push(op);
     }
     pending.add(op);

@@ -11,6 +11,7 @@ import { formatShape, shapeEqual } from "../core/shape.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { getUpdater, type Updater } from "../optimizer/updater.ts";
 import type { Optimizer } from "../optimizer/optimizer.ts";
+import { createDist, isDistType } from "./dist/mod.ts";
 
 /** A key: an integer or a string (one store may not mix them, as MXNet). */
 export type Key = number | string;
@@ -19,7 +20,7 @@ export type Key = number | string;
 export type UpdaterFn = (key: Key, input: NDArray, stored: NDArray) => void;
 
 /** Store types this module serves. */
-export type KVStoreType = "local" | "device";
+export type KVStoreType = "local" | "device" | "dist_sync" | "dist_device_sync" | "dist_async";
 
 /** Options of `pull`, `pushPull` and `broadcast`. */
 export interface PullOptions {
@@ -53,6 +54,16 @@ export class KVStore {
   /** Number of workers (1). */
   get numWorkers(): number {
     return 1;
+  }
+
+  /** Server processes (0: none outside the distributed stores). */
+  get numServers(): number {
+    return 0;
+  }
+
+  /** True on worker processes (every process of a non-distributed store). */
+  get isWorkerNode(): boolean {
+    return true;
   }
 
   /** Stores initial values; a key may be initialised once. */
@@ -280,6 +291,7 @@ export class KVStore {
  */
 export function create(type: string = "local"): KVStore {
   if (type === "local" || type === "device") return new KVStore(type);
+  if (isDistType(type)) return createDist(type);
   if (type.startsWith("dist")) {
     throw new UnsupportedError(
       `kvstore.create: ${JSON.stringify(type)} needs the distributed (MPI) kvstore, which this ` +

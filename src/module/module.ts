@@ -295,7 +295,17 @@ export class Module {
     if (this.#optimizer && !opts.forceInit) return;
     this.#requireBound("initOptimizer");
     const names = this.paramNames;
-    const batch = this.#dataShapes[0]?.shape[0] ?? 1;
+    const kvOpt = opts.kvstore === undefined ? "local" : opts.kvstore;
+    // One device and a local store need no kvstore, as in MXNet's _create_kvstore.
+    const kv = kvOpt === null
+      ? null
+      : typeof kvOpt === "string"
+      ? (this.contexts.length > 1 || kvOpt !== "local" ? createKV(kvOpt) : null)
+      : kvOpt;
+    // As MXNet: with a synchronous distributed store the gradient is summed over every
+    // worker's batch, so the default rescale divides by the global batch.
+    let batch = this.#dataShapes[0]?.shape[0] ?? 1;
+    if (kv && kv.type.startsWith("dist") && kv.type.includes("sync")) batch *= kv.numWorkers;
     const params: Record<string, unknown> = { learningRate: 0.01, ...(opts.optimizerParams ?? {}) };
     if (params.rescaleGrad === undefined) params.rescaleGrad = 1 / batch;
     const idx2name = Object.fromEntries(names.map((n, i) => [i, n]));
@@ -306,19 +316,14 @@ export class Module {
         paramIdx2Name: idx2name,
         sym: this.symbol,
       });
-    const kvOpt = opts.kvstore === undefined ? "local" : opts.kvstore;
-    // One device and a local store need no kvstore, as in MXNet's _create_kvstore.
-    const kv = kvOpt === null
-      ? null
-      : typeof kvOpt === "string"
-      ? (this.contexts.length > 1 || kvOpt !== "local" ? createKV(kvOpt) : null)
-      : kvOpt;
     this.#optimizer = optimizer;
     this.#kv = kv;
     if (kv) {
       const first = this.#execs[0];
       names.forEach((n, i) => kv.init(i, first.argDict[n]));
       kv.setOptimizer(optimizer);
+      // A distributed init keeps worker 0's values: every device starts from the store's.
+      names.forEach((n, i) => kv.pull(i, { out: this.#execs.map((ex) => ex.argDict[n]) }));
     } else {
       this.#updater = getUpdater(optimizer);
       // States are created now, outside any mx.nd.scope that would free them per batch.

@@ -41,21 +41,30 @@ const dot: OpDef = {
   inputs: ["lhs", "rhs"],
   params: TRANSPOSE_PARAMS,
   inferShape: ([a, b], p) => [dotDims(a, b, p).out],
-  gradient: (bd, { inputs: [a, b], outGrads: [g], params }) => {
+  gradient: (bd, { inputs: [a, b], outGrads: [g], params, needs }) => {
     const ta = params.transposeA as boolean, tb = params.transposeB as boolean;
     const as = bd.shape(a), bs = bd.shape(b);
+    const [needA, needB] = [needs?.[0] ?? true, needs?.[1] ?? true];
     const { m, n, k } = dotDims(as, bs, params);
     // Work on the 2-D views, then reshape back to the operands' shapes.
     const g2 = bd.op("Reshape", [g], { shape: [m, n] });
     const a2 = bd.op("Reshape", [a], { shape: ta ? [k, m] : [m, k] });
     const b2 = bd.op("Reshape", [b], { shape: tb ? [n, k] : [k, n] });
-    const ga = ta
+    // Each product is a GEMM as large as the forward one: skip the ones nobody needs.
+    const ga = !needA
+      ? null
+      : ta
       ? bd.op("dot", [b2, g2], { transposeA: tb, transposeB: true })
       : bd.op("dot", [g2, b2], { transposeB: !tb });
-    const gb = tb
+    const gb = !needB
+      ? null
+      : tb
       ? bd.op("dot", [g2, a2], { transposeA: true, transposeB: ta })
       : bd.op("dot", [a2, g2], { transposeA: !ta });
-    return [bd.op("Reshape", [ga], { shape: [...as] }), bd.op("Reshape", [gb], { shape: [...bs] })];
+    return [
+      ga && bd.op("Reshape", [ga], { shape: [...as] }),
+      gb && bd.op("Reshape", [gb], { shape: [...bs] }),
+    ];
   },
   lowering: {
     kind: "primitive",
@@ -102,12 +111,16 @@ const batchDot: OpDef = {
     const d = batchDims(a, b, p);
     return [[d.batch, d.m, d.n]];
   },
-  gradient: (bd, { inputs: [a, b], outGrads: [g], params }) => {
+  gradient: (bd, { inputs: [a, b], outGrads: [g], params, needs }) => {
     const ta = params.transposeA as boolean, tb = params.transposeB as boolean;
-    const ga = ta
+    const ga = !(needs?.[0] ?? true)
+      ? null
+      : ta
       ? bd.op("batch_dot", [b, g], { transposeA: tb, transposeB: true })
       : bd.op("batch_dot", [g, b], { transposeB: !tb });
-    const gb = tb
+    const gb = !(needs?.[1] ?? true)
+      ? null
+      : tb
       ? bd.op("batch_dot", [g, a], { transposeA: true, transposeB: ta })
       : bd.op("batch_dot", [a, g], { transposeA: !ta });
     return [ga, gb];

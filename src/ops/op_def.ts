@@ -74,6 +74,11 @@ export interface GradArgs<T> {
   readonly outGrads: readonly T[];
   /** The parsed parameters. */
   readonly params: Params;
+  /**
+   * Which inputs need a gradient (absent: all). A gradient may skip the work for the
+   * others and return null there, e.g. the data-gradient GEMM of a first layer.
+   */
+  readonly needs?: readonly boolean[];
 }
 
 /** A tensor as a kernel sees it. */

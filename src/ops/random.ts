@@ -54,7 +54,13 @@ const shuffle: OpDef = {
     compose: (b, [x]) => {
       // Sorting uniform keys gives a uniform permutation of the first axis on any backend.
       const n = b.shape(x)[0] ?? 1;
-      const keys = b.op("_random_uniform", [], { low: 0, high: 1, shape: [n], dtype: "float64" });
+      // int32 keys: 32 random bits (few ties) and a dtype every backend holds.
+      const keys = b.op("_random_randint", [], {
+        low: -(2 ** 31),
+        high: 2 ** 31,
+        shape: [n],
+        dtype: "int32",
+      });
       const perm = b.op("argsort", [keys], { dtype: "int32" });
       return [b.op("take", [x, perm], { axis: 0 })];
     },

@@ -19,9 +19,11 @@ Deno.test("coreTypeFor reads the flags line: AVX-512 -> SkylakeX, AVX2+FMA -> Ha
 
 /** Runs a fresh process that loads the library; returns what OpenBLAS reports. */
 async function loadedCore(env: Record<string, string>): Promise<string> {
-  const code = `import { loadNative } from ${JSON.stringify(
-    new URL("../../backends/native/mod.ts", import.meta.url).href,
-  )}; const n = loadNative(); console.log(JSON.stringify([n?.blasCore, n?.blasThreads]));`;
+  const code = `import { loadNative } from ${
+    JSON.stringify(
+      new URL("../../backends/native/mod.ts", import.meta.url).href,
+    )
+  }; const n = loadNative(); console.log(JSON.stringify([n?.blasCore, n?.blasThreads]));`;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", code],
     env,

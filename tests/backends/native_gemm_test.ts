@@ -52,7 +52,9 @@ async function check(dtype: DType, p: P, tol: number, seed: number) {
   const got = await run(native!, dtype, a, b, p);
   assert.equal(got.length, want.length);
   for (let i = 0; i < want.length; i++) {
-    const ok = integer ? got[i] === want[i] : Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i]));
+    const ok = integer
+      ? got[i] === want[i]
+      : Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i]));
     assert.ok(ok, `${dtype} ${JSON.stringify(p)}: C[${i}] = ${got[i]}, want ${want[i]}`);
   }
 }
@@ -90,7 +92,9 @@ Deno.test({
   ignore,
   async fn() {
     const base = { m: 7, n: 9, k: 11, transA: true, transB: false };
-    for (const dtype of ["float32", "float64", "int64", "float16", "int32", "uint8", "int8"] as const) {
+    for (
+      const dtype of ["float32", "float64", "int64", "float16", "int32", "uint8", "int8"] as const
+    ) {
       const tol = dtype === "float16" ? 2e-3 : dtype === "float32" ? 1e-4 : 1e-12;
       await check(dtype, { ...base, batch: 3, aBatchStride: 77, bBatchStride: 99 }, tol, 100);
       await check(dtype, { ...base, batch: 3, aBatchStride: 0, bBatchStride: 99 }, tol, 200);
@@ -103,7 +107,16 @@ Deno.test({
   name: "native matmul large enough to run as a nonblocking call matches the TS kernel",
   ignore,
   async fn() {
-    const p = { batch: 1, m: 300, n: 333, k: 350, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 };
+    const p = {
+      batch: 1,
+      m: 300,
+      n: 333,
+      k: 350,
+      transA: false,
+      transB: true,
+      aBatchStride: 0,
+      bBatchStride: 0,
+    };
     await check("float32", p, 1e-4, 7);
   },
 });

@@ -18,7 +18,7 @@ Deno.test({
   async fn() {
     setCpuBackend(backendByName("native"));
     try {
-      const n = 1 << 21; // sort is single-threaded: ~0.2 s each, far above the call latency
+      const n = 1 << 20; // sort is single-threaded: ~0.1 s each, far above the call latency
       const x = mx.random.uniform(0, 1, [n]), y = mx.random.uniform(0, 1, [n]);
       await mx.nd.waitAll();
       native!.lib.symbols.mx_peak_concurrency(); // reset the high-water mark
@@ -28,7 +28,9 @@ Deno.test({
       const pushed = performance.now() - t0;
       await Promise.all([a.waitToRead(), b.waitToRead()]);
       const total = performance.now() - t0;
-      assert.equal(native!.lib.symbols.mx_peak_concurrency(), 2, "the sorts ran one after another");
+      // At least 2: test files running in parallel share the library and may add more.
+      const peak = native!.lib.symbols.mx_peak_concurrency();
+      assert.ok(peak >= 2, "the sorts ran one after another");
       assert.ok(pushed < total / 4, `pushing took ${pushed} ms of ${total} ms`);
       const [va, vb] = [await a.data(), await b.data()];
       for (let i = 1; i < n; i += 4099) assert.ok(va[i - 1] <= va[i] && vb[i - 1] <= vb[i]);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
 import { backendByName, numGpus } from "../../backends/mod.ts";
-import { ADAPTER, createWebGPUBackend } from "../../backends/webgpu/mod.ts";
+import { ADAPTER, type createWebGPUBackend } from "../../backends/webgpu/mod.ts";
 import * as kvs from "../../src/kvstore/mod.ts";
 import { gpuTest } from "./_webgpu.ts";
 
@@ -65,10 +65,12 @@ gpuTest("a WebGPU validation error fails the operator with an MXNetError", async
 });
 
 gpuTest("dispatches past 65,535 workgroups are split", async () => {
-  const n = 65_535 * 256 + 1000;
-  const y = mx.nd.ones([n], { ctx: g }).mul(3);
+  // A strided (transposed) operand takes the one-element-per-invocation path: 65,536+
+  // workgroups of 256. The fill before it covers the same words (one per invocation).
+  const m = 65_535 * 128 + 500;
+  const y = mx.nd.ones([2, m], { ctx: g }).transpose().mul(3);
   const v = await y.data() as Float32Array;
-  assert.equal(v.length, n);
+  assert.equal(v.length, 2 * m);
   assert.ok(v.every((x) => x === 3), "every element of the folded dispatch was written");
   // One workgroup per output row: 70,000 rows fold over two dimensions.
   const s = mx.nd.ones([70_000, 128], { ctx: g }).sum({ axis: 1 });

@@ -48,7 +48,6 @@ backendTest("kvstore: errors name the key", () => {
   );
   assert.throws(() => kv.pull(7, { out: mx.nd.ones([6]) }), /key 7 holds shape/);
   assert.throws(() => kv.push([1, 2], [mx.nd.ones([2])]), /2 keys but 1 values/);
-  assert.throws(() => kvs.create("dist_sync"), mx.UnsupportedError);
   assert.throws(() => kvs.create("nccl2"), /unknown type "nccl2"/);
   kv.dispose();
 });

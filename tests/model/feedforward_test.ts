@@ -30,7 +30,7 @@ backendTest("seed: one-variable linear regression with FeedForward", async () =>
   const mse = p.reduce((s, v, i) => s + (v - yData[i]) ** 2, 0) / 100;
   assert.ok(mse < 0.5, `mse ${mse}`);
   model.dispose();
-});
+}, { hostMemory: true });
 
 backendTest("Module: fit an MLP classifier, score, predict, checkpoint round trip", async () => {
   mx.random.seed(1);

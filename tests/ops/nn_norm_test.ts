@@ -67,7 +67,7 @@ backendTest("BatchNorm training: batch statistics, then the moving averages move
   );
   assertClose(await values(g), refBn(xv, dims, gv, bv, mm, mv, 1e-3), { rtol: 1e-9 });
   assertClose(await values(movingVar), mv);
-});
+}, { dtypes: ["float64"] });
 
 backendTest(
   "BatchNorm fix_gamma (the default) scales by 1 and gives gamma no gradient",
@@ -91,6 +91,7 @@ backendTest(
     });
     assertClose(await values(gamma.grad!), [0, 0, 0]);
   },
+  { dtypes: ["float64"] },
 );
 
 backendTest(
@@ -122,6 +123,7 @@ backendTest(
     assertClose(await values(gamma.grad!), numeric(gv, (v) => loss(xv, v, bv)), opts);
     assertClose(await values(beta.grad!), numeric(bv, (v) => loss(xv, gv, v)), opts);
   },
+  { dtypes: ["float64"] },
 );
 
 backendTest("LayerNorm matches a reference loop; its mean and std are hidden outputs", async () => {
@@ -142,7 +144,7 @@ backendTest("LayerNorm matches a reference loop; its mean and std are hidden out
   assert.deepEqual(outs[1].shape, [2, 3, 1]);
   assertClose(await values(outs[1]), means, { rtol: 1e-9 });
   assertClose(await values(outs[2]), stds, { rtol: 1e-9 });
-});
+}, { dtypes: ["float64"] });
 
 /** Normalises each consecutive run of `len` values: (v - mean) / sqrt(var + eps). */
 function runs(x: number[], len: number, eps: number) {
@@ -177,7 +179,7 @@ backendTest("InstanceNorm and GroupNorm match reference loops", async () => {
   assertClose(await values(grp[0]), runs(xv, 6, 1e-5).map((v, i) => v * gv[ch(i)] + bv[ch(i)]), {
     rtol: 1e-9,
   });
-});
+}, { dtypes: ["float64"] });
 
 backendTest("LRN divides by the window sum of squares across channels", async () => {
   const xv = randomValues(1 * 5 * 2 * 1, 8);
@@ -194,4 +196,4 @@ backendTest("LRN divides by the window sum of squares across channels", async ()
     return v * (2 + (0.3 / 3) * s) ** -0.75;
   });
   assertClose(await values(y), want, { rtol: 1e-9 });
-});
+}, { dtypes: ["float64"] });

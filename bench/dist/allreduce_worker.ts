@@ -1,0 +1,40 @@
+/**
+ * The mxts side of the allreduce benchmark (run under mpirun with 2 ranks): per size,
+ * prints "bytes mpi_seconds kv_seconds": the binding's nonblocking MPI_Allreduce alone,
+ * and a dist_sync kvstore push + pull of one key (what training does per parameter).
+ * @module
+ */
+import * as mx from "../../mod.ts";
+import { session } from "../../src/kvstore/dist/mod.ts";
+
+const s = session("worker");
+const kv = mx.kv.create("dist_sync");
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+let key = 0;
+for (let bytes = 4096; bytes <= 64 << 20; bytes *= 4) {
+  const n = bytes / 4;
+  const iters = Math.min(200, Math.max(3, Math.floor((256 << 20) / bytes)));
+  const buf = new Float32Array(new ArrayBuffer(bytes)).fill(1);
+  const a = mx.nd.ones([n]);
+  kv.init(key, a);
+  const timed = async (fn: () => Promise<void>) => {
+    const t: number[] = [];
+    for (let r = -1; r < 7; r++) {
+      await s.mpi.barrier(s.roleComm);
+      const t0 = performance.now();
+      for (let i = 0; i < iters; i++) await fn();
+      if (r >= 0) t.push((performance.now() - t0) / 1000 / iters);
+    }
+    return median(t);
+  };
+  const raw = await timed(() => s.mpi.allreduce(buf, buf, s.roleComm, { chunk: n }));
+  const k = key;
+  const kvT = await timed(async () => {
+    kv.push(k, a);
+    kv.pull(k, { out: a });
+    await a.waitToRead();
+  });
+  if (s.rank === 0) console.log(`${bytes} ${raw} ${kvT}`);
+  key++;
+}
+await kv.barrier();

@@ -1,0 +1,157 @@
+/**
+ * One process's place in a distributed job: its role (worker or server), the
+ * communicators the kvstores use, and the ordered queue every collective goes through.
+ * MPI matches collectives by call order, so they are issued here strictly in the order
+ * the program asked for them (which is the same on every worker), whatever order the
+ * dependency engine finishes their inputs in.
+ * @module
+ */
+import { MXNetError } from "../../core/errors.ts";
+import { type Comm, type Mpi, mpi } from "../mpi/mod.ts";
+import { encode, Op, TAG_REPLY, TAG_REPLY_END, TAG_REQUEST } from "./protocol.ts";
+
+/** What a process does in the job (MXNet's DMLC_ROLE). */
+export type Role = "worker" | "server";
+
+/** Tags of control messages on `ctrlComm`. */
+export const TAG_BARRIER = 1;
+
+/** A place in the collective queue: wait for `turn`, then call `done`. */
+export interface Ticket {
+  /** Resolves when every earlier collective of this process has finished. */
+  readonly turn: Promise<void>;
+  /** Lets the next collective start. */
+  done(): void;
+}
+
+/** See the module docs; `session(role)` returns the process's one instance. */
+export class Session {
+  /** The MPI runtime. */
+  readonly mpi: Mpi;
+  /** This process's role. */
+  readonly role: Role;
+  /** Role of every world rank. */
+  readonly roles: readonly Role[];
+  /** World ranks of the workers, in worker-rank order. */
+  readonly workerRanks: readonly number[];
+  /** World ranks of the servers, in server-rank order. */
+  readonly serverRanks: readonly number[];
+  /** Processes of this role (workers among workers, servers among servers). */
+  readonly roleComm: Comm;
+  /** Control messages among processes of this role (barrier counts). */
+  readonly ctrlComm: Comm;
+  /** Worker <-> server requests (every world rank). */
+  readonly psComm: Comm;
+  /** Rank among the processes of this role. */
+  readonly rank: number;
+  #tail: Promise<void> = Promise.resolve();
+  #stores = 0;
+  #replyTag = 0;
+  readonly #flushers: (() => Promise<void>)[] = [];
+  /** Barrier reports received early (while a collective waited), by sender. */
+  readonly early = new Map<number, Int32Array[]>();
+
+  /** Use `session()`. */
+  constructor(role: Role) {
+    const m = mpi();
+    this.mpi = m;
+    this.role = role;
+    // Every rank says whether it serves; a blocking call is fine here (start-up, all ranks).
+    const flags = new Int32Array(m.size);
+    flags[m.rank] = role === "server" ? 1 : 0;
+    m.allreduceSync(flags, m.world);
+    this.roles = Array.from(flags, (f) => (f ? "server" : "worker"));
+    this.workerRanks = this.roles.flatMap((r, i) => (r === "worker" ? [i] : []));
+    this.serverRanks = this.roles.flatMap((r, i) => (r === "server" ? [i] : []));
+    this.roleComm = m.commSplit(m.world, role === "server" ? 1 : 0, m.rank);
+    this.ctrlComm = m.commDup(this.roleComm);
+    this.psComm = m.commDup(m.world);
+    this.rank = m.commRank(this.roleComm);
+    if (this.workerRanks.length === 0) {
+      m.abort("the job has no worker ranks; start at least one process that is not a server");
+    }
+    if (role === "worker" && this.serverRanks.length > 0) {
+      // Servers serve until every worker says it is done (MXNet's servers exit the same way).
+      m.beforeFinalize(async () => {
+        for (const f of this.#flushers) await f();
+        const done = encode({
+          op: Op.FINISH,
+          storeId: 0,
+          keyIdx: 0,
+          offset: 0,
+          length: 0,
+          replyTag: 0,
+        });
+        await Promise.all(this.serverRanks.map((r) => m.send(done, r, TAG_REQUEST, this.psComm)));
+      });
+    }
+  }
+
+  /** Runs `fn` (awaited) at exit before this worker tells the servers it is done. */
+  onExit(fn: () => Promise<void>): void {
+    this.#flushers.push(fn);
+  }
+
+  /** A fresh reply tag for a request to a server. */
+  nextReplyTag(): number {
+    const t = TAG_REPLY + this.#replyTag;
+    this.#replyTag = (this.#replyTag + 1) % (TAG_REPLY_END - TAG_REPLY);
+    return t;
+  }
+
+  /**
+   * Sends `msg` (its header gets the reply tag) to server `server` (index among servers)
+   * and waits for its reply, received into `reply` (empty for an acknowledgement).
+   */
+  async request(server: number, msg: Uint8Array, reply: Uint8Array, what: string): Promise<void> {
+    const dest = this.serverRanks[server], tag = this.nextReplyTag();
+    new Int32Array(msg.buffer, msg.byteOffset, 8)[5] = tag;
+    const answer = this.mpi.recv(reply, dest, tag, this.psComm, { what });
+    await this.mpi.send(msg, dest, TAG_REQUEST, this.psComm, { what });
+    await answer;
+  }
+
+  /** Number of worker processes. */
+  get numWorkers(): number {
+    return this.workerRanks.length;
+  }
+
+  /** Number of server processes. */
+  get numServers(): number {
+    return this.serverRanks.length;
+  }
+
+  /** The next store id (stores are created in the same order on every worker). */
+  nextStoreId(): number {
+    return this.#stores++;
+  }
+
+  /** Takes the next place in the collective queue (call in program order). */
+  ticket(): Ticket {
+    const turn = this.#tail;
+    let done!: () => void;
+    this.#tail = new Promise<void>((r) => done = r);
+    return { turn, done };
+  }
+
+  /** Resolves once every collective queued so far has finished. */
+  async drain(): Promise<void> {
+    const t = this.ticket();
+    await t.turn;
+    t.done();
+  }
+}
+
+let current: Session | null = null;
+
+/** This process's session, created (collectively with every rank) on first use. */
+export function session(role: Role = "worker"): Session {
+  if (current) {
+    if (current.role !== role) {
+      throw new MXNetError(`kvstore: this process is a ${current.role}, not a ${role}`);
+    }
+    return current;
+  }
+  current = new Session(role);
+  return current;
+}

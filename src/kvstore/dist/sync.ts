@@ -1,0 +1,264 @@
+/**
+ * `dist_sync` / `dist_device_sync`: every push of a key is summed over all workers with
+ * MPI_Allreduce, and then every worker applies the same update (the optimizer or updater
+ * once, on the aggregated gradient) to its copy of the weights. All workers therefore
+ * hold bit-identical values after each round, and a pull is a local copy — MXNet's
+ * semantics (an update applies once every worker's push has arrived) without a server
+ * round trip. Keys are initialised from worker 0's values. Arrays longer than
+ * `MXNET_KVSTORE_BIGARRAY_BOUND` elements are reduced in chunks of that many.
+ * @module
+ */
+import { cpu } from "../../core/context.ts";
+import { MXNetError } from "../../core/errors.ts";
+import { push as enginePush } from "../../engine/engine.ts";
+import { NDArray } from "../../ndarray/ndarray.ts";
+import type { Updater } from "../../optimizer/updater.ts";
+import type { Optimizer } from "../../optimizer/optimizer.ts";
+import type { Key, KVStore, KVValues, PullOptions, UpdaterFn } from "../kvstore.ts";
+import { checkShape, hostBuffer, keyId, pairs, sumOnCpu } from "./_arrays.ts";
+import { checkBarrier, watchPeers } from "./barrier.ts";
+import type { Session } from "./session.ts";
+
+/** Distributed store types served by collectives. */
+export type SyncType = "dist_sync" | "dist_device_sync";
+
+/** Elements per allreduce call (MXNet's MXNET_KVSTORE_BIGARRAY_BOUND, default 1e6). */
+export function bigArrayBound(): number {
+  let v: string | undefined;
+  try {
+    v = Deno.env.get("MXNET_KVSTORE_BIGARRAY_BOUND");
+  } catch {
+    v = undefined;
+  }
+  const n = Number(v ?? 1_000_000);
+  return Number.isInteger(n) && n > 0 ? n : 1_000_000;
+}
+
+interface Entry {
+  key: Key;
+  value: NDArray;
+  /** Pushes issued so far (compared across workers at barrier()). */
+  pushes: number;
+}
+
+/** Where a push stands, for naming it when a peer will never join its collective. */
+export interface PushPlace {
+  storeId: number;
+  barriers: number;
+  keyPos: number;
+  key: Key;
+  pushIndex: number;
+}
+
+/** Sums `src` over all workers into `dst` as one engine operation, in collective order. */
+export function allreduceOp(
+  s: Session,
+  src: NDArray,
+  dst: NDArray,
+  what: string,
+  place?: PushPlace,
+): void {
+  const t = s.ticket();
+  const chunk = bigArrayBound();
+  let started = false;
+  let stop: (() => void) | null = null;
+  const ss = src._storage(what), ds = dst._storage(what);
+  enginePush(
+    what,
+    async () => {
+      started = true;
+      try {
+        await t.turn;
+        stop = place && s.numWorkers > 1 ? watchPeers(s, place) : null;
+        const send = await hostBuffer(ss);
+        const recv = src === dst ? send : await hostBuffer(ds);
+        if (recv.data.constructor !== send.data.constructor) {
+          recv.data.set(send.data);
+          await s.mpi.allreduce(recv.data, recv.data, s.roleComm, { chunk, what });
+        } else await s.mpi.allreduce(send.data, recv.data, s.roleComm, { chunk, what });
+        recv.commit();
+      } finally {
+        stop?.();
+        t.done();
+      }
+    },
+    src === dst ? [] : [ss.var],
+    [ds.var],
+  );
+  if (!started) watchStart(s, dst, what, () => started);
+}
+
+/** Broadcasts `a` from worker 0 to every worker, in place, in collective order. */
+export function bcastOp(s: Session, a: NDArray, what: string): void {
+  const t = s.ticket();
+  let started = false;
+  const as = a._storage(what);
+  enginePush(
+    what,
+    async () => {
+      started = true;
+      try {
+        await t.turn;
+        const buf = await hostBuffer(as);
+        const d = buf.data;
+        await s.mpi.bcast(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), 0, s.roleComm, {
+          what,
+        });
+        buf.commit();
+      } finally {
+        t.done();
+      }
+    },
+    [],
+    [as.var],
+  );
+  if (!started) watchStart(s, a, what, () => started);
+}
+
+/**
+ * An input that failed skips the operation, so this rank would never join the collective
+ * the others wait in: end the job with the reason instead of hanging.
+ */
+function watchStart(s: Session, a: NDArray, what: string, started: () => boolean): void {
+  a.waitToRead().catch((e) => {
+    if (!started()) s.mpi.abort(`${what}: its input failed: ${e instanceof Error ? e.message : e}`);
+  });
+}
+
+/** Builds the class on the local store's class (given late: the two modules import each other). */
+export function defineDistSync(Base: typeof KVStore) {
+  return class DistSyncKVStore extends Base {
+    readonly #s: Session;
+    readonly #id: number;
+    readonly #store = new Map<string, Entry>();
+    readonly #order: string[] = [];
+    readonly #kind: { value: "number" | "string" | null } = { value: null };
+    #fn: UpdaterFn | null = null;
+    #barriers = 0;
+
+    constructor(type: SyncType, s: Session) {
+      super("local");
+      // The base class types `type` as the local kinds; the value is the MXNet name.
+      Object.defineProperty(this, "type", { value: type, enumerable: true });
+      this.#s = s;
+      this.#id = s.nextStoreId();
+    }
+
+    /** This worker's rank among the workers. */
+    override get rank(): number {
+      return this.#s.rank;
+    }
+    /** Number of workers. */
+    override get numWorkers(): number {
+      return this.#s.numWorkers;
+    }
+    /** Number of server processes in the job (unused by the sync stores). */
+    override get numServers(): number {
+      return this.#s.numServers;
+    }
+    /** True: only workers create stores (servers run their own loop). */
+    override get isWorkerNode(): boolean {
+      return true;
+    }
+
+    override init(key: Key | readonly Key[], value: KVValues): void {
+      for (const [k, vs] of pairs("init", key, value)) {
+        const id = keyId("init", k, this.#kind);
+        if (this.#store.has(id)) {
+          throw new MXNetError(`kvstore.init: key ${JSON.stringify(k)} is already initialised`);
+        }
+        const stored = vs[0].copyTo(cpu());
+        bcastOp(this.#s, stored, `kvstore.init(${JSON.stringify(k)})`);
+        this.#store.set(id, { key: k, value: stored, pushes: 0 });
+        this.#order.push(id);
+        this.updater?.initState(k, stored);
+      }
+    }
+
+    override push(key: Key | readonly Key[], value: KVValues): void {
+      for (const [k, vs] of pairs("push", key, value)) {
+        const e = this.#entry("push", k);
+        for (const v of vs) checkShape("push", k, v, e.value);
+        const { sum, temp } = sumOnCpu(vs);
+        // Without an updater the sum is the new value: reduce straight into it.
+        const merged = this.#fn ? NDArray._alloc(e.value.shape, e.value.dtype, cpu()) : e.value;
+        e.pushes++;
+        allreduceOp(this.#s, sum, merged, `kvstore.push(${JSON.stringify(k)})`, {
+          storeId: this.#id,
+          barriers: this.#barriers,
+          keyPos: this.#order.indexOf(keyId("push", k, this.#kind)),
+          key: k,
+          pushIndex: e.pushes,
+        });
+        if (temp) sum.dispose();
+        if (this.#fn) {
+          this.#fn(k, merged, e.value);
+          merged.dispose();
+        }
+      }
+    }
+
+    override pull(key: Key | readonly Key[], opts: PullOptions = {}): void {
+      if (!opts.out) throw new MXNetError(`kvstore.pull: give the destination as { out }`);
+      for (const [k, outs] of pairs("pull", key, opts.out)) {
+        const e = this.#entry("pull", k);
+        for (const o of outs) {
+          checkShape("pull", k, o, e.value);
+          e.value.copyTo(o);
+        }
+      }
+    }
+
+    override setUpdater(updater: UpdaterFn): void {
+      super.setUpdater(updater);
+      this.#fn = updater;
+    }
+
+    override setOptimizer(optimizer: Optimizer): void {
+      super.setOptimizer(optimizer);
+      const u = this.updater as Updater;
+      this.#fn = u;
+      for (const e of this.#store.values()) u.initState(e.key, e.value);
+    }
+
+    /**
+     * Waits for every worker. Push counts per key are compared first: a worker that pushed
+     * a key more or fewer times than the others (uneven data partitions) fails here with
+     * the keys and ranks named, instead of hanging in the next collective.
+     */
+    override async barrier(): Promise<void> {
+      const counts = Int32Array.from(this.#order, (id) => this.#store.get(id)!.pushes);
+      const seq = ++this.#barriers;
+      await this.#s.drain();
+      await checkBarrier(this.#s, {
+        storeId: this.#id,
+        seq,
+        keys: this.#order.map((id) => this.#store.get(id)!.key),
+        counts,
+      });
+    }
+
+    override dispose(): void {
+      for (const e of this.#store.values()) e.value.dispose();
+      this.#store.clear();
+      super.dispose();
+    }
+
+    #entry(where: string, k: Key): Entry {
+      const e = this.#store.get(keyId(where, k, this.#kind));
+      if (!e) {
+        throw new MXNetError(
+          `kvstore.${where}: key ${JSON.stringify(k)} has not been initialised; call ` +
+            `kv.init(${JSON.stringify(k)}, value) first`,
+        );
+      }
+      if (e.value.isDisposed) {
+        throw new MXNetError(
+          `kvstore.${where}: the value of key ${JSON.stringify(k)} was freed, most likely by ` +
+            `an mx.nd.scope around kv.init; initialise keys during set-up, outside any scope`,
+        );
+      }
+      return e;
+    }
+  };
+}

@@ -1,0 +1,458 @@
+/**
+ * The one module that talks to libmpi (OpenMPI 4, through Deno FFI). OpenMPI's handles
+ * (`MPI_COMM_WORLD`, `MPI_FLOAT`, `MPI_SUM`, ...) are the addresses of global symbols,
+ * read here as FFI statics. MPI starts with `MPI_THREAD_MULTIPLE` because collectives and
+ * receives run as nonblocking FFI calls on Deno's blocking-thread pool, so the event loop
+ * (and the dependency engine) keep going while they wait. Without `mpirun` the process
+ * is a singleton: rank 0 of 1.
+ *
+ * Every wait takes a timeout: when it passes the job is aborted with `MPI_Abort` and a
+ * message naming the operation, because a thread blocked inside MPI cannot be cancelled.
+ * @module
+ */
+import { MXNetError, UnsupportedError } from "../../core/errors.ts";
+
+const SYMBOLS = {
+  MPI_Init_thread: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "i32" },
+  MPI_Initialized: { parameters: ["buffer"], result: "i32" },
+  MPI_Finalize: { parameters: [], result: "i32" },
+  MPI_Abort: { parameters: ["pointer", "i32"], result: "i32" },
+  MPI_Comm_rank: { parameters: ["pointer", "buffer"], result: "i32" },
+  MPI_Comm_size: { parameters: ["pointer", "buffer"], result: "i32" },
+  MPI_Comm_split: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
+  MPI_Comm_dup: { parameters: ["pointer", "buffer"], result: "i32" },
+  MPI_Allreduce: {
+    parameters: ["pointer", "pointer", "i32", "pointer", "pointer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  MPI_Allreduce_sync: {
+    name: "MPI_Allreduce",
+    parameters: ["pointer", "pointer", "i32", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  MPI_Bcast: {
+    parameters: ["pointer", "i32", "pointer", "i32", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  MPI_Allgather: {
+    parameters: ["pointer", "i32", "pointer", "pointer", "i32", "pointer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  MPI_Barrier: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  MPI_Send: {
+    parameters: ["pointer", "i32", "pointer", "i32", "i32", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  MPI_Recv: {
+    parameters: ["pointer", "i32", "pointer", "i32", "i32", "pointer", "pointer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  MPI_Probe: { parameters: ["i32", "i32", "pointer", "pointer"], result: "i32", nonblocking: true },
+  MPI_Iprobe: { parameters: ["i32", "i32", "pointer", "buffer", "buffer"], result: "i32" },
+  MPI_Get_count: { parameters: ["buffer", "pointer", "buffer"], result: "i32" },
+  ompi_mpi_comm_world: { type: "pointer" },
+  ompi_mpi_byte: { type: "pointer" },
+  ompi_mpi_int: { type: "pointer" },
+  ompi_mpi_float: { type: "pointer" },
+  ompi_mpi_double: { type: "pointer" },
+  ompi_mpi_op_sum: { type: "pointer" },
+} as const;
+
+type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+/** An MPI communicator handle. */
+export type Comm = Deno.PointerValue;
+/** Element types MPI reduces here. */
+export type MpiArray = Float32Array | Float64Array | Int32Array;
+
+const MPI_THREAD_MULTIPLE = 3;
+const MPI_ANY_SOURCE = -1;
+const MPI_ANY_TAG = -1;
+// OpenMPI's MPI_Status: MPI_SOURCE, MPI_TAG, MPI_ERROR, _cancelled (int each), _ucount.
+const STATUS_BYTES = 24;
+
+/** Where libmpi is looked for (MXTS_LIBMPI overrides). */
+const CANDIDATES = ["libmpi.so.40", "libmpi.so", "/usr/lib/x86_64-linux-gnu/libmpi.so.40"];
+
+/** Source and tag of a probed message, and its size in bytes. */
+export interface Envelope {
+  /** Sender's rank in the communicator. */
+  source: number;
+  /** Message tag. */
+  tag: number;
+  /** Size in bytes. */
+  bytes: number;
+}
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Collective wait limit in ms from MXTS_KVSTORE_TIMEOUT (seconds; 0: none; default 600). */
+export function defaultTimeoutMs(): number {
+  const v = Number(env("MXTS_KVSTORE_TIMEOUT") ?? 600);
+  return Number.isFinite(v) && v > 0 ? v * 1000 : 0;
+}
+
+/** The MPI runtime of this process (one per process; see `mpi()`). */
+export class Mpi {
+  readonly #lib: Lib;
+  /** MPI_COMM_WORLD. */
+  readonly world: Comm;
+  /** This process's rank in MPI_COMM_WORLD. */
+  readonly rank: number;
+  /** Number of processes in MPI_COMM_WORLD. */
+  readonly size: number;
+  /** Nonblocking calls not yet returned; MPI_Finalize must not run while any is. */
+  #inFlight = 0;
+  #finalized = false;
+  #aborting = false;
+  /** Called (in order) before MPI_Finalize, while the event loop still runs. */
+  readonly #beforeFinalize: (() => Promise<void>)[] = [];
+
+  /** Use `mpi()`. */
+  constructor(lib: Lib) {
+    this.#lib = lib;
+    const provided = new Int32Array(1);
+    this.#check(lib.MPI_Init_thread(null, null, MPI_THREAD_MULTIPLE, provided), "MPI_Init_thread");
+    if (provided[0] < MPI_THREAD_MULTIPLE) {
+      throw new UnsupportedError(
+        `MPI_Init_thread: libmpi provides thread level ${provided[0]}, the kvstore needs ` +
+          `MPI_THREAD_MULTIPLE (${MPI_THREAD_MULTIPLE}); use an OpenMPI built with thread support`,
+      );
+    }
+    this.world = lib.ompi_mpi_comm_world;
+    this.rank = this.commRank(this.world);
+    this.size = this.commSize(this.world);
+    this.#installExitHooks();
+  }
+
+  /** Rank of this process in `comm`. */
+  commRank(comm: Comm): number {
+    const r = new Int32Array(1);
+    this.#check(this.#lib.MPI_Comm_rank(comm, r), "MPI_Comm_rank");
+    return r[0];
+  }
+
+  /** Size of `comm`. */
+  commSize(comm: Comm): number {
+    const r = new Int32Array(1);
+    this.#check(this.#lib.MPI_Comm_size(comm, r), "MPI_Comm_size");
+    return r[0];
+  }
+
+  /** MPI_Comm_split (collective over `comm`). */
+  commSplit(comm: Comm, color: number, key: number): Comm {
+    const out = new BigUint64Array(1);
+    this.#check(this.#lib.MPI_Comm_split(comm, color, key, out), "MPI_Comm_split");
+    return Deno.UnsafePointer.create(out[0]);
+  }
+
+  /** MPI_Comm_dup (collective over `comm`). */
+  commDup(comm: Comm): Comm {
+    const out = new BigUint64Array(1);
+    this.#check(this.#lib.MPI_Comm_dup(comm, out), "MPI_Comm_dup");
+    return Deno.UnsafePointer.create(out[0]);
+  }
+
+  #dtype(a: MpiArray): Deno.PointerValue {
+    if (a instanceof Float32Array) return this.#lib.ompi_mpi_float;
+    if (a instanceof Float64Array) return this.#lib.ompi_mpi_double;
+    return this.#lib.ompi_mpi_int;
+  }
+
+  /**
+   * Sums `send` over `comm` into `recv` (same length; `recv` may be `send` for in place).
+   * Arrays longer than `chunk` elements are reduced `chunk` elements at a time.
+   */
+  async allreduce(
+    send: MpiArray,
+    recv: MpiArray,
+    comm: Comm,
+    opts: { chunk?: number; timeoutMs?: number; what?: string } = {},
+  ): Promise<void> {
+    if (send.length !== recv.length || send.constructor !== recv.constructor) {
+      throw new MXNetError(`allreduce: send and recv differ in length or type`);
+    }
+    const n = recv.length, chunk = Math.max(1, opts.chunk ?? n);
+    const dt = this.#dtype(recv), op = this.#lib.ompi_mpi_op_sum;
+    const inPlace = send === recv;
+    const sp = Deno.UnsafePointer.of(send), rp = Deno.UnsafePointer.of(recv);
+    const item = recv.BYTES_PER_ELEMENT;
+    for (let at = 0; at < n || (n === 0 && at === 0); at += chunk) {
+      const len = Math.min(chunk, n - at);
+      if (len <= 0) break;
+      const s = inPlace ? Deno.UnsafePointer.create(1n) : Deno.UnsafePointer.offset(sp!, at * item);
+      const r = Deno.UnsafePointer.offset(rp!, at * item);
+      await this.#wait(
+        this.#lib.MPI_Allreduce(s, r, len, dt, op, comm),
+        opts,
+        "MPI_Allreduce",
+        [send, recv],
+      );
+    }
+  }
+
+  /** Sums in place, synchronously (small arrays; blocks the event loop). */
+  allreduceSync(buf: MpiArray, comm: Comm): void {
+    const code = this.#lib.MPI_Allreduce_sync(
+      Deno.UnsafePointer.create(1n),
+      Deno.UnsafePointer.of(buf),
+      buf.length,
+      this.#dtype(buf),
+      this.#lib.ompi_mpi_op_sum,
+      comm,
+    );
+    this.#check(code, "MPI_Allreduce");
+  }
+
+  /** Broadcasts `buf` from `root` over `comm`. */
+  async bcast(
+    buf: MpiArray | Uint8Array,
+    root: number,
+    comm: Comm,
+    opts: { timeoutMs?: number; what?: string } = {},
+  ): Promise<void> {
+    if (buf.byteLength === 0) return;
+    const p = this.#lib.MPI_Bcast(
+      Deno.UnsafePointer.of(buf),
+      buf.byteLength,
+      this.#lib.ompi_mpi_byte,
+      root,
+      comm,
+    );
+    await this.#wait(p, opts, "MPI_Bcast", [buf]);
+  }
+
+  /** Gathers one Int32Array of equal length from every rank, in rank order. */
+  async allgather(
+    mine: Int32Array,
+    comm: Comm,
+    opts: { timeoutMs?: number; what?: string } = {},
+  ): Promise<Int32Array> {
+    const out = new Int32Array(mine.length * this.commSize(comm));
+    const int = this.#lib.ompi_mpi_int;
+    const p = this.#lib.MPI_Allgather(
+      Deno.UnsafePointer.of(mine),
+      mine.length,
+      int,
+      Deno.UnsafePointer.of(out),
+      mine.length,
+      int,
+      comm,
+    );
+    await this.#wait(p, opts, "MPI_Allgather", [mine, out]);
+    return out;
+  }
+
+  /** MPI_Barrier over `comm`. */
+  async barrier(comm: Comm, opts: { timeoutMs?: number; what?: string } = {}): Promise<void> {
+    await this.#wait(this.#lib.MPI_Barrier(comm), opts, "MPI_Barrier", []);
+  }
+
+  /** Sends bytes to `dest` with `tag`. */
+  async send(
+    buf: Uint8Array,
+    dest: number,
+    tag: number,
+    comm: Comm,
+    opts: { timeoutMs?: number; what?: string } = {},
+  ): Promise<void> {
+    const p = this.#lib.MPI_Send(
+      buf.byteLength ? Deno.UnsafePointer.of(buf) : null,
+      buf.byteLength,
+      this.#lib.ompi_mpi_byte,
+      dest,
+      tag,
+      comm,
+    );
+    await this.#wait(p, opts, "MPI_Send", [buf]);
+  }
+
+  /** Receives into `buf` (at most its size) from `source` with `tag`. */
+  async recv(
+    buf: Uint8Array,
+    source: number,
+    tag: number,
+    comm: Comm,
+    opts: { timeoutMs?: number; what?: string } = {},
+  ): Promise<void> {
+    const p = this.#lib.MPI_Recv(
+      buf.byteLength ? Deno.UnsafePointer.of(buf) : null,
+      buf.byteLength,
+      this.#lib.ompi_mpi_byte,
+      source,
+      tag,
+      comm,
+      null,
+    );
+    await this.#wait(p, opts, "MPI_Recv", [buf]);
+  }
+
+  /** Waits for the next message (any source and tag unless given) and returns its envelope. */
+  async probe(
+    comm: Comm,
+    opts: { source?: number; tag?: number; timeoutMs?: number; what?: string } = {},
+  ): Promise<Envelope> {
+    const status = new Uint8Array(STATUS_BYTES);
+    const p = this.#lib.MPI_Probe(
+      opts.source ?? MPI_ANY_SOURCE,
+      opts.tag ?? MPI_ANY_TAG,
+      comm,
+      Deno.UnsafePointer.of(status),
+    );
+    await this.#wait(p, opts, "MPI_Probe", [status]);
+    return this.#envelope(status);
+  }
+
+  /** The envelope of a waiting message, or null (returns at once). */
+  iprobe(comm: Comm, source = MPI_ANY_SOURCE, tag = MPI_ANY_TAG): Envelope | null {
+    const status = new Uint8Array(STATUS_BYTES), flag = new Int32Array(1);
+    this.#check(this.#lib.MPI_Iprobe(source, tag, comm, flag, status), "MPI_Iprobe");
+    return flag[0] ? this.#envelope(status) : null;
+  }
+
+  #envelope(status: Uint8Array): Envelope {
+    const v = new DataView(status.buffer);
+    const count = new Int32Array(1);
+    this.#check(this.#lib.MPI_Get_count(status, this.#lib.ompi_mpi_byte, count), "MPI_Get_count");
+    return { source: v.getInt32(0, true), tag: v.getInt32(4, true), bytes: count[0] };
+  }
+
+  /**
+   * Prints `message` and ends the whole job (every rank) with MPI_Abort: for failures a
+   * thread blocked in MPI cannot recover from.
+   */
+  abort(message: string, code = 1): never {
+    if (!this.#aborting) {
+      this.#aborting = true;
+      console.error(`mxts: rank ${this.rank}: ${message}; aborting the MPI job`);
+      this.#lib.MPI_Abort(this.world, code);
+    }
+    Deno.exit(code);
+  }
+
+  /** Runs `fn` (awaited) before MPI_Finalize at exit, e.g. to tell servers this worker is done. */
+  beforeFinalize(fn: () => Promise<void>): void {
+    this.#beforeFinalize.push(fn);
+  }
+
+  /** Calls MPI_Finalize now (once); later MPI calls are errors. */
+  finalize(): void {
+    if (this.#finalized) return;
+    this.#finalized = true;
+    // Finalizing with a thread still inside MPI would hang or crash: the job is broken then,
+    // and mpirun reports the rank that exited without finalizing.
+    if (this.#inFlight === 0) this.#lib.MPI_Finalize();
+  }
+
+  /** True once finalized. */
+  get finalized(): boolean {
+    return this.#finalized;
+  }
+
+  async #wait(
+    call: Promise<number>,
+    opts: { timeoutMs?: number; what?: string },
+    fn: string,
+    keep: readonly unknown[],
+  ): Promise<void> {
+    if (this.#finalized) throw new MXNetError(`${fn}: MPI was already finalized`);
+    this.#inFlight++;
+    const ms = opts.timeoutMs ?? defaultTimeoutMs();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const code = ms > 0
+        ? await Promise.race([
+          call,
+          new Promise<number>((_, reject) => {
+            timer = setTimeout(() => reject(new Error("timeout")), ms);
+          }),
+        ]).catch((e) => {
+          if (e instanceof Error && e.message === "timeout") {
+            this.abort(
+              `${opts.what ?? fn} did not complete within ${ms / 1000} s (MXTS_KVSTORE_TIMEOUT); ` +
+                `another rank is gone, stuck, or issued different kvstore calls`,
+            );
+          }
+          throw e;
+        })
+        : await call;
+      this.#check(code, opts.what ?? fn);
+    } finally {
+      clearTimeout(timer);
+      this.#inFlight--;
+      keepAlive(keep);
+    }
+  }
+
+  #check(code: number, what: string): void {
+    if (code !== 0) throw new MXNetError(`${what}: MPI error code ${code}`);
+  }
+
+  #installExitHooks(): void {
+    let flushing = false;
+    globalThis.addEventListener("beforeunload", (e) => {
+      if (this.#finalized || flushing || this.#beforeFinalize.length === 0) return;
+      flushing = true;
+      e.preventDefault();
+      (async () => {
+        for (const fn of this.#beforeFinalize.splice(0)) await fn();
+      })().catch((err) => this.abort(`exit: ${err instanceof Error ? err.message : err}`))
+        .finally(() => flushing = false);
+    });
+    globalThis.addEventListener("unload", () => this.finalize());
+    // A failure the program does not handle ends every rank now instead of leaving the
+    // others waiting in a collective.
+    const fail = (what: string, err: unknown) => {
+      if (this.#finalized || this.size === 1) return;
+      const msg = err instanceof Error ? err.stack ?? err.message : String(err);
+      this.abort(`${what}: ${msg}`);
+    };
+    globalThis.addEventListener("error", (e) => fail("uncaught error", e.error));
+    globalThis.addEventListener("unhandledrejection", (e) => fail("unhandled rejection", e.reason));
+  }
+}
+
+/** Holds the buffers of a nonblocking call reachable until it returns. */
+function keepAlive(_values: readonly unknown[]): void {}
+
+let instance: Mpi | null = null;
+let failure: string | null = null;
+
+/** True when this process was started by mpirun (OpenMPI's environment is set). */
+export function underMpirun(): boolean {
+  return env("OMPI_COMM_WORLD_SIZE") !== undefined;
+}
+
+/**
+ * The process's MPI runtime, initialised on first use; throws UnsupportedError naming the
+ * package to install when libmpi cannot be loaded.
+ */
+export function mpi(): Mpi {
+  if (instance) return instance;
+  if (failure) throw new UnsupportedError(failure);
+  const tried: string[] = [];
+  const override = env("MXTS_LIBMPI");
+  for (const path of override ? [override] : CANDIDATES) {
+    try {
+      const lib = Deno.dlopen(path, SYMBOLS);
+      instance = new Mpi(lib.symbols);
+      return instance;
+    } catch (e) {
+      if (e instanceof MXNetError) throw e;
+      tried.push(`${path}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  failure = `the distributed kvstore needs libmpi (OpenMPI): install openmpi-bin and ` +
+    `libopenmpi-dev (Debian), or set MXTS_LIBMPI to libmpi's path. Tried ${tried.join("; ")}`;
+  throw new UnsupportedError(failure);
+}

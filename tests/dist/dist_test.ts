@@ -1,0 +1,206 @@
+/**
+ * The distributed kvstore, run for real: each test starts an MPI job with mpirun (or the
+ * launcher) and checks what the ranks print. Skipped, with the reason printed, when
+ * mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev).
+ * @module
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const hasMpirun = (() => {
+  try {
+    return new Deno.Command("mpirun", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+if (!hasMpirun) {
+  console.log("tests/dist: mpirun not found; install openmpi-bin libopenmpi-dev to run these");
+}
+
+interface Run {
+  code: number;
+  out: string;
+  seconds: number;
+}
+
+/** Runs `cmd` in the repository root, killed after `timeoutS` seconds. */
+async function run(cmd: string, args: string[], env: Record<string, string>, timeoutS: number) {
+  const t0 = performance.now();
+  const p = new Deno.Command(cmd, {
+    args,
+    cwd: ROOT,
+    env: { MXTS_KVSTORE_TIMEOUT: "60", ...env },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeoutS * 1000),
+  });
+  const o = await p.output();
+  const dec = new TextDecoder();
+  return {
+    code: o.code,
+    out: dec.decode(o.stdout) + dec.decode(o.stderr),
+    seconds: (performance.now() - t0) / 1000,
+  } satisfies Run;
+}
+
+function mpirun(np: number, script: string, env: Record<string, string> = {}, timeoutS = 120) {
+  const args = ["--allow-run-as-root", "--oversubscribe", "-np", String(np)];
+  return run("mpirun", [...args, Deno.execPath(), "run", "-A", script], env, timeoutS);
+}
+
+function launch(n: number, s: number, extra: string[], script: string, timeoutS = 120) {
+  return run(
+    Deno.execPath(),
+    ["run", "-A", "tools/launch.ts", "-n", String(n), "-s", String(s), ...extra, "--", script],
+    {},
+    timeoutS,
+  );
+}
+
+const opts = { ignore: !hasMpirun, sanitizeOps: false, sanitizeResources: false };
+
+for (const np of [2, 4]) {
+  Deno.test({
+    name: `dist_sync: MXNet's dist_sync_kvstore conformance on ${np} workers`,
+    ...opts,
+    async fn() {
+      const r = await mpirun(np, "tests/dist/sync_worker.ts");
+      assert.equal(r.code, 0, r.out);
+      for (let i = 0; i < np; i++) assert.match(r.out, new RegExp(`OK rank ${i} of ${np}`));
+    },
+  });
+}
+
+Deno.test({
+  name: "dist_device_sync: the same conformance on 2 workers",
+  ...opts,
+  async fn() {
+    const r = await mpirun(2, "tests/dist/sync_worker.ts", { KV_TYPE: "dist_device_sync" });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /OK rank 1 of 2/);
+  },
+});
+
+Deno.test({
+  name: "dist_sync: a singleton without mpirun is rank 0 of 1",
+  ignore: !hasMpirun,
+  async fn() {
+    const r = await run(Deno.execPath(), ["run", "-A", "tests/dist/sync_worker.ts"], {}, 60);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /OK rank 0 of 1/);
+  },
+});
+
+Deno.test({
+  name: "dist_async: 2 workers pushing at different rates, 2 servers, no update lost",
+  ...opts,
+  async fn() {
+    const r = await launch(
+      2,
+      2,
+      ["--server-import", "tests/dist/_test_optimizer.ts"],
+      "tests/dist/async_worker.ts",
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /OK rank 0 of 2 \(dist_async, value 26\)/);
+    assert.match(r.out, /OK rank 1 of 2 \(dist_async, value 26\)/);
+  },
+});
+
+Deno.test({
+  name: "dist_async: without servers create() says how to start them",
+  ...opts,
+  async fn() {
+    const r = await mpirun(1, "tests/dist/async_worker.ts");
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /dist_async needs server ranks/);
+  },
+});
+
+Deno.test({
+  name: "dist_sync: Module.fit on 2 workers matches 1 worker, weights bit-identical",
+  ...opts,
+  async fn() {
+    const parse = (out: string) =>
+      out.split("\n").filter((l) => l.startsWith("RESULT ")).map((l) => JSON.parse(l.slice(7)));
+    const one = await mpirun(1, "tests/dist/train_worker.ts");
+    assert.equal(one.code, 0, one.out);
+    const two = await mpirun(2, "tests/dist/train_worker.ts");
+    assert.equal(two.code, 0, two.out);
+    const [single] = parse(one.out), pair = parse(two.out);
+    assert.equal(pair.length, 2);
+    assert.equal(pair[0].hash, pair[1].hash, "workers' final weights differ");
+    assert.ok(single.acc > 0.85, `1 worker reached only ${single.acc}`);
+    assert.ok(Math.abs(pair[0].acc - single.acc) <= 0.02, `${pair[0].acc} vs ${single.acc}`);
+  },
+});
+
+Deno.test({
+  name: "dist_sync: a killed worker ends the job with an error within the timeout",
+  ...opts,
+  async fn() {
+    const r = await mpirun(2, "tests/dist/kill_worker.ts", {}, 60);
+    assert.notEqual(r.code, 0);
+    assert.ok(r.seconds < 60, `took ${r.seconds} s`);
+    assert.match(r.out, /signal 9|Killed|exited on signal/i, r.out);
+  },
+});
+
+Deno.test({
+  name: "dist_sync: a stuck collective aborts the job after MXTS_KVSTORE_TIMEOUT",
+  ...opts,
+  async fn() {
+    // Worker 1 sleeps instead of pushing: worker 0 waits alone in its first collective.
+    const r = await mpirun(2, "tests/dist/mismatch_worker.ts", {
+      MXTS_KVSTORE_TIMEOUT: "3",
+      STUCK: "1",
+    }, 60);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /did not complete within 3 s/, r.out);
+  },
+});
+
+Deno.test({
+  name: "dist_sync: a worker stuck in a push its peer will never join ends the job, named",
+  ...opts,
+  async fn() {
+    const r = await mpirun(2, "tests/dist/stuck_worker.ts", {}, 60);
+    assert.notEqual(r.code, 0);
+    assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+    assert.match(
+      r.out,
+      /rank 1 reached barrier #1 having pushed key 5 1 times, while rank 0 waits in push 2/,
+      r.out,
+    );
+  },
+});
+
+Deno.test({
+  name: "dist_sync: mismatched push counts fail at barrier() naming keys and ranks",
+  ...opts,
+  async fn() {
+    const r = await mpirun(2, "tests/dist/mismatch_worker.ts");
+    assert.notEqual(r.code, 0);
+    for (const rank of [0, 1]) {
+      assert.match(r.out, new RegExp(`rank ${rank}: kvstore.barrier: the workers' pushes differ`));
+    }
+    assert.match(r.out, /key 3 was pushed 2 times by rank 0, 1 times by rank 1/);
+    assert.match(r.out, /key 5 was pushed 1 times by rank 0, 2 times by rank 1/);
+  },
+});
+
+Deno.test("launcher: builds the MPMD mpirun command with roles", async () => {
+  const { parseArgs, mpirunArgs } = await import("../../tools/launch.ts");
+  const o = parseArgs(["-n", "2", "-s", "1", "--hostfile", "hosts", "--", "train.ts", "--lr", "1"]);
+  const args = mpirunArgs(o, false);
+  const s = args.join(" ");
+  assert.match(
+    s,
+    /--hostfile hosts -np 2 env DMLC_ROLE=worker DMLC_NUM_WORKER=2 DMLC_NUM_SERVER=1 /,
+  );
+  assert.match(s, / run -A train\.ts --lr 1 : -np 1 env DMLC_ROLE=server /);
+  assert.match(s, /server_main\.ts$/);
+  assert.throws(() => parseArgs(["-n", "2"]), /give the script after --/);
+});

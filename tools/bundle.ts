@@ -1,0 +1,60 @@
+/**
+ * `deno task bundle`: builds the browser ESM bundle of mod.ts with esbuild.
+ *
+ *   deno run -A tools/bundle.ts [outfile]     # default dist/mxts.js
+ *
+ * Deno resolves the module graph (local files only: the library has no runtime
+ * dependencies), esbuild bundles it. The native backend (FFI) is replaced by a module that
+ * reports "not available in browsers", so `cpu` contexts use the TS backend and `gpu`
+ * contexts WebGPU. Top-level await (the adapter probe) needs an ES2022 target.
+ * @module
+ */
+// Until deno.json maps "esbuild" (requested from the lead).
+import * as esbuild from "esbuild";
+
+/** What the bundle replaces the native backend's module with. */
+const NATIVE_STUB = `
+const why = "the native backend needs Deno FFI, which browsers do not have";
+export function nativeBackend() { return undefined; }
+export function nativeLoadFailure() { return why; }
+export function loadNative() { return undefined; }
+`;
+
+/** Builds the bundle into `outfile`; returns its size in bytes. */
+export async function bundle(outfile: string): Promise<number> {
+  const root = new URL("..", import.meta.url).pathname;
+  const result = await esbuild.build({
+    entryPoints: [`${root}mod.ts`],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: false,
+    sourcemap: false,
+    logLevel: "warning",
+    metafile: true,
+    plugins: [{
+      name: "mxts-browser",
+      setup(build) {
+        build.onResolve({ filter: /native\/mod\.ts$/ }, () => ({
+          path: "native-stub",
+          namespace: "mxts-browser",
+        }));
+        build.onLoad({ filter: /.*/, namespace: "mxts-browser" }, () => ({
+          contents: NATIVE_STUB,
+          loader: "js",
+        }));
+      },
+    }],
+  });
+  await esbuild.stop();
+  const out = Object.values(result.metafile!.outputs)[0];
+  return out.bytes;
+}
+
+if (import.meta.main) {
+  const outfile = Deno.args[0] ?? "dist/mxts.js";
+  const bytes = await bundle(outfile);
+  console.log(`wrote ${outfile} (${(bytes / 1024).toFixed(0)} KiB)`);
+}
