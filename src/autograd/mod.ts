@@ -336,14 +336,14 @@ export abstract class Function {
     const result = pause(() => this.forward(...inputs));
     const outputs = Array.isArray(result) ? result : [result];
     if (recording > 0 && inputs.some((x) => tracked.has(x))) {
-      const self = this;
+      const backward = (...g: NDArray[]) => this.backward(...g);
       const def: OpDef = {
         name: `_custom_function(${this.constructor.name})`,
         inputs: inputs.map((_, i) => `arg${i}`),
         params: {},
         inferShape: () => outputs.map((o) => o.shape),
         gradient: <T>(_b: unknown, g: { outGrads: readonly T[] }) => {
-          const r = self.backward(...(g.outGrads as unknown as NDArray[]));
+          const r = backward(...(g.outGrads as unknown as NDArray[]));
           return (Array.isArray(r) ? r : [r]) as unknown as T[];
         },
         lowering: { kind: "composite", compose: () => [] },
