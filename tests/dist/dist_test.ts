@@ -120,7 +120,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "dist_sync: Module.fit on 2 workers matches 1 worker, weights bit-identical",
+  name:
+    "dist_sync: Module.fit on 2 workers matches 1 worker, weights bit-identical (Fashion-MNIST)",
   ...opts,
   async fn() {
     const parse = (out: string) =>
@@ -132,7 +133,9 @@ Deno.test({
     const [single] = parse(one.out), pair = parse(two.out);
     assert.equal(pair.length, 2);
     assert.equal(pair[0].hash, pair[1].hash, "workers' final weights differ");
-    assert.ok(single.acc > 0.85, `1 worker reached only ${single.acc}`);
+    // Fashion-MNIST (4,096 images, 4 epochs) is harder than the synthetic fallback.
+    const floor = single.fashion ? 0.75 : 0.85;
+    assert.ok(single.acc > floor, `1 worker reached only ${single.acc}`);
     assert.ok(Math.abs(pair[0].acc - single.acc) <= 0.02, `${pair[0].acc} vs ${single.acc}`);
   },
 });
