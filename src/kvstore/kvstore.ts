@@ -12,6 +12,7 @@ import { NDArray } from "../ndarray/ndarray.ts";
 import { getUpdater, type Updater } from "../optimizer/updater.ts";
 import type { Optimizer } from "../optimizer/optimizer.ts";
 import { createDist, isDistType } from "./dist/mod.ts";
+import { pairs } from "./_pairs.ts";
 
 /** A key: an integer or a string (one store may not mix them, as MXNet). */
 export type Key = number | string;
@@ -68,7 +69,7 @@ export class KVStore {
 
   /** Stores initial values; a key may be initialised once. */
   init(key: Key | readonly Key[], value: KVValues): void {
-    for (const [k, vs] of this.#pairs("init", key, value)) {
+    for (const [k, vs] of pairs("init", key, value)) {
       const id = this.#id("init", k);
       if (this.#store.has(id)) {
         throw new MXNetError(`kvstore.init: key ${JSON.stringify(k)} is already initialised`);
@@ -83,7 +84,7 @@ export class KVStore {
 
   /** Pushes values; several values for one key (one per device) are summed first. */
   push(key: Key | readonly Key[], value: KVValues, _opts: { priority?: number } = {}): void {
-    for (const [k, vs] of this.#pairs("push", key, value)) {
+    for (const [k, vs] of pairs("push", key, value)) {
       const stored = this.#stored("push", k);
       for (const v of vs) this.#checkShape("push", k, v, stored);
       const updater = this.#updater;
@@ -108,7 +109,7 @@ export class KVStore {
   /** Copies the stored value of each key into `out` (any device; copies as needed). */
   pull(key: Key | readonly Key[], opts: PullOptions = {}): void {
     if (!opts.out) throw new MXNetError(`kvstore.pull: give the destination as { out }`);
-    for (const [k, outs] of this.#pairs("pull", key, opts.out)) {
+    for (const [k, outs] of pairs("pull", key, opts.out)) {
       const stored = this.#stored("pull", k);
       for (const o of outs) {
         this.#checkShape("pull", k, o, stored);
@@ -247,31 +248,6 @@ export class KVStore {
           `got ${formatShape(v.shape)}`,
       );
     }
-  }
-
-  /** Pairs keys with their value lists: `k, v` | `k, [v per device]` | `[k], [v or [v]]`. */
-  #pairs(where: string, key: Key | readonly Key[], value: KVValues): [Key, NDArray[]][] {
-    if (!Array.isArray(key)) {
-      const vs = value instanceof NDArray ? [value] : (value as NDArray[]);
-      if (vs.length === 0 || vs.some((v) => !(v instanceof NDArray))) {
-        throw new MXNetError(
-          `kvstore.${where}: key ${JSON.stringify(key)} needs an NDArray or a list of NDArrays`,
-        );
-      }
-      return [[key as Key, [...vs]]];
-    }
-    const keys = key as readonly Key[];
-    const vals = value instanceof NDArray ? [value] : (value as readonly (NDArray | NDArray[])[]);
-    if (vals.length !== keys.length) {
-      throw new MXNetError(
-        `kvstore.${where}: ${keys.length} keys but ${vals.length} values; give one value ` +
-          `(or one list of per-device values) per key`,
-      );
-    }
-    return keys.map((k, i) => {
-      const v = vals[i];
-      return [k, v instanceof NDArray ? [v] : [...v]];
-    });
   }
 }
 

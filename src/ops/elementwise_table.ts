@@ -269,3 +269,19 @@ export const TERNARY = {
     "if a != 0.0 { b } else { c }",
   ),
 } as const satisfies Record<string, ElementwiseRow>;
+
+/**
+ * Fused rows that composite operators call directly (no OpDef of their own): listed here
+ * so every backend's generic kernel, the native code generator included, knows them.
+ */
+export const FUSED = {
+  // moving * momentum + value * (1 - momentum): BatchNorm's running statistics.
+  _moving_average: row(
+    "_moving_average",
+    2,
+    1,
+    "a * s0 + b * (1 - s0)",
+    "a * s0 + b * (1.0 - s0)",
+    "a * s0 + b * (1.0 - s0)",
+  ),
+} as const satisfies Record<string, ElementwiseRow>;

@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the distributed stores: key/value pairing as the local store does it,
+ * Helpers shared by the distributed stores: key checks
  * and host access to CPU array memory for MPI.
  * @module
  */
@@ -7,37 +7,8 @@ import { cpu } from "../../core/context.ts";
 import { MXNetError, ShapeError } from "../../core/errors.ts";
 import { formatShape, shapeEqual } from "../../core/shape.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
-import type { Key, KVValues } from "../kvstore.ts";
+import type { Key } from "../kvstore.ts";
 import type { MpiArray } from "../mpi/mod.ts";
-
-/** Pairs keys with value lists: `k, v` | `k, [v per device]` | `[k], [v or [v]]`. */
-export function pairs(
-  where: string,
-  key: Key | readonly Key[],
-  value: KVValues,
-): [Key, NDArray[]][] {
-  if (!Array.isArray(key)) {
-    const vs = value instanceof NDArray ? [value] : (value as NDArray[]);
-    if (vs.length === 0 || vs.some((v) => !(v instanceof NDArray))) {
-      throw new MXNetError(
-        `kvstore.${where}: key ${JSON.stringify(key)} needs an NDArray or a list of NDArrays`,
-      );
-    }
-    return [[key as Key, [...vs]]];
-  }
-  const keys = key as readonly Key[];
-  const vals = value instanceof NDArray ? [value] : (value as readonly (NDArray | NDArray[])[]);
-  if (vals.length !== keys.length) {
-    throw new MXNetError(
-      `kvstore.${where}: ${keys.length} keys but ${vals.length} values; give one value ` +
-        `(or one list of per-device values) per key`,
-    );
-  }
-  return keys.map((k, i) => {
-    const v = vals[i];
-    return [k, v instanceof NDArray ? [v] : [...v]];
-  });
-}
 
 /** Checks a key's kind: integers or strings, one kind per store. */
 export function keyId(where: string, k: Key, kind: { value: "number" | "string" | null }): string {

@@ -15,7 +15,8 @@ import { NDArray } from "../../ndarray/ndarray.ts";
 import type { Updater } from "../../optimizer/updater.ts";
 import type { Optimizer } from "../../optimizer/optimizer.ts";
 import type { Key, KVStore, KVValues, PullOptions, UpdaterFn } from "../kvstore.ts";
-import { checkShape, hostBuffer, keyId, pairs, sumOnCpu } from "./_arrays.ts";
+import { checkShape, hostBuffer, keyId, sumOnCpu } from "./_arrays.ts";
+import { pairs } from "../_pairs.ts";
 import { checkBarrier, watchPeers } from "./barrier.ts";
 import type { Session } from "./session.ts";
 

@@ -5,21 +5,14 @@
  * @module
  */
 import { normalizeAxis, type Shape } from "../../core/shape.ts";
-import type { ElementwiseRow } from "../elementwise_table.ts";
+import { FUSED } from "../elementwise_table.ts";
 import { ops } from "../_builder_util.ts";
 import type { Builder, OpDef, Params } from "../op_def.ts";
 import { expectShape } from "./_util.ts";
 import { sequence } from "../../../backends/backend.ts";
 
 /** `moving * momentum + value * (1 - momentum)`. */
-const MOVING_AVERAGE: ElementwiseRow = {
-  name: "_moving_average",
-  arity: 2,
-  scalars: 1,
-  ts: "a * s0 + b * (1 - s0)",
-  wgsl: "a * s0 + b * (1.0 - s0)",
-  rust: "a * s0 + b * (1.0 - s0)",
-};
+const MOVING_AVERAGE = FUSED._moving_average;
 
 /**
  * Writes `moving = moving * momentum + value * (1 - momentum)` into its first input (an
