@@ -148,6 +148,41 @@ export interface Kernels {
    * divides.
    */
   poolBackward(x: DeviceBuffer, gy: DeviceBuffer, gx: DeviceBuffer, p: PoolParams): KernelResult;
+  /**
+   * Direct 2-D convolution (no bias) of x dense [batch, channels, height, width] with w
+   * dense [filters, channels/groups, kernelH, kernelW] into y dense
+   * [batch, filters, outH, outW]. Filter m reads the channels of its group
+   * `g = floor(m / (filters/groups))`, i.e. channels `g*C/G + c'` for c' < C/G:
+   * `y[n, m, oh, ow] = sum_{c', i, j} w[m, c', i, j] *
+   *   x[n, g*C/G + c', oh*strideH - padH + i*dilateH, ow*strideW - padW + j*dilateW]`,
+   * terms in the padding being 0. y is overwritten.
+   */
+  conv2d(x: DeviceBuffer, w: DeviceBuffer, y: DeviceBuffer, p: Conv2D): KernelResult;
+  /**
+   * The gradient of `conv2d` with respect to x (the adjoint in x): gx (dense like x) is
+   * overwritten with, for every term of `conv2d`'s sum, `w[m, c', i, j] * gy[n, m, oh, ow]`
+   * added at the x position that term read (padding positions dropped).
+   */
+  conv2dBackwardData(gy: DeviceBuffer, w: DeviceBuffer, gx: DeviceBuffer, p: Conv2D): KernelResult;
+  /**
+   * The gradient of `conv2d` with respect to w: gw (dense like w) is overwritten with
+   * `gw[m, c', i, j] = sum_{n, oh, ow} gy[n, m, oh, ow] * x[n, g*C/G + c', <the position
+   * conv2d reads>]` (0 for padding positions).
+   */
+  conv2dBackwardWeight(
+    x: DeviceBuffer,
+    gy: DeviceBuffer,
+    gw: DeviceBuffer,
+    p: Conv2D,
+  ): KernelResult;
+}
+
+/** `conv2d` geometry: the sliding window plus the filters and channel groups. */
+export interface Conv2D extends Window2D {
+  /** Output channels (M); a multiple of `groups`. */
+  readonly filters: number;
+  /** Channel groups (G); divides `channels` and `filters`. */
+  readonly groups: number;
 }
 
 /** The geometry of a 2-D sliding window over dense NCHW images (im2col, col2im, pool). */

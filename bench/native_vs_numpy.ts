@@ -60,6 +60,70 @@ print(json.dumps(res))
 
 type PeerResult = Record<"gemm64" | "gemm256" | "gemm1024" | "add" | "relu" | "dispatch", number>;
 
+/** The convolution row: x [64, 16, 14, 14], w [32, 16, 3, 3], pad 1, stride 1, no bias. */
+const CONV = { n: 64, c: 16, h: 14, w: 14, m: 32, k: 3, pad: 1 } as const;
+
+/**
+ * torch's side of the convolution row: prints {"conv": median seconds} of one forward
+ * `conv2d` (new output) at the intra-op thread count given.
+ */
+const CONV_PY = String.raw`
+import json, sys, time, torch
+threads = int(sys.argv[1]); n, c, h, w, m, k, pad = (int(v) for v in sys.argv[2:9])
+torch.set_num_threads(threads)
+torch.manual_seed(1)
+x = torch.rand(n, c, h, w) - 0.5; wt = torch.rand(m, c, k, k) - 0.5
+f = lambda: torch.nn.functional.conv2d(x, wt, padding=pad)
+for _ in range(5): f()
+t0 = time.perf_counter(); f(); once = time.perf_counter() - t0
+it = max(1, round(0.1 / max(once, 1e-6)))
+ts = []
+for _ in range(9):
+    t0 = time.perf_counter()
+    for _ in range(it): f()
+    ts.append((time.perf_counter() - t0) / it)
+ts.sort()
+print(json.dumps({"conv": ts[len(ts) // 2]}))
+`;
+
+/** Where each peer is importable: Debian's python3-torch is only seen by /usr/bin/python3
+ * (a pyenv or venv python3 earlier on PATH does not see Debian's dist-packages). */
+const PYTHONS = { numpy: ["python3", "/usr/bin/python3"], torch: ["/usr/bin/python3", "python3"] };
+
+/** torch's best (1 or `cores` intra-op threads) forward time of the convolution row. */
+async function torchConv(cores: number): Promise<number | string> {
+  let best = Infinity, why = "python3 is not installed";
+  for (const threads of new Set([1, cores])) {
+    const env: Record<string, string> = {
+      OMP_NUM_THREADS: String(threads),
+      OPENBLAS_NUM_THREADS: "1",
+      MKL_NUM_THREADS: "1",
+    };
+    const core = Deno.env.get("OPENBLAS_CORETYPE");
+    if (core) env.OPENBLAS_CORETYPE = core;
+    const args = [String(threads), ...Object.values(CONV).map(String)];
+    for (const py of PYTHONS.torch) {
+      let out: Deno.CommandOutput;
+      try {
+        out = await new Deno.Command(py, { args: ["-c", CONV_PY, ...args], env }).output();
+      } catch {
+        continue;
+      }
+      if (out.success) {
+        const t = (JSON.parse(new TextDecoder().decode(out.stdout)) as { conv: number }).conv;
+        progress(`native: torch conv2d forward, ${threads} thread(s): ${(t * 1e3).toFixed(3)} ms`);
+        best = Math.min(best, t);
+        break;
+      }
+      const err = new TextDecoder().decode(out.stderr);
+      why = /No module named/.test(err)
+        ? "torch is not installed (apt-get install python3-torch)"
+        : `torch failed: ${err.trim().split("\n").slice(-3).join(" | ")}`;
+    }
+  }
+  return Number.isFinite(best) ? best : why;
+}
+
 async function runPeer(which: "numpy" | "torch", threads: string): Promise<PeerResult | string> {
   const env: Record<string, string> = {
     OPENBLAS_NUM_THREADS: threads,
@@ -67,17 +131,19 @@ async function runPeer(which: "numpy" | "torch", threads: string): Promise<PeerR
   };
   const core = Deno.env.get("OPENBLAS_CORETYPE");
   if (core) env.OPENBLAS_CORETYPE = core;
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("python3", { args: ["-c", PEER_PY, which], env }).output();
-  } catch {
-    return "python3 is not installed";
+  let why = "python3 is not installed";
+  for (const py of PYTHONS[which]) {
+    let out: Deno.CommandOutput;
+    try {
+      out = await new Deno.Command(py, { args: ["-c", PEER_PY, which], env }).output();
+    } catch {
+      continue;
+    }
+    const err = new TextDecoder().decode(out.stderr);
+    if (out.success) return JSON.parse(new TextDecoder().decode(out.stdout)) as PeerResult;
+    why = /No module named/.test(err) ? `${which} is not installed` : `${which} failed: ${err}`;
   }
-  const err = new TextDecoder().decode(out.stderr);
-  if (!out.success) {
-    return /No module named/.test(err) ? `${which} is not installed` : `${which} failed: ${err}`;
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as PeerResult;
+  return why;
 }
 
 /** Median seconds of `fn` after warm-up, with enough calls per sample to last ~0.1 s. */
@@ -142,6 +208,62 @@ async function dispatch(): Promise<number> {
   return median(samples);
 }
 
+/**
+ * Seconds per forward `mx.nd.Convolution` of the convolution row (no bias, new output;
+ * the op lowers to the `_conv2d` primitive, i.e. the native `conv2d` kernel). The kernel
+ * alone, called through the backend, is reported as a note for comparison.
+ */
+async function conv(): Promise<number> {
+  const { n, c, h, w, m, k, pad } = CONV;
+  const x = mx.nd.array(randomF32(n * c * h * w, 7), { shape: [n, c, h, w] });
+  const wt = mx.nd.array(randomF32(m * c * k * k, 8), { shape: [m, c, k, k] });
+  const t = await timeOurs(async () => {
+    const y = mx.nd.Convolution({
+      data: x,
+      weight: wt,
+      kernel: [k, k],
+      numFilter: m,
+      pad: [pad, pad],
+      noBias: true,
+    });
+    await y.waitToRead();
+    y.dispose();
+  });
+  x.dispose(), wt.dispose();
+  const be = backendByName("native");
+  const xb = be.alloc("float32", n * c * h * w, 0), wb = be.alloc("float32", m * c * k * k, 0);
+  const yb = be.alloc("float32", n * m * h * w, 0);
+  be.write(xb, randomF32(n * c * h * w, 7));
+  be.write(wb, randomF32(m * c * k * k, 8));
+  const geo = {
+    batch: n,
+    channels: c,
+    height: h,
+    width: w,
+    filters: m,
+    groups: 1,
+    kernelH: k,
+    kernelW: k,
+    strideH: 1,
+    strideW: 1,
+    padH: pad,
+    padW: pad,
+    dilateH: 1,
+    dilateW: 1,
+    outH: h + 2 * pad - k + 1,
+    outW: w + 2 * pad - k + 1,
+  };
+  const tk = await timeOurs(async () => {
+    await be.kernels.conv2d(xb, wb, yb, geo);
+  });
+  for (const b of [xb, wb, yb]) be.free(b);
+  progress(
+    `native: conv2d forward: mx.nd.Convolution ${(t * 1e3).toFixed(3)} ms, kernel alone ` +
+      `${(tk * 1e3).toFixed(3)} ms`,
+  );
+  return t;
+}
+
 /** Runs the section; returns [] (with a note) when the native library is not built. */
 export async function run(): Promise<Row[]> {
   const native = loadNative();
@@ -161,13 +283,18 @@ export async function run(): Promise<Row[]> {
     if (typeof r === "string") progress(`native: ${which} skipped: ${r}`);
     else peers[which] = r;
   }
+  progress("native: measuring torch conv2d...");
+  const tc = await torchConv(native.cores);
+  if (typeof tc === "string") progress(`native: torch conv2d skipped: ${tc}`);
+  const torchConvS = typeof tc === "number" ? tc : undefined;
   setCpuBackend(backendByName("native"));
-  const ours: Partial<PeerResult> = {};
+  const ours: Partial<PeerResult> & { conv?: number } = {};
   try {
     for (const n of [64, 256, 1024] as const) ours[`gemm${n}`] = await gemm(n);
     ours.add = await elementwise("add");
     ours.relu = await elementwise("relu");
     ours.dispatch = await dispatch();
+    ours.conv = await conv();
   } finally {
     setCpuBackend(undefined);
   }
@@ -205,5 +332,17 @@ export async function run(): Promise<Row[]> {
   add("add 1e7, GB/s (new output)", "add", "best", "throughput", 0.8);
   add("relu 1e7, GB/s (new output)", "relu", "best", "throughput", 0.8);
   add("dispatch: 10k x add [4], µs/op", "dispatch", "torch", "latency", 1);
+  if (torchConvS !== undefined) {
+    rows.push({
+      section: SECTION,
+      workload: "conv 64x16x14x14 -> 32 channels 3x3 (pad 1): forward, ms",
+      ours: ours.conv! * 1e3,
+      theirs: torchConvS * 1e3,
+      sense: "latency",
+      target: 0.8,
+      oursName: OURS,
+      theirsName: "torch (best threads)",
+    });
+  }
   return rows;
 }

@@ -21,6 +21,7 @@ import { MXNetError } from "../../src/core/errors.ts";
 import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
 import type {
   Backend,
+  Conv2D,
   DeviceBuffer,
   KernelResult,
   Kernels,
@@ -54,7 +55,13 @@ export class NativeBuffer implements DeviceBuffer {
  * nonblocking call: below it the 5-35 µs thread round trip costs more than the overlap
  * gains, so the call stays synchronous.
  */
-export const ASYNC_WORK = { elementwise: 1 << 20, matmul: 1 << 25, other: 1 << 20 } as const;
+export const ASYNC_WORK = {
+  elementwise: 1 << 20,
+  matmul: 1 << 25,
+  /** conv2d and its gradients: multiply-adds (a ~100 µs kernel on one core). */
+  conv: 1 << 22,
+  other: 1 << 20,
+} as const;
 
 const POOL_MAX_BYTES = 256 * 1024 * 1024;
 const POOL_MAX_PER_SIZE = 64;
@@ -91,6 +98,47 @@ function windowArgs(p: Window2D): number[] {
 
 function poolArgs(p: PoolParams): number[] {
   return [...windowArgs(p), POOL_CODE[p.type], p.countIncludePad ? 1 : 0];
+}
+
+/** The window, then filters and groups, as ffi/src/conv2d.rs decodes them. */
+function convArgs(p: Conv2D): number[] {
+  return [...windowArgs(p), p.filters, p.groups];
+}
+
+/**
+ * Checks a conv2d call's buffers against its geometry (the library trusts the sizes);
+ * returns the multiply-adds, which decide between a sync and a nonblocking call.
+ */
+function checkConv(
+  what: string,
+  p: Conv2D,
+  bufs: readonly [DeviceBuffer, string, number][],
+): number {
+  const ints = [...windowArgs(p), p.filters, p.groups];
+  if (ints.some((v) => !Number.isSafeInteger(v) || v < 0)) {
+    throw new MXNetError(`native ${what}: geometry must be non-negative integers`);
+  }
+  if (p.groups < 1 || p.channels % p.groups !== 0 || p.filters % p.groups !== 0) {
+    throw new MXNetError(
+      `native ${what}: groups (${p.groups}) must divide channels (${p.channels}) and ` +
+        `filters (${p.filters})`,
+    );
+  }
+  for (const [b, name, want] of bufs) {
+    if (b.size !== want) {
+      throw new MXNetError(`native ${what}: ${name} has ${b.size} elements, expected ${want}`);
+    }
+  }
+  return p.batch * p.filters * p.outH * p.outW * (p.channels / p.groups) * p.kernelH *
+    p.kernelW;
+}
+
+function convSizes(p: Conv2D): { x: number; w: number; y: number } {
+  return {
+    x: p.batch * p.channels * p.height * p.width,
+    w: p.filters * (p.channels / p.groups) * p.kernelH * p.kernelW,
+    y: p.batch * p.filters * p.outH * p.outW,
+  };
 }
 
 type ViewCtor = new (b: ArrayBuffer, offset: number, length: number) => ComputeArray;
@@ -320,6 +368,29 @@ export function createNativeBackend(native: LoadedNative): Backend {
       const async = x.size >= ASYNC_WORK.other;
       const a = args(28, async).buf(x).buf(gy).buf(gx).push(...poolArgs(p));
       return call("mx_pool_backward", `poolBackward(${p.type})`, a, async, [x, gy, gx]);
+    },
+    conv2d(x, w, y, p) {
+      const n = convSizes(p);
+      const macs = checkConv("conv2d", p, [[x, "x", n.x], [w, "w", n.w], [y, "y", n.y]]);
+      const async = macs >= ASYNC_WORK.conv;
+      const a = args(26, async).buf(x).buf(w).buf(y).list(convArgs(p));
+      return call("mx_conv2d", "conv2d", a, async, [x, w, y]);
+    },
+    conv2dBackwardData(gy, w, gx, p) {
+      const n = convSizes(p);
+      const what = "conv2dBackwardData";
+      const macs = checkConv(what, p, [[gy, "gy", n.y], [w, "w", n.w], [gx, "gx", n.x]]);
+      const async = macs >= ASYNC_WORK.conv;
+      const a = args(26, async).buf(gy).buf(w).buf(gx).list(convArgs(p));
+      return call("mx_conv2d_backward_data", what, a, async, [gy, w, gx]);
+    },
+    conv2dBackwardWeight(x, gy, gw, p) {
+      const n = convSizes(p);
+      const what = "conv2dBackwardWeight";
+      const macs = checkConv(what, p, [[x, "x", n.x], [gy, "gy", n.y], [gw, "gw", n.w]]);
+      const async = macs >= ASYNC_WORK.conv;
+      const a = args(26, async).buf(x).buf(gy).buf(gw).list(convArgs(p));
+      return call("mx_conv2d_backward_weight", what, a, async, [x, gy, gw]);
     },
   };
 

@@ -35,6 +35,9 @@ export const SYMBOLS = {
   mx_col2im: kernel,
   mx_pool: kernel,
   mx_pool_backward: kernel,
+  mx_conv2d: kernel,
+  mx_conv2d_backward_data: kernel,
+  mx_conv2d_backward_weight: kernel,
   mx_elementwise_async: { name: "mx_elementwise", ...kernelAsync },
   mx_arange_async: { name: "mx_arange", ...kernelAsync },
   mx_reduce_async: { name: "mx_reduce", ...kernelAsync },
@@ -47,6 +50,9 @@ export const SYMBOLS = {
   mx_col2im_async: { name: "mx_col2im", ...kernelAsync },
   mx_pool_async: { name: "mx_pool", ...kernelAsync },
   mx_pool_backward_async: { name: "mx_pool_backward", ...kernelAsync },
+  mx_conv2d_async: { name: "mx_conv2d", ...kernelAsync },
+  mx_conv2d_backward_data_async: { name: "mx_conv2d_backward_data", ...kernelAsync },
+  mx_conv2d_backward_weight_async: { name: "mx_conv2d_backward_weight", ...kernelAsync },
 } as const;
 
 /** The kernels, by their sync symbol name (the async twin adds `_async`). */
@@ -62,7 +68,10 @@ export type KernelSymbol =
   | "mx_im2col"
   | "mx_col2im"
   | "mx_pool"
-  | "mx_pool_backward";
+  | "mx_pool_backward"
+  | "mx_conv2d"
+  | "mx_conv2d_backward_data"
+  | "mx_conv2d_backward_weight";
 
 /** The opened library. */
 export type NativeLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;

@@ -8,6 +8,7 @@ import { MXNetError } from "../../src/core/errors.ts";
 import { fillNormal, fillRandint, fillUniform } from "../../src/core/philox.ts";
 import type { Backend, DeviceBuffer, Kernels, View } from "../backend.ts";
 import * as conv from "./conv.ts";
+import * as conv2d from "./conv2d.ts";
 import { runElementwise } from "./elementwise.ts";
 import { gemm, gemmGeneric } from "./gemm.ts";
 import { allocShared, parallelMatmul } from "./parallel.ts";
@@ -174,6 +175,15 @@ const kernels: Kernels = {
   },
   poolBackward(x, gy, gx, p) {
     conv.poolBackward(buf(x).data, buf(gy).data, buf(gx).data, p);
+  },
+  conv2d(x, w, y, p) {
+    conv2d.conv2d(buf(x).data, buf(w).data, buf(y).data, p);
+  },
+  conv2dBackwardData(gy, w, gx, p) {
+    conv2d.conv2dBackwardData(buf(gy).data, buf(w).data, buf(gx).data, p);
+  },
+  conv2dBackwardWeight(x, gy, gw, p) {
+    conv2d.conv2dBackwardWeight(buf(x).data, buf(gy).data, buf(gw).data, p);
   },
 };
 

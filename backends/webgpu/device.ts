@@ -197,7 +197,8 @@ export class GpuDevice {
     if (b.freed) throw new MXNetError("webgpu: write to a freed buffer");
     const d = this.device;
     if (!d) {
-      b.pending = bytes;
+      // Kept until the device exists: a copy, as the caller may reuse its array.
+      b.pending = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
       return;
     }
     const n = bytes.byteLength;

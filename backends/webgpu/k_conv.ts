@@ -1,8 +1,8 @@
 /**
- * Sliding-window kernels: im2col / col2im (convolution through GEMM) and 2-D pooling
- * with its gradient, semantics as documented on `Kernels` in backends/backend.ts. The
- * adjoints (col2im, poolBackward) are gathers: each x element sums what lands on it, in
- * the TS backend's order, so no float atomics are needed and results are deterministic.
+ * Sliding-window kernels: im2col / col2im and 2-D pooling with its gradient, semantics
+ * as documented on `Kernels` in backends/backend.ts (the direct convolution is in
+ * k_conv2d.ts). The adjoints (col2im, poolBackward) are gathers: each x element sums what
+ * lands on it, so no float atomics are needed and results are deterministic.
  * @module
  */
 import type { PoolParams, Window2D } from "../backend.ts";
@@ -17,9 +17,11 @@ import {
   storeFromF32,
 } from "./wgsl.ts";
 
-const WG = 256;
+/** Invocations per workgroup of the window kernels. */
+export const WG = 256;
 
-function params(p: Window2D, total: number, extra: number[] = []): Uint32Array<ArrayBuffer> {
+/** The window geometry as the shaders read it: P[0] = total invocations, then P[1..14]. */
+export function params(p: Window2D, total: number, extra: number[] = []): Uint32Array<ArrayBuffer> {
   return new Uint32Array([
     total,
     p.batch,
@@ -40,14 +42,16 @@ function params(p: Window2D, total: number, extra: number[] = []): Uint32Array<A
   ]);
 }
 
-const UNPACK = `let N = i32(P[1]); let C = i32(P[2]); let H = i32(P[3]); let W = i32(P[4]);
+/** WGSL unpacking `params` into N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW. */
+export const UNPACK = `let N = i32(P[1]); let C = i32(P[2]); let H = i32(P[3]); let W = i32(P[4]);
   let KH = i32(P[5]); let KW = i32(P[6]); let SH = i32(P[7]); let SW = i32(P[8]);
   let PH = i32(P[9]); let PW = i32(P[10]); let DH = i32(P[11]); let DW = i32(P[12]);
   let OH = i32(P[13]); let OW = i32(P[14]);
   _ = N; _ = C; _ = H; _ = W; _ = KH; _ = KW; _ = SH; _ = SW; _ = PH; _ = PW; _ = DH; _ = DW;
   _ = OH; _ = OW;`;
 
-function shader(dts: GpuDType[], bindings: string[], body: string, extraFns = ""): string {
+/** A one-invocation-per-element window shader over `bindings` (P is bound last). */
+export function shader(dts: GpuDType[], bindings: string[], body: string, extraFns = ""): string {
   const decls = bindings.map((b, i) => `@group(0) @binding(${i}) ${b}`).join("\n");
   return `${prelude(dts)}
 ${decls}

@@ -20,6 +20,12 @@ import { matmulPasses } from "./k_matmul.ts";
 import { arangePass, fillPass, sortPass, takePass } from "./k_misc.ts";
 import { randomParams, randomPass } from "./k_random.ts";
 import { col2imPass, im2colPass, poolBackwardPass, poolPass } from "./k_conv.ts";
+import {
+  checkConvDTypes,
+  conv2dBackwardDataPass,
+  conv2dBackwardWeightPass,
+  conv2dPass,
+} from "./k_conv2d.ts";
 import { reducePass } from "./k_reduce.ts";
 import { stridesOf } from "../../src/core/shape.ts";
 import { type GpuDType, gpuDType } from "./wgsl.ts";
@@ -248,6 +254,31 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
         "poolBackward",
         [gx],
         () => [poolBackwardPass(d, gbuf(x), gbuf(gy), gbuf(gx), p)],
+      );
+    },
+    conv2d(x, w, y, p) {
+      const d = devOf(y);
+      checkConvDTypes("conv2d", [gbuf(x), gbuf(w), gbuf(y)]);
+      return run(d, "conv2d", [y], () => [conv2dPass(d, gbuf(x), gbuf(w), gbuf(y), p)]);
+    },
+    conv2dBackwardData(gy, w, gx, p) {
+      const d = devOf(gx);
+      checkConvDTypes("conv2dBackwardData", [gbuf(gy), gbuf(w), gbuf(gx)]);
+      return run(
+        d,
+        "conv2dBackwardData",
+        [gx],
+        () => [conv2dBackwardDataPass(d, gbuf(gy), gbuf(w), gbuf(gx), p)],
+      );
+    },
+    conv2dBackwardWeight(x, gy, gw, p) {
+      const d = devOf(gw);
+      checkConvDTypes("conv2dBackwardWeight", [gbuf(x), gbuf(gy), gbuf(gw)]);
+      return run(
+        d,
+        "conv2dBackwardWeight",
+        [gw],
+        () => [conv2dBackwardWeightPass(d, gbuf(x), gbuf(gy), gbuf(gw), p)],
       );
     },
   };

@@ -115,7 +115,9 @@ pub fn im2col(m: &mut Meta) -> Result<(), String> {
     }
     let rows = p.c * p.kh * p.kw;
     let per = p.n * p.oh * p.ow;
-    with_slot!(xdt, S => for_ranges(rows, (1 << 16) / per.max(1) + 1, |a, b| unsafe {
+    // `move`: the closure holds its own copy of the window, which the stores through raw
+    // pointers cannot alias (through a captured reference every field would be reloaded).
+    with_slot!(xdt, S => for_ranges(rows, (1 << 16) / per.max(1) + 1, move |a, b| unsafe {
         for r in a..b {
             let (c, i, j) = (r / (p.kh * p.kw), (r / p.kw) % p.kh, r % p.kw);
             let dh = (i * p.dh) as isize - p.ph as isize;
@@ -126,13 +128,20 @@ pub fn im2col(m: &mut Meta) -> Result<(), String> {
                 let base = ((n * p.c + c) * p.h * p.w) as isize;
                 for oh in 0..p.oh {
                     let ih = (oh * p.sh) as isize + dh;
-                    for ow in 0..p.ow {
-                        let v = if ih < 0 || ih >= p.h as isize || ow < lo || ow >= hi {
-                            0.0
-                        } else {
-                            S::get(x.get(), (base + ih * p.w as isize + dw + (ow * p.sw) as isize) as usize)
-                        };
-                        S::set(col.get(), dst + ow, v);
+                    if ih < 0 || ih >= p.h as isize {
+                        for ow in 0..p.ow {
+                            S::set(col.get(), dst + ow, 0.0);
+                        }
+                    } else {
+                        // Padding columns are zeros; the rest a (strided) run of one row.
+                        for ow in (0..lo).chain(hi..p.ow) {
+                            S::set(col.get(), dst + ow, 0.0);
+                        }
+                        let row = base + ih * p.w as isize + dw;
+                        for ow in lo..hi {
+                            let at = (row + (ow * p.sw) as isize) as usize;
+                            S::set(col.get(), dst + ow, S::get(x.get(), at));
+                        }
                     }
                     dst += p.ow;
                 }
@@ -143,18 +152,28 @@ pub fn im2col(m: &mut Meta) -> Result<(), String> {
 }
 
 /// Decodes `col, coldt, x, xdt, window`: x = 0, then x += col at the positions read.
+/// Channels touch disjoint planes of x, so they run in parallel (each channel in the
+/// serial order, so the sums are the same).
 pub fn col2im(m: &mut Meta) -> Result<(), String> {
-    let (col, cdt, x, xdt) = (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
+    let (col, cdt, x, xdt) = (SendPtr(m.ptr()?), m.dtype()?, SendPtr(m.ptr()?), m.dtype()?);
     let p = Win::decode(m)?;
     if xdt != cdt {
         return Err(format!("col2im: col is {cdt:?} but x is {xdt:?}"));
     }
-    with_slot!(xdt, S => unsafe {
-        for i in 0..p.n * p.c * p.h * p.w {
-            S::set(x, i, 0.0);
+    let per_c = p.kh * p.kw * p.n * p.oh * p.ow;
+    with_slot!(xdt, S => for_ranges(p.c, (1 << 16) / per_c.max(1) + 1, |ca, cb| unsafe {
+        // A local copy of the window (see im2col).
+        let (col, x, p) = (col.get(), x.get(), p);
+        for n in 0..p.n {
+            for c in ca..cb {
+                let base = (n * p.c + c) * p.h * p.w;
+                for i in base..base + p.h * p.w {
+                    S::set(x, i, 0.0);
+                }
+            }
         }
-        let mut src = 0usize;
-        for c in 0..p.c {
+        let mut src = ca * per_c;
+        for c in ca..cb {
             for i in 0..p.kh {
                 for j in 0..p.kw {
                     let dh = (i * p.dh) as isize - p.ph as isize;
@@ -177,7 +196,7 @@ pub fn col2im(m: &mut Meta) -> Result<(), String> {
                 }
             }
         }
-    });
+    }));
     Ok(())
 }
 
@@ -228,86 +247,171 @@ impl Pool {
     }
 }
 
-/// Decodes `x, xdt, out, odt, window, type, countIncludePad`.
+impl Pool {
+    /// 2x2 windows, stride 2, no padding: the common max-pooling layer, with its own loop.
+    fn is_2x2(&self) -> bool {
+        let p = &self.win;
+        p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0
+    }
+
+    /// Planes per thread: enough elements to pay for a spawn.
+    fn grain(&self) -> usize {
+        (1 << 16) / (self.win.h * self.win.w + self.win.oh * self.win.ow).max(1) + 1
+    }
+
+    /// Pools plane `pl` of x into out.
+    ///
+    /// # Safety
+    /// x and out hold the planes of the window's shape.
+    #[inline(always)]
+    unsafe fn forward_plane<S: Slot>(&self, x: *const u8, out: *mut u8, pl: usize) {
+        let p = self.win;
+        let w = p.w;
+        if self.kind == 0 && self.is_2x2() && 2 * p.oh <= p.h && 2 * p.ow <= p.w {
+            // Every window is whole: max over (a, b; c, d) in row-major order, NaN sticking.
+            let (base, mut o) = (pl * p.h * w, pl * p.oh * p.ow);
+            for oh in 0..p.oh {
+                let r = base + 2 * oh * w;
+                for ow in 0..p.ow {
+                    let i = r + 2 * ow;
+                    let mut m = S::get(x, i);
+                    for v in [S::get(x, i + 1), S::get(x, i + w), S::get(x, i + w + 1)] {
+                        if v > m || v.is_nan() {
+                            m = v;
+                        }
+                    }
+                    S::set(out, o, m);
+                    o += 1;
+                }
+            }
+            return;
+        }
+        self.plane(pl, |o, base, hs, he, ws, we, div| {
+            let v = if self.kind == 0 {
+                let mut m = f64::NEG_INFINITY;
+                for hh in hs..he {
+                    for ww in ws..we {
+                        let v = S::get(x, base + hh * w + ww);
+                        if v > m || v.is_nan() {
+                            m = v;
+                        }
+                    }
+                }
+                m
+            } else {
+                let mut s = 0.0;
+                for hh in hs..he {
+                    for ww in ws..we {
+                        s += S::get(x, base + hh * w + ww);
+                    }
+                }
+                if div == 0.0 {
+                    0.0
+                } else {
+                    s / div
+                }
+            };
+            S::set(out, o, v);
+        });
+    }
+
+    /// The gradient for plane `pl`: zeroes its gx plane, then adds each gy element.
+    ///
+    /// # Safety
+    /// x, gy and gx hold the planes of the window's shape.
+    #[inline(always)]
+    unsafe fn backward_plane<S: Slot>(&self, x: *const u8, gy: *const u8, gx: *mut u8, pl: usize) {
+        let p = self.win;
+        let w = p.w;
+        let base = pl * p.h * w;
+        for i in base..base + p.h * w {
+            S::set(gx, i, 0.0);
+        }
+        if self.kind == 0 && self.is_2x2() && 2 * p.oh <= p.h && 2 * p.ow <= p.w {
+            // Windows are whole and disjoint: gy lands on the first maximal element.
+            let mut o = pl * p.oh * p.ow;
+            for oh in 0..p.oh {
+                let r = base + 2 * oh * w;
+                for ow in 0..p.ow {
+                    let i = r + 2 * ow;
+                    let (mut m, mut at) = (S::get(x, i), i);
+                    for j in [i + 1, i + w, i + w + 1] {
+                        let v = S::get(x, j);
+                        if v > m {
+                            m = v;
+                            at = j;
+                        }
+                    }
+                    S::set(gx, at, S::get(gx, at) + S::get(gy, o));
+                    o += 1;
+                }
+            }
+            return;
+        }
+        self.plane(pl, |o, base, hs, he, ws, we, div| {
+            if self.kind == 0 {
+                let (mut m, mut at) = (f64::NEG_INFINITY, usize::MAX);
+                for hh in hs..he {
+                    for ww in ws..we {
+                        let v = S::get(x, base + hh * w + ww);
+                        if at == usize::MAX || v > m {
+                            m = v;
+                            at = base + hh * w + ww;
+                        }
+                    }
+                }
+                if at != usize::MAX {
+                    S::set(gx, at, S::get(gx, at) + S::get(gy, o));
+                }
+            } else if div != 0.0 {
+                let g = S::get(gy, o) / div;
+                for hh in hs..he {
+                    for ww in ws..we {
+                        let i = base + hh * w + ww;
+                        S::set(gx, i, S::get(gx, i) + g);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Decodes `x, xdt, out, odt, window, type, countIncludePad`. Planes run in parallel.
 pub fn pool(m: &mut Meta) -> Result<(), String> {
     let (x, xdt, out, odt) = (SendPtr(m.ptr()?), m.dtype()?, SendPtr(m.ptr()?), m.dtype()?);
     let p = Pool::decode(m)?;
     if xdt != odt {
         return Err(format!("pool: x is {xdt:?} but out is {odt:?}"));
     }
-    let w = p.win.w;
     let planes = p.win.n * p.win.c;
-    let grain = (1 << 16) / (p.win.h * p.win.w).max(1) + 1;
-    with_slot!(xdt, S => for_ranges(planes, grain, |a, b| unsafe {
+    with_slot!(xdt, S => for_ranges(planes, p.grain(), |a, b| unsafe {
         for pl in a..b {
-            p.plane(pl, |o, base, hs, he, ws, we, div| {
-                let v = if p.kind == 0 {
-                    let mut m = f64::NEG_INFINITY;
-                    for hh in hs..he {
-                        for ww in ws..we {
-                            let v = S::get(x.get(), base + hh * w + ww);
-                            if v > m || v.is_nan() {
-                                m = v;
-                            }
-                        }
-                    }
-                    m
-                } else {
-                    let mut s = 0.0;
-                    for hh in hs..he {
-                        for ww in ws..we {
-                            s += S::get(x.get(), base + hh * w + ww);
-                        }
-                    }
-                    if div == 0.0 { 0.0 } else { s / div }
-                };
-                S::set(out.get(), o, v);
-            });
+            p.forward_plane::<S>(x.get(), out.get(), pl);
         }
     }));
     Ok(())
 }
 
-/// Decodes `x, xdt, gy, gydt, gx, gxdt, window, type, countIncludePad`.
+/// Decodes `x, xdt, gy, gydt, gx, gxdt, window, type, countIncludePad`. Windows never
+/// cross planes, so planes run in parallel (each in the reference's window order).
 pub fn pool_backward(m: &mut Meta) -> Result<(), String> {
-    let (x, xdt, gy, gydt, gx, gxdt) =
-        (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
+    let (x, xdt, gy, gydt, gx, gxdt) = (
+        SendPtr(m.ptr()?),
+        m.dtype()?,
+        SendPtr(m.ptr()?),
+        m.dtype()?,
+        SendPtr(m.ptr()?),
+        m.dtype()?,
+    );
     let p = Pool::decode(m)?;
     if xdt != gydt || xdt != gxdt {
         return Err(format!("poolBackward: dtypes differ (x {xdt:?}, gy {gydt:?}, gx {gxdt:?})"));
     }
-    let w = p.win.w;
-    with_slot!(xdt, S => unsafe {
-        for i in 0..p.win.n * p.win.c * p.win.h * p.win.w {
-            S::set(gx, i, 0.0);
+    let planes = p.win.n * p.win.c;
+    with_slot!(xdt, S => for_ranges(planes, p.grain(), |a, b| unsafe {
+        for pl in a..b {
+            p.backward_plane::<S>(x.get(), gy.get(), gx.get(), pl);
         }
-        for pl in 0..p.win.n * p.win.c {
-            p.plane(pl, |o, base, hs, he, ws, we, div| {
-                if p.kind == 0 {
-                    let (mut m, mut at) = (f64::NEG_INFINITY, usize::MAX);
-                    for hh in hs..he {
-                        for ww in ws..we {
-                            let v = S::get(x, base + hh * w + ww);
-                            if at == usize::MAX || v > m {
-                                m = v;
-                                at = base + hh * w + ww;
-                            }
-                        }
-                    }
-                    if at != usize::MAX {
-                        S::set(gx, at, S::get(gx, at) + S::get(gy, o));
-                    }
-                } else if div != 0.0 {
-                    let g = S::get(gy, o) / div;
-                    for hh in hs..he {
-                        for ww in ws..we {
-                            let i = base + hh * w + ww;
-                            S::set(gx, i, S::get(gx, i) + g);
-                        }
-                    }
-                }
-            });
-        }
-    });
+    }));
     Ok(())
 }

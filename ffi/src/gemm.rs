@@ -5,13 +5,13 @@ use crate::dtype::{load, store_raw, DType};
 use crate::meta::Meta;
 use crate::par::{cores, reserve};
 
-const ROW_MAJOR: i32 = 101;
-const NO_TRANS: i32 = 111;
-const TRANS: i32 = 112;
+pub(crate) const ROW_MAJOR: i32 = 101;
+pub(crate) const NO_TRANS: i32 = 111;
+pub(crate) const TRANS: i32 = 112;
 
 #[link(name = "openblas")]
 extern "C" {
-    fn cblas_sgemm(
+    pub(crate) fn cblas_sgemm(
         order: i32,
         ta: i32,
         tb: i32,
@@ -27,7 +27,7 @@ extern "C" {
         c: *mut f32,
         ldc: i32,
     );
-    fn cblas_dgemm(
+    pub(crate) fn cblas_dgemm(
         order: i32,
         ta: i32,
         tb: i32,

@@ -7,6 +7,7 @@
 //! caught at the boundary and reported the same way; they never unwind into Deno.
 
 mod conv;
+mod conv2d;
 mod cuda;
 mod dtype;
 mod elementwise;
@@ -198,6 +199,9 @@ export! {
     mx_col2im => conv::col2im;
     mx_pool => conv::pool;
     mx_pool_backward => conv::pool_backward;
+    mx_conv2d => conv2d::conv2d;
+    mx_conv2d_backward_data => conv2d::conv2d_backward_data;
+    mx_conv2d_backward_weight => conv2d::conv2d_backward_weight;
     mx_cuda_alloc => cuda::alloc;
     mx_cuda_free => cuda::free;
     mx_cuda_copy => cuda::copy;

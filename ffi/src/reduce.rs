@@ -75,8 +75,11 @@ pub fn reduce(m: &mut Meta) -> Result<(), String> {
     let kept: Vec<usize> = (0..nd).filter(|a| !axes.contains(a)).collect();
     let outer: usize = kept.iter().map(|&a| shape[a]).product();
     let red: usize = axes.iter().map(|&a| shape[a]).product();
-    let trailing = axes.iter().enumerate().all(|(i, &a)| a == nd - na + i);
-    let leading = axes.iter().enumerate().all(|(i, &a)| a == i);
+    // Runs of adjacent reduced / kept axes (size-1 axes dropped) decide the loop: the
+    // flattened index over the reduced axes, which argmax/argmin report, is unchanged.
+    let runs = merge_runs(&shape, &axes);
+    let trailing = runs.iter().skip_while(|r| !r.1).all(|r| r.1);
+    let leading = runs.iter().skip_while(|r| r.1).all(|r| !r.1);
     macro_rules! go {
         ($t:ty) => {{
             let x = x as *const $t;
@@ -85,6 +88,8 @@ pub fn reduce(m: &mut Meta) -> Result<(), String> {
                 unsafe { rows(op, std::slice::from_raw_parts(x, total), outer, red, out) }
             } else if leading {
                 unsafe { cols(op, std::slice::from_raw_parts(x, total), red, outer, out) }
+            } else if !matches!(op, Op::ArgMax | Op::ArgMin) {
+                unsafe { strided(op, std::slice::from_raw_parts(x, total), &runs, outer, out) }
             } else {
                 let t = unsafe { transpose(x as *const u8, xdt, &shape, &kept, &axes) };
                 rows(op, &t, outer, red, out)
@@ -111,6 +116,124 @@ struct Out {
 impl Out {
     fn set(&self, i: usize, v: f64) {
         unsafe { store_raw(self.p.0, self.dt, i as isize, v) }
+    }
+}
+
+/// The shape as runs `(size, reduced)` of adjacent axes of one kind, size-1 axes dropped.
+fn merge_runs(shape: &[usize], axes: &[usize]) -> Vec<(usize, bool)> {
+    let mut runs: Vec<(usize, bool)> = Vec::new();
+    for (d, &n) in shape.iter().enumerate() {
+        if n == 1 {
+            continue;
+        }
+        let r = axes.contains(&d);
+        match runs.last_mut() {
+            Some(last) if last.1 == r => last.0 *= n,
+            _ => runs.push((n, r)),
+        }
+    }
+    runs
+}
+
+/// The identity of a splittable op, and how two partial results combine.
+fn init(op: Op) -> f64 {
+    match op {
+        Op::Sum => 0.0,
+        Op::Prod => 1.0,
+        Op::Max => f64::NEG_INFINITY,
+        _ => f64::INFINITY,
+    }
+}
+
+#[inline(always)]
+fn combine(op: Op, acc: f64, v: f64) -> f64 {
+    match op {
+        Op::Sum => acc + v,
+        Op::Prod => acc * v,
+        // NaN sticks: once acc is NaN no comparison replaces it.
+        Op::Max => {
+            if v > acc || v.is_nan() {
+                v
+            } else {
+                acc
+            }
+        }
+        _ => {
+            if v < acc || v.is_nan() {
+                v
+            } else {
+                acc
+            }
+        }
+    }
+}
+
+/// sum/prod/max/min over an interleaved pattern (e.g. axes (0, 2, 3) of NCHW) without a
+/// transpose: the input is walked in memory order as contiguous runs of the innermost
+/// run of axes. A reduced innermost run folds into one output (vectorised `run`), a kept
+/// one adds elementwise into a slice of outputs. The outermost run is split into a fixed
+/// number of chunks (from the sizes and core count only, never timing), each with its
+/// own f64 accumulators, combined in chunk order: the result does not vary between runs.
+fn strided<T: Elem>(op: Op, x: &[T], runs: &[(usize, bool)], outer: usize, out: Out) {
+    let nr = runs.len();
+    let inner = runs[nr - 1];
+    // Output stride of each run (kept runs only) and the count of inner blocks.
+    let mut ostride = vec![0usize; nr];
+    let mut s = 1;
+    for d in (0..nr).rev() {
+        if !runs[d].1 {
+            ostride[d] = s;
+            s *= runs[d].0;
+        }
+    }
+    let blocks: usize = runs[..nr - 1].iter().map(|r| r.0).product();
+    let first = runs[0].0;
+    let per_first = blocks / first.max(1);
+    let chunks = (x.len() / GRAIN).clamp(1, cores().min(first).max(1));
+    let step = first.div_ceil(chunks);
+    let parts: Vec<Vec<f64>> = {
+        let mut parts: Vec<Vec<f64>> = (0..chunks).map(|_| vec![init(op); outer]).collect();
+        let ptrs: Vec<SendPtr> =
+            parts.iter_mut().map(|p| SendPtr(p.as_mut_ptr() as *mut u8)).collect();
+        let ptrs = &ptrs;
+        let (ostride, runs) = (&ostride, runs);
+        for_ranges(chunks, 1, |ca, cb| {
+            let mut idx = vec![0usize; nr - 1];
+            for (ch, part) in ptrs.iter().enumerate().take(cb).skip(ca) {
+                let acc = unsafe { std::slice::from_raw_parts_mut(part.get() as *mut f64, outer) };
+                let (b0, b1) = ((ch * step).min(first), ((ch + 1) * step).min(first));
+                for b in b0 * per_first..b1 * per_first {
+                    // Decode block b into run indices (outermost first) -> output base.
+                    let mut rem = b;
+                    let mut o = 0;
+                    for d in (0..nr - 1).rev() {
+                        idx[d] = rem % runs[d].0;
+                        rem /= runs[d].0;
+                        o += idx[d] * ostride[d];
+                    }
+                    let src = &x[b * inner.0..(b + 1) * inner.0];
+                    if inner.1 {
+                        acc[o] = combine(op, acc[o], run(op, src));
+                    } else {
+                        let dst = &mut acc[o..o + inner.0];
+                        match op {
+                            Op::Sum => dst.iter_mut().zip(src).for_each(|(a, v)| *a += v.f()),
+                            Op::Prod => dst.iter_mut().zip(src).for_each(|(a, v)| *a *= v.f()),
+                            _ => dst
+                                .iter_mut()
+                                .zip(src)
+                                .for_each(|(a, v)| *a = combine(op, *a, v.f())),
+                        }
+                    }
+                }
+            }
+        });
+        parts
+    };
+    let (head, rest) = parts.split_first().expect("at least one chunk");
+    for (i, &h) in head.iter().enumerate() {
+        let v = rest.iter().fold(h, |a, p| combine(op, a, p[i]));
+        out.set(i, v);
     }
 }
 

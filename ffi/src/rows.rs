@@ -9,7 +9,7 @@ use crate::elementwise::Ew;
 /// `name<TAB>rust expression` per row, in id order, newline-separated: the loader
 /// runs a row natively only when its expression is the one compiled here.
 #[rustfmt::skip]
-pub const ROWS: &str = "negative\t-a\nabs\ta.abs()\nsign\tif a > 0.0 { 1.0 } else if a < 0.0 { -1.0 } else { a }\nexp\ta.exp()\nlog\ta.ln()\nlog1p\ta.ln_1p()\nexpm1\ta.exp_m1()\nsqrt\ta.sqrt()\nrsqrt\t1.0 / a.sqrt()\nsquare\ta * a\ncbrt\ta.cbrt()\nreciprocal\t1.0 / a\nsin\ta.sin()\ncos\ta.cos()\ntan\ta.tan()\narcsin\ta.asin()\narccos\ta.acos()\narctan\ta.atan()\nsinh\ta.sinh()\ncosh\ta.cosh()\ntanh\ta.tanh()\nsigmoid\t1.0 / (1.0 + (-a).exp())\nrelu\tif a > 0.0 { a } else { 0.0 }\nsoftsign\ta / (1.0 + a.abs())\nerf\terf(a)\nfloor\ta.floor()\nceil\ta.ceil()\nround\ta.round()\ntrunc\ta.trunc()\n_plus_scalar\ta + s0\n_minus_scalar\ta - s0\n_rminus_scalar\ts0 - a\n_mul_scalar\ta * s0\n_div_scalar\ta / s0\n_rdiv_scalar\ts0 / a\n_power_scalar\ta.powf(s0)\n_rpower_scalar\ts0.powf(a)\n_maximum_scalar\ta.max(s0)\n_minimum_scalar\ta.min(s0)\n_equal_scalar\tif a == s0 { 1.0 } else { 0.0 }\n_not_equal_scalar\tif a != s0 { 1.0 } else { 0.0 }\n_greater_scalar\tif a > s0 { 1.0 } else { 0.0 }\n_greater_equal_scalar\tif a >= s0 { 1.0 } else { 0.0 }\n_lesser_scalar\tif a < s0 { 1.0 } else { 0.0 }\n_lesser_equal_scalar\tif a <= s0 { 1.0 } else { 0.0 }\nclip\ta.max(s0).min(s1)\nbroadcast_add\ta + b\nbroadcast_sub\ta - b\nbroadcast_mul\ta * b\nbroadcast_div\ta / b\nbroadcast_power\ta.powf(b)\nbroadcast_maximum\ta.max(b)\nbroadcast_minimum\ta.min(b)\nbroadcast_equal\tif a == b { 1.0 } else { 0.0 }\nbroadcast_not_equal\tif a != b { 1.0 } else { 0.0 }\nbroadcast_greater\tif a > b { 1.0 } else { 0.0 }\nbroadcast_greater_equal\tif a >= b { 1.0 } else { 0.0 }\nbroadcast_lesser\tif a < b { 1.0 } else { 0.0 }\nbroadcast_lesser_equal\tif a <= b { 1.0 } else { 0.0 }\nwhere\tif a != 0.0 { b } else { c }\n_moving_average\ta * s0 + b * (1.0 - s0)";
+pub const ROWS: &str = "negative\t-a\nabs\ta.abs()\nsign\tif a > 0.0 { 1.0 } else if a < 0.0 { -1.0 } else { a }\nexp\ta.exp()\nlog\ta.ln()\nlog1p\ta.ln_1p()\nexpm1\ta.exp_m1()\nsqrt\ta.sqrt()\nrsqrt\t1.0 / a.sqrt()\nsquare\ta * a\ncbrt\ta.cbrt()\nreciprocal\t1.0 / a\nsin\ta.sin()\ncos\ta.cos()\ntan\ta.tan()\narcsin\ta.asin()\narccos\ta.acos()\narctan\ta.atan()\nsinh\ta.sinh()\ncosh\ta.cosh()\ntanh\ta.tanh()\nsigmoid\t1.0 / (1.0 + (-a).exp())\nrelu\tif a > 0.0 { a } else { 0.0 }\nsoftsign\ta / (1.0 + a.abs())\nerf\terf(a)\nfloor\ta.floor()\nceil\ta.ceil()\nround\ta.round()\ntrunc\ta.trunc()\n_plus_scalar\ta + s0\n_minus_scalar\ta - s0\n_rminus_scalar\ts0 - a\n_mul_scalar\ta * s0\n_div_scalar\ta / s0\n_rdiv_scalar\ts0 / a\n_power_scalar\ta.powf(s0)\n_rpower_scalar\ts0.powf(a)\n_maximum_scalar\ta.max(s0)\n_minimum_scalar\ta.min(s0)\n_equal_scalar\tif a == s0 { 1.0 } else { 0.0 }\n_not_equal_scalar\tif a != s0 { 1.0 } else { 0.0 }\n_greater_scalar\tif a > s0 { 1.0 } else { 0.0 }\n_greater_equal_scalar\tif a >= s0 { 1.0 } else { 0.0 }\n_lesser_scalar\tif a < s0 { 1.0 } else { 0.0 }\n_lesser_equal_scalar\tif a <= s0 { 1.0 } else { 0.0 }\nclip\ta.max(s0).min(s1)\nbroadcast_add\ta + b\nbroadcast_sub\ta - b\nbroadcast_mul\ta * b\nbroadcast_div\ta / b\nbroadcast_power\ta.powf(b)\nbroadcast_maximum\ta.max(b)\nbroadcast_minimum\ta.min(b)\nbroadcast_equal\tif a == b { 1.0 } else { 0.0 }\nbroadcast_not_equal\tif a != b { 1.0 } else { 0.0 }\nbroadcast_greater\tif a > b { 1.0 } else { 0.0 }\nbroadcast_greater_equal\tif a >= b { 1.0 } else { 0.0 }\nbroadcast_lesser\tif a < b { 1.0 } else { 0.0 }\nbroadcast_lesser_equal\tif a <= b { 1.0 } else { 0.0 }\nwhere\tif a != 0.0 { b } else { c }\n_axpby\ts0 * a + s1 * b\n_backward_relu\ta * (if b > 0.0 { 1.0 } else { 0.0 })\n_moving_average\ta * s0 + b * (1.0 - s0)";
 
 /// Runs row `id` of the table over the decoded call.
 #[rustfmt::skip]
@@ -135,8 +135,12 @@ pub fn run_row(id: usize, ew: &Ew) -> Result<(), String> {
         58 => ew.run(|a, b, c, s0, s1| { if a <= b { 1.0 } else { 0.0 } }),
         // where
         59 => ew.run(|a, b, c, s0, s1| { if a != 0.0 { b } else { c } }),
+        // _axpby
+        60 => ew.run(|a, b, c, s0, s1| { s0 * a + s1 * b }),
+        // _backward_relu
+        61 => ew.run(|a, b, c, s0, s1| { a * (if b > 0.0 { 1.0 } else { 0.0 }) }),
         // _moving_average
-        60 => ew.run(|a, b, c, s0, s1| { a * s0 + b * (1.0 - s0) }),
+        62 => ew.run(|a, b, c, s0, s1| { a * s0 + b * (1.0 - s0) }),
         _ => Err(format!("elementwise: unknown row id {id}")),
     }
 }

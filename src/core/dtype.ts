@@ -90,6 +90,16 @@ const COMPUTE_CTOR: Readonly<Record<DType, Ctor>> = {
   bool: Uint8Array,
 };
 
+/**
+ * True when `values` is exactly `dtype`'s compute array type, over an ordinary ArrayBuffer
+ * (bool is excluded: it maps to 0/1; int64 too: it truncates).
+ */
+export function isComputeArrayOf(dtype: DType, values: unknown): values is ComputeArray {
+  return dtype !== "bool" && dtype !== "int64" && values != null &&
+    (values as object).constructor === COMPUTE_CTOR[dtype] &&
+    !((values as ComputeArray).buffer instanceof SharedArrayBuffer);
+}
+
 /** A new zero-filled compute array of `n` elements of `dtype`. */
 export function allocCompute(dtype: DType, n: number): ComputeArray {
   return new COMPUTE_CTOR[dtype](n);
@@ -121,6 +131,20 @@ export function toUserArray(dtype: DType, a: ComputeArray): TypedArray {
   return out;
 }
 
+/**
+ * True when `out.set(values)` on `dtype`'s compute array gives what the element loop of
+ * {@link toComputeArray} gives: a numeric (not BigInt) typed array source, and a target
+ * that is float, a typed integer array, or int64 (stored as Float64) fed integers.
+ */
+function canSetDirectly(dtype: DType, values: ArrayLike<unknown>): boolean {
+  if (!ArrayBuffer.isView(values) || values instanceof BigInt64Array) return false;
+  if (values instanceof BigUint64Array || values instanceof DataView) return false;
+  if (dtype === "bool") return false;
+  if (dtype !== "int64") return true;
+  return !(values instanceof Float32Array || values instanceof Float64Array ||
+    values instanceof Float16Array);
+}
+
 /** Converts values to a compute array of `dtype`, rounding/wrapping like a C cast. */
 export function toComputeArray(
   dtype: DType,
@@ -128,6 +152,12 @@ export function toComputeArray(
 ): ComputeArray {
   const out = allocCompute(dtype, values.length);
   const integral = !isFloat(dtype);
+  if (canSetDirectly(dtype, values)) {
+    // A typed array store converts like the loop below (truncation, then C-style wrap)
+    // but natively: ~10x faster, which matters for per-batch data.
+    out.set(values as ArrayLike<number>);
+    return out;
+  }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const n = typeof v === "bigint" ? Number(v) : Number(v);

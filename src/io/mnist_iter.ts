@@ -44,7 +44,12 @@ export interface MNISTIterOptions {
 /** See the module docs. Files are read on first use or by `await iter.load()`. */
 export class MNISTIter extends DataIter {
   readonly #o: Required<Omit<MNISTIterOptions, "ctx">> & { ctx: Context };
-  #images: IdxArray | null = null;
+  /**
+   * This part's images scaled to [0, 1] (MXNet's loader keeps them as floats too), in
+   * `#order`: a batch is then one contiguous block instead of a gather over the whole set.
+   */
+  #pixels: Float32Array | null = null;
+  #staging: Float32Array | null = null;
   #labels: Uint8Array | null = null;
   #order: Uint32Array = new Uint32Array();
   #cursor = 0;
@@ -117,13 +122,13 @@ export class MNISTIter extends DataIter {
     // Shard first, then shuffle within the shard (as MXNet's loader).
     const n = img.shape[0], step = Math.floor(n / o.numParts);
     const start = step * o.partIndex, end = o.partIndex === o.numParts - 1 ? n : start + step;
-    this.#images = img;
     this.#labels = lab.data;
     const count = end - start;
     const perm = o.shuffle
       ? shufflePermutation(count, o.seed, 0)
       : Uint32Array.from({ length: count }, (_, i) => i);
     this.#order = perm.map((i) => i + start);
+    this.#pixels = scaled(img, this.#order, rows * cols);
     if (this.#order.length < o.batchSize && o.lastBatchHandle === "discard") {
       throw new ParamError(
         `MNISTIter: batchSize ${o.batchSize} exceeds the ${count} samples of this part`,
@@ -159,17 +164,21 @@ export class MNISTIter extends DataIter {
     if (c >= n || (c + bs > n && o.lastBatchHandle === "discard")) return null;
     this.#cursor += bs;
     const pad = Math.max(0, c + bs - n);
-    const pixels = this.#images!.shape[1] * this.#images!.shape[2];
-    const src = this.#images!.data, labels = this.#labels!;
-    const x = new Float32Array(bs * pixels), y = new Float32Array(bs);
+    const pixels = o.imageSize[0] * o.imageSize[1];
+    const src = this.#pixels!, labels = this.#labels!;
+    // One staging array per iterator: `array` copies out of it, and a fresh 800 KB buffer
+    // per batch would cost more in page faults than the copy.
+    const x = this.#staging ??= new Float32Array(bs * pixels), y = new Float32Array(bs);
     const index: number[] = [];
     for (let b = 0; b < bs; b++) {
       const s = this.#order[(c + b) % n];
       index.push(s);
       y[b] = labels[s];
-      const from = s * pixels, to = b * pixels;
-      for (let p = 0; p < pixels; p++) x[to + p] = src[from + p] / 255;
     }
+    const head = Math.min(bs, n - c);
+    x.set(src.subarray(c * pixels, (c + head) * pixels));
+    // A padded last batch wraps around to the first images.
+    if (head < bs) x.set(src.subarray(0, (bs - head) * pixels), head * pixels);
     const [shape] = this.provideData.map((d) => d.shape);
     return new DataBatch({
       data: [array(x, { shape, ctx: o.ctx })],
@@ -180,4 +189,16 @@ export class MNISTIter extends DataIter {
       provideLabel: this.provideLabel,
     });
   }
+}
+
+/** The images at `order` of an idx image array, scaled to [0, 1] through a table. */
+function scaled(img: IdxArray, order: Uint32Array, pixels: number): Float32Array {
+  const out = new Float32Array(order.length * pixels);
+  const src = img.data;
+  const table = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+  for (let i = 0; i < order.length; i++) {
+    const from = order[i] * pixels, to = i * pixels;
+    for (let p = 0; p < pixels; p++) out[to + p] = table[src[from + p]];
+  }
+  return out;
 }

@@ -3,7 +3,13 @@
  * @module
  */
 import { Context, currentContext } from "../core/context.ts";
-import { asDType, type DType, toComputeArray } from "../core/dtype.ts";
+import {
+  asDType,
+  type ComputeArray,
+  type DType,
+  isComputeArrayOf,
+  toComputeArray,
+} from "../core/dtype.ts";
 import { checkShape } from "../core/shape.ts";
 import { ShapeError } from "../core/errors.ts";
 import { push } from "../engine/engine.ts";
@@ -125,8 +131,26 @@ export function array(
     out.dispose();
     throw new ShapeError(`array: ${flat.values.length} values do not fill shape [${shape}]`);
   }
-  const data = toComputeArray(dtype, flat.values);
   const s = out._storage("array");
+  if (isComputeArrayOf(dtype, flat.values)) {
+    // Already in the backend's layout: written straight from the caller's array when the
+    // write runs now (a fresh array has nothing to wait for); a snapshot otherwise, as the
+    // caller may change the array once this returns.
+    let data: ComputeArray = flat.values;
+    let written = false;
+    push(
+      "array",
+      () => {
+        s.backend.write(s.buf, data);
+        written = true;
+      },
+      [],
+      [s.var],
+    );
+    if (!written) data = data.slice();
+    return out;
+  }
+  const data = toComputeArray(dtype, flat.values);
   push("array", () => s.backend.write(s.buf, data), [], [s.var]);
   return out;
 }

@@ -753,34 +753,37 @@ export function applyOp(
   opts: ApplyOptions = {},
 ): NDArray[] {
   const p = parseParams(def, rawParams);
-  const argNames = [
+  // Argument names only matter for messages: built when one is thrown.
+  const argNames = () => [
     ...(typeof def.inputs === "function" ? def.inputs(p) : def.inputs),
     ...(def.aux ?? []),
   ];
-  if (inputs.length !== argNames.length) {
+  const expected = typeof def.inputs === "function" || def.aux
+    ? argNames().length
+    : def.inputs.length;
+  if (inputs.length !== expected) {
+    const names = argNames();
     throw new MXNetError(
-      `${def.name}: expected ${argNames.length} inputs (${
-        argNames.join(", ")
-      }), got ${inputs.length}`,
+      `${def.name}: expected ${names.length} inputs (${names.join(", ")}), got ${inputs.length}`,
     );
   }
   const ctx = inputs[0]?.context ?? opts.ctx ?? currentContext();
-  inputs.forEach((x, i) => {
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
     if (!(x instanceof NDArray)) {
       throw new MXNetError(
-        `${def.name}: argument ${argNames[i]} must be an NDArray, got ${typeof x}`,
+        `${def.name}: argument ${argNames()[i]} must be an NDArray, got ${typeof x}`,
       );
     }
-    x._storage(`${def.name}: argument ${argNames[i]}`);
+    if (x.isDisposed) x._storage(`${def.name}: argument ${argNames()[i]}`);
     if (!x.context.equals(ctx)) {
+      const names = argNames();
       throw new ContextError(
-        `${def.name}: argument ${argNames[i]} is on ${x.context} but ${
-          argNames[0]
-        } is on ${ctx}; ` +
+        `${def.name}: argument ${names[i]} is on ${x.context} but ${names[0]} is on ${ctx}; ` +
           `copy it first with .copyTo(mx.${ctx}) or .asInContext(mx.${ctx})`,
       );
     }
-  });
+  }
   const shapes = def.inferShape(inputs.map((x) => x.shape), p);
   const dtypes = def.inferType
     ? def.inferType(inputs.map((x) => x.dtype), p)

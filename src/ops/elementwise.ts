@@ -7,7 +7,7 @@ import { isFloat } from "../core/dtype.ts";
 import { DTypeError } from "../core/errors.ts";
 import { broadcastShapes, type Shape } from "../core/shape.ts";
 import { ops } from "./_builder_util.ts";
-import { BINARY, type ElementwiseRow, TERNARY, UNARY } from "./elementwise_table.ts";
+import { BINARY, type ElementwiseRow, FUSED, TERNARY, UNARY } from "./elementwise_table.ts";
 import type { Builder, GradArgs, OpDef, Params } from "./op_def.ts";
 
 type Grad = <T>(b: Builder<T>, g: GradArgs<T>) => (T | null)[];
@@ -98,9 +98,7 @@ const mathGrads: Record<string, Grad | null> = {
     const o = ops(b);
     return [o.mul(g, o.mul(y, o.rsubS(y, 1)))];
   },
-  relu: (b, { inputs: [x], outGrads: [g] }) => [
-    ops(b).mul(g, ops(b).cmpS("_greater_scalar", x, 0)),
-  ],
+  relu: (b, { inputs: [x], outGrads: [g] }) => [b.op("_backward_relu", [g, x])],
   softsign: (b, { inputs: [x], outGrads: [g] }) => {
     const o = ops(b);
     const d = o.addS(b.op("abs", [x]), 1);
@@ -283,6 +281,48 @@ const clip: OpDef = {
   },
 };
 
+/** `_backward_relu(grad, data)`: grad where data > 0, else 0 (MXNet's name). */
+const backwardRelu: OpDef = {
+  name: "_backward_relu",
+  inputs: ["grad", "data"],
+  params: {},
+  inferShape: (s) => [broadcastShapes(s, "_backward_relu")],
+  inferType: (t) => {
+    sameDTypes("_backward_relu", ["grad", "data"])(t);
+    return [t[0]];
+  },
+  // Linear in grad; piecewise constant in data (zero gradient almost everywhere).
+  gradient: (b, { inputs: [g, x], outGrads: [gg] }) => [
+    ops(b).sumTo(b.op("_backward_relu", [gg, x]), b.shape(g)),
+    null,
+  ],
+  lowering: { kind: "elementwise", row: FUSED._backward_relu, scalars: () => [] },
+};
+
+/** `_axpby(lhs, rhs, alpha, beta)` = alpha * lhs + beta * rhs, one pass (optimizer updates). */
+const axpby: OpDef = {
+  name: "_axpby",
+  inputs: ["lhs", "rhs"],
+  params: { alpha: { type: "float", default: 1 }, beta: { type: "float", default: 1 } },
+  inferShape: (s) => [broadcastShapes(s, "_axpby")],
+  inferType: (t) => {
+    sameDTypes("_axpby", ["lhs", "rhs"])(t);
+    return [t[0]];
+  },
+  gradient: (b, { inputs: [x, y], outGrads: [g], params }) => {
+    const o = ops(b);
+    return [
+      o.sumTo(o.mulS(g, params.alpha as number), b.shape(x)),
+      o.sumTo(o.mulS(g, params.beta as number), b.shape(y)),
+    ];
+  },
+  lowering: {
+    kind: "elementwise",
+    row: FUSED._axpby,
+    scalars: (p) => [p.alpha as number, p.beta as number],
+  },
+};
+
 /** Every elementwise operator. */
 export const ELEMENTWISE_OPS: readonly OpDef[] = [
   ...Object.entries(mathGrads).map(([name, g]) =>
@@ -295,4 +335,6 @@ export const ELEMENTWISE_OPS: readonly OpDef[] = [
   where,
   whereBroadcast,
   clip,
+  backwardRelu,
+  axpby,
 ];

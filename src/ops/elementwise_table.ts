@@ -271,10 +271,21 @@ export const TERNARY = {
 } as const satisfies Record<string, ElementwiseRow>;
 
 /**
- * Fused rows that composite operators call directly (no OpDef of their own): listed here
- * so every backend's generic kernel, the native code generator included, knows them.
+ * Fused rows: each saves whole passes over memory on a hot path (training steps). Listed
+ * here so every backend's generic kernel, the native code generator included, knows them.
  */
 export const FUSED = {
+  // alpha * a + beta * b: optimizer updates in one pass (src/optimizer).
+  _axpby: row("_axpby", 2, 2, "s0 * a + s1 * b", "s0 * a + s1 * b", "s0 * a + s1 * b"),
+  // The ReLU gradient, grad * (data > 0), in one pass instead of a compare and a multiply.
+  _backward_relu: row(
+    "_backward_relu",
+    2,
+    0,
+    "a * (b > 0 ? 1 : 0)",
+    "a * select(0.0, 1.0, b > 0.0)",
+    "a * (if b > 0.0 { 1.0 } else { 0.0 })",
+  ),
   // moving * momentum + value * (1 - momentum): BatchNorm's running statistics.
   _moving_average: row(
     "_moving_average",

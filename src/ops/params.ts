@@ -105,6 +105,22 @@ function noParams(def: OpDef): boolean {
   return v;
 }
 
+/** An operator's params by MXNet JSON key, and as a list: built once per operator. */
+interface ParamTable {
+  byJson: Map<string, string>;
+  specs: [string, ParamSpec][];
+}
+const tables = new WeakMap<OpDef, ParamTable>();
+function tableOf(def: OpDef): ParamTable {
+  let t = tables.get(def);
+  if (!t) {
+    const specs = Object.entries(def.params);
+    t = { byJson: new Map(specs.map(([key, spec]) => [jsonKey(key, spec), key])), specs };
+    tables.set(def, t);
+  }
+  return t;
+}
+
 /**
  * Validates and fills defaults. Accepts camelCase keys or MXNet's JSON keys; unknown
  * keys throw ParamError naming the operator (a typo must not be silently ignored).
@@ -118,8 +134,7 @@ export function parseParams(def: OpDef, raw: Record<string, unknown> = {}): Para
   }
   if (!given && noParams(def)) return EMPTY;
   const out: Record<string, unknown> = {};
-  const byJson = new Map<string, string>();
-  for (const [key, spec] of Object.entries(def.params)) byJson.set(jsonKey(key, spec), key);
+  const { byJson, specs } = tableOf(def);
   for (const [k, v] of Object.entries(raw)) {
     // undefined means "not given"; null (MXNet's None) means "the default" for scalars.
     if (v === undefined || (v === null && def.params[k]?.default === null)) continue;
@@ -133,7 +148,7 @@ export function parseParams(def: OpDef, raw: Record<string, unknown> = {}): Para
     }
     out[key] = convert(def.name, key, def.params[key], v);
   }
-  for (const [key, spec] of Object.entries(def.params)) {
+  for (const [key, spec] of specs) {
     if (key in out) continue;
     if (spec.required) throw new ParamError(`${def.name}: parameter ${key} is required`);
     out[key] = spec.default;

@@ -3,7 +3,7 @@
  * (`sgd_update`, `sgd_mom_update`, `nag_mom_update`, `signsgd_update`, `signum_update`).
  * @module
  */
-import { scope } from "../ndarray/ndarray.ts";
+import { invoke, scope } from "../ndarray/ndarray.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import {
   Optimizer,
@@ -11,6 +11,11 @@ import {
   type OptimizerState,
   type ParamKey,
 } from "./optimizer.ts";
+
+/** `out = alpha * a + beta * b` in one pass. */
+function axpby(a: NDArray, b: NDArray, alpha: number, beta: number, out: NDArray): void {
+  invoke("_axpby", [a, b], { alpha, beta }, { out });
+}
 
 /** Options of SGD, NAG and Signum. */
 export interface MomentumOptions extends OptimizerOptions {
@@ -49,16 +54,18 @@ export class SGD extends Optimizer {
     this.updateCount(index);
     const lr = this.getLr(index), wd = this.getWd(index);
     scope(() => {
-      const g = this.rescaled(grad);
+      // One fused pass per term (`_axpby`): without clipping the rescale folds into the
+      // step size; with it, the clipped gradient is formed first.
+      const clipped = this.clipGradient !== null;
+      const g = clipped ? this.rescaled(grad) : grad;
+      const step = clipped ? lr : lr * this.rescaleGrad;
       if (state === null) {
-        if (wd !== 0) weight.mulInPlace(1 - lr * wd);
-        weight.subInPlace(g.mul(lr));
+        axpby(weight, g, 1 - lr * wd, -step, weight);
         return;
       }
       const mom = state as NDArray;
-      mom.mulInPlace(this.momentum);
-      if (wd !== 0) mom.subInPlace(weight.mul(lr * wd));
-      mom.subInPlace(g.mul(lr));
+      axpby(mom, g, this.momentum, -step, mom);
+      if (wd !== 0) axpby(mom, weight, 1, -lr * wd, mom);
       weight.addInPlace(mom);
     });
   }

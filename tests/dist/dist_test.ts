@@ -73,6 +73,42 @@ for (const np of [2, 4]) {
   });
 }
 
+for (const np of [2, 3, 4]) {
+  Deno.test({
+    name: `MPI binding: allreduce sums exactly and bit-identically on ${np} ranks, all paths`,
+    ...opts,
+    async fn() {
+      const r = await mpirun(np, "tests/dist/allreduce_worker.ts", {}, 300);
+      assert.equal(r.code, 0, r.out);
+      for (let i = 0; i < np; i++) assert.match(r.out, new RegExp(`OK rank ${i} of ${np} \\(`));
+    },
+  });
+}
+
+Deno.test({
+  name: "MPI binding: allreduce through MPI_Allreduce only (MXTS_MPI_P2P_BYTES=0) on 2 ranks",
+  ...opts,
+  async fn() {
+    const r = await mpirun(2, "tests/dist/allreduce_worker.ts", { MXTS_MPI_P2P_BYTES: "0" }, 300);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /OK rank 1 of 2 \(\d+ cases, p2p bound 0 bytes\)/);
+  },
+});
+
+Deno.test({
+  name: "MPI binding: a small allreduce a peer never joins aborts after the timeout, named",
+  ...opts,
+  async fn() {
+    const r = await mpirun(2, "tests/dist/allreduce_worker.ts", {
+      MXTS_KVSTORE_TIMEOUT: "2",
+      STUCK: "1",
+    }, 60);
+    assert.notEqual(r.code, 0);
+    assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+    assert.match(r.out, /rank 0: test allreduce of 16 floats did not complete within 2 s/, r.out);
+  },
+});
+
 Deno.test({
   name: "dist_device_sync: the same conformance on 2 workers",
   ...opts,

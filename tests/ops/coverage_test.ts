@@ -19,6 +19,9 @@ const KERNELS = [
   "col2im",
   "pool",
   "poolBackward",
+  "conv2d",
+  "conv2dBackwardData",
+  "conv2dBackwardWeight",
 ] as const;
 
 for (const backend of [tsBackend()]) {

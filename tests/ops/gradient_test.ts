@@ -196,6 +196,32 @@ const CASES: Record<string, Case[]> = {
     shapes: [[8, 15]],
     params: { kernel: [2, 2], stride: [1, 2], pad: [1, 1], dilate: [1, 1], shape: [1, 2, 4, 4] },
   }],
+  _axpby: [
+    { shapes: [[2, 3], [2, 3]], params: { alpha: 0.7, beta: -1.5 } },
+    { shapes: [[2, 3], [3]], params: { alpha: 2, beta: 0.5 } },
+  ],
+  _backward_relu: [{ shapes: [[2, 3], [2, 3]], fixed: { 1: [-1, 2, -3, 0.5, 0, 4] } }],
+  _conv2d: [
+    { shapes: [[2, 3, 5, 4], [2, 3, 3, 2]], params: { kernel: [3, 2], numFilter: 2, pad: [1, 0] } },
+    {
+      shapes: [[1, 4, 6, 5], [4, 2, 2, 2]],
+      params: { kernel: [2, 2], numFilter: 4, numGroup: 2, stride: [2, 1], dilate: [1, 2] },
+    },
+  ],
+  _conv2d_backward_data: [{
+    shapes: [[2, 2, 3, 2], [2, 3, 3, 3]],
+    params: { kernel: [3, 3], numFilter: 2, stride: [2, 2], pad: [1, 1], shape: [2, 3, 5, 4] },
+  }, {
+    shapes: [[1, 4, 5, 2], [4, 2, 2, 2]],
+    params: { kernel: [2, 2], numFilter: 4, numGroup: 2, dilate: [1, 2], shape: [1, 4, 6, 4] },
+  }],
+  _conv2d_backward_weight: [{
+    shapes: [[2, 3, 5, 4], [2, 2, 3, 2]],
+    params: { kernel: [3, 3], numFilter: 2, stride: [2, 2], pad: [1, 1] },
+  }, {
+    shapes: [[1, 4, 6, 4], [1, 4, 5, 2]],
+    params: { kernel: [2, 2], numFilter: 4, numGroup: 2, dilate: [1, 2] },
+  }],
   _pool: [{ shapes: [[1, 2, 4, 4]], params: { kernel: [3, 3], stride: [1, 1], pad: [1, 1] } }],
   _pool_backward: [{
     shapes: [[1, 1, 4, 4], [1, 1, 2, 2]],

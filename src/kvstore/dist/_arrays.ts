@@ -96,6 +96,24 @@ export async function hostBuffer(s: StorageOf): Promise<HostBuffer> {
   };
 }
 
+/**
+ * `hostBuffer` without waiting: the array's own memory, or a copy when the backend reads
+ * synchronously; null when only an asynchronous read would do.
+ */
+export function hostBufferSync(s: StorageOf): HostBuffer | null {
+  const direct = directView(s);
+  if (direct) return { data: direct, commit() {} };
+  if (!s.backend.readSync) return null;
+  const host = s.backend.readSync(s.buf);
+  const data = toMpi(host);
+  return {
+    data,
+    commit() {
+      s.backend.write(s.buf, data.constructor === host.constructor ? data : fromMpi(data, host));
+    },
+  };
+}
+
 /** Copies `host` into a fresh typed array on its own ArrayBuffer of an MPI-reducible type. */
 function toMpi(host: ArrayLike<number> & { BYTES_PER_ELEMENT: number }): MpiArray {
   if (host instanceof Float32Array || host instanceof Float64Array || host instanceof Int32Array) {

@@ -20,7 +20,9 @@ export const TAG_BARRIER = 1;
 export interface Ticket {
   /** Resolves when every earlier collective of this process has finished. */
   readonly turn: Promise<void>;
-  /** Lets the next collective start. */
+  /** True when every earlier collective has finished (`turn` would resolve at once). */
+  isTurn(): boolean;
+  /** Lets the next collective start (call once, after the collective). */
   done(): void;
 }
 
@@ -45,6 +47,8 @@ export class Session {
   /** Rank among the processes of this role. */
   readonly rank: number;
   #tail: Promise<void> = Promise.resolve();
+  #issued = 0;
+  #finished = 0;
   #stores = 0;
   #replyTag = 0;
   readonly #flushers: (() => Promise<void>)[] = [];
@@ -128,10 +132,18 @@ export class Session {
 
   /** Takes the next place in the collective queue (call in program order). */
   ticket(): Ticket {
-    const turn = this.#tail;
-    let done!: () => void;
-    this.#tail = new Promise<void>((r) => done = r);
-    return { turn, done };
+    const turn = this.#tail, id = ++this.#issued;
+    let resolve!: () => void;
+    this.#tail = new Promise<void>((r) => resolve = r);
+    return {
+      turn,
+      isTurn: () => this.#finished === id - 1,
+      done: () => {
+        // Tickets finish in order: each waits for the one before it.
+        this.#finished = id;
+        resolve();
+      },
+    };
   }
 
   /** Resolves once every collective queued so far has finished. */

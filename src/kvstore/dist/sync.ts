@@ -15,7 +15,14 @@ import { NDArray } from "../../ndarray/ndarray.ts";
 import type { Updater } from "../../optimizer/updater.ts";
 import type { Optimizer } from "../../optimizer/optimizer.ts";
 import type { Key, KVStore, KVValues, PullOptions, UpdaterFn } from "../kvstore.ts";
-import { checkShape, hostBuffer, keyId, sumOnCpu } from "./_arrays.ts";
+import {
+  checkShape,
+  type HostBuffer,
+  hostBuffer,
+  hostBufferSync,
+  keyId,
+  sumOnCpu,
+} from "./_arrays.ts";
 import { pairs } from "../_pairs.ts";
 import { checkBarrier, watchPeers } from "./barrier.ts";
 import type { Session } from "./session.ts";
@@ -51,7 +58,14 @@ export interface PushPlace {
   pushIndex: number;
 }
 
-/** Sums `src` over all workers into `dst` as one engine operation, in collective order. */
+/**
+ * Sums `src` over all workers into `dst` as one engine operation, in collective order.
+ * When no earlier collective is pending and both arrays' memory is at hand, the
+ * operation starts the allreduce at once and finishes synchronously if the binding's
+ * polled fast path completes it (small arrays whose peers are already there); only an
+ * allreduce that has to wait becomes asynchronous, and only then is the peer watch
+ * (`watchPeers`) armed.
+ */
 export function allreduceOp(
   s: Session,
   src: NDArray,
@@ -62,26 +76,54 @@ export function allreduceOp(
   const t = s.ticket();
   const chunk = bigArrayBound();
   let started = false;
-  let stop: (() => void) | null = null;
   const ss = src._storage(what), ds = dst._storage(what);
+  const watch = place && s.numWorkers > 1 ? place : null;
+  const opts = { chunk, what };
+  // Starts the allreduce of host buffers; undefined once complete, else a promise.
+  const reduce = (send: HostBuffer, recv: HostBuffer): Promise<void> | undefined => {
+    let p: Promise<void> | undefined;
+    if (recv.data.constructor !== send.data.constructor) {
+      recv.data.set(send.data);
+      p = s.mpi.allreduceNow(recv.data, recv.data, s.roleComm, opts);
+    } else p = s.mpi.allreduceNow(send.data, recv.data, s.roleComm, opts);
+    if (!p) return undefined;
+    const stop = watch ? watchPeers(s, watch) : null;
+    return stop ? p.finally(stop) : p;
+  };
   enginePush(
     what,
-    async () => {
+    () => {
       started = true;
-      try {
-        await t.turn;
-        stop = place && s.numWorkers > 1 ? watchPeers(s, place) : null;
-        const send = await hostBuffer(ss);
-        const recv = src === dst ? send : await hostBuffer(ds);
-        if (recv.data.constructor !== send.data.constructor) {
-          recv.data.set(send.data);
-          await s.mpi.allreduce(recv.data, recv.data, s.roleComm, { chunk, what });
-        } else await s.mpi.allreduce(send.data, recv.data, s.roleComm, { chunk, what });
-        recv.commit();
-      } finally {
-        stop?.();
-        t.done();
+      if (t.isTurn()) {
+        let async = false;
+        try {
+          const send = hostBufferSync(ss);
+          const recv = send && (src === dst ? send : hostBufferSync(ds));
+          if (send && recv) {
+            const p = reduce(send, recv);
+            if (!p) {
+              recv.commit();
+              return;
+            }
+            async = true;
+            return p.then(() => recv.commit()).finally(() => t.done());
+          }
+        } finally {
+          if (!async) t.done();
+        }
       }
+      return (async () => {
+        try {
+          await t.turn;
+          const send = await hostBuffer(ss);
+          const recv = src === dst ? send : await hostBuffer(ds);
+          const p = reduce(send, recv);
+          if (p) await p;
+          recv.commit();
+        } finally {
+          t.done();
+        }
+      })();
     },
     src === dst ? [] : [ss.var],
     [ds.var],

@@ -3,11 +3,14 @@
  * @module
  */
 export {
+  ALLREDUCE_TAG,
   type Comm,
   defaultTimeoutMs,
   type Envelope,
   Mpi,
   mpi,
   type MpiArray,
+  p2pMaxBytes,
+  spinMicros,
   underMpirun,
 } from "./mpi.ts";

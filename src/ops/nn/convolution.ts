@@ -1,8 +1,8 @@
 /**
- * Convolution and Deconvolution (1-D and 2-D, stride, pad, dilate, groups), composed from
- * `_im2col` / `_col2im` and one GEMM (`dot`, or `batch_dot` over groups). The column
- * matrix is [C*kh*kw, N*outH*outW], so one GEMM covers the whole batch; the result comes
- * out channel-major and is transposed to NCHW.
+ * Convolution and Deconvolution (1-D and 2-D, stride, pad, dilate, groups). Convolution
+ * is the direct `_conv2d` primitive (each backend unfolds one image at a time, so the
+ * batch's columns never exist at once) plus a broadcast bias; Deconvolution is composed
+ * from a GEMM (`batch_dot` over groups) and `_col2im`.
  * @module
  */
 import { ShapeError, UnsupportedError } from "../../core/errors.ts";
@@ -128,19 +128,17 @@ const convolution: OpDef = {
   lowering: {
     kind: "composite",
     compose: (b, [x, weight, bias], p) => {
-      const o = ops(b);
       const d = convDims(b.shape(x), p);
-      const m = p.numFilter as number, g = p.numGroup as number;
-      const k = d.w.kernel[0] * d.w.kernel[1];
+      const m = p.numFilter as number;
+      // 1-D runs as 2-D with height 1 (data and weight get a unit height axis).
       const x4 = reshapeTo(b, x, [d.n, d.c, ...d.hw]);
-      const col = b.op("_im2col", [x4], windowParams(d.w));
-      const cols = d.n * d.out[0] * d.out[1];
-      const y = g === 1 ? b.op("dot", [o.reshape(weight, [m, d.c * k]), col]) : b.op("batch_dot", [
-        o.reshape(weight, [g, m / g, (d.c / g) * k]),
-        o.reshape(col, [g, (d.c / g) * k, cols]),
-      ]);
-      const nchw = b.op("transpose", [o.reshape(y, [m, d.n, ...d.out])], { axes: [1, 0, 2, 3] });
-      const out = reshapeTo(b, nchw, d.outShape);
+      const w4 = reshapeTo(b, weight, [m, d.weight[1], d.w.kernel[0], d.w.kernel[1]]);
+      const y = b.op("_conv2d", [x4, w4], {
+        ...windowParams(d.w),
+        numFilter: m,
+        numGroup: p.numGroup,
+      });
+      const out = reshapeTo(b, y, d.outShape);
       return [p.noBias ? out : addBias(b, out, bias, m)];
     },
   },

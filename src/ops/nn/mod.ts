@@ -5,6 +5,7 @@
 import type { OpDef } from "../op_def.ts";
 import { ACTIVATION_OPS } from "./activation.ts";
 import { CONV_OPS } from "./convolution.ts";
+import { CONV2D_OPS } from "./conv2d.ts";
 import { DROPOUT_OPS } from "./dropout.ts";
 import { EMBEDDING_OPS } from "./embedding.ts";
 import { FC_OPS } from "./fully_connected.ts";
@@ -19,6 +20,7 @@ export const NN_OPS: readonly OpDef[] = [
   ...FC_OPS,
   ...ACTIVATION_OPS,
   ...CONV_OPS,
+  ...CONV2D_OPS,
   ...POOLING_OPS,
   ...WINDOW_OPS,
   ...NORM_OPS,
