@@ -51,16 +51,23 @@ export class NativeBuffer implements DeviceBuffer {
 }
 
 /**
- * Work (elements, or multiply-adds for matmul) from which a kernel runs as a
- * nonblocking call: below it the 5-35 µs thread round trip costs more than the overlap
- * gains, so the call stays synchronous.
+ * Work (elements, or multiply-adds for matmul/conv) from which a kernel runs as a
+ * nonblocking call on one of Deno's threads, leaving the JS thread free and letting the
+ * engine overlap independent kernels. Kernels that split across every core themselves
+ * (elementwise, GEMM, conv, reduce, pool, ...) gain nothing from overlapping each other
+ * and measured slower that way (a 4M-element add: 2.9 ms nonblocking vs 1.5 ms
+ * synchronous; LeNet's convolutions ~2x), so they only go nonblocking when huge, where
+ * freeing the JS thread for a long time matters. Single-threaded kernels (sort) do
+ * overlap: they go nonblocking from 1M elements.
  */
 export const ASYNC_WORK = {
-  elementwise: 1 << 20,
-  matmul: 1 << 25,
-  /** conv2d and its gradients: multiply-adds (a ~100 µs kernel on one core). */
-  conv: 1 << 22,
-  other: 1 << 20,
+  elementwise: 1 << 26,
+  matmul: 2 ** 33,
+  /** conv2d and its gradients: multiply-adds. */
+  conv: 2 ** 31,
+  other: 1 << 26,
+  /** Single-threaded kernels. */
+  serial: 1 << 20,
 } as const;
 
 const POOL_MAX_BYTES = 256 * 1024 * 1024;
@@ -337,7 +344,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
       return gather("mx_take_backward", g, idx, out, p);
     },
     sort(x, values, indices, p) {
-      const async = x.size >= ASYNC_WORK.other;
+      const async = x.size >= ASYNC_WORK.serial;
       const a = args(12, async).buf(x).buf(values).buf(indices)
         .push(p.outer, p.len, p.ascending ? 1 : 0);
       return call("mx_sort", "sort", a, async, [x, values, indices]);

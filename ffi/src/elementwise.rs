@@ -104,7 +104,7 @@ impl Ew {
         if n == 0 {
             return Ok(());
         }
-        if self.try_dense(&f) {
+        if self.try_dense(&f) || self.try_rows(&f) {
             return Ok(());
         }
         for_ranges(n, GRAIN, |a, b| unsafe { self.walk(a, b, &f) });
@@ -195,6 +195,119 @@ impl Ew {
             dense!(f32)
         } else {
             dense!(f64)
+        }
+        true
+    }
+
+    /// Same-dtype float32/float64 operands whose innermost axis is contiguous or broadcast
+    /// (a bias added over NCHW rows, a row vector over a matrix): one vectorisable loop per
+    /// row, with broadcast inputs read once per row.
+    fn try_rows<F>(&self, f: &F) -> bool
+    where
+        F: Fn(f64, f64, f64, f64, f64) -> f64 + Sync,
+    {
+        let nd = self.shape.len();
+        if nd < 2 {
+            return false;
+        }
+        let dt = self.out.dt;
+        let inner = self.shape[nd - 1];
+        if !matches!(dt, DType::F32 | DType::F64)
+            || inner < 16
+            || self.out.strides[nd - 1] != 1
+            || !self.ins.iter().all(|x| x.dt == dt && matches!(x.strides[nd - 1], 0 | 1))
+        {
+            return false;
+        }
+        let rows = self.total() / inner;
+        let (s0, s1) = (self.s0, self.s1);
+        // The element offset of row `r` in operand `o` (row-major over the outer axes).
+        let row_base = |o: &Operand, mut r: usize| -> isize {
+            let mut off = o.offset;
+            for d in (0..nd - 1).rev() {
+                off += (r % self.shape[d]) as isize * o.strides[d];
+                r /= self.shape[d];
+            }
+            off
+        };
+        macro_rules! rows {
+            ($t:ty) => {{
+                let grain = (GRAIN / inner).max(1);
+                for_ranges(rows, grain, |a, b| unsafe {
+                    for r in a..b {
+                        let o = (self.out.ptr.get() as *mut $t).offset(row_base(&self.out, r));
+                        let x = |k: usize| {
+                            let op = &self.ins[k];
+                            (
+                                (op.ptr.get() as *const $t).offset(row_base(op, r)),
+                                op.strides[nd - 1],
+                            )
+                        };
+                        match self.ins.len() {
+                            1 => {
+                                let (x0, t0) = x(0);
+                                if t0 == 1 {
+                                    for j in 0..inner {
+                                        *o.add(j) = f(*x0.add(j) as f64, 0.0, 0.0, s0, s1) as $t;
+                                    }
+                                } else {
+                                    let v = f(*x0 as f64, 0.0, 0.0, s0, s1) as $t;
+                                    std::slice::from_raw_parts_mut(o, inner).fill(v);
+                                }
+                            }
+                            2 => {
+                                let ((x0, t0), (x1, t1)) = (x(0), x(1));
+                                match (t0, t1) {
+                                    (1, 1) => {
+                                        for j in 0..inner {
+                                            *o.add(j) = f(
+                                                *x0.add(j) as f64,
+                                                *x1.add(j) as f64,
+                                                0.0,
+                                                s0,
+                                                s1,
+                                            ) as $t;
+                                        }
+                                    }
+                                    (1, _) => {
+                                        let v1 = *x1 as f64;
+                                        for j in 0..inner {
+                                            *o.add(j) = f(*x0.add(j) as f64, v1, 0.0, s0, s1) as $t;
+                                        }
+                                    }
+                                    (_, 1) => {
+                                        let v0 = *x0 as f64;
+                                        for j in 0..inner {
+                                            *o.add(j) = f(v0, *x1.add(j) as f64, 0.0, s0, s1) as $t;
+                                        }
+                                    }
+                                    _ => {
+                                        let v = f(*x0 as f64, *x1 as f64, 0.0, s0, s1) as $t;
+                                        std::slice::from_raw_parts_mut(o, inner).fill(v);
+                                    }
+                                }
+                            }
+                            _ => {
+                                let ((x0, t0), (x1, t1), (x2, t2)) = (x(0), x(1), x(2));
+                                for j in 0..inner {
+                                    *o.add(j) = f(
+                                        *x0.offset(j as isize * t0) as f64,
+                                        *x1.offset(j as isize * t1) as f64,
+                                        *x2.offset(j as isize * t2) as f64,
+                                        s0,
+                                        s1,
+                                    ) as $t;
+                                }
+                            }
+                        }
+                    }
+                });
+            }};
+        }
+        if dt == DType::F32 {
+            rows!(f32)
+        } else {
+            rows!(f64)
         }
         true
     }

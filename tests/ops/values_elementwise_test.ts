@@ -231,3 +231,30 @@ backendTest("values unary edge cases: log(0), sqrt(-1), relu keeps shape", async
   assert.deepEqual(r.shape, [1, 1, 2]);
   assert.deepEqual(await values(r), [0, 2]);
 });
+
+// Long broadcast rows (the native backend's per-row fast path: contiguous or broadcast
+// innermost axis), in both operand orders, float32 and float64.
+for (const dtype of ["float32", "float64"] as const) {
+  backendTest(`broadcast rows: [3,5,20] with [5,1], [1,20] and [3,1,1] (${dtype})`, async () => {
+    const n = 3 * 5 * 20;
+    const xv = Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
+    const x = mx.nd.array(xv, { dtype }).reshape([3, 5, 20]);
+    const cases: [number[], number[], (i: number, j: number, k: number) => number][] = [
+      [[5, 1], Array.from({ length: 5 }, (_, i) => i - 2), (_i, j) => j - 2],
+      [[1, 20], Array.from({ length: 20 }, (_, k) => k * 0.5), (_i, _j, k) => k * 0.5],
+      [[3, 1, 1], [10, 20, 30], (i) => 10 * (i + 1)],
+    ];
+    for (const [shape, bv, at] of cases) {
+      const b = mx.nd.array(bv, { dtype }).reshape(shape);
+      const want = xv.map((v, e) => {
+        const [i, j, k] = [Math.floor(e / 100), Math.floor(e / 20) % 5, e % 20];
+        return [v + at(i, j, k), at(i, j, k) - v];
+      });
+      assertClose(await values(x.add(b)), want.map((w) => w[0]), F32);
+      assertClose(await values(b.sub(x)), want.map((w) => w[1]), F32);
+    }
+    const c = mx.nd.array(Array.from({ length: 20 }, (_, k) => k % 2), { dtype }).reshape([20]);
+    const picked = await values(mx.nd.where(c.broadcastTo([3, 5, 20]), x, x.neg()));
+    assertClose(picked, xv.map((v, e) => (e % 20) % 2 ? v : -v), F32);
+  }, { dtypes: [dtype] });
+}
