@@ -211,13 +211,18 @@ export function createNativeBackend(native: LoadedNative): Backend {
   // Argument block for synchronous calls (reused: JS is single-threaded and a sync call
   // has returned before the next starts). Nonblocking calls get their own block.
   let scratch = new Float64Array(new ArrayBuffer(8 * 256));
-  const rowCache = new Map<ElementwiseRow, number>();
+  const syncArgs = new Args(scratch);
+  // Per row: the library's id for it (-1: none) and the name errors carry.
+  const rowCache = new Map<ElementwiseRow, { id: number; what: string }>();
   const errText = new Uint8Array(4096);
 
   function args(len: number, async: boolean): Args {
     if (async) return new Args(new Float64Array(new ArrayBuffer(8 * len)));
     if (scratch.length < len) scratch = new Float64Array(new ArrayBuffer(8 * len * 2));
-    return new Args(scratch);
+    // One block object for every synchronous call: no allocation on the per-op path.
+    syncArgs.a = scratch;
+    syncArgs.n = 1;
+    return syncArgs;
   }
 
   function fail(what: string | (() => string), status: number): MXNetError {
@@ -247,36 +252,57 @@ export function createNativeBackend(native: LoadedNative): Backend {
     });
   }
 
-  /** The compiled id of `row`, or -1 when the library has no (current) kernel for it. */
-  function rowId(row: ElementwiseRow): number {
-    let id = rowCache.get(row);
-    if (id === undefined) {
+  /** The compiled id of `row` (-1 when the library has no current kernel for it). */
+  function rowInfo(row: ElementwiseRow): { id: number; what: string } {
+    let info = rowCache.get(row);
+    if (info === undefined) {
       const compiled = rows.get(row.name);
-      id = compiled && compiled.rust === row.rust ? compiled.id : -1;
-      rowCache.set(row, id);
+      const id = compiled && compiled.rust === row.rust ? compiled.id : -1;
+      rowCache.set(row, info = { id, what: `elementwise(${row.name})` });
     }
-    return id;
+    return info;
   }
 
   function elementwise(
     id: number,
-    what: string | (() => string),
+    what: string,
     inputs: readonly View[],
     scalars: readonly number[],
     out: View,
   ): KernelResult {
-    const nd = out.shape.length;
+    const shape = out.shape, nd = shape.length;
+    let size = 1;
+    for (let d = 0; d < nd; d++) size *= shape[d];
+    const async = size >= ASYNC_WORK.elementwise;
+    const len = 6 + nd + (inputs.length + 1) * (3 + nd);
+    // The per-op path: the block is written inline (no helper calls) and, when
+    // synchronous, the kernel called directly.
+    const m = async ? new Float64Array(new ArrayBuffer(8 * len)) : args(len, false).a;
     let n = 1;
-    for (let d = 0; d < nd; d++) n *= out.shape[d];
-    const async = n >= ASYNC_WORK.elementwise;
-    const a = args(6 + nd + (inputs.length + 1) * (3 + nd), async).num(id).num(nd).list(out.shape);
-    a.buf(out.buf).num(out.offset).list(out.strides).num(inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
-      const v = inputs[i];
-      a.buf(v.buf).num(v.offset).list(v.strides);
+    m[n++] = id;
+    m[n++] = nd;
+    for (let d = 0; d < nd; d++) m[n++] = shape[d];
+    const views = [out, ...inputs];
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i], b = nb(v.buf), st = v.strides;
+      m[n++] = b.ptr;
+      m[n++] = TYPE_FLAG[b.dtype];
+      m[n++] = v.offset;
+      for (let d = 0; d < nd; d++) m[n++] = st[d];
+      if (i === 0) m[n++] = inputs.length;
     }
-    a.num(scalars.length > 0 ? scalars[0] : 0).num(scalars.length > 1 ? scalars[1] : 0);
-    return call("mx_elementwise", what, a, async, async ? [out, inputs] : undefined);
+    m[n++] = scalars.length > 0 ? scalars[0] : 0;
+    m[n++] = scalars.length > 1 ? scalars[1] : 0;
+    m[0] = n;
+    if (!async) {
+      const st = sym.mx_elementwise(m);
+      if (st !== 0) throw fail(what, st);
+      return;
+    }
+    return sym.mx_elementwise_async(m).then((st) => {
+      keepAlive(m, out, inputs);
+      if (st !== 0) throw fail(what, st);
+    });
   }
 
   function gather(
@@ -294,14 +320,14 @@ export function createNativeBackend(native: LoadedNative): Backend {
 
   const kernels: Kernels = {
     elementwise(row, inputs, scalars, out) {
-      const id = rowId(row);
+      const { id, what } = rowInfo(row);
       if (id < 0) {
         // A row defined outside the table (or changed since the library was built): the
         // reference loop computes it in place, on the same memory.
         runElementwise(row, inputs.map(viewArgs), scalars, viewArgs(out), out.shape);
         return;
       }
-      return elementwise(id, () => `elementwise(${row.name})`, inputs, scalars, out);
+      return elementwise(id, what, inputs, scalars, out);
     },
     copy(src, dst) {
       return elementwise(-1, "copy", [src], [], dst);

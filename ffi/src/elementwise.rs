@@ -29,66 +29,96 @@ pub struct Ew {
 const CH: usize = 512;
 
 impl Ew {
-    /// Decodes `ndim, shape.., out operand, nin, in operands.., s0, s1`.
-    pub fn decode(m: &mut Meta) -> Result<Ew, String> {
+    /// An empty call, to decode into (`decode_into` reuses its vectors).
+    pub const fn new() -> Ew {
+        Ew {
+            shape: Vec::new(),
+            out: Operand {
+                ptr: SendPtr(std::ptr::null_mut()),
+                dt: DType::F32,
+                offset: 0,
+                strides: Vec::new(),
+            },
+            ins: Vec::new(),
+            s0: 0.0,
+            s1: 0.0,
+        }
+    }
+
+    /// Decodes `ndim, shape.., out operand, nin, in operands.., s0, s1`, reusing this
+    /// call's vectors: no allocation once they have grown (a tiny op's whole kernel then
+    /// costs less than the allocations did).
+    pub fn decode_into(&mut self, m: &mut Meta) -> Result<(), String> {
         let nd = m.usize()?;
-        let shape = (0..nd).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
-        let operand = |m: &mut Meta| -> Result<Operand, String> {
-            Ok(Operand {
-                ptr: SendPtr(m.ptr()?),
-                dt: m.dtype()?,
-                offset: m.isize()?,
-                strides: (0..nd).map(|_| m.isize()).collect::<Result<Vec<_>, _>>()?,
-            })
-        };
-        let out = operand(m)?;
+        self.shape.clear();
+        for _ in 0..nd {
+            self.shape.push(m.usize()?);
+        }
+        fn operand(m: &mut Meta, nd: usize, o: &mut Operand) -> Result<(), String> {
+            o.ptr = SendPtr(m.ptr()?);
+            o.dt = m.dtype()?;
+            o.offset = m.isize()?;
+            o.strides.clear();
+            for _ in 0..nd {
+                o.strides.push(m.isize()?);
+            }
+            Ok(())
+        }
+        operand(m, nd, &mut self.out)?;
         let nin = m.usize()?;
         if !(1..=3).contains(&nin) {
             return Err(format!("elementwise: {nin} inputs (expected 1 to 3)"));
         }
-        let ins = (0..nin).map(|_| operand(m)).collect::<Result<Vec<_>, _>>()?;
-        let (s0, s1) = (m.f64()?, m.f64()?);
-        let mut ew = Ew { shape, out, ins, s0, s1 };
-        ew.collapse();
-        Ok(ew)
+        while self.ins.len() < nin {
+            self.ins.push(Operand {
+                ptr: SendPtr(std::ptr::null_mut()),
+                dt: DType::F32,
+                offset: 0,
+                strides: Vec::new(),
+            });
+        }
+        self.ins.truncate(nin);
+        for o in self.ins.iter_mut() {
+            operand(m, nd, o)?;
+        }
+        self.s0 = m.f64()?;
+        self.s1 = m.f64()?;
+        self.collapse();
+        Ok(())
     }
 
     /// Merges axes that are contiguous in every operand and drops size-1 axes, so most
-    /// calls become one long inner loop.
+    /// calls become one long inner loop. In place: axis `w` of the result only reads axes
+    /// `>= w` of the input.
     fn collapse(&mut self) {
-        let mut shape: Vec<usize> = Vec::new();
-        let mut strides: Vec<Vec<isize>> = vec![Vec::new(); self.ins.len() + 1];
-        for (d, &len) in self.shape.iter().enumerate() {
+        let mut w = 0;
+        for d in 0..self.shape.len() {
+            let len = self.shape[d];
             if len == 1 {
                 continue;
             }
-            let st = |k: usize| -> isize {
-                if k == 0 {
-                    self.out.strides[d]
-                } else {
-                    self.ins[k - 1].strides[d]
-                }
-            };
-            let merge = !shape.is_empty()
-                && (0..strides.len()).all(|k| *strides[k].last().unwrap() == st(k) * len as isize);
+            let ops = std::iter::once(&self.out).chain(self.ins.iter());
+            let merge =
+                w > 0 && ops.into_iter().all(|o| o.strides[w - 1] == o.strides[d] * len as isize);
+            let ops = std::iter::once(&mut self.out).chain(self.ins.iter_mut());
             if merge {
-                *shape.last_mut().unwrap() *= len;
-                for (k, s) in strides.iter_mut().enumerate() {
-                    *s.last_mut().unwrap() = st(k);
+                self.shape[w - 1] *= len;
+                for o in ops {
+                    o.strides[w - 1] = o.strides[d];
                 }
             } else {
-                shape.push(len);
-                for (k, s) in strides.iter_mut().enumerate() {
-                    s.push(st(k));
+                self.shape[w] = len;
+                for o in ops {
+                    o.strides[w] = o.strides[d];
                 }
+                w += 1;
             }
         }
-        let mut it = strides.into_iter();
-        self.out.strides = it.next().unwrap();
-        for (op, s) in self.ins.iter_mut().zip(it) {
-            op.strides = s;
+        self.shape.truncate(w);
+        self.out.strides.truncate(w);
+        for o in self.ins.iter_mut() {
+            o.strides.truncate(w);
         }
-        self.shape = shape;
     }
 
     fn total(&self) -> usize {
@@ -156,12 +186,16 @@ impl Ew {
             ($t:ty) => {{
                 let o = self.out.ptr.0 as *mut $t;
                 let oo = self.out.offset;
-                let p: Vec<(SendPtr, isize)> = self.ins.iter().map(|x| (x.ptr, x.offset)).collect();
+                let mut p = [(SendPtr(std::ptr::null_mut()), 0isize); 3];
+                for (slot, x) in p.iter_mut().zip(self.ins.iter()) {
+                    *slot = (x.ptr, x.offset);
+                }
+                let nin = self.ins.len();
                 let op = SendPtr(o as *mut u8);
                 for_ranges(n, GRAIN, |a, b| unsafe {
                     let o = (op.get() as *mut $t).offset(oo);
                     let x = |k: usize| (p[k].0 .0 as *const $t).offset(p[k].1);
-                    match p.len() {
+                    match nin {
                         1 => {
                             let x0 = x(0);
                             for j in a..b {

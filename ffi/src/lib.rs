@@ -182,11 +182,19 @@ macro_rules! export {
 }
 
 export! {
-    // `row` (-1 = identity copy), then the elementwise layout of `Ew::decode`.
+    // `row` (-1 = identity copy), then the elementwise layout of `Ew::decode_into`.
     mx_elementwise => |m| {
         let row = m.isize()?;
-        let ew = elementwise::Ew::decode(m)?;
-        if row < 0 { ew.copy() } else { rows::run_row(row as usize, &ew) }
+        // One decoded call per thread, reused: the per-op path allocates nothing.
+        thread_local! {
+            static EW: std::cell::RefCell<elementwise::Ew> =
+                const { std::cell::RefCell::new(elementwise::Ew::new()) };
+        }
+        EW.with(|cell| {
+            let mut ew = cell.borrow_mut();
+            ew.decode_into(m)?;
+            if row < 0 { ew.copy() } else { rows::run_row(row as usize, &ew) }
+        })
     };
     mx_arange => gather::arange;
     mx_reduce => reduce::reduce;
