@@ -31,6 +31,7 @@ import type {
   View,
   Window2D,
 } from "../backend.ts";
+import { BufferPool, LiveBuffers } from "../pool.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import { type LoadedNative, loadNative } from "./load.ts";
 import { validateRandom } from "./random_checks.ts";
@@ -70,8 +71,6 @@ export const ASYNC_WORK = {
   serial: 1 << 20,
 } as const;
 
-const POOL_MAX_BYTES = 256 * 1024 * 1024;
-const POOL_MAX_PER_SIZE = 64;
 const REDUCE_CODE: Readonly<Record<ReduceOp, number>> = {
   sum: 0,
   prod: 1,
@@ -427,25 +426,17 @@ export function createNativeBackend(native: LoadedNative): Backend {
     },
   };
 
-  const pool = new Map<string, NativeBuffer[]>();
-  let pooledBytes = 0;
-  const live = new Map<number, { count: number; bytes: number }>();
-  const account = (deviceId: number, count: number, bytes: number) => {
-    const m = live.get(deviceId) ?? { count: 0, bytes: 0 };
-    m.count += count;
-    m.bytes += bytes;
-    live.set(deviceId, m);
-  };
+  const pool = new BufferPool<NativeBuffer>();
+  const live = new LiveBuffers();
 
   return {
     name: "native",
     kernels,
     alloc(dtype, size, deviceId) {
       const bytes = size * ITEM_SIZE[dtype];
-      const pooled = pool.get(`${dtype}:${size}`)?.pop();
+      const pooled = pool.take(dtype, size, bytes);
       let b: NativeBuffer;
       if (pooled) {
-        pooledBytes -= bytes;
         b = new NativeBuffer(dtype, size, deviceId, pooled.data, pooled.ptr);
       } else {
         // At least 8 bytes, so even an empty buffer has a real, aligned address.
@@ -453,21 +444,15 @@ export function createNativeBackend(native: LoadedNative): Backend {
         const ptr = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(ab)));
         b = new NativeBuffer(dtype, size, deviceId, new (ctorOf(dtype))(ab, 0, size), ptr);
       }
-      account(deviceId, 1, bytes);
+      live.account(deviceId, 1, bytes);
       return b;
     },
     free(buf) {
       const t = nb(buf);
       t.freed = true;
       const bytes = t.size * ITEM_SIZE[t.dtype];
-      account(t.deviceId, -1, -bytes);
-      const key = `${t.dtype}:${t.size}`;
-      let list = pool.get(key);
-      if (!list) pool.set(key, list = []);
-      if (pooledBytes + bytes <= POOL_MAX_BYTES && list.length < POOL_MAX_PER_SIZE) {
-        list.push(t);
-        pooledBytes += bytes;
-      }
+      live.account(t.deviceId, -1, -bytes);
+      pool.give(t.dtype, t.size, bytes, t);
     },
     write(buf, data) {
       nb(buf).data.set(data as never);
@@ -479,14 +464,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
       return nb(buf).data.slice();
     },
     memoryInfo(deviceId): MemoryInfo {
-      let count = 0, bytes = 0;
-      for (const [id, m] of live) {
-        if (deviceId === undefined || id === deviceId) {
-          count += m.count;
-          bytes += m.bytes;
-        }
-      }
-      return { count, bytes, pooledBytes };
+      return live.info(deviceId, pool.bytes);
     },
   };
 }

@@ -7,6 +7,7 @@ import { allocCompute, type ComputeArray, type DType, ITEM_SIZE } from "../../sr
 import { MXNetError } from "../../src/core/errors.ts";
 import { fillNormal, fillRandint, fillUniform } from "../../src/core/philox.ts";
 import type { Backend, DeviceBuffer, Kernels, View } from "../backend.ts";
+import { BufferPool, LiveBuffers } from "../pool.ts";
 import * as conv from "./conv.ts";
 import * as conv2d from "./conv2d.ts";
 import { runElementwise } from "./elementwise.ts";
@@ -30,12 +31,6 @@ export class TSBuffer implements DeviceBuffer {
     this.data = data;
   }
 }
-
-// Freed buffers are pooled by (dtype, size): allocating and zeroing a fresh large array
-// costs about half the bandwidth of an elementwise op (PERF_NOTES), and for tiny arrays
-// typed-array allocation and its GC pressure dominate the cost of an operation.
-const POOL_MAX_BYTES = 256 * 1024 * 1024;
-const POOL_MAX_PER_SIZE = 64;
 
 function buf(b: DeviceBuffer): TSBuffer {
   const t = b as TSBuffer;
@@ -202,39 +197,25 @@ function wrapIndex(v: number, len: number, mode: "clip" | "wrap"): number {
 
 /** Creates a TS backend with its own pool and live-buffer accounting. */
 export function createTSBackend(): Backend {
-  const pool = new Map<string, ComputeArray[]>();
-  let pooledBytes = 0;
-  const live = new Map<number, { count: number; bytes: number }>();
-  const account = (deviceId: number, count: number, bytes: number) => {
-    const m = live.get(deviceId) ?? { count: 0, bytes: 0 };
-    m.count += count;
-    m.bytes += bytes;
-    live.set(deviceId, m);
-  };
+  const pool = new BufferPool<ComputeArray>();
+  const live = new LiveBuffers();
   return {
     name: "ts",
     kernels,
     alloc(dtype, size, deviceId) {
-      const key = `${dtype}:${size}`;
-      let data = pool.get(key)?.pop();
-      if (data) pooledBytes -= size * ITEM_SIZE[dtype];
+      const bytes = size * ITEM_SIZE[dtype];
       // Large buffers go on SharedArrayBuffer so worker threads can use them in place.
-      data ??= allocShared(dtype, size) ?? allocCompute(dtype, size);
-      account(deviceId, 1, size * ITEM_SIZE[dtype]);
+      const data = pool.take(dtype, size, bytes) ?? allocShared(dtype, size) ??
+        allocCompute(dtype, size);
+      live.account(deviceId, 1, bytes);
       return new TSBuffer(dtype, size, deviceId, data);
     },
     free(b) {
       const t = buf(b);
       t.freed = true;
-      account(t.deviceId, -1, -t.size * ITEM_SIZE[t.dtype]);
       const bytes = t.size * ITEM_SIZE[t.dtype];
-      const key = `${t.dtype}:${t.size}`;
-      let list = pool.get(key);
-      if (!list) pool.set(key, list = []);
-      if (pooledBytes + bytes <= POOL_MAX_BYTES && list.length < POOL_MAX_PER_SIZE) {
-        list.push(t.data);
-        pooledBytes += bytes;
-      }
+      live.account(t.deviceId, -1, -bytes);
+      pool.give(t.dtype, t.size, bytes, t.data);
     },
     write(b, data) {
       buf(b).data.set(data as never);
@@ -246,14 +227,7 @@ export function createTSBackend(): Backend {
       return buf(b).data.slice();
     },
     memoryInfo(deviceId) {
-      let count = 0, bytes = 0;
-      for (const [id, m] of live) {
-        if (deviceId === undefined || id === deviceId) {
-          count += m.count;
-          bytes += m.bytes;
-        }
-      }
-      return { count, bytes, pooledBytes };
+      return live.info(deviceId, pool.bytes);
     },
   };
 }

@@ -4,7 +4,7 @@
  * `applyOp`, which validates and infers synchronously and hands the kernel to the engine.
  * @module
  */
-import type { Backend, DeviceBuffer, View } from "../../backends/backend.ts";
+import type { Backend, DeviceBuffer, KernelResult, View } from "../../backends/backend.ts";
 import { backendFor } from "../../backends/mod.ts";
 import { type Context, currentContext } from "../core/context.ts";
 import { type DType, toComputeArray, toUserArray, type TypedArray } from "../core/dtype.ts";
@@ -754,12 +754,9 @@ export function applyOp(
 ): NDArray[] {
   const p = parseParams(def, rawParams);
   // Argument names only matter for messages: built when one is thrown.
-  const argNames = () => [
-    ...(typeof def.inputs === "function" ? def.inputs(p) : def.inputs),
-    ...(def.aux ?? []),
-  ];
+  const argNames = () => argNamesOf(def, p);
   const expected = typeof def.inputs === "function" || def.aux
-    ? argNames().length
+    ? argNamesOf(def, p).length
     : def.inputs.length;
   if (inputs.length !== expected) {
     const names = argNames();
@@ -811,21 +808,26 @@ export function applyOp(
     }
     return NDArray._alloc(s, dtypes[i], ctx);
   });
-  const backend = outputs[0]._storage(def.name).backend;
-  const ins = inputs.map((x) => x._tensor(def.name));
-  const outs = outputs.map((x) => x._tensor(def.name));
-  const isTrain = recorder?.training ?? false;
-  const slice = def.random ? takeRng(outputs.reduce((n, o) => n + o.size, 0)) : NO_RNG;
-  const info = { seed: slice.seed, offset: slice.offset, isTrain };
-  const k = backend.kernels;
-  const run = lowering.kind === "elementwise"
-    ? (() => {
-      const out = outs[0];
-      const views = ins.map((t) => broadcastView(t, out.shape));
-      const scalars = lowering.scalars(p, inputs[0].dtype);
-      return () => k.elementwise(lowering.row, views, scalars, out.view);
-    })()
-    : () => lowering.run(k, ins, outs, p, info);
+  const k = outputs[0]._storage(def.name).backend.kernels;
+  let run: () => KernelResult;
+  if (lowering.kind === "elementwise") {
+    // The per-op hot path: views and scalars once, one closure.
+    const out = outputs[0]._tensor(def.name);
+    const views: View[] = new Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      views[i] = broadcastView(inputs[i]._tensor(def.name), out.shape);
+    }
+    const scalars = lowering.scalars(p, inputs[0].dtype);
+    const row = lowering.row;
+    run = () => k.elementwise(row, views, scalars, out.view);
+  } else {
+    const ins = inputs.map((x) => x._tensor(def.name));
+    const outs = outputs.map((x) => x._tensor(def.name));
+    const isTrain = recorder?.training ?? false;
+    const slice = def.random ? takeRng(outputs.reduce((n, o) => n + o.size, 0)) : NO_RNG;
+    const info = { seed: slice.seed, offset: slice.offset, isTrain };
+    run = () => lowering.run(k, ins, outs, p, info);
+  }
   const writes = outputs.map((x) => x._storage(def.name).var);
   for (const i of def.mutatesInputs ?? []) writes.push(inputs[i]._storage(def.name).var);
   push(def.name, run, inputs.map((x) => x._storage(def.name).var), writes);
@@ -840,6 +842,11 @@ export function applyOp(
 }
 
 const NO_RNG = { seed: 0, offset: 0 };
+
+/** An operator's argument names (inputs then auxiliary states), for messages. */
+function argNamesOf(def: OpDef, p: Params): string[] {
+  return [...(typeof def.inputs === "function" ? def.inputs(p) : def.inputs), ...(def.aux ?? [])];
+}
 
 function broadcastView(t: KernelTensor, shape: Shape): View {
   if (shapeEqual(t.shape, shape)) return t.view;
