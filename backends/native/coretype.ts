@@ -42,10 +42,11 @@ export interface OpenBlasConfig {
 /**
  * OpenBLAS's idle threads spin for 2^timeout cycles before sleeping (default 28: about
  * 0.1 s). Between GEMMs they then busy-wait on the cores the native kernels' own threads
- * need: LeNet training measured 12.5k samples/s with spinning, 17.6k with 2^4 cycles;
- * the MLP (back-to-back GEMMs) was unchanged.
+ * need. Measured (LeNet training, sgemm 256 in a loop): 28 -> 12.5k samples/s, 182
+ * GFLOP/s; 4 -> 19.9k, 111 (every GEMM wakes sleeping threads); 18 (~0.1 ms) -> 19.5k,
+ * 175: threads stay warm across back-to-back GEMMs and sleep before a conv kernel runs.
  */
-const THREAD_TIMEOUT = "4";
+const THREAD_TIMEOUT = "18";
 
 /**
  * Sets `OPENBLAS_CORETYPE` (from the CPU flags), `OPENBLAS_NUM_THREADS` (one thread per
