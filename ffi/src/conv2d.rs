@@ -508,65 +508,89 @@ fn images(g: &Geo, f: impl Fn(usize, usize) + Sync) {
     }
 }
 
+/// The two kernels that map one image to one image with the weights fixed.
+#[derive(Clone, Copy)]
+enum PerImage {
+    /// conv2d: x image -> y image.
+    Forward,
+    /// conv2dBackwardData: gy image -> gx image.
+    Data,
+}
+
+impl Geo {
+    /// `kind`'s work on one image: `src` [src_len] -> `dst` [dst_len], `col` scratch.
+    ///
+    /// # Safety
+    /// As `forward_image` / `data_image`.
+    unsafe fn image<T: Float>(
+        &self,
+        kind: PerImage,
+        src: *const T,
+        w: *const T,
+        dst: *mut T,
+        col: *mut T,
+    ) {
+        match kind {
+            PerImage::Forward => self.forward_image(src, w, dst, col),
+            PerImage::Data => self.data_image(src, w, dst, col),
+        }
+    }
+}
+
+/// Runs `kind` over every image, `src_len` and `dst_len` elements per image: f32/f64 in
+/// place, float16 through f32 copies of each image (rounded once on store).
+fn per_image(g: &Geo, bufs: Bufs, dt: DType, kind: PerImage, src_len: usize, dst_len: usize) {
+    let cl = g.col_len();
+    fn run<T: Float>(g: &Geo, p: Bufs, kind: PerImage, cl: usize, si: usize, di: usize) {
+        images(g, |a, b| unsafe {
+            let mut col = vec![T::ZERO; cl];
+            let (src, w, dst) =
+                (p.a.get() as *const T, p.b.get() as *const T, p.out.get() as *mut T);
+            for n in a..b {
+                g.image(kind, src.add(n * si), w, dst.add(n * di), col.as_mut_ptr());
+            }
+        });
+    }
+    match dt {
+        DType::F32 => run::<f32>(g, bufs, kind, cl, src_len, dst_len),
+        DType::F64 => run::<f64>(g, bufs, kind, cl, src_len, dst_len),
+        _ => unsafe {
+            let mut w32 = vec![0f32; g.m * g.k];
+            widen(bufs.b.get(), &mut w32);
+            let w32 = &w32;
+            images(g, |a, b| {
+                let (mut col, mut s32, mut d32) =
+                    (vec![0f32; cl], vec![0f32; src_len], vec![0f32; dst_len]);
+                for n in a..b {
+                    widen(bufs.a.get().add(2 * n * src_len), &mut s32);
+                    g.image(kind, s32.as_ptr(), w32.as_ptr(), d32.as_mut_ptr(), col.as_mut_ptr());
+                    narrow(&d32, bufs.out.get().add(2 * n * dst_len));
+                }
+            });
+        },
+    }
+}
+
 /// Decodes `x, xdt, w, wdt, y, ydt, window, filters, groups`.
 pub fn conv2d(m: &mut Meta) -> Result<(), String> {
     let (bufs, dt, g) = decode(m, "conv2d")?;
-    if g.n * g.m * g.ohw == 0 {
+    let (xi, yi) = (g.c * g.hw, g.m * g.ohw);
+    if g.n * yi == 0 {
         return Ok(());
     }
-    let (cl, xi, yi) = (g.col_len(), g.c * g.hw, g.m * g.ohw);
     if g.k == 0 {
         // Empty sums: y is all zeros (BLAS rejects a zero depth's leading dimension).
         unsafe { std::ptr::write_bytes(bufs.out.get(), 0, g.n * yi * dt.size()) };
         return Ok(());
     }
-    unsafe {
-        match dt {
-            DType::F32 | DType::F64 => {
-                fn run<T: Float>(g: &Geo, p: Bufs, cl: usize, xi: usize, yi: usize) {
-                    images(g, |a, b| unsafe {
-                        let mut col = vec![T::ZERO; cl];
-                        let (x, w, y) =
-                            (p.a.get() as *const T, p.b.get() as *const T, p.out.get() as *mut T);
-                        for n in a..b {
-                            g.forward_image(x.add(n * xi), w, y.add(n * yi), col.as_mut_ptr());
-                        }
-                    });
-                }
-                if dt == DType::F32 {
-                    run::<f32>(&g, bufs, cl, xi, yi)
-                } else {
-                    run::<f64>(&g, bufs, cl, xi, yi)
-                }
-            }
-            _ => {
-                let mut w32 = vec![0f32; g.m * g.k];
-                widen(bufs.b.get(), &mut w32);
-                let w32 = &w32;
-                images(&g, |a, b| {
-                    let (mut col, mut x32, mut y32) =
-                        (vec![0f32; cl], vec![0f32; xi], vec![0f32; yi]);
-                    for n in a..b {
-                        widen(bufs.a.get().add(2 * n * xi), &mut x32);
-                        g.forward_image(
-                            x32.as_ptr(),
-                            w32.as_ptr(),
-                            y32.as_mut_ptr(),
-                            col.as_mut_ptr(),
-                        );
-                        narrow(&y32, bufs.out.get().add(2 * n * yi));
-                    }
-                });
-            }
-        }
-    }
+    per_image(&g, bufs, dt, PerImage::Forward, xi, yi);
     Ok(())
 }
 
 /// Decodes `gy, gydt, w, wdt, gx, gxdt, window, filters, groups`.
 pub fn conv2d_backward_data(m: &mut Meta) -> Result<(), String> {
     let (bufs, dt, g) = decode(m, "conv2dBackwardData")?;
-    let (cl, xi, yi) = (g.col_len(), g.c * g.hw, g.m * g.ohw);
+    let (xi, yi) = (g.c * g.hw, g.m * g.ohw);
     if g.n * xi == 0 {
         return Ok(());
     }
@@ -575,46 +599,7 @@ pub fn conv2d_backward_data(m: &mut Meta) -> Result<(), String> {
         unsafe { std::ptr::write_bytes(bufs.out.get(), 0, g.n * xi * dt.size()) };
         return Ok(());
     }
-    unsafe {
-        match dt {
-            DType::F32 | DType::F64 => {
-                fn run<T: Float>(g: &Geo, p: Bufs, cl: usize, xi: usize, yi: usize) {
-                    images(g, |a, b| unsafe {
-                        let mut col = vec![T::ZERO; cl];
-                        let (gy, w, gx) =
-                            (p.a.get() as *const T, p.b.get() as *const T, p.out.get() as *mut T);
-                        for n in a..b {
-                            g.data_image(gy.add(n * yi), w, gx.add(n * xi), col.as_mut_ptr());
-                        }
-                    });
-                }
-                if dt == DType::F32 {
-                    run::<f32>(&g, bufs, cl, xi, yi)
-                } else {
-                    run::<f64>(&g, bufs, cl, xi, yi)
-                }
-            }
-            _ => {
-                let mut w32 = vec![0f32; g.m * g.k];
-                widen(bufs.b.get(), &mut w32);
-                let w32 = &w32;
-                images(&g, |a, b| {
-                    let (mut col, mut gx32, mut gy32) =
-                        (vec![0f32; cl], vec![0f32; xi], vec![0f32; yi]);
-                    for n in a..b {
-                        widen(bufs.a.get().add(2 * n * yi), &mut gy32);
-                        g.data_image(
-                            gy32.as_ptr(),
-                            w32.as_ptr(),
-                            gx32.as_mut_ptr(),
-                            col.as_mut_ptr(),
-                        );
-                        narrow(&gx32, bufs.out.get().add(2 * n * xi));
-                    }
-                });
-            }
-        }
-    }
+    per_image(&g, bufs, dt, PerImage::Data, yi, xi);
     Ok(())
 }
 

@@ -146,6 +146,54 @@ Deno.test({
 });
 
 Deno.test({
+  name: "dist_async: the server applies the optimizer's FactorScheduler to its own updates",
+  ...opts,
+  async fn() {
+    const r = await launch(2, 1, [], "tests/dist/sched_worker.ts");
+    assert.equal(r.code, 0, r.out);
+    // 6 updates: 1 - (1 + 1 + 0.5 + 0.5 + 0.25 + 0.25)
+    assert.match(r.out, /OK rank 0 of 2 \(dist_async, value -2\.5\)/);
+    assert.match(r.out, /OK rank 1 of 2 \(dist_async, value -2\.5\)/);
+  },
+});
+
+Deno.test({
+  name: "dist_async optimizer wire: schedulers rebuild with the same schedule",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const { encodeOptimizer, decodeOptimizer } = await import("../../src/kvstore/dist/mod.ts");
+  const { SGD } = await import("../../src/optimizer/mod.ts");
+  const L = await import("../../src/optimizer/lr_scheduler.ts");
+  const make = () => [
+    new L.FactorScheduler({ step: 3, factor: 0.5, stopFactorLr: 0.05, warmupSteps: 2 }),
+    new L.MultiFactorScheduler({ step: [2, 5, 9], factor: 0.1, warmupBeginLr: 0.001 }),
+    new L.PolyScheduler({ maxUpdate: 12, pwr: 3, finalLr: 0.01, warmupSteps: 3 }),
+    new L.CosineScheduler({ maxUpdate: 10, finalLr: 0.02, warmupMode: "constant" }),
+  ];
+  for (let i = 0; i < make().length; i++) {
+    for (const [start, consulted] of [[0, false], [4, true], [4, false], [7, true]] as const) {
+      // The sender's optimizer at update `start` (resumed, or with updates made before
+      // setOptimizer); its schedule possibly already consulted there.
+      const sent = new SGD({ learningRate: 0.4, lrScheduler: make()[i], beginNumUpdate: start });
+      if (consulted) void sent.learningRate;
+      const got = decodeOptimizer(encodeOptimizer(sent));
+      const name = `${sent.lrScheduler!.constructor.name} from ${start}`;
+      assert.equal(got.lrScheduler?.constructor, sent.lrScheduler!.constructor, name);
+      for (let u = start + 1; u <= 16; u++) {
+        sent.numUpdate = got.numUpdate = u;
+        assert.equal(got.learningRate, sent.learningRate, `${name} @${u}`);
+      }
+    }
+  }
+  class Mine extends L.FactorScheduler {}
+  assert.throws(
+    () => encodeOptimizer(new SGD({ lrScheduler: new Mine({ step: 2, baseLr: 1 }) })),
+    /cannot send lrScheduler Mine to the servers: only FactorScheduler, MultiFactorScheduler/,
+  );
+});
+
+Deno.test({
   name: "dist_async: without servers create() says how to start them",
   ...opts,
   async fn() {
