@@ -11,7 +11,9 @@ const s = session("worker");
 const kv = mx.kv.create("dist_sync");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 let key = 0;
-for (let bytes = 4096; bytes <= 64 << 20; bytes *= 4) {
+// BENCH_MAX_BYTES stops early (quick small-message comparisons).
+const maxBytes = Number(Deno.env.get("BENCH_MAX_BYTES") ?? 64 << 20);
+for (let bytes = 4096; bytes <= maxBytes; bytes *= 4) {
   const n = bytes / 4;
   const iters = Math.min(200, Math.max(3, Math.floor((256 << 20) / bytes)));
   const buf = new Float32Array(new ArrayBuffer(bytes)).fill(1);
