@@ -1,7 +1,8 @@
 /**
  * One logical GPUDevice per `gpu(i)`: lazily requested, with its buffer pool, readback
- * staging pool, pipeline cache and the one place where work is submitted (inside error
- * scopes, so a validation error becomes an MXNetError instead of a silent wrong result).
+ * staging pool, pipeline, layout and bind group caches, and the one place where work is
+ * encoded (kernels share one compute pass and one submission per batch; failures become
+ * MXNetErrors naming the kernel instead of silent wrong results: see submit()).
  * @module
  */
 import { MXNetError, UnsupportedError } from "../../src/core/errors.ts";
@@ -14,17 +15,34 @@ const UPLOAD_USAGE = 0x2 | 0x4; // MAP_WRITE | COPY_SRC
 // Freed buffers are kept for reuse up to this many bytes per device; creating a buffer
 // costs far more than an elementwise op on small arrays.
 const POOL_MAX_BYTES = 256 * 1024 * 1024;
-// Kernels per submission at most, which also bounds the params buffers held by a batch.
+// Kernels per submission at most.
 const MAX_BATCH = 64;
+// Params slots per submission (passes past this take pooled buffers of their own).
+const PARAMS_SLOTS = 256;
 // Cached bind groups per device at most (the cache is simply dropped when full).
 const MAX_BIND_GROUPS = 4096;
-// Bytes of one params slot; every kernel's params fit (larger ones use pooled buffers).
+// Bytes of one params slot (the storage-offset alignment WebGPU guarantees); every
+// kernel's params fit in practice (larger ones use pooled buffers).
 const PARAMS_SLOT = 256;
+const SLOT_WORDS = PARAMS_SLOT / 4;
+const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
 
 interface Pipeline {
   pipe: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
+  layout: Layout;
+  /** Bindings the shader declares read_write (checked against aliasing before dispatch). */
+  writable: readonly number[];
 }
+
+/** An explicit bind group layout: storage bindings, the last (params) with a dynamic
+ * offset. Shared by every pipeline with the same bindings, and so are its bind groups. */
+interface Layout {
+  sig: string;
+  bgl: GPUBindGroupLayout;
+  pl: GPUPipelineLayout;
+}
+
+const BINDING = /@binding\((\d+)\)\s*var<storage,\s*(read_write|read)>/g;
 
 /**
  * Byte size class of a request: powers of two split in quarters (at most 25% waste),
@@ -89,13 +107,32 @@ export class GpuDevice {
   readonly #pipelines = new Map<string, Pipeline>();
   /** The open command encoder and what it holds, not yet submitted. */
   #enc: GPUCommandEncoder | null = null;
+  /** The open compute pass of `#enc`: consecutive kernels share it (a pass per dispatch
+   * cost about as much as the dispatch itself on llvmpipe); copies end it. */
+  #pass: GPUComputePassEncoder | null = null;
+  /** Whether the submit() in progress pushed its validation scope. */
+  #scoped = false;
+  /** Cache entries created by the submit() in progress (dropped again if it fails). */
+  #newPipelines: string[] = [];
+  #newBinds: string[] = [];
   #batch: { kernel: string; outputs: readonly GpuBuffer[] }[] = [];
-  /** Buffers to pool, and upload buffers to destroy, once the open batch is submitted. */
-  #release: GPUBuffer[] = [];
+  /**
+   * Buffers freed since the open batch began, by size: pooled once it is submitted. Until
+   * then they are handed out again only for stream-ordered writes (kernel outputs, copies),
+   * never for queue writes, which would run before the batch's earlier commands. Reusing
+   * them at once keeps a loop on the same few buffers, so its bind groups are found in
+   * the cache.
+   */
+  readonly #dirty = new Map<number, GPUBuffer[]>();
+  /** Upload buffers to destroy once the open batch is submitted. */
   #trash: GPUBuffer[] = [];
   #flushed: Promise<void> = Promise.resolve();
   readonly #binds = new Map<string, GPUBindGroup>();
-  readonly #params: GPUBuffer[] = [];
+  readonly #layouts = new Map<string, Layout>();
+  /** The params of the open batch: slot k at word k * SLOT_WORDS, written to `#paramsBuf`
+   * by one queue write just before the batch is submitted. */
+  readonly #paramsHost = new Uint32Array(PARAMS_SLOTS * SLOT_WORDS);
+  #paramsBuf: GPUBuffer | null = null;
   #slot = 0;
   readonly #ids = new WeakMap<GPUBuffer, number>();
   #nextId = 1;
@@ -147,7 +184,7 @@ export class GpuDevice {
     }
     this.liveCount++;
     this.liveBytes += bucketBytes(b.bytes);
-    if (this.device) b.gpu = this.#take(this.device, b.bytes);
+    if (this.device) b.gpu = this.#take(this.device, b.bytes, true);
     return b;
   }
 
@@ -156,7 +193,7 @@ export class GpuDevice {
     if (b.freed) throw new MXNetError("webgpu: buffer used after it was freed");
     if (!b.gpu) {
       const d = this.device!;
-      b.gpu = this.#take(d, b.bytes);
+      b.gpu = this.#take(d, b.bytes, false);
       // Fresh from the pool, so no unsubmitted command uses it: a queued write is safe.
       if (b.pending) d.queue.writeBuffer(b.gpu, 0, b.pending);
       b.pending = null;
@@ -172,14 +209,25 @@ export class GpuDevice {
     this.liveBytes -= bucketBytes(b.bytes);
     b.pending = null;
     if (!b.gpu) return;
-    // Pooled buffers receive queued writes (params), which run before unsubmitted work:
-    // only hand this one out again after the commands recorded so far are submitted.
-    this.#release.push(b.gpu);
+    // Unsubmitted commands may still use it: see #dirty.
+    this.#release(b.gpu);
     b.gpu = null;
   }
 
-  #take(d: GPUDevice, bytes: number): GPUBuffer {
+  #release(g: GPUBuffer): void {
+    let list = this.#dirty.get(g.size);
+    if (!list) this.#dirty.set(g.size, list = []);
+    list.push(g);
+  }
+
+  /** A buffer of bucketBytes(bytes); `streamOnly`: the caller writes it only through
+   * commands recorded from now on, so one freed in the open batch will do. */
+  #take(d: GPUDevice, bytes: number, streamOnly: boolean): GPUBuffer {
     const size = bucketBytes(bytes);
+    if (streamOnly) {
+      const g = this.#dirty.get(size)?.pop();
+      if (g) return g;
+    }
     const g = this.#pool.get(size)?.pop();
     if (g) {
       this.pooledBytes -= size;
@@ -207,7 +255,7 @@ export class GpuDevice {
       new Uint8Array(bytes.buffer, bytes.byteOffset, n),
     );
     upload.unmap();
-    this.#encoder(d).copyBufferToBuffer(upload, 0, this.mem(b), 0, n);
+    this.#copyEncoder(d).copyBufferToBuffer(upload, 0, this.mem(b), 0, n);
     this.#batch.push({ kernel: "write", outputs: [b] });
     b.failed = null;
     this.#trash.push(upload);
@@ -227,7 +275,7 @@ export class GpuDevice {
     const staging = this.#staging.get(size)?.pop() ??
       d.createBuffer({ size, usage: STAGING_USAGE });
     const src = this.mem(b);
-    this.#encoder(d).copyBufferToBuffer(src, 0, staging, 0, b.bytes);
+    this.#copyEncoder(d).copyBufferToBuffer(src, 0, staging, 0, b.bytes);
     const submitted = this.flush();
     let out: ArrayBuffer;
     try {
@@ -252,60 +300,119 @@ export class GpuDevice {
   #pipeline(d: GPUDevice, key: string, code: () => string): Pipeline {
     let p = this.#pipelines.get(key);
     if (!p) {
-      const module = d.createShaderModule({ code: code(), label: key });
+      const wgsl = code();
+      // Every kernel binds storage buffers 0..n-1 and its params (read-only) at n.
+      const kinds: string[] = [];
+      for (const m of wgsl.matchAll(BINDING)) kinds[Number(m[1])] = m[2] === "read" ? "r" : "w";
+      if (kinds.length === 0 || kinds.includes(undefined as never) || kinds.at(-1) !== "r") {
+        throw new MXNetError(
+          `webgpu kernel ${key}: expected storage bindings 0..n, the params read-only last`,
+        );
+      }
+      this.#scope(d);
+      const layout = this.#layout(d, kinds.join(""));
+      const module = d.createShaderModule({ code: wgsl, label: key });
       const pipe = d.createComputePipeline({
-        layout: "auto",
+        layout: layout.pl,
         compute: { module, entryPoint: "main" },
       });
-      // getBindGroupLayout creates a new object per call: fetch it once.
-      p = { pipe, layout: pipe.getBindGroupLayout(0) };
+      const writable = kinds.flatMap((k, i) => (k === "w" ? [i] : []));
+      p = { pipe, layout, writable };
       this.#pipelines.set(key, p);
+      this.#newPipelines.push(key);
     }
     return p;
   }
 
+  #layout(d: GPUDevice, sig: string): Layout {
+    let l = this.#layouts.get(sig);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [...sig].map((k, i) => ({
+        binding: i,
+        visibility: COMPUTE,
+        buffer: {
+          type: k === "w" ? "storage" : "read-only-storage",
+          hasDynamicOffset: i === sig.length - 1,
+        },
+      }));
+      const bgl = d.createBindGroupLayout({ entries, label: sig });
+      l = { sig, bgl, pl: d.createPipelineLayout({ bindGroupLayouts: [bgl] }) };
+      this.#layouts.set(sig, l);
+    }
+    return l;
+  }
+
+  /** Opens the submit's validation scope (once): only object creation can fail at once;
+   * commands recorded into a pass are validated when the encoder is finished. */
+  #scope(d: GPUDevice): void {
+    if (this.#scoped) return;
+    d.pushErrorScope("validation");
+    this.#scoped = true;
+  }
+
   /**
-   * A bind group for `buffers` (bindings 0..n-1), cached by pipeline and buffer identity:
-   * creating one costs about as much as the rest of a small dispatch, and pooled buffers
-   * recur from step to step of a loop. The cache is dropped whenever a buffer is destroyed.
+   * A bind group for `buffers` (bindings 0..n-1) and params buffer `pbuf` (bound with a
+   * dynamic offset, `size` bytes), cached by layout and buffer identity: creating one
+   * costs more than the rest of a small dispatch, and a loop's buffers recur from step to
+   * step (the params of every kernel share one buffer). The cache is dropped whenever a
+   * buffer is destroyed.
    */
   #bindGroup(
     d: GPUDevice,
-    key: string,
-    layout: GPUBindGroupLayout,
+    layout: Layout,
     buffers: readonly GPUBuffer[],
+    pbuf: GPUBuffer,
+    size: number,
   ): GPUBindGroup {
-    let k = key;
-    for (const b of buffers) {
-      let id = this.#ids.get(b);
-      if (id === undefined) this.#ids.set(b, id = this.#nextId++);
-      k += "|" + id;
-    }
+    let k = layout.sig;
+    for (const b of buffers) k += "|" + this.#idOf(b);
+    k += "|" + this.#idOf(pbuf) + ":" + size;
     let bind = this.#binds.get(k);
     if (!bind) {
       if (this.#binds.size >= MAX_BIND_GROUPS) this.#binds.clear();
-      const entries = buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }));
-      bind = d.createBindGroup({ layout, entries });
+      this.#scope(d);
+      const entries: GPUBindGroupEntry[] = buffers.map((buffer, i) => ({
+        binding: i,
+        resource: { buffer },
+      }));
+      entries.push({ binding: buffers.length, resource: { buffer: pbuf, offset: 0, size } });
+      bind = d.createBindGroup({ layout: layout.bgl, entries });
       this.#binds.set(k, bind);
+      this.#newBinds.push(k);
     }
     return bind;
   }
 
+  #idOf(b: GPUBuffer): number {
+    let id = this.#ids.get(b);
+    if (id === undefined) this.#ids.set(b, id = this.#nextId++);
+    return id;
+  }
+
   /**
-   * The params buffer of the batch's next pass: slot k of a ring, so that a loop's k-th
-   * kernel gets the same buffer every time and its bind group is found in the cache.
-   * Slots are reused only by the next batch, whose queued writes follow this submission.
+   * Stages a pass's params: the next slot of the batch's params buffer (written once, at
+   * flush), or a pooled buffer of their own when they are larger than a slot or the slots
+   * are used up. Returns the buffer, the dynamic offset and the binding size.
    */
-  #paramsBuffer(d: GPUDevice, bytes: number): GPUBuffer {
-    if (bytes > PARAMS_SLOT) {
-      const g = this.#take(d, bytes);
-      this.#release.push(g);
-      return g;
+  #params(d: GPUDevice, params: Uint32Array<ArrayBuffer>): [GPUBuffer, number, number] {
+    if (params.length > SLOT_WORDS || this.#slot >= PARAMS_SLOTS) {
+      // Not used by unsubmitted commands (clean pool), so a queued write is safe.
+      const g = this.#take(d, params.byteLength, false);
+      d.queue.writeBuffer(g, 0, params);
+      this.#release(g);
+      return [g, 0, g.size];
     }
-    return (this.#params[this.#slot++] ??= d.createBuffer({
-      size: PARAMS_SLOT,
-      usage: STORAGE_USAGE,
-    }));
+    if (!this.#paramsBuf) {
+      this.#scope(d);
+      this.#paramsBuf = d.createBuffer({
+        size: PARAMS_SLOTS * PARAMS_SLOT,
+        usage: STORAGE_USAGE,
+        label: "mxts params",
+      });
+    }
+    const k = this.#slot++;
+    this.#paramsHost.set(params, k * SLOT_WORDS);
+    return [this.#paramsBuf, k * PARAMS_SLOT, PARAMS_SLOT];
   }
 
   #destroy(g: GPUBuffer): void {
@@ -317,38 +424,103 @@ export class GpuDevice {
     return (this.#enc ??= d.createCommandEncoder());
   }
 
-  /**
-   * Encodes `passes` into the device's open command encoder inside a validation error
-   * scope; the returned promise rejects with an MXNetError naming `kernel` when WebGPU
-   * rejected it (the engine adds the operator's name). Work is submitted in batches (a
-   * submit, and a command buffer, cost more than an elementwise op on small arrays): at a
-   * read, or every MAX_BATCH kernels. An invalid command voids its whole batch: every
-   * output written in that batch then throws the failure when read, never stale data.
-   */
-  submit(kernel: string, passes: readonly Pass[], outputs: readonly GpuBuffer[]): Promise<void> {
-    const d = this.device!;
-    d.pushErrorScope("validation");
-    const enc = this.#encoder(d);
-    for (const p of passes) {
-      const { pipe, layout } = this.#pipeline(d, p.key, p.code);
-      const pbuf = this.#paramsBuffer(d, p.params.byteLength);
-      d.queue.writeBuffer(pbuf, 0, p.params);
-      const bind = this.#bindGroup(d, p.key, layout, [...p.buffers, pbuf]);
-      const pass = enc.beginComputePass();
-      pass.setPipeline(pipe);
-      pass.setBindGroup(0, bind);
-      const [x, y = 1, z = 1] = p.groups;
-      const [gx, gy] = this.fold(x, y);
-      pass.dispatchWorkgroups(gx, gy, z);
-      pass.end();
+  /** The encoder, with its compute pass ended (copies are recorded outside passes). */
+  #copyEncoder(d: GPUDevice): GPUCommandEncoder {
+    if (this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
     }
-    const check = d.popErrorScope();
+    return this.#encoder(d);
+  }
+
+  #computePass(d: GPUDevice): GPUComputePassEncoder {
+    return (this.#pass ??= this.#encoder(d).beginComputePass());
+  }
+
+  /**
+   * What dispatch validation would reject at submission, checked now so that the
+   * operator fails by name: a buffer bound twice where one binding is written, and
+   * workgroup counts past the limit.
+   */
+  #check(kernel: string, pipe: Pipeline, buffers: readonly GPUBuffer[], g: number[]): void {
+    for (const w of pipe.writable) {
+      const b = buffers[w];
+      for (let j = 0; j < buffers.length; j++) {
+        if (j !== w && buffers[j] === b) {
+          throw new MXNetError(
+            `webgpu ${kernel} on gpu(${this.id}): binding ${w} is written and also bound at ` +
+              `${j} (the same buffer); a kernel cannot read and write one buffer this way`,
+          );
+        }
+      }
+    }
+    if (g[0] > this.maxGroups || g[1] > this.maxGroups || g[2] > this.maxGroups) {
+      throw new MXNetError(
+        `webgpu ${kernel} on gpu(${this.id}): ${g.join(" x ")} workgroups exceed the ` +
+          `per-dimension limit (${this.maxGroups})`,
+      );
+    }
+  }
+
+  /**
+   * Encodes `passes` into the device's open compute pass. Work is submitted in batches
+   * (a submit, a command buffer and a compute pass each cost more than an elementwise op
+   * on small arrays): at a read or write, or every MAX_BATCH kernels.
+   *
+   * Errors: what WebGPU can reject at once (creating a shader, pipeline, bind group or
+   * params buffer) is caught in a validation scope, and the returned promise then rejects
+   * with an MXNetError naming `kernel` (the engine adds the operator's name); what it only
+   * rejects at submission (aliasing, workgroup limits) is checked here first and throws.
+   * When nothing was created, nothing can fail before submission: no scope is pushed and
+   * the kernel completes synchronously (the engine then runs dependent ops at once). An
+   * invalid command still voids its whole batch: every output written in that batch then
+   * throws the failure when read, never stale data.
+   */
+  submit(
+    kernel: string,
+    passes: readonly Pass[],
+    outputs: readonly GpuBuffer[],
+  ): Promise<void> | undefined {
+    const d = this.device!;
+    this.#scoped = false;
+    this.#newPipelines = [];
+    this.#newBinds = [];
+    try {
+      for (const p of passes) {
+        const pipe = this.#pipeline(d, p.key, p.code);
+        const [x, y = 1, z = 1] = p.groups;
+        const [gx, gy] = this.fold(x, y);
+        this.#check(kernel, pipe, p.buffers, [gx, gy, z]);
+        const [pbuf, offset, size] = this.#params(d, p.params);
+        const bind = this.#bindGroup(d, pipe.layout, p.buffers, pbuf, size);
+        const pass = this.#computePass(d);
+        pass.setPipeline(pipe.pipe);
+        pass.setBindGroup(0, bind, [offset]);
+        pass.dispatchWorkgroups(gx, gy, z);
+      }
+    } catch (e) {
+      if (this.#scoped) d.popErrorScope().catch(() => {});
+      this.#scoped = false;
+      this.#forget(this.#newPipelines, this.#newBinds);
+      throw e;
+    }
     for (const o of outputs) o.failed = null;
     this.#batch.push({ kernel, outputs });
     if (this.#batch.length >= MAX_BATCH) this.flush();
-    return check.then((err) => {
-      if (err) throw new MXNetError(`webgpu ${kernel} on gpu(${this.id}): ${err.message}`);
+    if (!this.#scoped) return undefined;
+    this.#scoped = false;
+    const created = [this.#newPipelines, this.#newBinds] as const;
+    return d.popErrorScope().then((err) => {
+      if (!err) return;
+      // Never reuse what failed to be created.
+      this.#forget(...created);
+      throw new MXNetError(`webgpu ${kernel} on gpu(${this.id}): ${err.message}`);
     });
+  }
+
+  #forget(pipelines: readonly string[], binds: readonly string[]): void {
+    for (const k of pipelines) this.#pipelines.delete(k);
+    for (const k of binds) this.#binds.delete(k);
   }
 
   /**
@@ -358,6 +530,10 @@ export class GpuDevice {
   flush(): Promise<void> {
     const d = this.device;
     if (!d) return this.#flushed;
+    if (this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
+    }
     const enc = this.#enc, batch = this.#batch;
     this.#enc = null;
     this.#batch = [];
@@ -365,6 +541,11 @@ export class GpuDevice {
     if (enc) {
       d.pushErrorScope("validation");
       d.pushErrorScope("out-of-memory");
+      // The batch's params, in one write queued before the batch (and after the previous
+      // batch's submission, which read the same buffer).
+      if (this.#slot > 0) {
+        d.queue.writeBuffer(this.#paramsBuf!, 0, this.#paramsHost, 0, this.#slot * SLOT_WORDS);
+      }
       d.queue.submit([enc.finish()]);
       const oom = d.popErrorScope(), validation = d.popErrorScope();
       checked = Promise.all([validation, oom]).then(([v, o]) => {
@@ -379,9 +560,9 @@ export class GpuDevice {
     }
     // Submitted (or never recorded): queue order now protects these buffers.
     this.#slot = 0;
-    for (const g of this.#release) this.#recycle(g);
+    for (const list of this.#dirty.values()) for (const g of list) this.#recycle(g);
+    this.#dirty.clear();
     for (const g of this.#trash) g.destroy();
-    this.#release = [];
     this.#trash = [];
     return (this.#flushed = checked);
   }

@@ -155,3 +155,102 @@ gpuTest("1,000 steps of ops on gpu(0) keep live buffers and bytes flat", async (
   const loss = mx.nd.dot(x, w).sub(y).square().mean();
   assert.ok((await loss.asScalar()) < 1e-6, "the loop did real work: least squares converged");
 });
+
+gpuTest(
+  "batched kernels share a compute pass: order, in-batch buffer reuse, two devices",
+  async () => {
+    const a = mx.nd.array([1, 2, 3, 4], { ctx: g });
+    const b = mx.nd.array([10, 20, 30, 40], { ctx: mx.gpu(1) });
+    let x = a, y = b;
+    for (let i = 0; i < 150; i++) {
+      // Interleaved devices; each step frees an array whose buffer the next alloc reuses
+      // within the same (unsubmitted) batch.
+      const nx = x.add(1), ny = y.mul(1).add(2);
+      if (x !== a) x.dispose();
+      if (y !== b) y.dispose();
+      x = nx, y = ny;
+    }
+    const t = mx.nd.ones([4], { ctx: g }).mul(7); // reuses a freed buffer, written in-stream
+    assert.deepEqual(Array.from(await x.data() as Float32Array), [151, 152, 153, 154]);
+    assert.deepEqual(Array.from(await y.data() as Float32Array), [310, 320, 330, 340]);
+    assert.deepEqual(Array.from(await t.data() as Float32Array), [7, 7, 7, 7]);
+    // A host write between kernels of one batch lands in order.
+    const w = mx.nd.zeros([4], { ctx: g });
+    const before = w.add(1);
+    w.set([5, 6, 7, 8]);
+    const after = w.add(1);
+    assert.deepEqual(Array.from(await before.data() as Float32Array), [1, 1, 1, 1]);
+    assert.deepEqual(Array.from(await after.data() as Float32Array), [6, 7, 8, 9]);
+  },
+);
+
+gpuTest(
+  "params larger than a slot (rank-15 strided operands) use a buffer of their own",
+  async () => {
+    const shape = Array(15).fill(2);
+    const n = 2 ** 15;
+    const src = Float32Array.from({ length: n }, (_, i) => i);
+    const onCtx = (ctx: mx.Context) => {
+      const a = mx.nd.array(src, { shape, ctx });
+      const b = mx.nd.array(src, { shape, ctx });
+      return a.transpose().add(b).mul(2);
+    };
+    const c = onCtx(mx.cpu()), gp = onCtx(g);
+    assert.deepEqual(
+      Array.from(await gp.data() as Float32Array),
+      Array.from(await c.data() as Float32Array),
+    );
+  },
+);
+
+gpuTest(
+  "what dispatch validation would reject fails the operator by name, before submission",
+  async () => {
+    const d = webgpu().device(0);
+    const device = await d.ready;
+    const code = () =>
+      `@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> O: array<f32>;
+@group(0) @binding(2) var<storage, read> P: array<u32>;
+@compute @workgroup_size(1) fn main() { O[0] = X[0] + f32(P[0]); }`;
+    const buf = device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE });
+    const other = device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE });
+    const pass = (buffers: GPUBuffer[], groups: [number, number?, number?]) => ({
+      key: "test-alias",
+      code,
+      buffers,
+      params: new Uint32Array([1]),
+      groups,
+    });
+    // The written binding is also bound as an input.
+    const v = new mx.engine.Var();
+    mx.engine.push("myAlias", () => d.submit("aliasKernel", [pass([buf, buf], [1])], []), [], [v]);
+    await assert.rejects(
+      mx.engine.waitForVar(v),
+      (e) =>
+        e instanceof mx.EngineError && e.message.includes("myAlias") &&
+        e.message.includes("webgpu aliasKernel on gpu(0)") && e.message.includes("binding 1"),
+    );
+    // Too many workgroups along z.
+    const z = new mx.engine.Var();
+    mx.engine.push(
+      "myGroups",
+      () => d.submit("groupsKernel", [pass([other, buf], [1, 1, d.maxGroups + 1])], []),
+      [],
+      [z],
+    );
+    await assert.rejects(
+      mx.engine.waitForVar(z),
+      (e) => e instanceof mx.EngineError && e.message.includes("webgpu groupsKernel on gpu(0)"),
+    );
+    // A valid kernel: asynchronous only the first time (its pipeline and bind group are
+    // created in a validation scope), synchronous once both are cached.
+    const first = d.submit("ok", [pass([other, buf], [1])], []);
+    assert.ok(first instanceof Promise);
+    await first;
+    assert.equal(d.submit("ok", [pass([other, buf], [1])], []), undefined);
+    await mx.nd.ones([1], { ctx: g }).data(); // flushes the batch
+    buf.destroy();
+    other.destroy();
+  },
+);
