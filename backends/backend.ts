@@ -217,6 +217,30 @@ export interface Window2D {
   readonly outW: number;
 }
 
+/**
+ * A window's 14 numbers in the order every backend passes them to its kernels (the native
+ * library's argument block, WebGPU's params): batch, channels, height, width, kernel,
+ * stride, pad, dilate (each H then W), outH, outW.
+ */
+export function windowFields(p: Window2D): number[] {
+  return [
+    p.batch,
+    p.channels,
+    p.height,
+    p.width,
+    p.kernelH,
+    p.kernelW,
+    p.strideH,
+    p.strideW,
+    p.padH,
+    p.padW,
+    p.dilateH,
+    p.dilateW,
+    p.outH,
+    p.outW,
+  ];
+}
+
 /** Reductions the `pool` kernel knows. */
 export type PoolType = "max" | "avg" | "sum";
 

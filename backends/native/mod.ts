@@ -19,17 +19,17 @@ import {
 } from "../../src/core/dtype.ts";
 import { MXNetError } from "../../src/core/errors.ts";
 import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
-import type {
-  Backend,
-  Conv2D,
-  DeviceBuffer,
-  KernelResult,
-  Kernels,
-  MemoryInfo,
-  PoolParams,
-  ReduceOp,
-  View,
-  Window2D,
+import {
+  type Backend,
+  type Conv2D,
+  type DeviceBuffer,
+  type KernelResult,
+  type Kernels,
+  type MemoryInfo,
+  type PoolParams,
+  type ReduceOp,
+  type View,
+  windowFields,
 } from "../backend.ts";
 import { BufferPool, LiveBuffers } from "../pool.ts";
 import { runElementwise } from "../ts/elementwise.ts";
@@ -82,33 +82,13 @@ const REDUCE_CODE: Readonly<Record<ReduceOp, number>> = {
 const DIST_CODE = { uniform: 0, normal: 1, randint: 2 } as const;
 const POOL_CODE = { max: 0, avg: 1, sum: 2 } as const;
 
-/** A window's 14 numbers, in the order ffi/src/conv.rs decodes them. */
-function windowArgs(p: Window2D): number[] {
-  return [
-    p.batch,
-    p.channels,
-    p.height,
-    p.width,
-    p.kernelH,
-    p.kernelW,
-    p.strideH,
-    p.strideW,
-    p.padH,
-    p.padW,
-    p.dilateH,
-    p.dilateW,
-    p.outH,
-    p.outW,
-  ];
-}
-
 function poolArgs(p: PoolParams): number[] {
-  return [...windowArgs(p), POOL_CODE[p.type], p.countIncludePad ? 1 : 0];
+  return [...windowFields(p), POOL_CODE[p.type], p.countIncludePad ? 1 : 0];
 }
 
 /** The window, then filters and groups, as ffi/src/conv2d.rs decodes them. */
 function convArgs(p: Conv2D): number[] {
-  return [...windowArgs(p), p.filters, p.groups];
+  return [...windowFields(p), p.filters, p.groups];
 }
 
 /**
@@ -120,10 +100,10 @@ function checkConv(
   p: Conv2D,
   bufs: readonly [DeviceBuffer, string, number][],
 ): number {
-  const ints = [...windowArgs(p), p.filters, p.groups];
-  if (ints.some((v) => !Number.isSafeInteger(v) || v < 0)) {
+  if (convArgs(p).some((v) => !Number.isSafeInteger(v) || v < 0)) {
     throw new MXNetError(`native ${what}: geometry must be non-negative integers`);
   }
+  // Before the sizes, which are derived from channels / groups.
   if (p.groups < 1 || p.channels % p.groups !== 0 || p.filters % p.groups !== 0) {
     throw new MXNetError(
       `native ${what}: groups (${p.groups}) must divide channels (${p.channels}) and ` +
@@ -281,9 +261,8 @@ export function createNativeBackend(native: LoadedNative): Backend {
     m[n++] = id;
     m[n++] = nd;
     for (let d = 0; d < nd; d++) m[n++] = shape[d];
-    const views = [out, ...inputs];
-    for (let i = 0; i < views.length; i++) {
-      const v = views[i], b = nb(v.buf), st = v.strides;
+    for (let i = 0; i <= inputs.length; i++) {
+      const v = i === 0 ? out : inputs[i - 1], b = nb(v.buf), st = v.strides;
       m[n++] = b.ptr;
       m[n++] = TYPE_FLAG[b.dtype];
       m[n++] = v.offset;
@@ -383,12 +362,12 @@ export function createNativeBackend(native: LoadedNative): Backend {
     },
     im2col(x, col, p) {
       const async = col.size >= ASYNC_WORK.other;
-      const a = args(24, async).buf(x).buf(col).push(...windowArgs(p));
+      const a = args(24, async).buf(x).buf(col).push(...windowFields(p));
       return call("mx_im2col", "im2col", a, async, [x, col]);
     },
     col2im(col, x, p) {
       const async = col.size >= ASYNC_WORK.other;
-      const a = args(24, async).buf(col).buf(x).push(...windowArgs(p));
+      const a = args(24, async).buf(col).buf(x).push(...windowFields(p));
       return call("mx_col2im", "col2im", a, async, [col, x]);
     },
     pool(x, out, p) {

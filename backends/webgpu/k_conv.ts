@@ -5,7 +5,7 @@
  * lands on it, so no float atomics are needed and results are deterministic.
  * @module
  */
-import type { PoolParams, Window2D } from "../backend.ts";
+import { type PoolParams, type Window2D, windowFields } from "../backend.ts";
 import type { GpuBuffer, GpuDevice, Pass } from "./device.ts";
 import {
   entry1d,
@@ -22,24 +22,7 @@ export const WG = 256;
 
 /** The window geometry as the shaders read it: P[0] = total invocations, then P[1..14]. */
 export function params(p: Window2D, total: number, extra: number[] = []): Uint32Array<ArrayBuffer> {
-  return new Uint32Array([
-    total,
-    p.batch,
-    p.channels,
-    p.height,
-    p.width,
-    p.kernelH,
-    p.kernelW,
-    p.strideH,
-    p.strideW,
-    p.padH,
-    p.padW,
-    p.dilateH,
-    p.dilateW,
-    p.outH,
-    p.outW,
-    ...extra,
-  ]);
+  return new Uint32Array([total, ...windowFields(p), ...extra]);
 }
 
 /** WGSL unpacking `params` into N, C, H, W, KH, KW, SH, SW, PH, PW, DH, DW, OH, OW. */

@@ -322,16 +322,25 @@ impl Geo {
         }
     }
 
+    /// The column matrix [k, ohw] of the channel group at `xg`: the group itself for a
+    /// pointwise layer, else unfolded into `col`.
+    ///
+    /// # Safety
+    /// As `im2col`.
+    unsafe fn columns<T: Float>(&self, xg: *const T, col: *mut T) -> *const T {
+        if self.pointwise {
+            xg
+        } else {
+            self.im2col(xg, col);
+            col
+        }
+    }
+
     /// y image [M, ohw] from x image [C, h, w].
     unsafe fn forward_image<T: Float>(&self, x: *const T, w: *const T, y: *mut T, col: *mut T) {
         for gi in 0..self.g {
             let xg = x.add(gi * self.cg * self.hw);
-            let b = if self.pointwise {
-                xg
-            } else {
-                self.im2col(xg, col);
-                col as *const T
-            };
+            let b = self.columns(xg, col);
             let (wg, yg) = (w.add(gi * self.mg * self.k), y.add(gi * self.mg * self.ohw));
             for (a, e) in self.blocks() {
                 T::gemm(
@@ -388,12 +397,7 @@ impl Geo {
     unsafe fn weight_image<T: Float>(&self, x: *const T, gy: *const T, acc: *mut T, col: *mut T) {
         for gi in 0..self.g {
             let xg = x.add(gi * self.cg * self.hw);
-            let b = if self.pointwise {
-                xg
-            } else {
-                self.im2col(xg, col);
-                col as *const T
-            };
+            let b = self.columns(xg, col);
             let (ag, gyg) = (acc.add(gi * self.mg * self.k), gy.add(gi * self.mg * self.ohw));
             // acc_g [k, mg] += col [k, ohw] · gy_g^T [ohw, mg], over column blocks of ohw.
             for (a, e) in self.blocks() {
