@@ -25,8 +25,8 @@ export class BufferPool<T> {
     return item;
   }
 
-  /** Keeps a freed buffer for reuse, unless the pool is full. */
-  give(dtype: DType, size: number, bytes: number, item: T): void {
+  /** Keeps a freed buffer for reuse, unless the pool is full; false when it was not kept. */
+  give(dtype: DType, size: number, bytes: number, item: T): boolean {
     let bySize = this.#lists.get(dtype);
     if (!bySize) this.#lists.set(dtype, bySize = new Map());
     let list = bySize.get(size);
@@ -34,7 +34,9 @@ export class BufferPool<T> {
     if (this.bytes + bytes <= POOL_MAX_BYTES && list.length < POOL_MAX_PER_SIZE) {
       list.push(item);
       this.bytes += bytes;
+      return true;
     }
+    return false;
   }
 }
 

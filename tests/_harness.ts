@@ -5,12 +5,35 @@
  */
 import assert from "node:assert/strict";
 import type { Backend } from "../backends/backend.ts";
-import { availableBackends, BACKEND_NAMES, backendByName, setCpuBackend } from "../backends/mod.ts";
+import {
+  availableBackends,
+  BACKEND_NAMES,
+  backendByName,
+  setCpuBackend,
+  unavailableReason,
+} from "../backends/mod.ts";
 import type { DType } from "../src/core/dtype.ts";
 import * as mx from "../mod.ts";
 
-/** Backends this process can run, reference ("ts") first. */
-export const BACKENDS: string[] = availableBackends();
+const ONLY = Deno.env.get("MXTS_TEST_BACKENDS")?.split(",").map((s) => s.trim());
+/** False for backends MXTS_TEST_BACKENDS leaves out (their tests are not registered). */
+const SELECTED = (backend: string) => !ONLY || ONLY.includes(backend);
+
+/**
+ * Backends this process runs the tests on, reference ("ts") first: every available one,
+ * or those named in MXTS_TEST_BACKENDS (comma-separated; e.g. the emulated CUDA run).
+ */
+export const BACKENDS: string[] = selectedBackends();
+
+function selectedBackends(): string[] {
+  return availableBackends().filter(SELECTED);
+}
+
+// Tests of a backend that cannot run here are not registered; say why once per file.
+for (const b of BACKEND_NAMES) {
+  const why = SELECTED(b) ? unavailableReason(b) : undefined;
+  if (why) console.log(`per-backend tests on [${b}] skipped: ${why}`);
+}
 
 /** What a test needs beyond the basics; backends without it skip the test, saying why. */
 export interface Needs {
@@ -35,7 +58,7 @@ function missingFeatures(b: Backend, needs: Needs): string[] {
 }
 
 /**
- * Registers `name [backend]` for every backend. The body runs inside `mx.nd.scope`, and
+ * Registers `name [backend]` for every backend that can run here. The body runs inside `mx.nd.scope`, and
  * afterwards every buffer it allocated must be freed.
  */
 export function backendTest(
@@ -43,15 +66,14 @@ export function backendTest(
   fn: () => Promise<void> | void,
   needs: Needs = {},
 ): void {
-  for (const backend of BACKEND_NAMES) {
-    const available = BACKENDS.includes(backend);
-    const lacks = available ? missingFeatures(backendByName(backend), needs) : [];
+  for (const backend of BACKENDS) {
+    const lacks = missingFeatures(backendByName(backend), needs);
     if (lacks.length) {
       console.log(`ignored: ${name} [${backend}]: the backend lacks ${lacks.join(", ")}`);
     }
     Deno.test({
       name: `${name} [${backend}]`,
-      ignore: !available || lacks.length > 0,
+      ignore: lacks.length > 0,
       async fn() {
         setCpuBackend(backendByName(backend));
         try {

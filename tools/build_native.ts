@@ -2,13 +2,20 @@
  * Builds the native CPU backend (ffi/ -> ffi/target/release/libmxts_native.*):
  *
  *   deno run -A tools/build_native.ts [extra cargo args]
- *   deno run -A tools/build_native.ts --features cuda   # also the CUDA kernels (nvcc)
+ *   deno run -A tools/build_native.ts --emu   # ffi/target/cuda-emu: CUDA kernels on the CPU
+ *
+ * Where `nvcc` is found the library is built with the `cuda` feature (the kernels in
+ * ffi/cuda/ then serve mx.gpu(i) on a CUDA device; without a device it reports none and
+ * gpu falls through to WebGPU); MXTS_BUILD_CUDA=0 turns that off. `--emu` builds the
+ * same kernels for the host CPU (feature `cuda-emu`) into a separate library, which the
+ * tests load to check the CUDA kernels on machines without a GPU.
  *
  * Without cargo or the OpenBLAS development library it prints why and exits 0: mxts
  * then runs on the TS backend (with one warning at start-up), so a machine without a
  * Rust toolchain can still use and test the library.
  * @module
  */
+import { generate as generateCuda, ROWS_CUH } from "./gen_cuda_elementwise.ts";
 import { generate, ROWS_RS } from "./gen_native_elementwise.ts";
 
 const FFI_DIR = new URL("../ffi/", import.meta.url);
@@ -68,9 +75,29 @@ export async function buildNative(extra: readonly string[] = []): Promise<number
     await Deno.writeTextFile(ROWS_RS, src);
     console.log("build_native: regenerated ffi/src/rows.rs from the elementwise table");
   }
-  console.log(`build_native: cargo build --release --offline ${extra.join(" ")} (BLAS: ${blas})`);
+  const cudaGen = generateCuda();
+  if (await Deno.readTextFile(ROWS_CUH).catch(() => "") !== cudaGen) {
+    await Deno.writeTextFile(ROWS_CUH, cudaGen);
+    console.log("build_native: regenerated ffi/cuda/rows.cuh from the elementwise table");
+  }
+  const args = ["build", "--release", "--offline"];
+  const rest = extra.filter((a) => a !== "--emu");
+  if (rest.length < extra.length) {
+    if (!await has("c++", ["--version"])) {
+      console.log("build_native: --emu skipped, no C++ compiler (apt-get install -y g++)");
+      return 0;
+    }
+    args.push("--features", "cuda-emu", "--target-dir", "target/cuda-emu");
+  } else if (
+    !rest.includes("--features") && Deno.env.get("MXTS_BUILD_CUDA") !== "0" &&
+    await has("nvcc", ["--version"])
+  ) {
+    args.push("--features", "cuda");
+  }
+  args.push(...rest);
+  console.log(`build_native: cargo ${args.join(" ")} (BLAS: ${blas})`);
   const { code } = await new Deno.Command("cargo", {
-    args: ["build", "--release", "--offline", ...extra],
+    args,
     cwd: FFI_DIR,
     stdout: "inherit",
     stderr: "inherit",

@@ -4,7 +4,8 @@
  * otherwise says what is missing and which tests will be skipped, then builds the
  * native library when its build script exists.
  *
- *   deno run -A tools/setup.ts
+ *   deno run -A tools/setup.ts            # the demo's set-up
+ *   deno run -A tools/setup.ts --tests    # also the CUDA kernels' host-emulation build
  * @module
  */
 
@@ -100,4 +101,14 @@ if (await exists(new URL("./build_native.ts", import.meta.url).pathname)) {
     new URL("./build_native.ts", import.meta.url).pathname,
   ]);
   if (!ok) console.log("setup: the native build failed; the TS backend serves cpu contexts");
+  // The tests check the CUDA kernels on the CPU through this build when no GPU is present.
+  if (ok && Deno.args.includes("--tests")) {
+    const emu = await run(Deno.execPath(), [
+      "run",
+      "-A",
+      new URL("./build_native.ts", import.meta.url).pathname,
+      "--emu",
+    ]);
+    if (!emu) console.log("setup: the CUDA emulation build failed; its tests will be skipped");
+  }
 }

@@ -1,10 +1,9 @@
 /**
- * The CUDA side of the native library (built with `--features cuda`): device count,
- * device memory and the first kernels. Not yet a Backend: `gpu(i)` is served by WebGPU
- * until the CUDA backend covers the whole kernel table.
+ * What the native library's CUDA part offers: devices, the build kind (a real nvcc build,
+ * or the host emulation used to test the kernels without a GPU), the entry points by
+ * name and the compiled elementwise rows.
  * @module
  */
-import { MXNetError } from "../../src/core/errors.ts";
 import type { LoadedNative } from "./load.ts";
 
 /** Reads error `id`'s message from the library. */
@@ -23,44 +22,40 @@ export function cudaDevices(native: LoadedNative): { count: number } | { reason:
   return n >= 0 ? { count: n } : { reason: takeError(native, -n) };
 }
 
-/** Device memory and kernels, by address (f64 argument blocks, as the CPU kernels). */
-export interface CudaOps {
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  /** Host typed array -> device (`toDevice`) or device -> host. */
-  copy(host: ArrayBufferView, device: number, toDevice: boolean): void;
-  addF32(a: number, b: number, out: number, n: number): void;
-  /** C[m,n] = A[m,k] B[k,n], row-major float32. */
-  sgemm(m: number, n: number, k: number, a: number, b: number, c: number): void;
+/** The CUDA part of a library built with it. */
+export interface CudaLibrary {
+  /** "cuda" (nvcc, real devices) or "emulated" (kernels run on the host CPU). */
+  readonly build: "cuda" | "emulated";
+  /** Devices. */
+  readonly devices: number;
+  /** Entry ids by name ("cuda_alloc", "mx_matmul", ...). */
+  readonly ops: ReadonlyMap<string, number>;
+  /** Compiled elementwise rows: name -> id and the CUDA expression compiled for it. */
+  readonly rows: ReadonlyMap<string, { id: number; cuda: string }>;
 }
 
-/** The CUDA operations of a library built with CUDA. */
-export function cudaOps(native: LoadedNative): CudaOps {
-  const s = native.lib.symbols;
-  const run = (what: string, status: number) => {
-    if (status !== 0) throw new MXNetError(`native cuda ${what}: ${takeError(native, status)}`);
-  };
-  const block = (...xs: number[]) => Float64Array.from([xs.length + 1, ...xs]);
-  const addr = (v: ArrayBufferView) => Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(v)));
-  return {
-    alloc(bytes) {
-      const res = new Float64Array(1);
-      run("alloc", s.mx_cuda_alloc(block(bytes, addr(res))));
-      return res[0];
-    },
-    free(ptr) {
-      run("free", s.mx_cuda_free(block(ptr)));
-    },
-    copy(host, device, toDevice) {
-      const h = addr(host);
-      const [dst, src] = toDevice ? [device, h] : [h, device];
-      run("copy", s.mx_cuda_copy(block(dst, src, host.byteLength, toDevice ? 1 : 0)));
-    },
-    addF32(a, b, out, n) {
-      run("add_f32", s.mx_cuda_add_f32(block(a, b, out, n)));
-    },
-    sgemm(m, n, k, a, b, c) {
-      run("sgemm", s.mx_cuda_sgemm(block(m, n, k, a, b, c)));
-    },
-  };
+function text(native: LoadedNative, which: number): string {
+  for (let cap = 1 << 16; cap <= 1 << 24; cap *= 4) {
+    const out = new Uint8Array(cap);
+    const n = native.lib.symbols.mx_cuda_text(which, out, cap);
+    if (n >= 0) return new TextDecoder().decode(out.subarray(0, n));
+  }
+  throw new Error(`the library's CUDA text ${which} could not be read`);
+}
+
+/** The library's CUDA part, or the reason it has none (or no device). */
+export function cudaLibrary(native: LoadedNative): CudaLibrary | { reason: string } {
+  const d = cudaDevices(native);
+  if ("reason" in d) return d;
+  if (d.count === 0) return { reason: "the CUDA runtime reports no device" };
+  const build = text(native, 0);
+  if (build !== "cuda" && build !== "emulated") return { reason: `unknown CUDA build ${build}` };
+  const ops = new Map(text(native, 1).split(",").map((name, id) => [name, id] as const));
+  const rows = new Map(
+    text(native, 2).split("\n").filter((l) => l).map((line, id) => {
+      const tab = line.indexOf("\t");
+      return [line.slice(0, tab), { id, cuda: line.slice(tab + 1) }] as const;
+    }),
+  );
+  return { build, devices: d.count, ops, rows };
 }

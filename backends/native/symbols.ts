@@ -18,11 +18,16 @@ export const SYMBOLS = {
   mx_peak_concurrency: { parameters: [], result: "i32" },
   // CUDA (present in every build; without the `cuda` feature they report that).
   mx_cuda_device_count: { parameters: [], result: "i32" },
-  mx_cuda_alloc: kernel,
-  mx_cuda_free: kernel,
-  mx_cuda_copy: kernel,
-  mx_cuda_add_f32: kernel,
-  mx_cuda_sgemm: kernel,
+  mx_cuda_text: { parameters: ["u32", "buffer", "u32"], result: "i32" },
+  mx_cuda_call: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  mx_cuda_upload: { parameters: ["i32", "f64", "buffer", "f64"], result: "i32" },
+  mx_cuda_download: { parameters: ["i32", "buffer", "f64", "f64"], result: "i32" },
+  mx_cuda_download_async: {
+    name: "mx_cuda_download",
+    parameters: ["i32", "buffer", "f64", "f64"],
+    result: "i32",
+    nonblocking: true,
+  },
   mx_elementwise: kernel,
   mx_arange: kernel,
   mx_reduce: kernel,
@@ -77,4 +82,4 @@ export type KernelSymbol =
 export type NativeLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
 
 /** Bumped with ffi/src/lib.rs's ABI_VERSION when a signature or layout changes. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;

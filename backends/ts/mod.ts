@@ -46,7 +46,15 @@ function viewArgs(v: View) {
   return { data: b.data, dtype: b.dtype, offset: v.offset, strides: v.strides };
 }
 
-const IDENTITY = { name: "copy", arity: 1, scalars: 0, ts: "a", wgsl: "a", rust: "a" } as const;
+const IDENTITY = {
+  name: "copy",
+  arity: 1,
+  scalars: 0,
+  ts: "a",
+  wgsl: "a",
+  rust: "a",
+  cuda: "a",
+} as const;
 
 const kernels: Kernels = {
   elementwise(row, inputs, scalars, out) {

@@ -1,150 +1,136 @@
-//! CUDA entry points. With the `cuda` feature they call the nvcc-built kernels in
-//! cuda/kernels.cu; without it they report that the library was built without CUDA, so
-//! the JS side can always declare them and fall through to WebGPU.
+//! The CUDA entry points. With the `cuda` feature they reach the nvcc-built kernels in
+//! cuda/*.cu (C ABI in cuda/runtime.cu); with `cuda-emu` the same kernels built for the
+//! host (cuda/emu.h); without either they report that the library has no CUDA, so the JS
+//! side can always declare them and `gpu` falls through to WebGPU.
 
-use crate::meta::Meta;
+/// Why there is no CUDA in this build.
+#[cfg(not(any(feature = "cuda", feature = "cuda-emu")))]
+const MISSING: &str = "not compiled with CUDA (build with: deno run -A tools/build_native.ts \
+                       --features cuda, which needs nvcc)";
 
-#[cfg(feature = "cuda")]
+#[cfg(any(feature = "cuda", feature = "cuda-emu"))]
 mod ffi {
     use std::os::raw::{c_char, c_void};
     extern "C" {
-        pub fn mxc_device_count(n: *mut i32) -> i32;
-        pub fn mxc_error_string(e: i32) -> *const c_char;
-        pub fn mxc_malloc(p: *mut *mut c_void, bytes: usize) -> i32;
-        pub fn mxc_free(p: *mut c_void) -> i32;
-        pub fn mxc_copy(dst: *mut c_void, src: *const c_void, bytes: usize, to_device: i32) -> i32;
-        pub fn mxc_add_f32(a: *const f32, b: *const f32, out: *mut f32, n: usize) -> i32;
-        pub fn mxc_sgemm(m: i32, n: i32, k: i32, a: *const f32, b: *const f32, c: *mut f32) -> i32;
+        pub fn mxc_device_count(n: *mut i32, err: *mut c_char, cap: i32) -> i32;
+        pub fn mxc_build(out: *mut c_char, cap: i32) -> i32;
+        pub fn mxc_ops(out: *mut c_char, cap: i32) -> i32;
+        pub fn mxc_rows(out: *mut c_char, cap: i32) -> i32;
+        pub fn mxc_call(op: i32, device: i32, meta: *const f64, err: *mut c_char, cap: i32)
+            -> i32;
+        pub fn mxc_upload(
+            device: i32,
+            dst: *mut c_void,
+            src: *const c_void,
+            bytes: usize,
+            err: *mut c_char,
+            cap: i32,
+        ) -> i32;
+        pub fn mxc_download(
+            device: i32,
+            dst: *mut c_void,
+            src: *const c_void,
+            bytes: usize,
+            err: *mut c_char,
+            cap: i32,
+        ) -> i32;
     }
+}
+
+/// Runs a C entry that reports failure as nonzero plus a NUL-terminated message.
+#[cfg(any(feature = "cuda", feature = "cuda-emu"))]
+fn checked(f: impl FnOnce(*mut std::os::raw::c_char, i32) -> i32) -> Result<(), String> {
+    let mut err = [0u8; 1024];
+    if f(err.as_mut_ptr() as *mut _, err.len() as i32) == 0 {
+        return Ok(());
+    }
+    let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
+    Err(String::from_utf8_lossy(&err[..end]).into_owned())
 }
 
 /// Number of CUDA devices (0 when there is no device or driver).
-#[cfg(feature = "cuda")]
+#[cfg(any(feature = "cuda", feature = "cuda-emu"))]
 pub fn device_count() -> Result<i32, String> {
     let mut n = 0;
-    check(unsafe { ffi::mxc_device_count(&mut n) })?;
+    checked(|e, cap| unsafe { ffi::mxc_device_count(&mut n, e, cap) })?;
     Ok(n)
 }
 
-#[cfg(not(feature = "cuda"))]
+#[cfg(not(any(feature = "cuda", feature = "cuda-emu")))]
 pub fn device_count() -> Result<i32, String> {
-    Err("not compiled with CUDA (build with: deno run -A tools/build_native.ts --features cuda)"
-        .into())
+    Err(MISSING.into())
 }
 
-/// Decodes `bytes, result address`: allocates device memory and stores its address (as
-/// f64, like every address in an argument block) at the result address.
-#[cfg(feature = "cuda")]
-pub fn alloc(m: &mut Meta) -> Result<(), String> {
-    let (bytes, res) = (m.usize()?, m.ptr()? as *mut f64);
-    let mut p = std::ptr::null_mut();
-    check(unsafe { ffi::mxc_malloc(&mut p, bytes.max(1)) })?;
-    unsafe { *res = p as usize as f64 };
-    Ok(())
+/// Which text a query writes: the build kind, the entry names or the compiled rows.
+#[derive(Clone, Copy)]
+pub enum Text {
+    Build,
+    Ops,
+    Rows,
 }
 
-/// Decodes `device address`.
-#[cfg(feature = "cuda")]
-pub fn free(m: &mut Meta) -> Result<(), String> {
-    check(unsafe { ffi::mxc_free(m.ptr()? as _) })
+/// Copies the queried text into `out` (its length, or -1 when `cap` is too small).
+///
+/// # Safety
+/// `out` holds `cap` bytes.
+#[cfg(any(feature = "cuda", feature = "cuda-emu"))]
+pub unsafe fn text(which: Text, out: *mut u8, cap: u32) -> Result<i32, String> {
+    let cap = cap.min(i32::MAX as u32) as i32;
+    Ok(match which {
+        Text::Build => ffi::mxc_build(out as _, cap),
+        Text::Ops => ffi::mxc_ops(out as _, cap),
+        Text::Rows => ffi::mxc_rows(out as _, cap),
+    })
 }
 
-/// Decodes `dst, src, bytes, toDevice` (host <-> device).
-#[cfg(feature = "cuda")]
-pub fn copy(m: &mut Meta) -> Result<(), String> {
-    let (dst, src, bytes, to_device) = (m.ptr()?, m.ptr()?, m.usize()?, m.bool()?);
-    check(unsafe { ffi::mxc_copy(dst as _, src as _, bytes, to_device as i32) })
+/// # Safety
+/// As the CUDA build's.
+#[cfg(not(any(feature = "cuda", feature = "cuda-emu")))]
+pub unsafe fn text(_: Text, _: *mut u8, _: u32) -> Result<i32, String> {
+    Err(MISSING.into())
 }
 
-/// Decodes `a, b, out, n` (device addresses): out = a + b in float32.
-#[cfg(feature = "cuda")]
-pub fn add_f32(m: &mut Meta) -> Result<(), String> {
-    let (a, b, out, n) = (m.ptr()?, m.ptr()?, m.ptr()?, m.usize()?);
-    check(unsafe { ffi::mxc_add_f32(a as _, b as _, out as _, n) })
+/// Runs entry `op` (an index into the names of `Text::Ops`) on `device`.
+///
+/// # Safety
+/// `meta` is an argument block whose addresses are live device (or, for results, host)
+/// memory of the sizes the entry expects.
+#[cfg(any(feature = "cuda", feature = "cuda-emu"))]
+pub unsafe fn call(op: i32, device: i32, meta: *const f64) -> Result<(), String> {
+    checked(|e, cap| ffi::mxc_call(op, device, meta, e, cap))
 }
 
-/// Decodes `m, n, k, a, b, c` (device addresses): C = A B, row-major float32.
-#[cfg(feature = "cuda")]
-pub fn sgemm(m: &mut Meta) -> Result<(), String> {
-    let (mm, n, k) = (m.usize()?, m.usize()?, m.usize()?);
-    let lim = i32::MAX as usize;
-    if mm > lim || n > lim || k > lim {
-        return Err(format!("sgemm: {mm}x{n}x{k} exceeds the 32-bit kernel"));
-    }
-    let (a, b, c) = (m.ptr()?, m.ptr()?, m.ptr()?);
-    check(unsafe { ffi::mxc_sgemm(mm as i32, n as i32, k as i32, a as _, b as _, c as _) })
+/// # Safety
+/// As the CUDA build's.
+#[cfg(not(any(feature = "cuda", feature = "cuda-emu")))]
+pub unsafe fn call(_: i32, _: i32, _: *const f64) -> Result<(), String> {
+    Err(MISSING.into())
 }
 
-#[cfg(not(feature = "cuda"))]
-pub fn missing(_: &mut Meta) -> Result<(), String> {
-    device_count().map(|_| ())
-}
-#[cfg(not(feature = "cuda"))]
-pub use {
-    missing as alloc, missing as free, missing as copy, missing as add_f32, missing as sgemm,
-};
-
-#[cfg(feature = "cuda")]
-fn check(e: i32) -> Result<(), String> {
-    if e == 0 {
-        return Ok(());
-    }
-    let s = unsafe { std::ffi::CStr::from_ptr(ffi::mxc_error_string(e)) };
-    Err(format!("CUDA error {e}: {}", s.to_string_lossy()))
-}
-
-#[cfg(all(test, feature = "cuda"))]
-mod tests {
-    use super::*;
-    use std::os::raw::c_void;
-
-    struct Dev(*mut c_void);
-    impl Dev {
-        fn upload(x: &[f32]) -> Dev {
-            let mut p = std::ptr::null_mut();
-            check(unsafe { ffi::mxc_malloc(&mut p, x.len() * 4) }).unwrap();
-            check(unsafe { ffi::mxc_copy(p, x.as_ptr() as *const c_void, x.len() * 4, 1) })
-                .unwrap();
-            Dev(p)
+/// Copies `bytes` between host memory and device memory on `device`.
+///
+/// # Safety
+/// Both ranges are live and `bytes` long; the device one belongs to `device`.
+#[cfg(any(feature = "cuda", feature = "cuda-emu"))]
+pub unsafe fn transfer(
+    to_device: bool,
+    device: i32,
+    dst: *mut u8,
+    src: *const u8,
+    bytes: usize,
+) -> Result<(), String> {
+    checked(|e, cap| {
+        if to_device {
+            ffi::mxc_upload(device, dst as _, src as _, bytes, e, cap)
+        } else {
+            ffi::mxc_download(device, dst as _, src as _, bytes, e, cap)
         }
-        fn download(&self, n: usize) -> Vec<f32> {
-            let mut v = vec![0f32; n];
-            check(unsafe { ffi::mxc_copy(v.as_mut_ptr() as *mut c_void, self.0, n * 4, 0) })
-                .unwrap();
-            v
-        }
-    }
-    impl Drop for Dev {
-        fn drop(&mut self) {
-            unsafe { ffi::mxc_free(self.0) };
-        }
-    }
+    })
+}
 
-    #[test]
-    fn add_and_sgemm_match_the_cpu() {
-        if device_count().unwrap() == 0 {
-            println!("skipped: no CUDA device on this machine");
-            return;
-        }
-        let (m, n, k) = (37usize, 41usize, 53usize);
-        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7) % 13) as f32 - 6.0).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| ((i * 5) % 11) as f32 - 5.0).collect();
-        let (da, db, dc) = (Dev::upload(&a), Dev::upload(&b), Dev::upload(&vec![0.0; m * n]));
-        check(unsafe {
-            ffi::mxc_sgemm(m as i32, n as i32, k as i32, da.0 as _, db.0 as _, dc.0 as _)
-        })
-        .unwrap();
-        let c = dc.download(m * n);
-        for i in 0..m {
-            for j in 0..n {
-                let want: f32 = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
-                assert_eq!(c[i * n + j], want, "C[{i},{j}]"); // small integers: exact
-            }
-        }
-        let x = Dev::upload(&a[..m * n.min(k)]);
-        let y = Dev::upload(&a[..m * n.min(k)]);
-        check(unsafe { ffi::mxc_add_f32(x.0 as _, y.0 as _, x.0 as _, m * n.min(k)) }).unwrap();
-        let s = x.download(m * n.min(k));
-        assert!(s.iter().zip(&a).all(|(s, a)| *s == 2.0 * a));
-    }
+/// # Safety
+/// As the CUDA build's.
+#[cfg(not(any(feature = "cuda", feature = "cuda-emu")))]
+pub unsafe fn transfer(_: bool, _: i32, _: *mut u8, _: *const u8, _: usize) -> Result<(), String> {
+    Err(MISSING.into())
 }

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 /// Bumped whenever an exported signature or argument layout changes.
-const ABI_VERSION: f64 = 1.0;
+const ABI_VERSION: f64 = 2.0;
 
 static NEXT_ERROR: AtomicU32 = AtomicU32::new(1);
 /// Kernels running now, and the most that ran at once (tests observe engine overlap).
@@ -153,6 +153,64 @@ pub extern "C" fn mx_cuda_device_count() -> i32 {
     }
 }
 
+/// Runs `f`; an error or a panic becomes an error id (as `guard`, without the kernel
+/// concurrency count, which observes CPU kernels).
+fn guard_cuda(f: impl FnOnce() -> Result<(), String>) -> i32 {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(msg)) => record_error(msg),
+        Err(_) => record_error("internal error (panic) in a CUDA entry".into()),
+    }
+}
+
+/// Writes the CUDA build's text `which` (0 build kind, 1 entry names, 2 compiled rows)
+/// into `out`; returns its length, or -1 (too small a buffer, or no CUDA in this build).
+///
+/// # Safety
+/// `out` holds `cap` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mx_cuda_text(which: u32, out: *mut u8, cap: u32) -> i32 {
+    let which = match which {
+        0 => cuda::Text::Build,
+        1 => cuda::Text::Ops,
+        2 => cuda::Text::Rows,
+        _ => return -1,
+    };
+    catch_unwind(|| unsafe { cuda::text(which, out, cap) }).ok().and_then(Result::ok).unwrap_or(-1)
+}
+
+/// Runs CUDA entry `op` on `device` with argument block `meta`: 0, or an error id.
+///
+/// # Safety
+/// `meta` is an argument block whose addresses point to live memory.
+#[no_mangle]
+pub unsafe extern "C" fn mx_cuda_call(op: i32, device: i32, meta: *const f64) -> i32 {
+    guard_cuda(|| unsafe { cuda::call(op, device, meta) })
+}
+
+/// Copies `bytes` from host `src` to device address `dst` on `device`: 0 or an error id.
+///
+/// # Safety
+/// `src` holds `bytes` bytes; `dst` is live device memory of at least that size.
+#[no_mangle]
+pub unsafe extern "C" fn mx_cuda_upload(device: i32, dst: f64, src: *const u8, bytes: f64) -> i32 {
+    guard_cuda(|| unsafe {
+        cuda::transfer(true, device, dst as usize as *mut u8, src, bytes as usize)
+    })
+}
+
+/// Copies `bytes` from device address `src` on `device` to host `dst`: 0 or an error id.
+/// Waits for the work queued on the device before it.
+///
+/// # Safety
+/// `dst` holds `bytes` bytes; `src` is live device memory of at least that size.
+#[no_mangle]
+pub unsafe extern "C" fn mx_cuda_download(device: i32, dst: *mut u8, src: f64, bytes: f64) -> i32 {
+    guard_cuda(|| unsafe {
+        cuda::transfer(false, device, dst, src as usize as *const u8, bytes as usize)
+    })
+}
+
 /// The most kernels that ran at the same time since the last call (which resets it).
 #[no_mangle]
 pub extern "C" fn mx_peak_concurrency() -> i32 {
@@ -210,9 +268,4 @@ export! {
     mx_conv2d => conv2d::conv2d;
     mx_conv2d_backward_data => conv2d::conv2d_backward_data;
     mx_conv2d_backward_weight => conv2d::conv2d_backward_weight;
-    mx_cuda_alloc => cuda::alloc;
-    mx_cuda_free => cuda::free;
-    mx_cuda_copy => cuda::copy;
-    mx_cuda_add_f32 => cuda::add_f32;
-    mx_cuda_sgemm => cuda::sgemm;
 }

@@ -78,7 +78,11 @@ export type ComputeArray =
   | Int32Array
   | Int8Array;
 
-type Ctor = { new (n: number): ComputeArray };
+type Ctor = {
+  readonly BYTES_PER_ELEMENT: number;
+  new (n: number): ComputeArray;
+  new (buffer: ArrayBuffer, offset: number, length: number): ComputeArray;
+};
 const COMPUTE_CTOR: Readonly<Record<DType, Ctor>> = {
   float32: Float32Array,
   float64: Float64Array,
@@ -103,6 +107,17 @@ export function isComputeArrayOf(dtype: DType, values: unknown): values is Compu
 /** A new zero-filled compute array of `n` elements of `dtype`. */
 export function allocCompute(dtype: DType, n: number): ComputeArray {
   return new COMPUTE_CTOR[dtype](n);
+}
+
+/**
+ * A new zero-filled compute array over its own ArrayBuffer, whose bytes live off the JS
+ * heap (a small `new Float32Array(n)` may live on it, where the GC can move it): the
+ * form whose address may be handed to native code.
+ */
+export function allocComputeOffHeap(dtype: DType, n: number): ComputeArray {
+  // At least 8 bytes, so even an empty array has a real, aligned address.
+  const bytes = Math.max(n * COMPUTE_CTOR[dtype].BYTES_PER_ELEMENT, 8);
+  return new COMPUTE_CTOR[dtype](new ArrayBuffer(bytes), 0, n);
 }
 
 /** Checks a string is a known dtype; throws DTypeError naming `where` otherwise. */
