@@ -167,6 +167,10 @@ function webgpuBackend(): Backend {
  */
 export function numGpus(): number {
   const part = cudaPart();
-  if ("devices" in part && part.build === "cuda") return part.devices;
+  // Emulated devices count only when asked for (MXTS_GPU_BACKEND=cuda): then they are
+  // what gpu(i) is.
+  if ("devices" in part && (part.build === "cuda" || env("MXTS_GPU_BACKEND") === "cuda")) {
+    return part.devices;
+  }
   return hardwareAdapters();
 }

@@ -112,8 +112,18 @@ if (!emuBuilt) {
   );
 }
 
-/** The per-backend suites, plus this file for the device tests above. */
-const SUITES = ["tests/ops/", "tests/ndarray/", "tests/autograd/", "tests/backends/cuda_test.ts"];
+/**
+ * The per-backend suites, this file for the device tests above, and the seed document's
+ * NDArray and KVStore examples, which use gpu(0)..gpu(3) when mx.numGpus() > 0.
+ */
+const SUITES = [
+  "tests/ops/",
+  "tests/ndarray/",
+  "tests/autograd/",
+  "tests/backends/cuda_test.ts",
+  "tests/seed_ndarray_test.ts",
+  "tests/kvstore/seed_kvstore_test.ts",
+];
 
 Deno.test({
   name: "cuda (emulated kernels): conformance, gradient and NDArray suites pass on [cuda]",
@@ -128,7 +138,7 @@ Deno.test({
         MXTS_NATIVE_LIB: EMU_LIB,
         MXTS_TEST_BACKENDS: "cuda",
         MXTS_GPU_BACKEND: "cuda",
-        MXTS_CUDA_EMU_DEVICES: "2",
+        MXTS_CUDA_EMU_DEVICES: "4",
         NO_COLOR: "1",
       },
       stdout: "piped",
