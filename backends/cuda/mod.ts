@@ -5,9 +5,10 @@
  *
  * Ordering: every kernel and copy goes to the device's default stream in the order the
  * engine issues them, which already respects every dependency, so a launch returns at
- * once and the device runs the queue. `read` is a nonblocking download (it waits for the
- * queue on a Deno worker thread, the event loop keeps going); `write` is a synchronous
- * upload (the host array may change right after). Device memory is pooled per device.
+ * once and the device runs the queue. `read` snapshots the buffer in queue order and
+ * downloads the snapshot with a nonblocking call (it waits for the queue on a Deno worker
+ * thread while the event loop keeps going); `write` is a synchronous upload (the host
+ * array may change right after). Device memory is pooled per device.
  *
  * The `emulated` build runs the same kernels on the host CPU (ffi/cuda/emu.h); it is used
  * only when asked for (tests, MXTS_GPU_BACKEND=cuda) and says so in its name.
@@ -57,9 +58,6 @@ function cb(b: DeviceBuffer): CudaBuffer {
   if (b.freed) throw new MXNetError("cuda backend: buffer used after it was freed");
   return b;
 }
-
-/** Referenced from a promise callback, so its arguments stay reachable until then. */
-function keepAlive(..._values: unknown[]): void {}
 
 /** Creates the CUDA backend over a library whose CUDA part is `cuda`. */
 export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Backend {
@@ -242,12 +240,33 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     free,
     write,
     read(buf) {
+      // The download runs later on a worker thread, after kernels this thread queues in
+      // the meantime (one may overwrite `buf`). So the value is fixed now: a
+      // device-to-device copy queued in order here (it does not wait), then downloaded.
       const b = cb(buf), host = hostArray(b);
-      return sym.mx_cuda_download_async(b.deviceId, host, b.ptr, host.byteLength).then((st) => {
-        keepAlive(b);
-        if (st !== 0) throw fail("read", st);
-        return host;
-      });
+      const snapshot = alloc(b.dtype, b.size, b.deviceId);
+      try {
+        memCall(
+          "read",
+          "cuda_copy_device",
+          b.deviceId,
+          snapshot.ptr,
+          b.deviceId,
+          b.ptr,
+          b.deviceId,
+          b.size * ITEM_SIZE[b.dtype],
+        );
+      } catch (e) {
+        free(snapshot);
+        throw e;
+      }
+      return sym.mx_cuda_download_async(b.deviceId, host, snapshot.ptr, host.byteLength).then(
+        (st) => {
+          free(snapshot);
+          if (st !== 0) throw fail("read", st);
+          return host;
+        },
+      );
     },
     readSync,
     memoryInfo(deviceId): MemoryInfo {

@@ -96,6 +96,25 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "cuda: a read returns the value at the call, not what a later kernel writes",
+  ignore: !gpuIsCuda,
+  async fn() {
+    const cuda = backendFor(mx.gpu(0));
+    const buf = cuda.alloc("float32", 1 << 16, 0);
+    try {
+      await cuda.kernels.fill(buf, 1);
+      const pending = cuda.read(buf);
+      await cuda.kernels.fill(buf, 2); // queued after the read, before its download ran
+      const first = await pending as Float32Array;
+      assert.ok(first.every((v) => v === 1), "the read saw a later write");
+      assert.ok((await cuda.read(buf) as Float32Array).every((v) => v === 2));
+    } finally {
+      cuda.free(buf);
+    }
+  },
+});
+
 const EMU_LIB = new URL("../../ffi/target/cuda-emu/release/libmxts_native.so", import.meta.url)
   .pathname;
 const emuBuilt = (() => {
