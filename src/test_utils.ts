@@ -7,7 +7,8 @@ import { availableBackends, backendByName, setCpuBackend } from "../backends/mod
 import { type Context, cpu } from "./core/context.ts";
 import { MXNetError } from "./core/errors.ts";
 import { array } from "./ndarray/creation.ts";
-import { type NDArray, scope } from "./ndarray/ndarray.ts";
+import type { NDArray } from "./ndarray/ndarray.ts";
+import { scope } from "./ndarray/scope.ts";
 import { uniform } from "./ndarray/random.ts";
 import type { Executor } from "./symbol/executor.ts";
 import type { Symbol } from "./symbol/symbol.ts";

@@ -5,8 +5,9 @@
  * @module
  */
 import { MXNetError } from "../core/errors.ts";
-import { NDArray, ndBuilder, setRecorder } from "../ndarray/ndarray.ts";
-import { scope } from "../ndarray/ndarray.ts";
+import { ndBuilder, setRecorder } from "../ndarray/apply.ts";
+import { NDArray } from "../ndarray/ndarray.ts";
+import { scope } from "../ndarray/scope.ts";
 import type { OpDef, Params } from "../ops/op_def.ts";
 
 interface Entry {

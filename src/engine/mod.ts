@@ -3,4 +3,4 @@
  * @module
  */
 export { isNaive, push, Var, waitAll, waitForVar } from "./engine.ts";
-export { invoke as invokeOp } from "../ndarray/ndarray.ts";
+export { invoke as invokeOp } from "../ndarray/apply.ts";

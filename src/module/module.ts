@@ -12,7 +12,8 @@ import { type DataBatch, DataDesc, type DataIter } from "../io/mod.ts";
 import { create as createKV, type KVStore } from "../kvstore/mod.ts";
 import { create as createMetric, type EvalMetric } from "../metric/mod.ts";
 import { concat } from "../ndarray/ops.ts";
-import { type NDArray, scope } from "../ndarray/ndarray.ts";
+import type { NDArray } from "../ndarray/ndarray.ts";
+import { scope } from "../ndarray/scope.ts";
 import {
   create as createOptimizer,
   getUpdater,

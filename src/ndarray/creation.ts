@@ -13,7 +13,9 @@ import {
 import { checkShape } from "../core/shape.ts";
 import { ShapeError } from "../core/errors.ts";
 import { push } from "../engine/engine.ts";
-import { type ArrayLikeInput, flatten, invoke, NDArray } from "./ndarray.ts";
+import { invoke } from "./apply.ts";
+import { type ArrayLikeInput, flatten } from "./input.ts";
+import { NDArray } from "./ndarray.ts";
 
 /** Where and as what to create an array. */
 export interface CreateOptions {

@@ -2,7 +2,8 @@
  * The `mx.nd` namespace.
  * @module
  */
-export { keep, NDArray, type ReduceOptions, scope, type TopkOptions } from "./ndarray.ts";
+export { NDArray, type ReduceOptions, type TopkOptions } from "./ndarray.ts";
+export { keep, scope } from "./scope.ts";
 export {
   arange,
   array,

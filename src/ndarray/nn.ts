@@ -7,7 +7,8 @@
 import type * as O from "../ops/nn/options.ts";
 import { MXNetError } from "../core/errors.ts";
 import { getOp } from "../ops/registry.ts";
-import { applyOp, NDArray } from "./ndarray.ts";
+import { applyOp } from "./apply.ts";
+import { NDArray } from "./ndarray.ts";
 
 /** Applies `op` with NDArray inputs taken from `opts` by argument name. */
 function apply(op: string, opts: object): NDArray {

@@ -6,7 +6,9 @@
 import type { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
 import { waitAll as engineWaitAll } from "../engine/engine.ts";
-import { arith, invoke, type NDArray, type ReduceOptions, type TopkOptions } from "./ndarray.ts";
+import { invoke } from "./apply.ts";
+import { arith } from "./arith.ts";
+import type { NDArray, ReduceOptions, TopkOptions } from "./ndarray.ts";
 
 type Operand = NDArray | number;
 

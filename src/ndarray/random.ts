@@ -3,7 +3,8 @@
  * @module
  */
 import { checkShape } from "../core/shape.ts";
-import { invoke, type NDArray } from "./ndarray.ts";
+import { invoke } from "./apply.ts";
+import type { NDArray } from "./ndarray.ts";
 import type { SampleOptions } from "./ops.ts";
 export { seed } from "./random_state.ts";
 

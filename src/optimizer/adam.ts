@@ -2,8 +2,8 @@
  * Adam-family optimizers (Adam, Adamax, Nadam, LAMB) with MXNet's formulas.
  * @module
  */
-import { scope } from "../ndarray/ndarray.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
+import { scope } from "../ndarray/scope.ts";
 import {
   Optimizer,
   type OptimizerOptions,

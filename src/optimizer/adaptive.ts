@@ -3,8 +3,8 @@
  * and FTRL, with MXNet's formulas.
  * @module
  */
-import { scope } from "../ndarray/ndarray.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
+import { scope } from "../ndarray/scope.ts";
 import {
   Optimizer,
   type OptimizerOptions,

@@ -6,7 +6,8 @@
  * @module
  */
 import { ParamError } from "../core/errors.ts";
-import { type NDArray, scope } from "../ndarray/ndarray.ts";
+import type { NDArray } from "../ndarray/ndarray.ts";
+import { scope } from "../ndarray/scope.ts";
 import type { LRScheduler } from "./lr_scheduler.ts";
 
 /** A parameter's index in the optimizer: its position, or its name (string kvstore keys). */

@@ -3,8 +3,9 @@
  * (`sgd_update`, `sgd_mom_update`, `nag_mom_update`, `signsgd_update`, `signum_update`).
  * @module
  */
-import { invoke, scope } from "../ndarray/ndarray.ts";
+import { invoke } from "../ndarray/apply.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
+import { scope } from "../ndarray/scope.ts";
 import {
   Optimizer,
   type OptimizerOptions,

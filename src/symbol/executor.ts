@@ -15,7 +15,9 @@ import {
   recordTape,
   type Tape,
 } from "../autograd/mod.ts";
-import { applyOp, collectCreated, keep, NDArray, scope } from "../ndarray/ndarray.ts";
+import { applyOp } from "../ndarray/apply.ts";
+import { NDArray } from "../ndarray/ndarray.ts";
+import { collectCreated, keep, scope } from "../ndarray/scope.ts";
 import type { Node } from "./graph.ts";
 import type { Symbol } from "./symbol.ts";
 

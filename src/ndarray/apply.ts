@@ -1,0 +1,189 @@
+/**
+ * Operator application: `applyOp` validates and infers synchronously (errors are
+ * thrown at the call site) and hands the kernel to the engine. Autograd hooks in here
+ * through `setRecorder`.
+ * @module
+ */
+import type { KernelResult, View } from "../../backends/backend.ts";
+import { type Context, currentContext } from "../core/context.ts";
+import { ContextError, MXNetError, ShapeError } from "../core/errors.ts";
+import { broadcastStrides, formatShape, type Shape, shapeEqual } from "../core/shape.ts";
+import { isNaive, push } from "../engine/engine.ts";
+import type { Builder, KernelTensor, OpDef, Params } from "../ops/op_def.ts";
+import { parseParams } from "../ops/params.ts";
+import { getOp } from "../ops/registry.ts";
+import { NDArray } from "./ndarray.ts";
+import { takeRng } from "./random_state.ts";
+
+/** Records operator applications for autograd (set by src/autograd). */
+export interface OpRecorder {
+  /** True while recording. */
+  readonly active: boolean;
+  /** True while recording in training mode. */
+  readonly training: boolean;
+  /** Called after each non-composite op application. */
+  record(op: OpDef, inputs: readonly NDArray[], outputs: readonly NDArray[], p: Params): void;
+  /** Marks an array as a variable (`x.attachGrad()`). */
+  attachGrad(x: NDArray, gradReq: "write" | "add" | "null"): void;
+  /** Back-propagates from a head (`y.backward()`). */
+  backward(
+    heads: readonly NDArray[],
+    headGrads?: readonly (NDArray | null)[],
+    opts?: { retainGraph?: boolean },
+  ): void;
+}
+
+let recorder: OpRecorder | null = null;
+
+/** The installed recorder; throws, naming `where`, when autograd is not loaded. */
+export function requireRecorder(where: string): OpRecorder {
+  if (!recorder) throw new MXNetError(`${where}: autograd is not loaded; import mod.ts`);
+  return recorder;
+}
+
+/** Installs the autograd recorder (one per process). */
+export function setRecorder(r: OpRecorder | null): void {
+  recorder = r;
+}
+
+/** Options accepted by operator applications. */
+export interface ApplyOptions {
+  /** Context for operators without array inputs (creation, random). */
+  ctx?: Context;
+  /** Write the (single) output into this existing array instead of a new one. */
+  out?: NDArray;
+}
+
+/**
+ * Applies an operator to NDArrays: parses params, checks contexts, infers shapes and
+ * dtypes (errors are thrown here, at the call site), then pushes the kernel.
+ */
+export function applyOp(
+  def: OpDef,
+  inputs: readonly NDArray[],
+  rawParams: Record<string, unknown> = {},
+  opts: ApplyOptions = {},
+): NDArray[] {
+  const p = parseParams(def, rawParams);
+  // Argument names only matter for messages: built when one is thrown.
+  const argNames = () => argNamesOf(def, p);
+  const expected = typeof def.inputs === "function" || def.aux
+    ? argNamesOf(def, p).length
+    : def.inputs.length;
+  if (inputs.length !== expected) {
+    const names = argNames();
+    throw new MXNetError(
+      `${def.name}: expected ${names.length} inputs (${names.join(", ")}), got ${inputs.length}`,
+    );
+  }
+  const ctx = inputs[0]?.context ?? opts.ctx ?? currentContext();
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
+    if (!(x instanceof NDArray)) {
+      throw new MXNetError(
+        `${def.name}: argument ${argNames()[i]} must be an NDArray, got ${typeof x}`,
+      );
+    }
+    if (x.isDisposed) x._storage(`${def.name}: argument ${argNames()[i]}`);
+    if (!x.context.equals(ctx)) {
+      const names = argNames();
+      throw new ContextError(
+        `${def.name}: argument ${names[i]} is on ${x.context} but ${names[0]} is on ${ctx}; ` +
+          `copy it first with .copyTo(mx.${ctx}) or .asInContext(mx.${ctx})`,
+      );
+    }
+  }
+  const shapes = def.inferShape(inputs.map((x) => x.shape), p);
+  const dtypes = def.inferType
+    ? def.inferType(inputs.map((x) => x.dtype), p)
+    : shapes.map(() => inputs[0]?.dtype ?? "float32");
+
+  const lowering = def.lowering;
+  if (lowering.kind === "composite") {
+    const outs = lowering.compose(ndBuilder(ctx), inputs, p);
+    if (opts.out) return [outs[0].copyTo(opts.out)];
+    return outs;
+  }
+  if (def.view && !opts.out && !recorder?.active) return [inputs[0]._view(shapes[0])];
+
+  const outputs = shapes.map((s, i) => {
+    if (i === 0 && opts.out) {
+      if (!shapeEqual(opts.out.shape, s) || opts.out.dtype !== dtypes[0]) {
+        throw new ShapeError(
+          `${def.name}: out has shape ${
+            formatShape(opts.out.shape)
+          } ${opts.out.dtype}, the result ` +
+            `is ${formatShape(s)} ${dtypes[0]}`,
+        );
+      }
+      return opts.out;
+    }
+    return NDArray._alloc(s, dtypes[i], ctx);
+  });
+  const k = outputs[0]._storage(def.name).backend.kernels;
+  let run: () => KernelResult;
+  if (lowering.kind === "elementwise") {
+    // The per-op hot path: views and scalars once, one closure.
+    const out = outputs[0]._tensor(def.name);
+    const views: View[] = new Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      views[i] = broadcastView(inputs[i]._tensor(def.name), out.shape);
+    }
+    const scalars = lowering.scalars(p, inputs[0].dtype);
+    const row = lowering.row;
+    run = () => k.elementwise(row, views, scalars, out.view);
+  } else {
+    const ins = inputs.map((x) => x._tensor(def.name));
+    const outs = outputs.map((x) => x._tensor(def.name));
+    const isTrain = recorder?.training ?? false;
+    const slice = def.random ? takeRng(outputs.reduce((n, o) => n + o.size, 0)) : NO_RNG;
+    const info = { seed: slice.seed, offset: slice.offset, isTrain };
+    run = () => lowering.run(k, ins, outs, p, info);
+  }
+  const writes = outputs.map((x) => x._storage(def.name).var);
+  for (const i of def.mutatesInputs ?? []) writes.push(inputs[i]._storage(def.name).var);
+  push(def.name, run, inputs.map((x) => x._storage(def.name).var), writes);
+  if (isNaive()) {
+    // Naive engine: surface kernel failures at the call, as MXNet's NaiveEngine does.
+    for (const o of outputs) {
+      if (o._storage(def.name).var.error) throw o._storage(def.name).var.error;
+    }
+  }
+  if (recorder?.active) recorder.record(def, inputs, outputs, p);
+  return outputs;
+}
+
+const NO_RNG = { seed: 0, offset: 0 };
+
+/** An operator's argument names (inputs then auxiliary states), for messages. */
+function argNamesOf(def: OpDef, p: Params): string[] {
+  return [...(typeof def.inputs === "function" ? def.inputs(p) : def.inputs), ...(def.aux ?? [])];
+}
+
+function broadcastView(t: KernelTensor, shape: Shape): View {
+  if (shapeEqual(t.shape, shape)) return t.view;
+  return { buf: t.buf, shape, strides: broadcastStrides(t.shape, shape), offset: 0 };
+}
+
+/** A Builder that applies operators eagerly on NDArrays of context `ctx`. */
+export function ndBuilder(ctx: Context): Builder<NDArray> {
+  return {
+    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx })[0],
+    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx }),
+    shape: (t) => t.shape,
+    dtype: (t) => t.dtype,
+    get isTrain() {
+      return recorder?.training ?? false;
+    },
+  };
+}
+
+/** Applies the operator named `name` (MXNet name or alias). */
+export function invoke(
+  name: string,
+  inputs: readonly NDArray[],
+  params?: Record<string, unknown>,
+  opts?: ApplyOptions,
+): NDArray[] {
+  return applyOp(getOp(name), inputs, params, opts);
+}
