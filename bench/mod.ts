@@ -35,6 +35,7 @@ const SECTIONS: readonly Section[] = [
   },
   { name: "native", run: async () => (await import("./native_vs_numpy.ts")).run() },
   { name: "webgpu", run: async () => (await import("./webgpu_vs_tfjs.ts")).run() },
+  { name: "cuda", run: async () => (await import("./cuda_vs_torch.ts")).run() },
   { name: "dist", run: async () => (await import("./dist_kvstore.ts")).run() },
   { name: "training", run: async () => (await import("./training_fashion_mnist.ts")).run() },
 ];
