@@ -1,7 +1,8 @@
 /**
  * Distributed kvstore benchmarks (2 MPI ranks on this machine): allreduce bandwidth of
  * the mxts MPI binding and of a dist_sync push+pull, against OpenMPI's own MPI_Allreduce
- * from a C program compiled with mpicc in the same run; and data-parallel MLP training
+ * from a C program compiled with mpicc in the same run (the two alternate, three rounds,
+ * each keeping its best per size); and data-parallel MLP training
  * throughput on 1 vs 2 workers. Skipped when mpirun or mpicc is missing.
  * @module
  */
@@ -31,19 +32,37 @@ export async function run(): Promise<Row[]> {
   try {
     progress("dist: compiling the C MPI_Allreduce reference with mpicc");
     await sh("mpicc", ["-O2", "-o", `${tmp}/allreduce`, "bench/dist/allreduce.c"]);
-    progress("dist: allreduce 4 KiB .. 64 MiB on 2 ranks (C, then mxts)");
-    const c = new Map(
-      (await sh("mpirun", [...MPIRUN, "2", `${tmp}/allreduce`])).trim().split("\n")
-        .map((l) => l.split(" ").map(Number) as [number, number]),
-    );
-    const ours = (await sh("mpirun", [
-      ...MPIRUN,
-      "2",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "bench/dist/allreduce_worker.ts",
-    ])).trim().split("\n").filter((l) => /^\d+ /.test(l)).map((l) => l.split(" ").map(Number));
+    // C and mxts alternate three times (C O C O C O) and each side keeps its best time per
+    // size: this machine's speed drifts within seconds (both sides swing by 2x or more at
+    // 4 KiB), and the drift must not decide the ratio.
+    const c = new Map<number, number>(), raws = new Map<number, number>();
+    const kvs = new Map<number, number>();
+    const best = (m: Map<number, number>, k: number, t: number) =>
+      m.set(k, Math.min(m.get(k) ?? Infinity, t));
+    for (let round = 1; round <= 3; round++) {
+      progress(`dist: allreduce 4 KiB .. 64 MiB on 2 ranks, C (round ${round})`);
+      for (
+        const l of (await sh("mpirun", [...MPIRUN, "2", `${tmp}/allreduce`])).trim().split("\n")
+      ) {
+        const [bytes, t] = l.split(" ").map(Number);
+        best(c, bytes, t);
+      }
+      progress(`dist: allreduce 4 KiB .. 64 MiB on 2 ranks, mxts (round ${round})`);
+      const out = await sh("mpirun", [
+        ...MPIRUN,
+        "2",
+        Deno.execPath(),
+        "run",
+        "-A",
+        "bench/dist/allreduce_worker.ts",
+      ]);
+      for (const l of out.trim().split("\n").filter((l) => /^\d+ /.test(l))) {
+        const [bytes, raw, kv] = l.split(" ").map(Number);
+        best(raws, bytes, raw);
+        best(kvs, bytes, kv);
+      }
+    }
+    const ours = [...raws].map(([bytes, raw]) => [bytes, raw, kvs.get(bytes)!]);
     for (const [bytes, raw, kv] of ours) {
       const ref = c.get(bytes)!;
       const size = bytes >= 1 << 20 ? `${bytes >> 20} MiB` : `${bytes >> 10} KiB`;

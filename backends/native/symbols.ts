@@ -58,6 +58,10 @@ export const SYMBOLS = {
   mx_conv2d_async: { name: "mx_conv2d", ...kernelAsync },
   mx_conv2d_backward_data_async: { name: "mx_conv2d_backward_data", ...kernelAsync },
   mx_conv2d_backward_weight_async: { name: "mx_conv2d_backward_weight", ...kernelAsync },
+  // The MPI binding's point-to-point allreduce (src/kvstore/mpi/p2p.ts). Optional: a
+  // library built before them still loads, and the binding then runs its TS path.
+  mx_mpi_bind: { ...kernel, optional: true },
+  mx_mpi_allreduce: { ...kernel, optional: true },
 } as const;
 
 /** The kernels, by their sync symbol name (the async twin adds `_async`). */

@@ -14,6 +14,7 @@ mod elementwise;
 mod gather;
 mod gemm;
 mod meta;
+mod mpi;
 mod par;
 mod random;
 mod reduce;
@@ -268,4 +269,21 @@ export! {
     mx_conv2d => conv2d::conv2d;
     mx_conv2d_backward_data => conv2d::conv2d_backward_data;
     mx_conv2d_backward_weight => conv2d::conv2d_backward_weight;
+    // libmpi's path (address, length): binds the functions `mx_mpi_allreduce` calls.
+    mx_mpi_bind => mpi::bind;
+}
+
+/// Runs the synchronous part of a point-to-point allreduce (layout in `mpi.rs`): 0 when
+/// every step completed, -1 when a step is left pending (the block says which), else an
+/// error id.
+///
+/// # Safety
+/// `meta` is a writable argument block whose addresses point to live memory.
+#[no_mangle]
+pub unsafe extern "C" fn mx_mpi_allreduce(meta: *mut f64) -> i32 {
+    match catch_unwind(AssertUnwindSafe(|| unsafe { mpi::allreduce(meta) })) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(msg)) => record_error(msg),
+        Err(_) => record_error("internal error (panic) in mx_mpi_allreduce".into()),
+    }
 }

@@ -77,4 +77,5 @@ for (const [name, C, item] of types) {
     }
   }
 }
-console.log(`OK rank ${r} of ${n} (${cases} cases, p2p bound ${bound} bytes)`);
+const path = m.nativeAllreduce ? "native" : "js";
+console.log(`OK rank ${r} of ${n} (${cases} cases, p2p bound ${bound} bytes, ${path} steps)`);

@@ -7,13 +7,17 @@
  * `p2pMaxBytes()` is the exception: it is started with synchronous point-to-point calls
  * and polled briefly on the calling thread (a round trip through the thread pool costs
  * more than the whole reduction of a small array), and moves to the thread pool only
- * when it has to wait. Without `mpirun` the process is a singleton: rank 0 of 1.
+ * when it has to wait (p2p.ts; its synchronous part is one call into the native library
+ * where that is built). Without `mpirun` the process is a singleton: rank 0 of 1.
  *
  * Every wait takes a timeout: when it passes the job is aborted with `MPI_Abort` and a
  * message naming the operation, because a thread blocked inside MPI cannot be cancelled.
  * @module
  */
 import { MXNetError, UnsupportedError } from "../../core/errors.ts";
+import { addressOf, type CommInfo, doublingPlan, P2pAllreduce } from "./p2p.ts";
+
+export { ALLREDUCE_TAG, doublingPlan, p2pMaxBytes, spinMicros } from "./p2p.ts";
 
 const SYMBOLS = {
   MPI_Init_thread: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "i32" },
@@ -81,7 +85,9 @@ const SYMBOLS = {
   ompi_mpi_op_sum: { type: "pointer" },
 } as const;
 
-type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+/** The libmpi symbols the binding uses. */
+export type MpiLib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+type Lib = MpiLib;
 /** An MPI communicator handle. */
 export type Comm = Deno.PointerValue;
 /** Element types MPI reduces here. */
@@ -120,148 +126,6 @@ export function defaultTimeoutMs(): number {
   return Number.isFinite(v) && v > 0 ? v * 1000 : 0;
 }
 
-/** Tag of the point-to-point messages of `Mpi.allreduce` (collectives use no user tags). */
-export const ALLREDUCE_TAG = 32000;
-
-function envNumber(name: string, fallback: number): number {
-  const v = Number(env(name) ?? fallback);
-  return Number.isFinite(v) && v >= 0 ? v : fallback;
-}
-
-/**
- * Chunks of up to this many bytes are reduced by the binding's own point-to-point
- * algorithm (MXTS_MPI_P2P_BYTES; 0 turns it off). Must be the same on every rank.
- */
-export function p2pMaxBytes(): number {
-  return envNumber("MXTS_MPI_P2P_BYTES", DEFAULT_P2P_MAX_BYTES);
-}
-const DEFAULT_P2P_MAX_BYTES = 4 << 20;
-
-/**
- * How long (µs) a point-to-point step is polled from the calling thread before it is
- * waited for on a blocking thread instead (MXTS_MPI_SPIN_US).
- */
-export function spinMicros(): number {
-  return envNumber("MXTS_MPI_SPIN_US", 200);
-}
-
-/**
- * Smallest adaptive spin budget (ms): never 0, or one slow step would hand every later
- * one to a thread, and the thread's latency keeps the peers out of step.
- */
-const SPIN_FLOOR_MS = 0.005;
-
-const STEP_SEND = 0, STEP_RECV = 1, STEP_RECV_REDUCE = 2, STEP_EXCHANGE = 3;
-
-/** One step of a rank's recursive-doubling allreduce. */
-interface Step {
-  kind: typeof STEP_SEND | typeof STEP_RECV | typeof STEP_RECV_REDUCE | typeof STEP_EXCHANGE;
-  peer: number;
-}
-
-/**
- * The steps of recursive doubling for `rank` of `size` (MPICH's allreduce for
- * non-powers of two: the first 2*rem ranks pair up, the even one of each pair hands
- * its data to the odd one and gets the result back at the end).
- */
-export function doublingPlan(rank: number, size: number): Step[] {
-  let p2 = 1;
-  while (p2 * 2 <= size) p2 *= 2;
-  const rem = size - p2, steps: Step[] = [];
-  let newRank: number;
-  if (rank < 2 * rem) {
-    if (rank % 2 === 0) {
-      steps.push({ kind: STEP_SEND, peer: rank + 1 });
-      newRank = -1;
-    } else {
-      steps.push({ kind: STEP_RECV_REDUCE, peer: rank - 1 });
-      newRank = rank >> 1;
-    }
-  } else newRank = rank - rem;
-  if (newRank >= 0) {
-    for (let mask = 1; mask < p2; mask <<= 1) {
-      const pn = newRank ^ mask;
-      steps.push({ kind: STEP_EXCHANGE, peer: pn < rem ? pn * 2 + 1 : pn + rem });
-    }
-  }
-  if (rank < 2 * rem) {
-    steps.push(
-      rank % 2 === 0 ? { kind: STEP_RECV, peer: rank + 1 } : {
-        kind: STEP_SEND,
-        peer: rank - 1,
-      },
-    );
-  }
-  return steps;
-}
-
-interface CommInfo {
-  comm: Comm;
-  rank: number;
-  size: number;
-  plan: Step[];
-}
-
-/** Payload bytes per segment: under the shared-memory transport's 4 KiB eager limit. */
-const SEGMENT_BYTES = 4000;
-/** Chunks up to this size go as eager segments; bigger ones as one message. */
-const SEGMENTED_MAX_BYTES = 64 << 10;
-const MAX_REQUESTS = 2 * Math.ceil(SEGMENTED_MAX_BYTES / 3200) + 2;
-
-const addresses = new WeakMap<ArrayBufferLike, bigint>();
-
-/**
- * The address of a typed array's first element (or of an ArrayBuffer). Taking `.buffer`
- * moves a small typed array's data off the V8 heap for good, so the address of the
- * buffer stays valid for its lifetime and is cached per buffer.
- */
-function addressOf(a: MpiArray | ArrayBuffer): bigint {
-  const ab = a instanceof ArrayBuffer ? a : a.buffer;
-  let base = addresses.get(ab);
-  if (base === undefined) {
-    base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(ab)));
-    addresses.set(ab, base);
-  }
-  return a instanceof ArrayBuffer || a.byteOffset === 0 ? base : base + BigInt(a.byteOffset);
-}
-
-/** Off-heap request handles, completion flag and receive buffer of one allreduce. */
-interface Scratch {
-  reqs: BigUint64Array;
-  /** Address of each request slot. */
-  reqAddrs: bigint[];
-  flag: Int32Array;
-  flagAddr: bigint;
-  tmp: ArrayBuffer;
-  tmpAddr: bigint;
-}
-
-function newScratch(): Scratch {
-  const reqs = new BigUint64Array(new ArrayBuffer(8 * MAX_REQUESTS));
-  const flag = new Int32Array(new ArrayBuffer(4));
-  const tmp = new ArrayBuffer(4096), base = addressOf(reqs.buffer);
-  return {
-    reqs,
-    reqAddrs: Array.from({ length: MAX_REQUESTS }, (_, i) => base + BigInt(8 * i)),
-    flag,
-    flagAddr: addressOf(flag.buffer),
-    tmp,
-    tmpAddr: addressOf(tmp),
-  };
-}
-
-interface DoublingRun {
-  buf: bigint;
-  len: number;
-  item: number;
-  seg: number;
-  dt: Deno.PointerValue;
-  sc: Scratch;
-  info: CommInfo;
-  opts: { timeoutMs?: number; what?: string };
-  keep: MpiArray;
-}
-
 /** The MPI runtime of this process (one per process; see `mpi()`). */
 export class Mpi {
   readonly #lib: Lib;
@@ -278,19 +142,23 @@ export class Mpi {
   /** Called (in order) before MPI_Finalize, while the event loop still runs. */
   readonly #beforeFinalize: (() => Promise<void>)[] = [];
   readonly #comms = new Map<object, CommInfo>();
-  readonly #scratchPool: Scratch[] = [];
-  readonly #p2pMax = p2pMaxBytes();
-  readonly #spinMs = spinMicros() / 1000;
-  /** The current (adaptive) spin budget in ms; see `#spin`. */
-  #spinNowMs = this.#spinMs;
+  readonly #p2p: P2pAllreduce;
+
   /**
    * Point-to-point allreduce steps that completed while polled on the calling thread
    * (`polled`) and that were handed to a blocking thread (`waited`), for diagnostics.
    */
-  readonly allreduceSteps = { polled: 0, waited: 0 };
+  get allreduceSteps(): { readonly polled: number; readonly waited: number } {
+    return this.#p2p.steps;
+  }
+
+  /** True when the native library runs the point-to-point allreduce (src/kvstore/mpi/p2p.ts). */
+  get nativeAllreduce(): boolean {
+    return this.#p2p.native;
+  }
 
   /** Use `mpi()`. */
-  constructor(lib: Lib) {
+  constructor(lib: Lib, path = "libmpi.so.40") {
     this.#lib = lib;
     const provided = new Int32Array(1);
     this.#check(lib.MPI_Init_thread(null, null, MPI_THREAD_MULTIPLE, provided), "MPI_Init_thread");
@@ -303,6 +171,7 @@ export class Mpi {
     this.world = lib.ompi_mpi_comm_world;
     this.rank = this.commRank(this.world);
     this.size = this.commSize(this.world);
+    this.#p2p = new P2pAllreduce(lib, (c, o, f, k) => this.#wait(c, o, f, k), path);
     this.#installExitHooks();
   }
 
@@ -361,7 +230,7 @@ export class Mpi {
     opts: { chunk?: number; timeoutMs?: number; what?: string } = {},
   ): Promise<void> {
     try {
-      return this.allreduceNow(send, recv, comm, opts) ?? Promise.resolve();
+      return this.allreduceNow(send, recv, comm, opts) ?? RESOLVED;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -391,10 +260,10 @@ export class Mpi {
       return undefined;
     }
     const item = recv.BYTES_PER_ELEMENT;
-    if (n <= chunk && n * item <= this.#p2pMax) {
+    if (n <= chunk && n * item <= this.#p2p.maxBytes) {
       // One small chunk: no async function frame unless a step has to wait.
       if (!inPlace) recv.set(send);
-      return this.#doubling(addressOf(recv), n, recv, info, opts);
+      return this.#p2p.run(addressOf(recv), n, recv, this.#dtype(recv), info, opts);
     }
     return this.#allreduceChunks(send, recv, comm, info, chunk, opts);
   }
@@ -413,9 +282,9 @@ export class Mpi {
     const item = recv.BYTES_PER_ELEMENT;
     for (let at = 0; at < n; at += chunk) {
       const len = Math.min(chunk, n - at);
-      if (len * item <= this.#p2pMax) {
+      if (len * item <= this.#p2p.maxBytes) {
         if (!inPlace) recv.set(send.subarray(at, at + len), at);
-        const p = this.#doubling(addressOf(recv) + BigInt(at * item), len, recv, info, opts);
+        const p = this.#p2p.run(addressOf(recv) + at * item, len, recv, dt, info, opts);
         if (p) await p;
         continue;
       }
@@ -440,136 +309,6 @@ export class Mpi {
       this.#comms.set(key, info);
     }
     return info;
-  }
-
-  /**
-   * Recursive-doubling allreduce, in place on `len` elements at address `buf` (of `arr`'s
-   * type). Returns undefined when it finished without waiting, else a promise for the rest.
-   */
-  #doubling(
-    buf: bigint,
-    len: number,
-    arr: MpiArray,
-    info: CommInfo,
-    opts: { timeoutMs?: number; what?: string },
-  ): Promise<void> | undefined {
-    const sc = this.#scratchPool.pop() ?? newScratch();
-    const item = arr.BYTES_PER_ELEMENT, bytes = len * item;
-    if (sc.tmp.byteLength < bytes) {
-      sc.tmp = new ArrayBuffer(Math.max(bytes, Math.min(this.#p2pMax, 2 * sc.tmp.byteLength)));
-      sc.tmpAddr = addressOf(sc.tmp);
-    }
-    // Messages that fit the shared-memory eager limit go without a rendezvous: small
-    // chunks are sent as several such segments at once.
-    const seg = bytes <= SEGMENTED_MAX_BYTES ? Math.floor(SEGMENT_BYTES / item) : len;
-    const run: DoublingRun = {
-      buf,
-      len,
-      item,
-      seg,
-      dt: this.#dtype(arr),
-      sc,
-      info,
-      opts,
-      keep: arr,
-    };
-    let p: Promise<void> | undefined;
-    try {
-      p = this.#steps(run, 0);
-    } finally {
-      if (!p) this.#scratchPool.push(sc);
-    }
-    return p?.finally(() => this.#scratchPool.push(sc));
-  }
-
-  /** Runs plan steps from `i`; undefined when all completed here, else a promise. */
-  #steps(run: DoublingRun, i: number): Promise<void> | undefined {
-    const lib = this.#lib, plan = run.info.plan, { sc, buf, len, dt, item, seg } = run;
-    const comm = run.info.comm, tmp = sc.tmpAddr;
-    for (; i < plan.length; i++) {
-      const { kind, peer } = plan[i];
-      const recvTo = kind === STEP_RECV ? buf : kind === STEP_SEND ? -1n : tmp;
-      const sends = kind === STEP_SEND || kind === STEP_EXCHANGE;
-      let count = 0, code = 0;
-      const reqs = sc.reqAddrs;
-      for (let at = 0; at < len; at += seg) {
-        const l = Math.min(seg, len - at), off = at === 0 ? 0n : BigInt(at * item);
-        if (recvTo >= 0n) {
-          code |= lib.MPI_Irecv(recvTo + off, l, dt, peer, ALLREDUCE_TAG, comm, reqs[count++]);
-        }
-        if (sends) {
-          code |= lib.MPI_Isend(buf + off, l, dt, peer, ALLREDUCE_TAG, comm, reqs[count++]);
-        }
-      }
-      this.#check(code, "MPI_Isend/MPI_Irecv");
-      if (!this.#spin(count, sc)) {
-        this.allreduceSteps.waited++;
-        return this.#stepsAsync(run, i, count);
-      }
-      this.allreduceSteps.polled++;
-      if (recvTo === tmp) {
-        this.#check(
-          lib.MPI_Reduce_local(tmp, buf, len, dt, lib.ompi_mpi_op_sum),
-          "MPI_Reduce_local",
-        );
-      }
-    }
-    return undefined;
-  }
-
-  /** Waits for step `i`'s `count` requests on a blocking thread, then runs the rest. */
-  async #stepsAsync(run: DoublingRun, i: number, count: number): Promise<void> {
-    const lib = this.#lib, { sc } = run;
-    await this.#wait(
-      lib.MPI_Waitall(count, sc.reqAddrs[0], 0n),
-      run.opts,
-      "MPI_Allreduce",
-      [sc, run.keep],
-    );
-    const kind = run.info.plan[i].kind;
-    if (kind === STEP_RECV_REDUCE || kind === STEP_EXCHANGE) {
-      this.#check(
-        lib.MPI_Reduce_local(sc.tmpAddr, run.buf, run.len, run.dt, lib.ompi_mpi_op_sum),
-        "MPI_Reduce_local",
-      );
-    }
-    const rest = this.#steps(run, i + 1);
-    if (rest) await rest;
-  }
-
-  /**
-   * Polls the requests for up to the current spin budget; true once all completed. The
-   * budget adapts: it doubles (up to `spinMicros()`) after a step completed while polled
-   * and drops to a quarter (not under 5 µs) after one that had to be handed to a thread,
-   * so a program whose peers arrive late (training with uneven compute) stops burning its
-   * thread in polls, while back-to-back collectives keep the full budget.
-   */
-  #spin(count: number, sc: Scratch): boolean {
-    const lib = this.#lib, flag = sc.flag, reqs = sc.reqAddrs[0], flagAddr = sc.flagAddr;
-    flag[0] = 0;
-    const budget = this.#spinNowMs;
-    this.#check(lib.MPI_Testall(count, reqs, flagAddr, 0n), "MPI_Testall");
-    if (flag[0]) {
-      if (budget < this.#spinMs) {
-        this.#spinNowMs = Math.min(this.#spinMs, Math.max(SPIN_FLOOR_MS, 2 * budget));
-      }
-      return true;
-    }
-    if (budget > 0) {
-      const end = performance.now() + budget;
-      for (;;) {
-        for (let k = 0; k < 8; k++) {
-          this.#check(lib.MPI_Testall(count, reqs, flagAddr, 0n), "MPI_Testall");
-          if (flag[0]) {
-            this.#spinNowMs = Math.min(this.#spinMs, Math.max(SPIN_FLOOR_MS, 2 * budget));
-            return true;
-          }
-        }
-        if (performance.now() >= end) break;
-      }
-    }
-    this.#spinNowMs = Math.min(this.#spinMs, Math.max(SPIN_FLOOR_MS, budget / 4));
-    return false;
   }
 
   /** Sums in place, synchronously (small arrays; blocks the event loop). */
@@ -793,6 +532,8 @@ export class Mpi {
   }
 }
 
+const RESOLVED = Promise.resolve();
+
 /** Holds the buffers of a nonblocking call reachable until it returns. */
 function keepAlive(_values: readonly unknown[]): void {}
 
@@ -816,7 +557,7 @@ export function mpi(): Mpi {
   for (const path of override ? [override] : CANDIDATES) {
     try {
       const lib = Deno.dlopen(path, SYMBOLS);
-      instance = new Mpi(lib.symbols);
+      instance = new Mpi(lib.symbols, path);
       return instance;
     } catch (e) {
       if (e instanceof MXNetError) throw e;
