@@ -16,8 +16,7 @@ mod ffi {
         pub fn mxc_build(out: *mut c_char, cap: i32) -> i32;
         pub fn mxc_ops(out: *mut c_char, cap: i32) -> i32;
         pub fn mxc_rows(out: *mut c_char, cap: i32) -> i32;
-        pub fn mxc_call(op: i32, device: i32, meta: *const f64, err: *mut c_char, cap: i32)
-            -> i32;
+        pub fn mxc_call(op: i32, device: i32, meta: *const f64, err: *mut c_char, cap: i32) -> i32;
         pub fn mxc_upload(
             device: i32,
             dst: *mut c_void,
