@@ -16,6 +16,15 @@ namespace {
 
 std::recursive_mutex launch_lock;
 thread_local int current_device = 0;
+thread_local cudaError_t last_error = cudaSuccess;
+
+/** CUDA's launch limits (compute capability 3.0 and later). */
+bool valid_launch(dim3 grid, dim3 block) {
+  unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
+  return grid.x >= 1 && grid.y >= 1 && grid.z >= 1 && grid.x <= 2147483647u &&
+         grid.y <= 65535 && grid.z <= 65535 && block.x >= 1 && block.y >= 1 && block.z >= 1 &&
+         block.x <= 1024 && block.y <= 1024 && block.z <= 64 && threads <= 1024;
+}
 
 /** One emulated thread of a block run as a fiber. */
 struct Fiber {
@@ -83,6 +92,10 @@ void __syncthreads() {
 }
 
 void emu_launch(dim3 grid, dim3 block, bool use_fibers, const std::function<void()>& body) {
+  if (!valid_launch(grid, block)) {
+    last_error = cudaErrorInvalidConfiguration;
+    return;
+  }
   std::lock_guard<std::recursive_mutex> hold(launch_lock);
   gridDim = grid;
   blockDim = block;
@@ -152,13 +165,18 @@ cudaError_t cudaMemset(void* p, int value, size_t bytes) {
 }
 
 cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
-cudaError_t cudaGetLastError() { return cudaSuccess; }
+cudaError_t cudaGetLastError() {
+  cudaError_t e = last_error;
+  last_error = cudaSuccess;
+  return e;
+}
 
 const char* cudaGetErrorString(cudaError_t e) {
   switch (e) {
     case cudaSuccess: return "no error";
     case cudaErrorInvalidValue: return "invalid argument";
     case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
     case cudaErrorNoDevice: return "no CUDA-capable device is detected";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
     default: return "unknown error";

@@ -44,6 +44,7 @@ enum : int {
   cudaSuccess = 0,
   cudaErrorInvalidValue = 1,
   cudaErrorMemoryAllocation = 2,
+  cudaErrorInvalidConfiguration = 9,
   cudaErrorInsufficientDriver = 35,
   cudaErrorNoDevice = 100,
   cudaErrorInvalidDevice = 101,
@@ -74,7 +75,11 @@ inline double atomicAdd(double* p, double v) { double o = *p; *p = o + v; return
 inline int atomicAdd(int* p, int v) { int o = *p; *p = o + v; return o; }
 inline unsigned atomicAdd(unsigned* p, unsigned v) { unsigned o = *p; *p = o + v; return o; }
 
-/** Runs `body` once per thread of every block of the grid (see the file comment). */
+/**
+ * Runs `body` once per thread of every block of the grid (see the file comment). A grid
+ * or block CUDA would refuse (a zero or too large dimension, more than 1024 threads) runs
+ * nothing and leaves cudaErrorInvalidConfiguration for cudaGetLastError, as a launch does.
+ */
 void emu_launch(dim3 grid, dim3 block, bool fibers, const std::function<void()>& body);
 
 #define MXC_LAUNCH(kernel, grid, block, ...)                                  \
