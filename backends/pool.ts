@@ -38,6 +38,16 @@ export class BufferPool<T> {
     }
     return false;
   }
+
+  /** Removes and returns every pooled buffer (device memory to give back). */
+  drain(): T[] {
+    const all: T[] = [];
+    for (const bySize of this.#lists.values()) {
+      for (const list of bySize.values()) all.push(...list.splice(0));
+    }
+    this.bytes = 0;
+    return all;
+  }
 }
 
 /** Live buffer counts and bytes per device. */

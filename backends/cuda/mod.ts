@@ -108,7 +108,6 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
 
   const pools = new Map<number, BufferPool<CudaBuffer>>();
   const live = new LiveBuffers();
-  let pooledBytes = 0;
   function poolOf(deviceId: number): BufferPool<CudaBuffer> {
     let p = pools.get(deviceId);
     if (!p) pools.set(deviceId, p = new BufferPool());
@@ -122,17 +121,17 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     const pooled = pool.take(dtype, size, bytes);
     let b: CudaBuffer;
     if (pooled) {
-      pooledBytes -= bytes;
       b = new CudaBuffer(dtype, size, deviceId, pooled.ptr, pooled.bytes);
     } else {
       const want = Math.max(bytes, 1);
-      memCall(
-        `alloc of ${bytes} bytes on gpu(${deviceId})`,
-        "cuda_alloc",
-        deviceId,
-        want,
-        resultAddr,
-      );
+      const what = `alloc of ${bytes} bytes on gpu(${deviceId})`;
+      try {
+        memCall(what, "cuda_alloc", deviceId, want, resultAddr);
+      } catch {
+        // Out of memory, most likely: give the pooled buffers back and try once more.
+        for (const p of pool.drain()) memCall("free", "cuda_free", deviceId, p.ptr);
+        memCall(what, "cuda_alloc", deviceId, want, resultAddr);
+      }
       b = new CudaBuffer(dtype, size, deviceId, result[0], want);
     }
     live.account(deviceId, 1, bytes);
@@ -144,9 +143,7 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     t.freed = true;
     const bytes = t.size * ITEM_SIZE[t.dtype];
     live.account(t.deviceId, -1, -bytes);
-    if (poolOf(t.deviceId).give(t.dtype, t.size, bytes, t)) {
-      pooledBytes += bytes;
-    } else {
+    if (!poolOf(t.deviceId).give(t.dtype, t.size, bytes, t)) {
       // cudaFree waits for the device's queued work, so no kernel still uses it.
       memCall("free", "cuda_free", t.deviceId, t.ptr);
     }
@@ -270,7 +267,9 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     },
     readSync,
     memoryInfo(deviceId): MemoryInfo {
-      return live.info(deviceId, pooledBytes);
+      let pooled = 0;
+      for (const [id, p] of pools) if (deviceId === undefined || id === deviceId) pooled += p.bytes;
+      return live.info(deviceId, pooled);
     },
   };
 }

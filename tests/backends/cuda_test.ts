@@ -115,6 +115,24 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "cuda: an allocation the device cannot hold fails naming the size, after a pool retry",
+  ignore: !gpuIsCuda,
+  async fn() {
+    const cuda = backendFor(mx.gpu(0));
+    const small = cuda.alloc("float32", 1024, 0);
+    cuda.free(small); // pooled
+    assert.ok(cuda.memoryInfo(0).pooledBytes > 0);
+    assert.throws(
+      () => cuda.alloc("float32", 2 ** 45, 0),
+      (e: Error) =>
+        e instanceof mx.MXNetError && /alloc of 140737488355328 bytes on gpu\(0\)/.test(e.message),
+    );
+    assert.equal(cuda.memoryInfo(0).pooledBytes, 0, "the retry gave the pool back");
+    await mx.nd.waitAll();
+  },
+});
+
 const EMU_LIB = new URL("../../ffi/target/cuda-emu/release/libmxts_native.so", import.meta.url)
   .pathname;
 const emuBuilt = (() => {
