@@ -10,15 +10,9 @@
 // - conv2d and its gradients sum in double and round once on store. The native backend
 //   goes through BLAS in float32 (float16 widened to float32), so those agree with it
 //   within float tolerance, not bit for bit.
-#include "mxc.h"
+#include "window.cuh"
 
 namespace {
-
-/** Rust's Debug name of a dtype (conv.rs formats dtypes with {:?}). */
-const char* debug_name(int dt) {
-  static const char* names[] = {"F32", "F64", "F16", "U8", "I32", "I8", "I64", "Bool"};
-  return names[dt];
-}
 
 /** The name conv2d.rs uses in its messages. */
 const char* dtype_name(int dt) {
@@ -27,30 +21,14 @@ const char* dtype_name(int dt) {
   return names[dt];
 }
 
-/** v as the storage type dt holds it (a store then a load): the native's per-add rounding. */
-__device__ inline double rt(int dt, double v) {
-  switch (dt) {
-    case DT_F32: return (float)v;
-    case DT_F64: case DT_I64: return v;
-    case DT_F16: return f16_to_f32(f64_to_f16(v));
-    case DT_I32: return to_int32(v);
-    case DT_I8: return (int8_t)to_int32(v);
-    default: return (uint8_t)to_int32(v);  // uint8, bool
-  }
-}
-
-/** The 14 window fields in windowFields() order (conv.rs `Win`), plus conv2d's M and G. */
-struct Win {
-  long long n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
-  long long m, g, cg, mg;  // conv2d only: filters, groups, channels and filters per group
+/** The window plus conv2d's filters (M), groups (G), channels and filters per group. */
+struct Win : Window {
+  long long m, g, cg, mg;  // conv2d only
 };
 
-Win decode_window(Meta& m) {
+Win decode_win(Meta& m) {
   Win p{};
-  long long* f[] = {&p.n, &p.c, &p.h, &p.w, &p.kh, &p.kw, &p.sh,
-                    &p.sw, &p.ph, &p.pw, &p.dh, &p.dw, &p.oh, &p.ow};
-  for (long long* x : f) *x = m.usize();
-  if (p.sh == 0 || p.sw == 0) mxc_fail("window stride must be positive");
+  decode_window(m, p);
   return p;
 }
 
@@ -273,7 +251,7 @@ void mxc_im2col(Meta& m) {
   int xdt = m.dtype();
   void* col = m.ptr();
   int cdt = m.dtype();
-  Win p = decode_window(m);
+  Win p = decode_win(m);
   if (xdt != cdt) {
     mxc_fail(std::string("im2col: x is ") + debug_name(xdt) + " but col is " + debug_name(cdt));
   }
@@ -288,7 +266,7 @@ void mxc_col2im(Meta& m) {
   int cdt = m.dtype();
   void* x = m.ptr();
   int xdt = m.dtype();
-  Win p = decode_window(m);
+  Win p = decode_win(m);
   if (xdt != cdt) {
     mxc_fail(std::string("col2im: col is ") + debug_name(cdt) + " but x is " + debug_name(xdt));
   }

@@ -6,33 +6,15 @@
 // it; pool_backward is a gather (one thread per gx element, visiting the windows that
 // cover it in the native's output order) that rounds after every add to the storage type,
 // as the native's `gx += g` on stored values does. No atomics, so results are deterministic.
-#include "mxc.h"
+#include "window.cuh"
 
 namespace {
-
-const char* debug_name(int dt) {
-  static const char* names[] = {"F32", "F64", "F16", "U8", "I32", "I8", "I64", "Bool"};
-  return names[dt];
-}
-
-/** v as the storage type dt holds it (a store then a load): the native's per-add rounding. */
-__device__ inline double rt(int dt, double v) {
-  switch (dt) {
-    case DT_F32: return (float)v;
-    case DT_F64: case DT_I64: return v;
-    case DT_F16: return f16_to_f32(f64_to_f16(v));
-    case DT_I32: return to_int32(v);
-    case DT_I8: return (int8_t)to_int32(v);
-    default: return (uint8_t)to_int32(v);  // uint8, bool
-  }
-}
 
 __device__ inline long long lmin(long long a, long long b) { return a < b ? a : b; }
 __device__ inline long long lmax(long long a, long long b) { return a > b ? a : b; }
 
 /** The window (windowFields() order; dilation unused), the pool type and countIncludePad. */
-struct Pool {
-  long long n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+struct Pool : Window {
   int kind;  // 0 max, 1 avg, 2 sum
   bool include_pad;
 };
@@ -122,10 +104,7 @@ __global__ void pool_backward_kernel(const void* x, const void* gy, void* gx, in
 /** conv.rs `Pool::decode`: the window, then type and countIncludePad. */
 Pool decode_pool(Meta& m) {
   Pool p{};
-  long long* f[] = {&p.n, &p.c, &p.h, &p.w, &p.kh, &p.kw, &p.sh,
-                    &p.sw, &p.ph, &p.pw, &p.dh, &p.dw, &p.oh, &p.ow};
-  for (long long* x : f) *x = m.usize();
-  if (p.sh == 0 || p.sw == 0) mxc_fail("window stride must be positive");
+  decode_window(m, p);
   long long kind = m.usize();
   p.include_pad = m.flag();
   if (kind > 2) mxc_fail("pool: unknown type code " + std::to_string(kind));
