@@ -36,7 +36,7 @@ struct Fns {
 static FNS: OnceLock<Fns> = OnceLock::new();
 
 /// Version of `allreduce`'s argument block; `bind` refuses a caller expecting another.
-const LAYOUT: usize = 2;
+const LAYOUT: usize = 3;
 
 /// Binds libmpi's functions. Arguments: address and length of libmpi's path (UTF-8, as
 /// the TS side passed it to dlopen), then the block layout version the caller writes.
@@ -114,12 +114,19 @@ const COUNT: usize = 17; // out: requests of the pending step
 const POLLED: usize = 18; // out: steps completed while polled
 const NSTEPS: usize = 19;
 const SPIN_EXTRA: usize = 20; // µs added to every step's budget (the transfer's own time)
-const PLAN: usize = 21; // NSTEPS triples: kind, peer, keeps the lower half (halving)
+/// Address of the source when out of place (0: in place, `BUF` holds the input). Only
+/// the plan's first step reads it: that step sends from it, receives the peer's data
+/// straight into `BUF` (whose old contents are not input then) and reduces the source
+/// into it; the later steps run in place on `BUF`. Sums commute bit for bit, so the
+/// result is the in-place one.
+const SRC: usize = 21;
+const PLAN: usize = 22; // NSTEPS triples: kind, peer, keeps the lower half (halving)
 /// Block length with no plan steps.
 pub const HEADER: usize = PLAN;
 
 const STEP_SEND: f64 = 0.0;
 const STEP_RECV: f64 = 1.0;
+const STEP_RECV_REDUCE: f64 = 2.0;
 const STEP_EXCHANGE: f64 = 3.0;
 const STEP_HALVE: f64 = 4.0;
 const STEP_GATHER: f64 = 5.0;
@@ -172,6 +179,7 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
     let reqs = int(v[REQS], "request address")? as *mut Handle;
     let max_reqs = int(v[MAX_REQS], "request count")?;
     let tmp = int(v[TMP], "buffer address")? as *mut u8;
+    let src = int(v[SRC], "source address")? as *mut u8;
     let steps = int(v[NSTEPS], "step count")?;
     if PLAN + 3 * steps > v.len()
         || steps > 128
@@ -195,6 +203,10 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
     let mut outcome = DONE;
     while i < steps {
         let (kind, peer) = (v[PLAN + 3 * i], v[PLAN + 3 * i + 1] as c_int);
+        // Out of place, the first step reads the source and receives into `buf`.
+        let oop = i == 0 && !src.is_null() && src != buf;
+        let (from, into) = if oop { (src, buf) } else { (buf, tmp) };
+        let reduces = kind == STEP_RECV_REDUCE || kind == STEP_EXCHANGE || kind == STEP_HALVE;
         let (mut count, mut code) = (0usize, 0);
         // Halving steps reduce-scatter, gathering steps allgather: one message each way
         // (they run on big chunks only), on element ranges of `buf`.
@@ -202,15 +214,15 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
         let (mut red_off, mut red_len) = (0, len);
         if halving {
             let ((mine, mine_n), (other, other_n)) = ranges(v, i, len)?;
-            let (recv_to, recv_n, send, send_n) = if kind == STEP_HALVE {
-                (tmp.add(mine * item), mine_n, other, other_n)
+            let (recv_to, recv_n, send_base, send, send_n) = if kind == STEP_HALVE {
+                (into.add(mine * item), mine_n, from, other, other_n)
             } else {
-                (buf.add(other * item), other_n, mine, mine_n)
+                (buf.add(other * item), other_n, buf, mine, mine_n)
             };
             (red_off, red_len) = (mine, mine_n);
             code |= (fns.irecv)(recv_to.cast(), recv_n as c_int, dt, peer, tag, comm, reqs);
             code |= (fns.isend)(
-                buf.add(send * item).cast(),
+                send_base.add(send * item).cast(),
                 send_n as c_int,
                 dt,
                 peer,
@@ -225,7 +237,7 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
         } else if kind == STEP_SEND || kind == STEP_GATHER {
             std::ptr::null_mut()
         } else {
-            tmp
+            into
         };
         let sends = kind == STEP_SEND || kind == STEP_EXCHANGE;
         let per = usize::from(!recv_to.is_null()) + usize::from(sends);
@@ -242,7 +254,7 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
                 count += 1;
             }
             if sends {
-                code |= (fns.isend)(buf.add(off).cast(), l, dt, peer, tag, comm, reqs.add(count));
+                code |= (fns.isend)(from.add(off).cast(), l, dt, peer, tag, comm, reqs.add(count));
                 count += 1;
             }
             at += seg;
@@ -256,11 +268,13 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
             break;
         }
         polled += 1.0;
-        if recv_to == tmp {
+        if reduces {
+            // In: the peer's data (tmp), or out of place the source (the peer's is in buf).
             let off = red_off * item;
+            let red_in = if oop { src } else { tmp };
             mpi_err(
                 (fns.reduce_local)(
-                    tmp.add(off).cast(),
+                    red_in.add(off).cast(),
                     buf.add(off).cast(),
                     red_len as c_int,
                     dt,

@@ -261,9 +261,15 @@ export class Mpi {
     }
     const item = recv.BYTES_PER_ELEMENT;
     if (n <= chunk && n * item <= this.#p2p.maxBytes) {
-      // One small chunk: no async function frame unless a step has to wait.
-      if (!inPlace) recv.set(send);
-      return this.#p2p.run(addressOf(recv), n, recv, this.#dtype(recv), info, opts);
+      // One small chunk: no async function frame unless a step has to wait. Out of
+      // place, the first step reads `send` itself (no copy into `recv` first), unless
+      // the two overlap.
+      const dt = this.#dtype(recv), rb = addressOf(recv);
+      if (inPlace || !overlaps(send, recv)) {
+        return this.#p2p.run(rb, n, recv, dt, info, opts, inPlace ? 0 : addressOf(send), send);
+      }
+      recv.set(send);
+      return this.#p2p.run(rb, n, recv, dt, info, opts);
     }
     return this.#allreduceChunks(send, recv, comm, info, chunk, opts);
   }
@@ -280,11 +286,14 @@ export class Mpi {
     const inPlace = send === recv;
     const sp = Deno.UnsafePointer.of(send), rp = Deno.UnsafePointer.of(recv);
     const item = recv.BYTES_PER_ELEMENT;
+    // Out of place and apart, chunks are read from `send` directly (see allreduceNow).
+    const copy = !inPlace && overlaps(send, recv);
     for (let at = 0; at < n; at += chunk) {
       const len = Math.min(chunk, n - at);
       if (len * item <= this.#p2p.maxBytes) {
-        if (!inPlace) recv.set(send.subarray(at, at + len), at);
-        const p = this.#p2p.run(addressOf(recv) + at * item, len, recv, dt, info, opts);
+        if (copy) recv.set(send.subarray(at, at + len), at);
+        const src = inPlace || copy ? 0 : addressOf(send) + at * item;
+        const p = this.#p2p.run(addressOf(recv) + at * item, len, recv, dt, info, opts, src, send);
         if (p) await p;
         continue;
       }
@@ -567,4 +576,10 @@ export function mpi(): Mpi {
   failure = `the distributed kvstore needs libmpi (OpenMPI): install openmpi-bin and ` +
     `libopenmpi-dev (Debian), or set MXTS_LIBMPI to libmpi's path. Tried ${tried.join("; ")}`;
   throw new UnsupportedError(failure);
+}
+
+/** Whether two distinct arrays share any bytes (then `send` is copied into `recv` first). */
+function overlaps(a: MpiArray, b: MpiArray): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength;
 }

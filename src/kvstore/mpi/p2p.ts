@@ -252,6 +252,8 @@ interface DoublingRun {
   /** The plan's argument block (native path). */
   block: Float64Array | undefined;
   buf: number;
+  /** Address of the source when out of place (read by step 0 only), else 0. */
+  src: number;
   len: number;
   item: number;
   seg: number;
@@ -260,6 +262,8 @@ interface DoublingRun {
   info: CommInfo;
   opts: WaitOpts;
   keep: MpiArray;
+  /** The source array when out of place (kept alive while a step waits). */
+  keepSrc: MpiArray | undefined;
 }
 
 // `mx_mpi_allreduce`'s argument block (ffi/src/mpi.rs has the same layout); the plan's
@@ -267,10 +271,10 @@ interface DoublingRun {
 const B_BUF = 1, B_LEN = 2, B_ITEM = 3, B_SEG = 4, B_DTYPE = 5, B_OP = 6, B_COMM = 7;
 const B_TAG = 8, B_REQS = 9, B_MAX_REQS = 10, B_TMP = 11, B_TMP_BYTES = 12;
 const B_SPIN_NOW = 13, B_SPIN_MAX = 14, B_SPIN_FLOOR = 15, B_STEP = 16, B_COUNT = 17;
-const B_POLLED = 18, B_NSTEPS = 19, B_SPIN_EXTRA = 20, B_PLAN = 21;
+const B_POLLED = 18, B_NSTEPS = 19, B_SPIN_EXTRA = 20, B_SRC = 21, B_PLAN = 22;
 const NATIVE_DONE = 0, NATIVE_PENDING = -1;
 /** Version of that layout (ffi/src/mpi.rs's LAYOUT); a library with another is not used. */
-const BLOCK_LAYOUT = 2;
+const BLOCK_LAYOUT = 3;
 
 type NativeSymbols = NativeLibrary["symbols"];
 
@@ -339,9 +343,13 @@ export class P2pAllreduce {
   }
 
   /**
-   * Recursive-doubling allreduce, in place on `len` elements of `arr`'s type at address
-   * `buf` (inside `arr`), with datatype `dt`. Returns undefined when it finished without
-   * waiting, else a promise for the rest.
+   * Recursive-doubling allreduce on `len` elements of `arr`'s type at address `buf`
+   * (inside `arr`), with datatype `dt`: in place, or, with a source address `src`
+   * (inside `srcArr`, not overlapping `buf`'s elements), of the source into `buf`
+   * without copying it there first: the plan's first step sends from the source,
+   * receives the peer's data straight into `buf` and reduces the source into it (sums
+   * commute bit for bit, so the result is the in-place one); later steps run in place.
+   * Returns undefined when it finished without waiting, else a promise for the rest.
    */
   run(
     buf: number,
@@ -350,7 +358,10 @@ export class P2pAllreduce {
     dt: Deno.PointerValue,
     info: CommInfo,
     opts: WaitOpts,
+    src = 0,
+    srcArr?: MpiArray,
   ): Promise<void> | undefined {
+    if (src === buf) src = 0;
     const sc = this.#scratchPool.pop() ?? newScratch();
     const item = arr.BYTES_PER_ELEMENT, bytes = len * item;
     if (sc.tmp.byteLength < bytes) {
@@ -369,7 +380,7 @@ export class P2pAllreduce {
       // The fast path allocates nothing unless a step is left pending.
       let r: number;
       try {
-        r = this.#callNative(block, buf, len, item, seg, dt, sc, 0);
+        r = this.#callNative(block, buf, src, len, item, seg, dt, sc, 0);
       } catch (e) {
         this.#scratchPool.push(sc);
         throw e;
@@ -382,6 +393,7 @@ export class P2pAllreduce {
         plan,
         block,
         buf,
+        src,
         len,
         item,
         seg,
@@ -390,6 +402,7 @@ export class P2pAllreduce {
         info,
         opts,
         keep: arr,
+        keepSrc: srcArr,
       };
       return this.#stepsAsync(run, block[B_STEP], block[B_COUNT])
         .finally(() => this.#scratchPool.push(sc));
@@ -398,6 +411,7 @@ export class P2pAllreduce {
       plan,
       block: undefined,
       buf,
+      src,
       len,
       item,
       seg,
@@ -406,6 +420,7 @@ export class P2pAllreduce {
       info,
       opts,
       keep: arr,
+      keepSrc: srcArr,
     };
     let p: Promise<void> | undefined;
     try {
@@ -423,6 +438,7 @@ export class P2pAllreduce {
   #callNative(
     b: Float64Array,
     buf: number,
+    src: number,
     len: number,
     item: number,
     seg: number,
@@ -432,6 +448,7 @@ export class P2pAllreduce {
   ): number {
     const sym = this.#native!;
     b[B_BUF] = buf;
+    b[B_SRC] = src;
     b[B_LEN] = len;
     b[B_ITEM] = item;
     b[B_SEG] = seg;
@@ -471,23 +488,29 @@ export class P2pAllreduce {
   /** Runs plan steps from `i`; undefined when all completed here, else a promise. */
   #steps(run: DoublingRun, i: number): Promise<void> | undefined {
     if (this.#native) {
-      const { block, buf, len, item, seg, dt, sc } = run;
-      if (this.#callNative(block!, buf, len, item, seg, dt, sc, i) === NATIVE_DONE) {
+      const { block, buf, src, len, item, seg, dt, sc } = run;
+      if (this.#callNative(block!, buf, src, len, item, seg, dt, sc, i) === NATIVE_DONE) {
         return undefined;
       }
       return this.#stepsAsync(run, block![B_STEP], block![B_COUNT]);
     }
     const lib = this.#lib, { plan, sc, len, dt, item, seg } = run;
     const comm = run.info.comm, tmp = BigInt(sc.tmpAddr), buf = BigInt(run.buf);
+    const src = run.src !== 0 ? BigInt(run.src) : buf;
     for (; i < plan.length; i++) {
       const { kind, peer } = plan[i];
       const reqs = sc.reqAddrs;
+      // Out of place, the first step reads the source and receives into `buf`.
+      const oop = i === 0 && run.src !== 0;
+      const sendBase = oop ? src : buf, into = oop ? buf : tmp;
+      // MPI_Reduce_local's input: the peer's data, or out of place the source.
+      const redIn = oop ? sendBase : tmp;
       if (kind === STEP_HALVE || kind === STEP_GATHER) {
         // One message each way on element ranges (halving runs on big chunks only).
         const [[mine, mineN], [other, otherN]] = halvingRanges(plan, i, len);
         const at = (base: bigint, el: number) => base + BigInt(el * item);
         const [to, toN, from, fromN] = kind === STEP_HALVE
-          ? [at(tmp, mine), mineN, at(buf, other), otherN]
+          ? [at(into, mine), mineN, at(sendBase, other), otherN]
           : [at(buf, other), otherN, at(buf, mine), mineN];
         check(
           lib.MPI_Irecv(to, toN, dt, peer, ALLREDUCE_TAG, comm, reqs[0]) |
@@ -501,11 +524,14 @@ export class P2pAllreduce {
         this.steps.polled++;
         if (kind === STEP_HALVE) {
           const sum = lib.ompi_mpi_op_sum;
-          check(lib.MPI_Reduce_local(to, at(buf, mine), mineN, dt, sum), "MPI_Reduce_local");
+          check(
+            lib.MPI_Reduce_local(at(redIn, mine), at(buf, mine), mineN, dt, sum),
+            "MPI_Reduce_local",
+          );
         }
         continue;
       }
-      const recvTo = kind === STEP_RECV ? buf : kind === STEP_SEND ? -1n : tmp;
+      const recvTo = kind === STEP_RECV ? buf : kind === STEP_SEND ? -1n : into;
       const sends = kind === STEP_SEND || kind === STEP_EXCHANGE;
       let count = 0, code = 0;
       for (let at = 0; at < len; at += seg) {
@@ -514,7 +540,7 @@ export class P2pAllreduce {
           code |= lib.MPI_Irecv(recvTo + off, l, dt, peer, ALLREDUCE_TAG, comm, reqs[count++]);
         }
         if (sends) {
-          code |= lib.MPI_Isend(buf + off, l, dt, peer, ALLREDUCE_TAG, comm, reqs[count++]);
+          code |= lib.MPI_Isend(sendBase + off, l, dt, peer, ALLREDUCE_TAG, comm, reqs[count++]);
         }
       }
       check(code, "MPI_Isend/MPI_Irecv");
@@ -523,8 +549,8 @@ export class P2pAllreduce {
         return this.#stepsAsync(run, i, count);
       }
       this.steps.polled++;
-      if (recvTo === tmp) {
-        check(lib.MPI_Reduce_local(tmp, buf, len, dt, lib.ompi_mpi_op_sum), "MPI_Reduce_local");
+      if (kind === STEP_RECV_REDUCE || kind === STEP_EXCHANGE) {
+        check(lib.MPI_Reduce_local(redIn, buf, len, dt, lib.ompi_mpi_op_sum), "MPI_Reduce_local");
       }
     }
     return undefined;
@@ -537,7 +563,7 @@ export class P2pAllreduce {
       lib.MPI_Waitall(count, sc.reqAddrs[0], 0n),
       run.opts,
       "MPI_Allreduce",
-      [sc, run.keep],
+      [sc, run.keep, run.keepSrc],
     );
     const kind = run.plan[i].kind;
     if (kind === STEP_RECV_REDUCE || kind === STEP_EXCHANGE || kind === STEP_HALVE) {
@@ -545,9 +571,11 @@ export class P2pAllreduce {
         ? halvingRanges(run.plan, i, run.len)[0]
         : [0, run.len];
       const off = first * run.item;
+      // Out of place, step 0 received the peer's data into `buf`: the input is the source.
+      const input = i === 0 && run.src !== 0 ? run.src : sc.tmpAddr;
       check(
         lib.MPI_Reduce_local(
-          BigInt(sc.tmpAddr + off),
+          BigInt(input + off),
           BigInt(run.buf + off),
           n,
           run.dt,
