@@ -21,11 +21,12 @@ import {
   ITEM_SIZE,
 } from "../../src/core/dtype.ts";
 import { ContextError, MXNetError } from "../../src/core/errors.ts";
+import { sizeOf, stridesOf } from "../../src/core/shape.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backend.ts";
 import { type AddressedBuffer, blockKernels } from "../native/block_kernels.ts";
 import type { CudaLibrary } from "../native/cuda.ts";
-import type { LoadedNative } from "../native/load.ts";
+import { type LoadedNative, takeError } from "../native/load.ts";
 import { BufferPool, LiveBuffers } from "../pool.ts";
 
 /** A CUDA buffer: device memory at `ptr` on device `deviceId`. */
@@ -62,13 +63,10 @@ function cb(b: DeviceBuffer): CudaBuffer {
 /** Creates the CUDA backend over a library whose CUDA part is `cuda`. */
 export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Backend {
   const sym = native.lib.symbols;
-  const errText = new Uint8Array(4096);
   const name = cuda.build === "cuda" ? "cuda" : "cuda (emulated on the CPU)";
 
   function fail(what: string, status: number): MXNetError {
-    const n = sym.mx_take_error(status, errText, errText.length);
-    const msg = n >= 0 ? new TextDecoder().decode(errText.subarray(0, n)) : `status ${status}`;
-    return new MXNetError(`cuda ${what}: ${msg}`);
+    return new MXNetError(`cuda ${what}: ${takeError(sym, status)}`);
   }
 
   function opId(entry: string): number {
@@ -170,7 +168,7 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     if (st !== 0) throw fail("write", st);
   }
 
-  const kernels: Kernels = blockKernels({
+  const shared: Kernels = blockKernels({
     name: "cuda",
     asyncWork: NEVER,
     checked: cb,
@@ -197,22 +195,13 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     },
   });
 
-  // Between devices a view is first made dense on its own device, then moved.
-  const sameDeviceCopy = kernels.copy;
-  kernels.copy = (src, dst) => {
-    const s = cb(src.buf), d = cb(dst.buf);
-    if (s.deviceId === d.deviceId) return sameDeviceCopy(src, dst);
-    const n = dst.shape.reduce((a, b) => a * b, 1);
-    const dense = (shape: readonly number[]) => {
-      const strides = shape.map(() => 0);
-      for (let i = shape.length - 1, st = 1; i >= 0; st *= shape[i--]) strides[i] = st;
-      return strides;
-    };
+  /** A copy between two devices: the view is made dense on its own device, then moved. */
+  function copyAcross(src: View, dst: View, s: CudaBuffer, d: CudaBuffer): void {
+    const n = sizeOf(dst.shape), strides = stridesOf(dst.shape);
     const staged = alloc(d.dtype, n, s.deviceId);
     const moved = alloc(d.dtype, n, d.deviceId);
     try {
-      const strides = dense(dst.shape);
-      sameDeviceCopy(src, { buf: staged, shape: dst.shape, strides, offset: 0 });
+      shared.copy(src, { buf: staged, shape: dst.shape, strides, offset: 0 });
       memCall(
         `copy gpu(${s.deviceId}) -> gpu(${d.deviceId})`,
         "cuda_copy_device",
@@ -223,11 +212,19 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
         s.deviceId,
         n * ITEM_SIZE[d.dtype],
       );
-      sameDeviceCopy({ buf: moved, shape: dst.shape, strides, offset: 0 }, dst);
+      shared.copy({ buf: moved, shape: dst.shape, strides, offset: 0 }, dst);
     } finally {
       free(staged);
       free(moved);
     }
+  }
+
+  const kernels: Kernels = {
+    ...shared,
+    copy(src, dst) {
+      const s = cb(src.buf), d = cb(dst.buf);
+      return s.deviceId === d.deviceId ? shared.copy(src, dst) : copyAcross(src, dst, s, d);
+    },
   };
 
   return {

@@ -4,14 +4,7 @@
  * name and the compiled elementwise rows.
  * @module
  */
-import type { LoadedNative } from "./load.ts";
-
-/** Reads error `id`'s message from the library. */
-export function takeError(native: LoadedNative, id: number): string {
-  const text = new Uint8Array(4096);
-  const n = native.lib.symbols.mx_take_error(id, text, text.length);
-  return n < 0 ? `error ${id}` : new TextDecoder().decode(text.subarray(0, n));
-}
+import { type LoadedNative, takeError } from "./load.ts";
 
 /**
  * CUDA devices the library can use: a count (0 without a device or driver), or why
@@ -19,7 +12,7 @@ export function takeError(native: LoadedNative, id: number): string {
  */
 export function cudaDevices(native: LoadedNative): { count: number } | { reason: string } {
   const n = native.lib.symbols.mx_cuda_device_count();
-  return n >= 0 ? { count: n } : { reason: takeError(native, -n) };
+  return n >= 0 ? { count: n } : { reason: takeError(native.lib.symbols, -n) };
 }
 
 /** The CUDA part of a library built with it. */

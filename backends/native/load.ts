@@ -29,6 +29,16 @@ const LIB_FILE: Record<string, string> = {
   windows: "mxts_native.dll",
 };
 
+/**
+ * The message of error `id`, which a library call returned as its status (each message
+ * is taken once; the library then forgets it).
+ */
+export function takeError(symbols: NativeLibrary["symbols"], id: number): string {
+  const text = new Uint8Array(4096);
+  const n = symbols.mx_take_error(id, text, text.length);
+  return n < 0 ? `native error ${id}` : new TextDecoder().decode(text.subarray(0, n));
+}
+
 /** Where the library is looked for: `MXTS_NATIVE_LIB`, else ffi/target/release. */
 export function libraryPath(): string {
   const override = Deno.env.get("MXTS_NATIVE_LIB");

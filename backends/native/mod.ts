@@ -21,7 +21,7 @@ import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
 import type { Backend, DeviceBuffer, MemoryInfo, View } from "../backend.ts";
 import { BufferPool, LiveBuffers } from "../pool.ts";
 import { runElementwise } from "../ts/elementwise.ts";
-import { type LoadedNative, loadNative } from "./load.ts";
+import { type LoadedNative, loadNative, takeError } from "./load.ts";
 import { type AddressedBuffer, blockKernels } from "./block_kernels.ts";
 
 /** A native-backend buffer: host memory whose address the library writes through. */
@@ -80,12 +80,9 @@ export function createNativeBackend(native: LoadedNative): Backend {
   const sym = lib.symbols;
   // Per row: the library's id for it (-1: none).
   const rowIds = new Map<ElementwiseRow, number>();
-  const errText = new Uint8Array(4096);
 
   function fail(what: string, status: number): MXNetError {
-    const n = sym.mx_take_error(status, errText, errText.length);
-    const msg = n >= 0 ? new TextDecoder().decode(errText.subarray(0, n)) : `status ${status}`;
-    return new MXNetError(`native ${what}: ${msg}`);
+    return new MXNetError(`native ${what}: ${takeError(sym, status)}`);
   }
 
   const kernels = blockKernels({

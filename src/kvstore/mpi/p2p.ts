@@ -12,7 +12,7 @@
  * on either path work together.
  * @module
  */
-import { loadNative } from "../../../backends/native/load.ts";
+import { loadNative, takeError } from "../../../backends/native/load.ts";
 import type { NativeLibrary } from "../../../backends/native/symbols.ts";
 import { MXNetError } from "../../core/errors.ts";
 import type { Comm, MpiArray, MpiLib } from "./mpi.ts";
@@ -295,12 +295,6 @@ function bindNative(libmpiPath: string): NativeSymbols | undefined {
     return undefined;
   }
   return sym;
-}
-
-function takeError(sym: NativeSymbols, id: number): string {
-  const text = new Uint8Array(4096);
-  const n = sym.mx_take_error(id, text, text.length);
-  return n < 0 ? `native error ${id}` : new TextDecoder().decode(text.subarray(0, n));
 }
 
 /** The point-to-point allreduce of one `Mpi` (see the module doc). */
