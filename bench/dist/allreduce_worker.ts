@@ -1,7 +1,9 @@
 /**
  * The mxts side of the allreduce benchmark (run under mpirun with 2 ranks): per size,
- * prints "bytes mpi_seconds kv_seconds": the binding's allreduce alone (Mpi.allreduce),
- * and a dist_sync kvstore push + pull of one key (what training does per parameter).
+ * prints "bytes mpi_seconds kv_seconds pushpull_seconds": the binding's allreduce alone
+ * (Mpi.allreduce), a dist_sync kvstore push then pull of one key (what Module training
+ * does per parameter), and the same as one pushPull (MXNet's pushpull; a gradient
+ * allreduce in place).
  * @module
  */
 import * as mx from "../../mod.ts";
@@ -40,7 +42,11 @@ for (let bytes = 4096; bytes <= maxBytes; bytes *= 4) {
     kv.pull(k, { out: a });
     await a.waitToRead();
   });
-  if (s.rank === 0) console.log(`${bytes} ${raw} ${kvT}`);
+  const ppT = await timed(async () => {
+    kv.pushPull(k, a);
+    await a.waitToRead();
+  });
+  if (s.rank === 0) console.log(`${bytes} ${raw} ${kvT} ${ppT}`);
   key++;
 }
 await kv.barrier();

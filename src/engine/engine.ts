@@ -28,6 +28,13 @@ export class Var {
   error: EngineError | null = null;
   /** Length of `reads` at which done reads are dropped. */
   compactAt = 8;
+  /**
+   * Called once (then cleared) just before the next operation that writes this var is
+   * pushed, or before its memory is freed: copy-on-write for a holder whose value lives
+   * in this memory for now (a kvstore key after a fused pushPull), which saves it by
+   * pushing a copy that the engine then orders before the write.
+   */
+  beforeWrite: (() => void) | null = null;
 }
 
 /** The body of an operation: synchronous, or a promise for asynchronous kernels. */
@@ -64,6 +71,13 @@ function isPending(op: Op | null): op is Op {
  * ```
  */
 export function push(name: string, fn: OpFn, reads: readonly Var[], writes: readonly Var[]): void {
+  for (const w of writes) {
+    const save = w.beforeWrite;
+    if (save) {
+      w.beforeWrite = null;
+      save();
+    }
+  }
   const deps: Op[] = [];
   for (const r of reads) if (isPending(r.lastWrite)) deps.push(r.lastWrite);
   for (const w of writes) {

@@ -19,6 +19,11 @@ export class Storage {
 
   release(): void {
     if (--this.refs > 0) return;
+    const save = this.var.beforeWrite;
+    if (save) {
+      this.var.beforeWrite = null;
+      save();
+    }
     const { backend, buf } = this;
     // Freeing is an engine write: it waits for every pending reader and writer. When
     // nothing is pending (the usual case on CPU) free at once and skip the engine.

@@ -74,6 +74,19 @@ for (const np of [2, 4]) {
   });
 }
 
+Deno.test({
+  name: "dist_sync: pushPull writes the sum straight into the outputs, copy-on-write store",
+  ...opts,
+  async fn() {
+    // The bound splits the biggest key into chunks; 3 workers: an odd count.
+    const r = await mpirun(3, "tests/dist/pushpull_worker.ts", {
+      MXNET_KVSTORE_BIGARRAY_BOUND: "500000",
+    });
+    assert.equal(r.code, 0, r.out);
+    for (let i = 0; i < 3; i++) assert.match(r.out, new RegExp(`OK rank ${i}`));
+  },
+});
+
 for (const np of [2, 3, 4]) {
   Deno.test({
     name: `MPI binding: allreduce sums exactly and bit-identically on ${np} ranks, all paths`,

@@ -2,7 +2,7 @@
  * Data-parallel training with Module.fit and a dist_sync kvstore: a small MLP on a
  * Fashion-MNIST subset (synthetic 4-class data when the dataset is not installed). Worker r trains on its slice of every global batch, so with
  * rescaleGrad = 1 / global batch each round applies the same update as one worker on the
- * whole batch. Prints `RESULT {"acc":..,"hash":..}` (hash of the final weights).
+ * whole batch (PER_WORKER_BATCH=1: batches of B on every worker). Prints `RESULT {"acc":..,"hash":..}` (hash of the final weights).
  * @module
  */
 import * as mx from "../../mod.ts";
@@ -41,10 +41,14 @@ if (fashion) {
 }
 
 const kv = mx.kv.create(Deno.env.get("KV_TYPE") ?? "dist_sync");
-const n = kv.numWorkers, r = kv.rank, b = B / n;
-// Worker r's samples: rows [k*B + r*b, k*B + (r+1)*b) of every global batch k.
+const n = kv.numWorkers, r = kv.rank;
+// Per-worker batch: B / n, so that n workers apply the same updates as one worker on
+// batches of B (the tests); or, with PER_WORKER_BATCH=1, B on every worker, MXNet's
+// convention (global batch B * n; the benchmark's scaling row).
+const b = Deno.env.get("PER_WORKER_BATCH") === "1" ? B : B / n;
+// Worker r's samples: rows [k*b*n + r*b, k*b*n + (r+1)*b) of every global batch k.
 const rows: number[] = [];
-for (let k = 0; k < N / B; k++) for (let j = 0; j < b; j++) rows.push(k * B + r * b + j);
+for (let k = 0; k < N / (b * n); k++) for (let j = 0; j < b; j++) rows.push(k * b * n + r * b + j);
 const x = new Float32Array(rows.length * D), y = new Float32Array(rows.length);
 rows.forEach((row, i) => {
   x.set(X.subarray(row * D, row * D + D), i * D);
@@ -68,7 +72,7 @@ const t0 = performance.now();
 await mod.fit(train, {
   kvstore: kv,
   optimizer: "sgd",
-  optimizerParams: { learningRate, momentum: 0.9, rescaleGrad: 1 / B },
+  optimizerParams: { learningRate, momentum: 0.9, rescaleGrad: 1 / (b * n) },
   initializer: new mx.init.Xavier(),
   numEpoch: EPOCHS,
   logger: null,

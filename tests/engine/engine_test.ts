@@ -177,3 +177,34 @@ Deno.test("NDArray operations chain through the engine after an async write", as
   a.dispose();
   b.dispose();
 });
+
+Deno.test("beforeWrite runs once, before the next write is ordered, and before a free", async () => {
+  const v = new Var(), saved = new Var();
+  const log: string[] = [];
+  v.beforeWrite = () => {
+    log.push("hook");
+    // The save reads v: the engine must order it before the write that fired the hook.
+    push(
+      "save",
+      async () => {
+        await sleep(30);
+        log.push("save");
+      },
+      [v],
+      [saved],
+    );
+  };
+  push("read", () => void log.push("read"), [v], []);
+  assert.deepEqual(log, ["read"], "a read does not fire it");
+  push("write", () => void log.push("write"), [], [v]);
+  push("write2", () => void log.push("write2"), [], [v]);
+  await waitForVar(v);
+  assert.deepEqual(log, ["read", "hook", "save", "write", "write2"]);
+  // Freeing an array's memory fires it too (its value is about to be lost).
+  const a = mx.nd.ones([4]);
+  let fired = 0;
+  a._storage("test").var.beforeWrite = () => void fired++;
+  a.dispose();
+  assert.equal(fired, 1);
+  await waitAll();
+});

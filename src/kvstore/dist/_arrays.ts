@@ -63,7 +63,7 @@ const STAGE_BELOW_BYTES = 4096;
  * The array's memory as a typed array MPI can use in place (cpu backends keep a typed
  * array per buffer), or null when it must be copied through the backend.
  */
-function directView(s: StorageOf): MpiArray | null {
+export function directView(s: StorageOf): MpiArray | null {
   const d = (s.buf as { data?: unknown }).data;
   if (
     (d instanceof Float32Array || d instanceof Float64Array || d instanceof Int32Array) &&

@@ -12,15 +12,18 @@ import { cpu } from "../../core/context.ts";
 import { MXNetError } from "../../core/errors.ts";
 import { push as enginePush } from "../../engine/engine.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
+import { keep } from "../../ndarray/scope.ts";
 import type { Updater } from "../../optimizer/updater.ts";
 import type { Optimizer } from "../../optimizer/optimizer.ts";
 import type { Key, KVStore, KVValues, PullOptions, UpdaterFn } from "../kvstore.ts";
 import {
   checkShape,
+  directView,
   type HostBuffer,
   hostBuffer,
   hostBufferSync,
   keyId,
+  type StorageOf,
   sumOnCpu,
 } from "./_arrays.ts";
 import { pairs } from "../_pairs.ts";
@@ -45,6 +48,17 @@ export function bigArrayBound(): number {
 interface Entry {
   key: Key;
   value: NDArray;
+  /** Position in init order (names the key when a peer never joins its collective). */
+  pos: number;
+  /** `kvstore.push(key)`, the name of this key's push operations. */
+  pushName: string;
+  /**
+   * After a fused pushPull the key's value lives in the first output's memory (a handle
+   * of our own on it), not in `value`, until that memory is next written: then
+   * `materialize` copies it into `value` first (the var's `beforeWrite`).
+   */
+  alias: NDArray | null;
+  materialize: () => void;
   /** Pushes issued so far (compared across workers at barrier()). */
   pushes: number;
 }
@@ -64,32 +78,47 @@ export interface PushPlace {
  * operation starts the allreduce at once and finishes synchronously if the binding's
  * polled fast path completes it (small arrays whose peers are already there); only an
  * allreduce that has to wait becomes asynchronous, and only then is the peer watch
- * (`watchPeers`) armed.
+ * (`watchPeers`) armed. `also` (storages `directView` can read, of `dst`'s element type)
+ * receive the sum too, each chunk as soon as it is reduced, while it is still in cache:
+ * a fused push and pull.
  */
 export function allreduceOp(
   s: Session,
   src: NDArray,
   dst: NDArray,
   what: string,
+  chunk: number,
   place?: PushPlace,
+  also: readonly StorageOf[] = [],
 ): void {
   const t = s.ticket();
-  const chunk = bigArrayBound();
   let started = false;
   const ss = src._storage(what), ds = dst._storage(what);
   const watch = place && s.numWorkers > 1 ? place : null;
-  const opts = { chunk, what };
+  const copies = also.map((a) => directView(a)!);
   // Starts the allreduce of host buffers; undefined once complete, else a promise.
   const reduce = (send: HostBuffer, recv: HostBuffer): Promise<void> | undefined => {
+    const r = recv.data;
+    const onChunk = copies.length
+      ? (at: number, len: number) => {
+        const part = r.subarray(at, at + len);
+        for (const c of copies) c.set(part, at);
+      }
+      : undefined;
+    const opts = { chunk, what, onChunk };
     let p: Promise<void> | undefined;
-    if (recv.data.constructor !== send.data.constructor) {
-      recv.data.set(send.data);
-      p = s.mpi.allreduceNow(recv.data, recv.data, s.roleComm, opts);
-    } else p = s.mpi.allreduceNow(send.data, recv.data, s.roleComm, opts);
+    if (r.constructor !== send.data.constructor) {
+      r.set(send.data);
+      p = s.mpi.allreduceNow(r, r, s.roleComm, opts);
+    } else p = s.mpi.allreduceNow(send.data, r, s.roleComm, opts);
     if (!p) return undefined;
     const stop = watch ? watchPeers(s, watch) : null;
     return stop ? p.finally(stop) : p;
   };
+  // The extra destinations are written; `src` is only read unless it is one of them.
+  const writes = [ds.var];
+  for (const a of also) if (!writes.includes(a.var)) writes.push(a.var);
+  const reads = src === dst || writes.includes(ss.var) ? [] : [ss.var];
   enginePush(
     what,
     () => {
@@ -125,8 +154,8 @@ export function allreduceOp(
         }
       })();
     },
-    src === dst ? [] : [ss.var],
-    [ds.var],
+    reads,
+    writes,
   );
   if (!started) watchStart(s, dst, what, () => started);
 }
@@ -168,6 +197,27 @@ function watchStart(s: Session, a: NDArray, what: string, started: () => boolean
   });
 }
 
+/**
+ * The storages of `outs` when the allreduce can write its sum straight into them (cpu
+ * arrays whose memory `directView` reaches, of the store's element type, as the store
+ * itself); null when a plain push and pull must convert or move the data.
+ */
+function fusedOutputs(stored: NDArray, outs: readonly NDArray[]): StorageOf[] | null {
+  const what = "kvstore.pushPull";
+  const mine = directView(stored._storage(what));
+  if (!mine) return null;
+  const into: StorageOf[] = [];
+  for (const o of outs) {
+    const st = o._storage(what);
+    const view = o.context.equals(cpu()) ? directView(st) : null;
+    if (!view || view.constructor !== mine.constructor || st === stored._storage(what)) {
+      return null;
+    }
+    into.push(st);
+  }
+  return into;
+}
+
 /** Builds the class on the local store's class (given late: the two modules import each other). */
 export function defineDistSync(Base: typeof KVStore) {
   return class DistSyncKVStore extends Base {
@@ -178,6 +228,8 @@ export function defineDistSync(Base: typeof KVStore) {
     readonly #kind: { value: "number" | "string" | null } = { value: null };
     #fn: UpdaterFn | null = null;
     #barriers = 0;
+    /** Read once, as MXNet reads it when the store is created (not per push). */
+    readonly #chunk = bigArrayBound();
 
     constructor(type: SyncType, s: Session) {
       super("local");
@@ -212,7 +264,16 @@ export function defineDistSync(Base: typeof KVStore) {
         }
         const stored = vs[0].copyTo(cpu());
         bcastOp(this.#s, stored, `kvstore.init(${JSON.stringify(k)})`);
-        this.#store.set(id, { key: k, value: stored, pushes: 0 });
+        const e: Entry = {
+          key: k,
+          value: stored,
+          pos: this.#order.length,
+          pushName: `kvstore.push(${JSON.stringify(k)})`,
+          pushes: 0,
+          alias: null,
+          materialize: () => this.#unalias(e, true),
+        };
+        this.#store.set(id, e);
         this.#order.push(id);
         this.updater?.initState(k, stored);
       }
@@ -223,16 +284,12 @@ export function defineDistSync(Base: typeof KVStore) {
         const e = this.#entry("push", k);
         for (const v of vs) checkShape("push", k, v, e.value);
         const { sum, temp } = sumOnCpu(vs);
+        // An updater reads the current value; without one the sum replaces it.
+        this.#unalias(e, this.#fn !== null);
         // Without an updater the sum is the new value: reduce straight into it.
         const merged = this.#fn ? NDArray._alloc(e.value.shape, e.value.dtype, cpu()) : e.value;
         e.pushes++;
-        allreduceOp(this.#s, sum, merged, `kvstore.push(${JSON.stringify(k)})`, {
-          storeId: this.#id,
-          barriers: this.#barriers,
-          keyPos: this.#order.indexOf(keyId("push", k, this.#kind)),
-          key: k,
-          pushIndex: e.pushes,
-        });
+        allreduceOp(this.#s, sum, merged, e.pushName, this.#chunk, this.#place(e));
         if (temp) sum.dispose();
         if (this.#fn) {
           this.#fn(k, merged, e.value);
@@ -247,9 +304,43 @@ export function defineDistSync(Base: typeof KVStore) {
         const e = this.#entry("pull", k);
         for (const o of outs) {
           checkShape("pull", k, o, e.value);
-          e.value.copyTo(o);
+          const from = e.alias ?? e.value;
+          // Pulling into the memory that holds the value already is a no-op.
+          if (o._storage("kvstore.pull") !== from._storage("kvstore.pull")) from.copyTo(o);
         }
       }
+    }
+
+    /**
+     * Push then pull. Without an updater this is one allreduce per key, straight into
+     * `out` (default: the pushed arrays, in place; further outputs get each chunk as it
+     * is reduced): one engine operation and no extra pass over the memory. The store
+     * keeps the value where it landed and copies it into its own memory only if that
+     * output is written or freed before the next push of the key (copy-on-write).
+     */
+    override pushPull(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
+      const outs = pairs("pushPull", key, opts.out ?? value);
+      pairs("pushPull", key, value).forEach(([k, vs], i) => {
+        const e = this.#entry("pushPull", k);
+        const os = outs[i][1];
+        for (const v of [...vs, ...os]) checkShape("pushPull", k, v, e.value);
+        const into = this.#fn ? null : fusedOutputs(e.value, os);
+        if (!into) {
+          this.push(k, vs);
+          this.pull(k, { out: os });
+          return;
+        }
+        const { sum, temp } = sumOnCpu(vs);
+        e.pushes++;
+        this.#unalias(e, false);
+        const [first, ...rest] = into;
+        allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e), rest);
+        if (temp) sum.dispose();
+        // Set after the push above, whose own write to the output must not fire it. The
+        // handle is the store's: no mx.nd.scope around the call may free it.
+        e.alias = keep(os[0]._view(os[0].shape));
+        first.var.beforeWrite = e.materialize;
+      });
     }
 
     override setUpdater(updater: UpdaterFn): void {
@@ -261,7 +352,10 @@ export function defineDistSync(Base: typeof KVStore) {
       super.setOptimizer(optimizer);
       const u = this.updater as Updater;
       this.#fn = u;
-      for (const e of this.#store.values()) u.initState(e.key, e.value);
+      for (const e of this.#store.values()) {
+        this.#unalias(e, true);
+        u.initState(e.key, e.value);
+      }
     }
 
     /**
@@ -282,9 +376,37 @@ export function defineDistSync(Base: typeof KVStore) {
     }
 
     override dispose(): void {
-      for (const e of this.#store.values()) e.value.dispose();
+      for (const e of this.#store.values()) {
+        this.#unalias(e, false);
+        e.value.dispose();
+      }
       this.#store.clear();
       super.dispose();
+    }
+
+    /**
+     * Ends `e`'s alias (see Entry.alias): with `save`, the value is first copied into the
+     * store's own memory (an engine copy, ordered before whatever writes the alias next).
+     */
+    #unalias(e: Entry, save: boolean): void {
+      const a = e.alias;
+      if (!a) return;
+      e.alias = null;
+      const v = a._storage("kvstore").var;
+      if (v.beforeWrite === e.materialize) v.beforeWrite = null;
+      if (save) a.copyTo(e.value);
+      a.dispose();
+    }
+
+    /** Where a push of `e` stands, for naming it if a peer never joins. */
+    #place(e: Entry): PushPlace {
+      return {
+        storeId: this.#id,
+        barriers: this.#barriers,
+        keyPos: e.pos,
+        key: e.key,
+        pushIndex: e.pushes,
+      };
     }
 
     #entry(where: string, k: Key): Entry {

@@ -93,6 +93,17 @@ export type Comm = Deno.PointerValue;
 /** Element types MPI reduces here. */
 export type MpiArray = Float32Array | Float64Array | Int32Array;
 
+/** Options of `Mpi.allreduce` (see there). */
+export interface AllreduceOptions {
+  /** Elements per reduction (MXNet's MXNET_KVSTORE_BIGARRAY_BOUND); default: all. */
+  chunk?: number;
+  timeoutMs?: number;
+  /** Names the operation in errors. */
+  what?: string;
+  /** Called with each chunk's offset and length once its sum is in `recv`. */
+  onChunk?: (at: number, len: number) => void;
+}
+
 const MPI_THREAD_MULTIPLE = 3;
 const MPI_ANY_SOURCE = -1;
 const MPI_ANY_TAG = -1;
@@ -222,12 +233,14 @@ export class Mpi {
    * Every rank computes the same sums in the same order (IEEE addition commutes), so
    * the results are bit-identical on all ranks. The choice depends only on the chunk's
    * byte size, so every rank takes the same path as long as all see the same settings.
+   * `onChunk(at, len)` is called as each chunk's sum lands in `recv` (a caller copying the
+   * result elsewhere does so while the chunk is still in cache).
    */
   allreduce(
     send: MpiArray,
     recv: MpiArray,
     comm: Comm,
-    opts: { chunk?: number; timeoutMs?: number; what?: string } = {},
+    opts: AllreduceOptions = {},
   ): Promise<void> {
     try {
       return this.allreduceNow(send, recv, comm, opts) ?? RESOLVED;
@@ -244,7 +257,7 @@ export class Mpi {
     send: MpiArray,
     recv: MpiArray,
     comm: Comm,
-    opts: { chunk?: number; timeoutMs?: number; what?: string } = {},
+    opts: AllreduceOptions = {},
   ): Promise<void> | undefined {
     if (send.length !== recv.length || send.constructor !== recv.constructor) {
       throw new MXNetError(`allreduce: send and recv differ in length or type`);
@@ -255,8 +268,10 @@ export class Mpi {
     const chunk = Math.max(1, opts.chunk ?? n);
     const info = this.#commInfo(comm);
     const inPlace = send === recv;
+    const onChunk = opts.onChunk;
     if (info.size === 1) {
       if (!inPlace) recv.set(send);
+      onChunk?.(0, n);
       return undefined;
     }
     const item = recv.BYTES_PER_ELEMENT;
@@ -265,11 +280,16 @@ export class Mpi {
       // place, the first step reads `send` itself (no copy into `recv` first), unless
       // the two overlap.
       const dt = this.#dtype(recv), rb = addressOf(recv);
+      let p: Promise<void> | undefined;
       if (inPlace || !overlaps(send, recv)) {
-        return this.#p2p.run(rb, n, recv, dt, info, opts, inPlace ? 0 : addressOf(send), send);
+        p = this.#p2p.run(rb, n, recv, dt, info, opts, inPlace ? 0 : addressOf(send), send);
+      } else {
+        recv.set(send);
+        p = this.#p2p.run(rb, n, recv, dt, info, opts);
       }
-      recv.set(send);
-      return this.#p2p.run(rb, n, recv, dt, info, opts);
+      if (!onChunk) return p;
+      if (!p) return void onChunk(0, n);
+      return p.then(() => onChunk(0, n));
     }
     return this.#allreduceChunks(send, recv, comm, info, chunk, opts);
   }
@@ -280,7 +300,7 @@ export class Mpi {
     comm: Comm,
     info: CommInfo,
     chunk: number,
-    opts: { timeoutMs?: number; what?: string },
+    opts: AllreduceOptions,
   ): Promise<void> {
     const n = recv.length, dt = this.#dtype(recv), op = this.#lib.ompi_mpi_op_sum;
     const inPlace = send === recv;
@@ -295,6 +315,7 @@ export class Mpi {
         const src = inPlace || copy ? 0 : addressOf(send) + at * item;
         const p = this.#p2p.run(addressOf(recv) + at * item, len, recv, dt, info, opts, src, send);
         if (p) await p;
+        opts.onChunk?.(at, len);
         continue;
       }
       const s = inPlace ? Deno.UnsafePointer.create(1n) : Deno.UnsafePointer.offset(sp!, at * item);
@@ -305,6 +326,7 @@ export class Mpi {
         "MPI_Allreduce",
         [send, recv],
       );
+      opts.onChunk?.(at, len);
     }
   }
 
