@@ -51,12 +51,19 @@ export class Context {
  * ```
  */
 export function cpu(deviceId = 0): Context {
-  return new Context("cpu", deviceId);
+  return cached(cpus, "cpu", deviceId);
 }
 
 /** The GPU context `gpu(i)`. */
 export function gpu(deviceId = 0): Context {
-  return new Context("gpu", deviceId);
+  return cached(gpus, "gpu", deviceId);
+}
+
+// Contexts are immutable: hot paths (every kvstore push asks for cpu()) share one per device.
+const cpus: Context[] = [], gpus: Context[] = [];
+function cached(list: Context[], type: DeviceType, id: number): Context {
+  if (Number.isInteger(id) && id >= 0 && id < 1024) return (list[id] ??= new Context(type, id));
+  return new Context(type, id); // throws the usual ContextError
 }
 
 const contextStack: Context[] = [];

@@ -26,6 +26,9 @@ import { type ArrayLikeInput, flatten, nest } from "./input.ts";
 import { scopes } from "./scope.ts";
 import { Storage } from "./storage.ts";
 
+/** What waitToRead returns when nothing is pending. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 // Safety net only: arrays should be freed by dispose(), `using` or mx.nd.scope().
 const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
 
@@ -110,8 +113,15 @@ export class NDArray {
   }
 
   /** Waits until pending writes are done; throws the failure of the op that wrote it. */
-  async waitToRead(): Promise<void> {
-    await waitForVar(this._storage("waitToRead").var);
+  waitToRead(): Promise<void> {
+    let v;
+    try {
+      v = this._storage("waitToRead").var;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // Nothing pending and no failure: skip waitForVar's async frame (per-step hot path).
+    return isReady(v) && !v.error ? RESOLVED : waitForVar(v);
   }
 
   /** The elements as a flat row-major typed array (int64 as BigInt64Array). */

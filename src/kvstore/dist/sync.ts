@@ -320,27 +320,33 @@ export function defineDistSync(Base: typeof KVStore) {
      */
     override pushPull(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
       const outs = pairs("pushPull", key, opts.out ?? value);
-      pairs("pushPull", key, value).forEach(([k, vs], i) => {
+      const ins = pairs("pushPull", key, value);
+      for (let i = 0; i < ins.length; i++) {
+        const [k, vs] = ins[i], os = outs[i][1];
         const e = this.#entry("pushPull", k);
-        const os = outs[i][1];
-        for (const v of [...vs, ...os]) checkShape("pushPull", k, v, e.value);
+        for (const v of vs) checkShape("pushPull", k, v, e.value);
+        for (const o of os) checkShape("pushPull", k, o, e.value);
         const into = this.#fn ? null : fusedOutputs(e.value, os);
         if (!into) {
           this.push(k, vs);
           this.pull(k, { out: os });
-          return;
+          continue;
         }
         const { sum, temp } = sumOnCpu(vs);
         e.pushes++;
-        this.#unalias(e, false);
-        const [first, ...rest] = into;
-        allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e), rest);
+        const first = into[0];
+        // The old value is replaced. Pushing into the same array again (every training
+        // step) keeps the store's handle on it; only the save must not fire.
+        if (e.alias?._storage("kvstore.pushPull") === first) {
+          if (first.var.beforeWrite === e.materialize) first.var.beforeWrite = null;
+        } else this.#unalias(e, false);
+        allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e), into.slice(1));
         if (temp) sum.dispose();
-        // Set after the push above, whose own write to the output must not fire it. The
+        // Armed after the push above, whose own write to the output must not fire it. The
         // handle is the store's: no mx.nd.scope around the call may free it.
-        e.alias = keep(os[0]._view(os[0].shape));
+        e.alias ??= keep(os[0]._view(os[0].shape));
         first.var.beforeWrite = e.materialize;
-      });
+      }
     }
 
     override setUpdater(updater: UpdaterFn): void {
