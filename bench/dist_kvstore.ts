@@ -1,9 +1,9 @@
 /**
  * Distributed kvstore benchmarks (2 MPI ranks on this machine): allreduce bandwidth of
- * the mxts MPI binding and of a dist_sync push+pull, against OpenMPI's own MPI_Allreduce
- * from a C program compiled with mpicc in the same run (the two alternate, three rounds,
- * each keeping its best per size); and data-parallel MLP training
- * throughput on 1 vs 2 workers. Skipped when mpirun or mpicc is missing.
+ * the mxts MPI binding, of a dist_sync pushPull (in place) and of a push then a pull,
+ * against OpenMPI's own MPI_Allreduce called from C (built with mpicc) in the same
+ * processes, batches alternating (see dist/allreduce_worker.ts); and data-parallel MLP
+ * training throughput on 1 vs 2 workers. Skipped when mpirun or mpicc is missing.
  * @module
  */
 import { progress, type Row } from "./_util.ts";
@@ -30,42 +30,22 @@ export async function run(): Promise<Row[]> {
   const rows: Row[] = [];
   const tmp = await Deno.makeTempDir();
   try {
-    progress("dist: compiling the C MPI_Allreduce reference with mpicc");
-    await sh("mpicc", ["-O2", "-o", `${tmp}/allreduce`, "bench/dist/allreduce.c"]);
-    // C and mxts alternate three times (C O C O C O) and each side keeps its best time per
-    // size: this machine's speed drifts within seconds (both sides swing by 2x or more at
-    // 4 KiB), and the drift must not decide the ratio.
-    const c = new Map<number, number>(), raws = new Map<number, number>();
-    const kvs = new Map<number, number>(), pps = new Map<number, number>();
-    const best = (m: Map<number, number>, k: number, t: number) =>
-      m.set(k, Math.min(m.get(k) ?? Infinity, t));
-    for (let round = 1; round <= 3; round++) {
-      progress(`dist: allreduce 4 KiB .. 64 MiB on 2 ranks, C (round ${round})`);
-      for (
-        const l of (await sh("mpirun", [...MPIRUN, "2", `${tmp}/allreduce`])).trim().split("\n")
-      ) {
-        const [bytes, t] = l.split(" ").map(Number);
-        best(c, bytes, t);
-      }
-      progress(`dist: allreduce 4 KiB .. 64 MiB on 2 ranks, mxts (round ${round})`);
-      const out = await sh("mpirun", [
-        ...MPIRUN,
-        "2",
-        Deno.execPath(),
-        "run",
-        "-A",
-        "bench/dist/allreduce_worker.ts",
-      ]);
-      for (const l of out.trim().split("\n").filter((l) => /^\d+ /.test(l))) {
-        const [bytes, raw, kv, pp] = l.split(" ").map(Number);
-        best(raws, bytes, raw);
-        best(kvs, bytes, kv);
-        best(pps, bytes, pp);
-      }
-    }
-    const ours = [...raws].map(([bytes, raw]) => [bytes, raw, kvs.get(bytes)!, pps.get(bytes)!]);
-    for (const [bytes, raw, kv, pp] of ours) {
-      const ref = c.get(bytes)!;
+    progress("dist: compiling the C MPI_Allreduce reference (a shared library) with mpicc");
+    const lib = `${tmp}/liballreduce_ref.so`;
+    await sh("mpicc", ["-O2", "-shared", "-fPIC", "-o", lib, "bench/dist/allreduce.c"]);
+    progress("dist: allreduce 4 KiB .. 64 MiB on 2 ranks, C and mxts batches alternating");
+    const out = await sh("mpirun", [
+      ...MPIRUN,
+      "2",
+      "-x",
+      `MXTS_BENCH_REF_LIB=${lib}`,
+      Deno.execPath(),
+      "run",
+      "-A",
+      "bench/dist/allreduce_worker.ts",
+    ], 900);
+    for (const l of out.trim().split("\n").filter((l) => /^\d+ /.test(l))) {
+      const [bytes, ref, raw, pp, kv] = l.split(" ").map(Number);
       const size = bytes >= 1 << 20 ? `${bytes >> 20} MiB` : `${bytes >> 10} KiB`;
       const gbs = (t: number) => bytes / t / 1e9;
       for (
@@ -76,7 +56,7 @@ export async function run(): Promise<Row[]> {
         ] as const
       ) {
         rows.push({
-          section: "dist: mxts vs C MPI_Allreduce (2 ranks)",
+          section: "dist: mxts vs C MPI_Allreduce (2 ranks, same processes)",
           workload: `${what} ${size}, GB/s`,
           ours: gbs(t),
           theirs: gbs(ref),

@@ -1,37 +1,17 @@
-/* OpenMPI's own MPI_Allreduce (float32 sum, in place) for the bandwidth comparison:
- * prints "bytes seconds_per_call" per size, median of REPS timed batches. */
+/* OpenMPI's own MPI_Allreduce (float32 sum, in place), the reference of the dist
+ * benchmark. Built as a shared library and called from the mxts benchmark process itself
+ * (bench/dist/allreduce_worker.ts), so that C and mxts are timed side by side, batch
+ * against batch, in one MPI job: this machine's speed drifts by 3x over seconds, and
+ * separate runs would compare different machines. MPI is already initialised there (by
+ * the mxts binding, on the same libmpi). */
 #include <mpi.h>
-#include <stdio.h>
-#include <stdlib.h>
 
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-int main(int argc, char **argv) {
-  int provided;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-  int rank;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  for (long bytes = 4096; bytes <= 64L << 20; bytes *= 4) {
-    long n = bytes / 4;
-    float *buf = malloc(bytes);
-    for (long i = 0; i < n; i++) buf[i] = 1.0f;
-    int iters = (int)(256L * 1024 * 1024 / bytes);
-    if (iters < 3) iters = 3;
-    if (iters > 20000) iters = 20000;
-    double t[7];
-    for (int r = -1; r < 7; r++) {
-      MPI_Barrier(MPI_COMM_WORLD);
-      double t0 = MPI_Wtime();
-      for (int i = 0; i < iters; i++) MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-      if (r >= 0) t[r] = (MPI_Wtime() - t0) / iters;
-    }
-    qsort(t, 7, sizeof(double), cmp);
-    if (rank == 0) printf("%ld %.9f\n", bytes, t[3]);
-    free(buf);
+/* Seconds per call of `iters` back-to-back in-place allreduces of `n` floats on
+ * MPI_COMM_WORLD (every rank calls it together). */
+double mxts_ref_allreduce(float *buf, long n, int iters) {
+  double t0 = MPI_Wtime();
+  for (int i = 0; i < iters; i++) {
+    MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
   }
-  MPI_Finalize();
-  return 0;
+  return (MPI_Wtime() - t0) / iters;
 }

@@ -1,8 +1,8 @@
 /**
  * The MPI binding's allreduce, checked on every path: point-to-point recursive doubling
- * (small chunks, polled on this thread), MPI_Allreduce on a thread (big chunks), and
- * arrays chunked across both; float32/float64/int32, in place and not, at sizes around
- * the bounds. Integer-valued data must sum exactly; random data must come out
+ * (polled on this thread), recursive halving and doubling (pieces of 2 MiB and more), big
+ * arrays cut into pieces of the p2p bound, and, with MXTS_MPI_P2P_BYTES=0, MPI_Allreduce
+ * on a thread; float32/float64/int32, in place and not, at sizes around the bounds. Integer-valued data must sum exactly; random data must come out
  * bit-identical on every rank. With STUCK=1, rank 1 never joins a small allreduce and
  * rank 0 must abort with the timeout message. Prints "OK rank r of n" on success.
  * @module
@@ -43,7 +43,7 @@ const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 214748364
 let cases = 0;
 for (const [name, C, item] of types) {
   for (const len of lens) {
-    // Chunked so that big arrays mix both paths: a full chunk above the bound, a tail below.
+    // Also chunked (MXNET_KVSTORE_BIGARRAY_BOUND) into pieces that do not divide the bound.
     for (const chunk of [undefined, Math.floor(Math.max(bound, 1 << 18) / item) + 3]) {
       for (const inPlace of [true, false]) {
         const what = `${name} len ${len} chunk ${chunk} inPlace ${inPlace}`;

@@ -84,6 +84,10 @@ Deno.test({
     });
     assert.equal(r.code, 0, r.out);
     for (let i = 0; i < 3; i++) assert.match(r.out, new RegExp(`OK rank ${i}`));
+    // And as a singleton without mpirun (rank 0 of 1).
+    const one = await run(Deno.execPath(), ["run", "-A", "tests/dist/pushpull_worker.ts"], {}, 60);
+    assert.equal(one.code, 0, one.out);
+    assert.match(one.out, /OK rank 0/);
   },
 });
 
