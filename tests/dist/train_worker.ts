@@ -1,8 +1,10 @@
 /**
  * Data-parallel training with Module.fit and a dist_sync kvstore: a small MLP on a
- * Fashion-MNIST subset (synthetic 4-class data when the dataset is not installed). Worker r trains on its slice of every global batch, so with
- * rescaleGrad = 1 / global batch each round applies the same update as one worker on the
- * whole batch (PER_WORKER_BATCH=1: batches of B on every worker). Prints `RESULT {"acc":..,"hash":..}` (hash of the final weights).
+ * Fashion-MNIST subset (synthetic 4-class data when the dataset is not installed). Worker r
+ * trains on its slice of every global batch, so with rescaleGrad = 1 / global batch each
+ * round applies the same update as one worker on the whole batch (PER_WORKER_BATCH=1:
+ * batches of B on every worker). Prints `RESULT {"acc":..,"hash":..}` (hash of the final
+ * weights).
  * @module
  */
 import * as mx from "../../mod.ts";
