@@ -78,9 +78,7 @@ export interface PushPlace {
  * operation starts the allreduce at once and finishes synchronously if the binding's
  * polled fast path completes it (small arrays whose peers are already there); only an
  * allreduce that has to wait becomes asynchronous, and only then is the peer watch
- * (`watchPeers`) armed. `also` (storages `directView` can read, of `dst`'s element type)
- * receive the sum too, each chunk as soon as it is reduced, while it is still in cache:
- * a fused push and pull.
+ * (`watchPeers`) armed.
  */
 export function allreduceOp(
   s: Session,
@@ -89,23 +87,14 @@ export function allreduceOp(
   what: string,
   chunk: number,
   place?: PushPlace,
-  also: readonly StorageOf[] = [],
 ): void {
   const t = s.ticket();
   let started = false;
   const ss = src._storage(what), ds = dst._storage(what);
   const watch = place && s.numWorkers > 1 ? place : null;
-  const copies = also.map((a) => directView(a)!);
   // Starts the allreduce of host buffers; undefined once complete, else a promise.
   const reduce = (send: HostBuffer, recv: HostBuffer): Promise<void> | undefined => {
-    const r = recv.data;
-    const onChunk = copies.length
-      ? (at: number, len: number) => {
-        const part = r.subarray(at, at + len);
-        for (const c of copies) c.set(part, at);
-      }
-      : undefined;
-    const opts = { chunk, what, onChunk };
+    const r = recv.data, opts = { chunk, what };
     let p: Promise<void> | undefined;
     if (r.constructor !== send.data.constructor) {
       r.set(send.data);
@@ -115,10 +104,8 @@ export function allreduceOp(
     const stop = watch ? watchPeers(s, watch) : null;
     return stop ? p.finally(stop) : p;
   };
-  // The extra destinations are written; `src` is only read unless it is one of them.
-  const writes = [ds.var];
-  for (const a of also) if (!writes.includes(a.var)) writes.push(a.var);
-  const reads = src === dst || writes.includes(ss.var) ? [] : [ss.var];
+  // In place (or two handles on one memory): the var is written, not also read.
+  const reads = ss === ds ? [] : [ss.var];
   enginePush(
     what,
     () => {
@@ -155,7 +142,7 @@ export function allreduceOp(
       })();
     },
     reads,
-    writes,
+    [ds.var],
   );
   if (!started) watchStart(s, dst, what, () => started);
 }
@@ -198,24 +185,15 @@ function watchStart(s: Session, a: NDArray, what: string, started: () => boolean
 }
 
 /**
- * The storages of `outs` when the allreduce can write its sum straight into them (cpu
- * arrays whose memory `directView` reaches, of the store's element type, as the store
+ * The storage of `out` when the allreduce can write its sum straight into it (a cpu
+ * array whose memory `directView` reaches, of the store's element type, as the store
  * itself); null when a plain push and pull must convert or move the data.
  */
-function fusedOutputs(stored: NDArray, outs: readonly NDArray[]): StorageOf[] | null {
-  const what = "kvstore.pushPull";
-  const mine = directView(stored._storage(what));
-  if (!mine) return null;
-  const into: StorageOf[] = [];
-  for (const o of outs) {
-    const st = o._storage(what);
-    const view = o.context.equals(cpu()) ? directView(st) : null;
-    if (!view || view.constructor !== mine.constructor || st === stored._storage(what)) {
-      return null;
-    }
-    into.push(st);
-  }
-  return into;
+function fusedOutput(stored: NDArray, out: NDArray): StorageOf | null {
+  const what = "kvstore.pushPull", mine = stored._storage(what), st = out._storage(what);
+  const view = out.context.deviceType === "cpu" ? directView(st) : null;
+  const same = view?.constructor === directView(mine)?.constructor;
+  return view && same && st !== mine ? st : null;
 }
 
 /** Builds the class on the local store's class (given late: the two modules import each other). */
@@ -313,10 +291,10 @@ export function defineDistSync(Base: typeof KVStore) {
 
     /**
      * Push then pull. Without an updater this is one allreduce per key, straight into
-     * `out` (default: the pushed arrays, in place; further outputs get each chunk as it
-     * is reduced): one engine operation and no extra pass over the memory. The store
-     * keeps the value where it landed and copies it into its own memory only if that
-     * output is written or freed before the next push of the key (copy-on-write).
+     * `out` (default: the pushed arrays, in place; further outputs, one per device, are
+     * copies of the first): no separate pull of the store. The store keeps the value where
+     * it landed and copies it into its own memory only if that output is written or
+     * freed before the next push of the key (copy-on-write).
      */
     override pushPull(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
       const outs = pairs("pushPull", key, opts.out ?? value);
@@ -326,22 +304,22 @@ export function defineDistSync(Base: typeof KVStore) {
         const e = this.#entry("pushPull", k);
         for (const v of vs) checkShape("pushPull", k, v, e.value);
         for (const o of os) checkShape("pushPull", k, o, e.value);
-        const into = this.#fn ? null : fusedOutputs(e.value, os);
-        if (!into) {
+        const first = this.#fn ? null : fusedOutput(e.value, os[0]);
+        if (!first) {
           this.push(k, vs);
           this.pull(k, { out: os });
           continue;
         }
         const { sum, temp } = sumOnCpu(vs);
         e.pushes++;
-        const first = into[0];
         // The old value is replaced. Pushing into the same array again (every training
         // step) keeps the store's handle on it; only the save must not fire.
         if (e.alias?._storage("kvstore.pushPull") === first) {
           if (first.var.beforeWrite === e.materialize) first.var.beforeWrite = null;
         } else this.#unalias(e, false);
-        allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e), into.slice(1));
+        allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e));
         if (temp) sum.dispose();
+        for (const o of os.slice(1)) if (o._storage("kvstore.pushPull") !== first) os[0].copyTo(o);
         // Armed after the push above, whose own write to the output must not fire it. The
         // handle is the store's: no mx.nd.scope around the call may free it.
         e.alias ??= keep(os[0]._view(os[0].shape));

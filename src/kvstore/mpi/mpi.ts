@@ -100,8 +100,6 @@ export interface AllreduceOptions {
   timeoutMs?: number;
   /** Names the operation in errors. */
   what?: string;
-  /** Called with each chunk's offset and length once its sum is in `recv`. */
-  onChunk?: (at: number, len: number) => void;
 }
 
 const MPI_THREAD_MULTIPLE = 3;
@@ -235,8 +233,6 @@ export class Mpi {
    * Every rank computes the same sums in the same order (IEEE addition commutes), so
    * the results are bit-identical on all ranks. The pieces depend only on the array's
    * length and the settings, so every rank takes the same path as long as all see the same settings.
-   * `onChunk(at, len)` is called as each piece's sum lands in `recv` (a caller copying the
-   * result elsewhere does so while the chunk is still in cache).
    */
   allreduce(
     send: MpiArray,
@@ -270,10 +266,8 @@ export class Mpi {
     const chunk = Math.max(1, opts.chunk ?? n);
     const info = this.#commInfo(comm);
     const inPlace = send === recv;
-    const onChunk = opts.onChunk;
     if (info.size === 1) {
       if (!inPlace) recv.set(send);
-      onChunk?.(0, n);
       return undefined;
     }
     const item = recv.BYTES_PER_ELEMENT;
@@ -282,16 +276,11 @@ export class Mpi {
       // place, the first step reads `send` itself (no copy into `recv` first), unless
       // the two overlap.
       const dt = this.#dtype(recv), rb = addressOf(recv);
-      let p: Promise<void> | undefined;
       if (inPlace || !overlaps(send, recv)) {
-        p = this.#p2p.run(rb, n, recv, dt, info, opts, inPlace ? 0 : addressOf(send), send);
-      } else {
-        recv.set(send);
-        p = this.#p2p.run(rb, n, recv, dt, info, opts);
+        return this.#p2p.run(rb, n, recv, dt, info, opts, inPlace ? 0 : addressOf(send), send);
       }
-      if (!onChunk) return p;
-      if (!p) return void onChunk(0, n);
-      return p.then(() => onChunk(0, n));
+      recv.set(send);
+      return this.#p2p.run(rb, n, recv, dt, info, opts);
     }
     return this.#allreduceChunks(send, recv, comm, info, chunk, opts);
   }
@@ -339,7 +328,6 @@ export class Mpi {
           [send, recv],
         );
       }
-      opts.onChunk?.(at, len);
       at = end;
     }
   }
