@@ -16,6 +16,8 @@ interface Op {
   done: boolean;
   /** Resolves (never rejects) when the op is done; absent for ops that finished synchronously. */
   promise?: Promise<void>;
+  /** In the pending set (ops that finish during push never enter it). */
+  queued?: boolean;
 }
 
 /** The engine variable of one storage block. */
@@ -71,26 +73,21 @@ function isPending(op: Op | null): op is Op {
  * ```
  */
 export function push(name: string, fn: OpFn, reads: readonly Var[], writes: readonly Var[]): void {
+  fireBeforeWrite(writes);
+  // Allocated only when there is something to wait for (the hot path has nothing).
+  let deps: Op[] | null = null;
+  for (const r of reads) if (isPending(r.lastWrite)) (deps ??= []).push(r.lastWrite);
   for (const w of writes) {
-    const save = w.beforeWrite;
-    if (save) {
-      w.beforeWrite = null;
-      save();
-    }
+    if (isPending(w.lastWrite)) (deps ??= []).push(w.lastWrite);
+    for (const rd of w.reads) if (!rd.done) (deps ??= []).push(rd);
   }
-  const deps: Op[] = [];
-  for (const r of reads) if (isPending(r.lastWrite)) deps.push(r.lastWrite);
-  for (const w of writes) {
-    if (isPending(w.lastWrite)) deps.push(w.lastWrite);
-    for (const rd of w.reads) if (!rd.done) deps.push(rd);
-  }
-  if (naive && isPending(lastOp)) deps.push(lastOp);
+  if (naive && isPending(lastOp)) (deps ??= []).push(lastOp);
   const op: Op = { name, done: false };
   for (const w of writes) {
     w.lastWrite = op;
-    w.reads = [];
+    if (w.reads.length > 0) w.reads = [];
   }
-  if (deps.length === 0) {
+  if (deps === null) {
     run(op, fn, reads, writes);
   } else {
     op.promise = Promise.all(deps.map((d) => d.promise)).then(() => {
@@ -98,6 +95,7 @@ export function push(name: string, fn: OpFn, reads: readonly Var[], writes: read
       return p;
     });
     pending.add(op);
+    op.queued = true;
   }
   if (!op.done) {
     for (const r of reads) {
@@ -110,7 +108,55 @@ export function push(name: string, fn: OpFn, reads: readonly Var[], writes: read
       r.reads.push(op);
     }
     pending.add(op);
+    op.queued = true;
     lastOp = op;
+  }
+}
+
+/**
+ * Runs an operation at once when nothing it depends on is pending and no array it
+ * touches holds a failure — where `push` would run it at once too — without keeping a
+ * record of it when it finishes synchronously (the per-call cost of a small collective
+ * every training step). A promise returned by `fn` is tracked as a pushed operation,
+ * and a throw is stored like push stores it. Returns false, having run nothing, when
+ * something is pending: push it instead.
+ */
+export function runNow(
+  name: string,
+  fn: OpFn,
+  reads: readonly Var[],
+  writes: readonly Var[],
+): boolean {
+  fireBeforeWrite(writes);
+  for (const r of reads) if (r.error || isPending(r.lastWrite)) return false;
+  for (const w of writes) if (w.error || !isIdle(w)) return false;
+  if (naive && isPending(lastOp)) return false;
+  let result: void | Promise<void>;
+  try {
+    result = fn();
+  } catch (e) {
+    push(
+      name,
+      () => {
+        throw e;
+      },
+      reads,
+      writes,
+    );
+    return true;
+  }
+  // Still running: nothing is pending, so push starts tracking it at once.
+  if (result instanceof Promise) push(name, () => result, reads, writes);
+  return true;
+}
+
+function fireBeforeWrite(writes: readonly Var[]): void {
+  for (const w of writes) {
+    const save = w.beforeWrite;
+    if (save) {
+      w.beforeWrite = null;
+      save();
+    }
   }
 }
 
@@ -147,7 +193,7 @@ function run(
 
 function finish(op: Op, writes: readonly Var[], error: EngineError | null): void {
   op.done = true;
-  pending.delete(op);
+  if (op.queued) pending.delete(op);
   for (const w of writes) if (w.lastWrite === op) w.error = error;
   if (error) unobserved.push(error);
 }

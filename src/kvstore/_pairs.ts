@@ -13,7 +13,9 @@ export function pairs(
   value: KVValues,
 ): [Key, NDArray[]][] {
   if (!Array.isArray(key)) {
-    const vs = value instanceof NDArray ? [value] : (value as NDArray[]);
+    // One key and one array: every training step's call.
+    if (value instanceof NDArray) return [[key as Key, [value]]];
+    const vs = value as NDArray[];
     if (vs.length === 0 || vs.some((v) => !(v instanceof NDArray))) {
       throw new MXNetError(
         `kvstore.${where}: key ${JSON.stringify(key)} needs an NDArray or a list of NDArrays`,

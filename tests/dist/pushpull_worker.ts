@@ -67,6 +67,18 @@ for (const [key, shape] of [[1, [3, 2]], [2, [64, 64]], [3, [1100, 1000]]] as co
 mx.nd.scope(() => kv.pushPull(3, mx.nd.ones([1100, 1000]).mul(r + 1)));
 await expect(pulled(3, [1100, 1000]), sum, "pull after a scope freed the output");
 
+// Collective order holds while an earlier key's input is still being written: key 4's
+// array is ready at once, yet its allreduce must wait for key 2's (rank 0 writes key 2's
+// input late; run out of order, the ranks would pair different keys' messages).
+kv.init(4, mx.nd.zeros([32, 64]));
+const late = mx.nd.ones([64, 64]).mul(r + 1), ready = mx.nd.ones([32, 64]).mul(r + 1);
+const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+if (r === 0) mx.engine.push("late write", () => sleep(100), [], [late._storage("test").var]);
+kv.pushPull(2, late);
+kv.pushPull(4, ready);
+await expect(ready, sum, "key 4 queued behind key 2");
+await expect(late, sum, "key 2 with a late input");
+
 // An updater set after a pushPull sees the value the pushPull left.
 kv.pushPull(2, mx.nd.ones([64, 64]).mul(r + 1));
 kv.setUpdater((_k, input, stored) => stored.addInPlace(input));

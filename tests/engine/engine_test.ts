@@ -208,3 +208,60 @@ Deno.test("beforeWrite runs once, before the next write is ordered, and before a
   assert.equal(fired, 1);
   await waitAll();
 });
+
+Deno.test("runNow: runs at once when nothing is pending, else runs nothing", async () => {
+  const { runNow, isReady } = await import("../../src/engine/engine.ts");
+  const a = new Var(), b = new Var();
+  const log: string[] = [];
+  assert.equal(runNow("now", () => void log.push("now"), [a], [b]), true);
+  assert.deepEqual(log, ["now"], "ran inside the call");
+  // A pending write to an input, or a pending read of the output: nothing runs.
+  push("slow", () => sleep(30), [], [a]);
+  assert.equal(runNow("late", () => void log.push("late"), [a], [b]), false);
+  push("slow-read", () => sleep(30), [b], []);
+  assert.equal(runNow("late2", () => void log.push("late2"), [], [b]), false);
+  await waitAll();
+  assert.deepEqual(log, ["now"]);
+  // The beforeWrite hook fires first, and its own read of the output is waited for.
+  let hooked = 0;
+  b.beforeWrite = () => {
+    hooked++;
+    push("save", () => sleep(20), [b], []);
+  };
+  assert.equal(runNow("after-save", () => void log.push("x"), [], [b]), false);
+  assert.equal(hooked, 1);
+  await waitAll();
+  // An operation that has to wait is tracked: readers wait for it.
+  let done = false;
+  assert.equal(
+    runNow(
+      "async",
+      async () => {
+        await sleep(30);
+        done = true;
+      },
+      [],
+      [b],
+    ),
+    true,
+  );
+  assert.equal(isReady(b), false);
+  await waitForVar(b);
+  assert.equal(done, true);
+  // A throw is stored on the output, as push stores it, naming the operation.
+  assert.equal(
+    runNow(
+      "boom",
+      () => {
+        throw new Error("bad");
+      },
+      [],
+      [a],
+    ),
+    true,
+  );
+  await assert.rejects(waitForVar(a), /boom/);
+  // An output holding a failure is left to push.
+  assert.equal(runNow("over-failure", () => {}, [], [a]), false);
+  await waitAll(); // the failure was reported by waitForVar above
+});

@@ -10,8 +10,11 @@ import { NDArray } from "../../ndarray/ndarray.ts";
 import type { Key } from "../kvstore.ts";
 import type { MpiArray } from "../mpi/mod.ts";
 
-/** Checks a key's kind: integers or strings, one kind per store. */
-export function keyId(where: string, k: Key, kind: { value: "number" | "string" | null }): string {
+/**
+ * Checks a key's kind (integers or strings, one kind per store) and returns the key as
+ * the store's map key: with one kind per store, 1 and "1" never meet.
+ */
+export function keyId(where: string, k: Key, kind: { value: "number" | "string" | null }): Key {
   const t = typeof k === "number" ? "number" : typeof k === "string" ? "string" : null;
   if (t === null || (t === "number" && !Number.isInteger(k))) {
     throw new MXNetError(`kvstore.${where}: keys are integers or strings, got ${String(k)}`);
@@ -22,7 +25,7 @@ export function keyId(where: string, k: Key, kind: { value: "number" | "string" 
     );
   }
   if (where === "init") kind.value = t;
-  return String(k);
+  return k;
 }
 
 /** Throws a ShapeError when `v` is not shaped like `stored`. */
@@ -82,10 +85,13 @@ export interface HostBuffer {
   commit(): void;
 }
 
+// The array's own memory needs no write-back.
+const noCommit = (): void => {};
+
 /** Host access to storage `s` (inside an engine operation that holds its var). */
 export async function hostBuffer(s: StorageOf): Promise<HostBuffer> {
   const direct = directView(s);
-  if (direct) return { data: direct, commit() {} };
+  if (direct) return { data: direct, commit: noCommit };
   const host = await s.backend.read(s.buf);
   const data = toMpi(host);
   return {
@@ -102,7 +108,7 @@ export async function hostBuffer(s: StorageOf): Promise<HostBuffer> {
  */
 export function hostBufferSync(s: StorageOf): HostBuffer | null {
   const direct = directView(s);
-  if (direct) return { data: direct, commit() {} };
+  if (direct) return { data: direct, commit: noCommit };
   if (!s.backend.readSync) return null;
   const host = s.backend.readSync(s.buf);
   const data = toMpi(host);

@@ -33,7 +33,7 @@ export function defineDistAsync(Base: typeof KVStore) {
   return class DistAsyncKVStore extends Base {
     readonly #s: Session;
     readonly #id: number;
-    readonly #store = new Map<string, Entry>();
+    readonly #store = new Map<Key, Entry>();
     readonly #kind: { value: "number" | "string" | null } = { value: null };
     #hasOptimizer = false;
     #barriers = 0;

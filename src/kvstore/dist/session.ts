@@ -16,15 +16,34 @@ export type Role = "worker" | "server";
 /** Tags of control messages on `ctrlComm`. */
 export const TAG_BARRIER = 1;
 
-/** A place in the collective queue: wait for `turn`, then call `done`. */
-export interface Ticket {
+/**
+ * A place in the collective queue: wait for `turn`, then call `done`. Holds no promise
+ * until one is asked for: a collective that is already first in line (the usual case,
+ * every training step) costs one small object.
+ */
+export class Ticket {
+  readonly #queue: Session;
+  readonly #id: number;
+  /** Use `Session.ticket()`. */
+  constructor(queue: Session, id: number) {
+    this.#queue = queue;
+    this.#id = id;
+  }
   /** Resolves when every earlier collective of this process has finished. */
-  readonly turn: Promise<void>;
+  get turn(): Promise<void> {
+    return this.#queue._turn(this.#id);
+  }
   /** True when every earlier collective has finished (`turn` would resolve at once). */
-  isTurn(): boolean;
+  isTurn(): boolean {
+    return this.#queue._isTurn(this.#id);
+  }
   /** Lets the next collective start (call once, after the collective). */
-  done(): void;
+  done(): void {
+    this.#queue._done(this.#id);
+  }
 }
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** See the module docs; `session(role)` returns the process's one instance. */
 export class Session {
@@ -46,9 +65,10 @@ export class Session {
   readonly psComm: Comm;
   /** Rank among the processes of this role. */
   readonly rank: number;
-  #tail: Promise<void> = Promise.resolve();
   #issued = 0;
   #finished = 0;
+  /** Turns asked for before they came, by ticket id (resolved by the ticket before). */
+  readonly #waiting = new Map<number, { promise: Promise<void>; resolve: () => void }>();
   #stores = 0;
   #replyTag = 0;
   readonly #flushers: (() => Promise<void>)[] = [];
@@ -132,18 +152,39 @@ export class Session {
 
   /** Takes the next place in the collective queue (call in program order). */
   ticket(): Ticket {
-    const turn = this.#tail, id = ++this.#issued;
-    let resolve!: () => void;
-    this.#tail = new Promise<void>((r) => resolve = r);
-    return {
-      turn,
-      isTurn: () => this.#finished === id - 1,
-      done: () => {
-        // Tickets finish in order: each waits for the one before it.
-        this.#finished = id;
-        resolve();
-      },
-    };
+    return new Ticket(this, ++this.#issued);
+  }
+
+  /** @internal Ticket `id`'s turn (see Ticket). */
+  _turn(id: number): Promise<void> {
+    if (this._isTurn(id)) return RESOLVED;
+    let w = this.#waiting.get(id);
+    if (!w) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => resolve = r);
+      this.#waiting.set(id, w = { promise, resolve });
+    }
+    return w.promise;
+  }
+
+  /** True when no collective is queued or running. */
+  get idle(): boolean {
+    return this.#finished === this.#issued;
+  }
+
+  /** @internal */
+  _isTurn(id: number): boolean {
+    return this.#finished === id - 1;
+  }
+
+  /** @internal Ticket `id` is done; tickets finish in order, each after its turn. */
+  _done(id: number): void {
+    this.#finished = id;
+    const next = this.#waiting.get(id + 1);
+    if (next) {
+      this.#waiting.delete(id + 1);
+      next.resolve();
+    }
   }
 
   /** Resolves once every collective queued so far has finished. */

@@ -10,7 +10,7 @@
  */
 import { cpu } from "../../core/context.ts";
 import { MXNetError } from "../../core/errors.ts";
-import { push as enginePush } from "../../engine/engine.ts";
+import { push as enginePush, runNow, type Var } from "../../engine/engine.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
 import { keep } from "../../ndarray/scope.ts";
 import type { Updater } from "../../optimizer/updater.ts";
@@ -28,7 +28,7 @@ import {
 } from "./_arrays.ts";
 import { pairs } from "../_pairs.ts";
 import { checkBarrier, watchPeers } from "./barrier.ts";
-import type { Session } from "./session.ts";
+import type { Session, Ticket } from "./session.ts";
 
 /** Distributed store types served by collectives. */
 export type SyncType = "dist_sync" | "dist_device_sync";
@@ -74,10 +74,11 @@ export interface PushPlace {
 
 /**
  * Sums `src` over all workers into `dst` as one engine operation, in collective order.
- * When no earlier collective is pending and both arrays' memory is at hand, the
- * operation starts the allreduce at once and finishes synchronously if the binding's
- * polled fast path completes it (small arrays whose peers are already there); only an
- * allreduce that has to wait becomes asynchronous, and only then is the peer watch
+ * When no earlier collective is queued and nothing is pending on either array (every
+ * training step), the allreduce starts right in this call (engine `runNow`) and, when
+ * the binding's polled fast path completes it (small arrays whose peers are already
+ * there), finishes here: no operation record, no place in the queue. Only an allreduce
+ * that has to wait becomes asynchronous, and only then is the peer watch
  * (`watchPeers`) armed.
  */
 export function allreduceOp(
@@ -88,63 +89,106 @@ export function allreduceOp(
   chunk: number,
   place?: PushPlace,
 ): void {
-  const t = s.ticket();
-  let started = false;
   const ss = src._storage(what), ds = dst._storage(what);
-  const watch = place && s.numWorkers > 1 ? place : null;
-  // Starts the allreduce of host buffers; undefined once complete, else a promise.
-  const reduce = (send: HostBuffer, recv: HostBuffer): Promise<void> | undefined => {
-    const r = recv.data, opts = { chunk, what };
-    let p: Promise<void> | undefined;
-    if (r.constructor !== send.data.constructor) {
-      r.set(send.data);
-      p = s.mpi.allreduceNow(r, r, s.roleComm, opts);
-    } else p = s.mpi.allreduceNow(send.data, r, s.roleComm, opts);
-    if (!p) return undefined;
-    const stop = watch ? watchPeers(s, watch) : null;
-    return stop ? p.finally(stop) : p;
+  const job: AllreduceJob = {
+    s,
+    t: null,
+    ss,
+    ds,
+    what,
+    chunk,
+    watch: s.numWorkers > 1 ? place : undefined,
   };
   // In place (or two handles on one memory): the var is written, not also read.
-  const reads = ss === ds ? [] : [ss.var];
+  const reads = ss === ds ? NO_VARS : [ss.var], writes = [ds.var];
+  if (s.idle && runNow(what, () => runAllreduce(job), reads, writes)) return;
+  job.t = s.ticket();
+  let started = false;
   enginePush(
     what,
     () => {
       started = true;
-      if (t.isTurn()) {
-        let async = false;
-        try {
-          const send = hostBufferSync(ss);
-          const recv = send && (src === dst ? send : hostBufferSync(ds));
-          if (send && recv) {
-            const p = reduce(send, recv);
-            if (!p) {
-              recv.commit();
-              return;
-            }
-            async = true;
-            return p.then(() => recv.commit()).finally(() => t.done());
-          }
-        } finally {
-          if (!async) t.done();
-        }
-      }
-      return (async () => {
-        try {
-          await t.turn;
-          const send = await hostBuffer(ss);
-          const recv = src === dst ? send : await hostBuffer(ds);
-          const p = reduce(send, recv);
-          if (p) await p;
-          recv.commit();
-        } finally {
-          t.done();
-        }
-      })();
+      return runAllreduce(job);
     },
     reads,
-    [ds.var],
+    writes,
   );
   if (!started) watchStart(s, dst, what, () => started);
+}
+
+const NO_VARS: readonly Var[] = [];
+
+/** One allreduce as allreduceOp pushed it. */
+interface AllreduceJob {
+  s: Session;
+  /**
+   * Its place in the collective queue; null when it started with the queue empty, until
+   * it has to wait (then it takes the next place, first in line, so later collectives
+   * wait for it).
+   */
+  t: Ticket | null;
+  ss: StorageOf;
+  ds: StorageOf;
+  what: string;
+  chunk: number;
+  /** Where the push stands, for the peer watch (absent: no watch). */
+  watch?: PushPlace;
+}
+
+/** The body of allreduceOp's operation: synchronous when it can be. */
+function runAllreduce(j: AllreduceJob): Promise<void> | undefined {
+  const { ss, ds } = j;
+  if (!j.t || j.t.isTurn()) {
+    let recv: HostBuffer | null = null, p: Promise<void> | undefined;
+    try {
+      const send = hostBufferSync(ss);
+      recv = send && (ss === ds ? send : hostBufferSync(ds));
+      if (send && recv) p = startAllreduce(j, send, recv);
+    } catch (e) {
+      j.t?.done();
+      throw e;
+    }
+    if (recv && !p) {
+      recv.commit();
+      j.t?.done();
+      return;
+    }
+    if (recv && p) {
+      const t = j.t ??= j.s.ticket(), r = recv;
+      return p.then(() => r.commit()).finally(() => t.done());
+    }
+  }
+  const t = j.t ??= j.s.ticket();
+  return (async () => {
+    try {
+      await t.turn;
+      const send = await hostBuffer(ss);
+      const recv = ss === ds ? send : await hostBuffer(ds);
+      const p = startAllreduce(j, send, recv);
+      if (p) await p;
+      recv.commit();
+    } finally {
+      t.done();
+    }
+  })();
+}
+
+/** Starts the allreduce of host buffers; undefined once complete, else a promise. */
+function startAllreduce(
+  j: AllreduceJob,
+  send: HostBuffer,
+  recv: HostBuffer,
+): Promise<void> | undefined {
+  const { s } = j, r = recv.data, opts = { chunk: j.chunk, what: j.what };
+  let p: Promise<void> | undefined;
+  if (r.constructor !== send.data.constructor) {
+    r.set(send.data);
+    p = s.mpi.allreduceNow(r, r, s.roleComm, opts);
+  } else p = s.mpi.allreduceNow(send.data, r, s.roleComm, opts);
+  if (!p) return undefined;
+  // Only an allreduce that has to wait arms the peer watch.
+  const stop = j.watch ? watchPeers(s, j.watch) : null;
+  return stop ? p.finally(stop) : p;
 }
 
 /** Broadcasts `a` from worker 0 to every worker, in place, in collective order. */
@@ -201,8 +245,8 @@ export function defineDistSync(Base: typeof KVStore) {
   return class DistSyncKVStore extends Base {
     readonly #s: Session;
     readonly #id: number;
-    readonly #store = new Map<string, Entry>();
-    readonly #order: string[] = [];
+    readonly #store = new Map<Key, Entry>();
+    readonly #order: Key[] = [];
     readonly #kind: { value: "number" | "string" | null } = { value: null };
     #fn: UpdaterFn | null = null;
     #barriers = 0;
@@ -297,34 +341,37 @@ export function defineDistSync(Base: typeof KVStore) {
      * freed before the next push of the key (copy-on-write).
      */
     override pushPull(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
-      const outs = pairs("pushPull", key, opts.out ?? value);
       const ins = pairs("pushPull", key, value);
-      for (let i = 0; i < ins.length; i++) {
-        const [k, vs] = ins[i], os = outs[i][1];
-        const e = this.#entry("pushPull", k);
-        for (const v of vs) checkShape("pushPull", k, v, e.value);
-        for (const o of os) checkShape("pushPull", k, o, e.value);
-        const first = this.#fn ? null : fusedOutput(e.value, os[0]);
-        if (!first) {
-          this.push(k, vs);
-          this.pull(k, { out: os });
-          continue;
-        }
-        const { sum, temp } = sumOnCpu(vs);
-        e.pushes++;
-        // The old value is replaced. Pushing into the same array again (every training
-        // step) keeps the store's handle on it; only the save must not fire.
-        if (e.alias?._storage("kvstore.pushPull") === first) {
-          if (first.var.beforeWrite === e.materialize) first.var.beforeWrite = null;
-        } else this.#unalias(e, false);
-        allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e));
-        if (temp) sum.dispose();
-        for (const o of os.slice(1)) if (o._storage("kvstore.pushPull") !== first) os[0].copyTo(o);
-        // Armed after the push above, whose own write to the output must not fire it. The
-        // handle is the store's: no mx.nd.scope around the call may free it.
-        e.alias ??= keep(os[0]._view(os[0].shape));
-        first.var.beforeWrite = e.materialize;
+      const outs = opts.out === undefined ? ins : pairs("pushPull", key, opts.out);
+      for (let i = 0; i < ins.length; i++) this.#pushPullKey(ins[i][0], ins[i][1], outs[i][1]);
+    }
+
+    #pushPullKey(k: Key, vs: readonly NDArray[], os: readonly NDArray[]): void {
+      const e = this.#entry("pushPull", k);
+      for (const v of vs) checkShape("pushPull", k, v, e.value);
+      if (os !== vs) { for (const o of os) checkShape("pushPull", k, o, e.value); }
+      const first = this.#fn ? null : fusedOutput(e.value, os[0]);
+      if (!first) {
+        this.push(k, vs);
+        this.pull(k, { out: os });
+        return;
       }
+      const { sum, temp } = sumOnCpu(vs);
+      e.pushes++;
+      // The old value is replaced. Pushing into the same array again (every training
+      // step) keeps the store's handle on it; only the save must not fire.
+      if (e.alias?._storage("kvstore.pushPull") === first) {
+        if (first.var.beforeWrite === e.materialize) first.var.beforeWrite = null;
+      } else this.#unalias(e, false);
+      allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e));
+      if (temp) sum.dispose();
+      for (let j = 1; j < os.length; j++) {
+        if (os[j]._storage("kvstore.pushPull") !== first) os[0].copyTo(os[j]);
+      }
+      // Armed after the push above, whose own write to the output must not fire it. The
+      // handle is the store's: no mx.nd.scope around the call may free it.
+      e.alias ??= keep(os[0]._view(os[0].shape));
+      first.var.beforeWrite = e.materialize;
     }
 
     override setUpdater(updater: UpdaterFn): void {
