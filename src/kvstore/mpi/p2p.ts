@@ -367,8 +367,9 @@ export class P2pAllreduce {
     const seg = bytes <= SEGMENTED_MAX_BYTES ? Math.floor(SEGMENT_BYTES / item) : len;
     const halving = bytes >= HALVING_MIN_BYTES;
     const plan = halving ? info.halving ??= doublingPlan(info.rank, info.size, true) : info.plan;
+    let block: Float64Array | undefined;
     if (this.#native) {
-      const block = halving
+      block = halving
         ? info.blockHalving ??= this.#newBlock(info, plan)
         : info.block ??= this.#newBlock(info, plan);
       // The fast path allocates nothing unless a step is left pending.
@@ -383,27 +384,10 @@ export class P2pAllreduce {
         this.#scratchPool.push(sc);
         return undefined;
       }
-      const run: DoublingRun = {
-        plan,
-        block,
-        buf,
-        src,
-        len,
-        item,
-        seg,
-        dt,
-        sc,
-        info,
-        opts,
-        keep: arr,
-        keepSrc: srcArr,
-      };
-      return this.#stepsAsync(run, block[B_STEP], block[B_COUNT])
-        .finally(() => this.#scratchPool.push(sc));
     }
     const run: DoublingRun = {
       plan,
-      block: undefined,
+      block,
       buf,
       src,
       len,
@@ -416,6 +400,10 @@ export class P2pAllreduce {
       keep: arr,
       keepSrc: srcArr,
     };
+    if (block) {
+      return this.#stepsAsync(run, block[B_STEP], block[B_COUNT])
+        .finally(() => this.#scratchPool.push(sc));
+    }
     let p: Promise<void> | undefined;
     try {
       p = this.#steps(run, 0);
