@@ -79,11 +79,30 @@ kv.pushPull(4, ready);
 await expect(ready, sum, "key 4 queued behind key 2");
 await expect(late, sum, "key 2 with a late input");
 
-// An updater set after a pushPull sees the value the pushPull left.
-kv.pushPull(2, mx.nd.ones([64, 64]).mul(r + 1));
+// Training steps: the same gradient array, rewritten every step, pushed and pulled in
+// place (the repeat skips the checks; the store's value follows each step's write).
+const g = mx.nd.zeros([64, 64]), h = mx.nd.zeros([64, 64]);
+for (let step = 1; step <= 3; step++) {
+  mx.nd.ones([64, 64]).mul(step * (r + 1)).copyTo(g);
+  kv.pushPull(2, g);
+  await expect(g, step * sum, `training step ${step}`);
+  await expect(pulled(2, [64, 64]), step * sum, `pull after training step ${step}`);
+}
+// Another array takes the key over, then the first comes back.
+mx.nd.ones([64, 64]).mul(r + 1).copyTo(h);
+kv.pushPull(2, h);
+kv.pushPull(2, g);
+await expect(g, 3 * sum * n, "the first array again after another");
+await expect(h, sum, "the other array keeps its own sum");
+await expect(pulled(2, [64, 64]), 3 * sum * n, "pull after the first array came back");
+
+// An updater set after repeated pushPulls of one array: the next pushPull goes through it
+// (value 3·sum·n before; the pushed sum of g is n·(3·sum·n)).
 kv.setUpdater((_k, input, stored) => stored.addInPlace(input));
+kv.pushPull(2, g);
+await expect(g, 3 * sum * n * (1 + n), "pushPull after an updater was set");
 kv.push(2, mx.nd.ones([64, 64]));
-await expect(pulled(2, [64, 64]), sum + n, "updater after pushPull");
+await expect(pulled(2, [64, 64]), 3 * sum * n * (1 + n) + n, "updater after pushPull");
 
 await kv.barrier();
 console.log(`OK rank ${r}`);

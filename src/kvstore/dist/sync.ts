@@ -10,7 +10,7 @@
  */
 import { cpu } from "../../core/context.ts";
 import { MXNetError } from "../../core/errors.ts";
-import { push as enginePush, runNow, type Var } from "../../engine/engine.ts";
+import { push as enginePush, runNow, type Var, waitForVar } from "../../engine/engine.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
 import { keep } from "../../ndarray/scope.ts";
 import type { Updater } from "../../optimizer/updater.ts";
@@ -59,6 +59,16 @@ interface Entry {
    */
   alias: NDArray | null;
   materialize: () => void;
+  /**
+   * The latest fused pushPull's allreduce, prepared once: the alias (when there is one)
+   * lives in its `dst`. `fusedIn` is the array it was made for when that pushPull was one
+   * array in place (every training step's call): the same array again needs no checks.
+   * Both stay (holding the array) until a pushPull of the key into other memory.
+   */
+  fused: Allreduce | null;
+  fusedIn: NDArray | null;
+  /** Where the key's latest push stands (`PushPlace`). */
+  place: () => PushPlace;
   /** Pushes issued so far (compared across workers at barrier()). */
   pushes: number;
 }
@@ -73,123 +83,135 @@ export interface PushPlace {
 }
 
 /**
- * Sums `src` over all workers into `dst` as one engine operation, in collective order.
- * When no earlier collective is queued and nothing is pending on either array (every
- * training step), the allreduce starts right in this call (engine `runNow`) and, when
- * the binding's polled fast path completes it (small arrays whose peers are already
- * there), finishes here: no operation record, no place in the queue. Only an allreduce
- * that has to wait becomes asynchronous, and only then is the peer watch
- * (`watchPeers`) armed.
+ * Sums one array's memory over all workers into another's (or the same) as engine
+ * operations in collective order, prepared once: a pushPull keeps one per key and
+ * starts it every step, so a step that completes at once allocates next to nothing.
  */
-export function allreduceOp(
-  s: Session,
-  src: NDArray,
-  dst: NDArray,
-  what: string,
-  chunk: number,
-  place?: PushPlace,
-): void {
-  const ss = src._storage(what), ds = dst._storage(what);
-  const job: AllreduceJob = {
-    s,
-    t: null,
-    ss,
-    ds,
-    what,
-    chunk,
-    watch: s.numWorkers > 1 ? place : undefined,
-  };
-  // In place (or two handles on one memory): the var is written, not also read.
-  const reads = ss === ds ? NO_VARS : [ss.var], writes = [ds.var];
-  if (s.idle && runNow(what, () => runAllreduce(job), reads, writes)) return;
-  job.t = s.ticket();
-  let started = false;
-  enginePush(
-    what,
-    () => {
-      started = true;
-      return runAllreduce(job);
-    },
-    reads,
-    writes,
-  );
-  if (!started) watchStart(s, dst, what, () => started);
+export class Allreduce {
+  readonly #s: Session;
+  /** The memory summed, and the memory the sum lands in (may be the same). */
+  readonly src: StorageOf;
+  readonly dst: StorageOf;
+  readonly #what: string;
+  readonly #opts: { chunk: number; what: string };
+  /** Where the push stands (for the peer watch); absent: no watch. */
+  readonly #place?: () => PushPlace;
+  readonly #reads: readonly Var[];
+  readonly #writes: readonly Var[];
+  /** The body run with no ticket (runNow), made once. */
+  readonly #runFirst = () => this.#run(null);
+
+  constructor(
+    s: Session,
+    src: StorageOf,
+    dst: StorageOf,
+    what: string,
+    chunk: number,
+    place?: () => PushPlace,
+  ) {
+    this.#s = s;
+    this.src = src;
+    this.dst = dst;
+    this.#what = what;
+    this.#opts = { chunk, what };
+    this.#place = s.numWorkers > 1 ? place : undefined;
+    // In place (or two handles on one memory): the var is written, not also read.
+    this.#reads = src === dst ? NO_VARS : [src.var];
+    this.#writes = [dst.var];
+  }
+
+  /**
+   * Queues one allreduce. When no earlier collective is queued and nothing is pending on
+   * either array (every training step), it starts right in this call (engine `runNow`)
+   * and, when the binding's polled fast path completes it (small arrays whose peers are
+   * already there), finishes here: no operation record, no place in the queue. Only an
+   * allreduce that has to wait becomes asynchronous, and only then is the peer watch
+   * (`watchPeers`) armed.
+   */
+  start(): void {
+    const s = this.#s;
+    if (s.idle && runNow(this.#what, this.#runFirst, this.#reads, this.#writes)) return;
+    const t = s.ticket(), watch = this.#place?.();
+    let started = false;
+    enginePush(
+      this.#what,
+      () => {
+        started = true;
+        return this.#run(t, watch);
+      },
+      this.#reads,
+      this.#writes,
+    );
+    if (!started) watchStart(s, this.dst.var, this.#what, () => started);
+  }
+
+  /**
+   * The operation's body, synchronous when it can be. `t` is its place in the collective
+   * queue; null when it started with the queue empty, until it has to wait (then it takes
+   * the next place, first in line, so later collectives wait for it). `watch`: the push's
+   * place, taken when it was queued.
+   */
+  #run(t: Ticket | null, watch?: PushPlace): Promise<void> | undefined {
+    const ss = this.src, ds = this.dst;
+    if (!t || t.isTurn()) {
+      let recv: HostBuffer | null = null, p: Promise<void> | undefined;
+      try {
+        const send = hostBufferSync(ss);
+        recv = send && (ss === ds ? send : hostBufferSync(ds));
+        // Without a ticket this runs inside start(): the push's place is the current one,
+        // taken only if the allreduce has to wait.
+        if (send && recv) p = this.#reduce(send, recv, t ? watch : this.#place);
+      } catch (e) {
+        t?.done();
+        throw e;
+      }
+      if (recv && !p) {
+        recv.commit();
+        t?.done();
+        return;
+      }
+      if (recv && p) {
+        const tt = t ?? this.#s.ticket(), r = recv;
+        return p.then(() => r.commit()).finally(() => tt.done());
+      }
+    }
+    if (!t) watch = this.#place?.();
+    const tt = t ?? this.#s.ticket();
+    return (async () => {
+      try {
+        await tt.turn;
+        const send = await hostBuffer(ss);
+        const recv = ss === ds ? send : await hostBuffer(ds);
+        const p = this.#reduce(send, recv, watch);
+        if (p) await p;
+        recv.commit();
+      } finally {
+        tt.done();
+      }
+    })();
+  }
+
+  /** Starts the allreduce of host buffers; undefined once complete, else a promise. */
+  #reduce(
+    send: HostBuffer,
+    recv: HostBuffer,
+    watch?: PushPlace | (() => PushPlace),
+  ): Promise<void> | undefined {
+    const s = this.#s, r = recv.data;
+    let p: Promise<void> | undefined;
+    if (r.constructor !== send.data.constructor) {
+      r.set(send.data);
+      p = s.mpi.allreduceNow(r, r, s.roleComm, this.#opts);
+    } else p = s.mpi.allreduceNow(send.data, r, s.roleComm, this.#opts);
+    if (!p) return undefined;
+    // Only an allreduce that has to wait arms the peer watch.
+    const at = typeof watch === "function" ? watch() : watch;
+    const stop = at ? watchPeers(s, at) : null;
+    return stop ? p.finally(stop) : p;
+  }
 }
 
 const NO_VARS: readonly Var[] = [];
-
-/** One allreduce as allreduceOp pushed it. */
-interface AllreduceJob {
-  s: Session;
-  /**
-   * Its place in the collective queue; null when it started with the queue empty, until
-   * it has to wait (then it takes the next place, first in line, so later collectives
-   * wait for it).
-   */
-  t: Ticket | null;
-  ss: StorageOf;
-  ds: StorageOf;
-  what: string;
-  chunk: number;
-  /** Where the push stands, for the peer watch (absent: no watch). */
-  watch?: PushPlace;
-}
-
-/** The body of allreduceOp's operation: synchronous when it can be. */
-function runAllreduce(j: AllreduceJob): Promise<void> | undefined {
-  const { ss, ds } = j;
-  if (!j.t || j.t.isTurn()) {
-    let recv: HostBuffer | null = null, p: Promise<void> | undefined;
-    try {
-      const send = hostBufferSync(ss);
-      recv = send && (ss === ds ? send : hostBufferSync(ds));
-      if (send && recv) p = startAllreduce(j, send, recv);
-    } catch (e) {
-      j.t?.done();
-      throw e;
-    }
-    if (recv && !p) {
-      recv.commit();
-      j.t?.done();
-      return;
-    }
-    if (recv && p) {
-      const t = j.t ??= j.s.ticket(), r = recv;
-      return p.then(() => r.commit()).finally(() => t.done());
-    }
-  }
-  const t = j.t ??= j.s.ticket();
-  return (async () => {
-    try {
-      await t.turn;
-      const send = await hostBuffer(ss);
-      const recv = ss === ds ? send : await hostBuffer(ds);
-      const p = startAllreduce(j, send, recv);
-      if (p) await p;
-      recv.commit();
-    } finally {
-      t.done();
-    }
-  })();
-}
-
-/** Starts the allreduce of host buffers; undefined once complete, else a promise. */
-function startAllreduce(
-  j: AllreduceJob,
-  send: HostBuffer,
-  recv: HostBuffer,
-): Promise<void> | undefined {
-  const { s } = j, r = recv.data, opts = { chunk: j.chunk, what: j.what };
-  let p: Promise<void> | undefined;
-  if (r.constructor !== send.data.constructor) {
-    r.set(send.data);
-    p = s.mpi.allreduceNow(r, r, s.roleComm, opts);
-  } else p = s.mpi.allreduceNow(send.data, r, s.roleComm, opts);
-  if (!p) return undefined;
-  // Only an allreduce that has to wait arms the peer watch.
-  const stop = j.watch ? watchPeers(s, j.watch) : null;
-  return stop ? p.finally(stop) : p;
-}
 
 /** Broadcasts `a` from worker 0 to every worker, in place, in collective order. */
 export function bcastOp(s: Session, a: NDArray, what: string): void {
@@ -215,15 +237,15 @@ export function bcastOp(s: Session, a: NDArray, what: string): void {
     [],
     [as.var],
   );
-  if (!started) watchStart(s, a, what, () => started);
+  if (!started) watchStart(s, as.var, what, () => started);
 }
 
 /**
  * An input that failed skips the operation, so this rank would never join the collective
  * the others wait in: end the job with the reason instead of hanging.
  */
-function watchStart(s: Session, a: NDArray, what: string, started: () => boolean): void {
-  a.waitToRead().catch((e) => {
+function watchStart(s: Session, v: Var, what: string, started: () => boolean): void {
+  waitForVar(v).catch((e) => {
     if (!started()) s.mpi.abort(`${what}: its input failed: ${e instanceof Error ? e.message : e}`);
   });
 }
@@ -294,6 +316,9 @@ export function defineDistSync(Base: typeof KVStore) {
           pushes: 0,
           alias: null,
           materialize: () => this.#unalias(e, true),
+          fused: null,
+          fusedIn: null,
+          place: () => this.#place(e),
         };
         this.#store.set(id, e);
         this.#order.push(id);
@@ -311,7 +336,8 @@ export function defineDistSync(Base: typeof KVStore) {
         // Without an updater the sum is the new value: reduce straight into it.
         const merged = this.#fn ? NDArray._alloc(e.value.shape, e.value.dtype, cpu()) : e.value;
         e.pushes++;
-        allreduceOp(this.#s, sum, merged, e.pushName, this.#chunk, this.#place(e));
+        const src = sum._storage("kvstore.push"), dst = merged._storage("kvstore.push");
+        new Allreduce(this.#s, src, dst, e.pushName, this.#chunk, e.place).start();
         if (temp) sum.dispose();
         if (this.#fn) {
           this.#fn(k, merged, e.value);
@@ -341,37 +367,69 @@ export function defineDistSync(Base: typeof KVStore) {
      * freed before the next push of the key (copy-on-write).
      */
     override pushPull(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
+      if (opts.out === undefined && value instanceof NDArray && this.#pushPullAgain(key, value)) {
+        return;
+      }
       const ins = pairs("pushPull", key, value);
       const outs = opts.out === undefined ? ins : pairs("pushPull", key, opts.out);
       for (let i = 0; i < ins.length; i++) this.#pushPullKey(ins[i][0], ins[i][1], outs[i][1]);
     }
 
+    /**
+     * pushPull(key, a) in place when the key's prepared allreduce was made for this very
+     * array: its shape and memory were checked then, and an NDArray's never change. Every
+     * training step's call; false (nothing done) otherwise.
+     */
+    #pushPullAgain(key: Key | readonly Key[], a: NDArray): boolean {
+      const e = typeof key === "object" ? undefined : this.#store.get(key);
+      if (!e?.fused || e.fusedIn !== a || a.isDisposed || e.value.isDisposed || this.#fn) {
+        return false;
+      }
+      this.#startFused(e, e.fused, a);
+      return true;
+    }
+
     #pushPullKey(k: Key, vs: readonly NDArray[], os: readonly NDArray[]): void {
-      const e = this.#entry("pushPull", k);
+      const what = "kvstore.pushPull", e = this.#entry("pushPull", k);
       for (const v of vs) checkShape("pushPull", k, v, e.value);
       if (os !== vs) { for (const o of os) checkShape("pushPull", k, o, e.value); }
-      const first = this.#fn ? null : fusedOutput(e.value, os[0]);
+      const out = os[0]._storage(what);
+      const first = this.#fn ? null : e.fused?.dst === out ? out : fusedOutput(e.value, os[0]);
       if (!first) {
         this.push(k, vs);
         this.pull(k, { out: os });
         return;
       }
       const { sum, temp } = sumOnCpu(vs);
-      e.pushes++;
-      // The old value is replaced. Pushing into the same array again (every training
-      // step) keeps the store's handle on it; only the save must not fire.
-      if (e.alias?._storage("kvstore.pushPull") === first) {
-        if (first.var.beforeWrite === e.materialize) first.var.beforeWrite = null;
-      } else this.#unalias(e, false);
-      allreduceOp(this.#s, sum, os[0], e.pushName, this.#chunk, this.#place(e));
+      const src = sum._storage(what);
+      const op = e.fused?.src === src && e.fused.dst === first
+        ? e.fused
+        : new Allreduce(this.#s, src, first, e.pushName, this.#chunk, e.place);
+      // The old value is replaced: an alias elsewhere ends without a save.
+      if (e.alias?._storage(what) !== first) this.#unalias(e, false);
+      e.fused = temp ? null : op;
+      e.fusedIn = !temp && os === vs && vs.length === 1 ? vs[0] : null;
+      this.#startFused(e, op, os[0]);
       if (temp) sum.dispose();
       for (let j = 1; j < os.length; j++) {
-        if (os[j]._storage("kvstore.pushPull") !== first) os[0].copyTo(os[j]);
+        if (os[j]._storage(what) !== first) os[0].copyTo(os[j]);
       }
-      // Armed after the push above, whose own write to the output must not fire it. The
+    }
+
+    /**
+     * Starts `op`, a pushPull's allreduce into `out`, which then holds the key's value
+     * (the alias, see Entry.alias).
+     */
+    #startFused(e: Entry, op: Allreduce, out: NDArray): void {
+      const v = op.dst.var;
+      e.pushes++;
+      // The old value is replaced: this write must not save it.
+      if (v.beforeWrite === e.materialize) v.beforeWrite = null;
+      op.start();
+      // Armed after the allreduce, whose own write to the output must not fire it. The
       // handle is the store's: no mx.nd.scope around the call may free it.
-      e.alias ??= keep(os[0]._view(os[0].shape));
-      first.var.beforeWrite = e.materialize;
+      e.alias ??= keep(out._view(out.shape));
+      v.beforeWrite = e.materialize;
     }
 
     override setUpdater(updater: UpdaterFn): void {
