@@ -5,9 +5,9 @@
  * gradients are summed over workers every batch, so all workers hold the same weights.
  *
  *   mpirun -np 2 deno run -A examples/train_dist.ts                  # one machine
- *   deno run -A tools/launch.ts -n 2 -- examples/train_dist.ts       # the same
- *   deno run -A tools/launch.ts -n 4 --hostfile hosts -- examples/train_dist.ts
- *   KV=dist_async deno run -A tools/launch.ts -n 2 -s 1 -- examples/train_dist.ts
+ *   deno task launch -n 2 -- examples/train_dist.ts                  # the same
+ *   deno task launch -n 4 --hostfile hosts -- examples/train_dist.ts
+ *   KV=dist_async deno task launch -n 2 -s 1 -- examples/train_dist.ts
  * @module
  */
 import * as mx from "../mod.ts";

@@ -3,8 +3,10 @@
  * the training script (DMLC_ROLE=worker) and SERVERS processes run the kvstore server
  * (DMLC_ROLE=server), all in one `mpirun`, so a hostfile spreads them over machines.
  *
- *   deno run -A tools/launch.ts -n 2 -s 1 [--hostfile F] [--server-import F] \
+ *   deno task launch -n 2 -s 1 [--hostfile F] [--server-import F] \
  *     [--mpi-arg ARG ...] -- examples/train_dist.ts [script args]
+ *
+ * (the task is `deno run -A tools/launch.ts`).
  *
  * Without servers (`-s 0`, the default) this is `mpirun -np N deno run -A script.ts`,
  * enough for dist_sync; dist_async needs at least one server. `--print` shows the
@@ -30,7 +32,7 @@ export interface LaunchOptions {
   print: boolean;
 }
 
-const USAGE = "usage: deno run -A tools/launch.ts -n WORKERS [-s SERVERS] [--hostfile F] " +
+const USAGE = "usage: deno task launch -n WORKERS [-s SERVERS] [--hostfile F] " +
   "[--server-import F] [--mpi-arg ARG] [--print] -- script.ts [args]";
 
 /** Parses the launcher's command line; throws with the usage on mistakes. */
