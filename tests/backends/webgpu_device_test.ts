@@ -254,3 +254,16 @@ gpuTest(
     other.destroy();
   },
 );
+
+gpuTest(
+  "on Linux with a Vulkan driver, wgpu runs Vulkan only: OpenGL's libEGL is never loaded",
+  async () => {
+    if (Deno.build.os !== "linux") return;
+    // Set by the adapter probe unless the environment chose backends already.
+    const chosen = Deno.env.get("DENO_WEBGPU_BACKEND");
+    assert.notEqual(chosen, undefined, "the probe leaves DENO_WEBGPU_BACKEND set");
+    if (chosen !== "vulkan") return;
+    const maps = await Deno.readTextFile("/proc/self/maps");
+    assert.equal(maps.includes("libEGL"), false, "libEGL is mapped into the process");
+  },
+);
