@@ -28,7 +28,7 @@ const VULKAN_ICD_DIRS = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"];
  * user chose backends. With every backend, wgpu also loads the OpenGL one (libEGL), whose
  * library destructor at process exit races threads that are still ending and now and
  * then aborts the process after all work is done ("corrupted size vs. prev_size in
- * fastbins"): 2 of 7 runs of the test suite here, 0 of 10 with Vulkan only. Machines
+ * fastbins"): 2 of 7 runs of the test suite here, 0 of 12 with Vulkan only. Machines
  * without Vulkan keep wgpu's default (OpenGL included). Asks for no permission: without
  * env and read access it changes nothing.
  */
