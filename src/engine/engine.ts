@@ -151,12 +151,15 @@ export function runNow(
 }
 
 function fireBeforeWrite(writes: readonly Var[]): void {
-  for (const w of writes) {
-    const save = w.beforeWrite;
-    if (save) {
-      w.beforeWrite = null;
-      save();
-    }
+  for (const w of writes) fireBeforeWriteOf(w);
+}
+
+/** Runs `v`'s `beforeWrite` hook, if any, once (its memory is about to change or be freed). */
+export function fireBeforeWriteOf(v: Var): void {
+  const save = v.beforeWrite;
+  if (save) {
+    v.beforeWrite = null;
+    save();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Backend, DeviceBuffer } from "../../backends/backend.ts";
 import type { Context } from "../core/context.ts";
-import { isIdle, isNaive, push, Var } from "../engine/engine.ts";
+import { fireBeforeWriteOf, isIdle, isNaive, push, Var } from "../engine/engine.ts";
 
 /** Device memory plus its engine variable, shared by an array and its views. */
 export class Storage {
@@ -19,11 +19,7 @@ export class Storage {
 
   release(): void {
     if (--this.refs > 0) return;
-    const save = this.var.beforeWrite;
-    if (save) {
-      this.var.beforeWrite = null;
-      save();
-    }
+    fireBeforeWriteOf(this.var);
     const { backend, buf } = this;
     // Freeing is an engine write: it waits for every pending reader and writer. When
     // nothing is pending (the usual case on CPU) free at once and skip the engine.

@@ -2,9 +2,10 @@
  * The MPI binding's allreduce, checked on every path: point-to-point recursive doubling
  * (polled on this thread), recursive halving and doubling (pieces of 2 MiB and more), big
  * arrays cut into pieces of the p2p bound, and, with MXTS_MPI_P2P_BYTES=0, MPI_Allreduce
- * on a thread; float32/float64/int32, in place and not, at sizes around the bounds. Integer-valued data must sum exactly; random data must come out
- * bit-identical on every rank. With STUCK=1, rank 1 never joins a small allreduce and
- * rank 0 must abort with the timeout message. Prints "OK rank r of n" on success.
+ * on a thread; float32/float64/int32, in place and not, at sizes around the bounds.
+ * Integer-valued data must sum exactly; random data must come out bit-identical on every
+ * rank. With STUCK=1, rank 1 never joins a small allreduce and rank 0 must abort with the
+ * timeout message. Prints "OK rank r of n" on success.
  * @module
  */
 import { session } from "../../src/kvstore/dist/mod.ts";

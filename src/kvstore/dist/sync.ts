@@ -87,7 +87,7 @@ export interface PushPlace {
  * operations in collective order, prepared once: a pushPull keeps one per key and
  * starts it every step, so a step that completes at once allocates next to nothing.
  */
-export class Allreduce {
+class Allreduce {
   readonly #s: Session;
   /** The memory summed, and the memory the sum lands in (may be the same). */
   readonly src: StorageOf;

@@ -8,7 +8,8 @@
  * and polled briefly on the calling thread (a round trip through the thread pool costs
  * more than the whole reduction of a small array), and moves to the thread pool only
  * when it has to wait (p2p.ts; its synchronous part is one call into the native library
- * where that is built); bigger arrays are reduced in pieces of that size. Without `mpirun` the process is a singleton: rank 0 of 1.
+ * where that is built); bigger arrays are reduced in pieces of that size. Without
+ * `mpirun` the process is a singleton: rank 0 of 1.
  *
  * Every wait takes a timeout: when it passes the job is aborted with `MPI_Abort` and a
  * message naming the operation, because a thread blocked inside MPI cannot be cancelled.
@@ -232,7 +233,8 @@ export class Mpi {
    * blocking thread.
    * Every rank computes the same sums in the same order (IEEE addition commutes), so
    * the results are bit-identical on all ranks. The pieces depend only on the array's
-   * length and the settings, so every rank takes the same path as long as all see the same settings.
+   * length and the settings, so every rank takes the same path as long as all see the
+   * same settings.
    */
   allreduce(
     send: MpiArray,
