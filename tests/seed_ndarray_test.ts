@@ -1,5 +1,5 @@
 /**
- * The NDArray examples of the seed document (../shared/seed/mxnet_notes_zh.md), spelled
+ * The NDArray examples of the seed document (the MXNet notes this project started from), spelled
  * as in API.md, on cpu contexts (gpu(i) becomes cpu(i) until a GPU backend exists), with
  * the values the document prints.
  */

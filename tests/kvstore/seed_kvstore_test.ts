@@ -1,5 +1,5 @@
 /**
- * The seed document's KVStore section (../shared/seed/mxnet_notes_zh.md), spelled as in
+ * The seed document's KVStore section (the MXNet notes this project started from), spelled as in
  * API.md, with the values it prints. gpu(0..3) become cpu(0..3) without a GPU backend.
  */
 import assert from "node:assert/strict";

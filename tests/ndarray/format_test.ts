@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import {
   decodeNDArray,
   decodeNDArrayList,
@@ -9,11 +8,7 @@ import {
 } from "../../src/ndarray/format.ts";
 import { FormatError, UnsupportedError } from "../../src/core/errors.ts";
 import { type DType, DTYPES, ITEM_SIZE, TYPE_FLAG } from "../../src/core/dtype.ts";
-
-/** Reads a fixture from the shared interop folder next to the repository. */
-function fixture(path: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`../../../shared/interop/${path}`, import.meta.url)));
-}
+import { fixtureBytes } from "../fixtures/mod.ts";
 
 function f32(a: RawArray): Float32Array {
   assert.equal(a.dtype, "float32");
@@ -37,7 +32,7 @@ function throwsFormat(fn: () => unknown, ...patterns: RegExp[]): FormatError {
 }
 
 Deno.test("legacy_ndarray.v0: six float32 arange(128) arrays, no names", () => {
-  const { arrays, names } = decodeNDArrayList(fixture("apache-mxnet/legacy_ndarray.v0"));
+  const { arrays, names } = decodeNDArrayList(fixtureBytes("apache-mxnet/legacy_ndarray.v0"));
   assert.equal(arrays.length, 6);
   assert.deepEqual(names, []);
   const expected = Float32Array.from({ length: 128 }, (_, i) => i);
@@ -51,7 +46,7 @@ Deno.test("legacy_ndarray.v0: six float32 arange(128) arrays, no names", () => {
 
 Deno.test("go_test-0001.params: legacy v0 arrays with names", () => {
   const { arrays, names } = decodeNDArrayList(
-    fixture("go-mxnet-predictor/go_test-0001.params"),
+    fixtureBytes("go-mxnet-predictor/go_test-0001.params"),
   );
   assert.deepEqual(names, ["arg:pred_bias", "arg:pred_weight"]);
   assert.deepEqual(arrays[0].shape, [10]);
@@ -63,7 +58,7 @@ Deno.test("go_test-0001.params: legacy v0 arrays with names", () => {
 });
 
 Deno.test("sagemaker-linreg model-0000.params: V1 arrays reproduce the upstream prediction", () => {
-  const { arrays, names } = decodeNDArrayList(fixture("sagemaker-linreg/model-0000.params"));
+  const { arrays, names } = decodeNDArrayList(fixtureBytes("sagemaker-linreg/model-0000.params"));
   assert.deepEqual(names, ["arg:fc1_weight", "arg:fc1_bias"]);
   assert.deepEqual(arrays[0].shape, [1, 2]);
   assert.deepEqual(arrays[1].shape, [1]);
@@ -78,7 +73,7 @@ Deno.test("sagemaker-linreg model-0000.params: V1 arrays reproduce the upstream 
 });
 
 Deno.test("sagemaker-mnist model-0000.params: V2 shapes and a byte-exact re-encode", () => {
-  const bytes = fixture("sagemaker-mnist/model-0000.params");
+  const bytes = fixtureBytes("sagemaker-mnist/model-0000.params");
   const { arrays, names } = decodeNDArrayList(bytes, "model-0000.params");
   const layers = [[128, 784], [128], [64, 128], [64], [10, 64], [10]];
   assert.deepEqual(arrays.map((a) => a.shape), layers);
@@ -222,7 +217,7 @@ Deno.test("row_sparse and csr V2 arrays decode to dense", () => {
 });
 
 Deno.test("malformed inputs throw FormatError with offset, reason and source", () => {
-  const good = fixture("sagemaker-linreg/model-0000.params");
+  const good = fixtureBytes("sagemaker-linreg/model-0000.params");
   const src = "model-0000.params";
   const e = throwsFormat(() => decodeNDArrayList(good.slice(0, 60), src), /model-0000/, /truncat/);
   assert.ok(e.offset >= 0 && e.offset <= 60);
@@ -301,10 +296,10 @@ Deno.test("fuzz: mutated files decode or throw FormatError, quickly", () => {
     [...DTYPES.map((d) => `arg:${d}`), "aux:s"],
   );
   const bases: { bytes: Uint8Array; list: boolean }[] = [
-    { bytes: fixture("sagemaker-linreg/model-0000.params"), list: true },
-    { bytes: fixture("go-mxnet-predictor/go_test-0001.params"), list: true },
-    { bytes: fixture("apache-mxnet/legacy_ndarray.v0"), list: true },
-    { bytes: fixture("sagemaker-mnist/model-0000.params"), list: true },
+    { bytes: fixtureBytes("sagemaker-linreg/model-0000.params"), list: true },
+    { bytes: fixtureBytes("go-mxnet-predictor/go_test-0001.params"), list: true },
+    { bytes: fixtureBytes("apache-mxnet/legacy_ndarray.v0"), list: true },
+    { bytes: fixtureBytes("sagemaker-mnist/model-0000.params"), list: true },
     { bytes: mixed, list: true },
     { bytes: rowSparse(), list: false },
     { bytes: csr(), list: false },

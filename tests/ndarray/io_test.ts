@@ -2,11 +2,10 @@
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
 import { assertClose, backendTest, values } from "../_harness.ts";
-
-const interop = (p: string) => new URL(`../../../shared/interop/${p}`, import.meta.url).pathname;
+import { fixturePath } from "../fixtures/mod.ts";
 
 backendTest("load legacy_ndarray.v0: six copies of arange(128)", async () => {
-  const arrays = await mx.nd.load(interop("apache-mxnet/legacy_ndarray.v0"));
+  const arrays = await mx.nd.load(fixturePath("apache-mxnet/legacy_ndarray.v0"));
   assert.ok(Array.isArray(arrays));
   assert.equal(arrays.length, 6);
   const expected = await values(mx.nd.arange(128));
@@ -17,7 +16,7 @@ backendTest("load legacy_ndarray.v0: six copies of arange(128)", async () => {
 });
 
 backendTest("load a v0 checkpoint with names (go-mxnet-predictor)", async () => {
-  const d = await mx.nd.load(interop("go-mxnet-predictor/go_test-0001.params"));
+  const d = await mx.nd.load(fixturePath("go-mxnet-predictor/go_test-0001.params"));
   assert.ok(!Array.isArray(d));
   assert.deepEqual(Object.keys(d).sort(), ["arg:pred_bias", "arg:pred_weight"]);
   assert.deepEqual(await values(d["arg:pred_bias"]), new Array(10).fill(0));
@@ -30,7 +29,7 @@ backendTest("load a v0 checkpoint with names (go-mxnet-predictor)", async () => 
 });
 
 backendTest("load a V1 checkpoint and predict like SageMaker's test", async () => {
-  const d = await mx.nd.load(interop("sagemaker-linreg/model-0000.params")) as Record<
+  const d = await mx.nd.load(fixturePath("sagemaker-linreg/model-0000.params")) as Record<
     string,
     mx.NDArray
   >;
@@ -40,12 +39,12 @@ backendTest("load a V1 checkpoint and predict like SageMaker's test", async () =
 });
 
 backendTest("load a V2 checkpoint: MNIST MLP predicts 7 on 07.csv", async () => {
-  const d = await mx.nd.load(interop("sagemaker-mnist/model-0000.params")) as Record<
+  const d = await mx.nd.load(fixturePath("sagemaker-mnist/model-0000.params")) as Record<
     string,
     mx.NDArray
   >;
   assert.deepEqual(d["arg:fullyconnected0_weight"].shape, [128, 784]);
-  const row = (await Deno.readTextFile(interop("sagemaker-mnist/07.csv"))).split("\n")[0];
+  const row = (await Deno.readTextFile(fixturePath("sagemaker-mnist/07.csv"))).split("\n")[0];
   let h = mx.nd.array([row.split(",").map(Number)]);
   for (let i = 0; i < 3; i++) {
     h = h.dot(d[`arg:fullyconnected${i}_weight`], { transposeB: true })

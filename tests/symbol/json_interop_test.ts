@@ -2,11 +2,10 @@
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
 import { backendTest } from "../_harness.ts";
-
-const interop = (p: string) => new URL(`../../../shared/interop/${p}`, import.meta.url).pathname;
+import { fixturePath } from "../fixtures/mod.ts";
 
 Deno.test("test-symbol.json.ref (MXNet 1.4) round-trips byte for byte but for the version", async () => {
-  const text = await Deno.readTextFile(interop("apache-mxnet/test-symbol.json.ref"));
+  const text = await Deno.readTextFile(fixturePath("apache-mxnet/test-symbol.json.ref"));
   const sym = mx.sym.loadJSON(text);
   assert.deepEqual(sym.listArguments(), [
     "data",
@@ -28,7 +27,7 @@ Deno.test("test-symbol.json.ref (MXNet 1.4) round-trips byte for byte but for th
 });
 
 Deno.test("save_000800.json (MXNet 0.8): upgraded attributes and BatchNorm aux states", async () => {
-  const sym = await mx.sym.load(interop("apache-mxnet/save_000800.json"));
+  const sym = await mx.sym.load(fixturePath("apache-mxnet/save_000800.json"));
   assert.deepEqual(sym.listAuxiliaryStates(), ["batchnorm0_moving_mean", "batchnorm0_moving_var"]);
   const attrs = sym.attrDict();
   assert.equal(attrs.data.__lr_mult__, "0.2");
@@ -44,7 +43,7 @@ backendTest(
   "VGG-style MXNet 1.2 graph: infer shapes, bind, two forward/backward rounds",
   async () => {
     const sym = await mx.sym.load(
-      interop("apache-mxnet/test_mkldnn_test_mkldnn_model_model1.json"),
+      fixturePath("apache-mxnet/test_mkldnn_test_mkldnn_model_model1.json"),
     );
     assert.equal(sym.listArguments().length, 34);
     const { outShapes } = sym.inferShape({ data: [32, 3, 300, 300] });
@@ -76,7 +75,7 @@ backendTest(
   "SageMaker linear-regression checkpoint (MXNet 0.11) predicts 4.9999918937683105",
   async () => {
     const { symbol, argParams, auxParams } = await mx.model.loadCheckpoint(
-      interop("sagemaker-linreg/model"),
+      fixturePath("sagemaker-linreg/model"),
       0,
     );
     const ex = symbol.simpleBind(mx.cpu(), { data: [1, 2] }, { gradReq: "null" });
@@ -89,8 +88,11 @@ backendTest(
 );
 
 backendTest("SageMaker MNIST checkpoint (MXNet 1.4) predicts 7 for 07.csv", async () => {
-  const { symbol, argParams } = await mx.model.loadCheckpoint(interop("sagemaker-mnist/model"), 0);
-  const rows = (await Deno.readTextFile(interop("sagemaker-mnist/07.csv"))).trim().split("\n");
+  const { symbol, argParams } = await mx.model.loadCheckpoint(
+    fixturePath("sagemaker-mnist/model"),
+    0,
+  );
+  const rows = (await Deno.readTextFile(fixturePath("sagemaker-mnist/07.csv"))).trim().split("\n");
   const data = mx.nd.array(rows.map((r) => r.split(",").map(Number))).reshape([
     rows.length,
     1,
@@ -108,7 +110,7 @@ backendTest("SageMaker MNIST checkpoint (MXNet 1.4) predicts 7 for 07.csv", asyn
 
 Deno.test("go-mxnet-predictor checkpoint (MXNet 0.9.4, v0 params with names) loads and runs", async () => {
   const { symbol, argParams } = await mx.model.loadCheckpoint(
-    interop("go-mxnet-predictor/go_test"),
+    fixturePath("go-mxnet-predictor/go_test"),
     1,
   );
   const ex = symbol.simpleBind(mx.cpu(), { data: [1, 10], softmax_label: [1, 10] }, {
