@@ -1,50 +1,64 @@
 /**
  * Imperative autograd (`mx.autograd`): operations on arrays marked with `attachGrad()`
- * are recorded inside `record()`, and `backward()` runs the registry's gradients in
- * reverse order. The same `OpDef.gradient` functions serve the Symbol executor.
+ * are recorded inside `record()` into a graph their results own (./_graph.ts), and
+ * `backward()` runs the registry's gradients over what its heads reach, consumers first.
+ * The same `OpDef.gradient` functions serve the Symbol executor.
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import { MXNetError } from "../core/errors.ts";
-import { ndBuilder, setRecorder } from "../ndarray/apply.ts";
+import { setRecorder } from "../ndarray/apply.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
-import type { OpDef, Params } from "../ops/op_def.ts";
+import type { OpDef } from "../ops/op_def.ts";
+import {
+  type GradReq,
+  markVariable,
+  recordNode,
+  state,
+  sweep,
+  variableNode,
+  writeGrads,
+} from "./_graph.ts";
 
-interface Entry {
-  readonly def: OpDef;
-  readonly inputs: readonly NDArray[];
-  readonly outputs: readonly NDArray[];
-  readonly params: Params;
-}
-
-/** How `backward` writes a variable's gradient: overwrite, accumulate, or not at all. */
-export type GradReq = "write" | "add" | "null";
-
-interface VarMark {
-  readonly gradReq: GradReq;
-}
-
-let recording = 0;
-let training = false;
-let tape: Entry[] = [];
-const tracked = new WeakSet<NDArray>();
+export type { GradReq } from "./_graph.ts";
 
 setRecorder({
   get active() {
-    return recording > 0;
+    return state.recording > 0;
   },
   get training() {
-    return isTraining();
+    return state.training;
   },
   record(def, inputs, outputs, params) {
-    if (!inputs.some((x) => tracked.has(x))) return;
-    if (def.differentiable === false) return;
-    for (const o of outputs) tracked.add(o);
-    tape.push({ def, inputs, outputs, params });
+    if (def.differentiable !== false) recordNode(def, inputs, outputs, params);
   },
   attachGrad: (x, req) => attachGrad(x, req),
   backward: (heads, grads, opts) => backward(heads, grads, opts),
 });
+
+/**
+ * Runs `fn` with recording set to `rec` (unchanged when null) and training to `train`,
+ * restoring both when it returns, throws, or (for an async `fn`) when its promise settles.
+ */
+function withState<T>(rec: number | null, train: boolean, fn: () => T): T {
+  const prevRec = state.recording, prevTrain = state.training;
+  if (rec !== null) state.recording = rec;
+  state.training = train;
+  const done = () => {
+    state.recording = prevRec;
+    state.training = prevTrain;
+  };
+  try {
+    const r = fn();
+    if (r instanceof Promise) return r.finally(done) as T;
+    done();
+    return r;
+  } catch (e) {
+    done();
+    throw e;
+  }
+}
 
 /**
  * Runs `fn` with recording on (Python's `with autograd.record():`).
@@ -59,51 +73,40 @@ setRecorder({
  * ```
  */
 export function record<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
-  recording++;
-  const prevTrain = training;
-  training = opts.trainMode ?? true;
-  const done = () => {
-    recording--;
-    training = prevTrain;
-  };
-  try {
-    const r = fn();
-    if (r instanceof Promise) return r.finally(done) as T;
-    done();
-    return r;
-  } catch (e) {
-    done();
-    throw e;
-  }
+  checkOptions("record", opts, ["trainMode"]);
+  return withState(state.recording + 1, opts.trainMode ?? true, fn);
 }
 
-/** Runs `fn` with recording off (Python's `autograd.pause()`). */
-export function pause<T>(fn: () => T): T {
-  const saved = recording;
-  recording = 0;
-  try {
-    return fn();
-  } finally {
-    recording = saved;
-  }
+/**
+ * Runs `fn` with recording off (Python's `with autograd.pause():`), in prediction mode
+ * unless `trainMode` (MXNet's `pause(train_mode=False)`): Dropout inside does not drop.
+ * An async `fn` is awaited before the state is restored, as `record` does.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * mx.autograd.record(() => {
+ *   mx.autograd.pause(() => console.log(mx.autograd.isRecording(), mx.autograd.isTraining()));
+ * }); // false false
+ * ```
+ */
+export function pause<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
+  checkOptions("pause", opts, ["trainMode"]);
+  return withState(0, opts.trainMode ?? false, fn);
 }
 
 /** True inside `record()`. */
 export function isRecording(): boolean {
-  return recording > 0;
+  return state.recording > 0;
 }
 
 /** True inside `record()` in training mode (Dropout, BatchNorm behave as in training). */
 export function isTraining(): boolean {
-  return training;
+  return state.training;
 }
-
-const marks = new WeakMap<NDArray, VarMark>();
 
 /** Marks `x` as a variable whose gradient `backward` computes into `x.grad`. */
 export function attachGrad(x: NDArray, gradReq: GradReq = "write"): void {
-  marks.set(x, { gradReq });
-  tracked.add(x);
+  markVariable(x, gradReq);
   x.grad?.dispose();
   x.grad = NDArray._alloc(x.shape, x.dtype, x.context).set(0);
 }
@@ -118,43 +121,9 @@ export function markVariables(
   reqs: readonly GradReq[],
 ): void {
   xs.forEach((x, i) => {
-    marks.set(x, { gradReq: reqs[i] ?? "write" });
-    tracked.add(x);
+    markVariable(x, reqs[i] ?? "write");
     x.grad = grads[i];
   });
-}
-
-/** Recorded operations, as `recordTape` returns them for a later `backwardTape`. */
-export type Tape = readonly Entry[];
-
-/**
- * Runs `fn` recording into a private tape (the global tape is untouched), so an executor
- * can keep the record of one forward pass until its backward.
- */
-export function recordTape<T>(fn: () => T, trainMode: boolean): { result: T; tape: Tape } {
-  const saved = tape;
-  tape = [];
-  try {
-    const result = record(fn, { trainMode });
-    return { result, tape };
-  } finally {
-    tape = saved;
-  }
-}
-
-/** `backward` over a tape from `recordTape`. */
-export function backwardTape(
-  t: Tape,
-  heads: readonly NDArray[],
-  headGrads?: readonly (NDArray | null)[],
-): void {
-  const saved = tape;
-  tape = [...t];
-  try {
-    backward(heads, headGrads);
-  } finally {
-    tape = saved;
-  }
 }
 
 /** Options of `backward`. */
@@ -166,69 +135,20 @@ export interface BackwardOptions {
 }
 
 /**
- * The reverse sweep over `entries` from `heads`: gradients of every tracked array.
- * With `createGraph` the sweep itself is recorded (for higher-order gradients).
- */
-function sweep(
-  entries: readonly Entry[],
-  heads: readonly NDArray[],
-  headGrads: readonly (NDArray | null)[] | undefined,
-  createGraph: boolean,
-): Map<NDArray, NDArray> {
-  const grads = new Map<NDArray, NDArray>();
-  const addGrad = (x: NDArray, g: NDArray) => {
-    const prev = grads.get(x);
-    grads.set(x, prev ? prev.add(g) : g);
-  };
-  heads.forEach((h, i) => addGrad(h, headGrads?.[i] ?? h.onesLike()));
-  const wasRecording = recording;
-  // Gradient ops are recorded only when a higher-order gradient is wanted.
-  recording = createGraph ? Math.max(recording, 1) : 0;
-  try {
-    for (let e = entries.length - 1; e >= 0; e--) {
-      const { def, inputs, outputs, params } = entries[e];
-      if (!outputs.some((o) => grads.has(o))) continue;
-      if (!def.gradient) throw new MXNetError(`backward: operator ${def.name} has no gradient`);
-      const outGrads = outputs.map((o) => grads.get(o) ?? o.zerosLike());
-      const needs = inputs.map((x) => tracked.has(x));
-      const ig = def.gradient(ndBuilder(outputs[0].context), {
-        inputs,
-        outputs,
-        outGrads,
-        params,
-        needs,
-      });
-      ig.forEach((g, i) => {
-        if (g && tracked.has(inputs[i])) addGrad(inputs[i], g);
-      });
-    }
-  } finally {
-    recording = wasRecording;
-  }
-  return grads;
-}
-
-/**
- * Back-propagates from `heads` (default head gradient: ones) through the recorded
- * operations and writes the gradients of every marked variable. The tape is cleared
- * unless `retainGraph`.
+ * Back-propagates from `heads` (default head gradient: ones) through the graph they
+ * were recorded in, and writes the gradients of the variables it reaches. That graph is
+ * freed unless `retainGraph`; a second backward over a freed graph throws, and so does a
+ * head computed outside `record()`.
  */
 export function backward(
   heads: NDArray | readonly NDArray[],
   headGrads?: readonly (NDArray | null)[],
   opts: BackwardOptions = {},
 ): void {
+  checkOptions("backward", opts, ["retainGraph", "trainMode"]);
   const hs = heads instanceof NDArray ? [heads] : heads;
-  const entries = tape;
-  tape = opts.retainGraph ? [...entries] : [];
   scope(() => {
-    const grads = sweep(entries, hs, headGrads, false);
-    for (const [x, g] of grads) {
-      const mark = marks.get(x);
-      if (!mark || !x.grad || mark.gradReq === "null") continue;
-      if (mark.gradReq === "add") x.grad.addInPlace(g);
-      else x.grad.set(g);
-    }
+    writeGrads(sweep(hs, { where: "backward", headGrads, retainGraph: opts.retainGraph }));
   });
 }
 
@@ -253,48 +173,42 @@ export function grad(
   opts: { headGrads?: readonly (NDArray | null)[]; createGraph?: boolean; retainGraph?: boolean } =
     {},
 ): NDArray[] {
+  checkOptions("grad", opts, ["headGrads", "createGraph", "retainGraph"]);
   const hs = heads instanceof NDArray ? [heads] : heads;
-  for (const v of variables) {
-    if (!tracked.has(v)) {
+  const leaves = variables.map((v) => {
+    const n = variableNode(v);
+    if (!n) {
       throw new MXNetError(
         "grad: every variable must be marked with attachGrad() before recording",
       );
     }
-  }
-  const entries = tape;
+    return n;
+  });
   const createGraph = opts.createGraph ?? false;
-  tape = (opts.retainGraph ?? createGraph) ? [...entries] : [];
   const compute = () => {
-    const grads = sweep(entries, hs, opts.headGrads, createGraph);
-    return variables.map((v) => {
-      const g = grads.get(v);
+    const grads = sweep(hs, {
+      where: "grad",
+      headGrads: opts.headGrads,
+      createGraph,
+      retainGraph: opts.retainGraph ?? createGraph,
+    });
+    return variables.map((v, i) => {
+      const g = grads.get(leaves[i]);
       return g ? (createGraph ? g : g.copy()) : v.zerosLike();
     });
   };
-  // Without createGraph the intermediate gradients are freed; with it they stay on the tape.
+  // Without createGraph the intermediate gradients are freed; with it the graph keeps them.
   return createGraph ? compute() : scope(compute);
 }
 
 /** Runs `fn` in training mode (without changing whether operations are recorded). */
 export function trainMode<T>(fn: () => T): T {
-  const prev = training;
-  training = true;
-  try {
-    return fn();
-  } finally {
-    training = prev;
-  }
+  return withState(null, true, fn);
 }
 
 /** Runs `fn` in prediction mode. */
 export function predictMode<T>(fn: () => T): T {
-  const prev = training;
-  training = false;
-  try {
-    return fn();
-  } finally {
-    training = prev;
-  }
+  return withState(null, false, fn);
 }
 
 /**
@@ -336,7 +250,7 @@ export abstract class Function {
   applyAll(...inputs: NDArray[]): NDArray[] {
     const result = pause(() => this.forward(...inputs));
     const outputs = Array.isArray(result) ? result : [result];
-    if (recording > 0 && inputs.some((x) => tracked.has(x))) {
+    if (state.recording > 0) {
       const backward = (...g: NDArray[]) => this.backward(...g);
       const def: OpDef = {
         name: `_custom_function(${this.constructor.name})`,
@@ -349,8 +263,7 @@ export abstract class Function {
         },
         lowering: { kind: "composite", compose: () => [] },
       };
-      for (const o of outputs) tracked.add(o);
-      tape.push({ def, inputs, outputs, params: {} });
+      recordNode(def, inputs, outputs, {});
     }
     return outputs;
   }

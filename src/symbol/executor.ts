@@ -8,13 +8,8 @@ import type { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
 import { MXNetError, ShapeError } from "../core/errors.ts";
 import { formatShape, shapeEqual } from "../core/shape.ts";
-import {
-  backwardTape,
-  type GradReq,
-  markVariables,
-  recordTape,
-  type Tape,
-} from "../autograd/mod.ts";
+import { type GradReq, markVariables, record } from "../autograd/mod.ts";
+import { sweep, writeGrads } from "../autograd/_graph.ts";
 import { applyOp } from "../ndarray/apply.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { collectCreated, keep, scope } from "../ndarray/scope.ts";
@@ -59,7 +54,8 @@ export class Executor {
   readonly gradReq: Record<string, GradReq>;
   #outputs: NDArray[] = [];
   #heads: NDArray[] = [];
-  #tape: Tape | null = null;
+  /** True between a `forward({ isTrain: true })` and its backward. */
+  #recorded = false;
   #temps: NDArray[] = [];
 
   /** @internal Use `bind` / `simpleBind`. */
@@ -136,10 +132,13 @@ export class Executor {
         names.map((n) => this.gradDict[n]),
         names.map((n) => this.gradReq[n]),
       );
-      const { result, created } = collectCreated(() => recordTape(() => this.#run(), true));
-      this.#tape = result.tape;
+      // The heads own the recorded graph; #release frees it with the intermediates.
+      const { result, created } = collectCreated(() =>
+        record(() => this.#run(), { trainMode: true })
+      );
+      this.#recorded = true;
       this.#temps = created;
-      heads = result.result;
+      heads = result;
     } else {
       const { result, created } = collectCreated(() => this.#run());
       this.#temps = created;
@@ -176,13 +175,17 @@ export class Executor {
    * `outGrads` default to ones (loss layers ignore them, as in MXNet).
    */
   backward(outGrads?: NDArray | readonly NDArray[]): void {
-    if (!this.#tape) {
+    if (!this.#recorded) {
       throw new MXNetError(
         "backward: call forward({ isTrain: true }) first (with gradient arrays bound)",
       );
     }
     const grads = outGrads instanceof NDArray ? [outGrads] : outGrads;
-    scope(() => backwardTape(this.#tape!, this.#heads, grads));
+    // An output that depends on no argument with a gradient contributes nothing.
+    const heads = this.#heads;
+    scope(() =>
+      writeGrads(sweep(heads, { where: "backward", headGrads: grads, allowConstants: true }))
+    );
     this.#release();
   }
 
@@ -190,7 +193,7 @@ export class Executor {
   #release(): void {
     for (const t of this.#temps) t.dispose();
     this.#temps = [];
-    this.#tape = null;
+    this.#recorded = false;
     this.#heads = [];
   }
 

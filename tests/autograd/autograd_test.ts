@@ -78,3 +78,58 @@ backendTest("checkConsistency compares every backend with the reference", async 
   });
   assert.ok(names.includes("ts"));
 });
+
+backendTest(
+  "pause: predict mode inside unless trainMode; Dropout does not drop there",
+  async () => {
+    mx.random.seed(5);
+    const x = mx.nd.ones([200]);
+    const [paused, pausedTrain] = mx.autograd.record(() => {
+      const p = mx.autograd.pause(() => {
+        assert.equal(mx.autograd.isRecording(), false);
+        assert.equal(mx.autograd.isTraining(), false);
+        return mx.nd.Dropout({ data: x, p: 0.5 });
+      });
+      const t = mx.autograd.pause(() => {
+        assert.equal(mx.autograd.isTraining(), true);
+        return mx.nd.Dropout({ data: x, p: 0.5 });
+      }, { trainMode: true });
+      assert.equal(mx.autograd.isTraining(), true, "restored after pause");
+      return [p, t];
+    });
+    assert.ok((await values(paused)).every((v) => v === 1), "no element dropped in pause()");
+    assert.ok((await values(pausedTrain)).some((v) => v === 0), "pause({ trainMode: true }) drops");
+    assert.throws(
+      () => mx.autograd.pause(() => 0, { train_mode: true } as never),
+      (e: unknown) =>
+        e instanceof mx.MXNetError && /pause: unknown option train_mode/.test(String(e)),
+    );
+  },
+);
+
+Deno.test("pause awaits an async callback before restoring the recording state", async () => {
+  const tick = () => new Promise<void>((r) => setTimeout(r, 1));
+  await mx.autograd.record(async () => {
+    const r = await mx.autograd.pause(async () => {
+      await tick();
+      assert.equal(mx.autograd.isRecording(), false, "still paused after an await");
+      assert.equal(mx.autograd.isTraining(), false);
+      return 7;
+    });
+    assert.equal(r, 7);
+    assert.equal(mx.autograd.isRecording(), true);
+    assert.equal(mx.autograd.isTraining(), true);
+  });
+  assert.equal(mx.autograd.isRecording(), false);
+  // A rejected callback restores the state too.
+  await mx.autograd.record(async () => {
+    await assert.rejects(
+      mx.autograd.pause(async () => {
+        await tick();
+        throw new Error("inner");
+      }),
+      /inner/,
+    );
+    assert.equal(mx.autograd.isRecording(), true);
+  });
+});
