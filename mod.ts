@@ -17,6 +17,7 @@ export {
   DisposedError,
   DTypeError,
   EngineError,
+  EngineErrors,
   FormatError,
   MXNetError,
   ParamError,

@@ -272,7 +272,11 @@ export interface Backend {
   free(buf: DeviceBuffer): void;
   /** Copies host data into a buffer (synchronously from the caller's point of view). */
   write(buf: DeviceBuffer, data: ComputeArray): void;
-  /** Copies a buffer back to the host. */
+  /**
+   * Copies a buffer back to the host: its value at the call. Writes and kernels issued
+   * after `read` returns must not change the result (the engine ends a host read when
+   * `read` returns, so a later write waits for the snapshot, not for its delivery).
+   */
   read(buf: DeviceBuffer): Promise<ComputeArray>;
   /** Synchronous read, for backends whose memory the host can see; else undefined. */
   readSync?(buf: DeviceBuffer): ComputeArray;

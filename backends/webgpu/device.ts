@@ -262,12 +262,20 @@ export class GpuDevice {
   }
 
   /**
-   * Reads `b`: records a copy into a staging buffer, submits, maps, copies out, unmaps
+   * Reads `b` as it is at the call (later writes and kernels do not change the result):
+   * records a copy into a staging buffer, submits, maps, copies out, unmaps
    * and pools the staging buffer before the promise settles (no mapAsync is ever left
    * pending). When the submission that last wrote `b` failed, that failure is thrown.
    */
   read(b: GpuBuffer): Promise<ArrayBuffer> {
-    return Promise.resolve(this.when((d) => this.#read(d, b))).then((x) => x);
+    if (this.device) return this.#read(this.device, b);
+    if (b.freed) return Promise.reject(new MXNetError("webgpu: buffer used after it was freed"));
+    // No device yet: the content is the early write, if any (kernels wait for the device).
+    // Copied now, as the value must be the one at the call: a later write replaces it.
+    const early = new Uint8Array(b.bytes);
+    const p = b.pending;
+    if (p) early.set(new Uint8Array(p.buffer, p.byteOffset, Math.min(p.byteLength, b.bytes)));
+    return this.ready.then(() => early.buffer);
   }
 
   async #read(d: GPUDevice, b: GpuBuffer): Promise<ArrayBuffer> {

@@ -83,6 +83,31 @@ export class EngineError extends MXNetError {
   }
 }
 
+/**
+ * Several operations failed and nobody read their results: `waitAll` throws them
+ * together. `errors` lists each failed operation once, in order (the first 100 kept
+ * whole); `omitted` counts the failures past those.
+ */
+export class EngineErrors extends EngineError {
+  /** The failures, each failed operation once, in the order they failed. */
+  readonly errors: readonly EngineError[];
+  /** Failures not kept in `errors` (only counted, to bound memory). */
+  readonly omitted: number;
+  /** Creates the error from the failures kept and the count of the rest. */
+  constructor(errors: readonly EngineError[], omitted = 0) {
+    const total = errors.length + omitted;
+    const byOp = new Map<string, number>();
+    for (const e of errors) byOp.set(e.op, (byOp.get(e.op) ?? 0) + 1);
+    const ops = [...byOp].map(([op, n]) => (n > 1 ? `${op} x${n}` : op)).join(", ");
+    const kept = omitted > 0 ? `; the first ${errors.length} kept in .errors` : "";
+    const first = errors.slice(0, 3).map((e) => e.message).join("; ");
+    super("waitAll", `${total} operations failed (${ops}${kept}): ${first}`);
+    this.name = "EngineErrors";
+    this.errors = errors;
+    this.omitted = omitted;
+  }
+}
+
 /** An array was used after `dispose()`. */
 export class DisposedError extends MXNetError {
   /** Creates the error. */

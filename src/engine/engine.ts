@@ -8,7 +8,7 @@
  * waits, naming the operator.
  * @module
  */
-import { EngineError } from "../core/errors.ts";
+import { EngineError, EngineErrors } from "../core/errors.ts";
 
 /** An operation in flight. */
 interface Op {
@@ -18,6 +18,8 @@ interface Op {
   promise?: Promise<void>;
   /** In the pending set (ops that finish during push never enter it). */
   queued?: boolean;
+  /** Its failure (its own or inherited), once done. */
+  error?: EngineError | null;
 }
 
 /** The engine variable of one storage block. */
@@ -51,7 +53,16 @@ const naive = (() => {
 })();
 
 const pending = new Set<Op>();
-let unobserved: EngineError[] = [];
+/**
+ * Failures nobody has read yet (`waitAll` reports them). The first KEEP are kept whole,
+ * in order; past that only a count, so a long run of failed ops that nobody reads holds
+ * bounded memory (100,000 of them held 296 MB as a list).
+ */
+const KEEP = 100;
+const unobserved = new Set<EngineError>();
+/** Unread failures past KEEP: counted, remembered only while something holds them. */
+let uncounted = new WeakSet<EngineError>();
+let omitted = 0;
 // In naive mode every op also depends on the previous one, so work is fully serial.
 let lastOp: Op | null = null;
 
@@ -73,27 +84,56 @@ function isPending(op: Op | null): op is Op {
  * ```
  */
 export function push(name: string, fn: OpFn, reads: readonly Var[], writes: readonly Var[]): void {
+  enqueue(name, fn, reads, writes, null);
+}
+
+/**
+ * `push`, with `onFailedInput` called instead of `fn` when an input holds a failure (an
+ * operation with outputs stores the failure on them instead).
+ */
+function enqueue(
+  name: string,
+  fn: OpFn,
+  reads: readonly Var[],
+  writes: readonly Var[],
+  onFailedInput: ((e: EngineError) => void) | null,
+): void {
   fireBeforeWrite(writes);
   // Allocated only when there is something to wait for (the hot path has nothing).
   let deps: Op[] | null = null;
-  for (const r of reads) if (isPending(r.lastWrite)) (deps ??= []).push(r.lastWrite);
+  // What an input holds is what the write before this push left: its failure, if it
+  // failed, even when a later write has replaced the var's error by then.
+  let failedInput: EngineError | null = null;
+  let nIn = 0;
+  for (const r of reads) {
+    if (isPending(r.lastWrite)) {
+      (deps ??= []).push(r.lastWrite);
+      nIn++;
+    } else if (r.error && !failedInput) failedInput = r.error;
+  }
   for (const w of writes) {
     if (isPending(w.lastWrite)) (deps ??= []).push(w.lastWrite);
     for (const rd of w.reads) if (!rd.done) (deps ??= []).push(rd);
   }
   if (naive && isPending(lastOp)) (deps ??= []).push(lastOp);
-  const op: Op = { name, done: false };
+  const op: Op = { name, done: false, error: null };
   for (const w of writes) {
     w.lastWrite = op;
     if (w.reads.length > 0) w.reads = [];
   }
   if (deps === null) {
-    run(op, fn, reads, writes);
+    run(op, fn, failedInput, writes, onFailedInput);
   } else {
-    op.promise = Promise.all(deps.map((d) => d.promise)).then(() => {
-      const p = run(op, fn, reads, writes);
-      return p;
-    });
+    const inputWriters = deps.slice(0, nIn);
+    op.promise = Promise.all(deps.map((d) => d.promise)).then(() =>
+      run(
+        op,
+        fn,
+        failedInput ?? inputWriters.find((o) => o.error)?.error ?? null,
+        writes,
+        onFailedInput,
+      )
+    );
     pending.add(op);
     op.queued = true;
   }
@@ -167,47 +207,88 @@ export function fireBeforeWriteOf(v: Var): void {
 function run(
   op: Op,
   fn: OpFn,
-  reads: readonly Var[],
+  inherited: EngineError | null,
   writes: readonly Var[],
+  onFailedInput: ((e: EngineError) => void) | null,
 ): Promise<void> | void {
-  // An input written by a failed op fails this op too, with the original error.
-  const inherited = reads.find((r) => r.error)?.error ?? null;
-  if (inherited) return finish(op, writes, inherited);
+  // An input written by a failed op fails this op too, with the original error (already
+  // counted as unread once: it is not a failure of its own).
+  if (inherited) {
+    onFailedInput?.(inherited);
+    return finish(op, writes, inherited, false);
+  }
   let result: void | Promise<void>;
   try {
     result = fn();
   } catch (e) {
     if (naive) {
-      finish(op, writes, null);
+      finish(op, writes, null, false);
       throw e instanceof EngineError ? e : new EngineError(op.name, e);
     }
-    return finish(op, writes, new EngineError(op.name, e));
+    return finish(op, writes, new EngineError(op.name, e), true);
   }
   if (result instanceof Promise) {
     const p = result.then(
-      () => finish(op, writes, null),
-      (e) => finish(op, writes, new EngineError(op.name, e)),
+      () => finish(op, writes, null, false),
+      (e) => finish(op, writes, new EngineError(op.name, e), true),
     );
     if (!op.promise) op.promise = p;
     return p;
   }
-  finish(op, writes, null);
+  finish(op, writes, null, false);
 }
 
-function finish(op: Op, writes: readonly Var[], error: EngineError | null): void {
+function finish(
+  op: Op,
+  writes: readonly Var[],
+  error: EngineError | null,
+  ownFailure: boolean,
+): void {
   op.done = true;
+  op.error = error;
   if (op.queued) pending.delete(op);
   for (const w of writes) if (w.lastWrite === op) w.error = error;
-  if (error) unobserved.push(error);
+  if (error && ownFailure) {
+    if (unobserved.size < KEEP) unobserved.add(error);
+    else {
+      uncounted.add(error);
+      omitted++;
+    }
+  }
+}
+
+/** `e` reached the user (thrown where they wait): `waitAll` does not report it again. */
+function observed(e: EngineError): EngineError {
+  if (!unobserved.delete(e) && uncounted.delete(e)) omitted--;
+  return e;
 }
 
 /** Waits until every pending write to `v` is done; throws the stored failure, if any. */
 export async function waitForVar(v: Var): Promise<void> {
   while (isPending(v.lastWrite)) await v.lastWrite.promise;
-  if (v.error) {
-    unobserved = unobserved.filter((e) => e !== v.error);
-    throw v.error;
-  }
+  if (v.error) throw observed(v.error);
+}
+
+/**
+ * Reads `v` on the host in engine order, as an operation reading `v` pushed now: `read`
+ * runs once the writes pushed before this call are done, and a write pushed after it
+ * waits for `read` to return. `read` takes its snapshot when called (a backend's `read`
+ * does) and may deliver it later, so later writes wait for the snapshot, never for the
+ * delivery. With nothing pending it runs at once: no operation, no promise chain. A
+ * failure stored on `v` rejects the result (and counts as read).
+ */
+export function readVar<T>(name: string, v: Var, read: () => Promise<T>): Promise<T> {
+  const start = (): Promise<T> => {
+    try {
+      return read();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  if (!isPending(v.lastWrite)) return v.error ? Promise.reject(observed(v.error)) : start();
+  return new Promise<T>((resolve, reject) => {
+    enqueue(name, () => resolve(start()), [v], [], (e) => reject(observed(e)));
+  });
 }
 
 /** True when `v` has no pending write (a synchronous read is safe). */
@@ -231,17 +312,20 @@ export async function waitForIdle(v: Var): Promise<void> {
 
 /**
  * Waits for every pushed operation. Unlike MXNet's `waitall`, failures are not
- * swallowed: the first failure not yet reported elsewhere is thrown.
+ * swallowed: a failure not yet reported elsewhere is thrown; several are thrown together
+ * as one `EngineErrors` listing each failed operation once.
  */
 export async function waitAll(): Promise<void> {
   while (pending.size > 0) {
     await Promise.all([...pending].map((o) => o.promise));
   }
-  if (unobserved.length > 0) {
-    const e = unobserved[0];
-    unobserved = [];
-    throw e;
-  }
+  if (unobserved.size === 0 && omitted === 0) return;
+  const errors = [...unobserved], more = omitted;
+  unobserved.clear();
+  uncounted = new WeakSet();
+  omitted = 0;
+  if (errors.length === 1 && more === 0) throw errors[0];
+  throw new EngineErrors(errors, more);
 }
 
 /** True when running with `MXTS_ENGINE=naive` (everything serial, errors at the call). */

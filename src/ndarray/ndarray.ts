@@ -18,7 +18,7 @@ import {
   sizeOf,
   stridesOf,
 } from "../core/shape.ts";
-import { isReady, push, waitForVar } from "../engine/engine.ts";
+import { isReady, push, readVar, waitForVar } from "../engine/engine.ts";
 import type { KernelTensor } from "../ops/op_def.ts";
 import { invoke, requireRecorder } from "./apply.ts";
 import { arith, type UnaryName } from "./arith.ts";
@@ -124,11 +124,22 @@ export class NDArray {
     return isReady(v) && !v.error ? RESOLVED : waitForVar(v);
   }
 
-  /** The elements as a flat row-major typed array (int64 as BigInt64Array). */
-  async data(): Promise<TypedArray> {
-    const s = this._storage("data");
-    await waitForVar(s.var);
-    return toUserArray(this.dtype, await s.backend.read(s.buf));
+  /**
+   * The elements as a flat row-major typed array (int64 as BigInt64Array): the value at
+   * the call, as an engine read pushed now, so a write issued after the call (`a.set`,
+   * an executor's next forward) does not change what it returns.
+   */
+  data(): Promise<TypedArray> {
+    let s: Storage;
+    try {
+      s = this._storage("data");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const read = readVar("data", s.var, () => s.backend.read(s.buf));
+    const dtype = this.dtype;
+    // Only int64 needs converting: other reads need no step after the backend's.
+    return dtype === "int64" ? read.then((a) => toUserArray(dtype, a)) : read;
   }
 
   /** The elements, synchronously; only for CPU arrays with no pending asynchronous work. */
