@@ -47,12 +47,6 @@ export class Node {
 /** Recording and training state, shared by the public functions of src/autograd. */
 export const state = { recording: 0, training: false };
 
-/** The live graph node of `x`, or null when `x` is a constant (or its graph was freed). */
-export function liveNode(x: NDArray): Node | null {
-  const n = x._ag as Node | null;
-  return n !== null && !n.freed ? n : null;
-}
-
 /**
  * Records one application of `def`: its outputs join the graph when an input is in it
  * (MXNet's RecordOp). The per-op hot path of a training step: a scan, one node, one array.

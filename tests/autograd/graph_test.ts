@@ -89,16 +89,15 @@ backendTest("an array whose graph was freed is a constant in later recordings", 
 Deno.test("backward walks a graph 20,000 operations deep", async () => {
   const x = mx.nd.array([1]);
   x.attachGrad();
-  const y = mx.nd.scope(() =>
-    mx.autograd.record(() => {
+  await mx.nd.scope(async () => {
+    const y = mx.autograd.record(() => {
       let h = x;
       for (let i = 0; i < 20_000; i++) h = h.add(1);
       return h;
-    })
-  );
-  y.backward();
-  assert.deepEqual(await values(x.grad!), [1]);
-  y.dispose();
+    });
+    y.backward();
+    assert.deepEqual(await values(x.grad!), [1]);
+  });
   x.grad!.dispose();
   x.dispose();
 });
