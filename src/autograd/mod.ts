@@ -38,15 +38,19 @@ setRecorder({
 });
 
 /**
- * Runs `fn` with recording set to `rec` (unchanged when null) and training to `train`,
- * restoring both when it returns, throws, or (for an async `fn`) when its promise settles.
+ * Runs `fn` with recording one level deeper ("record"), off ("pause") or unchanged
+ * (null), and training set to `train`; restores both when `fn` returns, throws, or (an
+ * async `fn`) when its promise settles. Record levels are counted, so async `record`
+ * callbacks that overlap do not end each other's recording.
  */
-function withState<T>(rec: number | null, train: boolean, fn: () => T): T {
+function withState<T>(rec: "record" | "pause" | null, train: boolean, fn: () => T): T {
   const prevRec = state.recording, prevTrain = state.training;
-  if (rec !== null) state.recording = rec;
+  if (rec === "record") state.recording++;
+  else if (rec === "pause") state.recording = 0;
   state.training = train;
   const done = () => {
-    state.recording = prevRec;
+    if (rec === "record") state.recording--;
+    else if (rec === "pause") state.recording = prevRec;
     state.training = prevTrain;
   };
   try {
@@ -74,7 +78,7 @@ function withState<T>(rec: number | null, train: boolean, fn: () => T): T {
  */
 export function record<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
   checkOptions("record", opts, ["trainMode"]);
-  return withState(state.recording + 1, opts.trainMode ?? true, fn);
+  return withState("record", opts.trainMode ?? true, fn);
 }
 
 /**
@@ -91,7 +95,7 @@ export function record<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
  */
 export function pause<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
   checkOptions("pause", opts, ["trainMode"]);
-  return withState(0, opts.trainMode ?? false, fn);
+  return withState("pause", opts.trainMode ?? false, fn);
 }
 
 /** True inside `record()`. */
