@@ -10,6 +10,7 @@ export {
   type PartialShapeResult,
   Symbol,
   Variable,
+  Variable as var,
   type VariableOptions,
 } from "./symbol.ts";
 export { type ArrayMap, type BindOptions, Executor } from "./executor.ts";

@@ -146,3 +146,36 @@ export interface SoftmaxCrossEntropyOptions<T> extends NodeNaming {
   data: T;
   label: T;
 }
+
+/** InstanceNorm. */
+export interface InstanceNormOptions<T> extends NodeNaming {
+  data: T;
+  gamma?: T;
+  beta?: T;
+  eps?: number;
+}
+
+/** GroupNorm. */
+export interface GroupNormOptions<T> extends NodeNaming {
+  data: T;
+  gamma?: T;
+  beta?: T;
+  numGroups?: number;
+  eps?: number;
+  outputMeanVar?: boolean;
+}
+
+/** LRN (local response normalisation across channels). */
+export interface LRNOptions<T> extends NodeNaming {
+  data: T;
+  nsize: number;
+  alpha?: number;
+  beta?: number;
+  knorm?: number;
+}
+
+/** SoftmaxActivation. */
+export interface SoftmaxActivationOptions<T> extends NodeNaming {
+  data: T;
+  mode?: "instance" | "channel";
+}
