@@ -626,7 +626,13 @@ function inferEntryShapes(
           outs = op.inferShape(ins as Shape[], n.params);
         } catch (e) {
           if (e instanceof ShapeError) {
-            throw new ShapeError(`inferShape: node ${n.name}: ${e.message}`, { cause: e });
+            const culprit = misshapenVariable(n, ins as Shape[]);
+            throw new ShapeError(
+              `inferShape: node ${n.name} (${op.name}): ${
+                culprit ? culprit + "; " : ""
+              }${e.message}`,
+              { cause: e },
+            );
           }
           throw e;
         }
@@ -638,6 +644,35 @@ function inferEntryShapes(
     if (!changed) break;
   }
   return known;
+}
+
+/**
+ * When a node's shapes contradict, the variable to blame (a parameter such as `fc_weight`
+ * with a wrong shape), found by deriving the other inputs' shapes from the first one:
+ * `argument fc_weight has shape [2,5], expected [2,3] from data [4,3]`.
+ */
+function misshapenVariable(n: Node, ins: readonly Shape[]): string | undefined {
+  const op = n.op!;
+  if (!op.inferInputShapes || ins.length < 2) return undefined;
+  let derived: (Shape | undefined)[];
+  try {
+    derived = op.inferInputShapes([ins[0], ...ins.slice(1).map(() => undefined)], n.params);
+  } catch {
+    return undefined;
+  }
+  const names = [
+    ...(typeof op.inputs === "function" ? op.inputs(n.params) : op.inputs),
+    ...(op.aux ?? []),
+  ];
+  for (let i = 1; i < ins.length; i++) {
+    const want = derived[i], v = n.inputs[i].node;
+    if (want && v.isVariable && !shapeEqual(want, ins[i])) {
+      return `argument ${v.name} has shape ${formatShape(ins[i])}, expected ${
+        formatShape(want)
+      } from ${names[0]} ${formatShape(ins[0])}`;
+    }
+  }
+  return undefined;
 }
 
 function parseShapeAttr(v: string | undefined): number[] | undefined {
