@@ -81,3 +81,6 @@ export const MakeLoss: OptionalLayerFn<NDArray, O.MakeLossOptions<NDArray>> = nd
 /** softmax_cross_entropy: summed cross-entropy of `softmax(data)`. */
 export const softmaxCrossEntropy: OptionalLayerFn<NDArray, O.SoftmaxCrossEntropyOptions<NDArray>> =
   ndFunction("softmaxCrossEntropy");
+/** Softmax over all but the batch axis (`mode: "instance"`), or over channels (`"channel"`). */
+export const SoftmaxActivation: OptionalLayerFn<NDArray, O.SoftmaxActivationOptions<NDArray>> =
+  ndFunction("SoftmaxActivation");

@@ -39,7 +39,6 @@ import type {
   ReshapeFn,
   SliceAxisFn,
   SliceFn,
-  SoftmaxActivationOptions,
   SoftmaxOptions,
   SortOptions,
   SplitFn,
@@ -224,10 +223,6 @@ export const batchDot: DotFn<NDArray> = ndFunction("batchDot");
 export const softmax: DataFn<NDArray, SoftmaxOptions> = ndFunction("softmax");
 /** Log-softmax. */
 export const logSoftmax: DataFn<NDArray, SoftmaxOptions> = ndFunction("logSoftmax");
-/** Softmax over all but the batch axis, or over channels (`mode: "channel"`). */
-export const SoftmaxActivation: DataFn<NDArray, SoftmaxActivationOptions> = ndFunction(
-  "SoftmaxActivation",
-);
 /** Sorted copy. */
 export const sort: DataFn<NDArray, SortOptions> = ndFunction("sort");
 /** Sorting indices. */

@@ -70,3 +70,6 @@ export const MakeLoss: OptionalLayerFn<Symbol, O.MakeLossOptions<Symbol>> = symF
 /** softmax_cross_entropy: summed cross-entropy of `softmax(data)`. */
 export const softmaxCrossEntropy: OptionalLayerFn<Symbol, O.SoftmaxCrossEntropyOptions<Symbol>> =
   symFunction("softmaxCrossEntropy");
+/** Softmax over all but the batch axis (`mode: "instance"`), or over channels (`"channel"`). */
+export const SoftmaxActivation: OptionalLayerFn<Symbol, O.SoftmaxActivationOptions<Symbol>> =
+  symFunction("SoftmaxActivation");

@@ -40,7 +40,6 @@ import type {
   ReshapeFn,
   SliceAxisFn,
   SliceFn,
-  SoftmaxActivationOptions,
   SoftmaxOptions,
   SortOptions,
   SplitFn,
@@ -246,10 +245,6 @@ export const batchDot: DotFn<Symbol> = symFunction("batchDot");
 export const softmax: DataFn<Symbol, SoftmaxOptions> = symFunction("softmax");
 /** Log-softmax. */
 export const logSoftmax: DataFn<Symbol, SoftmaxOptions> = symFunction("logSoftmax");
-/** Softmax over all but the batch axis, or over channels (`mode: "channel"`). */
-export const SoftmaxActivation: DataFn<Symbol, SoftmaxActivationOptions> = symFunction(
-  "SoftmaxActivation",
-);
 /** Sorted copy. */
 export const sort: DataFn<Symbol, SortOptions> = symFunction("sort");
 /** Sorting indices. */

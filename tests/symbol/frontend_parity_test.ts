@@ -255,6 +255,15 @@ Deno.test("every registered non-internal operator has a function on mx.nd and mx
   }
 });
 
+Deno.test("mx.nd and mx.sym both implement the one generic FrontEnd signature", () => {
+  // Checked by the type checker: code written against FrontEnd<T> runs with either.
+  const nd: mx.nd.FrontEnd<NDArray, NDArray[]> = mx.nd;
+  const sym: mx.sym.FrontEnd<Symbol, Symbol> = mx.sym;
+  const fns = (F: object) => Object.keys(F).filter((k) => k in FUNCTIONS);
+  assert.deepEqual(fns(nd).sort(), Object.keys(FUNCTIONS).sort());
+  assert.deepEqual(fns(sym).sort(), Object.keys(FUNCTIONS).sort());
+});
+
 Deno.test("the names MXNet has on both front ends are exposed", () => {
   const both = [
     "broadcastAdd",
