@@ -6,7 +6,14 @@
  */
 import type { KernelResult, View } from "../../backends/backend.ts";
 import { type Context, currentContext } from "../core/context.ts";
-import { ContextError, MXNetError, ShapeError } from "../core/errors.ts";
+import {
+  ContextError,
+  DTypeError,
+  MXNetError,
+  ParamError,
+  ShapeError,
+  UnsupportedError,
+} from "../core/errors.ts";
 import { broadcastStrides, formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { isNaive, push } from "../engine/engine.ts";
 import type { Builder, KernelTensor, OpDef, Params } from "../ops/op_def.ts";
@@ -100,7 +107,16 @@ export function applyOp(
 
   const lowering = def.lowering;
   if (lowering.kind === "composite") {
-    const outs = lowering.compose(ndBuilder(ctx), inputs, p);
+    let outs: NDArray[];
+    composing++;
+    try {
+      outs = lowering.compose(ndBuilder(ctx), inputs, p);
+    } catch (e) {
+      // The user called def.name, not the inner operator that failed: name the outer one.
+      throw composing === 1 ? inComposite(def, argNames(), inputs, e) : e;
+    } finally {
+      composing--;
+    }
     if (opts.out) return [outs[0].copyTo(opts.out)];
     return outs;
   }
@@ -154,6 +170,28 @@ export function applyOp(
 }
 
 const NO_RNG = { seed: 0, offset: 0 };
+
+/** Depth of composite operators being applied (the outermost one is the user's). */
+let composing = 0;
+
+/**
+ * An error from inside composite `def`, renamed after it: `FullyConnected: broadcast_add:
+ * ... (inside FullyConnected, called with data [2,3] float64, ...)`, of the same class,
+ * with the inner error as its cause.
+ */
+function inComposite(
+  def: OpDef,
+  names: readonly string[],
+  inputs: readonly NDArray[],
+  e: unknown,
+): unknown {
+  if (!(e instanceof MXNetError) || e.message.startsWith(`${def.name}:`)) return e;
+  const args = inputs.map((x, i) => `${names[i]} ${formatShape(x.shape)} ${x.dtype}`);
+  const msg = `${def.name}: ${e.message} (inside ${def.name}, called with ${args.join(", ")})`;
+  const Class = [ShapeError, DTypeError, ParamError, ContextError, UnsupportedError]
+    .find((c) => e instanceof c) ?? MXNetError;
+  return new Class(msg, { cause: e });
+}
 
 /** An operator's argument names (inputs then auxiliary states), for messages. */
 function argNamesOf(def: OpDef, p: Params): string[] {
