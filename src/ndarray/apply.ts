@@ -41,6 +41,11 @@ export function requireRecorder(where: string): OpRecorder {
   return recorder;
 }
 
+/** True while autograd records (basic slices then copy, so the tape sees every op). */
+export function isRecording(): boolean {
+  return recorder?.active ?? false;
+}
+
 /** Installs the autograd recorder (one per process). */
 export function setRecorder(r: OpRecorder | null): void {
   recorder = r;
@@ -52,6 +57,11 @@ export interface ApplyOptions {
   ctx?: Context;
   /** Write the (single) output into this existing array instead of a new one. */
   out?: NDArray;
+  /**
+   * Class of the outputs (`NDArray` or `mx.np`'s `NpArray`); by default the class of the
+   * first input, else NDArray, so mx.nd functions applied to np arrays return np arrays.
+   */
+  arrayClass?: typeof NDArray;
 }
 
 /**
@@ -98,9 +108,10 @@ export function applyOp(
     ? def.inferType(inputs.map((x) => x.dtype), p)
     : shapes.map(() => inputs[0]?.dtype ?? "float32");
 
+  const cls = opts.arrayClass ?? (inputs[0]?.constructor as typeof NDArray | undefined) ?? NDArray;
   const lowering = def.lowering;
   if (lowering.kind === "composite") {
-    const outs = lowering.compose(ndBuilder(ctx), inputs, p);
+    const outs = lowering.compose(ndBuilder(ctx, cls), inputs, p);
     if (opts.out) return [outs[0].copyTo(opts.out)];
     return outs;
   }
@@ -118,7 +129,7 @@ export function applyOp(
       }
       return opts.out;
     }
-    return NDArray._alloc(s, dtypes[i], ctx);
+    return cls._alloc(s, dtypes[i], ctx);
   });
   const k = outputs[0]._storage(def.name).backend.kernels;
   let run: () => KernelResult;
@@ -165,11 +176,15 @@ function broadcastView(t: KernelTensor, shape: Shape): View {
   return { buf: t.buf, shape, strides: broadcastStrides(t.shape, shape), offset: 0 };
 }
 
-/** A Builder that applies operators eagerly on NDArrays of context `ctx`. */
-export function ndBuilder(ctx: Context): Builder<NDArray> {
+/**
+ * A Builder that applies operators eagerly on NDArrays of context `ctx`; results are of
+ * class `arrayClass` when given (a composite keeps its caller's array class).
+ */
+export function ndBuilder(ctx: Context, arrayClass?: typeof NDArray): Builder<NDArray> {
+  const opts = { ctx, arrayClass };
   return {
-    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx })[0],
-    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx }),
+    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, opts)[0],
+    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, opts),
     shape: (t) => t.shape,
     dtype: (t) => t.dtype,
     get isTrain() {
