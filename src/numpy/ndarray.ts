@@ -9,6 +9,8 @@ import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import type { Index, SetValue } from "../ndarray/indexing.ts";
 import { _setNpClass, NDArray } from "../ndarray/ndarray.ts";
+import { nest } from "../ndarray/input.ts";
+import { op } from "./_core.ts";
 import * as la from "./linalg.ts";
 import * as manip from "./manip.ts";
 import * as m from "./math.ts";
@@ -72,7 +74,7 @@ export class NpArray extends NDArray {
       (v) => this.dtype === "bool" ? v !== 0 : Number(v),
     );
     if (this.ndim === 0) return flat[0];
-    return (await import("../ndarray/input.ts")).nest(flat, this.shape);
+    return nest(flat, this.shape);
   }
 
   /** A copy with elements converted to `dtype` (`copy: false` returns this when equal). */
@@ -83,6 +85,11 @@ export class NpArray extends NDArray {
   /** A copy on the same context. */
   override copy(): NpArray {
     return this.copyTo(this.context) as NpArray;
+  }
+
+  /** The same values cut off from the autograd graph (no gradient flows back). */
+  detach(): NpArray {
+    return op("BlockGrad", [this]);
   }
 
   /** This array (already an np array): a new handle on the same memory. */

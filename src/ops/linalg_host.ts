@@ -318,8 +318,56 @@ const eigh: OpDef = {
 };
 
 /**
+ * One-sided Jacobi SVD (Hestenes) of a tall m x n matrix (m >= n), row-major: rotates
+ * column pairs of U = A until they are orthogonal (V accumulates the rotations); then
+ * the column norms are the singular values. Accurate for small singular values too.
+ */
+function jacobiSvd(a: Float64Array, m: number, n: number) {
+  const u = Float64Array.from(a);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let rotated = false;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        let alpha = 0, beta = 0, gamma = 0;
+        for (let r = 0; r < m; r++) {
+          const up = u[r * n + p], uq = u[r * n + q];
+          alpha += up * up;
+          beta += uq * uq;
+          gamma += up * uq;
+        }
+        if (Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta) || gamma === 0) continue;
+        rotated = true;
+        const zeta = (beta - alpha) / (2 * gamma);
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        const c = 1 / Math.sqrt(1 + t * t), s = c * t;
+        for (let r = 0; r < m; r++) {
+          const up = u[r * n + p], uq = u[r * n + q];
+          u[r * n + p] = c * up - s * uq;
+          u[r * n + q] = s * up + c * uq;
+        }
+        for (let r = 0; r < n; r++) {
+          const vp = v[r * n + p], vq = v[r * n + q];
+          v[r * n + p] = c * vp - s * vq;
+          v[r * n + q] = s * vp + c * vq;
+        }
+      }
+    }
+    if (!rotated) break;
+  }
+  const sig = Array.from({ length: n }, (_, j) => {
+    let t = 0;
+    for (let r = 0; r < m; r++) t += u[r * n + j] ** 2;
+    return Math.sqrt(t);
+  });
+  const order = [...Array(n).keys()].sort((i, j) => sig[j] - sig[i]);
+  return { u, v, sig, order };
+}
+
+/**
  * Thin SVD of (..., m, n): U (..., m, k), S (..., k) descending, V^T (..., k, n) with
- * k = min(m, n), from the eigendecomposition of the smaller Gram matrix.
+ * k = min(m, n); a wide matrix is decomposed through its transpose.
  */
 const svd: OpDef = {
   name: "_npi_svd",
@@ -341,43 +389,31 @@ const svd: OpDef = {
       const batch = sizeOf(x.shape.slice(0, -2));
       const src = host(x, "linalg.svd");
       const U = host(u, "linalg.svd"), S = host(sv, "linalg.svd"), VT = host(vt, "linalg.svd");
+      const wide = n > m;
       for (let t = 0; t < batch; t++) {
         const a = matrix(src, t * m * n, m * n);
-        // Gram matrix A^T A (n x n) or A A^T (m x m), whichever is k x k.
-        const wide = n > m;
-        const g = new Float64Array(k * k);
-        for (let i = 0; i < k; i++) {
-          for (let j = 0; j < k; j++) {
-            let s = 0;
-            if (wide) { for (let r = 0; r < n; r++) s += a[i * n + r] * a[j * n + r]; }
-            else for (let r = 0; r < m; r++) s += a[r * n + i] * a[r * n + j];
-            g[i * k + j] = s;
-          }
+        // Work on the tall form: A (m x n), or A^T (n x m) when wide.
+        const [rows, cols] = wide ? [n, m] : [m, n];
+        const tall = wide ? new Float64Array(m * n) : a;
+        if (wide) {
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) tall[j * m + i] = a[i * n + j];
         }
-        const e = jacobi(g, k);
-        for (let j = 0; j < k; j++) {
-          const c = k - 1 - j; // descending
-          const sigma = Math.sqrt(Math.max(e.w[c], 0));
+        const r = jacobiSvd(tall, rows, cols);
+        r.order.forEach((c, j) => {
+          const sigma = r.sig[c];
           S[t * k + j] = sigma;
-          // The Gram eigenvector is one singular vector; the other is A v / sigma.
-          for (let r = 0; r < k; r++) {
-            if (wide) U[t * m * k + r * k + j] = e.v[r * k + c];
-            else VT[t * k * n + j * n + r] = e.v[r * k + c];
+          // Left vectors of the tall form: u_c / sigma; right ones: v's column c.
+          for (let i = 0; i < rows; i++) {
+            const left = sigma > 0 ? r.u[i * cols + c] / sigma : 0;
+            if (wide) VT[t * k * n + j * n + i] = left;
+            else U[t * m * k + i * k + j] = left;
           }
-          if (wide) {
-            for (let col = 0; col < n; col++) {
-              let s = 0;
-              for (let r = 0; r < m; r++) s += a[r * n + col] * e.v[r * k + c];
-              VT[t * k * n + j * n + col] = sigma > 0 ? s / sigma : 0;
-            }
-          } else {
-            for (let row = 0; row < m; row++) {
-              let s = 0;
-              for (let r = 0; r < n; r++) s += a[row * n + r] * e.v[r * k + c];
-              U[t * m * k + row * k + j] = sigma > 0 ? s / sigma : 0;
-            }
+          for (let i = 0; i < cols; i++) {
+            const right = r.v[i * cols + c];
+            if (wide) U[t * m * k + i * k + j] = right;
+            else VT[t * k * n + j * n + i] = right;
           }
-        }
+        });
       }
     },
   },
