@@ -42,6 +42,7 @@ setRecorder({
     for (const o of outputs) tracked.add(o);
     tape.push({ def, inputs, outputs, params });
   },
+  isTracked: (x) => tracked.has(x),
   attachGrad: (x, req) => attachGrad(x, req),
   backward: (heads, grads, opts) => backward(heads, grads, opts),
 });

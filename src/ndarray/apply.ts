@@ -23,6 +23,8 @@ export interface OpRecorder {
   readonly training: boolean;
   /** Called after each non-composite op application. */
   record(op: OpDef, inputs: readonly NDArray[], outputs: readonly NDArray[], p: Params): void;
+  /** True when `x` is part of the recorded graph (a variable or a recorded output). */
+  isTracked?(x: NDArray): boolean;
   /** Marks an array as a variable (`x.attachGrad()`). */
   attachGrad(x: NDArray, gradReq: "write" | "add" | "null"): void;
   /** Back-propagates from a head (`y.backward()`). */
@@ -44,6 +46,11 @@ export function requireRecorder(where: string): OpRecorder {
 /** True while autograd records (basic slices then copy, so the tape sees every op). */
 export function isRecording(): boolean {
   return recorder?.active ?? false;
+}
+
+/** True while recording when `x` is already part of the recorded graph. */
+export function inRecordedGraph(x: NDArray): boolean {
+  return (recorder?.active ?? false) && (recorder?.isTracked?.(x) ?? false);
 }
 
 /** Installs the autograd recorder (one per process). */

@@ -11,9 +11,9 @@
  * gathers through `take` on a flat index, so gradients flow through both.
  * @module
  */
-import { IndexError, ShapeError, UnsupportedError } from "../core/errors.ts";
+import { IndexError, MXNetError, ShapeError, UnsupportedError } from "../core/errors.ts";
 import { formatShape, stridesOf } from "../core/shape.ts";
-import { invoke, isRecording } from "./apply.ts";
+import { inRecordedGraph, invoke, isRecording } from "./apply.ts";
 import { array } from "./creation.ts";
 import { NDArray } from "./ndarray.ts";
 import { scope } from "./scope.ts";
@@ -525,6 +525,14 @@ function fitValue(v: NDArray, target: readonly number[], where: string): NDArray
  */
 export function setItem(x: NDArray, index: Index, value: SetValue): NDArray {
   const where = `setAt(${describeIndex(index)})`;
+  if (inRecordedGraph(x)) {
+    // As MXNet: the old value may be needed by the gradients of recorded operations.
+    throw new MXNetError(
+      `${where}: assigning to an array that is already part of the recorded graph would give ` +
+        `wrong gradients; assign outside autograd.record(), or into a fresh array (in-place ` +
+        `writes such as x[idx] = v, x += v cannot be recorded on arrays in the graph)`,
+    );
+  }
   const items = prepare(x, index, where);
   tidy(() => assign(x, items, value, where));
   return x;
@@ -556,6 +564,7 @@ function assign(x: NDArray, items: Item[], value: SetValue, where: string): void
     invoke("_slice_assign", [x, region], sliceParams(p), { out: x });
     return;
   }
+  if (maskAssign(x, items, v, where)) return;
   const { idx, shape } = flatIndex(x, items, where);
   v = fitValue(v, shape, where);
   const flat = invoke("Reshape", [x], { shape: [x.size] })[0];
@@ -569,6 +578,44 @@ function assign(x: NDArray, items: Item[], value: SetValue, where: string): void
   ];
   const updated = invoke("_where", [hit, mean, flat])[0];
   invoke("_copyto", [invoke("Reshape", [updated], { shape: x.shape })[0]], {}, { out: x });
+}
+
+/**
+ * `x[mask] = v` for a mask over x's leading axes and a value that does not depend on the
+ * selected count (a scalar, or broadcastable to the remaining axes): a `where`, so the
+ * mask's values are never read back. Returns false when the index is not of that form.
+ */
+function maskAssign(x: NDArray, items: Item[], v: NDArray, where: string): boolean {
+  const [first, ...rest] = items;
+  if (first.kind !== "mask" || !(first.m instanceof NDArray)) return false;
+  if (
+    !rest.every((it) =>
+      it.kind === "slice" && it.s.start === null && it.s.stop === null &&
+      (it.s.step ?? 1) === 1
+    )
+  ) return false;
+  const k = first.shape.length;
+  const tail = x.shape.slice(k);
+  if (first.shape.some((d, i) => d !== x.shape[i])) {
+    throw new IndexError(
+      `${where}: boolean index of shape ${formatShape(first.shape)} does not match the indexed ` +
+        `dims ${formatShape(x.shape.slice(0, k))}`,
+    );
+  }
+  const vs = [...v.shape];
+  while (vs.length > tail.length && vs[0] === 1) vs.shift();
+  if (vs.length > tail.length) return false;
+  const value = fitValue(v, tail, where);
+  const cond = invoke("Reshape", [first.m], { shape: [...first.shape, ...tail.map(() => 1)] })[0];
+  const val = invoke("Reshape", [value], {
+    shape: [
+      ...first.shape.map(() => 1),
+      ...tail.map((_, i) => value.shape[i - tail.length + value.ndim] ?? 1),
+    ],
+  })[0];
+  const updated = invoke("_where", [cond, invoke("broadcast_like", [val, x])[0], x])[0];
+  invoke("_copyto", [updated], {}, { out: x });
+  return true;
 }
 
 function describeIndex(index: Index): string {

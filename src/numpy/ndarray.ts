@@ -41,6 +41,8 @@ export interface NpReduceOptions {
  */
 export class NpArray extends NDArray {
   static override readonly _npShape: boolean = true;
+  /** Gradient buffer (an np array), once `attachGrad()` was called. */
+  declare grad: NpArray | null;
 
   /** The transpose (axes reversed). */
   get T(): NpArray {
@@ -102,9 +104,10 @@ export class NpArray extends NDArray {
     opts: "write" | "add" | "null" | { gradReq?: "write" | "add" | "null" } = "write",
   ): void {
     super.attachGrad(opts);
-    const g = this.grad;
+    // autograd allocates an NDArray; the np array's gradient is an np view of it.
+    const g = this.grad as NDArray | null;
     if (g && !(g instanceof NpArray)) {
-      this.grad = g.asNpArray();
+      this.grad = g.asNpArray() as NpArray;
       g.dispose();
     }
   }
