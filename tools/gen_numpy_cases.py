@@ -199,6 +199,22 @@ case("nanToNum", [np.array([np.nan, np.inf, -np.inf, 1.0])], np.nan_to_num(np.ar
 case("isnan", [np.array([np.nan, 1.0])], np.isnan(np.array([np.nan, 1.0])))
 case("isfinite", [np.array([np.nan, np.inf, 1.0])], np.isfinite(np.array([np.nan, np.inf, 1.0])))
 
+# Composed extras.
+case("diff", [A], np.diff(A))
+case("diff", [C3, 2], np.diff(C3, 2, axis=1), opts={"axis": 1})
+case("ediff1d", [A], np.ediff1d(A))
+V3a, V3b = rand(4, 3), rand(4, 3)
+case("cross", [V3a, V3b], np.cross(V3a, V3b))
+Nn = np.array([1.0, np.nan, 2.0, 3.0])
+case("nansum", [Nn], np.nansum(Nn))
+case("nanprod", [Nn], np.nanprod(Nn))
+case("isclose", [A, A + 1e-9], np.isclose(A, A + 1e-9))
+case("allclose", [A, B], np.allclose(A, B))
+case("arrayEqual", [A, A], np.array_equal(A, A))
+case("cov", [A], np.cov(A))
+case("corrcoef", [A], np.corrcoef(A))
+case("heaviside", [np.array([-1.0, 0.0, 2.0]), 0.5], np.heaviside(np.array([-1.0, 0.0, 2.0]), 0.5))
+
 # Creation.
 case("arange", [2, 11, 3], np.arange(2, 11, 3, dtype="float64"), opts={"dtype": "float64"})
 case("linspace", [0, 1, 7], np.linspace(0, 1, 7), opts={"dtype": "float64"})

@@ -214,6 +214,19 @@ export {
   type UniqueOptions,
   where,
 } from "./sort.ts";
+export {
+  allclose,
+  arrayEqual,
+  corrcoef,
+  cov,
+  cross,
+  diff,
+  ediff1d,
+  heaviside,
+  isclose,
+  nanprod,
+  nansum,
+} from "./extra.ts";
 export { dot, einsum, inner, kron, matmul, outer, tensordot, vdot } from "./linalg.ts";
 export { promoteTypes as resultType } from "./_core.ts";
 export * as linalg from "./linalg_mod.ts";

@@ -27,3 +27,4 @@ export {
   uniform,
   weibull,
 } from "./random.ts";
+export { multivariateNormal } from "./extra.ts";

@@ -107,6 +107,14 @@ backendTest("linalg factorizations reconstruct their input (host, CPU arrays)", 
       atol: 1e-9,
     },
   );
+  const mv = np.random.multivariateNormal(
+    np.array([1, -1], { dtype: "float64" }),
+    np.array([[1, 0.5], [0.5, 2]], { dtype: "float64" }),
+    4000,
+  );
+  assert.deepEqual(mv.shape, [4000, 2]);
+  assertClose(await mv.mean({ axis: 0 }).data(), [1, -1], { atol: 0.1 });
+  assertClose(await np.cov(mv.T).data(), [1, 0.5, 0.5, 2], { atol: 0.2 });
   assert.throws(() => np.linalg.inv(np.ones([2, 3])), /square matrices/);
   await assert.rejects(np.linalg.inv(np.zeros([2, 2])).data(), /singular/);
 }, { dtypes: ["float64"], dataSync: true });
