@@ -2,7 +2,8 @@
 """Writes tests/numpy/fixtures/cases.json: fixed inputs and NumPy's float64 results for the
 differential test of mx.np (tests/numpy/differential_test.ts).
 
-Run: python3 tools/gen_numpy_cases.py   (NumPy 1.x or 2.x; the output is deterministic)
+Run: python3 tools/gen_numpy_cases.py && deno fmt tests/numpy/fixtures   (NumPy 1.x or 2.x;
+the output is deterministic; deno fmt lays the JSON out as the repository keeps it)
 
 Each case names an mx.np function (`fn`, the TypeScript name), its positional arguments
 (arrays as {"values", "shape", "dtype"}, or plain numbers / lists / strings), an options
