@@ -4,6 +4,7 @@
  * full reductions, `reshape(3, 4)`, `x.T`, `await x.item()`.
  * @module
  */
+import type { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
 import { ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
@@ -43,6 +44,16 @@ export class NpArray extends NDArray {
   static override readonly _npShape: boolean = true;
   /** Gradient buffer (an np array), once `attachGrad()` was called. */
   declare grad: NpArray | null;
+
+  /** The device (Python's `x.ctx`). */
+  get ctx(): Context {
+    return this.context;
+  }
+
+  /** This array if it is on `ctx`, else a copy there (Python's `x.as_in_ctx(ctx)`). */
+  asInCtx(ctx: Context): NpArray {
+    return this.asInContext(ctx) as NpArray;
+  }
 
   /** The transpose (axes reversed). */
   get T(): NpArray {

@@ -24,6 +24,8 @@ backendTest("0-d arrays, dtypes and the np class", async () => {
   assert.equal(np.resultType("float32", "float64"), "float64");
   assert.equal(np.resultType("bool", "int32"), "int32");
   assert.equal(x.toString(), "<np.ndarray () @cpu(0) float32>");
+  assert.ok(x.ctx.equals(mx.cpu()));
+  assert.equal(x.asInCtx(mx.cpu()), x);
   assert.throws(
     () => np.zeros([2], { dtyp: "int32" } as never),
     /unknown option dtyp; did you mean dtype/,
