@@ -19,12 +19,16 @@ export {
   EngineError,
   EngineErrors,
   FormatError,
+  IndexError,
   MXNetError,
   ParamError,
   ShapeError,
   UnsupportedError,
 } from "./src/core/errors.ts";
 export * as nd from "./src/ndarray/mod.ts";
+export * as np from "./src/numpy/mod.ts";
+export * as npx from "./src/npx/mod.ts";
+export { type Index, type IndexItem, Slice, slice } from "./src/ndarray/indexing.ts";
 export { NDArray } from "./src/ndarray/ndarray.ts";
 export * as random from "./src/ndarray/random.ts";
 export * as engine from "./src/engine/mod.ts";

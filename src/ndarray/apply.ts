@@ -30,6 +30,8 @@ export interface OpRecorder {
   readonly training: boolean;
   /** Called after each non-composite op application. */
   record(op: OpDef, inputs: readonly NDArray[], outputs: readonly NDArray[], p: Params): void;
+  /** True when `x` is part of the recorded graph (a variable or a recorded output). */
+  isTracked?(x: NDArray): boolean;
   /** Marks an array as a variable (`x.attachGrad()`). */
   attachGrad(x: NDArray, gradReq: "write" | "add" | "null"): void;
   /** Back-propagates from a head (`y.backward()`). */
@@ -48,6 +50,16 @@ export function requireRecorder(where: string): OpRecorder {
   return recorder;
 }
 
+/** True while autograd records (basic slices then copy, so the tape sees every op). */
+export function isRecording(): boolean {
+  return recorder?.active ?? false;
+}
+
+/** True while recording when `x` is already part of the recorded graph. */
+export function inRecordedGraph(x: NDArray): boolean {
+  return (recorder?.active ?? false) && (recorder?.isTracked?.(x) ?? false);
+}
+
 /** Installs the autograd recorder (one per process). */
 export function setRecorder(r: OpRecorder | null): void {
   recorder = r;
@@ -59,6 +71,11 @@ export interface ApplyOptions {
   ctx?: Context;
   /** Write the (single) output into this existing array instead of a new one. */
   out?: NDArray;
+  /**
+   * Class of the outputs (`NDArray` or `mx.np`'s `NpArray`); by default the class of the
+   * first input, else NDArray, so mx.nd functions applied to np arrays return np arrays.
+   */
+  arrayClass?: typeof NDArray;
 }
 
 /**
@@ -105,12 +122,13 @@ export function applyOp(
     ? def.inferType(inputs.map((x) => x.dtype), p)
     : shapes.map(() => inputs[0]?.dtype ?? "float32");
 
+  const cls = opts.arrayClass ?? (inputs[0]?.constructor as typeof NDArray | undefined) ?? NDArray;
   const lowering = def.lowering;
   if (lowering.kind === "composite") {
     let outs: NDArray[];
     composing++;
     try {
-      outs = lowering.compose(ndBuilder(ctx), inputs, p);
+      outs = lowering.compose(ndBuilder(ctx, cls), inputs, p);
     } catch (e) {
       // The user called def.name, not the inner operator that failed: name the outer one.
       throw composing === 1 ? inComposite(def, argNames(), inputs, e) : e;
@@ -134,7 +152,7 @@ export function applyOp(
       }
       return opts.out;
     }
-    return NDArray._alloc(s, dtypes[i], ctx);
+    return cls._alloc(s, dtypes[i], ctx);
   });
   const k = outputs[0]._storage(def.name).backend.kernels;
   let run: () => KernelResult;
@@ -203,11 +221,15 @@ function broadcastView(t: KernelTensor, shape: Shape): View {
   return { buf: t.buf, shape, strides: broadcastStrides(t.shape, shape), offset: 0 };
 }
 
-/** A Builder that applies operators eagerly on NDArrays of context `ctx`. */
-export function ndBuilder(ctx: Context): Builder<NDArray> {
+/**
+ * A Builder that applies operators eagerly on NDArrays of context `ctx`; results are of
+ * class `arrayClass` when given (a composite keeps its caller's array class).
+ */
+export function ndBuilder(ctx: Context, arrayClass?: typeof NDArray): Builder<NDArray> {
+  const opts = { ctx, arrayClass };
   return {
-    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx })[0],
-    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx }),
+    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, opts)[0],
+    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, opts),
     shape: (t) => t.shape,
     dtype: (t) => t.dtype,
     get isTrain() {

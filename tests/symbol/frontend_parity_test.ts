@@ -475,6 +475,10 @@ Deno.test("Symbol has NDArray's operator methods, with the same arguments and re
     "attachGrad",
     "backward",
     "toString",
+    "setAt",
+    // Conversions between the two NDArray front ends (mx.nd and mx.np), not operators.
+    "asNpArray",
+    "asNdArray",
   ]);
   const ndMethods = Object.getOwnPropertyNames(mx.nd.NDArray.prototype).filter((m) =>
     !m.startsWith("_") && !memory.has(m) &&
