@@ -327,9 +327,10 @@ export class PoissonNLLLoss extends Loss {
       ? sub(un("exp", pred), mul(t, pred))
       : sub(pred, mul(t, un("log", add(pred, epsilon))));
     if (this.#full) {
-      // Stirling: t log t - t + 0.5 log(2 pi t), for t > 1.
+      // Stirling: t log t - t + 0.5 log(2 pi t), for t > 1. MXNet multiplies by (t > 1),
+      // which gives NaN for t = 0 (0 * log 0); selecting avoids that.
       const stirling = add(sub(mul(t, un("log", t)), t), mul(un("log", mul(t, 2 * Math.PI)), 0.5));
-      loss = add(loss, mul(stirling, greaterS(t, 1)));
+      loss = add(loss, op("where", [greaterS(t, 1), stirling, mul(t, 0)]));
     }
     return mean(applyWeighting(loss, this.lossWeight, sampleWeight)) as T;
   }

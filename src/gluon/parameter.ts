@@ -226,6 +226,7 @@ export class Parameter {
       );
     }
     this.#shape = cur.map((d, i) => (d === 0 ? s[i] : d));
+    this.#var = null;
   }
 
   /** The element type; setting it casts the data (like `cast`). */
@@ -546,7 +547,8 @@ export class Parameter {
   /** A Symbol variable for this parameter (its name, shape and multipliers). */
   var(): Symbol {
     this.#var ??= Variable(this.name, {
-      shape: this.#shape ?? undefined,
+      // A partly unknown shape is left to inference (0 is not a size there).
+      shape: isKnown(this.#shape) ? this.#shape : undefined,
       dtype: this.#dtype,
       lrMult: this.lrMult,
       wdMult: this.wdMult,
