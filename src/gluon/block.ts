@@ -452,7 +452,10 @@ export class Block {
    * Turns hybridization on or off in the HybridBlocks below (a plain Block has no graph
    * of its own).
    */
-  hybridize(active: boolean | Record<string, unknown> = true, opts: Record<string, unknown> = {}) {
+  hybridize(
+    active: boolean | Record<string, unknown> = true,
+    opts: Record<string, unknown> = {},
+  ): void {
     for (const c of this._childMap().values()) c.hybridize(active, opts);
   }
 

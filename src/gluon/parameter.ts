@@ -437,6 +437,8 @@ export class Parameter {
       this.#deferred.data = keep(value);
       return;
     }
+    // A Trainer updating on its kvstore keeps its own copy: it must take the new value.
+    (this._trainer as { _onSetData?(p: Parameter): void } | null)?._onSetData?.(this);
     untraced(() => {
       for (const a of this.#data!) a.set(data as NDArray);
     });

@@ -289,6 +289,24 @@ export class Trainer {
     this.#toInit = later;
   }
 
+  /**
+   * @internal A parameter's value was set: a kvstore holding the weights (updates on the
+   * kvstore) is made anew at the next step, from the current values, as MXNet does.
+   */
+  _onSetData(p: Parameter): void {
+    if (!this.#kvReady || !this.#kv || !this.#updateOnKv || this.#toInit.includes(p)) return;
+    if (this.#distributed) {
+      throw new MXNetError(
+        `Parameter ${p.name}: cannot set the value of a parameter trained with a distributed ` +
+          `kvstore that updates on the servers`,
+      );
+    }
+    this.#kv.dispose();
+    this.#kv = null;
+    this.#kvReady = false;
+    this.#toInit = [...this.#params];
+  }
+
   #ready(): void {
     if (!this.#kvReady) this.#initKVStore();
     if (this.#toInit.length) this.#initParams();

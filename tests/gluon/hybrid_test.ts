@@ -350,3 +350,35 @@ Deno.test("SymbolBlock wraps a Symbol: deferred shapes from the first input, Sym
   assert.deepEqual(composed.listArguments(), ["x", "fc_weight", "fc_bias"]);
   net.dispose();
 });
+
+Deno.test("hybridize: hybridized children inside a plain Block and inside a hybridized parent", async () => {
+  class Mixed extends nn.Block {
+    body = new nn.HybridSequential().add(new nn.Dense(4, { activation: "relu" }), new nn.Dense(3));
+    head = new nn.Dense(2);
+    override forward(x: mx.NDArray): mx.NDArray {
+      return this.head.forward(this.body.forward(x).tanh());
+    }
+  }
+  const net = new Mixed();
+  net.initialize();
+  const x = mx.nd.array(randomValues(10, 8), { shape: [2, 5] });
+  const want = await values(net.forward(x));
+  net.hybridize(); // the plain Block hybridizes its HybridBlock children
+  for (let i = 0; i < 2; i++) assert.deepEqual(await values(net.forward(x)), want);
+  assert.ok(net.body._lastGraph() !== null && net.head._lastGraph() !== null);
+  // A hybridized parent traces its (hybridized) children into its own graph.
+  const outer = new nn.HybridSequential().add(net.body, new nn.Activation("tanh"), net.head);
+  outer.hybridize();
+  for (let i = 0; i < 2; i++) assert.deepEqual(await values(outer.forward(x)), want);
+  const ops = outer._lastGraph()!.symbol._nodes().filter((n) => !n.isVariable).map((n) =>
+    n.op!.name
+  );
+  assert.deepEqual(ops, [
+    "FullyConnected",
+    "Activation",
+    "FullyConnected",
+    "Activation",
+    "FullyConnected",
+  ]);
+  net.dispose();
+});

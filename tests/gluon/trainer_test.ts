@@ -274,3 +274,21 @@ Deno.test("utils.clipGlobalNorm leaves small gradients alone; checkSha1", async 
     await Deno.remove(f);
   }
 });
+
+Deno.test("Trainer: setData while the kvstore holds the weights takes effect at the next step", async () => {
+  const net = new nn.Dense(1, { inUnits: 2 });
+  net.initialize(new mx.init.One(), { ctx: [mx.cpu(0), mx.cpu(1)] });
+  const trainer = new Trainer(net.collectParams(), "sgd", { learningRate: 0.1 });
+  const stepOn = () => {
+    const xs = utils.splitAndLoad(X(), [mx.cpu(0), mx.cpu(1)]);
+    mx.autograd.backward(mx.autograd.record(() => xs.map((x) => net.forward(x).sum())));
+    trainer.step(2);
+  };
+  stepOn();
+  assert.ok(trainer.updateOnKvstore);
+  net.weight.setData(mx.nd.array([[5, 5]]));
+  stepOn();
+  // 5 - 0.1 * [4, 6] / 2 on both copies.
+  for (const w of net.weight.listData()) assertClose(await values(w), [4.8, 4.7]);
+  net.dispose();
+});
