@@ -22,6 +22,7 @@ export function isTracing(): boolean {
 
 /** Runs `fn` as a trace (nests). */
 export function asTrace<T>(fn: () => T): T {
+  if (tracing === 0) pendingName = null;
   tracing++;
   try {
     return fn();

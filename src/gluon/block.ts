@@ -479,6 +479,11 @@ export class Block {
     return out;
   }
 
+  /** @internal True for Sequential-like containers, which `summary` does not list. */
+  _isContainer(): boolean {
+    return false;
+  }
+
   /** @internal Runs the forward definition (HybridBlock adds the cached graph). */
   _runForward(impl: ForwardFn, args: unknown[]): unknown {
     return impl.apply(this, args);
@@ -508,9 +513,7 @@ export class Block {
       if ((b as unknown as { _isActive?: () => boolean })._isActive?.()) {
         throw new MXNetError(`summary: ${b.name} must not be hybridized to print a summary`);
       }
-      if (b.constructor.name === "Sequential" || b.constructor.name === "HybridSequential") {
-        return;
-      }
+      if (b._isContainer()) return;
       handles.push(b.registerForwardHook((blk, _in, out) => {
         const row = {
           name: `${blk.constructor.name}-${rows.length}`,

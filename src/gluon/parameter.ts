@@ -178,9 +178,9 @@ export class Parameter {
 
   /** `Parameter name (shape=[2, 3], dtype=float32)`. */
   toString(): string {
-    return `Parameter ${this.name} (shape=${
-      this.#shape ? formatShape(this.#shape) : "None"
-    }, dtype=${this.#dtype})`;
+    const s = this.#shape;
+    const shape = !s ? "None" : s.length === 1 ? `(${s[0]},)` : `(${s.join(", ")})`;
+    return `Parameter ${this.name} (shape=${shape}, dtype=${this.#dtype})`;
   }
 
   /** How backward writes the gradient; "null" frees the gradient buffers. */
@@ -301,13 +301,9 @@ export class Parameter {
 
   #initImpl(data: NDArray, ctx: readonly Context[]): void {
     this.#ctx = [...ctx];
-    const copies = ctx.map((c) => {
-      const a = NDArray._alloc(this.#shape!, this.#dtype, c);
-      keep(a);
-      if (data.dtype === this.#dtype) a.set(data);
-      else a.set(data.astype(this.#dtype));
-      return a;
-    });
+    const src = data.dtype === this.#dtype ? data : data.astype(this.#dtype);
+    const copies = ctx.map((c) => keep(src.copyTo(c)));
+    if (src !== data) src.dispose();
     this.#setData(copies, false);
     this.#initGrad();
   }
@@ -440,7 +436,14 @@ export class Parameter {
     // A Trainer updating on its kvstore keeps its own copy: it must take the new value.
     (this._trainer as { _onSetData?(p: Parameter): void } | null)?._onSetData?.(this);
     untraced(() => {
-      for (const a of this.#data!) a.set(data as NDArray);
+      for (const a of this.#data!) {
+        if (!(data instanceof NDArray) || data.context.equals(a.context)) a.set(data);
+        else {
+          const moved = data.copyTo(a.context);
+          a.set(moved);
+          moved.dispose();
+        }
+      }
     });
   }
 

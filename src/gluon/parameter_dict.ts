@@ -152,6 +152,12 @@ export class ParameterDict {
    */
   get(name: string, opts: ParameterOptions = {}): Parameter {
     const full = this.#prefix + name;
+    // `collectParams().get("dense0_weight")` (Python's `params['dense0_weight']`): a full
+    // name asked without options is that parameter, not a new shapeless one.
+    const exact = Object.keys(opts).length === 0 && !this.#params.has(full)
+      ? this.#params.get(name)
+      : undefined;
+    if (exact) return exact;
     const found = this.#lookup(full);
     if (!found) {
       const p = new Parameter(full, opts);

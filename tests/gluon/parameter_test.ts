@@ -24,7 +24,7 @@ Deno.test("Parameter: initialize with its own initializer, data/grad, gradReq wr
   assert.equal(p.data().grad, p.grad());
   p.zeroGrad();
   assert.deepEqual(await values(p.grad()), [0, 0, 0, 0, 0, 0]);
-  assert.match(String(p), /Parameter w_weight \(shape=\[2,3\], dtype=float32\)/);
+  assert.equal(String(p), "Parameter w_weight (shape=(2, 3), dtype=float32)");
   p.dispose();
 });
 
@@ -144,6 +144,8 @@ Deno.test("ParameterDict: get with prefix, sharing, update clash, setattr, at", 
   assert.equal(w.wdMult, 0);
   assert.throws(() => a.setattr("colour", 1), /unknown attribute colour/);
   assert.equal(a.at("a_weight"), w);
+  // A full name without options is looked up as it is (Python's params["a_weight"]).
+  assert.equal(a.get("a_weight"), w);
   assert.throws(() => a.at("weight"), /no parameter named weight; it holds a_weight/);
   assert.deepEqual([...a.keys()], ["a_weight"]);
   assert.equal(a.size, 1);

@@ -52,6 +52,10 @@ function listing(name: string, children: ReadonlyMap<string, Block>): string {
  * ```
  */
 export class Sequential extends Block {
+  /** @internal Not listed by `summary`. */
+  override _isContainer(): boolean {
+    return true;
+  }
   /** Creates an empty container. */
   constructor(opts: BlockOptions = {}) {
     super(layerOptions("Sequential", opts, []), "sequential");
@@ -90,6 +94,10 @@ function at(b: Block, i: number): Block {
 
 /** Sequential for HybridBlocks: hybridizes as one graph. */
 export class HybridSequential extends HybridBlock {
+  /** @internal Not listed by `summary`. */
+  override _isContainer(): boolean {
+    return true;
+  }
   /** Creates an empty container. */
   constructor(opts: BlockOptions = {}) {
     super(layerOptions("HybridSequential", opts, []), "hybridsequential");
