@@ -248,7 +248,19 @@ export class HybridBlock extends Block {
     const names = inputNames(n);
     let k = 0;
     const symLeaves = leaves.map((l) => (l instanceof NDArray ? Variable(names[k++]) : l));
-    const out = impl.apply(this, regroup(symLeaves, fmt) as unknown[]);
+    let out: unknown;
+    try {
+      out = impl.apply(this, regroup(symLeaves, fmt) as unknown[]);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      // Typically an NDArray-only method called on a Symbol by code below hybridForward.
+      throw new MXNetError(
+        `${this.name}: building the graph with Symbols (hybridForward with F = mx.sym) ` +
+          `failed: ${e.message}. Blocks called from hybridForward must accept Symbols; ` +
+          `define forward(x) instead to have the block traced from NDArrays`,
+        { cause: e },
+      );
+    }
     const f = flatten(out);
     if (!f.leaves.every((o) => o instanceof Symbol)) {
       throw new MXNetError(`${this.name}: forward with Symbol inputs must return Symbols`);

@@ -382,3 +382,27 @@ Deno.test("hybridize: hybridized children inside a plain Block and inside a hybr
   ]);
   net.dispose();
 });
+
+Deno.test("hybridForward calling NDArray-only code with Symbols explains the two styles", () => {
+  class Inner extends nn.HybridBlock {
+    override forward(x: mx.NDArray): mx.NDArray {
+      return x.sum({ axis: 1 });
+    }
+  }
+  class Outer extends nn.HybridBlock {
+    inner = new Inner();
+    override hybridForward(_F: unknown, x: mx.NDArray): mx.NDArray {
+      return this.inner.forward(x);
+    }
+  }
+  const net = new Outer();
+  net.hybridize();
+  assert.throws(() => net.forward(mx.nd.ones([2, 3])), (e: Error) => {
+    assert.ok(e instanceof mx.MXNetError);
+    assert.match(
+      e.message,
+      /building the graph with Symbols .* failed: .*define forward\(x\) instead/,
+    );
+    return true;
+  });
+});
