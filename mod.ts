@@ -49,3 +49,4 @@ export * as io from "./src/io/mod.ts";
 export * as mod from "./src/module/mod.ts";
 export * as callback from "./src/model/callback.ts";
 export * as testUtils from "./src/test_utils.ts";
+export * as gluon from "./src/gluon/mod.ts";

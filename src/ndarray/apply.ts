@@ -65,6 +65,29 @@ export function setRecorder(r: OpRecorder | null): void {
   recorder = r;
 }
 
+/**
+ * Deferred compute (Gluon's `hybridize`): while a tracer is set, each top-level operator
+ * application is reported after it ran; the applications inside a composite are not.
+ */
+export interface OpTracer {
+  /** Called after `def` ran on `inputs` with the caller's `params`, giving `outputs`. */
+  record(
+    def: OpDef,
+    inputs: readonly NDArray[],
+    outputs: readonly NDArray[],
+    params: Record<string, unknown>,
+  ): void;
+}
+
+let tracer: OpTracer | null = null;
+
+/** Installs a tracer (null: none); returns the previous one so callers can restore it. */
+export function setTracer(t: OpTracer | null): OpTracer | null {
+  const prev = tracer;
+  tracer = t;
+  return prev;
+}
+
 /** Options accepted by operator applications. */
 export interface ApplyOptions {
   /** Context for operators without array inputs (creation, random). */
@@ -88,6 +111,9 @@ export function applyOp(
   rawParams: Record<string, unknown> = {},
   opts: ApplyOptions = {},
 ): NDArray[] {
+  // One null check when not tracing; the traced call runs untraced, so the operators a
+  // composite is made of are not reported.
+  if (tracer !== null) return applyTraced(tracer, def, inputs, rawParams, opts);
   const p = parseParams(def, rawParams);
   // Argument names only matter for messages: built when one is thrown.
   const argNames = () => argNamesOf(def, p);
@@ -185,6 +211,23 @@ export function applyOp(
   }
   if (recorder?.active) recorder.record(def, inputs, outputs, p);
   return outputs;
+}
+
+function applyTraced(
+  t: OpTracer,
+  def: OpDef,
+  inputs: readonly NDArray[],
+  rawParams: Record<string, unknown>,
+  opts: ApplyOptions,
+): NDArray[] {
+  tracer = null;
+  try {
+    const outputs = applyOp(def, inputs, rawParams, opts);
+    t.record(def, inputs, outputs, rawParams);
+    return outputs;
+  } finally {
+    tracer = t;
+  }
 }
 
 const NO_RNG = { seed: 0, offset: 0 };

@@ -13,7 +13,7 @@
  * @module
  */
 import type * as O from "../ops/nn/options.ts";
-import type { LayerFn, OptionalLayerFn } from "../ops/signatures.ts";
+import type { LayerFn, OptionalLayerFn, ReshapeLikeFn, SmoothL1Fn } from "../ops/signatures.ts";
 import { ndFunction } from "./_frontend.ts";
 import type { NDArray } from "./ndarray.ts";
 
@@ -84,3 +84,16 @@ export const softmaxCrossEntropy: OptionalLayerFn<NDArray, O.SoftmaxCrossEntropy
 /** Softmax over all but the batch axis (`mode: "instance"`), or over channels (`"channel"`). */
 export const SoftmaxActivation: OptionalLayerFn<NDArray, O.SoftmaxActivationOptions<NDArray>> =
   ndFunction("SoftmaxActivation");
+
+/** SequenceMask: positions past each sequence's length set to `value`. */
+export const SequenceMask: OptionalLayerFn<NDArray, O.SequenceMaskOptions<NDArray>> = ndFunction(
+  "SequenceMask",
+);
+/** Pad (MXNet's `pad`): constant, edge or reflect padding of a 4-D or 5-D array. */
+export const Pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("Pad");
+/** Alias of `Pad`. */
+export const pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("pad");
+/** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
+export const smoothL1: SmoothL1Fn<NDArray> = ndFunction("smoothL1");
+/** `lhs` reshaped like `rhs` (`reshape_like`). */
+export const reshapeLike: ReshapeLikeFn<NDArray> = ndFunction("reshapeLike");

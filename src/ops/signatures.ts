@@ -259,6 +259,36 @@ export interface ClipFn<T> {
   (opts: { data: T; aMin: number; aMax: number } & NodeNaming): T;
 }
 
+/** `smoothL1(x, 1)`, `smoothL1(x, { scalar })`. */
+export interface SmoothL1Fn<T> {
+  /** Positional form. */
+  (data: T, scalar?: number, opts?: NodeNaming): T;
+  /** Keyword form. */
+  (data: T, opts: { scalar?: number } & NodeNaming): T;
+  /** Options form. */
+  (opts: { data: T; scalar?: number } & NodeNaming): T;
+}
+
+/** Options of `reshapeLike`: which axis ranges of each side are matched. */
+export interface ReshapeLikeOptions {
+  /** First axis of `lhs` to replace. */
+  lhsBegin?: number | null;
+  /** End (exclusive) of the replaced axes of `lhs`. */
+  lhsEnd?: number | null;
+  /** First axis of `rhs` whose sizes are taken. */
+  rhsBegin?: number | null;
+  /** End (exclusive) of the axes of `rhs` taken. */
+  rhsEnd?: number | null;
+}
+
+/** `reshapeLike(a, b)`: `a` with (a range of) `b`'s shape. */
+export interface ReshapeLikeFn<T> {
+  /** Positional form. */
+  (lhs: T, rhs: T, opts?: ReshapeLikeOptions & NodeNaming): T;
+  /** Options form. */
+  (opts: { lhs: T; rhs: T } & ReshapeLikeOptions & NodeNaming): T;
+}
+
 /** `cast(x, "int32")`, `Cast(x, { dtype })`, `Cast({ data, dtype })`. */
 export interface CastFn<T> {
   /** Positional form. */
@@ -669,6 +699,16 @@ export interface FrontEnd<T, TList = T> {
   readonly MakeLoss: OptionalLayerFn<T, O.MakeLossOptions<T>>;
   /** softmax_cross_entropy: summed cross-entropy of `softmax(data)`. */
   readonly softmaxCrossEntropy: OptionalLayerFn<T, O.SoftmaxCrossEntropyOptions<T>>;
+  /** Masks positions past each sequence's length (`useSequenceLength`). */
+  readonly SequenceMask: OptionalLayerFn<T, O.SequenceMaskOptions<T>>;
+  /** Pads a 4-D or 5-D array (constant, edge or reflect). */
+  readonly Pad: LayerFn<T, O.PadOptions<T>>;
+  /** Alias of `Pad`. */
+  readonly pad: LayerFn<T, O.PadOptions<T>>;
+  /** Smooth L1: `0.5 (σx)² / σ²`-style Huber of each element (`scalar` σ). */
+  readonly smoothL1: SmoothL1Fn<T>;
+  /** `lhs` reshaped to `rhs`'s shape (or a range of its axes). */
+  readonly reshapeLike: ReshapeLikeFn<T>;
   /** Softmax over all but the batch axis (`mode: "instance"`), or over channels (`"channel"`). */
   readonly SoftmaxActivation: OptionalLayerFn<T, O.SoftmaxActivationOptions<T>>;
   /** An array of zeros (`F.zeros(shape)`). */

@@ -6,7 +6,7 @@
  * @module
  */
 import type * as O from "../ops/nn/options.ts";
-import type { LayerFn, OptionalLayerFn } from "../ops/signatures.ts";
+import type { LayerFn, OptionalLayerFn, ReshapeLikeFn, SmoothL1Fn } from "../ops/signatures.ts";
 import { symFunction } from "./_frontend.ts";
 import type { Symbol } from "./symbol.ts";
 
@@ -73,3 +73,16 @@ export const softmaxCrossEntropy: OptionalLayerFn<Symbol, O.SoftmaxCrossEntropyO
 /** Softmax over all but the batch axis (`mode: "instance"`), or over channels (`"channel"`). */
 export const SoftmaxActivation: OptionalLayerFn<Symbol, O.SoftmaxActivationOptions<Symbol>> =
   symFunction("SoftmaxActivation");
+
+/** SequenceMask: positions past each sequence's length set to `value`. */
+export const SequenceMask: OptionalLayerFn<Symbol, O.SequenceMaskOptions<Symbol>> = symFunction(
+  "SequenceMask",
+);
+/** Pad (MXNet's `pad`): constant, edge or reflect padding of a 4-D or 5-D array. */
+export const Pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("Pad");
+/** Alias of `Pad`. */
+export const pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("pad");
+/** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
+export const smoothL1: SmoothL1Fn<Symbol> = symFunction("smoothL1");
+/** `lhs` reshaped like `rhs` (`reshape_like`). */
+export const reshapeLike: ReshapeLikeFn<Symbol> = symFunction("reshapeLike");

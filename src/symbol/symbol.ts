@@ -3,7 +3,7 @@
  * shape/type inference. Operators come from the same registry NDArray uses.
  * @module
  */
-import type { DType } from "../core/dtype.ts";
+import { type DType, dtypeFromFlag } from "../core/dtype.ts";
 import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
 import { describe } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
@@ -233,7 +233,7 @@ export class Symbol {
     const t = new Map<Node, DType[]>();
     for (const n of nodes) {
       if (n.isVariable) {
-        t.set(n, [types[n.name] ?? (n.attrs.__dtype__ as DType | undefined) ?? "float32"]);
+        t.set(n, [types[n.name] ?? dtypeAttr(n.attrs.__dtype__) ?? "float32"]);
         continue;
       }
       const ins = n.inputs.map((e) => t.get(e.node)![e.index]);
@@ -675,10 +675,18 @@ function misshapenVariable(n: Node, ins: readonly Shape[]): string | undefined {
   return undefined;
 }
 
+/** A `__dtype__` attribute: a name, or MXNet's numeric type flag ("0" is float32). */
+function dtypeAttr(v: string | undefined): DType | undefined {
+  if (v === undefined) return undefined;
+  return /^\d+$/.test(v) ? dtypeFromFlag(Number(v)) : v as DType;
+}
+
 function parseShapeAttr(v: string | undefined): number[] | undefined {
   if (!v) return undefined;
   const body = v.replace(/[()[\]\s]/g, "");
-  return body === "" ? [] : body.split(",").filter((s) => s !== "").map(Number);
+  const shape = body === "" ? [] : body.split(",").filter((s) => s !== "").map(Number);
+  // MXNet writes 0 for sizes not known yet (Gluon's deferred `(128, 0)`): left to inference.
+  return shape.includes(0) ? undefined : shape;
 }
 
 /**

@@ -242,6 +242,15 @@ const CASES: Record<string, Case[]> = {
   InstanceNorm: [{ shapes: [[2, 3, 4], [3], [3]] }],
   GroupNorm: [{ shapes: [[2, 4, 3], [4], [4]], params: { numGroups: 2 } }],
   LRN: [{ shapes: [[1, 5, 2, 2]], params: { nsize: 3, alpha: 0.5, knorm: 1 } }],
+  Pad: [
+    { shapes: [[1, 2, 3, 4]], params: { mode: "reflect", padWidth: [0, 0, 0, 0, 2, 1, 1, 3] } },
+    { shapes: [[2, 3]], params: { mode: "edge", padWidth: [1, 0, 2, 2] } },
+    { shapes: [[2, 3]], params: { mode: "constant", padWidth: [0, 1, 1, 0], constantValue: 2 } },
+  ],
+  reshape_like: [{ shapes: [[2, 6], [3, 4]] }, {
+    shapes: [[2, 6], [7, 2, 3]],
+    params: { lhsBegin: 1, rhsBegin: 1 },
+  }],
   SoftmaxActivation: [{ shapes: [[2, 3, 2]] }, {
     shapes: [[2, 3, 2]],
     params: { mode: "channel" },

@@ -164,6 +164,20 @@ const CASES: Record<string, Case[]> = {
   InstanceNorm: [{ inputs: [[2, 3, 4], [3], [3]] }],
   GroupNorm: [{ inputs: [[2, 4, 3], [4], [4]], args: [{ numGroups: 2 }] }],
   LRN: [{ inputs: [pos([1, 5, 2, 2])], args: [{ nsize: 3, alpha: 0.5 }] }],
+  SequenceMask: [{
+    inputs: [[3, 2, 2], ints([2], [1, 3])],
+    args: [{ useSequenceLength: true, value: -1 }],
+  }],
+  Pad: [{
+    inputs: [[1, 1, 2, 3]],
+    args: [{ mode: "reflect", padWidth: [0, 0, 0, 0, 1, 1, 2, 2] }],
+  }],
+  pad: [{
+    inputs: [[1, 1, 2, 2]],
+    args: [{ padWidth: [0, 0, 0, 0, 1, 0, 0, 1], constantValue: 3 }],
+  }],
+  smoothL1: [{ inputs: [x23], args: [0.7] }],
+  reshapeLike: [{ inputs: [[2, 3], [3, 2]] }],
   // Outside training Dropout is the identity on both front ends.
   Dropout: [{ inputs: [x23], args: [{ p: 0.5 }] }],
   Embedding: [{ inputs: [ints([3], [4, 0, 2]), [5, 2]], args: [{ inputDim: 5, outputDim: 2 }] }],
@@ -292,6 +306,11 @@ Deno.test("the names MXNet has on both front ends are exposed", () => {
     "GroupNorm",
     "LRN",
     "SoftmaxActivation",
+    "SequenceMask",
+    "Pad",
+    "pad",
+    "smoothL1",
+    "reshapeLike",
     "zeros",
     "ones",
     "full",
@@ -479,6 +498,9 @@ Deno.test("Symbol has NDArray's operator methods, with the same arguments and re
     // Conversions between the two NDArray front ends (mx.nd and mx.np), not operators.
     "asNpArray",
     "asNdArray",
+    // Symbol.get selects outputs (MXNet's Symbol.__getitem__), not NumPy indexing; blocks
+    // that index arrays are traced from real arrays when hybridized.
+    "get",
   ]);
   const ndMethods = Object.getOwnPropertyNames(mx.nd.NDArray.prototype).filter((m) =>
     !m.startsWith("_") && !memory.has(m) &&

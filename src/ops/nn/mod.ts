@@ -12,7 +12,9 @@ import { FC_OPS } from "./fully_connected.ts";
 import { LOCAL_NORM_OPS } from "./local_norm.ts";
 import { LOSS_OPS } from "./loss.ts";
 import { NORM_OPS } from "./norm.ts";
+import { PAD_OPS } from "./pad.ts";
 import { POOLING_OPS } from "./pooling.ts";
+import { RESHAPE_LIKE_OPS } from "./reshape_like.ts";
 import { WINDOW_OPS } from "./window_ops.ts";
 
 /** Every neural-network operator. */
@@ -28,4 +30,6 @@ export const NN_OPS: readonly OpDef[] = [
   ...DROPOUT_OPS,
   ...EMBEDDING_OPS,
   ...LOSS_OPS,
+  ...PAD_OPS,
+  ...RESHAPE_LIKE_OPS,
 ];

@@ -275,3 +275,29 @@ export interface SoftmaxActivationOptions<T> extends NodeNaming {
   /** "instance" (all but the batch axis) or "channel" (axis 1). */
   mode?: "instance" | "channel";
 }
+
+/** SequenceMask: positions past each sequence's length set to `value`. */
+export interface SequenceMaskOptions<T> extends NodeNaming {
+  /** The input, time on `axis` (0 or 1), batch on the other of the two. */
+  data: T;
+  /** Length of each sequence [batch] (used when `useSequenceLength`). */
+  sequenceLength?: T;
+  /** Mask by `sequenceLength` (otherwise the identity). */
+  useSequenceLength?: boolean;
+  /** The value written past each length. */
+  value?: number;
+  /** The time axis: 0 (TNC) or 1 (NTC). */
+  axis?: number;
+}
+
+/** Pad: MXNet's `pad` of a 4-D or 5-D array. */
+export interface PadOptions<T> extends NodeNaming {
+  /** The input. */
+  data: T;
+  /** "constant", "edge" or "reflect". */
+  mode?: "constant" | "edge" | "reflect";
+  /** Before and after widths per axis, flattened: (0, 0, 0, 0, top, bottom, left, right). */
+  padWidth: readonly number[];
+  /** The fill of "constant" mode. */
+  constantValue?: number;
+}
