@@ -10,8 +10,17 @@
  * ```
  * @module
  */
-export { Context, cpu, currentContext, gpu, withContext } from "./src/core/context.ts";
-export type { DType } from "./src/core/dtype.ts";
+export {
+  Context,
+  cpu,
+  currentContext,
+  type DeviceType,
+  gpu,
+  withContext,
+} from "./src/core/context.ts";
+export type { DType, TypedArray } from "./src/core/dtype.ts";
+export type { ArrayLikeInput } from "./src/ndarray/input.ts";
+export type { UnaryName } from "./src/ndarray/arith.ts";
 export {
   ContextError,
   DisposedError,
@@ -24,7 +33,7 @@ export {
   UnsupportedError,
 } from "./src/core/errors.ts";
 export * as nd from "./src/ndarray/mod.ts";
-export { NDArray } from "./src/ndarray/ndarray.ts";
+export { NDArray, type ReduceOptions, type TopkOptions } from "./src/ndarray/ndarray.ts";
 export * as random from "./src/ndarray/random.ts";
 export * as engine from "./src/engine/mod.ts";
 export { numGpus } from "./backends/mod.ts";

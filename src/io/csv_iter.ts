@@ -35,7 +35,7 @@ export interface CSVIterOptions {
 }
 
 /** Parses a CSV of numbers into one flat array; rows must have `width` values. */
-export function parseCSV(
+function parseCSV(
   text: string,
   width: number,
   source: string,

@@ -50,7 +50,7 @@ export interface NDArrayIterOptions {
 }
 
 /** Normalises data input to sorted (name, NDArray) pairs, as MXNet's `_init_data`. */
-export function initData(
+function initData(
   input: DataInput | null | undefined,
   defaultName: string,
   allowEmpty: boolean,

@@ -131,6 +131,7 @@ export type Average = "macro" | "micro";
 export abstract class BinaryMetric extends SimpleMetric {
   /** Averaging mode. */
   readonly average: Average;
+  /** The confusion counts so far (for subclasses' `score`). */
   protected readonly stats: BinaryStats = new BinaryStats();
   /** Sets the name and the averaging ("macro" by default). */
   constructor(name: string, opts: MetricOptions & { average?: Average }) {

@@ -24,7 +24,10 @@ export async function host(a: NDArray): Promise<HostArray> {
   return { v: Float64Array.from(await a.data() as ArrayLike<number>, Number), shape: a.shape };
 }
 
-/** Pairs labels with predictions; their counts must agree (MXNet's check_label_shapes). */
+/**
+ * Pairs labels with predictions; their counts must agree (MXNet's check_label_shapes).
+ * @ignore
+ */
 export async function hostPairs(
   who: string,
   labels: Arrays,
@@ -119,6 +122,7 @@ export abstract class SimpleMetric extends EvalMetric {
 /**
  * Class predictions of a batch: `pred` as is when shaped like `label`, else the argmax
  * along `axis` (class scores).
+ * @ignore
  */
 export function predictedClasses(
   label: HostArray,

@@ -51,10 +51,10 @@ export class NDArray {
   readonly dtype: DType;
   /** Gradient buffer, once `attachGrad()` was called (autograd). */
   grad: NDArray | null = null;
-  /** Autograd bookkeeping (see src/autograd); null when not part of a recorded graph. */
-  _ag: unknown = null;
-
-  /** @internal Use mx.nd.empty/zeros/array. */
+  /**
+   * Use mx.nd.empty/zeros/array.
+   * @ignore
+   */
   constructor(storage: Storage, shape: Shape, dtype: DType) {
     this.#storage = storage;
     this.shape = [...shape];
@@ -63,7 +63,10 @@ export class NDArray {
     scopes.at(-1)?.push(this);
   }
 
-  /** @internal Allocates an uninitialised array. */
+  /**
+   * Allocates an uninitialised array.
+   * @ignore
+   */
   static _alloc(shape: Shape, dtype: DType, ctx: Context): NDArray {
     const backend = backendFor(ctx);
     const buf = backend.alloc(dtype, sizeOf(shape), ctx.deviceId);
@@ -87,7 +90,10 @@ export class NDArray {
     return this.#disposed;
   }
 
-  /** @internal The storage (checks the array is alive). */
+  /**
+   * The storage (checks the array is alive).
+   * @ignore
+   */
   _storage(where: string): Storage {
     if (this.#disposed) {
       throw new DisposedError(`${where}: the array ${formatShape(this.shape)} was disposed`);
@@ -95,7 +101,10 @@ export class NDArray {
     return this.#storage;
   }
 
-  /** @internal The kernel's view of this array. */
+  /**
+   * The kernel's view of this array.
+   * @ignore
+   */
   _tensor(where: string): KernelTensor {
     const s = this._storage(where);
     // Shape and storage never change, so the kernel view is built once per handle.
@@ -105,7 +114,10 @@ export class NDArray {
   }
   #tensor: KernelTensor | null = null;
 
-  /** @internal A new handle on the same storage with another shape (same size). */
+  /**
+   * A new handle on the same storage with another shape (same size).
+   * @ignore
+   */
   _view(shape: Shape): NDArray {
     const s = this._storage("reshape");
     s.refs++;

@@ -17,25 +17,11 @@ import { AdaDelta, AdaGrad, Ftrl, RMSProp } from "./adaptive.ts";
 import type { Optimizer } from "./optimizer.ts";
 import { NAG, SGD, Signum } from "./sgd.ts";
 
-export {
-  Optimizer,
-  type OptimizerCounters,
-  type OptimizerOptions,
-  type OptimizerState,
-  type ParamKey,
-  type SymbolAttrSource,
-} from "./optimizer.ts";
-export { type MomentumOptions, NAG, SGD, Signum, type SignumOptions } from "./sgd.ts";
-export { Adam, Adamax, type AdamOptions, LAMB, type LAMBOptions, Nadam } from "./adam.ts";
-export {
-  AdaDelta,
-  AdaGrad,
-  Ftrl,
-  type FtrlOptions,
-  RMSProp,
-  type RMSPropOptions,
-} from "./adaptive.ts";
-export { getUpdater, type Updater } from "./updater.ts";
+export * from "./optimizer.ts";
+export * from "./sgd.ts";
+export * from "./adam.ts";
+export * from "./adaptive.ts";
+export * from "./updater.ts";
 export * as lr_scheduler from "./lr_scheduler.ts";
 
 /** A constructor of an optimizer from its options. */

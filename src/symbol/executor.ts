@@ -62,7 +62,10 @@ export class Executor {
   #tape: Tape | null = null;
   #temps: NDArray[] = [];
 
-  /** @internal Use `bind` / `simpleBind`. */
+  /**
+   * Use `bind` / `simpleBind`.
+   * @ignore
+   */
   constructor(symbol: Symbol, ctx: Context, args: ArrayMap, opts: BindOptions = {}) {
     this.symbol = symbol;
     this.ctx = ctx;
@@ -230,7 +233,10 @@ export class Executor {
   }
 }
 
-/** `symbol.bind(ctx, args, opts)`. */
+/**
+ * `symbol.bind(ctx, args, opts)`.
+ * @ignore
+ */
 export function bind(
   symbol: Symbol,
   ctx: Context,
@@ -243,6 +249,7 @@ export function bind(
 /**
  * Allocates every argument, gradient and auxiliary array from the inferred shapes and
  * binds them (MXNet's `simple_bind`).
+ * @ignore
  */
 export function simpleBind(
   symbol: Symbol,

@@ -2,17 +2,8 @@
  * The `mx.sym` (also `mx.symbol`) namespace.
  * @module
  */
-export {
-  createSymbol,
-  Group,
-  type InferShapeResult,
-  type NodeOptions,
-  type PartialShapeResult,
-  Symbol,
-  Variable,
-  type VariableOptions,
-} from "./symbol.ts";
-export { type ArrayMap, type BindOptions, Executor } from "./executor.ts";
-export { load, loadJSON } from "./json.ts";
+export * from "./symbol.ts";
+export * from "./executor.ts";
+export * from "./json.ts";
 export * from "./ops.ts";
 export * from "./nn.ts";

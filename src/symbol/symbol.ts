@@ -66,7 +66,10 @@ export class Symbol {
   /** The output entries. */
   readonly outputs: readonly NodeEntry[];
 
-  /** @internal Use mx.sym.Variable or operator constructors. */
+  /**
+   * Use mx.sym.Variable or operator constructors.
+   * @ignore
+   */
   constructor(outputs: readonly NodeEntry[]) {
     this.outputs = outputs;
   }
@@ -76,7 +79,10 @@ export class Symbol {
     return this.outputs.length === 1 ? this.outputs[0].node.name : undefined;
   }
 
-  /** @internal The one output entry; throws for groups. */
+  /**
+   * The one output entry; throws for groups.
+   * @ignore
+   */
   _entry(where: string): NodeEntry {
     if (this.outputs.length !== 1) {
       throw new MXNetError(
@@ -88,7 +94,10 @@ export class Symbol {
     return this.outputs[0];
   }
 
-  /** @internal Nodes in dependency order. */
+  /**
+   * Nodes in dependency order.
+   * @ignore
+   */
   _nodes(): Node[] {
     return topoOrder(this.outputs);
   }
@@ -346,7 +355,7 @@ export class Symbol {
 }
 
 /** The user-visible name of an output entry. */
-export function outputName(e: NodeEntry): string {
+function outputName(e: NodeEntry): string {
   if (e.node.isVariable) return e.node.name;
   return e.node.numVisibleOutputs > 1 ? `${e.node.name}_output${e.index}` : `${e.node.name}_output`;
 }
