@@ -5,6 +5,7 @@
  * @module
  */
 import { MXNetError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { ndBuilder, setRecorder } from "../ndarray/apply.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
@@ -59,6 +60,7 @@ setRecorder({
  * ```
  */
 export function record<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
+  checkOptions("autograd.record", opts, ["trainMode"]);
   recording++;
   const prevTrain = training;
   training = opts.trainMode ?? true;
@@ -218,6 +220,7 @@ export function backward(
   headGrads?: readonly (NDArray | null)[],
   opts: BackwardOptions = {},
 ): void {
+  checkOptions("backward", opts, ["retainGraph", "trainMode"]);
   const hs = heads instanceof NDArray ? [heads] : heads;
   const entries = tape;
   tape = opts.retainGraph ? [...entries] : [];
@@ -253,6 +256,7 @@ export function grad(
   opts: { headGrads?: readonly (NDArray | null)[]; createGraph?: boolean; retainGraph?: boolean } =
     {},
 ): NDArray[] {
+  checkOptions("autograd.grad", opts, ["headGrads", "createGraph", "retainGraph"]);
   const hs = heads instanceof NDArray ? [heads] : heads;
   for (const v of variables) {
     if (!tracked.has(v)) {

@@ -4,6 +4,7 @@
  * next epoch's first batch).
  * @module
  */
+import { checkOptions, keysOf } from "../core/options.ts";
 import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
 import { shufflePermutation } from "../core/philox.ts";
 import { formatShape } from "../core/shape.ts";
@@ -87,6 +88,16 @@ function isNestedNumbers(x: unknown): boolean {
   return typeof probe === "number" || typeof probe === "boolean";
 }
 
+const OPTIONS = keysOf<NDArrayIterOptions>({
+  data: true,
+  label: true,
+  batchSize: true,
+  shuffle: true,
+  lastBatchHandle: true,
+  dataName: true,
+  labelName: true,
+});
+
 /**
  * Iterates over arrays in batches.
  * @example
@@ -116,6 +127,7 @@ export class NDArrayIter extends DataIter {
   /** Creates the iterator. */
   constructor(opts: NDArrayIterOptions) {
     super(opts.batchSize ?? 1);
+    checkOptions("NDArrayIter", opts, OPTIONS);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new ParamError(
         `NDArrayIter: batchSize must be a positive integer, got ${opts.batchSize}`,

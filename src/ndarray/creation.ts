@@ -12,6 +12,7 @@ import {
 } from "../core/dtype.ts";
 import { checkShape } from "../core/shape.ts";
 import { ShapeError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { push } from "../engine/engine.ts";
 import { invoke } from "./apply.ts";
 import { type ArrayLikeInput, flatten } from "./input.ts";
@@ -25,8 +26,14 @@ export interface CreateOptions {
   dtype?: DType;
 }
 
-function resolve(opts: Context | CreateOptions | undefined, where: string) {
+/** The context and dtype of `opts`, whose keys are `ctx`, `dtype` and `more`. */
+function resolve(
+  opts: Context | CreateOptions | undefined,
+  where: string,
+  more: readonly string[] = [],
+) {
   if (opts instanceof Context) return { ctx: opts, dtype: "float32" as DType };
+  checkOptions(where, opts, ["ctx", "dtype", ...more]);
   return {
     ctx: opts?.ctx ?? currentContext(),
     dtype: opts?.dtype === undefined ? "float32" as DType : asDType(opts.dtype, where),
@@ -83,7 +90,7 @@ export function arange(
   step = 1,
   opts: CreateOptions & { repeat?: number } = {},
 ): NDArray {
-  const { ctx, dtype } = resolve(opts, "arange");
+  const { ctx, dtype } = resolve(opts, "arange", ["repeat"]);
   return invoke("_arange", [], { start, stop: stop ?? null, step, repeat: opts.repeat, dtype }, {
     ctx,
   })[0];
@@ -96,7 +103,7 @@ export function linspace(
   num: number,
   opts: CreateOptions & { endpoint?: boolean } = {},
 ): NDArray {
-  const { ctx, dtype } = resolve(opts, "linspace");
+  const { ctx, dtype } = resolve(opts, "linspace", ["endpoint"]);
   return invoke("_linspace", [], { start, stop, num, endpoint: opts.endpoint, dtype }, { ctx })[0];
 }
 
@@ -120,13 +127,14 @@ export function array(
   values: ArrayLikeInput | NDArray,
   opts: CreateOptions & { shape?: readonly number[] } = {},
 ): NDArray {
+  checkOptions("array", opts, ["ctx", "dtype", "shape"]);
   if (values instanceof NDArray) {
     const out = values.copyTo(opts.ctx ?? values.context);
     return opts.dtype && opts.dtype !== out.dtype ? out.astype(opts.dtype) : out;
   }
   const flat = flatten(values, "array");
   const shape = opts.shape ? checkShape(opts.shape, "array: shape") : flat.shape;
-  const { ctx } = resolve(opts, "array");
+  const { ctx } = resolve(opts, "array", ["shape"]);
   const dtype = opts.dtype ? asDType(opts.dtype, "array: dtype") : typedDType(values);
   const out = NDArray._alloc(shape, dtype, ctx);
   if (out.size !== flat.values.length) {

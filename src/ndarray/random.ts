@@ -2,11 +2,22 @@
  * `mx.random` / `mx.nd.random`: seeded sampling from the Philox stream.
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import { checkShape } from "../core/shape.ts";
 import { invoke } from "./apply.ts";
 import type { NDArray } from "./ndarray.ts";
 import type { SampleOptions } from "./ops.ts";
-export { seed } from "./random_state.ts";
+import { seed as reseed } from "./random_state.ts";
+
+const SAMPLE_OPTIONS = ["ctx", "dtype"];
+
+/**
+ * Reseeds the generator (`mx.random.seed(1)`): the same seed gives the same numbers on
+ * every backend.
+ */
+export function seed(s: number): void {
+  reseed(s);
+}
 
 /**
  * Uniform samples in [low, high).
@@ -25,6 +36,7 @@ export function uniform(
   opts: SampleOptions = {},
 ): NDArray {
   const s = checkShape(shape, "uniform: shape");
+  checkOptions("uniform", opts, SAMPLE_OPTIONS);
   return invoke("_random_uniform", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
 }
 
@@ -36,6 +48,7 @@ export function normal(
   opts: SampleOptions = {},
 ): NDArray {
   const s = checkShape(shape, "normal: shape");
+  checkOptions("normal", opts, SAMPLE_OPTIONS);
   return invoke("_random_normal", [], { loc, scale, shape: s, dtype: opts.dtype }, opts)[0];
 }
 
@@ -47,6 +60,7 @@ export function randint(
   opts: SampleOptions = {},
 ): NDArray {
   const s = checkShape(shape, "randint: shape");
+  checkOptions("randint", opts, SAMPLE_OPTIONS);
   return invoke("_random_randint", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
 }
 

@@ -3,6 +3,7 @@
  * shape/type inference. Operators come from the same registry NDArray uses.
  * @module
  */
+import { checkOptions, keysOf } from "../core/options.ts";
 import type { DType } from "../core/dtype.ts";
 import { MXNetError, ShapeError } from "../core/errors.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
@@ -251,6 +252,7 @@ export class Symbol {
    * graph is renamed `name_<old>`.
    */
   compose(inputs: Record<string, Symbol>, opts: { name?: string } = {}): Symbol {
+    checkOptions("compose", opts, ["name"]);
     const replace = new Map(Object.entries(inputs).map(([k, s]) => [k, s._entry("compose")]));
     const copies = new Map<Node, Node>();
     const mapEntry = (e: NodeEntry): NodeEntry => {
@@ -336,6 +338,7 @@ export class Symbol {
    * ```
    */
   bind(ctx: Context, args: ArrayMap, opts: BindOptions = {}): Executor {
+    checkOptions("bind", opts, ["argsGrad", "gradReq", "auxStates"]);
     return bind(this, ctx, args, opts);
   }
 
@@ -345,6 +348,7 @@ export class Symbol {
     shapes: Record<string, readonly number[]>,
     opts: { gradReq?: GradReq | Record<string, GradReq>; typeDict?: Record<string, DType> } = {},
   ): Executor {
+    checkOptions("simpleBind", opts, ["gradReq", "typeDict"]);
     return simpleBind(this, ctx, shapes, opts);
   }
 
@@ -428,6 +432,15 @@ function parseShapeAttr(v: string | undefined): number[] | undefined {
   return body === "" ? [] : body.split(",").filter((s) => s !== "").map(Number);
 }
 
+const VARIABLE_OPTIONS = keysOf<VariableOptions>({
+  shape: true,
+  dtype: true,
+  lrMult: true,
+  wdMult: true,
+  init: true,
+  attr: true,
+});
+
 /**
  * A variable (an input of the graph).
  * @example
@@ -437,6 +450,7 @@ function parseShapeAttr(v: string | undefined): number[] | undefined {
  * ```
  */
 export function Variable(name: string, opts: VariableOptions = {}): Symbol {
+  checkOptions("Variable", opts, VARIABLE_OPTIONS);
   const attrs: Record<string, string> = { ...(opts.attr ?? {}) };
   if (opts.shape) {
     attrs.__shape__ = `(${opts.shape.join(", ")}${opts.shape.length === 1 ? "," : ""})`;
