@@ -53,8 +53,9 @@ export interface NDArrayIterOptions {
 
 /**
  * Normalises data input to sorted (name, NDArray) pairs, as MXNet's `_init_data`. Arrays
- * made here from host values belong to the iterator: they go into `owned`, out of any
- * open `mx.nd.scope` (an iterator built inside one outlives it).
+ * made here from host values belong to the iterator (`owned`, freed by its `dispose`);
+ * like any array they are freed by the `mx.nd.scope` they were made in, unless the scope
+ * returns the iterator.
  */
 function initData(
   input: DataInput | null | undefined,
@@ -68,7 +69,7 @@ function initData(
   }
   const toND = (x: NDArray | ArrayLikeInput) => {
     if (x instanceof NDArray) return x;
-    const a = keep(array(x));
+    const a = array(x);
     owned.push(a);
     return a;
   };

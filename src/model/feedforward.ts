@@ -210,6 +210,9 @@ export class FeedForward {
     const { argParams, auxParams } = mod.getParams();
     this.argParams = argParams;
     this.auxParams = auxParams;
+    // Iterators made here from arrays hold copies (and a roll_over remainder): free them.
+    if (train !== opts.X) (train as NDArrayIter).dispose();
+    if (evalData && evalData !== opts.evalData) (evalData as NDArrayIter).dispose();
   }
 
   /** A module bound for inference on `data`'s shapes, with the trained parameters. */
@@ -244,6 +247,7 @@ export class FeedForward {
       return outs[0];
     } finally {
       mod.dispose();
+      if (data !== X) (data as NDArrayIter).dispose();
     }
   }
 
@@ -276,6 +280,7 @@ export class FeedForward {
       return res[0][1];
     } finally {
       mod.dispose();
+      if (data !== X) (data as NDArrayIter).dispose();
     }
   }
 
