@@ -225,6 +225,7 @@ Deno.test("mx.nd creation, random, load and mx.sym / autograd options are checke
   const a = mx.nd.ones([2]);
   rejects(() => y.bind(mx.cpu(), { x: a }, { argGrad: {} } as never), /bind: .*argsGrad\?/);
   rejects(() => y.compose({ x }, { nme: "c" } as never), /compose: .*did you mean name\?/);
+  rejects(() => a.attachGrad({ grad_req: "add" } as never), /attachGrad: .*gradReq\?/);
   a.attachGrad();
   rejects(() => mx.autograd.record(() => a.mul(2), { train_mode: false } as never), /trainMode\?/);
   const z = mx.autograd.record(() => a.mul(a).sum());

@@ -10,6 +10,7 @@ import { backendFor } from "../../backends/mod.ts";
 import type { Context } from "../core/context.ts";
 import { type DType, toComputeArray, toUserArray, type TypedArray } from "../core/dtype.ts";
 import { ContextError, DisposedError, MXNetError, ShapeError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import {
   broadcastStrides,
   formatShape,
@@ -350,6 +351,7 @@ export class NDArray {
   attachGrad(
     opts: "write" | "add" | "null" | { gradReq?: "write" | "add" | "null" } = "write",
   ): void {
+    if (typeof opts !== "string") checkOptions("attachGrad", opts, ["gradReq"]);
     const req = typeof opts === "string" ? opts : opts.gradReq ?? "write";
     requireRecorder("attachGrad").attachGrad(this, req);
   }
