@@ -207,6 +207,11 @@ Deno.test("optimizers, schedules, initializers and metrics check their options",
     '["xavier", {"rnd_type": "gaussian", "magnitude": 2}]',
   ) as mx.init.Xavier;
   assert.equal(x.rndType, "gaussian");
+  // ... and written back in MXNet's spelling, so Apache MXNet reads what mxts saves.
+  assert.equal(
+    new mx.init.Xavier({ rndType: "gaussian", factorType: "in" }).dumps(),
+    '["xavier",{"rnd_type":"gaussian","factor_type":"in"}]',
+  );
   assert.equal((await w.data()).length, 16);
   w.dispose();
 });

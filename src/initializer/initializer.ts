@@ -39,9 +39,15 @@ export abstract class Initializer {
   /** Registry name (lower case). */
   abstract get kind(): string;
 
-  /** `[kind, options]` as JSON, what a Variable's `__init__` attribute holds. */
+  /**
+   * `[kind, options]` as JSON, what a Variable's `__init__` attribute holds, with the
+   * options in MXNet's snake_case (`["xavier", {"rnd_type": "gaussian"}]`) so Apache MXNet
+   * reads it; `create` reads either spelling.
+   */
   dumps(): string {
-    return JSON.stringify([this.kind, this.kwargs]);
+    const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const kw = Object.fromEntries(Object.entries(this.kwargs).map(([k, v]) => [snake(k), v]));
+    return JSON.stringify([this.kind, kw]);
   }
 
   /**
