@@ -102,3 +102,64 @@ Deno.test("deno doc --filter mod.Module documents Module", async () => {
   assert.match(r.out, /class Module/);
   assert.match(r.out, /fit\(/);
 });
+
+Deno.test("the TypeScript in README.md and docs/ type-checks against the library", async () => {
+  const files = ["README.md", "docs/porting.md", "docs/architecture.md"];
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["check", "--doc-only", ...files],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  assert.equal(p.code, 0, dec.decode(p.stdout) + dec.decode(p.stderr));
+});
+
+Deno.test("README and docs: the porting guide is linked, nothing beside the repository is", () => {
+  const readme = Deno.readTextFileSync(`${root}README.md`);
+  assert.match(readme, /\]\(docs\/porting\.md\)/);
+  assert.match(readme, /import \* as mx from "jsr:@mxts\/mxnet"/);
+  const forbidden = "../" + "shared";
+  for (
+    const f of [
+      "README.md",
+      ...[...Deno.readDirSync(`${root}docs`)].map((e) => `docs/${e.name}`),
+    ]
+  ) {
+    if (!f.endsWith(".md")) continue;
+    assert.ok(!Deno.readTextFileSync(`${root}${f}`).includes(forbidden), `${f} names ${forbidden}`);
+  }
+});
+
+Deno.test("README's table lists every environment variable the code reads", () => {
+  const readme = Deno.readTextFileSync(`${root}README.md`);
+  const table = readme.slice(readme.indexOf("## Environment variables"));
+  // Deno.env.get("X"), env("X"), envNumber("X"), getenv("X") (C), env::var("X") (Rust).
+  const read = /(?:env\.get|\benv|envNumber|getenv|env::var)\(\s*"([A-Z][A-Z0-9_]+)"/g;
+  const missing = new Set<string>();
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(`${root}${dir}`)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) {
+        if (!["target", "node_modules", "fixtures"].includes(e.name)) walk(path);
+      } else if (/\.(ts|rs|cpp|cu|h)$/.test(e.name)) {
+        for (const m of Deno.readTextFileSync(`${root}${path}`).matchAll(read)) {
+          if (!table.includes(`\`${m[1]}\``) && m[1] !== "MXTS_CI_ISOLATED") missing.add(m[1]);
+        }
+      }
+    }
+  };
+  // tests/ is left out but for the harness: its worker scripts get their settings from the
+  // tests that start them.
+  for (const dir of ["src", "backends", "tools", "ffi/src", "ffi/cuda", "examples", "bench"]) {
+    walk(dir);
+  }
+  for (const file of ["tests/_harness.ts", "ffi/build.rs"]) {
+    for (const m of Deno.readTextFileSync(`${root}${file}`).matchAll(read)) {
+      // OUT_DIR is cargo's own.
+      if (!table.includes(`\`${m[1]}\``) && m[1] !== "OUT_DIR") missing.add(m[1]);
+    }
+  }
+  assert.deepEqual([...missing], [], "variables read by the code but not in README's table");
+});

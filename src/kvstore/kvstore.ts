@@ -256,8 +256,9 @@ export class KVStore {
 }
 
 /**
- * Creates a key-value store: `"local"` or `"device"`. The `dist_*` types need the MPI
- * transport (issue 7) and throw until it exists.
+ * Creates a key-value store: `"local"` or `"device"` in this process, or the distributed
+ * `"dist_sync"`, `"dist_device_sync"`, `"dist_async"` over MPI (start the processes with
+ * `mpirun` or `deno task launch`; without them, one worker of rank 0).
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
