@@ -89,7 +89,8 @@ export function describe(v: unknown): string {
  * ```ts
  * import { keysOf } from "./options.ts";
  * interface FitOptions { numEpoch: number; batchSize?: number }
- * console.log(keysOf<FitOptions>({ numEpoch: true, batchSize: true })); // ["numEpoch", "batchSize"]
+ * const keys = keysOf<FitOptions>({ numEpoch: true, batchSize: true });
+ * console.log(keys); // ["numEpoch", "batchSize"]
  * ```
  */
 export function keysOf<T extends object>(

@@ -7,7 +7,10 @@ import { checkOptions } from "../core/options.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import type { Key, KVValues } from "./kvstore.ts";
 
-/** Checks the options of push (`{ priority }`) and pull/pushPull/broadcast (`{ out, priority }`). */
+/**
+ * Checks the options of push (`{ priority }`) and of pull, pushPull and broadcast
+ * (`{ out, priority }`).
+ */
 export function checkKVOptions(where: string, opts: object | undefined): void {
   checkOptions(`kvstore.${where}`, opts, where === "push" ? ["priority"] : ["out", "priority"]);
 }

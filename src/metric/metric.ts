@@ -67,7 +67,8 @@ export abstract class EvalMetric {
 
   /**
    * The option names this metric accepts (others throw a ParamError); a subclass with
-   * options of its own lists them too: `static override optionNames = [...EvalMetric.optionNames, "k"]`.
+   * options of its own lists them too:
+   * `static override optionNames = [...EvalMetric.optionNames, "k"]`.
    */
   static readonly optionNames: readonly string[] = keysOf<MetricOptions>({
     name: true,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 
 const root = new URL("../..", import.meta.url).pathname;
 
-Deno.test("a script on the TS backend prints nothing on stderr without XDG_RUNTIME_DIR", async () => {
+Deno.test("a script prints nothing on stderr without XDG_RUNTIME_DIR", async () => {
   const script = await Deno.makeTempFile({ suffix: ".ts" });
   try {
     await Deno.writeTextFile(
