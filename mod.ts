@@ -17,6 +17,7 @@ export {
   DisposedError,
   DTypeError,
   EngineError,
+  FileNotFoundError,
   FormatError,
   MXNetError,
   ParamError,

@@ -16,7 +16,7 @@ export {
   zeros,
 } from "./creation.ts";
 export * from "./ops.ts";
-export { deserialize, load, loadBytes, save, serialize } from "./io.ts";
+export { deserialize, load, loadBytes, type LoadOptions, save, serialize } from "./io.ts";
 export * as random from "./random.ts";
 export { memoryInfo } from "./memory.ts";
 export * from "./nn.ts";
