@@ -18,6 +18,7 @@ import {
   discardStaged,
   readFileChecked,
   readTextFileChecked,
+  removeStaleTemps,
   type StagedFile,
   stageFile,
 } from "../core/files.ts";
@@ -76,16 +77,15 @@ export async function saveCheckpoint(
   const staged: StagedFile[] = [];
   try {
     let stamp = 0n;
-    let symbolFile: StagedFile | null = null;
     if (symbol) {
       const text = symbol.toJSON();
       stamp = await symbolStamp(text);
       const path = symbolPath(prefix);
-      // The usual case, the same network every epoch: nothing to replace, no window.
+      // The usual case, the same network every epoch: nothing to replace, no window (a
+      // killed save's temporary symbol file is still cleaned up).
       if (await currentText(path) !== text) {
-        symbolFile = await stageFile(path, new TextEncoder().encode(text), where);
-        staged.push(symbolFile);
-      }
+        staged.push(await stageFile(path, new TextEncoder().encode(text), where));
+      } else await removeStaleTemps(path);
     }
     const params = await stageFile(paramsPath(prefix, epoch), saveChunks(all, { stamp }), where);
     // Parameters first: until the symbol is renamed, older epochs still match it.

@@ -216,7 +216,8 @@ export class Symbol {
     const t = new Map<Node, DType[]>();
     for (const n of nodes) {
       if (n.isVariable) {
-        t.set(n, [types[n.name] ?? (n.attrs.__dtype__ as DType | undefined) ?? "float32"]);
+        const given = Object.hasOwn(types, n.name) ? types[n.name] : undefined;
+        t.set(n, [given ?? (n.attrs.__dtype__ as DType | undefined) ?? "float32"]);
         continue;
       }
       const ins = n.inputs.map((e) => t.get(e.node)![e.index]);

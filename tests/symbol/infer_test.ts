@@ -37,4 +37,5 @@ Deno.test("variables named like Object properties get their given shapes only", 
   const c = mx.sym.Concat([a, b], { dim: 0 });
   assert.deepEqual(c.inferShapePartial({}).argShapes, [undefined, undefined]);
   assert.deepEqual(c.inferShape({ constructor: [1, 2], toString: [3, 2] }).outShapes, [[4, 2]]);
+  assert.deepEqual(c.inferType().argTypes, ["float32", "float32"]);
 });
