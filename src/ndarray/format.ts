@@ -70,9 +70,9 @@ const KNOWN_UNSUPPORTED_FLAGS: Readonly<Record<number, string>> = {
 };
 
 /** Decoded bytes every input may reach whatever its size (see defaultMaxDecodedBytes). */
-export const DECODE_FLOOR_BYTES = 16 * 2 ** 20;
+export const DECODE_FLOOR_BYTES: number = 16 * 2 ** 20;
 /** How many times its own size an input may decode to (see defaultMaxDecodedBytes). */
-export const DECODE_RATIO = 64;
+export const DECODE_RATIO: number = 64;
 
 /**
  * The most bytes the arrays of an input of `inputBytes` may hold once decoded, unless the
