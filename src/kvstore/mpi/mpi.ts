@@ -446,7 +446,8 @@ export class Mpi {
       if (flag[0]) return out;
       if (i >= 100) {
         // Peers not there yet: sleep between polls, longer as the wait grows (< 5 ms).
-        Atomics.wait(SLEEPER, 0, 0, Math.min(5, (i - 100) / 20 + 0.1));
+        sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+        Atomics.wait(sleeper, 0, 0, Math.min(5, (i - 100) / 20 + 0.1));
         opts.poll?.();
       }
       if (ms > 0 && performance.now() - t0 > ms) {
@@ -662,8 +663,12 @@ export class Mpi {
 
 const RESOLVED = Promise.resolve();
 
-/** Atomics.wait on this never wakes early: a sleep that blocks the thread. */
-const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Atomics.wait on this never wakes early: a sleep that blocks the thread. Made on first
+ * use: browsers without cross-origin isolation have no SharedArrayBuffer, and the bundle
+ * must load there.
+ */
+let sleeper: Int32Array | null = null;
 
 /** Holds the buffers of a nonblocking call reachable until it returns. */
 function keepAlive(_values: readonly unknown[]): void {}
