@@ -27,6 +27,7 @@ export {
   DTypeError,
   EngineError,
   EngineErrors,
+  FileNotFoundError,
   FormatError,
   IndexError,
   MXNetError,

@@ -64,6 +64,21 @@ export class FormatError extends MXNetError {
   }
 }
 
+/**
+ * A file to read does not exist (Python's `FileNotFoundError`): every loader says so with
+ * this class rather than the runtime's own error, naming the path and what was loading it.
+ */
+export class FileNotFoundError extends MXNetError {
+  /** The path that was not found. */
+  readonly path: string;
+  /** Creates the error for `path`; `where` names the function that tried to read it. */
+  constructor(where: string, path: string, options?: { cause?: unknown }) {
+    super(`${where}: cannot read ${path}: no such file`, options);
+    this.name = "FileNotFoundError";
+    this.path = path;
+  }
+}
+
 /** A feature is not supported by this backend, dtype or build. */
 export class UnsupportedError extends MXNetError {
   /** Creates the error. */

@@ -6,6 +6,7 @@
 import { checkOptions, keysOf } from "../core/options.ts";
 import type { DType } from "../core/dtype.ts";
 import { FormatError, MXNetError, ParamError } from "../core/errors.ts";
+import { readTextFileChecked } from "../core/files.ts";
 import { array } from "../ndarray/creation.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { type DataBatch, DataDesc, DataIter } from "./data.ts";
@@ -101,12 +102,7 @@ export class CSVIter extends DataIter {
     if (this.#inner) return this;
     const o = this.#opts;
     const read = async (path: string, shape: readonly number[]) => {
-      let text: string;
-      try {
-        text = await Deno.readTextFile(path);
-      } catch (e) {
-        throw new MXNetError(`CSVIter: cannot read ${path}: ${(e as Error).message}`, { cause: e });
-      }
+      const text = await readTextFileChecked(path, "CSVIter");
       const width = shape.reduce((a, b) => a * b, 1);
       const { values, rows } = parseCSV(text, width, path);
       return array(values, { shape: [rows, ...shape], dtype: o.dtype ?? "float32" });

@@ -3,7 +3,8 @@
  * `0, 0, type, ndim`, `ndim` u32 sizes, then the values.
  * @module
  */
-import { FormatError, MXNetError } from "../core/errors.ts";
+import { FormatError } from "../core/errors.ts";
+import { readFileChecked } from "../core/files.ts";
 
 /** A decoded idx file (unsigned-byte data, the only type MNIST uses). */
 export interface IdxArray {
@@ -14,13 +15,9 @@ export interface IdxArray {
 }
 
 /** Reads a whole file, gunzipping when it starts with the gzip magic. */
-async function readMaybeGzip(path: string): Promise<Uint8Array> {
-  let raw: Uint8Array;
-  try {
-    raw = await Deno.readFile(path);
-  } catch (e) {
-    throw new MXNetError(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
-  }
+export async function readMaybeGzip(path: string): Promise<Uint8Array> {
+  // A missing file is a FileNotFoundError, other failures an MXNetError naming the path.
+  const raw = await readFileChecked(path, "readIdx");
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
   try {
     const stream = new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(

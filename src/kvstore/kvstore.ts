@@ -7,6 +7,7 @@
  */
 import { type Context, cpu } from "../core/context.ts";
 import { MXNetError, ShapeError, UnsupportedError } from "../core/errors.ts";
+import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { formatShape, shapeEqual } from "../core/shape.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { getUpdater, type Updater } from "../optimizer/updater.ts";
@@ -164,15 +165,13 @@ export class KVStore {
   /** Writes the optimizer states (and counters) to `path`. */
   async saveOptimizerStates(path: string): Promise<void> {
     const bytes = await this.#needOptimizer("saveOptimizerStates").getStates();
-    const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
+    await writeFileAtomic(path, bytes, "saveOptimizerStates");
   }
 
   /** Reads states written by `saveOptimizerStates`. */
   async loadOptimizerStates(path: string): Promise<void> {
     const u = this.#needOptimizer("loadOptimizerStates");
-    u.setStates(await Deno.readFile(path), path);
+    u.setStates(await readFileChecked(path, "loadOptimizerStates"), path);
   }
 
   /** Waits for all workers (one here: resolves at once). */

@@ -6,6 +6,7 @@
  */
 import { type Context, cpu } from "../core/context.ts";
 import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
+import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { checkOptions, keysOf } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { create as createInitializer, InitDesc, type Initializer } from "../initializer/mod.ts";
@@ -634,14 +635,14 @@ export class Module {
   async saveOptimizerStates(path: string): Promise<void> {
     if (this.#kv) return this.#kv.saveOptimizerStates(path);
     if (!this.#updater) throw new MXNetError("saveOptimizerStates: call initOptimizer first");
-    await Deno.writeFile(path, await this.#updater.getStates());
+    await writeFileAtomic(path, await this.#updater.getStates(), "saveOptimizerStates");
   }
 
   /** Reads optimizer states written by `saveOptimizerStates`. */
   async loadOptimizerStates(path: string): Promise<void> {
     if (this.#kv) return this.#kv.loadOptimizerStates(path);
     if (!this.#updater) throw new MXNetError("loadOptimizerStates: call initOptimizer first");
-    this.#updater.setStates(await Deno.readFile(path), path);
+    this.#updater.setStates(await readFileChecked(path, "loadOptimizerStates"), path);
   }
 
   /** A module with the symbol and parameters of a checkpoint (bind, then use). */

@@ -17,7 +17,13 @@
  * Nothing here knows about the NDArray class: arrays travel as {@link RawArray}s holding
  * raw element bytes. Every malformed input is reported as a {@link FormatError} carrying
  * the byte offset; lengths are checked against the remaining bytes before anything is
- * allocated, so a corrupt length can neither exhaust memory nor hang the decoder.
+ * allocated, so a corrupt length can neither exhaust memory nor hang the decoder. Sparse
+ * arrays are the one place where a file can ask for more memory than it holds (they
+ * expand to their dense shape): what a file may decode to is capped relative to its size
+ * ({@link defaultMaxDecodedBytes}), checked before anything is expanded.
+ *
+ * The list header's reserved u64, which MXNet writes as 0 and never reads, carries the
+ * checkpoint stamp (see src/model/checkpoint.ts); it is returned as `stamp`.
  * @module
  */
 import { DTypeError, FormatError, ParamError, UnsupportedError } from "../core/errors.ts";
@@ -65,12 +71,56 @@ const KNOWN_UNSUPPORTED_FLAGS: Readonly<Record<number, string>> = {
   12: "bfloat16",
 };
 
+/** Decoded bytes every input may reach whatever its size (see defaultMaxDecodedBytes). */
+export const DECODE_FLOOR_BYTES: number = 16 * 2 ** 20;
+/** How many times its own size an input may decode to (see defaultMaxDecodedBytes). */
+export const DECODE_RATIO: number = 64;
+
 /**
- * Largest dense form a sparse array may expand to. Dense data is bounded by the input
- * length, but a sparse array's logical shape is not, so without a cap a few corrupt bytes
- * could request terabytes.
+ * The most bytes the arrays of an input of `inputBytes` may hold once decoded, unless the
+ * caller sets `maxDecodedBytes`: max(16 MiB, 64 x the input size). Dense data never
+ * exceeds the input's own size; only sparse arrays expand, and a real sparse file rarely
+ * expands 64-fold, while a hostile one asks for gigabytes from a few header bytes.
  */
-const MAX_SPARSE_DENSE_BYTES = 2 ** 30;
+export function defaultMaxDecodedBytes(inputBytes: number): number {
+  return Math.max(DECODE_FLOOR_BYTES, DECODE_RATIO * inputBytes);
+}
+
+/** Options of the decoders. */
+export interface DecodeOptions {
+  /**
+   * The most bytes the decoded arrays may hold in total (sparse arrays count at their
+   * dense size); default {@link defaultMaxDecodedBytes} of the input. `Infinity` turns the
+   * cap off for trusted files.
+   */
+  maxDecodedBytes?: number;
+}
+
+/** Checks `maxDecodedBytes` and resolves the default for an input of `n` bytes. */
+function decodeLimit(where: string, n: number, opts: DecodeOptions): number {
+  const v = opts.maxDecodedBytes;
+  if (v === undefined) return defaultMaxDecodedBytes(n);
+  if (typeof v !== "number" || Number.isNaN(v) || v < 0) {
+    throw new ParamError(`${where}: maxDecodedBytes must be a number >= 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+/**
+ * An array as first read: dense data is there; a sparse array's dense form is only
+ * described (`bytes`) and made by `expand` once the whole input has been checked against
+ * the decode limit.
+ */
+interface ReadArray {
+  raw: RawArray;
+  /** Decoded size in bytes. */
+  bytes: number;
+  /** Offset of its shape (for the limit's error). */
+  at: number;
+  /** Storage kind and shape, for the limit's error. */
+  what: string;
+  expand?: () => Uint8Array;
+}
 
 /** Metadata of a none array; MXNet stores no dtype or context for it. */
 function noneArray(): RawArray {
@@ -105,13 +155,13 @@ class Reader {
 
   /** A FormatError naming the source and current array; `at` defaults to the cursor. */
   error(message: string, at: number = this.pos): FormatError {
-    const where = this.#source !== undefined ? `${this.#source}: ` : "";
+    const where = this.#source ? `${this.#source}: ` : "";
     return new FormatError(`${where}${this.context}${message}`, at);
   }
 
   /** An UnsupportedError worded like {@link error}, for valid data this library lacks. */
   unsupported(message: string, at: number): UnsupportedError {
-    const where = this.#source !== undefined ? `${this.#source}: ` : "";
+    const where = this.#source ? `${this.#source}: ` : "";
     return new UnsupportedError(`${where}${this.context}${message} (at byte offset ${at})`);
   }
 
@@ -259,11 +309,16 @@ function readDType(r: Reader, what: string): DType {
   throw r.error(`unknown ${what} ${flag}`, at);
 }
 
+/** A dense (or none) array as read: nothing to expand. */
+function dense(raw: RawArray, at: number): ReadArray {
+  return { raw, bytes: raw.data.length, at, what: `[${raw.shape}] ${raw.dtype}` };
+}
+
 /** Reads one array at the cursor, dispatching on its magic. */
-function readArray(r: Reader): RawArray {
+function readArray(r: Reader): ReadArray {
   const magicAt = r.pos;
   const magic = r.u32("NDArray magic");
-  if (magic === V2_MAGIC || magic === V3_MAGIC) return readV2(r, magic === V3_MAGIC);
+  if (magic === V2_MAGIC || magic === V3_MAGIC) return readV2(r, magic === V3_MAGIC, magicAt);
   let shape: ReadShape;
   if (magic === V1_MAGIC) {
     shape = readTShape(r, "shape", false);
@@ -272,8 +327,8 @@ function readArray(r: Reader): RawArray {
     shape = readLegacyShape(r, magic, magicAt);
   }
   // V1 and v0 were written before 0-d arrays existed: ndim 0 is the none array.
-  if (shape.ndim === 0) return noneArray();
-  return readDenseBody(r, shape.dims);
+  if (shape.ndim === 0) return dense(noneArray(), magicAt);
+  return dense(readDenseBody(r, shape.dims), magicAt);
 }
 
 /** Reads ctx, type flag and dense data after a shape. */
@@ -286,7 +341,7 @@ function readDenseBody(r: Reader, dims: number[]): RawArray {
 }
 
 /** Reads a V2 (or V3) array after its magic. */
-function readV2(r: Reader, v3: boolean): RawArray {
+function readV2(r: Reader, v3: boolean, magicAt: number): ReadArray {
   const stypeAt = r.pos;
   const stype = r.i32("storage type");
   if (stype !== STYPE_DEFAULT && stype !== STYPE_ROW_SPARSE && stype !== STYPE_CSR) {
@@ -296,16 +351,16 @@ function readV2(r: Reader, v3: boolean): RawArray {
     // MXNet refuses to save sparse arrays under numpy shape semantics.
     throw r.error(`V3 array with sparse storage type ${stype}`, stypeAt);
   }
-  if (stype !== STYPE_DEFAULT) return readSparse(r, stype);
+  if (stype !== STYPE_DEFAULT) return readSparse(r, stype, magicAt);
   const shape = readTShape(r, "shape", v3);
   if (v3) {
     // Numpy semantics: ndim -1 or a -1 dim is "unknown" and nothing follows; ndim 0 is
     // a scalar with one element.
-    if (shape.ndim === -1 || shape.unknownDim) return noneArray();
+    if (shape.ndim === -1 || shape.unknownDim) return dense(noneArray(), magicAt);
   } else if (shape.ndim <= 0) {
-    return noneArray();
+    return dense(noneArray(), magicAt);
   }
-  return readDenseBody(r, shape.dims);
+  return dense(readDenseBody(r, shape.dims), magicAt);
 }
 
 /** An integer index array (sparse aux data) read through a DataView. */
@@ -328,15 +383,16 @@ function readIndices(r: Reader, flag: number, count: number, what: string): Inde
 }
 
 /**
- * Reads a row_sparse or csr V2 array and expands it to its dense logical shape, checking
- * that storage, aux shapes and indices agree so the expansion never writes out of bounds.
+ * Reads a row_sparse or csr V2 array, checking that storage, aux shapes and indices agree
+ * so its expansion to the dense shape (done later, by `expand`, once the decode limit
+ * allows it) can never write out of bounds.
  */
-function readSparse(r: Reader, stype: number): RawArray {
+function readSparse(r: Reader, stype: number, magicAt: number): ReadArray {
   const kind = stype === STYPE_CSR ? "csr" : "row_sparse";
   const sshape = readTShape(r, "storage shape", false);
   if (sshape.ndim < 1) throw r.error(`${kind} storage shape has ndim ${sshape.ndim}`, sshape.at);
   const shape = readTShape(r, "shape", false);
-  if (shape.ndim <= 0) return noneArray();
+  if (shape.ndim <= 0) return dense(noneArray(), magicAt);
   const devType = r.i32("dev_type");
   const devId = r.i32("dev_id");
   const dtype = readDType(r, "type flag");
@@ -359,13 +415,15 @@ function readSparse(r: Reader, stype: number): RawArray {
   const values = takeElements(r, sshape.dims, dtype, "sparse values");
   const nValues = values.length;
   const denseBytes = byteSize(shape.dims, item);
-  if (denseBytes > MAX_SPARSE_DENSE_BYTES) {
-    throw r.error(
-      `${kind} shape [${shape.dims}] ${dtype} would expand to more than ` +
-        `${MAX_SPARSE_DENSE_BYTES} dense bytes`,
-      shape.at,
-    );
-  }
+  const raw: RawArray = { shape: shape.dims, dtype, data: new Uint8Array(0), devType, devId };
+  const what = `${kind} [${shape.dims}] ${dtype}`;
+  const sparse = (expand: () => Uint8Array): ReadArray => ({
+    raw,
+    bytes: denseBytes,
+    at: shape.at,
+    what,
+    expand,
+  });
 
   if (stype === STYPE_ROW_SPARSE) {
     // Storage holds whole rows: [nnzRows, ...shape[1:]], indexed by aux 0.
@@ -386,16 +444,20 @@ function readSparse(r: Reader, stype: number): RawArray {
     }
     const idxAt = r.pos;
     const idx = readIndices(r, auxFlags[0], nRows, "row_sparse indices");
-    const rowBytes = nRows === 0 ? 0 : nValues / nRows;
-    const out = new Uint8Array(denseBytes);
     for (let i = 0; i < nRows; i++) {
       const row = idx.get(i);
       if (row < 0n || row >= BigInt(shape.dims[0])) {
         throw r.error(`row_sparse index ${i} is ${row}, outside [0, ${shape.dims[0]})`, idxAt);
       }
-      out.set(values.subarray(i * rowBytes, (i + 1) * rowBytes), Number(row) * rowBytes);
     }
-    return { shape: shape.dims, dtype, data: out, devType, devId };
+    const rowBytes = nRows === 0 ? 0 : nValues / nRows;
+    return sparse(() => {
+      const out = new Uint8Array(denseBytes);
+      for (let i = 0; i < nRows; i++) {
+        out.set(values.subarray(i * rowBytes, (i + 1) * rowBytes), Number(idx.get(i)) * rowBytes);
+      }
+      return out;
+    });
   }
 
   // csr: values [nnz], aux 0 = indptr [rows + 1], aux 1 = column indices [nnz].
@@ -418,8 +480,7 @@ function readSparse(r: Reader, stype: number): RawArray {
   const indptr = readIndices(r, auxFlags[0], ptrLen, "csr indptr");
   const colAt = r.pos;
   const colIdx = readIndices(r, auxFlags[1], nnz, "csr column indices");
-  const out = new Uint8Array(denseBytes);
-  if (ptrLen === 0) return { shape: shape.dims, dtype, data: out, devType, devId };
+  if (ptrLen === 0) return sparse(() => new Uint8Array(denseBytes));
   if (indptr.get(0) !== 0n || indptr.get(rows) !== BigInt(nnz)) {
     throw r.error(`csr indptr must run from 0 to ${nnz}`, ptrAt);
   }
@@ -429,24 +490,82 @@ function readSparse(r: Reader, stype: number): RawArray {
     if (end < start || end > BigInt(nnz)) {
       throw r.error(`csr indptr is not non-decreasing within [0, ${nnz}] at row ${row}`, ptrAt);
     }
-    for (let j = Number(start); j < Number(end); j++) {
-      const col = colIdx.get(j);
-      if (col < 0n || col >= BigInt(cols)) {
-        throw r.error(`csr column index ${j} is ${col}, outside [0, ${cols})`, colAt);
-      }
-      out.set(values.subarray(j * item, (j + 1) * item), (row * cols + Number(col)) * item);
+  }
+  for (let j = 0; j < nnz; j++) {
+    const col = colIdx.get(j);
+    if (col < 0n || col >= BigInt(cols)) {
+      throw r.error(`csr column index ${j} is ${col}, outside [0, ${cols})`, colAt);
     }
   }
-  return { shape: shape.dims, dtype, data: out, devType, devId };
+  return sparse(() => {
+    const out = new Uint8Array(denseBytes);
+    for (let row = 0; row < rows; row++) {
+      const end = Number(indptr.get(row + 1));
+      for (let j = Number(indptr.get(row)); j < end; j++) {
+        const at = (row * cols + Number(colIdx.get(j))) * item;
+        out.set(values.subarray(j * item, (j + 1) * item), at);
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Checks the decoded size of `arrays` against `limit` before anything is expanded, naming
+ * the array that passes it, then expands the sparse ones.
+ */
+function finish(
+  r: Reader,
+  arrays: ReadArray[],
+  names: readonly string[],
+  limit: number,
+  inputBytes: number,
+): RawArray[] {
+  let total = 0;
+  arrays.forEach((a, i) => {
+    total += a.bytes;
+    if (total <= limit) return;
+    const name = names[i] !== undefined ? ` (${JSON.stringify(names[i])})` : "";
+    const size = Number.isFinite(a.bytes) ? `${a.bytes} bytes` : "more than 2^53 bytes";
+    const sum = Number.isFinite(total) ? `${total}` : "more than 2^53";
+    const rule = limit === defaultMaxDecodedBytes(inputBytes)
+      ? `the default for a ${inputBytes}-byte input: max(${DECODE_FLOOR_BYTES}, ` +
+        `${DECODE_RATIO} x its size)`
+      : "as set";
+    r.context = arrays.length > 1 || names.length ? `array ${i}${name}: ` : "";
+    throw r.error(
+      `${a.what} decodes to ${size}, and the arrays up to it to ${sum} bytes, more than ` +
+        `maxDecodedBytes ${limit} (${rule}); pass a larger maxDecodedBytes to load a ` +
+        `trusted file`,
+      a.at,
+    );
+  });
+  return arrays.map((a, i) => {
+    if (!a.expand) return a.raw;
+    try {
+      return { ...a.raw, data: a.expand() };
+    } catch (e) {
+      // Only allocation can fail here (indices were checked): a limit set very high.
+      if (!(e instanceof RangeError)) throw e;
+      r.context = arrays.length > 1 ? `array ${i}: ` : "";
+      throw r.error(`${a.what} cannot be expanded: ${e.message}`, a.at);
+    }
+  });
 }
 
 /**
  * Decodes one NDArray (V2, V3, V1 or legacy v0) that fills `bytes` exactly.
  * Sparse V2 arrays come back dense. `source` (a file name) is quoted in errors.
- * @throws FormatError on malformed input, with the byte offset.
+ * @throws FormatError on malformed input, with the byte offset, and when the array would
+ * decode to more than `opts.maxDecodedBytes` (see {@link defaultMaxDecodedBytes}).
  * @throws UnsupportedError for real MXNet dtypes absent here (int16, ..., bfloat16).
  */
-export function decodeNDArray(bytes: Uint8Array, source?: string): RawArray {
+export function decodeNDArray(
+  bytes: Uint8Array,
+  source?: string,
+  opts: DecodeOptions = {},
+): RawArray {
+  const limit = decodeLimit("decodeNDArray", bytes.length, opts);
   const r = new Reader(bytes, source);
   if (bytes.length >= 8) {
     const head = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
@@ -457,33 +576,50 @@ export function decodeNDArray(bytes: Uint8Array, source?: string): RawArray {
   }
   const a = readArray(r);
   if (r.remaining !== 0) throw r.error(`${r.remaining} trailing bytes after the array`);
-  return a;
+  return finish(r, [a], [], limit, bytes.length)[0];
+}
+
+/** What {@link decodeNDArrayList} returns. */
+export interface DecodedList {
+  /** The arrays, sparse ones expanded to dense. */
+  arrays: RawArray[];
+  /** One name per array, or `[]` when the file has none. */
+  names: string[];
+  /**
+   * The header's reserved u64: 0 in files MXNet writes; a checkpoint's stamp in
+   * `.params` files `saveCheckpoint` writes.
+   */
+  stamp: bigint;
 }
 
 /**
  * Decodes an NDArray list file (`mx.nd.save` / `*.params`). Names are `[]` when the file
  * has none, otherwise one per array (checkpoints use `arg:NAME` / `aux:NAME`).
- * @throws FormatError on malformed input (wrong magic, truncation, bad counts, trailing bytes).
+ * @throws FormatError on malformed input (wrong magic, truncation, bad counts, duplicate
+ * names, trailing bytes), and when the arrays would decode to more than
+ * `opts.maxDecodedBytes` (see {@link defaultMaxDecodedBytes}), naming the array.
  * @throws UnsupportedError for real MXNet dtypes absent here (int16, ..., bfloat16).
  */
 export function decodeNDArrayList(
   bytes: Uint8Array,
   source?: string,
-): { arrays: RawArray[]; names: string[] } {
+  opts: DecodeOptions = {},
+): DecodedList {
+  const limit = decodeLimit("decodeNDArrayList", bytes.length, opts);
   const r = new Reader(bytes, source);
   const magic = r.u64("list magic");
   if (magic !== LIST_MAGIC) {
     throw r.error(`bad list magic 0x${magic.toString(16)}, expected 0x112`, 0);
   }
-  // MXNet never checks the reserved word, so neither do we.
-  r.u64("reserved field");
+  // MXNet writes 0 and never reads it back; any value is accepted.
+  const stamp = BigInt.asUintN(64, r.i64("reserved field"));
   const countAt = r.pos;
   const n = r.u64("array count");
   // The smallest array (a v0 none array) is 4 bytes; a larger count cannot be genuine.
   if (n * 4 > r.remaining) {
     throw r.error(`array count ${n} cannot fit in the ${r.remaining} remaining bytes`, countAt);
   }
-  const arrays: RawArray[] = [];
+  const arrays: ReadArray[] = [];
   for (let i = 0; i < n; i++) {
     r.context = `array ${i}: `;
     arrays.push(readArray(r));
@@ -494,20 +630,32 @@ export function decodeNDArrayList(
   if (k !== 0 && k !== n) throw r.error(`name count ${k} is neither 0 nor ${n}`, keysAt);
   const decoder = new TextDecoder();
   const names: string[] = [];
+  const seen = new Map<string, number>();
   for (let i = 0; i < k; i++) {
     r.context = `name ${i}: `;
+    const at = r.pos;
     const len = r.u64("length");
-    names.push(decoder.decode(r.take(len, "name bytes")));
+    const name = decoder.decode(r.take(len, "name bytes"));
+    // Two arrays under one name: which one a loader keeps would be arbitrary.
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw r.error(`${JSON.stringify(name)} is also the name of array ${first}`, at);
+    }
+    seen.set(name, i);
+    names.push(name);
   }
   r.context = "";
   if (r.remaining !== 0) throw r.error(`${r.remaining} trailing bytes after the list`);
-  return { arrays, names };
+  return { arrays: finish(r, arrays, names, limit, bytes.length), names, stamp };
 }
 
-/** Checks a RawArray before encoding, so a bad one fails loudly instead of writing junk. */
-function validate(a: RawArray, where: string): void {
+/** An array's metadata (a RawArray without its data), for encoding in pieces. */
+export type RawArrayHead = Omit<RawArray, "data">;
+
+/** Checks an array's metadata (and, given `dataBytes`, its data length) before encoding. */
+function validate(a: RawArrayHead, where: string, dataBytes: number): void {
   if (a.isNone) {
-    if (a.shape.length !== 0 || a.data.length !== 0) {
+    if (a.shape.length !== 0 || dataBytes !== 0) {
       throw new ParamError(`${where}: a none array must have shape [] and no data`);
     }
     return;
@@ -523,9 +671,9 @@ function validate(a: RawArray, where: string): void {
     }
     n *= d;
   }
-  if (n !== a.data.length) {
+  if (n !== dataBytes) {
     throw new ParamError(
-      `${where}: shape [${a.shape}] of ${a.dtype} needs ${n} bytes, data has ${a.data.length}`,
+      `${where}: shape [${a.shape}] of ${a.dtype} needs ${n} bytes, data has ${dataBytes}`,
     );
   }
   for (const [field, v] of [["devType", a.devType], ["devId", a.devId]] as const) {
@@ -535,27 +683,26 @@ function validate(a: RawArray, where: string): void {
   }
 }
 
-/** Encoded size of one array. */
-function arraySize(a: RawArray): number {
-  if (a.isNone) return 12;
-  return 4 + 4 + 4 + 8 * a.shape.length + 8 + 4 + a.data.length;
-}
-
 /**
- * Writes one dense array at `pos`. A 0-d array is written as V3, because V2 reads ndim 0
- * as "none": MXNet only has 0-d arrays under numpy shape semantics, where it writes V3.
+ * The bytes of one array up to its data. A 0-d array is written as V3, because V2 reads
+ * ndim 0 as "none": MXNet only has 0-d arrays under numpy shape semantics, where it
+ * writes V3 (as it does for every `mx.np` array, `npShape`).
  */
-function writeArray(out: Uint8Array, view: DataView, pos: number, a: RawArray): number {
+function arrayHead(a: RawArrayHead): Uint8Array {
   if (a.isNone) {
-    view.setUint32(pos, V2_MAGIC, true);
-    view.setInt32(pos + 4, STYPE_DEFAULT, true);
-    view.setInt32(pos + 8, 0, true);
-    return pos + 12;
+    const out = new Uint8Array(12);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, V2_MAGIC, true);
+    view.setInt32(4, STYPE_DEFAULT, true);
+    view.setInt32(8, 0, true);
+    return out;
   }
-  view.setUint32(pos, a.shape.length === 0 || a.npShape ? V3_MAGIC : V2_MAGIC, true);
-  view.setInt32(pos + 4, STYPE_DEFAULT, true);
-  view.setInt32(pos + 8, a.shape.length, true);
-  pos += 12;
+  const out = new Uint8Array(12 + 8 * a.shape.length + 12);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, a.shape.length === 0 || a.npShape ? V3_MAGIC : V2_MAGIC, true);
+  view.setInt32(4, STYPE_DEFAULT, true);
+  view.setInt32(8, a.shape.length, true);
+  let pos = 12;
   for (const d of a.shape) {
     view.setBigInt64(pos, BigInt(d), true);
     pos += 8;
@@ -563,9 +710,50 @@ function writeArray(out: Uint8Array, view: DataView, pos: number, a: RawArray): 
   view.setInt32(pos, a.devType, true);
   view.setInt32(pos + 4, a.devId, true);
   view.setInt32(pos + 8, TYPE_FLAG[a.dtype], true);
-  pos += 12;
-  out.set(a.data, pos);
-  return pos + a.data.length;
+  return out;
+}
+
+/** The list header: magic, reserved (the stamp) and the array count. */
+function listHead(count: number, stamp: bigint): Uint8Array {
+  const out = new Uint8Array(24);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(LIST_MAGIC), true);
+  view.setBigUint64(8, stamp, true);
+  view.setBigUint64(16, BigInt(count), true);
+  return out;
+}
+
+/** The list trailer: the name count, then each name as u64 length + UTF-8 bytes. */
+function listTail(names: readonly string[]): Uint8Array {
+  const encoder = new TextEncoder();
+  const nameBytes = names.map((s) => encoder.encode(s));
+  const out = new Uint8Array(8 + nameBytes.reduce((n, b) => n + 8 + b.length, 0));
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(nameBytes.length), true);
+  let pos = 8;
+  for (const b of nameBytes) {
+    view.setBigUint64(pos, BigInt(b.length), true);
+    out.set(b, pos + 8);
+    pos += 8 + b.length;
+  }
+  return out;
+}
+
+/** Options of the list encoders. */
+export interface EncodeListOptions {
+  /** The header's reserved u64 (MXNet writes 0 and ignores it): a checkpoint's stamp. */
+  stamp?: bigint;
+}
+
+function checkList(where: string, count: number, names: readonly string[], stamp: bigint): void {
+  if (names.length !== 0 && names.length !== count) {
+    throw new ParamError(
+      `${where}: ${names.length} names for ${count} arrays; give none or one each`,
+    );
+  }
+  if (typeof stamp !== "bigint" || stamp < 0n || stamp >= 2n ** 64n) {
+    throw new ParamError(`${where}: stamp must be a bigint in [0, 2^64), got ${String(stamp)}`);
+  }
 }
 
 /**
@@ -574,9 +762,11 @@ function writeArray(out: Uint8Array, view: DataView, pos: number, a: RawArray): 
  * @throws ParamError / DTypeError when the RawArray is inconsistent.
  */
 export function encodeNDArray(a: RawArray): Uint8Array {
-  validate(a, "encodeNDArray");
-  const out = new Uint8Array(arraySize(a));
-  writeArray(out, new DataView(out.buffer), 0, a);
+  validate(a, "encodeNDArray", a.data.length);
+  const head = arrayHead(a);
+  const out = new Uint8Array(head.length + a.data.length);
+  out.set(head);
+  out.set(a.data, head.length);
   return out;
 }
 
@@ -586,31 +776,54 @@ export function encodeNDArray(a: RawArray): Uint8Array {
  * @param names `[]` (or omitted) for an unnamed list, else exactly one per array.
  * @throws ParamError / DTypeError when an array is inconsistent or the name count is wrong.
  */
-export function encodeNDArrayList(arrays: RawArray[], names: string[] = []): Uint8Array {
-  if (names.length !== 0 && names.length !== arrays.length) {
-    throw new ParamError(
-      `encodeNDArrayList: ${names.length} names for ${arrays.length} arrays; give none or one each`,
-    );
-  }
-  arrays.forEach((a, i) => validate(a, `encodeNDArrayList: array ${i}`));
-  const encoder = new TextEncoder();
-  const nameBytes = names.map((s) => encoder.encode(s));
-  let size = 24 + 8;
-  for (const a of arrays) size += arraySize(a);
-  for (const b of nameBytes) size += 8 + b.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(LIST_MAGIC), true);
-  view.setBigUint64(8, 0n, true);
-  view.setBigUint64(16, BigInt(arrays.length), true);
-  let pos = 24;
-  for (const a of arrays) pos = writeArray(out, view, pos, a);
-  view.setBigUint64(pos, BigInt(nameBytes.length), true);
-  pos += 8;
-  for (const b of nameBytes) {
-    view.setBigUint64(pos, BigInt(b.length), true);
-    out.set(b, pos + 8);
-    pos += 8 + b.length;
+export function encodeNDArrayList(
+  arrays: readonly RawArray[],
+  names: readonly string[] = [],
+  opts: EncodeListOptions = {},
+): Uint8Array {
+  const stamp = opts.stamp ?? 0n;
+  checkList("encodeNDArrayList", arrays.length, names, stamp);
+  arrays.forEach((a, i) => validate(a, `encodeNDArrayList: array ${i}`, a.data.length));
+  const parts = [listHead(arrays.length, stamp)];
+  for (const a of arrays) parts.push(arrayHead(a), a.data);
+  parts.push(listTail(names));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
   }
   return out;
+}
+
+/**
+ * The bytes of {@link encodeNDArrayList}, as chunks to write one after the other, asking
+ * for each array's data only when its turn comes: a save then holds one array's bytes at
+ * a time, never the whole file. Each chunk may be written, then dropped.
+ * @param heads Metadata of the arrays, in order.
+ * @param data Called once per array, in order, for its element bytes.
+ * @throws ParamError / DTypeError (when iterated) as encodeNDArrayList.
+ */
+export async function* encodeNDArrayListChunks(
+  heads: readonly RawArrayHead[],
+  data: (i: number) => Promise<Uint8Array>,
+  names: readonly string[] = [],
+  opts: EncodeListOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const stamp = opts.stamp ?? 0n;
+  const where = "encodeNDArrayList";
+  checkList(where, heads.length, names, stamp);
+  // Metadata first: a bad array fails the save before anything is written.
+  heads.forEach((a, i) => {
+    const n = a.isNone ? 0 : a.shape.reduce((p, d) => p * d, ITEM_SIZE[a.dtype] ?? 0);
+    validate(a, `${where}: array ${i}`, n);
+  });
+  yield listHead(heads.length, stamp);
+  for (let i = 0; i < heads.length; i++) {
+    const bytes = heads[i].isNone ? new Uint8Array(0) : await data(i);
+    validate(heads[i], `${where}: array ${i}`, bytes.length);
+    yield arrayHead(heads[i]);
+    yield bytes;
+  }
+  yield listTail(names);
 }

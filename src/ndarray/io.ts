@@ -6,14 +6,17 @@
  */
 import { type Context, cpu } from "../core/context.ts";
 import { type DType, ITEM_SIZE, type TypedArray } from "../core/dtype.ts";
-import { FormatError, MXNetError, UnsupportedError } from "../core/errors.ts";
+import { FormatError, UnsupportedError } from "../core/errors.ts";
+import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import {
   decodeNDArray,
   decodeNDArrayList,
   encodeNDArray,
   encodeNDArrayList,
+  encodeNDArrayListChunks,
   type RawArray,
+  type RawArrayHead,
 } from "./format.ts";
 import { array } from "./creation.ts";
 import type { NDArray } from "./ndarray.ts";
@@ -33,8 +36,10 @@ function bytesOf(values: TypedArray): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
 }
 
+/** The decoder's bytes as elements: its own fresh buffer when aligned, else a copy. */
 function typedFrom(dtype: DType, bytes: Uint8Array): TypedArray {
-  const buf = bytes.slice().buffer;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const buf = whole ? bytes.buffer as ArrayBuffer : bytes.slice().buffer;
   switch (dtype) {
     case "float32":
       return new Float32Array(buf);
@@ -54,16 +59,19 @@ function typedFrom(dtype: DType, bytes: Uint8Array): TypedArray {
   }
 }
 
-function toRaw(a: NDArray, values: TypedArray): RawArray {
+function headOf(a: NDArray): RawArrayHead {
   return {
     shape: [...a.shape],
     dtype: a.dtype,
-    data: bytesOf(values),
     devType: a.context.deviceTypeId,
     devId: a.context.deviceId,
     // mx.np arrays are saved as MXNet saves them under numpy semantics (V3).
     npShape: (a.constructor as typeof NDArray)._npShape,
   };
+}
+
+function toRaw(a: NDArray, values: TypedArray): RawArray {
+  return { ...headOf(a), data: bytesOf(values) };
 }
 
 function fromRaw(r: RawArray, ctx: Context, source: string): NDArray {
@@ -77,9 +85,33 @@ function fromRaw(r: RawArray, ctx: Context, source: string): NDArray {
 }
 
 /**
+ * The list file of `data` as chunks to write in order (see `encodeNDArrayListChunks`):
+ * each array's elements are read from the engine only when their turn comes, so a save
+ * holds one array's host copy at a time. `stamp` goes in the header's reserved word.
+ * @ignore
+ */
+export function saveChunks(
+  data: NDArray[] | Record<string, NDArray>,
+  opts: { stamp?: bigint } = {},
+): AsyncGenerator<Uint8Array> {
+  const names = Array.isArray(data) ? [] : Object.keys(data);
+  const arrays = Array.isArray(data) ? data : Object.values(data);
+  return encodeNDArrayListChunks(
+    arrays.map(headOf),
+    async (i) => {
+      const v = await arrays[i].data();
+      // data() hands over a copy of its own: written as it is, never copied again.
+      return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    },
+    names,
+    opts,
+  );
+}
+
+/**
  * Saves arrays (a list, or a dict written with names) to `path` in MXNet's format.
- * The file is written to a temporary name and renamed, so a failed save leaves any
- * existing file intact.
+ * The file is written in chunks to a temporary name, flushed to disk and renamed, so a
+ * failed or killed save leaves any existing file intact (see src/core/files.ts).
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
@@ -91,15 +123,7 @@ function fromRaw(r: RawArray, ctx: Context, source: string): NDArray {
  */
 export async function save(path: string, data: NDArray[] | Record<string, NDArray>): Promise<void> {
   requireFiles("save", path);
-  const bytes = await saveBytes(data);
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new MXNetError(`save: cannot write ${path}: ${(e as Error).message}`, { cause: e });
-  }
+  await writeFileAtomic(path, saveChunks(data), "save");
 }
 
 /**
@@ -122,11 +146,20 @@ export async function saveBytes(
   return encodeNDArrayList(raws, names) as Uint8Array<ArrayBuffer>;
 }
 
-/** Options of `load`, `loadList`, `loadDict` and `loadBytes`. */
+/** Options of `load`, `loadList`, `loadDict`, `loadBytes` and `deserialize`. */
 export interface LoadOptions {
-  /** Device of the loaded arrays (cpu(0) by default). */
+  /** Context of the loaded arrays (default cpu(0)). */
   ctx?: Context;
+  /**
+   * The most bytes the file's arrays may hold once decoded (sparse arrays count at their
+   * dense size). Default: max(16 MiB, 64 x the file's size), which every dense file
+   * meets; a hostile sparse header cannot make it allocate gigabytes. Raise it (or pass
+   * `Infinity`) for a trusted, very sparse file.
+   */
+  maxDecodedBytes?: number;
 }
+
+const LOAD_KEYS = ["ctx", "maxDecodedBytes"];
 
 /** What `load` reads: a file path (Deno), or the file's bytes (anywhere, browsers too). */
 export type LoadSource = string | Uint8Array | ArrayBuffer | Blob;
@@ -136,9 +169,25 @@ export function loadBytes(
   bytes: Uint8Array,
   opts: LoadOptions & { source?: string } = {},
 ): NDArray[] | Record<string, NDArray> {
-  checkOptions("loadBytes", opts, ["ctx", "source"]);
+  checkOptions("loadBytes", opts, [...LOAD_KEYS, "source"]);
+  return loadStamped(bytes, opts);
+}
+
+/**
+ * `loadBytes`, first handing the header's stamp (see `saveChunks`) to `accept`, which may
+ * throw before any array is made.
+ * @ignore
+ */
+export function loadStamped(
+  bytes: Uint8Array,
+  opts: LoadOptions & { source?: string },
+  accept?: (stamp: bigint) => void,
+): NDArray[] | Record<string, NDArray> {
   const source = opts.source ?? "bytes";
-  const { arrays, names } = decodeNDArrayList(bytes, source);
+  const { arrays, names, stamp } = decodeNDArrayList(bytes, source, {
+    maxDecodedBytes: opts.maxDecodedBytes,
+  });
+  accept?.(stamp);
   const ctx = opts.ctx ?? cpu();
   const loaded = arrays.map((r) => fromRaw(r, ctx, source));
   if (names.length === 0) return loaded;
@@ -147,7 +196,8 @@ export function loadBytes(
 
 /**
  * Loads a file written by `save` or by Apache MXNet (V2, V1 and legacy formats): a list,
- * or a dict when the file has names. Bad files throw FormatError with the byte offset.
+ * or a dict when the file has names. Bad files throw FormatError with the byte offset; a
+ * missing file throws FileNotFoundError.
  * `source` is a path, or the file's bytes (a Uint8Array, ArrayBuffer or Blob: browsers).
  * When you know which kind the file is, `loadList` / `loadDict` return it typed.
  */
@@ -155,10 +205,10 @@ export async function load(
   source: LoadSource,
   opts: LoadOptions = {},
 ): Promise<NDArray[] | Record<string, NDArray>> {
-  checkOptions("load", opts, ["ctx"]);
+  checkOptions("load", opts, LOAD_KEYS);
   if (typeof source === "string") {
     requireFiles("load", source);
-    return loadBytes(await Deno.readFile(source), { ...opts, source });
+    return loadBytes(await readFileChecked(source, "load"), { ...opts, source });
   }
   const bytes = source instanceof Uint8Array
     ? source
@@ -227,8 +277,9 @@ export function serialize(a: NDArray): Uint8Array {
   return encodeNDArray(toRaw(a, a.dataSync()));
 }
 
-/** The array `serialize` wrote. */
-export function deserialize(bytes: Uint8Array, opts: { ctx?: Context } = {}): NDArray {
-  checkOptions("deserialize", opts, ["ctx"]);
-  return fromRaw(decodeNDArray(bytes, "bytes"), opts.ctx ?? cpu(), "bytes");
+/** The array `serialize` wrote (`maxDecodedBytes` as for `load`). */
+export function deserialize(bytes: Uint8Array, opts: LoadOptions = {}): NDArray {
+  checkOptions("deserialize", opts, LOAD_KEYS);
+  const raw = decodeNDArray(bytes, "bytes", { maxDecodedBytes: opts.maxDecodedBytes });
+  return fromRaw(raw, opts.ctx ?? cpu(), "bytes");
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { FormatError, MXNetError } from "../core/errors.ts";
+import { readTextFileChecked, writeFileAtomic } from "../core/files.ts";
 import { isParamKey, parseParams } from "../ops/params.ts";
 import { getOp, hasOp } from "../ops/registry.ts";
 import { Node, type NodeEntry } from "./graph.ts";
@@ -70,31 +71,121 @@ export function toJSON(sym: Symbol): string {
 // Attributes MXNet before 0.9 wrote without the hidden-attribute underscores.
 const LEGACY_HIDDEN = ["ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage"];
 
+/** A node entry as the file stores it: [node id, output index(, version)]. */
+type RawEntry = number[];
+
 interface RawNode {
   op: string;
   name: string;
-  inputs: number[][];
+  inputs?: RawEntry[];
   attrs?: Record<string, string>;
   attr?: Record<string, string>;
   param?: Record<string, string>;
 }
 
+interface RawGraph {
+  nodes: RawNode[];
+  heads: RawEntry[];
+}
+
+/** A short rendering of a bad value for messages. */
+function shown(v: unknown): string {
+  const text = v === undefined ? "nothing" : JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+const isIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * Checks the document's structure against MXNet's graph layout, so a damaged or hostile
+ * file fails with a FormatError giving the JSON path (`nodes[3].inputs[0]`) instead of a
+ * TypeError deep in the loader.
+ */
+function checkSchema(doc: unknown, source: string): RawGraph {
+  const fail = (path: string, expected: string, got: unknown): never => {
+    throw new FormatError(`${source}: ${path}: expected ${expected}, got ${shown(got)}`);
+  };
+  const entry = (v: unknown, path: string): void => {
+    const ok = Array.isArray(v) && (v.length === 2 || v.length === 3) && v.every(isIndex);
+    if (!ok) fail(path, "[node, output] or [node, output, version] of integers >= 0", v);
+  };
+  const strings = (v: unknown, path: string): void => {
+    if (!isObject(v)) return fail(path, "an object of strings", v);
+    for (const [k, x] of Object.entries(v)) {
+      if (typeof x !== "string") fail(`${path}.${k}`, "a string", x);
+    }
+  };
+  const indices = (v: unknown, path: string): void => {
+    if (!Array.isArray(v)) return fail(path, "an array of integers >= 0", v);
+    v.forEach((x, i) => isIndex(x) || fail(`${path}[${i}]`, "an integer >= 0", x));
+  };
+  if (!isObject(doc)) fail("the top level", "an object with nodes and heads", doc);
+  const d = doc as Record<string, unknown>;
+  if (!Array.isArray(d.nodes)) fail("nodes", "an array of nodes", d.nodes);
+  if (!Array.isArray(d.heads)) fail("heads", "an array of entries", d.heads);
+  (d.nodes as unknown[]).forEach((n, i) => {
+    const at = `nodes[${i}]`;
+    if (!isObject(n)) return fail(at, "a node object", n);
+    if (typeof n.op !== "string") fail(`${at}.op`, "an operator name (a string)", n.op);
+    if (typeof n.name !== "string") fail(`${at}.name`, "a string", n.name);
+    if (n.inputs !== undefined) {
+      if (!Array.isArray(n.inputs)) fail(`${at}.inputs`, "an array of entries", n.inputs);
+      (n.inputs as unknown[]).forEach((e, j) => entry(e, `${at}.inputs[${j}]`));
+    }
+    for (const k of ["attrs", "attr", "param"]) {
+      if (n[k] !== undefined) strings(n[k], `${at}.${k}`);
+    }
+  });
+  (d.heads as unknown[]).forEach((e, j) => entry(e, `heads[${j}]`));
+  for (const k of ["arg_nodes", "node_row_ptr"]) if (d[k] !== undefined) indices(d[k], k);
+  if (d.attrs !== undefined && !isObject(d.attrs)) fail("attrs", "an object", d.attrs);
+  return d as unknown as RawGraph;
+}
+
+/**
+ * Keys that are plain-object properties (`toString`, `constructor`, `__proto__`): never an
+ * operator parameter, whatever the operator's parameter table inherits.
+ */
+const isObjectKey = (k: string): boolean => k in Object.prototype;
+
 /**
  * Reads MXNet's JSON graph format (0.8 to 1.x): upgrades `param`/`attr`, 2-element
  * entries, un-prefixed hidden attributes, per-input `weight_lr_mult`, and adds the
  * auxiliary inputs (BatchNorm's moving statistics) that 0.8 files lack.
+ * @throws FormatError for a malformed document, naming the JSON path of the fault (an
+ * entry naming a node that is not defined before it, or an output it does not have).
  */
 export function loadJSON(text: string, source = "json"): Symbol {
-  let doc: { nodes?: RawNode[]; heads?: number[][] };
+  let parsed: unknown;
   try {
-    doc = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new FormatError(`${source}: not valid JSON: ${(e as Error).message}`);
   }
-  if (!Array.isArray(doc.nodes) || !Array.isArray(doc.heads)) {
-    throw new FormatError(`${source}: a symbol file needs "nodes" and "heads" arrays`);
-  }
+  const doc = checkSchema(parsed, source);
   const built: Node[] = [];
+  /** The entry at `path`, checked against the nodes built so far. */
+  const resolve = (e: RawEntry, path: string, user: string): NodeEntry => {
+    const node = built[e[0]];
+    if (!node) {
+      throw new FormatError(
+        `${source}: ${path}: ${user} refers to node ${e[0]}, which is not defined before it ` +
+          `(${built.length} nodes are)`,
+      );
+    }
+    const index = e[1] ?? 0;
+    if (index >= node.numOutputs) {
+      throw new FormatError(
+        `${source}: ${path}: ${user} uses output ${index} of node ${e[0]} (${node.name}), ` +
+          `which has ${node.numOutputs} output${node.numOutputs === 1 ? "" : "s"}`,
+      );
+    }
+    return { node, index };
+  };
   // Hidden attributes addressed to an input (weight_lr_mult) wait until inputs exist.
   doc.nodes.forEach((raw, id) => {
     const where = `${source}: node ${id} (${raw.name})`;
@@ -109,13 +200,9 @@ export function loadJSON(text: string, source = "json"): Symbol {
         delete attrs[k];
       }
     }
-    const inputs = (raw.inputs ?? []).map((e, j): NodeEntry => {
-      const node = built[e[0]];
-      if (!node) {
-        throw new FormatError(`${where}: input ${j} refers to node ${e[0]}, not defined before it`);
-      }
-      return { node, index: e[1] ?? 0 };
-    });
+    const inputs = (raw.inputs ?? []).map((e, j): NodeEntry =>
+      resolve(e, `nodes[${id}].inputs[${j}]`, `input ${j} of node ${id} (${raw.name})`)
+    );
     if (raw.op === "null") {
       built.push(new Node(null, raw.name, {}, attrs, []));
       return;
@@ -123,7 +210,9 @@ export function loadJSON(text: string, source = "json"): Symbol {
     if (!hasOp(raw.op)) throw new MXNetError(`${where}: unknown operator ${raw.op}`);
     const op = getOp(raw.op);
     const paramAttrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(attrs)) if (isParamKey(op, k)) paramAttrs[k] = v;
+    for (const [k, v] of Object.entries(attrs)) {
+      if (!isObjectKey(k) && isParamKey(op, k)) paramAttrs[k] = v;
+    }
     const params = parseParams(op, paramAttrs);
     const argNames = typeof op.inputs === "function" ? op.inputs(params) : op.inputs;
     for (const [k, v] of Object.entries(attrs)) {
@@ -151,29 +240,23 @@ export function loadJSON(text: string, source = "json"): Symbol {
     }
     built.push(new Node(op, raw.name, params, attrs, inputs));
   });
-  return new Symbol(doc.heads.map((h) => {
-    const node = built[h[0]];
-    if (!node) throw new FormatError(`${source}: head refers to missing node ${h[0]}`);
-    return { node, index: h[1] ?? 0 };
-  }));
+  return new Symbol(doc.heads.map((h, j) => resolve(h, `heads[${j}]`, `head ${j}`)));
 }
 
 /**
- * Writes the graph to `path` in MXNet's JSON format (atomically).
+ * Writes the graph to `path` in MXNet's JSON format, atomically: a failed or killed save
+ * leaves the old file intact (see src/core/files.ts).
  * @ignore
  */
 export async function save(sym: Symbol, path: string): Promise<void> {
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, toJSON(sym));
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw new MXNetError(`save: cannot write ${path}: ${(e as Error).message}`, { cause: e });
-  }
+  await writeFileAtomic(path, new TextEncoder().encode(toJSON(sym)), "save");
 }
 
-/** Reads a symbol file written by `save` or by Apache MXNet. */
+/**
+ * Reads a symbol file written by `save` or by Apache MXNet.
+ * @throws FileNotFoundError when the file does not exist; FormatError when it is not a
+ * symbol graph.
+ */
 export async function load(path: string): Promise<Symbol> {
-  return loadJSON(await Deno.readTextFile(path), path);
+  return loadJSON(await readTextFileChecked(path, "sym.load"), path);
 }

@@ -64,8 +64,6 @@ export interface PartialShapeResult {
   auxShapes: (number[] | undefined)[];
 }
 
-const entryKey = (e: NodeEntry, ids: Map<Node, number>) => `${ids.get(e.node)}:${e.index}`;
-
 /**
  * A symbolic graph with one or more outputs.
  * @example
@@ -218,16 +216,14 @@ export class Symbol {
 
   /** Infers what it can; unknown shapes are `undefined`. */
   inferShapePartial(shapes: Record<string, readonly number[]> = {}): PartialShapeResult {
-    const known = inferEntryShapes(this, shapes);
-    const nodes = this._nodes();
-    const ids = new Map(nodes.map((n, i) => [n, i]));
-    const varShape = (name: string) => {
-      const n = nodes.find((m) => m.isVariable && m.name === name)!;
-      return known.get(entryKey({ node: n, index: 0 }, ids)) as number[] | undefined;
-    };
+    const known = inferEntryShapes(this._nodes(), shapes);
+    const shapeOf = (e: NodeEntry) => known.get(e.node)?.[e.index] as number[] | undefined;
+    // One lookup table, not a search per argument: linear in the number of variables.
+    const vars = variablesByName(known.keys());
+    const varShape = (name: string) => shapeOf({ node: vars.get(name)!, index: 0 });
     return {
       argShapes: this.listArguments().map(varShape),
-      outShapes: this.outputs.map((e) => known.get(entryKey(e, ids)) as number[] | undefined),
+      outShapes: this.outputs.map(shapeOf),
       auxShapes: this.listAuxiliaryStates().map(varShape),
     };
   }
@@ -242,7 +238,8 @@ export class Symbol {
     const t = new Map<Node, DType[]>();
     for (const n of nodes) {
       if (n.isVariable) {
-        t.set(n, [types[n.name] ?? dtypeAttr(n.attrs.__dtype__) ?? "float32"]);
+        const given = Object.hasOwn(types, n.name) ? types[n.name] : undefined;
+        t.set(n, [given ?? dtypeAttr(n.attrs.__dtype__) ?? "float32"]);
         continue;
       }
       const ins = n.inputs.map((e) => t.get(e.node)![e.index]);
@@ -250,7 +247,8 @@ export class Symbol {
       const outs = op.inferType ? op.inferType(ins, n.params) : Array(n.numOutputs).fill(ins[0]);
       t.set(n, outs);
     }
-    const byName = (name: string) => t.get(nodes.find((n) => n.name === name && n.isVariable)!)![0];
+    const vars = variablesByName(nodes);
+    const byName = (name: string) => t.get(vars.get(name)!)![0];
     return {
       argTypes: this.listArguments().map(byName),
       outTypes: this.outputs.map((e) => t.get(e.node)![e.index]),
@@ -590,17 +588,27 @@ function outputName(e: NodeEntry): string {
   return e.node.numVisibleOutputs > 1 ? `${e.node.name}_output${e.index}` : `${e.node.name}_output`;
 }
 
-/** Shapes of every known entry, from given shapes, `__shape__` and each op's rules. */
+/** The first variable of each name, as `nodes.find` would give it. */
+function variablesByName(nodes: Iterable<Node>): Map<string, Node> {
+  const vars = new Map<string, Node>();
+  for (const n of nodes) if (n.isVariable && !vars.has(n.name)) vars.set(n.name, n);
+  return vars;
+}
+
+/**
+ * Shapes of every entry of `nodes` (a topological order), by node and output index, from
+ * given shapes, `__shape__` and each op's rules. Every node is a key, in order, with the
+ * shapes known so far. Each pass is linear in the graph's size.
+ */
 function inferEntryShapes(
-  sym: Symbol,
+  nodes: readonly Node[],
   given: Record<string, readonly number[]>,
-): Map<string, Shape> {
-  const nodes = sym._nodes();
-  const ids = new Map(nodes.map((n, i) => [n, i]));
-  const known = new Map<string, Shape>();
+): Map<Node, (Shape | undefined)[]> {
+  const known = new Map<Node, (Shape | undefined)[]>(nodes.map((n) => [n, []]));
+  const get = (e: NodeEntry) => known.get(e.node)![e.index];
   const set = (e: NodeEntry, s: Shape, by: Node) => {
-    const k = entryKey(e, ids);
-    const prev = known.get(k);
+    const shapes = known.get(e.node)!;
+    const prev = shapes[e.index];
     if (prev && !shapeEqual(prev, s)) {
       throw new ShapeError(
         `inferShape: ${by.name} (${by.op?.name ?? "variable"}) needs ${outputName(e)} to have ` +
@@ -608,14 +616,16 @@ function inferEntryShapes(
       );
     }
     if (!prev) {
-      known.set(k, s);
+      shapes[e.index] = s;
       return true;
     }
     return false;
   };
   for (const n of nodes) {
     if (!n.isVariable) continue;
-    const s = given[n.name] ?? parseShapeAttr(n.attrs.__shape__);
+    // hasOwn: a variable named "constructor" must not find Object's.
+    const s = (Object.hasOwn(given, n.name) ? given[n.name] : undefined) ??
+      parseShapeAttr(n.attrs.__shape__);
     if (s) set({ node: n, index: 0 }, [...s], n);
   }
   // Forward and backward passes until nothing changes (weights get shapes from data).
@@ -624,13 +634,13 @@ function inferEntryShapes(
     for (const n of nodes) {
       if (n.isVariable) continue;
       const op = n.op!;
-      let ins = n.inputs.map((e) => known.get(entryKey(e, ids)));
+      let ins = n.inputs.map(get);
       if (ins.some((s) => !s) && op.inferInputShapes) {
         const filled = op.inferInputShapes(ins, n.params);
         filled.forEach((s, i) => {
           if (s && !ins[i] && set(n.inputs[i], s, n)) changed = true;
         });
-        ins = n.inputs.map((e) => known.get(entryKey(e, ids)));
+        ins = n.inputs.map(get);
       }
       if (ins.every((s) => s)) {
         let outs: Shape[];
@@ -767,9 +777,11 @@ export function createSymbol(
   const attrs = { ...paramsToAttrs(op, rawParams), ...(opts.attr ?? {}) };
   // Inputs may be keyed in camelCase (movingMean) or MXNet's spelling (moving_mean).
   const snake = (k: string) => k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+  // A Set: variadic operators (Concat of 100k inputs) must not check names quadratically.
+  const argSet = new Set(argNames);
   const given = Array.isArray(inputs) ? new Map(inputs.map((s, i) => [argNames[i], s])) : new Map(
     Object.entries(inputs).filter(([, s]) => s).map(([k, s]) => [
-      argNames.includes(k) ? k : snake(k),
+      argSet.has(k) ? k : snake(k),
       s,
     ]),
   );
@@ -777,7 +789,7 @@ export function createSymbol(
     throw new MXNetError(`${op.name}: takes ${argNames.length} inputs, got ${inputs.length}`);
   }
   for (const k of given.keys()) {
-    if (!argNames.includes(k)) {
+    if (!argSet.has(k)) {
       throw new MXNetError(`${op.name}: unknown input ${k}; its inputs are ${argNames.join(", ")}`);
     }
   }

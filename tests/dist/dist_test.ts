@@ -51,11 +51,18 @@ function mpirun(np: number, script: string, env: Record<string, string> = {}, ti
   return run("mpirun", [...args, Deno.execPath(), "run", "-A", script], env, timeoutS);
 }
 
-function launch(n: number, s: number, extra: string[], script: string, timeoutS = 120) {
+function launch(
+  n: number,
+  s: number,
+  extra: string[],
+  script: string,
+  timeoutS = 120,
+  env: Record<string, string> = {},
+) {
   return run(
     Deno.execPath(),
     ["run", "-A", "tools/launch.ts", "-n", String(n), "-s", String(s), ...extra, "--", script],
-    {},
+    env,
     timeoutS,
   );
 }
@@ -313,6 +320,81 @@ Deno.test({
     assert.match(r.out, /key 5 was pushed 1 times by rank 0, 2 times by rank 1/);
   },
 });
+
+for (
+  const [mode, want] of [
+    ["dtype", /disagree on key 3: rank 0: float32 \[2,3\]; ranks 1, 2: int32 \[2,3\]/],
+    ["shape", /disagree on key 3: rank 0: float32 \[2,3\]; ranks 1, 2: float32 \[3,2\]/],
+    ["key", /initialise different keys here: rank 0: key 3: float32 \[2,3\]; ranks 1, 2: key 5:/],
+  ] as const
+) {
+  Deno.test({
+    name: `kvstore.init: workers that disagree on a key (${mode}) all throw, naming it`,
+    ...opts,
+    async fn() {
+      const r = await mpirun(3, "tests/dist/init_mismatch_worker.ts", { MISMATCH: mode }, 60);
+      assert.notEqual(r.code, 0);
+      assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+      for (const rank of [0, 1, 2]) {
+        assert.match(r.out, new RegExp(`rank ${rank}: MXNetError: kvstore\\.init: `), r.out);
+      }
+      assert.match(r.out, want, r.out);
+    },
+  });
+}
+
+Deno.test({
+  name: "kvstore.init: dist_async workers that disagree on a shape throw too; agreeing ones run",
+  ...opts,
+  async fn() {
+    const worker = "tests/dist/init_mismatch_worker.ts";
+    const env = { KV_TYPE: "dist_async", MISMATCH: "shape" };
+    const bad = await launch(2, 1, [], worker, 60, env);
+    assert.notEqual(bad.code, 0);
+    // The workers end with Deno.exit(3): the servers still learn they are done.
+    assert.ok(bad.seconds < 30, `took ${bad.seconds} s`);
+    assert.match(bad.out, /rank 1: MXNetError: kvstore.init: the workers disagree on key 3/);
+    const good = await launch(2, 1, [], worker, 60, { KV_TYPE: "dist_async" });
+    assert.equal(good.code, 0, good.out);
+    assert.match(good.out, /OK rank 1: -2/);
+  },
+});
+
+for (
+  const [at, exit, want] of [
+    [
+      "push",
+      "",
+      /rank 0 waits in push 1 of key 3, but worker rank 1 left the job: its process exited/,
+    ],
+    ["push", "1", /rank 0 waits in push 1 of key 3, but worker rank 1 left the job/],
+    ["init", "", /kvstore.init\(3\): worker rank 1 left the job \(its process exited\) after 0/],
+    [
+      "barrier",
+      "",
+      /rank 0: kvstore.barrier #1: worker rank 1 left the job \(its process exited\)/,
+    ],
+  ] as const
+) {
+  Deno.test({
+    name: `dist_sync: a worker that leaves before the ${at} (${
+      exit ? "Deno.exit(0)" : "script ends"
+    }) fails the others at once, named`,
+    ...opts,
+    async fn() {
+      // Without the departure notice worker 0 would wait the whole timeout.
+      const r = await mpirun(2, "tests/dist/leave_worker.ts", {
+        LEAVE: at,
+        EXIT: exit,
+        MXTS_KVSTORE_TIMEOUT: "120",
+      }, 100);
+      assert.notEqual(r.code, 0);
+      assert.ok(r.seconds < 30, `took ${r.seconds} s`);
+      assert.match(r.out, /rank 1: leaving/);
+      assert.match(r.out, want, r.out);
+    },
+  });
+}
 
 Deno.test("launcher: builds the MPMD mpirun command with roles", async () => {
   const { parseArgs, mpirunArgs } = await import("../../tools/launch.ts");

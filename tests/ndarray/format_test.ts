@@ -6,7 +6,7 @@ import {
   encodeNDArrayList,
   type RawArray,
 } from "../../src/ndarray/format.ts";
-import { FormatError, UnsupportedError } from "../../src/core/errors.ts";
+import { FormatError, ParamError, UnsupportedError } from "../../src/core/errors.ts";
 import { type DType, DTYPES, ITEM_SIZE, TYPE_FLAG } from "../../src/core/dtype.ts";
 import { fixtureBytes } from "../fixtures/mod.ts";
 
@@ -116,9 +116,14 @@ Deno.test("round trips every dtype and shape, single and in lists", () => {
   assert.deepEqual(decodeNDArray(encodeNDArray(none)), none);
   all.push(none, { ...makeArray("int8", [2]), devType: 2, devId: 3 });
   const names = all.map((_, i) => `arg:p${i}_ü`);
-  assert.deepEqual(decodeNDArrayList(encodeNDArrayList(all, names)), { arrays: all, names });
-  assert.deepEqual(decodeNDArrayList(encodeNDArrayList(all)), { arrays: all, names: [] });
-  assert.deepEqual(decodeNDArrayList(encodeNDArrayList([])), { arrays: [], names: [] });
+  const stamp = 0n;
+  assert.deepEqual(decodeNDArrayList(encodeNDArrayList(all, names)), { arrays: all, names, stamp });
+  assert.deepEqual(decodeNDArrayList(encodeNDArrayList(all)), { arrays: all, names: [], stamp });
+  assert.deepEqual(decodeNDArrayList(encodeNDArrayList([])), { arrays: [], names: [], stamp });
+  // The stamp travels in the reserved word, which MXNet writes as 0 and never reads.
+  const stamped = encodeNDArrayList(all, names, { stamp: 2n ** 64n - 5n });
+  assert.equal(decodeNDArrayList(stamped).stamp, 2n ** 64n - 5n);
+  assert.deepEqual(stamped.subarray(16), encodeNDArrayList(all, names).subarray(16));
 });
 
 Deno.test("encodeNDArray writes MXNet's V2 layout byte for byte", () => {
@@ -274,6 +279,78 @@ Deno.test("type flags: bf16 is unsupported, unknown flags are malformed", () => 
   }
 });
 
+/** A list file of pre-encoded arrays (any kind, sparse included) and names. */
+function listOf(arrays: Uint8Array[], names: string[] = []): Uint8Array {
+  const b = new Bytes().i64(0x112).i64(0).i64(arrays.length);
+  for (const a of arrays) b.parts.push(...a);
+  b.i64(names.length);
+  for (const n of names) {
+    const u = new TextEncoder().encode(n);
+    b.i64(u.length);
+    b.parts.push(...u);
+  }
+  return b.get();
+}
+
+/** An all-zero csr of shape [rows, cols] (empty indptr): a header that asks for rows x cols. */
+function csrBomb(rows: number, cols: number): Uint8Array {
+  return new Bytes().u32(V2).i32(2).shape([0]).shape([rows, cols]).i32(1).i32(0).i32(0)
+    .i32(TYPE_FLAG.int64).shape([0]).i32(TYPE_FLAG.int64).shape([0]).get();
+}
+
+/** A row_sparse [rows, 1] with no stored rows. */
+function rowSparseBomb(rows: number): Uint8Array {
+  return new Bytes().u32(V2).i32(1).shape([0, 1]).shape([rows, 1]).i32(1).i32(0).i32(0)
+    .i32(TYPE_FLAG.int64).shape([0]).get();
+}
+
+Deno.test("sparse bombs: what a file decodes to is capped by its size, naming the array", () => {
+  // 1 GiB from a 116-byte header (the issue's reproducer): refused before any allocation.
+  const bomb = rowSparseBomb(2 ** 28);
+  assert.ok(bomb.length < 120, `${bomb.length} bytes`);
+  throwsFormat(
+    () => decodeNDArray(bomb, "bomb.nd"),
+    /bomb\.nd/,
+    /row_sparse \[268435456,1\] float32 decodes to 1073741824 bytes/,
+    /more than maxDecodedBytes 16777216 \(the default for a \d+-byte input: max\(16777216, 64 x its size\)\)/,
+  );
+  // Four 8 MiB csr arrays in a 400-byte list: each fits, together they do not; the
+  // error names the array that passes the limit, by index and name.
+  const names = ["arg:e0", "arg:e1", "arg:e2", "arg:e3"];
+  const four = listOf(names.map(() => csrBomb(1024, 2048)), names);
+  const e = throwsFormat(
+    () => decodeNDArrayList(four, "four.params"),
+    /four\.params: array 2 \("arg:e2"\): csr \[1024,2048\] float32 decodes to 8388608 bytes/,
+    /the arrays up to it to 25165824 bytes/,
+  );
+  assert.ok(e.offset > 0 && e.offset < four.length);
+  // The limit is an option: a trusted file decodes in full (zeros), a tighter limit also
+  // binds dense data, and a bad limit is a ParamError.
+  const { arrays } = decodeNDArrayList(four, "four.params", { maxDecodedBytes: Infinity });
+  assert.deepEqual(arrays.map((a) => a.data.length), [8388608, 8388608, 8388608, 8388608]);
+  assert.ok(arrays[3].data.every((b) => b === 0));
+  const dense = fixtureBytes("sagemaker-mnist/model-0000.params");
+  throwsFormat(
+    () => decodeNDArrayList(dense, "m", { maxDecodedBytes: 1000 }),
+    /array 0 \("arg:fullyconnected0_weight"\): \[128,784\] float32 decodes to 401408 bytes/,
+    /maxDecodedBytes 1000 \(as set\)/,
+  );
+  assert.throws(() => decodeNDArray(bomb, "", { maxDecodedBytes: -1 }), ParamError);
+  // The limit is inclusive.
+  const edge = csrBomb(1, 1024);
+  assert.equal(decodeNDArray(edge, "", { maxDecodedBytes: 4096 }).data.length, 4096);
+  throwsFormat(() => decodeNDArray(edge, "", { maxDecodedBytes: 4095 }), /^csr \[1,1024\]/);
+});
+
+Deno.test("duplicate names in a list file are a FormatError naming both arrays", () => {
+  const a = makeArray("float32", [2]);
+  const bytes = encodeNDArrayList([a, a, a], ["arg:w", "arg:b", "arg:w"]);
+  throwsFormat(
+    () => decodeNDArrayList(bytes, "dup.params"),
+    /dup\.params: name 2: "arg:w" is also the name of array 0/,
+  );
+});
+
 /** xorshift32: a tiny seeded PRNG so fuzz failures are reproducible. */
 function xorshift(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -287,7 +364,85 @@ function xorshift(seed: number): () => number {
   };
 }
 
-Deno.test("fuzz: mutated files decode or throw FormatError, quickly", () => {
+/** One byte-level mutation of `bytes`: overwrites, truncation, insertion, edge values. */
+function mutate(bytes: Uint8Array, rand: () => number): Uint8Array {
+  const below = (n: number): number => rand() % Math.max(1, n);
+  let m = bytes.slice();
+  const head = Math.min(m.length, 256);
+  switch (below(5)) {
+    case 0: // random byte overwrites, mostly in the metadata-heavy head
+      for (let k = 1 + below(4); k > 0; k--) m[below(head)] = rand() & 0xff;
+      break;
+    case 1: // truncation
+      m = m.slice(0, below(m.length));
+      break;
+    case 2: { // insertion
+      const at = below(head);
+      const ins = Uint8Array.from({ length: 1 + below(8) }, () => rand() & 0xff);
+      m = new Uint8Array([...m.subarray(0, at), ...ins, ...m.subarray(at)]);
+      break;
+    }
+    case 3: { // a u64 overwritten with a huge value
+      if (m.length < 8) break;
+      const huge = [
+        2n ** 64n - 1n,
+        2n ** 63n - 1n,
+        2n ** 63n,
+        2n ** 53n,
+        2n ** 32n + 3n,
+        2n ** 31n,
+      ];
+      new DataView(m.buffer).setBigUint64(below(head - 7), huge[below(huge.length)], true);
+      break;
+    }
+    default: { // an i32 (ndim, stype, flag, ctx) overwritten with an edge value
+      if (m.length < 4) break;
+      const edge = [-1, -2, 0, 1, 2, 3, 0x7fffffff, -0x80000000, 12, 64][below(10)];
+      new DataView(m.buffer).setInt32(below(head - 3), edge, true);
+    }
+  }
+  return m;
+}
+
+/**
+ * A hostile array made from scratch: a sparse header whose dense shape is anywhere from
+ * tiny to astronomic, with stored rows and indices that may or may not fit it.
+ */
+function hostileArray(rand: () => number): Uint8Array {
+  const below = (n: number): number => rand() % Math.max(1, n);
+  const big = () => [0, 1, 3, 1000, 2 ** 20, 2 ** 28, 2 ** 31, 2 ** 40, 2 ** 53][below(9)];
+  if (below(2) === 0) return csrBomb(big(), big());
+  const rows = big(), cols = 1 + below(3), nnz = below(3);
+  const idx = Array.from({ length: nnz }, () => (below(4) === 0 ? big() : below(4)));
+  return new Bytes().u32(V2).i32(1).shape([nnz, cols]).shape([rows, cols]).i32(1).i32(0).i32(0)
+    .i32(TYPE_FLAG.int64).shape([nnz]).f32(Array(nnz * cols).fill(1)).i64s(idx).get();
+}
+
+/**
+ * Decodes every input with `decode`: it must either decode within the default limit or
+ * throw FormatError (or UnsupportedError for MXNet's real dtypes absent here, flags
+ * 8-12). Returns how many were rejected.
+ */
+function fuzzDecode(inputs: Iterable<Uint8Array>, decode: (b: Uint8Array) => RawArray[]): number {
+  let iter = 0, rejected = 0;
+  for (const m of inputs) {
+    try {
+      const total = decode(m).reduce((n, a) => n + a.data.length, 0);
+      assert.ok(total <= Math.max(16 * 2 ** 20, 64 * m.length), `iteration ${iter}: ${total}`);
+    } catch (e) {
+      const unsupported = e instanceof UnsupportedError &&
+        /type flag (8|9|10|11|12) /.test(e.message);
+      assert.ok(e instanceof FormatError || unsupported, `iteration ${iter}: ${e}`);
+      rejected++;
+    }
+    iter++;
+  }
+  return rejected;
+}
+
+const FUZZ_ROUNDS = 2500;
+
+Deno.test("fuzz: 2,500 mutated and hostile list files decode or throw FormatError", () => {
   const t0 = performance.now();
   const rand = xorshift(0x5eed1234);
   const below = (n: number): number => rand() % Math.max(1, n);
@@ -295,67 +450,63 @@ Deno.test("fuzz: mutated files decode or throw FormatError, quickly", () => {
     [...DTYPES.map((d, i) => makeArray(d, [2, 3], i)), makeArray("int64", [])],
     [...DTYPES.map((d) => `arg:${d}`), "aux:s"],
   );
-  const bases: { bytes: Uint8Array; list: boolean }[] = [
-    { bytes: fixtureBytes("sagemaker-linreg/model-0000.params"), list: true },
-    { bytes: fixtureBytes("go-mxnet-predictor/go_test-0001.params"), list: true },
-    { bytes: fixtureBytes("apache-mxnet/legacy_ndarray.v0"), list: true },
-    { bytes: fixtureBytes("sagemaker-mnist/model-0000.params"), list: true },
-    { bytes: mixed, list: true },
-    { bytes: rowSparse(), list: false },
-    { bytes: csr(), list: false },
-    { bytes: encodeNDArray(makeArray("float64", [2, 2])), list: false },
+  const bases = [
+    fixtureBytes("sagemaker-linreg/model-0000.params"),
+    fixtureBytes("go-mxnet-predictor/go_test-0001.params"),
+    fixtureBytes("apache-mxnet/legacy_ndarray.v0"),
+    fixtureBytes("sagemaker-mnist/model-0000.params"),
+    mixed,
+    listOf([rowSparse(), csr(), csr(undefined, undefined, TYPE_FLAG.int32)], ["a", "b", "c"]),
   ];
-  const hugeValues = [
-    2n ** 64n - 1n,
-    2n ** 63n - 1n,
-    2n ** 63n,
-    2n ** 53n,
-    2n ** 32n + 3n,
-    2n ** 31n,
-  ];
-  let decoded = 0;
-  let failed = 0;
-  for (let iter = 0; iter < 400; iter++) {
-    const base = bases[iter % bases.length];
-    let m = base.bytes.slice();
-    switch (below(5)) {
-      case 0: // random byte overwrites, mostly in the metadata-heavy head
-        for (let k = 1 + below(4); k > 0; k--) m[below(Math.min(m.length, 256))] = rand() & 0xff;
-        break;
-      case 1: // truncation
-        m = m.slice(0, below(m.length));
-        break;
-      case 2: { // insertion
-        const at = below(Math.min(m.length, 256));
-        const ins = Uint8Array.from({ length: 1 + below(8) }, () => rand() & 0xff);
-        m = new Uint8Array([...m.subarray(0, at), ...ins, ...m.subarray(at)]);
-        break;
+  function* inputs(): Generator<Uint8Array> {
+    for (let iter = 0; iter < FUZZ_ROUNDS; iter++) {
+      const kind = below(4);
+      if (kind <= 1) {
+        yield mutate(bases[iter % bases.length], rand);
+      } else if (kind === 2) { // sparse bombs and bad sparse arrays among good ones
+        const n = 1 + below(4);
+        const arrays = Array.from({ length: n }, () => (below(3) ? hostileArray(rand) : csr()));
+        yield listOf(arrays, below(2) ? arrays.map((_, i) => `arg:p${i}`) : []);
+      } else { // duplicate (or clashing) names
+        const n = 2 + below(3);
+        const names = Array.from({ length: n }, () => ["arg:w", "aux:w", "w", ""][below(4)]);
+        yield encodeNDArrayList(names.map((_, i) => makeArray("float32", [i])), names);
       }
-      case 3: { // a u64 overwritten with a huge value
-        const at = below(Math.min(m.length, 256) - 8);
-        new DataView(m.buffer).setBigUint64(at, hugeValues[below(hugeValues.length)], true);
-        break;
-      }
-      default: { // an i32 (ndim, stype, flag, ctx) overwritten with an edge value
-        const at = below(Math.min(m.length, 256) - 4);
-        const edge = [-1, -2, 0, 1, 2, 3, 0x7fffffff, -0x80000000, 12, 64][below(10)];
-        new DataView(m.buffer).setInt32(at, edge, true);
-      }
-    }
-    try {
-      if (base.list) decodeNDArrayList(m, "fuzz");
-      else decodeNDArray(m, "fuzz");
-      decoded++;
-    } catch (e) {
-      // Real MXNet dtypes this library lacks (flags 8-12) are UnsupportedError by design.
-      const unsupported = e instanceof UnsupportedError &&
-        /type flag (8|9|10|11|12) /.test(e.message);
-      assert.ok(e instanceof FormatError || unsupported, `iteration ${iter}: ${e}`);
-      failed++;
     }
   }
-  assert.equal(decoded + failed, 400);
-  assert.ok(failed > 100, `only ${failed} mutations were rejected`);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 5000, `fuzz took ${ms} ms`);
+  const rejected = fuzzDecode(inputs(), (b) => decodeNDArrayList(b, "fuzz").arrays);
+  assert.ok(rejected > FUZZ_ROUNDS / 4, `only ${rejected} inputs were rejected`);
+  console.log(
+    `list fuzz: ${FUZZ_ROUNDS} inputs, ${rejected} rejected, ` +
+      `${(performance.now() - t0).toFixed(0)} ms`,
+  );
+});
+
+Deno.test("fuzz: 2,500 mutated and hostile single-array inputs decode or throw FormatError", () => {
+  const t0 = performance.now();
+  const rand = xorshift(0xa11ce);
+  const below = (n: number): number => rand() % Math.max(1, n);
+  const bases = [
+    rowSparse(),
+    csr(),
+    csr(undefined, undefined, TYPE_FLAG.int32),
+    encodeNDArray(makeArray("float64", [2, 2])),
+    encodeNDArray(makeArray("int64", [])),
+    encodeNDArray(makeArray("uint8", [3, 1, 2])),
+    // A V1 array and a legacy v0 array, cut out of MXNet-written lists.
+    fixtureBytes("sagemaker-linreg/model-0000.params").subarray(24, 24 + 44),
+    fixtureBytes("apache-mxnet/legacy_ndarray.v0").subarray(24, 24 + 4 + 4 + 8 + 4 + 512),
+  ];
+  for (const b of bases.slice(-2)) decodeNDArray(b); // the cut-outs are whole arrays
+  function* inputs(): Generator<Uint8Array> {
+    for (let iter = 0; iter < FUZZ_ROUNDS; iter++) {
+      yield below(3) ? mutate(bases[iter % bases.length], rand) : hostileArray(rand);
+    }
+  }
+  const rejected = fuzzDecode(inputs(), (b) => [decodeNDArray(b, "fuzz")]);
+  assert.ok(rejected > FUZZ_ROUNDS / 4, `only ${rejected} inputs were rejected`);
+  console.log(
+    `single-array fuzz: ${FUZZ_ROUNDS} inputs, ${rejected} rejected, ` +
+      `${(performance.now() - t0).toFixed(0)} ms`,
+  );
 });

@@ -112,3 +112,128 @@ backendTest("a failed save leaves the old file intact; bad files throw FormatErr
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a missing file is a FileNotFoundError from every loader", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const missing = `${dir}/nope`;
+    const cases: [string, () => Promise<unknown>][] = [
+      ["load", () => mx.nd.load(missing)],
+      ["sym.load", () => mx.sym.load(missing)],
+      ["loadCheckpoint", () => mx.model.loadCheckpoint(missing, 1)],
+      ["readIdx", () => mx.io.readIdx(missing)],
+      [
+        "CSVIter",
+        () => new mx.io.CSVIter({ dataCsv: missing, dataShape: [2], batchSize: 1 }).load(),
+      ],
+    ];
+    for (const [where, fn] of cases) {
+      await assert.rejects(fn, (e: unknown) => {
+        assert.ok(e instanceof mx.FileNotFoundError, `${where}: ${e}`);
+        assert.ok(e instanceof mx.MXNetError);
+        assert.match(e.message, new RegExp(`^${where}: cannot read ${dir}/nope.*: no such file$`));
+        assert.ok(e.path.startsWith(missing));
+        return true;
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("load options: maxDecodedBytes caps sparse expansion, unknown keys throw", async () => {
+  // An all-zero csr of [2048, 4096] float32 (32 MiB) from a 132-byte file.
+  const b: number[] = [];
+  const le = (v: number | bigint, n: 4 | 8) => {
+    const x = new Uint8Array(n);
+    if (n === 4) new DataView(x.buffer).setInt32(0, Number(v), true);
+    else new DataView(x.buffer).setBigInt64(0, BigInt(v), true);
+    b.push(...x);
+  };
+  le(0x112, 8), le(0, 8), le(1, 8);
+  le(0xf993fac9 | 0, 4), le(2, 4), le(1, 4), le(0, 8), le(2, 4), le(2048, 8), le(4096, 8);
+  le(1, 4), le(0, 4), le(0, 4), le(6, 4), le(1, 4), le(0, 8), le(6, 4), le(1, 4), le(0, 8);
+  le(0, 8);
+  const bomb = Uint8Array.from(b);
+  assert.throws(() => mx.nd.loadBytes(bomb), /csr \[2048,4096\] float32 decodes to 33554432 bytes/);
+  const [a] = mx.nd.loadBytes(bomb, { maxDecodedBytes: 2 ** 25 }) as mx.NDArray[];
+  assert.deepEqual(a.shape, [2048, 4096]);
+  a.dispose();
+  assert.throws(() => mx.nd.loadBytes(bomb, { maxDecodedByte: 1 } as never), mx.ParamError);
+  await assert.rejects(() => mx.nd.load("x", { ctxt: mx.cpu() } as never), /did you mean ctx/);
+});
+
+Deno.test("saving streams the same bytes MXNet's layout has, one array at a time", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const f = `${dir}/s.params`;
+    const arrays = { w: mx.nd.arange(12).reshape([3, 4]), b: mx.nd.ones([4], { dtype: "int32" }) };
+    await mx.nd.save(f, arrays);
+    const { encodeNDArrayList } = await import("../../src/ndarray/format.ts");
+    const raw = async (a: mx.NDArray) => {
+      const d = await a.data();
+      return {
+        shape: [...a.shape],
+        dtype: a.dtype,
+        data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
+        devType: 1,
+        devId: 0,
+      };
+    };
+    const expected = encodeNDArrayList([await raw(arrays.w), await raw(arrays.b)], ["w", "b"]);
+    assert.deepEqual(await Deno.readFile(f), expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "a save killed mid-write leaves the old file; the next save removes its temporary",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const f = `${dir}/big.params`;
+      await mx.nd.save(f, { w: mx.nd.ones([4]) });
+      const before = await Deno.readFile(f);
+      const mod = new URL("../../mod.ts", import.meta.url).href;
+      // A child that saves 200 MB over and over, killed once its temporary file exists.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "eval",
+          `import * as mx from "${mod}";
+           const w = mx.nd.zeros([50_000_000]);
+           for (;;) await mx.nd.save(${JSON.stringify(f)}, { w });`,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const temps = async () =>
+        (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).filter((n) =>
+          n !== "big.params"
+        );
+      const t0 = Date.now();
+      while ((await temps()).length === 0 && Date.now() - t0 < 60_000) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill("SIGKILL");
+      await child.status;
+      const left = await temps();
+      assert.equal(left.length, 1, `temporaries: ${left}`);
+      assert.match(left[0], /^big\.params\.\d+-[0-9a-f]{8}\.tmp$/);
+      // The target is the old file or a complete new one, never a torn mix.
+      const now = await mx.nd.load(f) as Record<string, mx.NDArray>;
+      const size = now.w.size;
+      assert.ok(size === 4 || size === 50_000_000, `${size}`);
+      if (size === 4) assert.deepEqual(await Deno.readFile(f), before);
+      now.w.dispose();
+      // A temporary of a live process (pid 1) is not touched; the killed one's goes.
+      const live = `${f}.1-0000abcd.tmp`;
+      await Deno.writeFile(live, new Uint8Array(1));
+      await mx.nd.save(f, { w: mx.nd.ones([2]) });
+      assert.deepEqual(await temps(), ["big.params.1-0000abcd.tmp"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -14,6 +14,7 @@ import type { Optimizer } from "../../optimizer/optimizer.ts";
 import type { Key, KVStore, KVValues, PullOptions, UpdaterFn } from "../kvstore.ts";
 import { checkShape, hostBuffer, keyId, sumOnCpu } from "./_arrays.ts";
 import { checkKVOptions, pairs } from "../_pairs.ts";
+import { agreeOnInit } from "./agree.ts";
 import { checkBarrier } from "./barrier.ts";
 import { encodeOptimizer } from "./optimizer_wire.ts";
 import { encode, Op, placement } from "./protocol.ts";
@@ -82,6 +83,8 @@ export function defineDistAsync(Base: typeof KVStore) {
               `is ${v.dtype}`,
           );
         }
+        // Every worker pushes this key: all must agree on its shape and dtype.
+        agreeOnInit(this.#s, this.#id, k, v);
         const token = v.copyTo(cpu());
         const idx = this.#store.size;
         const parts = placement(idx, token.size, this.#s.numServers, bigArrayBound());

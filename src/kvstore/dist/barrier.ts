@@ -7,7 +7,7 @@
  */
 import { MXNetError } from "../../core/errors.ts";
 import type { Key } from "../kvstore.ts";
-import { type Session, TAG_BARRIER } from "./session.ts";
+import { type Session, TAG_BARRIER, TAG_LEAVE } from "./session.ts";
 
 /** What one worker reports at a barrier. */
 export interface BarrierReport {
@@ -21,17 +21,41 @@ export interface BarrierReport {
   counts: Int32Array;
 }
 
+/** Where a worker waits: a collective of a store, for naming it to the other workers. */
+export interface WaitPlace {
+  storeId: number;
+  /** Barriers of the store passed so far. */
+  barriers: number;
+  /** The key's position in init order, and the key. */
+  keyPos: number;
+  key: Key;
+  /** Push number of the key (from 1); 0 for the broadcast of its initial value. */
+  pushIndex: number;
+  /** The store's collective operation number (from 1), counting broadcasts and pushes. */
+  seq: number;
+}
+
 /**
- * While this worker waits in the collective of push number `pushIndex` of a key, takes any
- * barrier report a peer sent; a peer that reached a later barrier having pushed that key
- * fewer times will never join this collective, so the job ends with the keys and ranks
- * named (the thread inside MPI cannot be cancelled).
+ * While this worker waits in collective number `at.seq` of a store (push number
+ * `pushIndex` of a key), takes any barrier report or departure a peer sent: a peer that
+ * reached a later barrier having pushed that key fewer times, or that left the job (or
+ * the store) before completing this collective, will never join it, so the job ends with
+ * the keys and ranks named (the thread inside MPI cannot be cancelled).
  */
-export function watchPeers(
-  s: Session,
-  at: { storeId: number; barriers: number; keyPos: number; key: Key; pushIndex: number },
-): () => void {
+export function watchPeers(s: Session, at: WaitPlace): () => void {
+  const check = () => {
+    s.takeDepartures();
+    const why = s.blockedBy(at.storeId, at.seq);
+    if (why) {
+      const op = at.pushIndex === 0
+        ? `the broadcast of key ${JSON.stringify(at.key)}'s initial value`
+        : `push ${at.pushIndex} of key ${JSON.stringify(at.key)}`;
+      s.mpi.abort(`kvstore: rank ${s.rank} waits in ${op}, but ${why}`);
+    }
+  };
+  check();
   const timer = setInterval(() => {
+    check();
     const env = s.mpi.iprobe(s.ctrlComm, -1, TAG_BARRIER);
     if (!env) return;
     const buf = new Uint8Array(new ArrayBuffer(Math.max(env.bytes, 4)));
@@ -64,13 +88,32 @@ export async function checkBarrier(s: Session, mine: BarrierReport): Promise<voi
   const peers = Array.from({ length: n }, (_, r) => r).filter((r) => r !== me);
   const sends = peers.map((r) => m.send(bytes, r, TAG_BARRIER, s.ctrlComm, { what }));
   const reports = new Map<number, Int32Array>([[me, msg]]);
+  const gone = (r: number) => {
+    const d = s.departed.get(r);
+    if (d && (d.exited || d.stores.has(mine.storeId))) {
+      throw new MXNetError(
+        `${what}: worker rank ${r} ${
+          d.exited ? "left the job (its process exited)" : "disposed the store"
+        } before reaching this barrier`,
+      );
+    }
+  };
   await Promise.all(peers.map(async (r) => {
-    const stashed = s.early.get(r)?.shift();
-    if (stashed) return void reports.set(r, stashed);
-    const env = await m.probe(s.ctrlComm, { source: r, tag: TAG_BARRIER, what });
-    const buf = new Uint8Array(new ArrayBuffer(Math.max(env.bytes, 4)));
-    await m.recv(buf, r, TAG_BARRIER, s.ctrlComm, { what });
-    reports.set(r, new Int32Array(buf.buffer, 0, env.bytes >> 2));
+    for (;;) {
+      const stashed = s.early.get(r)?.shift();
+      if (stashed) return void reports.set(r, stashed);
+      gone(r);
+      // A barrier report or a departure, whichever this peer sends.
+      const env = await m.probe(s.ctrlComm, { source: r, what });
+      const buf = new Uint8Array(new ArrayBuffer(Math.max(env.bytes, 16)));
+      if (env.tag === TAG_LEAVE) {
+        m.recvSync(buf, r, TAG_LEAVE, s.ctrlComm);
+        s.recordDeparture(r, new Int32Array(buf.buffer, 0, env.bytes >> 2));
+        continue;
+      }
+      await m.recv(buf, r, TAG_BARRIER, s.ctrlComm, { what });
+      return void reports.set(r, new Int32Array(buf.buffer, 0, env.bytes >> 2));
+    }
   }));
   await Promise.all(sends);
   const problems: string[] = [];

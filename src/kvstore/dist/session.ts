@@ -4,6 +4,11 @@
  * MPI matches collectives by call order, so they are issued here strictly in the order
  * the program asked for them (which is the same on every worker), whatever order the
  * dependency engine finishes their inputs in.
+ *
+ * A worker that leaves says so: at exit (and when it disposes a store) it tells every
+ * other worker how many collectives of each store it completed. A worker waiting in a
+ * collective that the one who left never completed will wait for nothing, so it ends the
+ * job at once naming both, instead of sitting out the whole MXTS_KVSTORE_TIMEOUT.
  * @module
  */
 import { MXNetError } from "../../core/errors.ts";
@@ -15,6 +20,19 @@ export type Role = "worker" | "server";
 
 /** Tags of control messages on `ctrlComm`. */
 export const TAG_BARRIER = 1;
+/** A worker's departure (see `Departure`), on `ctrlComm`. */
+export const TAG_LEAVE = 2;
+const LEAVE_MAGIC = 0x4c454156;
+
+/** What a worker that left (or disposed a store) reported. */
+export interface Departure {
+  /** True when its process exited; false when it only disposed stores. */
+  exited: boolean;
+  /** Init agreements (`initComm` exchanges) it completed. */
+  agreements: number;
+  /** Collectives completed, by store id, of the stores it left. */
+  stores: Map<number, number>;
+}
 
 /**
  * A place in the collective queue: wait for `turn`, then call `done`. Holds no promise
@@ -63,6 +81,8 @@ export class Session {
   readonly ctrlComm: Comm;
   /** Worker <-> server requests (every world rank). */
   readonly psComm: Comm;
+  /** kvstore.init's agreement on each key (`agreeOnInit`), and nothing else. */
+  readonly initComm: Comm;
   /** Rank among the processes of this role. */
   readonly rank: number;
   #issued = 0;
@@ -74,6 +94,12 @@ export class Session {
   readonly #flushers: (() => Promise<void>)[] = [];
   /** Barrier reports received early (while a collective waited), by sender. */
   readonly early = new Map<number, Int32Array[]>();
+  /** Workers that left or disposed stores, by rank (see `takeDepartures`). */
+  readonly departed = new Map<number, Departure>();
+  /** Init agreements this worker completed. */
+  agreements = 0;
+  /** Collectives issued and completed so far, by live store id. */
+  readonly #progress = new Map<number, { issued(): number; completed(): number }>();
 
   /** Use `session()`. */
   constructor(role: Role) {
@@ -90,25 +116,117 @@ export class Session {
     this.roleComm = m.commSplit(m.world, role === "server" ? 1 : 0, m.rank);
     this.ctrlComm = m.commDup(this.roleComm);
     this.psComm = m.commDup(m.world);
+    this.initComm = m.commDup(this.roleComm);
     this.rank = m.commRank(this.roleComm);
+    if (role === "worker" && this.workerRanks.length > 1) {
+      m.atExit(() => this.#announce(true, [...this.#progress.keys()]));
+    }
     if (this.workerRanks.length === 0) {
       m.abort("the job has no worker ranks; start at least one process that is not a server");
     }
     if (role === "worker" && this.serverRanks.length > 0) {
       // Servers serve until every worker says it is done (MXNet's servers exit the same way).
+      const done = encode({
+        op: Op.FINISH,
+        storeId: 0,
+        keyIdx: 0,
+        offset: 0,
+        length: 0,
+        replyTag: 0,
+      });
+      let told = false;
       m.beforeFinalize(async () => {
         for (const f of this.#flushers) await f();
-        const done = encode({
-          op: Op.FINISH,
-          storeId: 0,
-          keyIdx: 0,
-          offset: 0,
-          length: 0,
-          replyTag: 0,
-        });
+        told = true;
         await Promise.all(this.serverRanks.map((r) => m.send(done, r, TAG_REQUEST, this.psComm)));
       });
+      // Deno.exit skips the above (no event loop is left): say it synchronously, or the
+      // servers would wait forever and MPI_Finalize with them.
+      m.atExit(() => {
+        if (told) return;
+        for (const r of this.serverRanks) m.sendSync(done, r, TAG_REQUEST, this.psComm);
+      });
     }
+  }
+
+  /** Registers a store whose progress a departure reports. */
+  trackStore(id: number, progress: { issued(): number; completed(): number }): void {
+    this.#progress.set(id, progress);
+  }
+
+  /** A store is disposed: the other workers learn how far this one took it. */
+  leaveStore(id: number): void {
+    if (!this.#progress.has(id)) return;
+    if (this.numWorkers > 1 && !this.mpi.finalized) this.#announce(false, [id]);
+    this.#progress.delete(id);
+  }
+
+  /**
+   * Tells every other worker which stores this one leaves, and how far it got in each:
+   * at exit what completed (nothing else ever will); at dispose what was issued (what is
+   * still queued completes after).
+   */
+  #announce(exiting: boolean, ids: number[]): void {
+    const msg = new Int32Array(4 + 2 * ids.length);
+    msg.set([LEAVE_MAGIC, exiting ? 1 : 0, this.agreements, ids.length]);
+    ids.forEach((id, i) => {
+      const p = this.#progress.get(id)!;
+      msg.set([id, exiting ? p.completed() : p.issued()], 4 + 2 * i);
+    });
+    const bytes = new Uint8Array(msg.buffer);
+    // A few dozen bytes: MPI sends them eagerly, so this returns at once.
+    for (let r = 0; r < this.numWorkers; r++) {
+      if (r !== this.rank) this.mpi.sendSync(bytes, r, TAG_LEAVE, this.ctrlComm);
+    }
+  }
+
+  /** Receives every departure notice that has arrived (returns at once). */
+  takeDepartures(): void {
+    for (;;) {
+      const env = this.mpi.iprobe(this.ctrlComm, -1, TAG_LEAVE);
+      if (!env) return;
+      const buf = new Uint8Array(new ArrayBuffer(Math.max(env.bytes, 16)));
+      this.mpi.recvSync(buf, env.source, TAG_LEAVE, this.ctrlComm);
+      this.recordDeparture(env.source, new Int32Array(buf.buffer, 0, env.bytes >> 2));
+    }
+  }
+
+  /** Records a departure notice `msg` from worker `rank`. */
+  recordDeparture(rank: number, msg: Int32Array): void {
+    if (msg[0] !== LEAVE_MAGIC) return;
+    const d = this.departed.get(rank) ?? { exited: false, agreements: 0, stores: new Map() };
+    d.exited ||= msg[1] === 1;
+    d.agreements = Math.max(d.agreements, msg[2]);
+    for (let i = 0; i < msg[3]; i++) d.stores.set(msg[4 + 2 * i], msg[5 + 2 * i]);
+    this.departed.set(rank, d);
+  }
+
+  /**
+   * Why collective number `seq` (from 1) of store `storeId` can never complete, or null:
+   * some worker left that store (or the job) having completed fewer.
+   */
+  blockedBy(storeId: number, seq: number): string | null {
+    for (const [r, d] of this.departed) {
+      const done = d.stores.get(storeId) ?? (d.exited ? 0 : undefined);
+      if (done === undefined || done >= seq) continue;
+      const how = d.stores.has(storeId) && !d.exited
+        ? "disposed the store"
+        : "left the job: its process exited";
+      return `worker rank ${r} ${how} after completing ${done} collective ` +
+        `operation${done === 1 ? "" : "s"} of store ${storeId}, and will never join number ${seq}`;
+    }
+    return null;
+  }
+
+  /** Why init agreement number `n` (from 1) can never complete, or null. */
+  agreementBlockedBy(n: number): string | null {
+    for (const [r, d] of this.departed) {
+      if (d.exited && d.agreements < n) {
+        return `worker rank ${r} left the job (its process exited) after ${d.agreements} ` +
+          `kvstore.init call${d.agreements === 1 ? "" : "s"}, and will never make this one`;
+      }
+    }
+    return null;
   }
 
   /** Runs `fn` (awaited) at exit before this worker tells the servers it is done. */

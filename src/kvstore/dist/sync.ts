@@ -4,7 +4,8 @@
  * once, on the aggregated gradient) to its copy of the weights. All workers therefore
  * hold bit-identical values after each round, and a pull is a local copy — MXNet's
  * semantics (an update applies once every worker's push has arrived) without a server
- * round trip. Keys are initialised from worker 0's values. Arrays longer than
+ * round trip. Keys are initialised from worker 0's values, once every worker has shown
+ * the same shape and dtype for them (agree.ts). Arrays longer than
  * `MXNET_KVSTORE_BIGARRAY_BOUND` elements are reduced in chunks of that many.
  * @module
  */
@@ -27,7 +28,8 @@ import {
   sumOnCpu,
 } from "./_arrays.ts";
 import { checkKVOptions, pairs } from "../_pairs.ts";
-import { checkBarrier, watchPeers } from "./barrier.ts";
+import { agreeOnInit } from "./agree.ts";
+import { checkBarrier, type WaitPlace, watchPeers } from "./barrier.ts";
 import type { Session, Ticket } from "./session.ts";
 
 /** Distributed store types served by collectives. */
@@ -67,19 +69,10 @@ interface Entry {
    */
   fused: Allreduce | null;
   fusedIn: NDArray | null;
-  /** Where the key's latest push stands (`PushPlace`). */
-  place: () => PushPlace;
+  /** Where the key's latest push stands (`WaitPlace`). */
+  place: () => WaitPlace;
   /** Pushes issued so far (compared across workers at barrier()). */
   pushes: number;
-}
-
-/** Where a push stands, for naming it when a peer will never join its collective. */
-export interface PushPlace {
-  storeId: number;
-  barriers: number;
-  keyPos: number;
-  key: Key;
-  pushIndex: number;
 }
 
 /**
@@ -95,7 +88,9 @@ class Allreduce {
   readonly #what: string;
   readonly #opts: { chunk: number; what: string };
   /** Where the push stands (for the peer watch); absent: no watch. */
-  readonly #place?: () => PushPlace;
+  readonly #place?: () => WaitPlace;
+  /** Called each time an allreduce completes (the store's progress, see Session). */
+  readonly #onDone: () => void;
   readonly #reads: readonly Var[];
   readonly #writes: readonly Var[];
   /** The body run with no ticket (runNow), made once. */
@@ -107,9 +102,11 @@ class Allreduce {
     dst: StorageOf,
     what: string,
     chunk: number,
-    place?: () => PushPlace,
+    onDone: () => void,
+    place?: () => WaitPlace,
   ) {
     this.#s = s;
+    this.#onDone = onDone;
     this.src = src;
     this.dst = dst;
     this.#what = what;
@@ -151,7 +148,7 @@ class Allreduce {
    * the next place, first in line, so later collectives wait for it). `watch`: the push's
    * place, taken when it was queued.
    */
-  #run(t: Ticket | null, watch?: PushPlace): Promise<void> | undefined {
+  #run(t: Ticket | null, watch?: WaitPlace): Promise<void> | undefined {
     const ss = this.src, ds = this.dst;
     if (!t || t.isTurn()) {
       let recv: HostBuffer | null = null, p: Promise<void> | undefined;
@@ -167,12 +164,13 @@ class Allreduce {
       }
       if (recv && !p) {
         recv.commit();
+        this.#onDone();
         t?.done();
         return;
       }
       if (recv && p) {
         const tt = t ?? this.#s.ticket(), r = recv;
-        return p.then(() => r.commit()).finally(() => tt.done());
+        return p.then(() => (r.commit(), this.#onDone())).finally(() => tt.done());
       }
     }
     if (!t) watch = this.#place?.();
@@ -185,6 +183,7 @@ class Allreduce {
         const p = this.#reduce(send, recv, watch);
         if (p) await p;
         recv.commit();
+        this.#onDone();
       } finally {
         tt.done();
       }
@@ -195,7 +194,7 @@ class Allreduce {
   #reduce(
     send: HostBuffer,
     recv: HostBuffer,
-    watch?: PushPlace | (() => PushPlace),
+    watch?: WaitPlace | (() => WaitPlace),
   ): Promise<void> | undefined {
     const s = this.#s, r = recv.data;
     let p: Promise<void> | undefined;
@@ -213,8 +212,17 @@ class Allreduce {
 
 const NO_VARS: readonly Var[] = [];
 
-/** Broadcasts `a` from worker 0 to every worker, in place, in collective order. */
-export function bcastOp(s: Session, a: NDArray, what: string): void {
+/**
+ * Broadcasts `a` from worker 0 to every worker, in place, in collective order; `place`
+ * names it for the peer watch, `onDone` counts it when it completes.
+ */
+export function bcastOp(
+  s: Session,
+  a: NDArray,
+  what: string,
+  place: WaitPlace,
+  onDone: () => void,
+): void {
   const t = s.ticket();
   let started = false;
   const as = a._storage(what);
@@ -226,10 +234,16 @@ export function bcastOp(s: Session, a: NDArray, what: string): void {
         await t.turn;
         const buf = await hostBuffer(as);
         const d = buf.data;
-        await s.mpi.bcast(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), 0, s.roleComm, {
-          what,
-        });
+        const stop = s.numWorkers > 1 ? watchPeers(s, place) : null;
+        try {
+          await s.mpi.bcast(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), 0, s.roleComm, {
+            what,
+          });
+        } finally {
+          stop?.();
+        }
         buf.commit();
+        onDone();
       } finally {
         t.done();
       }
@@ -272,6 +286,10 @@ export function defineDistSync(Base: typeof KVStore) {
     readonly #kind: { value: "number" | "string" | null } = { value: null };
     #fn: UpdaterFn | null = null;
     #barriers = 0;
+    /** Collective operations (broadcasts and allreduces) issued and completed. */
+    #issued = 0;
+    #completed = 0;
+    readonly #onDone = () => void this.#completed++;
     /** Read once, as MXNet reads it when the store is created (not per push). */
     readonly #chunk = bigArrayBound();
 
@@ -281,6 +299,7 @@ export function defineDistSync(Base: typeof KVStore) {
       Object.defineProperty(this, "type", { value: type, enumerable: true });
       this.#s = s;
       this.#id = s.nextStoreId();
+      s.trackStore(this.#id, { issued: () => this.#issued, completed: () => this.#completed });
     }
 
     /** This worker's rank among the workers. */
@@ -306,8 +325,18 @@ export function defineDistSync(Base: typeof KVStore) {
         if (this.#store.has(id)) {
           throw new MXNetError(`kvstore.init: key ${JSON.stringify(k)} is already initialised`);
         }
+        // Before anything is queued: a disagreement throws here, on every worker.
+        agreeOnInit(this.#s, this.#id, k, vs[0]);
         const stored = vs[0].copyTo(cpu());
-        bcastOp(this.#s, stored, `kvstore.init(${JSON.stringify(k)})`);
+        const place = {
+          storeId: this.#id,
+          barriers: this.#barriers,
+          keyPos: this.#order.length,
+          key: k,
+          pushIndex: 0,
+          seq: ++this.#issued,
+        };
+        bcastOp(this.#s, stored, `kvstore.init(${JSON.stringify(k)})`, place, this.#onDone);
         const e: Entry = {
           key: k,
           value: stored,
@@ -341,8 +370,9 @@ export function defineDistSync(Base: typeof KVStore) {
         // Without an updater the sum is the new value: reduce straight into it.
         const merged = this.#fn ? NDArray._alloc(e.value.shape, e.value.dtype, cpu()) : e.value;
         e.pushes++;
+        this.#issued++;
         const src = sum._storage("kvstore.push"), dst = merged._storage("kvstore.push");
-        new Allreduce(this.#s, src, dst, e.pushName, this.#chunk, e.place).start();
+        new Allreduce(this.#s, src, dst, e.pushName, this.#chunk, this.#onDone, e.place).start();
         if (temp) sum.dispose();
         if (this.#fn) {
           this.#fn(k, merged, e.value);
@@ -411,7 +441,7 @@ export function defineDistSync(Base: typeof KVStore) {
       const src = sum._storage(what);
       const op = e.fused?.src === src && e.fused.dst === first
         ? e.fused
-        : new Allreduce(this.#s, src, first, e.pushName, this.#chunk, e.place);
+        : new Allreduce(this.#s, src, first, e.pushName, this.#chunk, this.#onDone, e.place);
       // The old value is replaced: an alias elsewhere ends without a save.
       if (e.alias?._storage(what) !== first) this.#unalias(e, false);
       e.fused = temp ? null : op;
@@ -430,6 +460,7 @@ export function defineDistSync(Base: typeof KVStore) {
     #startFused(e: Entry, op: Allreduce, out: NDArray): void {
       const v = op.dst.var;
       e.pushes++;
+      this.#issued++;
       // The old value is replaced: this write must not save it.
       if (v.beforeWrite === e.materialize) v.beforeWrite = null;
       op.start();
@@ -477,6 +508,7 @@ export function defineDistSync(Base: typeof KVStore) {
         e.value.dispose();
       }
       this.#store.clear();
+      this.#s.leaveStore(this.#id);
       super.dispose();
     }
 
@@ -495,13 +527,14 @@ export function defineDistSync(Base: typeof KVStore) {
     }
 
     /** Where a push of `e` stands, for naming it if a peer never joins. */
-    #place(e: Entry): PushPlace {
+    #place(e: Entry): WaitPlace {
       return {
         storeId: this.#id,
         barriers: this.#barriers,
         keyPos: e.pos,
         key: e.key,
         pushIndex: e.pushes,
+        seq: this.#issued,
       };
     }
 

@@ -50,6 +50,24 @@ const SYMBOLS = {
     nonblocking: true,
   },
   MPI_Barrier: { parameters: ["pointer"], result: "i32", nonblocking: true },
+  // Started here and polled on this thread (kvstore.init must return with the answer).
+  MPI_Iallgather: {
+    parameters: ["buffer", "i32", "pointer", "buffer", "i32", "pointer", "pointer", "buffer"],
+    result: "i32",
+  },
+  MPI_Test: { parameters: ["buffer", "buffer", "usize"], result: "i32" },
+  // Small messages at exit (the event loop has ended): eager, returns at once.
+  MPI_Send_sync: {
+    name: "MPI_Send",
+    parameters: ["buffer", "i32", "pointer", "i32", "i32", "pointer"],
+    result: "i32",
+  },
+  // A message iprobe has seen: it is there, the receive returns at once.
+  MPI_Recv_sync: {
+    name: "MPI_Recv",
+    parameters: ["buffer", "i32", "pointer", "i32", "i32", "pointer", "usize"],
+    result: "i32",
+  },
   MPI_Send: {
     parameters: ["pointer", "i32", "pointer", "i32", "i32", "pointer"],
     result: "i32",
@@ -151,6 +169,8 @@ export class Mpi {
   #aborting = false;
   /** Called (in order) before MPI_Finalize, while the event loop still runs. */
   readonly #beforeFinalize: (() => Promise<void>)[] = [];
+  /** Called (in order, synchronously) when the process exits, before MPI_Finalize. */
+  readonly #atExit: (() => void)[] = [];
   readonly #comms = new Map<object, CommInfo>();
   readonly #p2p: P2pAllreduce;
 
@@ -398,6 +418,63 @@ export class Mpi {
     return out;
   }
 
+  /**
+   * Gathers one Int32Array of equal length from every rank of `comm`, in rank order,
+   * synchronously: started with MPI_Iallgather and polled on this thread, so the caller
+   * gets the answer before it returns (kvstore.init does). Between polls `poll` runs (it
+   * may end the job, e.g. when a peer is known to have left); after the timeout the job
+   * is aborted naming `what`. Blocks the event loop: only for small, rare exchanges on a
+   * communicator nothing else uses, issued in the same order on every rank.
+   */
+  allgatherPolled(
+    mine: Int32Array,
+    comm: Comm,
+    opts: { timeoutMs?: number; what?: string; poll?: () => void } = {},
+  ): Int32Array {
+    const what = opts.what ?? "MPI_Iallgather";
+    if (this.#finalized) throw new MXNetError(`${what}: MPI was already finalized`);
+    const out = new Int32Array(mine.length * this.commSize(comm));
+    const int = this.#lib.ompi_mpi_int, req = new BigUint64Array(1), flag = new Int32Array(1);
+    this.#check(
+      this.#lib.MPI_Iallgather(mine, mine.length, int, out, mine.length, int, comm, req),
+      what,
+    );
+    const ms = opts.timeoutMs ?? defaultTimeoutMs();
+    const t0 = performance.now();
+    for (let i = 0;; i++) {
+      this.#check(this.#lib.MPI_Test(req, flag, 0n), what);
+      if (flag[0]) return out;
+      if (i >= 100) {
+        // Peers not there yet: sleep between polls, longer as the wait grows (< 5 ms).
+        sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+        Atomics.wait(sleeper, 0, 0, Math.min(5, (i - 100) / 20 + 0.1));
+        opts.poll?.();
+      }
+      if (ms > 0 && performance.now() - t0 > ms) {
+        this.abort(
+          `${what} did not complete within ${ms / 1000} s (MXTS_KVSTORE_TIMEOUT); another ` +
+            `rank is gone, stuck, or issued different kvstore calls`,
+        );
+      }
+    }
+  }
+
+  /** Sends a small message synchronously (at exit, when no event loop is left). */
+  sendSync(buf: Uint8Array, dest: number, tag: number, comm: Comm): void {
+    this.#check(
+      this.#lib.MPI_Send_sync(buf, buf.byteLength, this.#lib.ompi_mpi_byte, dest, tag, comm),
+      "MPI_Send",
+    );
+  }
+
+  /** Receives a message `iprobe` reported (so it does not wait), synchronously. */
+  recvSync(buf: Uint8Array, source: number, tag: number, comm: Comm): void {
+    this.#check(
+      this.#lib.MPI_Recv_sync(buf, buf.byteLength, this.#lib.ompi_mpi_byte, source, tag, comm, 0n),
+      "MPI_Recv",
+    );
+  }
+
   /** MPI_Barrier over `comm`. */
   async barrier(comm: Comm, opts: { timeoutMs?: number; what?: string } = {}): Promise<void> {
     await this.#wait(this.#lib.MPI_Barrier(comm), opts, "MPI_Barrier", []);
@@ -490,9 +567,26 @@ export class Mpi {
     this.#beforeFinalize.push(fn);
   }
 
+  /**
+   * Runs `fn` synchronously when the process exits (normally or by `Deno.exit`), before
+   * MPI_Finalize, e.g. to tell the other workers this one has left. Not after an abort.
+   */
+  atExit(fn: () => void): void {
+    this.#atExit.push(fn);
+  }
+
   /** Calls MPI_Finalize now (once); later MPI calls are errors. */
   finalize(): void {
     if (this.#finalized) return;
+    if (!this.#aborting) {
+      for (const fn of this.#atExit.splice(0)) {
+        try {
+          fn();
+        } catch (e) {
+          console.error(`mxts: rank ${this.rank}: at exit: ${e instanceof Error ? e.message : e}`);
+        }
+      }
+    }
     this.#finalized = true;
     // Finalizing with a thread still inside MPI would hang or crash: the job is broken then,
     // and mpirun reports the rank that exited without finalizing.
@@ -568,6 +662,13 @@ export class Mpi {
 }
 
 const RESOLVED = Promise.resolve();
+
+/**
+ * Atomics.wait on this never wakes early: a sleep that blocks the thread. Made on first
+ * use: browsers without cross-origin isolation have no SharedArrayBuffer, and the bundle
+ * must load there.
+ */
+let sleeper: Int32Array | null = null;
 
 /** Holds the buffers of a nonblocking call reachable until it returns. */
 function keepAlive(_values: readonly unknown[]): void {}
