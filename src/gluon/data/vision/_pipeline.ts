@@ -1,0 +1,603 @@
+/**
+ * The image transforms' arithmetic, on host arrays, following MXNet 1.9's kernels
+ * (src/operator/image/*.h and python/mxnet/image/image.py): float32 arithmetic where
+ * MXNet computes in float (each step rounded with Math.fround), and MXNet's
+ * `saturate_cast` on stores (uint8: clamp to [0, 255] then truncate).
+ *
+ * A transform is described by a {@link TransformSpec} (a name and JSON-able arguments), so
+ * a DataLoader worker can rebuild it. {@link planner} turns a spec into a function that,
+ * given the input's shape and dtype, validates them, draws the transform's random numbers
+ * and returns the output's shape and dtype with the function computing it: the public
+ * `forward(NDArray)` needs the output shape (and the draws, in call order) before the data.
+ *
+ * Pure: no NDArray, no backend (workers load this module alone).
+ * @module
+ */
+import type { DType } from "../../../core/dtype.ts";
+import { DTypeError, ParamError, ShapeError, UnsupportedError } from "../../../core/errors.ts";
+import { allocHost, type HostArray } from "../_host.ts";
+import { rng } from "../_rng.ts";
+
+/** A transform as data: its class name and constructor arguments. */
+export interface TransformSpec {
+  readonly name: string;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** A transform planned for one input: the output's shape and dtype, and how to compute it. */
+export interface Step {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  run(x: HostArray): HostArray;
+}
+
+/** Plans a transform for an input of `shape` and `dtype`, drawing its random numbers now. */
+export type Planner = (shape: readonly number[], dtype: DType) => Step;
+
+const fr = Math.fround;
+
+// ---------------------------------------------------------------------------------------
+// Checks
+
+function imageDims(name: string, shape: readonly number[], batch: boolean): void {
+  if (shape.length === 3 || (batch && shape.length === 4)) return;
+  const want = batch
+    ? "an image (H, W, C) or a batch of images (N, H, W, C)"
+    : "an image (H, W, C)";
+  throw new ShapeError(`${name}: expected ${want}, got shape [${shape}]`);
+}
+
+function oneOrThreeChannels(name: string, shape: readonly number[]): void {
+  const c = shape[shape.length - 1];
+  if (c !== 1 && c !== 3) {
+    throw new ShapeError(
+      `${name}: the last axis of an image (H, W, C) must be 1 or 3 channels, got shape [${shape}]`,
+    );
+  }
+}
+
+function hostDType(name: string, dtype: DType, allowed?: readonly DType[]): void {
+  const ok = allowed ?? ["float32", "float64", "float16", "uint8", "int32", "int8"];
+  if (!ok.includes(dtype)) {
+    throw new DTypeError(`${name}: ${dtype} input is not supported; expected ${ok.join(", ")}`);
+  }
+}
+
+/** MXNet's `saturate_cast`: uint8 clamps (the typed-array store then truncates). */
+function saturate(dtype: DType): (v: number) => number {
+  return dtype === "uint8" ? (v) => (v < 0 ? 0 : v > 255 ? 255 : v) : (v) => v;
+}
+
+function same(shape: readonly number[], dtype: DType, run: (x: HostArray) => HostArray): Step {
+  return { shape, dtype, run };
+}
+
+// ---------------------------------------------------------------------------------------
+// Kernels
+
+/** (H, W, C) -> (C, H, W) float32 / 255, per image of a batch too (`_image_to_tensor`). */
+function toTensor(x: HostArray): HostArray {
+  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
+  const [h, w, c] = s.slice(-3), hw = h * w, n = hw * c;
+  const out = allocHost(s.length === 4 ? [batch, c, h, w] : [c, h, w], "float32");
+  const src = x.data, dst = out.data;
+  for (let b = 0; b < batch; b++) {
+    const o = b * n;
+    if (c === 1) {
+      for (let i = 0; i < hw; i++) dst[o + i] = src[o + i] / 255;
+    } else {
+      for (let ch = 0; ch < c; ch++) {
+        for (let i = 0; i < hw; i++) dst[o + ch * hw + i] = src[o + i * c + ch] / 255;
+      }
+    }
+  }
+  return out;
+}
+
+/** (x - mean[c]) / std[c] over (C, H, W) or (N, C, H, W) (`_image_normalize`). */
+function normalize(x: HostArray, mean: Float32Array, std: Float32Array): HostArray {
+  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
+  const [c, h, w] = s.slice(-3), hw = h * w;
+  const out = allocHost(s, x.dtype);
+  const src = x.data, dst = out.data, f32 = x.dtype !== "float64";
+  for (let b = 0; b < batch; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      const m = mean[mean.length === 1 ? 0 : ch], sd = std[std.length === 1 ? 0 : ch];
+      const o = (b * c + ch) * hw;
+      if (f32) { for (let i = o; i < o + hw; i++) dst[i] = fr(src[i] - m) / sd; }
+      else for (let i = o; i < o + hw; i++) dst[i] = (src[i] - m) / sd;
+    }
+  }
+  return out;
+}
+
+/** Sub-image [y0, y0 + h) x [x0, x0 + w) of (H, W, C) or (N, H, W, C). */
+function crop(x: HostArray, x0: number, y0: number, w: number, h: number): HostArray {
+  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
+  const [H, W, C] = s.slice(-3);
+  const out = allocHost(s.length === 4 ? [batch, h, w, C] : [h, w, C], x.dtype);
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = ((b * H + y0 + y) * W + x0) * C;
+      out.data.set(x.data.subarray(from, from + w * C), ((b * h + y) * w) * C);
+    }
+  }
+  return out;
+}
+
+/** Source index and weights along one axis, as OpenCV's INTER_LINEAR computes them. */
+function linearTaps(src: number, dst: number, clampLow: boolean) {
+  // OpenCV: scale = 1 / (dst / src), in double.
+  const scale = 1 / (dst / src);
+  const i0 = new Int32Array(dst), i1 = new Int32Array(dst);
+  const w0 = new Float32Array(dst), w1 = new Float32Array(dst);
+  for (let d = 0; d < dst; d++) {
+    let f = fr((d + 0.5) * scale - 0.5);
+    let s = Math.floor(f);
+    f = fr(f - s);
+    // OpenCV clamps the column taps to the border; rows are clamped by index only.
+    if (clampLow && s < 0) f = 0, s = 0;
+    if (clampLow && s >= src - 1) f = 0, s = src - 1;
+    i0[d] = Math.min(Math.max(s, 0), src - 1);
+    i1[d] = Math.min(Math.max(s + 1, 0), src - 1);
+    w0[d] = fr(1 - f);
+    w1[d] = f;
+  }
+  return { i0, i1, w0, w1 };
+}
+
+/**
+ * Bilinear resize with OpenCV's pixel-centre convention (`cv::resize`, INTER_LINEAR, which
+ * MXNet's `_image_resize` calls): uint8 through OpenCV's fixed-point weights (11 bits per
+ * pass, rounded at the end), float in float32 (float64 in float64) arithmetic.
+ */
+function resizeLinear(x: HostArray, w: number, h: number): HostArray {
+  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
+  const [H, W, C] = s.slice(-3);
+  const out = allocHost(s.length === 4 ? [batch, h, w, C] : [h, w, C], x.dtype);
+  const cx = linearTaps(W, w, true), cy = linearTaps(H, h, false);
+  const src = x.data, dst = out.data;
+  const fixed = x.dtype === "uint8", f32 = x.dtype === "float32";
+  // Integer weights: cvRound(weight * 2048) (ties to even, as lrint).
+  const q = (v: number) => {
+    const t = v * 2048, r = Math.round(t);
+    return r - t === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  };
+  const ax0 = cx.w0.map(q), ax1 = cx.w1.map(q), by0 = cy.w0.map(q), by1 = cy.w1.map(q);
+  const row0 = new Float64Array(w * C), row1 = new Float64Array(w * C);
+  const hpass = (rowBase: number, into: Float64Array) => {
+    for (let dx = 0; dx < w; dx++) {
+      const p0 = rowBase + cx.i0[dx] * C, p1 = rowBase + cx.i1[dx] * C;
+      for (let c = 0; c < C; c++) {
+        const a = src[p0 + c], b = src[p1 + c];
+        into[dx * C + c] = fixed
+          ? a * ax0[dx] + b * ax1[dx]
+          : f32
+          ? fr(fr(a * cx.w0[dx]) + fr(b * cx.w1[dx]))
+          : a * cx.w0[dx] + b * cx.w1[dx];
+      }
+    }
+  };
+  for (let b = 0; b < batch; b++) {
+    for (let dy = 0; dy < h; dy++) {
+      hpass((b * H + cy.i0[dy]) * W * C, row0);
+      hpass((b * H + cy.i1[dy]) * W * C, row1);
+      const o = ((b * h + dy) * w) * C;
+      for (let k = 0; k < w * C; k++) {
+        if (fixed) {
+          const v = Math.floor((row0[k] * by0[dy] + row1[k] * by1[dy] + 2097152) / 4194304);
+          dst[o + k] = v < 0 ? 0 : v > 255 ? 255 : v;
+        } else if (f32) {
+          dst[o + k] = fr(row0[k] * cy.w0[dy]) + fr(row1[k] * cy.w1[dy]);
+        } else {
+          dst[o + k] = row0[k] * cy.w0[dy] + row1[k] * cy.w1[dy];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Nearest-neighbour resize as OpenCV's INTER_NEAREST. */
+function resizeNearest(x: HostArray, w: number, h: number): HostArray {
+  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
+  const [H, W, C] = s.slice(-3);
+  const out = allocHost(s.length === 4 ? [batch, h, w, C] : [h, w, C], x.dtype);
+  // OpenCV: index floor(d * (1 / (dst / src))), in double.
+  const fx = 1 / (w / W), fy = 1 / (h / H);
+  const ix = Array.from({ length: w }, (_, d) => Math.min(Math.floor(d * fx), W - 1));
+  for (let b = 0; b < batch; b++) {
+    for (let dy = 0; dy < h; dy++) {
+      const sy = Math.min(Math.floor(dy * fy), H - 1);
+      for (let dx = 0; dx < w; dx++) {
+        const from = ((b * H + sy) * W + ix[dx]) * C, to = ((b * h + dy) * w + dx) * C;
+        out.data.set(x.data.subarray(from, from + C), to);
+      }
+    }
+  }
+  return out;
+}
+
+const INTERP_NAMES = ["nearest", "bilinear", "bicubic", "area", "lanczos"];
+
+function checkInterp(name: string, interp: unknown): 0 | 1 {
+  if (interp === 0 || interp === 1) return interp;
+  const what = typeof interp === "number" && INTERP_NAMES[interp]
+    ? `${interp} (${INTERP_NAMES[interp]})`
+    : JSON.stringify(interp);
+  throw new UnsupportedError(
+    `${name}: interpolation ${what} is not implemented; use 0 (nearest) or 1 (bilinear)`,
+  );
+}
+
+function resize(x: HostArray, w: number, h: number, interp: 0 | 1): HostArray {
+  return interp === 1 ? resizeLinear(x, w, h) : resizeNearest(x, w, h);
+}
+
+/** Mirror along axis 1 (left-right) or 0 (top-bottom) of (H, W, C). */
+function flip(x: HostArray, axis: 0 | 1): HostArray {
+  const [H, W, C] = x.shape;
+  const out = allocHost(x.shape, x.dtype);
+  for (let y = 0; y < H; y++) {
+    for (let xx = 0; xx < W; xx++) {
+      const from = axis === 1 ? (y * W + W - 1 - xx) * C : ((H - 1 - y) * W + xx) * C;
+      out.data.set(x.data.subarray(from, from + C), (y * W + xx) * C);
+    }
+  }
+  return out;
+}
+
+/** Each pixel value v -> f(v) in float32, stored with MXNet's saturate_cast. */
+function pointwise(x: HostArray, f: (v: number) => number): HostArray {
+  const out = allocHost(x.shape, x.dtype), sat = saturate(x.dtype);
+  const src = x.data, dst = out.data;
+  for (let i = 0; i < src.length; i++) dst[i] = sat(f(fr(src[i])));
+  return out;
+}
+
+const LUMA = [fr(0.299), fr(0.587), fr(0.114)];
+
+function brightness(x: HostArray, alpha: number): HostArray {
+  const a = fr(alpha);
+  return pointwise(x, (v) => fr(v * a));
+}
+
+function contrast(x: HostArray, alpha: number): HostArray {
+  const [H, W, C] = x.shape, n = H * W, src = x.data;
+  let sum = 0;
+  if (C > 1) {
+    for (let l = 0; l < n; l++) {
+      for (let c = 0; c < 3; c++) sum = fr(sum + fr(src[l * 3 + c] * LUMA[c]));
+    }
+  } else {
+    for (let l = 0; l < n; l++) sum = fr(sum + src[l]);
+  }
+  const a = fr(alpha), gray = fr(sum / n), beta = fr(fr(1 - a) * gray);
+  return pointwise(x, (v) => fr(fr(v * a) + beta));
+}
+
+/**
+ * Blends each pixel with its luma: gray * (1 - alpha) + v * alpha. (MXNet 1.9's kernel
+ * assigns instead of accumulating the luma sum, so its "gray" is 0.114 * B alone; the
+ * operator's documented meaning, a saturation change, is what is computed here.)
+ */
+function saturation(x: HostArray, alpha: number): HostArray {
+  const [H, W, C] = x.shape;
+  const out = allocHost(x.shape, x.dtype);
+  if (C === 1) {
+    out.data.set(x.data);
+    return out;
+  }
+  const a = fr(alpha), ao = fr(1 - a), sat = saturate(x.dtype), src = x.data, dst = out.data;
+  for (let l = 0; l < H * W; l++) {
+    const r = src[3 * l], g = src[3 * l + 1], b = src[3 * l + 2];
+    const gray = fr(
+      fr(fr(fr(r * LUMA[0]) + fr(g * LUMA[1])) + fr(b * LUMA[2])) * ao,
+    );
+    dst[3 * l] = sat(fr(gray + fr(r * a)));
+    dst[3 * l + 1] = sat(fr(gray + fr(g * a)));
+    dst[3 * l + 2] = sat(fr(gray + fr(b * a)));
+  }
+  return out;
+}
+
+const HLS_SECTOR = [[1, 3, 0], [1, 0, 2], [3, 0, 1], [0, 2, 1], [0, 1, 3], [2, 1, 0]];
+const FLT_EPSILON = 1.1920928955078125e-7;
+
+/** Rotates each pixel's hue by alpha * 360 degrees through HLS (MXNet's AdjustHueImpl). */
+function hue(x: HostArray, alpha: number): HostArray {
+  const [H, W, C] = x.shape;
+  const out = allocHost(x.shape, x.dtype);
+  if (C === 1) {
+    out.data.set(x.data);
+    return out;
+  }
+  const sat = saturate(x.dtype), src = x.data, dst = out.data, shift = fr(fr(alpha) * 360);
+  const tab = new Float32Array(4);
+  for (let l = 0; l < H * W; l++) {
+    const r = fr(fr(src[3 * l]) / 255), g = fr(fr(src[3 * l + 1]) / 255);
+    const b = fr(fr(src[3 * l + 2]) / 255);
+    const vmax = Math.max(r, g, b), vmin = Math.min(r, g, b);
+    let diff = fr(vmax - vmin), h = 0, s = 0;
+    const lum = fr(fr(vmax + vmin) * 0.5);
+    if (diff > FLT_EPSILON) {
+      s = lum < 0.5 ? fr(diff / fr(vmax + vmin)) : fr(diff / fr(fr(2 - vmax) - vmin));
+      diff = fr(60 / diff);
+      if (vmax === r) h = fr(fr(g - b) * diff);
+      else if (vmax === g) h = fr(fr(fr(b - r) * diff) + 120);
+      else h = fr(fr(fr(r - g) * diff) + 240);
+      if (h < 0) h = fr(h + 360);
+    }
+    h = fr(h + shift);
+    let ro = lum, go = lum, bo = lum;
+    if (s !== 0) {
+      const p2 = lum <= 0.5 ? fr(lum * fr(1 + s)) : fr(fr(lum + s) - fr(lum * s));
+      const p1 = fr(fr(2 * lum) - p2);
+      h = fr(h * fr(1 / 60));
+      while (h < 0) h = fr(h + 6);
+      while (h >= 6) h = fr(h - 6);
+      const sector = Math.trunc(h);
+      h = fr(h - sector);
+      tab[0] = p2;
+      tab[1] = p1;
+      tab[2] = fr(p1 + fr(fr(p2 - p1) * fr(1 - h)));
+      tab[3] = fr(p1 + fr(fr(p2 - p1) * h));
+      bo = tab[HLS_SECTOR[sector][0]];
+      go = tab[HLS_SECTOR[sector][1]];
+      ro = tab[HLS_SECTOR[sector][2]];
+    }
+    dst[3 * l] = sat(fr(ro * 255));
+    dst[3 * l + 1] = sat(fr(go * 255));
+    dst[3 * l + 2] = sat(fr(bo * 255));
+  }
+  return out;
+}
+
+/** AlexNet-style PCA lighting noise: the eigenvectors scaled by eigenvalue and alpha. */
+const EIG = [
+  [fr(55.46 * -0.5675), fr(4.794 * 0.7192), fr(1.148 * 0.4009)],
+  [fr(55.46 * -0.5808), fr(4.794 * -0.0045), fr(1.148 * -0.8140)],
+  [fr(55.46 * -0.5836), fr(4.794 * -0.6948), fr(1.148 * 0.4203)],
+];
+
+function lighting(x: HostArray, alpha: readonly number[]): HostArray {
+  const [H, W, C] = x.shape;
+  const out = allocHost(x.shape, x.dtype);
+  if (C === 1) {
+    out.data.set(x.data);
+    return out;
+  }
+  const a = alpha.map(fr);
+  const pca = EIG.map((e) => fr(fr(fr(e[0] * a[0]) + fr(e[1] * a[1])) + fr(e[2] * a[2])));
+  const sat = saturate(x.dtype), src = x.data, dst = out.data;
+  for (let i = 0; i < H * W * 3; i++) dst[i] = sat(fr(fr(src[i]) + pca[i % 3]));
+  return out;
+}
+
+function cast(x: HostArray, dtype: DType): HostArray {
+  const out = allocHost(x.shape, dtype);
+  out.data.set(x.data);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Planners: one per transform class
+
+/** (width, height) of a size argument: an int is square. */
+function sizeWH(size: unknown): [number, number] {
+  return typeof size === "number" ? [size, size] : [(size as number[])[0], (size as number[])[1]];
+}
+
+/** mx.image.scale_down: shrinks a (w, h) crop to fit the image, keeping its aspect ratio. */
+function scaleDown(sw: number, sh: number, w: number, h: number): [number, number] {
+  if (sh < h) [w, h] = [(w * sh) / h, sh];
+  if (sw < w) [w, h] = [sw, (h * sw) / w];
+  return [Math.trunc(w), Math.trunc(h)];
+}
+
+/** Python's round(): halves to even. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** mx.image.fixed_crop: crop, then resize to `size` when the crop differs from it. */
+function fixedCrop(
+  shape: readonly number[],
+  dtype: DType,
+  box: [number, number, number, number],
+  size: [number, number],
+  interp: 0 | 1,
+): Step {
+  const [x0, y0, w, h] = box;
+  const outShape = [size[1], size[0], shape[2]];
+  return same(outShape, dtype, (x) => {
+    const c = crop(x, x0, y0, w, h);
+    return w === size[0] && h === size[1] ? c : resize(c, size[0], size[1], interp);
+  });
+}
+
+type Args = Readonly<Record<string, unknown>>;
+
+const PLANNERS: Record<string, (a: Args) => Planner> = {
+  Compose: (a) => {
+    const steps = (a.transforms as TransformSpec[]).map(planner);
+    return (shape, dtype) => {
+      const planned: Step[] = [];
+      for (const p of steps) {
+        const s = p(shape, dtype);
+        planned.push(s);
+        shape = s.shape, dtype = s.dtype;
+      }
+      return same(shape, dtype, (x) => planned.reduce((v, s) => s.run(v), x));
+    };
+  },
+  Cast: (a) => (shape, dtype) => {
+    hostDType("Cast", dtype);
+    const to = a.dtype as DType;
+    hostDType("Cast", to);
+    return same(shape, to, (x) => cast(x, to));
+  },
+  ToTensor: () => (shape, dtype) => {
+    imageDims("ToTensor", shape, true);
+    hostDType("ToTensor", dtype);
+    const s = shape.length === 4
+      ? [shape[0], shape[3], shape[1], shape[2]]
+      : [shape[2], shape[0], shape[1]];
+    return same(s, "float32", toTensor);
+  },
+  Normalize: (a) => {
+    const mean = Float32Array.from(a.mean as number[]), std = Float32Array.from(a.std as number[]);
+    return (shape, dtype) => {
+      if (shape.length !== 3 && shape.length !== 4) {
+        throw new ShapeError(
+          `Normalize: expected a tensor (C, H, W) or (N, C, H, W), got shape [${shape}]; ` +
+            `apply ToTensor first`,
+        );
+      }
+      hostDType("Normalize", dtype, ["float32", "float64", "float16"]);
+      const c = shape[shape.length - 3];
+      for (const [what, v] of [["mean", mean], ["std", std]] as const) {
+        if (v.length !== 1 && v.length !== c) {
+          throw new ShapeError(
+            `Normalize: ${what} has ${v.length} values but the input (shape [${shape}]) has ` +
+              `${c} channels; give 1 or ${c}`,
+          );
+        }
+      }
+      return same(shape, dtype, (x) => normalize(x, mean, std));
+    };
+  },
+  Resize: (a) => {
+    const interp = checkInterp("Resize", a.interpolation);
+    return (shape, dtype) => {
+      imageDims("Resize", shape, true);
+      hostDType("Resize", dtype, ["uint8", "float32", "float64"]);
+      const [H, W] = shape.slice(-3);
+      let w: number, h: number;
+      if (typeof a.size === "number" && a.keepRatio) {
+        // The short edge becomes `size`, the long one keeps the ratio (C integer division).
+        if (H > W) w = a.size, h = Math.trunc((H * a.size) / W);
+        else h = a.size, w = Math.trunc((W * a.size) / H);
+      } else {
+        [w, h] = sizeWH(a.size);
+      }
+      const out = shape.length === 4 ? [shape[0], h, w, shape[3]] : [h, w, shape[2]];
+      return same(out, dtype, (x) => resize(x, w, h, interp));
+    };
+  },
+  CenterCrop: (a) => {
+    const interp = checkInterp("CenterCrop", a.interpolation);
+    const size = sizeWH(a.size);
+    return (shape, dtype) => {
+      imageDims("CenterCrop", shape, false);
+      hostDType("CenterCrop", dtype, ["uint8", "float32", "float64"]);
+      const [H, W] = shape;
+      const [w, h] = scaleDown(W, H, size[0], size[1]);
+      const box: [number, number, number, number] = [
+        Math.trunc((W - w) / 2),
+        Math.trunc((H - h) / 2),
+        w,
+        h,
+      ];
+      return fixedCrop(shape, dtype, box, size, interp);
+    };
+  },
+  RandomResizedCrop: (a) => {
+    const interp = checkInterp("RandomResizedCrop", a.interpolation);
+    const size = sizeWH(a.size), [s0, s1] = a.scale as number[], [r0, r1] = a.ratio as number[];
+    return (shape, dtype) => {
+      imageDims("RandomResizedCrop", shape, false);
+      hostDType("RandomResizedCrop", dtype, ["uint8", "float32", "float64"]);
+      const [H, W] = shape, area = H * W;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const target = rng.uniform(s0, s1) * area;
+        const ratio = Math.exp(rng.uniform(Math.log(r0), Math.log(r1)));
+        const w = roundHalfEven(Math.sqrt(target * ratio));
+        const h = roundHalfEven(Math.sqrt(target / ratio));
+        if (w <= W && h <= H) {
+          const x0 = rng.randint(0, W - w), y0 = rng.randint(0, H - h);
+          return fixedCrop(shape, dtype, [x0, y0, w, h], size, interp);
+        }
+      }
+      return PLANNERS.CenterCrop({ size: a.size, interpolation: interp })(shape, dtype);
+    };
+  },
+  RandomFlipLeftRight: () => (shape, dtype) => flipPlan("RandomFlipLeftRight", 1, shape, dtype),
+  RandomFlipTopBottom: () => (shape, dtype) => flipPlan("RandomFlipTopBottom", 0, shape, dtype),
+  RandomBrightness: (a) => enhance("RandomBrightness", a, brightness),
+  RandomContrast: (a) => enhance("RandomContrast", a, contrast),
+  RandomSaturation: (a) => enhance("RandomSaturation", a, saturation),
+  RandomHue: (a) => enhance("RandomHue", a, hue),
+  RandomColorJitter: (a) => (shape, dtype) => {
+    colorImage("RandomColorJitter", shape, dtype);
+    const amounts = [a.brightness, a.contrast, a.saturation, a.hue] as number[];
+    const kernels = [brightness, contrast, saturation, hue];
+    const order = rng.permutation(4);
+    const ops: ((x: HostArray) => HostArray)[] = [];
+    for (const k of order) {
+      const amt = amounts[k];
+      if (!(amt > 0)) continue;
+      // As MXNet's kernel: factors 1 + U(-amt, amt), the hue shift U(-amt, amt) itself.
+      const f = fr(rng.uniform(-amt, amt)), alpha = k === 3 ? f : fr(1 + f);
+      ops.push((x) => kernels[k](x, alpha));
+    }
+    return same(shape, dtype, (x) => ops.reduce((v, op) => op(v), x));
+  },
+  RandomLighting: (a) => (shape, dtype) => {
+    colorImage("RandomLighting", shape, dtype);
+    const std = a.alpha as number;
+    const alpha = [rng.normal(0, std), rng.normal(0, std), rng.normal(0, std)];
+    return same(shape, dtype, (x) => lighting(x, alpha));
+  },
+};
+PLANNERS.HybridCompose = PLANNERS.Compose;
+
+function colorImage(name: string, shape: readonly number[], dtype: DType): void {
+  imageDims(name, shape, false);
+  oneOrThreeChannels(name, shape);
+  hostDType(name, dtype);
+}
+
+function flipPlan(name: string, axis: 0 | 1, shape: readonly number[], dtype: DType): Step {
+  colorImage(name, shape, dtype);
+  // MXNet's kernel keeps the image when its Bernoulli(0.5) draw is true.
+  const keep = rng.coin();
+  return same(shape, dtype, (x) => (keep ? x : flip(x, axis)));
+}
+
+/** Random factor in [max(0, 1 - amount), 1 + amount], as MXNet's Random{Brightness,...}. */
+function enhance(
+  name: string,
+  a: Args,
+  kernel: (x: HostArray, alpha: number) => HostArray,
+): Planner {
+  const amount = a.amount as number;
+  return (shape, dtype) => {
+    colorImage(name, shape, dtype);
+    const alpha = fr(rng.uniform(Math.max(0, 1 - amount), 1 + amount));
+    return same(shape, dtype, (x) => kernel(x, alpha));
+  };
+}
+
+/** The planner of a transform spec (workers rebuild transforms with this). */
+export function planner(spec: TransformSpec): Planner {
+  const make = PLANNERS[spec.name];
+  if (!make) throw new ParamError(`gluon.data: unknown transform ${JSON.stringify(spec.name)}`);
+  return make(spec.args);
+}
+
+/** The deterministic kernels, for tests and the adjust functions. */
+export const kernels = {
+  toTensor,
+  normalize,
+  crop,
+  resize,
+  flip,
+  brightness,
+  contrast,
+  saturation,
+  hue,
+  lighting,
+  cast,
+} as const;
