@@ -54,6 +54,24 @@ Deno.test("transforms: Normalize is (x - mean) / std per channel in float32", ()
   assert.throws(() => host(new T.Normalize(), f32([4], [1, 2, 3, 4])), /apply ToTensor first/);
 });
 
+Deno.test("transforms: ToTensor then Normalize in one Compose equals the two applied in turn", () => {
+  const pix = Array.from({ length: 4 * 5 * 3 }, (_, i) => (i * 53) % 256);
+  const mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225];
+  const composed = new T.Compose([new T.ToTensor(), new T.Normalize(mean, std)]);
+  for (const img of [u8([4, 5, 3], pix), f32([4, 5, 3], pix.map((v) => v + 0.5))]) {
+    const apart = host(new T.Normalize(mean, std), host(new T.ToTensor(), img));
+    const y = host(composed, img);
+    assert.deepEqual(y.shape, [3, 4, 5]);
+    assert.deepEqual(y.data, apart.data);
+  }
+  const batch = u8([2, 4, 5, 3], [...pix, ...pix.reverse()]);
+  const one = new T.Compose([new T.ToTensor(), new T.Normalize(0.5, 0.2)]);
+  assert.deepEqual(
+    host(one, batch).data,
+    host(new T.Normalize(0.5, 0.2), host(new T.ToTensor(), batch)).data,
+  );
+});
+
 Deno.test("transforms: Resize bilinear follows OpenCV (pixel centres, fixed point for uint8)", () => {
   // Up 1x2 -> 1x4: centres at -0.25 (clamped), 0.25, 0.75, 1.25 (clamped).
   assert.deepEqual(Array.from(host(new T.Resize([4, 1]), u8([1, 2, 1], [0, 100])).data), [

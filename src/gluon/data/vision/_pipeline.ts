@@ -421,7 +421,15 @@ type Args = Readonly<Record<string, unknown>>;
 
 const PLANNERS: Record<string, (a: Args) => Planner> = {
   Compose: (a) => {
-    const steps = (a.transforms as TransformSpec[]).map(planner);
+    const specs = a.transforms as TransformSpec[], steps: Planner[] = [];
+    for (let i = 0; i < specs.length; i++) {
+      // ToTensor then Normalize, the usual pair, in one pass with the same arithmetic.
+      if (specs[i].name === "ToTensor" && specs[i + 1]?.name === "Normalize") {
+        steps.push(toTensorNormalize(specs[++i].args));
+      } else {
+        steps.push(planner(specs[i]));
+      }
+    }
     return (shape, dtype) => {
       const planned: Step[] = [];
       for (const p of steps) {
@@ -552,6 +560,40 @@ const PLANNERS: Record<string, (a: Args) => Planner> = {
   },
 };
 PLANNERS.HybridCompose = PLANNERS.Compose;
+
+/**
+ * ToTensor followed by Normalize, fused: fround(v / 255) then (x - mean) / std, through a
+ * table of the 256 results per channel for uint8 images (the same arithmetic, done once).
+ */
+function toTensorNormalize(normArgs: Args): Planner {
+  const toTensor = PLANNERS.ToTensor({}), norm = PLANNERS.Normalize(normArgs);
+  const mean = Float32Array.from(normArgs.mean as number[]);
+  const std = Float32Array.from(normArgs.std as number[]);
+  const channels = Math.max(mean.length, std.length);
+  const value = (v: number, ch: number) =>
+    fr(fr(fr(v / 255) - mean[mean.length === 1 ? 0 : ch]) / std[std.length === 1 ? 0 : ch]);
+  const lut = new Float32Array(256 * channels).map((_, k) => value(k % 256, k >> 8));
+  return (shape, dtype) => {
+    const t = toTensor(shape, dtype), n = norm(t.shape, t.dtype);
+    return same(n.shape, n.dtype, (x) => {
+      const s = x.shape, batch = s.length === 4 ? s[0] : 1;
+      const [h, w, c] = s.slice(-3), hw = h * w, size = hw * c;
+      const out = allocHost(n.shape, "float32"), src = x.data, dst = out.data;
+      for (let b = 0; b < batch; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          const o = b * size + ch * hw, from = b * size + ch;
+          if (x.dtype === "uint8") {
+            const t = channels === 1 ? 0 : ch * 256;
+            for (let i = 0; i < hw; i++) dst[o + i] = lut[t + src[from + i * c]];
+          } else {
+            for (let i = 0; i < hw; i++) dst[o + i] = value(src[from + i * c], ch);
+          }
+        }
+      }
+      return out;
+    });
+  };
+}
 
 function colorImage(name: string, shape: readonly number[], dtype: DType): void {
   imageDims(name, shape, false);
