@@ -10,17 +10,24 @@
  */
 import type { DType } from "../../core/dtype.ts";
 import { MXNetError } from "../../core/errors.ts";
-import { checkIndex, fromWire, HostArray, type HostData, rowOf, type WireSample } from "./_host.ts";
+import {
+  arrayFromWire,
+  checkIndex,
+  fromWire,
+  HostArray,
+  type HostData,
+  rowOf,
+  type WireArray,
+  type WireSample,
+} from "./_host.ts";
 import { planner, type TransformSpec } from "./vision/_pipeline.ts";
 
 /** One field of a fields dataset. */
 export type FieldSpec =
   | {
-    /** Rows of a host array (a 1-d array gives 0-d scalars). */
+    /** Rows of a host array (a 1-d array gives 0-d scalars), in shared memory. */
     readonly kind: "host";
-    readonly data: HostData;
-    readonly shape: readonly number[];
-    readonly dtype: DType;
+    readonly array: WireArray;
   }
   | { readonly kind: "list"; readonly items: readonly WireSample[] }
   | { readonly kind: "dataset"; readonly spec: DatasetSpec };
@@ -37,7 +44,7 @@ export type DatasetSpec =
     readonly transform: TransformSpec;
     readonly first: boolean;
   }
-  | { readonly kind: "sampled"; readonly base: DatasetSpec; readonly indices: Int32Array }
+  | { readonly kind: "sampled"; readonly base: DatasetSpec; readonly indices: WireArray }
   | {
     readonly kind: "module";
     /** URL of the module (`import.meta.url` in it). */
@@ -112,8 +119,8 @@ export async function buildCore(spec: DatasetSpec): Promise<Core> {
     case "fields": {
       const fields = await Promise.all(spec.fields.map(async (f) => {
         if (f.kind === "host") {
-          const a = new HostArray(f.data, f.shape, f.dtype);
-          return { length: f.shape[0], get: (i: number) => rowOf(a, i) as unknown };
+          const a = arrayFromWire(f.array);
+          return { length: a.shape[0], get: (i: number) => rowOf(a, i) as unknown };
         }
         if (f.kind === "list") {
           const items = f.items.map(fromWire);
@@ -145,7 +152,7 @@ export async function buildCore(spec: DatasetSpec): Promise<Core> {
     }
     case "sampled": {
       const base = await buildCore(spec.base);
-      const idx = spec.indices;
+      const idx = arrayFromWire(spec.indices).data;
       return {
         length: idx.length,
         item: (i) => base.item(idx[checkIndex(i, idx.length, "Dataset")]),

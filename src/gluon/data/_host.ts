@@ -51,6 +51,43 @@ export function allocHost(shape: readonly number[], dtype: DType): HostArray {
   return new HostArray(new HOST_CTOR[dtype](shape.reduce((a, b) => a * b, 1)), shape, dtype);
 }
 
+/** Where stacked batches get their memory (every element is then written). */
+export type Alloc = (shape: readonly number[], dtype: DType) => HostArray;
+
+/**
+ * Batch buffers handed back by the loader for reuse: a new 800 KB buffer per batch costs
+ * more (zeroing, page faults, unmapping) than computing the batch.
+ */
+export class BufferRecycler {
+  readonly #free = new Map<number, ArrayBuffer[]>();
+  /** Keeps `buffers` for later batches. */
+  give(buffers: readonly ArrayBuffer[]): void {
+    for (const b of buffers) {
+      const list = this.#free.get(b.byteLength) ?? [];
+      if (list.length < 8) list.push(b);
+      this.#free.set(b.byteLength, list);
+    }
+  }
+  /** An Alloc that reuses a kept buffer of the right size when there is one. */
+  readonly alloc: Alloc = (shape, dtype) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const bytes = n * VIEW_CTOR[dtype].BYTES_PER_ELEMENT;
+    const buf = this.#free.get(bytes)?.pop();
+    return buf
+      ? new HostArray(new VIEW_CTOR[dtype](buf, 0, n), shape, dtype)
+      : allocHost(shape, dtype);
+  };
+}
+
+/** The transferable buffers of a received batch (to hand back once it is copied). */
+export function wireBuffers(w: WireSample, into: ArrayBuffer[] = []): ArrayBuffer[] {
+  if (Array.isArray(w)) { for (const x of w) wireBuffers(x, into); }
+  else if (w !== null && typeof w === "object" && !isShared(w.wire.buffer)) {
+    into.push(w.wire.buffer as ArrayBuffer);
+  }
+  return into;
+}
+
 /** The dtype of a typed array, or undefined for arrays a pipeline cannot hold. */
 export function dtypeOfData(data: unknown): DType | undefined {
   if (data instanceof Float32Array) return "float32";
@@ -87,7 +124,11 @@ export function checkIndex(i: number, length: number, where: string): number {
  * of one length. Returns undefined when the samples are of another kind (NDArrays, tuples,
  * strings), which the caller handles.
  */
-export function stackHost(samples: readonly unknown[], where: string): HostArray | undefined {
+export function stackHost(
+  samples: readonly unknown[],
+  where: string,
+  alloc: Alloc = allocHost,
+): HostArray | undefined {
   const first = samples[0];
   if (first instanceof HostArray) {
     if (!samples.every((s) => s instanceof HostArray)) return undefined;
@@ -101,7 +142,7 @@ export function stackHost(samples: readonly unknown[], where: string): HostArray
         );
       }
     }
-    const out = allocHost([items.length, ...first.shape], first.dtype);
+    const out = alloc([items.length, ...first.shape], first.dtype);
     const n = first.size;
     for (let k = 0; k < items.length; k++) out.data.set(items[k].data, k * n);
     return out;
@@ -119,7 +160,7 @@ export function stackHost(samples: readonly unknown[], where: string): HostArray
     const rows = samples as readonly HostData[];
     const n = rows[0].length;
     if (!rows.every((r) => dtypeOfData(r) === dtype && r.length === n)) return undefined;
-    const out = allocHost([rows.length, n], dtype);
+    const out = alloc([rows.length, n], dtype);
     for (let k = 0; k < rows.length; k++) out.data.set(rows[k], k * n);
     return out;
   }
@@ -135,7 +176,11 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * stacked, tuples (arrays) field by field. Returns undefined when some field holds
  * something only the main thread can stack (NDArrays).
  */
-export function batchifyHost(samples: readonly unknown[], where: string): unknown {
+export function batchifyHost(
+  samples: readonly unknown[],
+  where: string,
+  alloc: Alloc = allocHost,
+): unknown {
   if (samples.length === 0) throw new MXNetError(`${where}: cannot batchify an empty batch`);
   const first = samples[0];
   if (Array.isArray(first)) {
@@ -150,38 +195,94 @@ export function batchifyHost(samples: readonly unknown[], where: string): unknow
         }
         return s[f];
       });
-      const b = batchifyHost(column, where);
+      const b = batchifyHost(column, where, alloc);
       if (b === undefined) return undefined;
       fields.push(b);
     }
     return fields;
   }
-  return stackHost(samples, where);
+  return stackHost(samples, where, alloc);
 }
 
 // ---------------------------------------------------------------------------------------
-// Samples across the worker boundary: host arrays travel as their buffers (transferred).
+// Samples across the worker boundary. Messages hold raw buffers only: Deno's
+// node:worker_threads copies a typed-array view element by element (800 KB: ~0.2 s) but
+// passes an ArrayBuffer (transferred) or a SharedArrayBuffer (shared) at once.
 
-/** A sample in a message: host arrays become tagged records, the rest is cloned. */
+/** A host array in a message: its buffer, where its elements start, and what they are. */
+export interface WireArray {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** A sample in a message: host arrays as WireArrays, the rest cloned. */
 export type WireSample =
-  | { readonly host: HostData; readonly shape: readonly number[]; readonly dtype: DType }
+  | { readonly wire: WireArray }
   | number
   | string
   | boolean
   | null
   | WireSample[];
 
-/** Encodes a host sample for postMessage, collecting the buffers to transfer. */
-export function toWire(sample: unknown, transfer: ArrayBuffer[], where: string): WireSample {
-  if (sample instanceof HostArray) {
-    const buf = sample.data.buffer;
-    // A view into a larger (or shared) buffer is copied so only its bytes travel.
-    const own = buf instanceof ArrayBuffer && sample.data.byteOffset === 0 &&
-      sample.data.byteLength === buf.byteLength;
-    const data = own ? sample.data : sample.data.slice() as HostData;
-    if (!transfer.includes(data.buffer as ArrayBuffer)) transfer.push(data.buffer as ArrayBuffer);
-    return { host: data, shape: [...sample.shape], dtype: sample.dtype };
+const VIEW_CTOR: Readonly<
+  Record<DType, {
+    readonly BYTES_PER_ELEMENT: number;
+    new (b: ArrayBuffer | SharedArrayBuffer, off: number, n: number): HostData;
+  }>
+> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Float16Array,
+  uint8: Uint8Array,
+  int32: Int32Array,
+  int8: Int8Array,
+  int64: Float64Array,
+  bool: Uint8Array,
+};
+
+function isShared(b: ArrayBufferLike): b is SharedArrayBuffer {
+  return typeof SharedArrayBuffer !== "undefined" && b instanceof SharedArrayBuffer;
+}
+
+/**
+ * A host array for a message. Shared memory is passed as it is. Otherwise, with `transfer`
+ * (results going back) the buffer is moved, after copying a view out of a larger one;
+ * without it (a dataset sent to workers, which the sender keeps) the data is copied into
+ * shared memory.
+ */
+export function arrayToWire(a: HostArray, transfer?: ArrayBuffer[]): WireArray {
+  const meta = { shape: [...a.shape], dtype: a.dtype, length: a.data.length };
+  const d = a.data;
+  if (isShared(d.buffer)) return { buffer: d.buffer, byteOffset: d.byteOffset, ...meta };
+  if (transfer) {
+    const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
+    const data = own ? d : d.slice() as HostData;
+    const buffer = data.buffer as ArrayBuffer;
+    if (!transfer.includes(buffer)) transfer.push(buffer);
+    return { buffer, byteOffset: 0, ...meta };
   }
+  const buffer = typeof SharedArrayBuffer === "undefined"
+    ? new ArrayBuffer(d.byteLength)
+    : new SharedArrayBuffer(d.byteLength);
+  new VIEW_CTOR[a.dtype](buffer, 0, d.length).set(d as never);
+  return { buffer, byteOffset: 0, ...meta };
+}
+
+/** The host array a WireArray describes (a view, no copy). */
+export function arrayFromWire(w: WireArray): HostArray {
+  return new HostArray(new VIEW_CTOR[w.dtype](w.buffer, w.byteOffset, w.length), w.shape, w.dtype);
+}
+
+/** Encodes a host sample for a message (see arrayToWire for `transfer`). */
+export function toWire(
+  sample: unknown,
+  transfer: ArrayBuffer[] | undefined,
+  where: string,
+): WireSample {
+  if (sample instanceof HostArray) return { wire: arrayToWire(sample, transfer) };
   if (Array.isArray(sample)) return sample.map((s) => toWire(s, transfer, where));
   if (
     typeof sample === "number" || typeof sample === "string" || typeof sample === "boolean" ||
@@ -195,15 +296,15 @@ export function toWire(sample: unknown, transfer: ArrayBuffer[], where: string):
     return toWire(new HostArray(a, [a.length], dtype), transfer, where);
   }
   throw new MXNetError(
-    `${where}: a sample holds ${describeValue(sample)}, which cannot be sent from a worker; ` +
-      `return NDArrays, typed arrays, numbers or tuples of them`,
+    `${where}: a sample holds ${describeValue(sample)}, which cannot be sent between ` +
+      `threads; use NDArrays, typed arrays, numbers, strings or tuples of them`,
   );
 }
 
-/** Decodes a sample received from a worker. */
+/** Decodes a sample from a message. */
 export function fromWire(w: WireSample): unknown {
   if (Array.isArray(w)) return w.map(fromWire);
-  if (w !== null && typeof w === "object") return new HostArray(w.host, w.shape, w.dtype);
+  if (w !== null && typeof w === "object") return arrayFromWire(w.wire);
   return w;
 }
 

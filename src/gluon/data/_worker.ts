@@ -8,23 +8,48 @@
  * @module
  */
 import { buildCore, type Core, type DatasetSpec } from "./_core.ts";
-import { batchifyHost, toWire } from "./_host.ts";
+import { batchifyHost, BufferRecycler, toWire } from "./_host.ts";
 import { useBatchStream } from "./_rng.ts";
 
-interface WorkerScope {
-  onmessage: ((e: MessageEvent) => void) | null;
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+/** How this worker talks to the loader: node:worker_threads' parentPort, or a Web Worker's. */
+interface Channel {
+  post(message: unknown, transfer?: ArrayBuffer[]): void;
+  listen(fn: (message: Record<string, unknown>) => void): void;
 }
 
-const scope = globalThis as unknown as WorkerScope;
+function channel(): Channel {
+  const g = globalThis as {
+    process?: { getBuiltinModule?: (id: string) => { parentPort?: NodePort | null } | undefined };
+  };
+  const port = g.process?.getBuiltinModule?.("node:worker_threads")?.parentPort;
+  if (port) {
+    return { post: (m, t) => port.postMessage(m, t), listen: (fn) => port.on("message", fn) };
+  }
+  const self = globalThis as unknown as {
+    postMessage(m: unknown, t?: ArrayBuffer[]): void;
+    onmessage: ((e: MessageEvent) => void) | null;
+  };
+  return {
+    post: (m, t) => self.postMessage(m, t),
+    listen: (fn) => (self.onmessage = (e) => fn(e.data)),
+  };
+}
+
+interface NodePort {
+  postMessage(m: unknown, transfer?: ArrayBuffer[]): void;
+  on(ev: "message", fn: (m: Record<string, unknown>) => void): void;
+}
+
+const chan = channel();
 let core: Promise<Core> | undefined;
 let stack = true;
+const buffers = new BufferRecycler();
 // Batches run one at a time, in arrival order: a batch's random stream stays set across
 // the awaits of reading it.
 let queue: Promise<void> = Promise.resolve();
 
 /** The samples of one batch, with the batch's random stream. */
-async function samples(c: Core, indices: readonly number[], seed: number, k: number) {
+async function samples(c: Core, indices: Int32Array, seed: number, k: number) {
   const restore = useBatchStream(seed, k);
   try {
     const out: unknown[] = [];
@@ -38,30 +63,40 @@ async function samples(c: Core, indices: readonly number[], seed: number, k: num
   }
 }
 
-async function batch(m: { id: number; indices: number[]; seed: number; k: number }) {
+interface BatchJob {
+  id: number;
+  indices: ArrayBuffer;
+  seed: number;
+  k: number;
+  /** Buffers of earlier batches, copied out by the loader, to fill again. */
+  recycle: ArrayBuffer[];
+}
+
+async function batch(m: BatchJob) {
   try {
     if (!core) throw new Error("the worker received a batch before its dataset");
-    const items = await samples(await core, m.indices, m.seed, m.k);
-    const stacked = stack ? batchifyHost(items, "DataLoader") : undefined;
+    const items = await samples(await core, new Int32Array(m.indices), m.seed, m.k);
+    buffers.give(m.recycle);
+    const stacked = stack ? batchifyHost(items, "DataLoader", buffers.alloc) : undefined;
     const transfer: ArrayBuffer[] = [];
     const wire = toWire(stacked ?? items, transfer, "DataLoader");
-    scope.postMessage(
+    chan.post(
       { type: "batch", id: m.id, batch: wire, stacked: stacked !== undefined },
       transfer,
     );
   } catch (e) {
     const err = e as Error;
-    scope.postMessage({ type: "error", id: m.id, message: `${err.name}: ${err.message}` });
+    chan.post({ type: "error", id: m.id, message: `${err.name}: ${err.message}` });
   }
 }
 
-scope.onmessage = (e: MessageEvent) => {
-  const m = e.data;
+chan.listen((m) => {
   if (m.type === "init") {
-    stack = m.stack;
+    stack = m.stack as boolean;
     core = buildCore(m.spec as DatasetSpec);
     core.catch(() => {}); // reported with the first batch
   } else if (m.type === "batch") {
-    queue = queue.then(() => batch(m));
+    const job = m as unknown as BatchJob;
+    queue = queue.then(() => batch(job));
   }
-};
+});

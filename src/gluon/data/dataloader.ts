@@ -5,7 +5,8 @@
  * the main thread trains; a worker rebuilds the dataset from its description (built-in
  * datasets and transforms describe themselves, a user's Dataset subclass names its module
  * in `workerSpec()`), and sends typed arrays back. A dataset that cannot be described is
- * loaded on the main thread, with a warning saying why.
+ * loaded on the main thread, with a warning saying why. Workers stay between epochs
+ * without keeping the process alive (see _pool.ts); `close()` stops them.
  *
  * Batches are ordinary NDArrays: they belong to the `mx.nd.scope` open where the loop
  * asks for them (none: the caller disposes them).
@@ -16,8 +17,8 @@ import { checkOptions, describe } from "../../core/options.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
 import { stack } from "../../ndarray/ops.ts";
 import { scope, scopes } from "../../ndarray/scope.ts";
-import { batchifyHost, fromWire, HostArray } from "./_host.ts";
-import { type WorkerBatch, WorkerPool } from "./_pool.ts";
+import { batchifyHost, fromWire, HostArray, wireBuffers } from "./_host.ts";
+import { type WorkerBatch, WorkerPool, workersUnavailable } from "./_pool.ts";
 import { drawSeed, withBatchStream } from "./_rng.ts";
 import { ArrayDataset, Dataset, SimpleDataset, toPublic } from "./dataset.ts";
 import {
@@ -108,6 +109,9 @@ const KEYS = [
   "timeout",
 ];
 
+/** A loader that is garbage-collected stops its idle workers. */
+const pools = new FinalizationRegistry<WorkerPool>((pool) => pool.terminate());
+
 /** Runs `fn` with new NDArrays registered in `frame` (the scope the loop asked from). */
 function inFrame<T>(frame: NDArray[] | undefined, fn: () => T): T {
   const f = frame ?? [];
@@ -142,6 +146,7 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
   readonly #prefetch: number;
   readonly #timeoutMs: number;
   #spec: ReturnType<Dataset["_spec"]> | undefined;
+  #pool: WorkerPool | undefined;
   #warned = false;
 
   /** A loader over `dataset` (a Dataset, an NDArray or an array). */
@@ -220,7 +225,7 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
   async *[Symbol.asyncIterator](): AsyncGenerator<B> {
     // One seed per epoch; batch k's augmentations use sub-stream k of it, wherever computed.
     const seed = drawSeed();
-    const pool = this.#numWorkers > 0 ? await this.#startWorkers() : undefined;
+    const pool = this.#numWorkers > 0 ? await this.#workers() : undefined;
     if (!pool) {
       await this.#dataset._prepare();
       let k = 0;
@@ -230,6 +235,8 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
       }
       return;
     }
+    pool.acquire();
+    let failed = false;
     try {
       const batches = this.#batchSampler[Symbol.iterator]();
       const inFlight: Promise<WorkerBatch>[] = [];
@@ -246,12 +253,40 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
         const next = inFlight.shift()!;
         request();
         const frame = scopes.at(-1);
-        const w = await this.#withTimeout(next);
-        yield inFrame(frame, () => scope(() => this.#finish(w)));
+        const w = await this.#withTimeout(next).catch((e) => {
+          failed = true;
+          throw e;
+        });
+        const batch = inFrame(frame, () => scope(() => this.#finish(w)));
+        // The NDArrays hold copies: the worker may fill these buffers again.
+        if (w.stacked) pool.recycle(wireBuffers(w.batch));
+        yield batch;
       }
     } finally {
+      pool.release();
+      // A pool that failed, or that cannot stay idle without keeping the process alive,
+      // stops now; otherwise it waits for the next epoch (batches of an abandoned epoch
+      // still being computed are dropped when they arrive).
+      if (failed || !pool.persistent) this.close();
+    }
+  }
+
+  /**
+   * Stops this loader's workers now (they otherwise stay, idle, for the next epoch, and
+   * never keep the process alive). A later epoch starts new ones.
+   */
+  close(): void {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    if (pool) {
+      pools.unregister(this);
       pool.terminate();
     }
+  }
+
+  /** See close(). */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** A batch computed on the main thread. */
@@ -270,17 +305,20 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
     return defaultBatchifyFn(samples) as B;
   }
 
-  /** Starts the workers, or says why not and returns undefined (main-thread loading). */
-  async #startWorkers(): Promise<WorkerPool | undefined> {
+  /**
+   * The workers (started on first use, kept between epochs), or undefined after saying why
+   * once (main-thread loading).
+   */
+  async #workers(): Promise<WorkerPool | undefined> {
+    if (this.#pool && !this.#pool.closed) return this.#pool;
     const spec = await (this.#spec ??= this.#dataset._spec());
-    let why: string;
-    if ("reason" in spec) {
-      why = spec.reason;
-    } else if (typeof Worker === "undefined") {
-      why = "this runtime has no Web Workers";
-    } else {
+    let why = "reason" in spec ? spec.reason : workersUnavailable();
+    if (!why && !("reason" in spec)) {
       try {
-        return new WorkerPool(this.#numWorkers, spec, this.#batchify === undefined);
+        const pool = new WorkerPool(this.#numWorkers, spec, this.#batchify === undefined);
+        this.#pool = pool;
+        pools.register(this, pool, this);
+        return pool;
       } catch (e) {
         why = `the workers could not start: ${(e as Error).message}`;
       }

@@ -15,6 +15,7 @@ import { array } from "../../ndarray/creation.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
 import { applyPlanned, type DatasetSpec, fieldsItem, type FieldSpec, hostify } from "./_core.ts";
 import {
+  arrayToWire,
   checkIndex,
   describeValue,
   dtypeOfData,
@@ -265,16 +266,17 @@ class SampledDataset<T> extends Dataset<T> {
   }
   override async _spec(): Promise<SpecOrReason> {
     const base = await this.#base._spec();
-    return "reason" in base ? base : { kind: "sampled", base, indices: this.#indices };
+    if ("reason" in base) return base;
+    const indices = arrayToWire(new HostArray(this.#indices, [this.#indices.length], "int32"));
+    return { kind: "sampled", base, indices };
   }
 }
 
 /** Host values of a list in wire form (for a worker), NDArrays read back first. */
 async function listSpec(items: readonly unknown[], where: string): Promise<FieldSpec | string> {
-  const transfer: ArrayBuffer[] = [];
   try {
     const host = await hostify([...items]) as unknown[];
-    return { kind: "list", items: host.map((v) => toWire(v, transfer, where)) as WireSample[] };
+    return { kind: "list", items: host.map((v) => toWire(v, undefined, where)) as WireSample[] };
   } catch (e) {
     return (e as Error).message;
   }
@@ -414,8 +416,7 @@ export class ArrayDataset extends Dataset {
     for (const [k, f] of this.#fields.entries()) {
       if (f.kind === "ndarray" || f.kind === "host") {
         // Shared memory: every worker reads the same copy.
-        const h = f.host = shared(f.host!);
-        fields.push({ kind: "host", data: h.data, shape: h.shape, dtype: h.dtype });
+        fields.push({ kind: "host", array: arrayToWire(f.host = shared(f.host!)) });
       } else if (f.kind === "list") {
         const s = await listSpec(Array.from(f.items), "ArrayDataset");
         if (typeof s === "string") return { reason: `ArrayDataset argument ${k}: ${s}` };

@@ -145,7 +145,8 @@ async function writeMnist(dir: string, n: number, h: number, w: number) {
 /** One epoch under seed `s`. */
 async function seeded(s: number, ds: Dataset, opts: Record<string, unknown>): Promise<unknown[]> {
   mx.random.seed(s);
-  return await epoch(new DataLoader(ds, { batchSize: 7, shuffle: true, ...opts }));
+  using loader = new DataLoader(ds, { batchSize: 7, shuffle: true, ...opts });
+  return await epoch(loader);
 }
 
 backendTest(
@@ -242,12 +243,17 @@ Deno.test("DataLoader: batches belong to the scope the loop runs in", async () =
   });
   assert.equal(seen.length, 4);
   assert.ok(seen.every((a) => a.isDisposed), "disposed with the scope");
-  // Outside any scope the caller owns them; an abandoned epoch stops its workers.
+  // Outside any scope the caller owns them. An abandoned epoch leaves the workers for the
+  // next one; close() stops them, and a later epoch starts new ones.
   for await (const [X, y] of loader) {
     assert.ok(!X.isDisposed);
     X.dispose(), y.dispose();
     break;
   }
+  const again = await epoch(loader);
+  loader.close();
+  assert.deepEqual(await epoch(loader), again);
+  loader.close();
 });
 
 const FASHION = "/usr/share/datasets/fashion-mnist";
@@ -270,8 +276,14 @@ Deno.test({
     mx.random.seed(0);
     const main = await epoch(new DataLoader(ds, opts));
     mx.random.seed(0);
-    const workers = await epoch(new DataLoader(ds, { ...opts, numWorkers: 2 }));
+    using loader = new DataLoader(ds, { ...opts, numWorkers: 2 });
+    const workers = await epoch(loader);
     assert.deepEqual(workers, main);
+    // The next epoch, on the same workers, is the main thread's next epoch too.
+    const main2 = await epoch(new DataLoader(ds, opts));
+    mx.random.seed(0);
+    await epoch(new DataLoader(ds, opts));
+    assert.deepEqual(await epoch(loader), main2);
     assert.deepEqual((main[0] as { shape: number[] }[])[0].shape, [256, 1, 28, 28]);
     assert.deepEqual((main[3] as { shape: number[] }[])[0].shape, [232, 1, 28, 28]);
   },

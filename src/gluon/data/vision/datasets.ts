@@ -8,7 +8,7 @@
 import { ParamError } from "../../../core/errors.ts";
 import { checkOptions } from "../../../core/options.ts";
 import type { NDArray } from "../../../ndarray/ndarray.ts";
-import { rowOf } from "../_host.ts";
+import { arrayToWire, rowOf } from "../_host.ts";
 import { callFn, Dataset, type SpecOrReason, toPublic } from "../dataset.ts";
 import {
   cifarFiles,
@@ -93,8 +93,8 @@ abstract class VisionDataset extends Dataset<[NDArray, number]> {
     return Promise.resolve({
       kind: "fields",
       fields: [
-        { kind: "host", data: x.data, shape: x.shape, dtype: x.dtype },
-        { kind: "host", data: y.data, shape: y.shape, dtype: y.dtype },
+        { kind: "host", array: arrayToWire(x) },
+        { kind: "host", array: arrayToWire(y) },
       ],
     });
   }
