@@ -16,7 +16,9 @@ import {
   fromWire,
   HostArray,
   type HostData,
+  PendingArray,
   rowOf,
+  type Runnable,
   type WireArray,
   type WireSample,
 } from "./_host.ts";
@@ -93,7 +95,10 @@ export function fieldsItem(values: unknown[]): unknown {
 
 /** Applies a planned transform to `x` (a host array), or to the first field of a tuple. */
 export function applyPlanned(
-  plan: (shape: readonly number[], dtype: DType) => { run(x: HostArray): HostArray },
+  plan: (shape: readonly number[], dtype: DType) => Runnable & {
+    readonly shape: readonly number[];
+    readonly dtype: DType;
+  },
   sample: unknown,
   first: boolean,
   where: string,
@@ -109,7 +114,9 @@ export function applyPlanned(
   if (!(x instanceof HostArray)) {
     throw new MXNetError(`${where}: the transform expects an image array, got ${typeof x}`);
   }
-  const y = plan(x.shape, x.dtype).run(x);
+  // Planned now (random parameters drawn in sample order); computed when stacked or read.
+  const step = plan(x.shape, x.dtype);
+  const y = step.into ? new PendingArray(x, step, step.shape, step.dtype) : step.run(x);
   return tuple ? [y, ...sample.slice(1)] : y;
 }
 

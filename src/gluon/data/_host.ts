@@ -21,16 +21,64 @@ export type HostData =
  * A 0-d host array is a scalar that keeps its dtype (a label read from an int32 file).
  */
 export class HostArray {
+  /** The elements (a PendingArray computes them on first read). */
+  protected _data: HostData | undefined;
+
   /** Wraps `data` (not copied), which must hold exactly the shape's element count. */
   constructor(
-    readonly data: HostData,
+    data: HostData | undefined,
     readonly shape: readonly number[],
     readonly dtype: DType,
-  ) {}
+  ) {
+    this._data = data;
+  }
+
+  /** The elements, row-major. */
+  get data(): HostData {
+    return this._data!;
+  }
 
   /** Number of elements. */
   get size(): number {
-    return this.data.length;
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Writes the elements into `out` from element `offset` on. */
+  writeInto(out: HostData, offset: number): void {
+    out.set(this.data as never, offset);
+  }
+}
+
+/** A planned transform: how to compute its output, and optionally where to write it. */
+export interface Runnable {
+  run(x: HostArray): HostArray;
+  /** Writes run(x)'s elements into `out` at `offset` without allocating. */
+  into?(x: HostArray, out: HostData, offset: number): void;
+}
+
+/**
+ * A transform's output not computed yet: stacking a batch writes it straight into the
+ * batch (no per-sample array, no copy); anything reading `data` computes it then. Random
+ * parameters were drawn when it was planned, so the result is the same either way.
+ */
+export class PendingArray extends HostArray {
+  /** `step` (planned for `input`'s shape, giving `shape` and `dtype`) applied to `input`. */
+  constructor(
+    readonly input: HostArray,
+    readonly step: Runnable,
+    shape: readonly number[],
+    dtype: DType,
+  ) {
+    super(undefined, shape, dtype);
+  }
+  /** See HostArray. */
+  override get data(): HostData {
+    return this._data ??= this.step.run(this.input).data;
+  }
+  /** See HostArray. */
+  override writeInto(out: HostData, offset: number): void {
+    if (this._data || !this.step.into) out.set(this.data as never, offset);
+    else this.step.into(this.input, out, offset);
   }
 }
 
@@ -143,8 +191,8 @@ export function stackHost(
       }
     }
     const out = alloc([items.length, ...first.shape], first.dtype);
-    const n = first.size;
-    for (let k = 0; k < items.length; k++) out.data.set(items[k].data, k * n);
+    const n = first.size, data = out.data;
+    for (let k = 0; k < items.length; k++) items[k].writeInto(data, k * n);
     return out;
   }
   if (typeof first === "number") {

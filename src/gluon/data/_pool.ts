@@ -143,12 +143,12 @@ export class WorkerPool {
 
   /** An epoch starts using the pool: its workers keep the process alive meanwhile. */
   acquire(): void {
-    if (this.#users++ === 0) { for (const p of this.#ports) p.ref(); }
+    if (this.#users++ === 0 && !this.#closed) { for (const p of this.#ports) p.ref(); }
   }
 
   /** An epoch is done with the pool. */
   release(): void {
-    if (--this.#users === 0) { for (const p of this.#ports) p.unref(); }
+    if (--this.#users === 0 && !this.#closed) { for (const p of this.#ports) p.unref(); }
   }
 
   /** True once terminated (or broken by a failed worker). */

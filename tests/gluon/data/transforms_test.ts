@@ -64,6 +64,16 @@ Deno.test("transforms: ToTensor then Normalize in one Compose equals the two app
     assert.deepEqual(y.shape, [3, 4, 5]);
     assert.deepEqual(y.data, apart.data);
   }
+  // Writing straight into a batch (what a DataLoader does) gives the same elements.
+  for (
+    const t of [composed, new T.ToTensor(), new T.Compose([new T.CenterCrop(3), new T.ToTensor()])]
+  ) {
+    const img = u8([4, 5, 3], pix), step = t._planner!(img.shape, img.dtype);
+    assert.ok(step.into, `${t} writes into a batch`);
+    const out = new Float32Array(2 + step.shape.reduce((a, b) => a * b, 1));
+    step.into!(img, out, 2);
+    assert.deepEqual(out.subarray(2), step.run(img).data);
+  }
   const batch = u8([2, 4, 5, 3], [...pix, ...pix.reverse()]);
   const one = new T.Compose([new T.ToTensor(), new T.Normalize(0.5, 0.2)]);
   assert.deepEqual(

@@ -15,7 +15,7 @@
  */
 import type { DType } from "../../../core/dtype.ts";
 import { DTypeError, ParamError, ShapeError, UnsupportedError } from "../../../core/errors.ts";
-import { allocHost, type HostArray } from "../_host.ts";
+import { allocHost, type HostArray, type HostData, type Runnable } from "../_host.ts";
 import { rng } from "../_rng.ts";
 
 /** A transform as data: its class name and constructor arguments. */
@@ -25,10 +25,9 @@ export interface TransformSpec {
 }
 
 /** A transform planned for one input: the output's shape and dtype, and how to compute it. */
-export interface Step {
+export interface Step extends Runnable {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  run(x: HostArray): HostArray;
 }
 
 /** Plans a transform for an input of `shape` and `dtype`, drawing its random numbers now. */
@@ -68,46 +67,78 @@ function saturate(dtype: DType): (v: number) => number {
   return dtype === "uint8" ? (v) => (v < 0 ? 0 : v > 255 ? 255 : v) : (v) => v;
 }
 
-function same(shape: readonly number[], dtype: DType, run: (x: HostArray) => HostArray): Step {
-  return { shape, dtype, run };
+function same(
+  shape: readonly number[],
+  dtype: DType,
+  run: (x: HostArray) => HostArray,
+  into?: (x: HostArray, out: HostData, offset: number) => void,
+): Step {
+  return { shape, dtype, run, into };
+}
+
+/** The Step of a kernel that writes into a given array: `run` allocates, `into` does not. */
+function writing(
+  shape: readonly number[],
+  dtype: DType,
+  into: (x: HostArray, out: HostData, offset: number) => void,
+): Step {
+  return same(shape, dtype, (x) => {
+    const out = allocHost(shape, dtype);
+    into(x, out.data, 0);
+    return out;
+  }, into);
 }
 
 // ---------------------------------------------------------------------------------------
 // Kernels
 
 /** (H, W, C) -> (C, H, W) float32 / 255, per image of a batch too (`_image_to_tensor`). */
-function toTensor(x: HostArray): HostArray {
+function toTensorInto(x: HostArray, dst: HostData, at: number): void {
   const s = x.shape, batch = s.length === 4 ? s[0] : 1;
-  const [h, w, c] = s.slice(-3), hw = h * w, n = hw * c;
-  const out = allocHost(s.length === 4 ? [batch, c, h, w] : [c, h, w], "float32");
-  const src = x.data, dst = out.data;
+  const [h, w, c] = s.slice(-3), hw = h * w, n = hw * c, src = x.data;
   for (let b = 0; b < batch; b++) {
     const o = b * n;
-    if (c === 1) {
-      for (let i = 0; i < hw; i++) dst[o + i] = src[o + i] / 255;
-    } else {
-      for (let ch = 0; ch < c; ch++) {
-        for (let i = 0; i < hw; i++) dst[o + ch * hw + i] = src[o + i * c + ch] / 255;
-      }
+    for (let ch = 0; ch < c; ch++) {
+      const to = at + o + ch * hw, from = o + ch;
+      for (let i = 0; i < hw; i++) dst[to + i] = src[from + i * c] / 255;
     }
   }
+}
+
+function toTensor(x: HostArray): HostArray {
+  const s = x.shape;
+  const out = allocHost(
+    s.length === 4 ? [s[0], s[3], s[1], s[2]] : [s[2], s[0], s[1]],
+    "float32",
+  );
+  toTensorInto(x, out.data, 0);
   return out;
 }
 
 /** (x - mean[c]) / std[c] over (C, H, W) or (N, C, H, W) (`_image_normalize`). */
-function normalize(x: HostArray, mean: Float32Array, std: Float32Array): HostArray {
+function normalizeInto(
+  x: HostArray,
+  mean: Float32Array,
+  std: Float32Array,
+  dst: HostData,
+  at: number,
+): void {
   const s = x.shape, batch = s.length === 4 ? s[0] : 1;
   const [c, h, w] = s.slice(-3), hw = h * w;
-  const out = allocHost(s, x.dtype);
-  const src = x.data, dst = out.data, f32 = x.dtype !== "float64";
+  const src = x.data, f32 = x.dtype !== "float64";
   for (let b = 0; b < batch; b++) {
     for (let ch = 0; ch < c; ch++) {
       const m = mean[mean.length === 1 ? 0 : ch], sd = std[std.length === 1 ? 0 : ch];
       const o = (b * c + ch) * hw;
-      if (f32) { for (let i = o; i < o + hw; i++) dst[i] = fr(src[i] - m) / sd; }
-      else for (let i = o; i < o + hw; i++) dst[i] = (src[i] - m) / sd;
+      if (f32) { for (let i = o; i < o + hw; i++) dst[at + i] = fr(src[i] - m) / sd; }
+      else for (let i = o; i < o + hw; i++) dst[at + i] = (src[i] - m) / sd;
     }
   }
+}
+
+function normalize(x: HostArray, mean: Float32Array, std: Float32Array): HostArray {
+  const out = allocHost(x.shape, x.dtype);
+  normalizeInto(x, mean, std, out.data, 0);
   return out;
 }
 
@@ -437,7 +468,14 @@ const PLANNERS: Record<string, (a: Args) => Planner> = {
         planned.push(s);
         shape = s.shape, dtype = s.dtype;
       }
-      return same(shape, dtype, (x) => planned.reduce((v, s) => s.run(v), x));
+      const last = planned[planned.length - 1];
+      const before = (x: HostArray) => planned.slice(0, -1).reduce((v, s) => s.run(v), x);
+      return same(
+        shape,
+        dtype,
+        (x) => planned.reduce((v, s) => s.run(v), x),
+        last?.into ? (x, out, at) => last.into!(before(x), out, at) : undefined,
+      );
     };
   },
   Cast: (a) => (shape, dtype) => {
@@ -452,7 +490,7 @@ const PLANNERS: Record<string, (a: Args) => Planner> = {
     const s = shape.length === 4
       ? [shape[0], shape[3], shape[1], shape[2]]
       : [shape[2], shape[0], shape[1]];
-    return same(s, "float32", toTensor);
+    return writing(s, "float32", toTensorInto);
   },
   Normalize: (a) => {
     const mean = Float32Array.from(a.mean as number[]), std = Float32Array.from(a.std as number[]);
@@ -473,7 +511,7 @@ const PLANNERS: Record<string, (a: Args) => Planner> = {
           );
         }
       }
-      return same(shape, dtype, (x) => normalize(x, mean, std));
+      return writing(shape, dtype, (x, out, at) => normalizeInto(x, mean, std, out, at));
     };
   },
   Resize: (a) => {
@@ -575,13 +613,12 @@ function toTensorNormalize(normArgs: Args): Planner {
   const lut = new Float32Array(256 * channels).map((_, k) => value(k % 256, k >> 8));
   return (shape, dtype) => {
     const t = toTensor(shape, dtype), n = norm(t.shape, t.dtype);
-    return same(n.shape, n.dtype, (x) => {
+    return writing(n.shape, "float32", (x, dst, at) => {
       const s = x.shape, batch = s.length === 4 ? s[0] : 1;
-      const [h, w, c] = s.slice(-3), hw = h * w, size = hw * c;
-      const out = allocHost(n.shape, "float32"), src = x.data, dst = out.data;
+      const [h, w, c] = s.slice(-3), hw = h * w, size = hw * c, src = x.data;
       for (let b = 0; b < batch; b++) {
         for (let ch = 0; ch < c; ch++) {
-          const o = b * size + ch * hw, from = b * size + ch;
+          const o = at + b * size + ch * hw, from = b * size + ch;
           if (x.dtype === "uint8") {
             const t = channels === 1 ? 0 : ch * 256;
             for (let i = 0; i < hw; i++) dst[o + i] = lut[t + src[from + i * c]];
@@ -590,7 +627,6 @@ function toTensorNormalize(normArgs: Args): Planner {
           }
         }
       }
-      return out;
     });
   };
 }
