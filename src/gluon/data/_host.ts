@@ -127,6 +127,15 @@ export class BufferRecycler {
   };
 }
 
+/** The (not shared) buffers of the host arrays in a batch, to recycle once copied out. */
+export function hostBuffers(v: unknown, into: ArrayBuffer[] = []): ArrayBuffer[] {
+  if (Array.isArray(v)) { for (const x of v) hostBuffers(x, into); }
+  else if (v instanceof HostArray && !isShared(v.data.buffer)) {
+    into.push(v.data.buffer as ArrayBuffer);
+  }
+  return into;
+}
+
 /** The transferable buffers of a received batch (to hand back once it is copied). */
 export function wireBuffers(w: WireSample, into: ArrayBuffer[] = []): ArrayBuffer[] {
   if (Array.isArray(w)) { for (const x of w) wireBuffers(x, into); }

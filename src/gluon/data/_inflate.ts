@@ -138,40 +138,58 @@ const DIST_EXTRA = new Uint8Array([
 ]);
 const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
-/** A decoding table and the number of bits it is indexed by. */
+/** Codes of at most this many bits are decoded by one lookup; longer ones canonically. */
+const FAST = 10;
+
+/** Bit-reversed bytes, for reading a code most significant bit first. */
+const REV8 = Uint8Array.from({ length: 256 }, (_, v) => {
+  let r = 0;
+  for (let b = 0; b < 8; b++) r |= ((v >> b) & 1) << (7 - b);
+  return r;
+});
+
+/**
+ * A canonical Huffman code: a lookup of the next FAST bits (`symbol << 4 | length`, 0 for
+ * longer codes) and, per length, the first code, its place in `symbols` and the count.
+ * Building costs 2^FAST + symbols per block instead of 2^15.
+ */
 interface Table {
-  readonly entries: Uint16Array;
-  readonly bits: number;
+  readonly fast: Uint16Array;
+  readonly firstCode: Int32Array;
+  readonly firstIndex: Int32Array;
+  readonly count: Int32Array;
+  readonly symbols: Uint16Array;
 }
 
 /** Builds the table of a canonical Huffman code from its code lengths. */
 function buildTable(lengths: Uint8Array, where: string): Table {
-  let maxLen = 0;
-  const count = new Uint16Array(16);
-  for (const l of lengths) {
-    count[l]++;
-    if (l > maxLen) maxLen = l;
-  }
+  const count = new Int32Array(16);
+  for (const l of lengths) count[l]++;
   count[0] = 0;
-  const next = new Uint16Array(16);
-  for (let l = 1, code = 0; l <= 15; l++) {
-    code = (code + count[l - 1]) << 1;
-    next[l] = code;
+  const firstCode = new Int32Array(16), firstIndex = new Int32Array(16);
+  for (let l = 1, code = 0, index = 0; l <= 15; l++) {
+    firstCode[l] = code;
+    firstIndex[l] = index;
+    if (code + count[l] > 1 << l) throw new FormatError(`${where}: oversubscribed Huffman code`);
+    code = (code + count[l]) << 1;
+    index += count[l];
   }
-  const bits = Math.max(maxLen, 1);
-  const entries = new Uint16Array(1 << bits);
+  const symbols = new Uint16Array(lengths.length);
+  const next = firstIndex.slice();
+  const fast = new Uint16Array(1 << FAST);
   for (let sym = 0; sym < lengths.length; sym++) {
     const l = lengths[sym];
     if (l === 0) continue;
-    const code = next[l]++;
-    if (code >= 1 << l) throw new FormatError(`${where}: oversubscribed Huffman code`);
+    const k = next[l]++;
+    symbols[k] = sym;
+    if (l > FAST) continue;
     // Codes are stored most significant bit first, the stream is read least first.
-    let rev = 0;
-    for (let b = 0; b < l; b++) rev |= ((code >> b) & 1) << (l - 1 - b);
+    const code = firstCode[l] + k - firstIndex[l];
+    const rev = ((REV8[code & 255] << 8) | REV8[code >> 8]) >> (16 - l);
     const e = (sym << 4) | l;
-    for (let i = rev; i < entries.length; i += 1 << l) entries[i] = e;
+    for (let i = rev; i < fast.length; i += 1 << l) fast[i] = e;
   }
-  return { entries, bits };
+  return { fast, firstCode, firstIndex, count, symbols };
 }
 
 let fixedLit: Table | undefined;
@@ -196,14 +214,15 @@ function inflate(
   start: number,
   sizeHint: number,
   where: string,
+  alloc: (n: number) => Uint8Array,
 ): { out: Uint8Array; end: number } {
-  let out = new Uint8Array(Math.max(sizeHint, 1024));
+  let out = alloc(Math.max(sizeHint, 1024));
   let o = 0;
   let pos = start * 8; // bit position
   const limit = src.length * 8;
   const need = (n: number) => {
     if (o + n > out.length) {
-      const grown = new Uint8Array(Math.max(out.length * 2, o + n));
+      const grown = alloc(Math.max(out.length * 2, o + n));
       grown.set(out.subarray(0, o));
       out = grown;
     }
@@ -217,12 +236,23 @@ function inflate(
   };
   const decode = (t: Table): number => {
     const p = pos >>> 3;
-    const v = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16)) >>> (pos & 7);
-    const e = t.entries[v & ((1 << t.bits) - 1)];
-    const len = e & 15;
-    if (len === 0) throw new FormatError(`${where}: invalid Huffman code`, pos >>> 3);
-    pos += len;
-    return e >>> 4;
+    const v = (src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24)) >>>
+      (pos & 7);
+    const e = t.fast[v & ((1 << FAST) - 1)];
+    if (e !== 0) {
+      pos += e & 15;
+      return e >>> 4;
+    }
+    // A code longer than FAST bits: read 16 bits most significant first, find its length.
+    const msb = (REV8[v & 255] << 8) | REV8[(v >>> 8) & 255];
+    for (let l = FAST + 1; l <= 15; l++) {
+      const k = (msb >>> (16 - l)) - t.firstCode[l];
+      if (k >= 0 && k < t.count[l]) {
+        pos += l;
+        return t.symbols[t.firstIndex[l] + k];
+      }
+    }
+    throw new FormatError(`${where}: invalid Huffman code`, pos >>> 3);
   };
   let last = 0;
   while (!last) {
@@ -298,8 +328,17 @@ function inflate(
           throw new FormatError(`${where}: distance ${d} before the output start`, pos >>> 3);
         }
         need(len);
-        // Overlapping copies repeat the last `d` bytes, so copy byte by byte.
-        for (let k = 0; k < len; k++, o++) out[o] = out[o - d];
+        // A copy may overlap its own output (it then repeats the last `d` bytes): long runs
+        // of one byte (image backgrounds) fill, long far copies move, the rest byte by byte.
+        if (len >= 16 && d === 1) {
+          out.fill(out[o - 1], o, o + len);
+          o += len;
+        } else if (len >= 16 && d >= len) {
+          out.copyWithin(o, o - d, o - d + len);
+          o += len;
+        } else {
+          for (let k = 0; k < len; k++, o++) out[o] = out[o - d];
+        }
       }
     }
   }
@@ -313,9 +352,13 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 /**
  * Decompresses gzip data (every member, concatenated). The length in each member's trailer
- * is checked; the CRC is not (inflating already rejects nearly every corruption).
+ * is checked; the CRC is not (inflating already rejects nearly every corruption). With
+ * `shared`, a single member is inflated into a SharedArrayBuffer (where there is one).
  */
-export function gunzipSync(bytes: Uint8Array, where = "gzip"): Uint8Array {
+export function gunzipSync(bytes: Uint8Array, where = "gzip", shared = false): Uint8Array {
+  const alloc = shared && typeof SharedArrayBuffer !== "undefined"
+    ? (n: number) => new Uint8Array(new SharedArrayBuffer(n))
+    : (n: number) => new Uint8Array(n);
   const parts: Uint8Array[] = [];
   let p = 0;
   while (p < bytes.length && isGzip(bytes.subarray(p))) {
@@ -337,7 +380,7 @@ export function gunzipSync(bytes: Uint8Array, where = "gzip"): Uint8Array {
       ? (bytes[t] | (bytes[t + 1] << 8) | (bytes[t + 2] << 16)) +
         bytes[t + 3] * 2 ** 24
       : 0;
-    const { out, end } = inflate(bytes, q, hint, where);
+    const { out, end } = inflate(bytes, q, hint, where, alloc);
     if (end + 8 > bytes.length) throw new FormatError(`${where}: truncated gzip trailer`, end);
     const isize = (bytes[end + 4] | (bytes[end + 5] << 8) | (bytes[end + 6] << 16)) +
       bytes[end + 7] * 2 ** 24;

@@ -17,7 +17,14 @@ import { checkOptions, describe } from "../../core/options.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
 import { stack } from "../../ndarray/ops.ts";
 import { scope, scopes } from "../../ndarray/scope.ts";
-import { batchifyHost, fromWire, HostArray, wireBuffers } from "./_host.ts";
+import {
+  batchifyHost,
+  BufferRecycler,
+  fromWire,
+  HostArray,
+  hostBuffers,
+  wireBuffers,
+} from "./_host.ts";
 import { type WorkerBatch, WorkerPool, workersUnavailable } from "./_pool.ts";
 import { drawSeed, withBatchStream } from "./_rng.ts";
 import { ArrayDataset, Dataset, SimpleDataset, toPublic } from "./dataset.ts";
@@ -147,6 +154,7 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
   readonly #timeoutMs: number;
   #spec: ReturnType<Dataset["_spec"]> | undefined;
   #pool: WorkerPool | undefined;
+  readonly #buffers = new BufferRecycler();
   #warned = false;
 
   /** A loader over `dataset` (a Dataset, an NDArray or an array). */
@@ -293,7 +301,12 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
   #mainBatch(indices: readonly number[], seed: number, k: number): B {
     const samples = withBatchStream(seed, k, () => indices.map((i) => this.#dataset._item(i)));
     if (this.#batchify) return this.#batchify(samples.map(toPublic));
-    return defaultBatchifyFn(samples) as B;
+    const host = batchifyHost(samples, "DataLoader: default batchify", this.#buffers.alloc);
+    if (host === undefined) return defaultBatchifyFn(samples) as B;
+    const batch = toPublic(host) as B;
+    // The NDArrays hold copies: the next batch may reuse these buffers.
+    this.#buffers.give(hostBuffers(host));
+    return batch;
   }
 
   /** A batch received from a worker, as NDArrays. */

@@ -21,6 +21,7 @@ import {
   dtypeOfData,
   HostArray,
   type HostData,
+  PendingArray,
   rowOf,
   toWire,
   type WireSample,
@@ -177,8 +178,14 @@ export abstract class Dataset<T = unknown> implements Iterable<T> {
 /** The transformed samples of a dataset, as a SimpleDataset (lazy = false). */
 function materialize(t: Dataset): Dataset {
   const items: unknown[] = [];
-  for (let i = 0; i < t.length; i++) items.push(t._item(i));
+  for (let i = 0; i < t.length; i++) items.push(computed(t._item(i)));
   return new SimpleDataset(items);
+}
+
+/** A sample with its pending transforms computed (and their inputs let go). */
+function computed(v: unknown): unknown {
+  if (v instanceof PendingArray) return new HostArray(v.data, v.shape, v.dtype);
+  return Array.isArray(v) ? v.map(computed) : v;
 }
 
 /** A lazily transformed dataset. */

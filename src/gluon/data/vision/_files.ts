@@ -60,9 +60,11 @@ function readFile(path: string): Uint8Array {
   }
 }
 
-/** A copy of `data` in shared memory (or in an ordinary buffer where none is available). */
+/** `data` in shared memory: itself if it is there already, else a copy (none where unavailable). */
 export function sharedCopy<T extends Uint8Array | Int32Array>(data: T): T {
-  if (typeof SharedArrayBuffer === "undefined") return data;
+  if (typeof SharedArrayBuffer === "undefined" || data.buffer instanceof SharedArrayBuffer) {
+    return data;
+  }
   const Ctor = data.constructor as { new (b: SharedArrayBuffer): T };
   const out = new Ctor(new SharedArrayBuffer(data.byteLength));
   out.set(data as ArrayLike<number> as never);
@@ -111,9 +113,10 @@ function notFound(name: string, files: readonly string[], dirs: readonly string[
   );
 }
 
+/** A file's bytes, gunzipped when compressed, straight into shared memory when possible. */
 function readMaybeGzipSync(path: string): Uint8Array {
   const raw = readFile(path);
-  return isGzip(raw) ? gunzipSync(raw, path) : raw;
+  return isGzip(raw) ? gunzipSync(raw, path, true) : raw;
 }
 
 /** The MNIST-format file names of a split. */
