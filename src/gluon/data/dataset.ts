@@ -13,6 +13,7 @@ import { MXNetError, ParamError } from "../../core/errors.ts";
 import { isReady } from "../../engine/engine.ts";
 import { array } from "../../ndarray/creation.ts";
 import { NDArray } from "../../ndarray/ndarray.ts";
+import { scope } from "../../ndarray/scope.ts";
 import { applyPlanned, type DatasetSpec, fieldsItem, type FieldSpec, hostify } from "./_core.ts";
 import {
   arrayToWire,
@@ -135,10 +136,10 @@ export abstract class Dataset<T = unknown> implements Iterable<T> {
     return lazy ? t : materialize(t);
   }
 
-  /** The samples for which `fn` is true (tested once, now). */
+  /** The samples for which `fn` is true (tested once, now; their NDArrays freed after). */
   filter(fn: (sample: T) => unknown): Dataset<T> {
     const idx: number[] = [];
-    for (let i = 0; i < this.length; i++) if (fn(this.at(i))) idx.push(i);
+    for (let i = 0; i < this.length; i++) if (scope(() => !!fn(this.at(i)))) idx.push(i);
     return new SampledDataset(this, idx);
   }
 

@@ -3,6 +3,7 @@
  * @module
  */
 import { ParamError } from "../../core/errors.ts";
+import { scope } from "../../ndarray/scope.ts";
 import { rng } from "./_rng.ts";
 
 /**
@@ -74,13 +75,18 @@ export class RandomSampler extends Sampler {
 /** The indices of a dataset's samples for which `fn` is true (computed once). */
 export class FilterSampler extends Sampler {
   readonly #indices: number[] = [];
-  /** Tests every sample of `dataset` (anything with `length` and `at(i)`) with `fn`. */
+  /**
+   * Tests every sample of `dataset` (anything with `length` and `at(i)`) with `fn`; the
+   * NDArrays of a sample are freed after its test.
+   */
   constructor(
     fn: (sample: unknown) => unknown,
     dataset: { readonly length: number; at(i: number): unknown },
   ) {
     super();
-    for (let i = 0; i < dataset.length; i++) if (fn(dataset.at(i))) this.#indices.push(i);
+    for (let i = 0; i < dataset.length; i++) {
+      if (scope(() => !!fn(dataset.at(i)))) this.#indices.push(i);
+    }
   }
   /** See Sampler. */
   get length(): number {

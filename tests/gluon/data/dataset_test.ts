@@ -72,6 +72,13 @@ backendTest("ArrayDataset: NDArray rows, lists, datasets", async () => {
   // A dataset as one of the arrays.
   const nested = new ArrayDataset(new SimpleDataset([10, 20, 30, 40]), y);
   assert.deepEqual(nested.at(3), [40, 8]);
+  // filter sees samples as at(i) gives them, and frees their NDArrays after each test.
+  await mx.nd.waitAll();
+  const live = mx.nd.memoryInfo().count;
+  const big = ds.filter((s) => (s as [mx.NDArray, number])[1] > 6);
+  await mx.nd.waitAll();
+  assert.equal(mx.nd.memoryInfo().count, live);
+  assert.equal(big.length, 2);
   assert.throws(
     () => new ArrayDataset(X, [1, 2]),
     /array\[0\] has length 4 while array\[1\] has 2/,

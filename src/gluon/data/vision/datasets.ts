@@ -8,7 +8,7 @@
 import { ParamError } from "../../../core/errors.ts";
 import { checkOptions } from "../../../core/options.ts";
 import type { NDArray } from "../../../ndarray/ndarray.ts";
-import { arrayToWire, rowOf } from "../_host.ts";
+import { arrayToWire, checkIndex, rowOf } from "../_host.ts";
 import { callFn, Dataset, type SpecOrReason, toPublic } from "../dataset.ts";
 import {
   cifarFiles,
@@ -72,12 +72,8 @@ abstract class VisionDataset extends Dataset<[NDArray, number]> {
   }
   /** @internal */
   override _item(i: number): unknown {
-    const j = i < 0 ? i + this.length : i;
-    if (!Number.isInteger(j) || j < 0 || j >= this.length) {
-      throw new ParamError(
-        `${this.constructor.name}.at: index ${i} is out of range for length ${this.length}`,
-      );
-    }
+    const j = checkIndex(i, this.length, `${this.constructor.name}.at`);
+
     const sample = [rowOf(this.#set.images, j), rowOf(this.#set.labels, j)];
     return this.#transform ? callFn(this.#transform, toPublic(sample) as unknown[]) : sample;
   }
