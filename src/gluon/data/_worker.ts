@@ -1,9 +1,11 @@
 /**
- * A DataLoader worker (a Web Worker): rebuilds the dataset from its spec once, then for
- * each batch reads the samples, runs the transforms and (with the default batchify)
- * stacks them, and posts the typed arrays back, transferred rather than copied.
+ * A DataLoader worker thread (node:worker_threads under Deno, else a Web Worker): rebuilds
+ * the dataset from its spec once, then for each batch reads the samples, runs the
+ * transforms and (with the default batchify) stacks them, and posts the arrays back as
+ * transferred buffers.
  *
- * Messages in: `{ type: "init", spec, stack }`, then `{ type: "batch", id, indices, seed, k }`.
+ * Messages in: `{ type: "init", spec, stack }`, then
+ * `{ type: "batch", id, indices, seed, k, recycle }`.
  * Out: `{ type: "batch", id, batch, stacked }` or `{ type: "error", id, message }`.
  * @module
  */

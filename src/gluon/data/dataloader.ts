@@ -1,7 +1,7 @@
 /**
  * `gluon.data.DataLoader`: mini-batches of a dataset, iterated with `for await`.
  *
- * With `numWorkers > 0` samples are read, transformed and stacked in Web Workers while
+ * With `numWorkers > 0` samples are read, transformed and stacked in worker threads while
  * the main thread trains; a worker rebuilds the dataset from its description (built-in
  * datasets and transforms describe themselves, a user's Dataset subclass names its module
  * in `workerSpec()`), and sends typed arrays back. A dataset that cannot be described is
@@ -87,7 +87,7 @@ export interface DataLoaderOptions<B> {
   batchSampler?: Iterable<number[]> & { readonly length: number };
   /** Merges a batch's samples (NDArrays and numbers) into what the loop receives. */
   batchifyFn?: (samples: unknown[]) => B;
-  /** Web Workers reading and transforming samples in parallel (0: the main thread). */
+  /** Worker threads reading and transforming samples in parallel (0: the main thread). */
   numWorkers?: number;
   /** Accepted for compatibility: host memory here is not pinned to a GPU. */
   pinMemory?: boolean;
@@ -95,7 +95,7 @@ export interface DataLoaderOptions<B> {
   pinDeviceId?: number;
   /** Batches requested ahead from the workers (2 * numWorkers). */
   prefetch?: number;
-  /** Accepted: Web Workers are threads already. */
+  /** Accepted: the workers are threads already. */
   threadPool?: boolean;
   /** Seconds to wait for a worker's batch before failing (120). */
   timeout?: number;

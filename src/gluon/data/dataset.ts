@@ -5,7 +5,7 @@
  *
  * A dataset hands out samples in two forms: `at(i)`, MXNet's `dataset[i]`, gives NDArrays
  * and numbers; the DataLoader reads a host form (typed arrays) instead, so that images
- * are transformed and stacked without an NDArray per sample, in Web Workers or not.
+ * are transformed and stacked without an NDArray per sample, in worker threads or not.
  * @module
  */
 import type { DType } from "../../core/dtype.ts";
