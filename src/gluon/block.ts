@@ -182,22 +182,34 @@ export class Block {
     return this.#params;
   }
 
-  /** @internal The subclass's forward definition (what a call runs). */
+  /**
+   * @internal The subclass's forward definition (what a call runs).
+   * @ignore
+   */
   _forwardDef(): ForwardFn {
     return this.#impl;
   }
 
-  /** @internal Replaces the parameter dict (SymbolBlock's unprefixed shared dict). */
+  /**
+   * @internal Replaces the parameter dict (SymbolBlock's unprefixed shared dict).
+   * @ignore
+   */
   _setParamDict(d: ParameterDict): void {
     this.#params = d;
   }
 
-  /** @internal Registers `p` under property-like `key` (its structural name). */
+  /**
+   * @internal Registers `p` under property-like `key` (its structural name).
+   * @ignore
+   */
   _registerParam(key: string, p: Parameter): void {
     this.#addParam(key, p);
   }
 
-  /** MXNet's `_alias`: the base of automatic prefixes. */
+  /**
+   * MXNet's `_alias`: the base of automatic prefixes.
+   * @ignore
+   */
   _alias(): string {
     return this.#alias;
   }
@@ -219,6 +231,7 @@ export class Block {
    * @internal Registers the children and Parameters found in own properties, in
    * declaration order (class fields are assigned after the base constructor ran, so
    * this runs whenever they are needed).
+   * @ignore
    */
   _sync(): void {
     const self = this as unknown as Record<string, unknown>;
@@ -259,7 +272,10 @@ export class Block {
     this.#reg.set(key, p);
   }
 
-  /** @internal Adds a child under `key` (subclasses check its type). */
+  /**
+   * @internal Adds a child under `key` (subclasses check its type).
+   * @ignore
+   */
   _addChild(key: string, block: Block): void {
     this.#children.set(key, block);
   }
@@ -273,13 +289,19 @@ export class Block {
     this._addChild(name ?? String(this.#children.size), block);
   }
 
-  /** @internal The children by key, in registration order. */
+  /**
+   * @internal The children by key, in registration order.
+   * @ignore
+   */
   _childMap(): ReadonlyMap<string, Block> {
     this._sync();
     return this.#children;
   }
 
-  /** @internal The parameters held in properties, by property name. */
+  /**
+   * @internal The parameters held in properties, by property name.
+   * @ignore
+   */
   _regParams(): ReadonlyMap<string, Parameter> {
     this._sync();
     return this.#reg;
@@ -298,7 +320,10 @@ export class Block {
     return ret;
   }
 
-  /** @internal Parameters by structural name (`hidden.weight`, `0.bias`). */
+  /**
+   * @internal Parameters by structural name (`hidden.weight`, `0.bias`).
+   * @ignore
+   */
   _collectParamsWithPrefix(prefix = ""): Map<string, Parameter> {
     this._sync();
     const p = prefix ? prefix + "." : "";
@@ -469,7 +494,10 @@ export class Block {
     );
   }
 
-  /** @internal A call of `forward`: hooks around `_runForward`. */
+  /**
+   * @internal A call of `forward`: hooks around `_runForward`.
+   * @ignore
+   */
   _callForward(impl: ForwardFn, args: unknown[]): unknown {
     for (const h of this.#preHooks.values()) h(this, args);
     const out = isTracing()
@@ -479,12 +507,18 @@ export class Block {
     return out;
   }
 
-  /** @internal True for Sequential-like containers, which `summary` does not list. */
+  /**
+   * @internal True for Sequential-like containers, which `summary` does not list.
+   * @ignore
+   */
   _isContainer(): boolean {
     return false;
   }
 
-  /** @internal Runs the forward definition (HybridBlock adds the cached graph). */
+  /**
+   * @internal Runs the forward definition (HybridBlock adds the cached graph).
+   * @ignore
+   */
   _runForward(impl: ForwardFn, args: unknown[]): unknown {
     return impl.apply(this, args);
   }

@@ -121,7 +121,10 @@ export class HybridBlock extends Block {
     super(opts, hint);
   }
 
-  /** @internal Children of a HybridBlock must be HybridBlocks. */
+  /**
+   * @internal Children of a HybridBlock must be HybridBlocks.
+   * @ignore
+   */
   override _addChild(key: string, block: Block): void {
     if (!(block instanceof HybridBlock)) {
       throw new MXNetError(
@@ -133,23 +136,35 @@ export class HybridBlock extends Block {
     this._clearCache();
   }
 
-  /** @internal Drops the cached graphs. */
+  /**
+   * @internal Drops the cached graphs.
+   * @ignore
+   */
   _clearCache(): void {
     this.#graphs.clear();
     this.#last = null;
   }
 
-  /** @internal True when hybridized. */
+  /**
+   * @internal True when hybridized.
+   * @ignore
+   */
   _isActive(): boolean {
     return this.#active;
   }
 
-  /** @internal The graph the last cached call used (what `export` writes). */
+  /**
+   * @internal The graph the last cached call used (what `export` writes).
+   * @ignore
+   */
   _lastGraph(): CachedGraph | null {
     return this.#last;
   }
 
-  /** @internal Sets the graph `export` writes (SymbolBlock's own). */
+  /**
+   * @internal Sets the graph `export` writes (SymbolBlock's own).
+   * @ignore
+   */
   _setLastGraph(g: CachedGraph): void {
     this.#last = g;
   }
@@ -182,7 +197,10 @@ export class HybridBlock extends Block {
     super.dispose();
   }
 
-  /** @internal Symbols build a graph; a hybridized block runs its cached graph. */
+  /**
+   * @internal Symbols build a graph; a hybridized block runs its cached graph.
+   * @ignore
+   */
   override _runForward(impl: ForwardFn, args: unknown[]): unknown {
     if (!this.#active || hasSymbol(args) || isTracing()) return impl.apply(this, args);
     return this.#callCached(impl, args);
@@ -447,7 +465,10 @@ export class SymbolBlock extends HybridBlock {
     return ret;
   }
 
-  /** @internal The graph always runs (there is nothing to trace). */
+  /**
+   * @internal The graph always runs (there is nothing to trace).
+   * @ignore
+   */
   override _runForward(impl: ForwardFn, args: unknown[]): unknown {
     return impl.apply(this, args);
   }

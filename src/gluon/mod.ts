@@ -1,7 +1,7 @@
 /**
  * `mx.gluon`: MXNet's imperative, object-oriented interface. Parameters, Blocks and
  * HybridBlocks (with `hybridize` and `export`), the layers of `gluon.nn`, the losses of
- * `gluon.loss`, the Trainer and `gluon.utils`.
+ * `gluon.loss`, the Trainer, `gluon.utils`, and data loading in `gluon.data`.
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
@@ -19,32 +19,12 @@
  * ```
  * @module
  */
-export {
-  Constant,
-  DeferredInitializationError,
-  type GradReq,
-  type InitLike,
-  Parameter,
-  type ParameterInitOptions,
-  type ParameterOptions,
-} from "./parameter.ts";
-export { type InitializeOptions, type LoadOptions, ParameterDict } from "./parameter_dict.ts";
-export {
-  Block,
-  type BlockOptions,
-  type ForwardHook,
-  type ForwardPreHook,
-  HookHandle,
-  type LoadParametersOptions,
-} from "./block.ts";
-export {
-  type F,
-  HybridBlock,
-  type HybridizeOptions,
-  type ImportsOptions,
-  SymbolBlock,
-} from "./hybrid_block.ts";
-export { type StepOptions, Trainer, type TrainerOptions } from "./trainer.ts";
+export * from "./parameter.ts";
+export * from "./parameter_dict.ts";
+export * from "./block.ts";
+export * from "./hybrid_block.ts";
+export * from "./trainer.ts";
 export * as nn from "./nn/mod.ts";
 export * as loss from "./loss.ts";
 export * as utils from "./utils.ts";
+export * as data from "./data/mod.ts";

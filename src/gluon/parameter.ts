@@ -138,9 +138,15 @@ export class Parameter {
   wdMult: number;
   /** Own initializer, or null for the one given to `initialize`. */
   init: InitLike | null;
-  /** @internal Set once a Block or ParameterDict has given the name its prefix. */
+  /**
+   * @internal Set once a Block or ParameterDict has given the name its prefix.
+   * @ignore
+   */
   _named = false;
-  /** @internal The Trainer this parameter belongs to. */
+  /**
+   * @internal The Trainer this parameter belongs to.
+   * @ignore
+   */
   _trainer: unknown = null;
   #shape: number[] | null;
   #dtype: DType;
@@ -274,7 +280,10 @@ export class Parameter {
     this._finishDeferredInit();
   }
 
-  /** @internal Creates the data once the shape is known (no-op unless deferred). */
+  /**
+   * @internal Creates the data once the shape is known (no-op unless deferred).
+   * @ignore
+   */
   _finishDeferredInit(): void {
     const d = this.#deferred;
     if (!d) return;
@@ -479,7 +488,10 @@ export class Parameter {
     });
   }
 
-  /** A new array on cpu(0) holding the average of the copies (what is saved). */
+  /**
+   * A new array on cpu(0) holding the average of the copies (what is saved).
+   * @ignore
+   */
   _reduce(): NDArray {
     const data = this.listData();
     return untraced(() => {
@@ -497,6 +509,7 @@ export class Parameter {
   /**
    * @internal Loads saved `data`: checks the shape (filling unknown sizes) and dtype,
    * then initializes or assigns it.
+   * @ignore
    */
   _loadInit(
     data: NDArray,

@@ -87,7 +87,10 @@ export class ParameterDict {
     return this.#prefix;
   }
 
-  /** @internal The dict `get` falls back to (parameter sharing). */
+  /**
+   * @internal The dict `get` falls back to (parameter sharing).
+   * @ignore
+   */
   get _shared(): ParameterDict | null {
     return this.#shared;
   }
@@ -133,7 +136,10 @@ export class ParameterDict {
     return p;
   }
 
-  /** @internal Adds `p` under its name (the caller checked for clashes). */
+  /**
+   * @internal Adds `p` under its name (the caller checked for clashes).
+   * @ignore
+   */
   _add(p: Parameter): void {
     this.#params.set(p.name, p);
   }

@@ -259,6 +259,7 @@ export class Trainer {
   /**
    * @internal A parameter's value was set: a kvstore holding the weights (updates on the
    * kvstore) is made anew at the next step, from the current values, as MXNet does.
+   * @ignore
    */
   _onSetData(p: Parameter): void {
     if (!this.#kvReady || !this.#kv || !this.#updateOnKv || this.#toInit.includes(p)) return;

@@ -1,6 +1,6 @@
 /**
  * `mx.np` functions composed from the others: differences, cross products, NaN-ignoring
- * sums, closeness tests, covariance, heaviside and the multivariate normal.
+ * sums, closeness tests, covariance and heaviside.
  * @module
  */
 import { ShapeError } from "../core/errors.ts";
@@ -8,11 +8,9 @@ import { checkOptions } from "../core/options.ts";
 import { normalizeAxis } from "../core/shape.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { asNp, cast, floatType, op, type Operand, promote2, reshapeTo } from "./_core.ts";
-import { cholesky, matmul } from "./linalg.ts";
 import { ravel } from "./manip.ts";
 import { abs, isnan, lessEqual } from "./math.ts";
 import type { NpArray } from "./ndarray.ts";
-import { normal, type Size } from "./random.ts";
 import { all, mean, prod, type ReduceOpts, sum } from "./reduce.ts";
 
 /** The `n`-th discrete difference along `axis` (last by default). */
@@ -125,20 +123,4 @@ export function heaviside(x: NDArray, h0: Operand): NpArray {
   const pos = cast(op("_greater_scalar", [a], { scalar: 0 }), a.dtype);
   const zero = op("_equal_scalar", [a], { scalar: 0 });
   return op("_where", [zero, op("broadcast_like", [h, a]), pos]);
-}
-
-/**
- * Samples of the multivariate normal: `mean + z Lᵀ` with L the Cholesky factor of `cov`
- * (computed on the host: CPU arrays) and z standard normal.
- */
-export function multivariateNormal(mean: NDArray, covariance: NDArray, size?: Size): NpArray {
-  const k = mean.shape[mean.ndim - 1];
-  const shape = size === undefined || size === null
-    ? []
-    : typeof size === "number"
-    ? [size]
-    : [...size];
-  const z = normal(0, 1, [...shape, k], { ctx: mean.context, dtype: floatType(mean.dtype) });
-  const l = cast(cholesky(covariance), z.dtype);
-  return op("broadcast_add", [matmul(z, op("transpose", [l], {})), cast(mean, z.dtype)]);
 }

@@ -246,7 +246,7 @@ export function positive(x: NDArray): NpArray {
 /** `|x|`. */
 export const abs: (x: NDArray) => NpArray = same("abs");
 /** Alias of {@link abs}. */
-export const absolute = abs;
+export const absolute: (x: NDArray) => NpArray = abs;
 /** `|x|` in float. */
 export const fabs: (x: NDArray) => NpArray = fl("abs");
 /** -1, 0 or 1. */
@@ -336,7 +336,7 @@ export const ceil: (x: NDArray) => NpArray = same("ceil");
 /** Rounds toward zero. */
 export const trunc: (x: NDArray) => NpArray = same("trunc");
 /** Alias of {@link trunc}. */
-export const fix = trunc;
+export const fix: (x: NDArray) => NpArray = trunc;
 
 /** Rounds to the nearest integer, halves to even (NumPy's rint). */
 export function rint(x: NDArray): NpArray {
@@ -415,7 +415,10 @@ export function astype(x: NDArray, dtype: DType, opts: { copy?: boolean } = {}):
   return op("Cast", [x], { dtype });
 }
 
-/** The index dtype np uses for `x` (int64, or int32 where the device lacks int64). */
+/**
+ * The index dtype np uses for `x` (int64, or int32 where the device lacks int64).
+ * @ignore
+ */
 export function indexDType(x: NDArray): DType {
   return indexType(x.context);
 }

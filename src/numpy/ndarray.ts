@@ -13,6 +13,7 @@ import { _setNpClass, NDArray } from "../ndarray/ndarray.ts";
 import { nest } from "../ndarray/input.ts";
 import { op } from "./_core.ts";
 import * as la from "./linalg.ts";
+import { dot as npDot } from "./products.ts";
 import * as manip from "./manip.ts";
 import * as m from "./math.ts";
 import * as red from "./reduce.ts";
@@ -41,6 +42,10 @@ export interface NpReduceOptions {
  * ```
  */
 export class NpArray extends NDArray {
+  /**
+   * NumPy shape semantics (0-d arrays; saved as V3).
+   * @ignore
+   */
   static override readonly _npShape: boolean = true;
   /** Gradient buffer (an np array), once `attachGrad()` was called. */
   declare grad: NpArray | null;
@@ -319,7 +324,7 @@ export class NpArray extends NDArray {
 
   /** `np.dot(this, other)`. */
   override dot(other: NDArray): NpArray {
-    return la.dot(this, other);
+    return npDot(this, other);
   }
   /** Sorted copy along `axis` (last by default). */
   override sort(opts: { axis?: number | null } = {}): NpArray {

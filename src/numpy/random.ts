@@ -13,7 +13,9 @@ import { broadcastShapes, checkShape } from "../core/shape.ts";
 import { array as ndArray } from "../ndarray/creation.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { seed as setSeed } from "../ndarray/random_state.ts";
-import { asNp, cast, indexType, op, reshapeTo } from "./_core.ts";
+import { asNp, cast, floatType, indexType, op, reshapeTo } from "./_core.ts";
+import { cholesky } from "./linalg.ts";
+import { matmul } from "./products.ts";
 import type { NpArray } from "./ndarray.ts";
 import { cumsum } from "./reduce.ts";
 
@@ -361,4 +363,20 @@ export function bernoulli(prob: Param, size?: Size, opts: SampleOptions = {}): N
     ? op("broadcast_lesser", [u, cast(prob, u.dtype)])
     : op("_lesser_scalar", [u], { scalar: prob });
   return asNp(r);
+}
+
+/**
+ * Samples of the multivariate normal: `mean + z Lᵀ` with L the Cholesky factor of `cov`
+ * (computed on the host: CPU arrays) and z standard normal.
+ */
+export function multivariateNormal(mean: NDArray, covariance: NDArray, size?: Size): NpArray {
+  const k = mean.shape[mean.ndim - 1];
+  const shape = size === undefined || size === null
+    ? []
+    : typeof size === "number"
+    ? [size]
+    : [...size];
+  const z = normal(0, 1, [...shape, k], { ctx: mean.context, dtype: floatType(mean.dtype) });
+  const l = cast(cholesky(covariance), z.dtype);
+  return op("broadcast_add", [matmul(z, op("transpose", [l], {})), cast(mean, z.dtype)]);
 }

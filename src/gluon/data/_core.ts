@@ -185,6 +185,7 @@ export async function buildCore(spec: DatasetSpec): Promise<Core> {
       }
       const ds = new Ctor(...spec.args) as {
         length: number;
+        /** @ignore */
         _item?(i: number): unknown;
         at?(i: number): unknown;
       };

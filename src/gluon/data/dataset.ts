@@ -45,10 +45,16 @@ export interface ModuleSpec {
   readonly args?: readonly unknown[];
 }
 
-/** Why a dataset cannot be sent to a worker (a spec otherwise). */
+/**
+ * Why a dataset cannot be sent to a worker (a spec otherwise).
+ * @ignore
+ */
 export type SpecOrReason = DatasetSpec | { readonly reason: string };
 
-/** The public form of a host sample: NDArrays for arrays, numbers for scalars. */
+/**
+ * The public form of a host sample: NDArrays for arrays, numbers for scalars.
+ * @ignore
+ */
 export function toPublic(v: unknown): unknown {
   if (v instanceof HostArray) {
     if (v.shape.length === 0) return Number(v.data[0]);
@@ -58,7 +64,10 @@ export function toPublic(v: unknown): unknown {
   return v;
 }
 
-/** Calls a transform function or block on `args`. */
+/**
+ * Calls a transform function or block on `args`.
+ * @ignore
+ */
 export function callFn(fn: TransformFn, args: unknown[]): unknown {
   if (typeof fn === "function") return (fn as (...a: unknown[]) => unknown)(...args);
   return (fn as { forward(...a: unknown[]): unknown }).forward(...args);
@@ -91,15 +100,24 @@ export abstract class Dataset<T = unknown> implements Iterable<T> {
     return undefined;
   }
 
-  /** @internal Sample `i` in host form (what the DataLoader reads). */
+  /**
+   * @internal Sample `i` in host form (what the DataLoader reads).
+   * @ignore
+   */
   _item(i: number): unknown {
     return this.at(i);
   }
 
-  /** @internal Waits until `_item` can run synchronously (NDArrays computed). */
+  /**
+   * @internal Waits until `_item` can run synchronously (NDArrays computed).
+   * @ignore
+   */
   async _prepare(): Promise<void> {}
 
-  /** @internal This dataset as data for a worker, or why it cannot be sent. */
+  /**
+   * @internal This dataset as data for a worker, or why it cannot be sent.
+   * @ignore
+   */
   _spec(): Promise<SpecOrReason> {
     const m = this.workerSpec();
     if (!m) {
@@ -215,6 +233,7 @@ class TransformedDataset extends Dataset {
   at(i: number): unknown {
     return toPublic(this._item(i));
   }
+  /** @ignore */
   override _item(i: number): unknown {
     const sample = this.#base._item(i), fn = this.#fn;
     // A built-in transform computes on host arrays directly; anything else sees NDArrays.
@@ -230,9 +249,11 @@ class TransformedDataset extends Dataset {
     }
     return Array.isArray(pub) ? callFn(fn, pub) : callFn(fn, [pub]);
   }
+  /** @ignore */
   override _prepare(): Promise<void> {
     return this.#base._prepare();
   }
+  /** @ignore */
   override async _spec(): Promise<SpecOrReason> {
     const fn = this.#fn;
     if (!(fn instanceof Transform) || !fn._spec) {
@@ -266,12 +287,15 @@ class SampledDataset<T> extends Dataset<T> {
   at(i: number): T {
     return this.#base.at(this.#indices[checkIndex(i, this.length, "Dataset.at")]);
   }
+  /** @ignore */
   override _item(i: number): unknown {
     return this.#base._item(this.#indices[checkIndex(i, this.length, "Dataset.at")]);
   }
+  /** @ignore */
   override _prepare(): Promise<void> {
     return this.#base._prepare();
   }
+  /** @ignore */
   override async _spec(): Promise<SpecOrReason> {
     const base = await this.#base._spec();
     if ("reason" in base) return base;
@@ -318,11 +342,17 @@ export class SimpleDataset<T = unknown> extends Dataset<T> {
   at(i: number): T {
     return toPublic(this._item(i)) as T;
   }
-  /** @internal */
+  /**
+   * @internal
+   * @ignore
+   */
   override _item(i: number): unknown {
     return this.#data[checkIndex(i, this.length, "SimpleDataset.at")];
   }
-  /** @internal */
+  /**
+   * @internal
+   * @ignore
+   */
   override async _spec(): Promise<SpecOrReason> {
     const f = await listSpec(Array.from(this.#data), "SimpleDataset");
     if (typeof f === "string") return { reason: `SimpleDataset: ${f}` };
@@ -390,7 +420,10 @@ export class ArrayDataset extends Dataset {
   at(i: number): unknown {
     return toPublic(this._item(i));
   }
-  /** @internal */
+  /**
+   * @internal
+   * @ignore
+   */
   override _item(i: number): unknown {
     const j = checkIndex(i, this.#length, "ArrayDataset.at");
     return fieldsItem(this.#fields.map((f, k) => {
@@ -407,7 +440,10 @@ export class ArrayDataset extends Dataset {
       }
     }));
   }
-  /** @internal */
+  /**
+   * @internal
+   * @ignore
+   */
   override async _prepare(): Promise<void> {
     for (const f of this.#fields) {
       if (f.kind === "ndarray" && !f.host) {
@@ -417,7 +453,10 @@ export class ArrayDataset extends Dataset {
       } else if (f.kind === "dataset") await f.ds._prepare();
     }
   }
-  /** @internal */
+  /**
+   * @internal
+   * @ignore
+   */
   override async _spec(): Promise<SpecOrReason> {
     await this._prepare();
     const fields: FieldSpec[] = [];

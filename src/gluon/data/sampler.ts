@@ -103,7 +103,10 @@ export type LastBatch = "keep" | "discard" | "rollover";
 
 const LAST_BATCH: readonly LastBatch[] = ["keep", "discard", "rollover"];
 
-/** Checks a `lastBatch` value. */
+/**
+ * Checks a `lastBatch` value.
+ * @ignore
+ */
 export function checkLastBatch(where: string, v: unknown): LastBatch {
   if (!LAST_BATCH.includes(v as LastBatch)) {
     throw new ParamError(

@@ -52,7 +52,10 @@ function listing(name: string, children: ReadonlyMap<string, Block>): string {
  * ```
  */
 export class Sequential extends Block {
-  /** @internal Not listed by `summary`. */
+  /**
+   * @internal Not listed by `summary`.
+   * @ignore
+   */
   override _isContainer(): boolean {
     return true;
   }
@@ -94,7 +97,10 @@ function at(b: Block, i: number): Block {
 
 /** Sequential for HybridBlocks: hybridizes as one graph. */
 export class HybridSequential extends HybridBlock {
-  /** @internal Not listed by `summary`. */
+  /**
+   * @internal Not listed by `summary`.
+   * @ignore
+   */
   override _isContainer(): boolean {
     return true;
   }

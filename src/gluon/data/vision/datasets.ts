@@ -70,14 +70,20 @@ abstract class VisionDataset extends Dataset<[NDArray, number]> {
   at(i: number): [NDArray, number] {
     return toPublic(this._item(i)) as [NDArray, number];
   }
-  /** @internal */
+  /**
+   * @internal
+   * @ignore
+   */
   override _item(i: number): unknown {
     const j = checkIndex(i, this.length, `${this.constructor.name}.at`);
 
     const sample = [rowOf(this.#set.images, j), rowOf(this.#set.labels, j)];
     return this.#transform ? callFn(this.#transform, toPublic(sample) as unknown[]) : sample;
   }
-  /** @internal The images and labels are in shared memory: workers read them in place. */
+  /**
+   * @internal The images and labels are in shared memory: workers read them in place.
+   * @ignore
+   */
   override _spec(): Promise<SpecOrReason> {
     if (this.#transform) {
       return Promise.resolve({

@@ -27,9 +27,15 @@ export type Interpolation = number;
  * rebuilds it from) and `forward`.
  */
 export class Transform {
-  /** @internal The transform as data; undefined when it wraps code a worker cannot rebuild. */
+  /**
+   * @internal The transform as data; undefined when it wraps code a worker cannot rebuild.
+   * @ignore
+   */
   readonly _spec: TransformSpec | undefined;
-  /** @internal Plans it for an input (undefined with `_spec`). */
+  /**
+   * @internal Plans it for an input (undefined with `_spec`).
+   * @ignore
+   */
   readonly _planner: Planner | undefined;
 
   /** @internal Use the subclasses. */
