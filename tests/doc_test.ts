@@ -123,7 +123,6 @@ Deno.test("the TypeScript in README.md and docs/ type-checks against the library
     "docs/numpy.md",
     "docs/gluon.md",
     "docs/gluon_data.md",
-    "docs/reliability.md",
   ];
   const p = await new Deno.Command(Deno.execPath(), {
     args: ["check", "--doc-only", ...files],
