@@ -104,3 +104,15 @@ export function MakeLoss(opts: O.MakeLossOptions<NDArray>): NDArray {
 export function softmaxCrossEntropy(opts: O.SoftmaxCrossEntropyOptions<NDArray>): NDArray {
   return apply("softmax_cross_entropy", opts);
 }
+/** Pad (alias `pad`): constant, edge or reflect padding of 4-D or 5-D data. */
+export function Pad(opts: O.PadOptions<NDArray>): NDArray {
+  return apply("Pad", opts);
+}
+/** Alias of {@link Pad}. */
+export const pad: typeof Pad = Pad;
+/** CTCLoss (alias `ctcLoss`): the loss of each sequence, shape [N]. */
+export function CTCLoss(opts: O.CTCLossOptions<NDArray>): NDArray {
+  return apply("CTCLoss", opts);
+}
+/** Alias of {@link CTCLoss}. */
+export const ctcLoss: typeof CTCLoss = CTCLoss;

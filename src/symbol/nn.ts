@@ -71,3 +71,15 @@ export function MakeLoss(opts: O.MakeLossOptions<Symbol>): Symbol {
 export function softmaxCrossEntropy(opts: O.SoftmaxCrossEntropyOptions<Symbol>): Symbol {
   return invoke("softmax_cross_entropy", { ...opts });
 }
+/** Pad (alias `pad`): constant, edge or reflect padding of 4-D or 5-D data. */
+export function Pad(opts: O.PadOptions<Symbol>): Symbol {
+  return invoke("Pad", { ...opts });
+}
+/** Alias of {@link Pad}. */
+export const pad: typeof Pad = Pad;
+/** CTCLoss (alias `ctcLoss`; label `<name>_label`). */
+export function CTCLoss(opts: O.CTCLossOptions<Symbol>): Symbol {
+  return invoke("CTCLoss", { ...opts });
+}
+/** Alias of {@link CTCLoss}. */
+export const ctcLoss: typeof CTCLoss = CTCLoss;

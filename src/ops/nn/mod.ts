@@ -6,12 +6,14 @@ import type { OpDef } from "../op_def.ts";
 import { ACTIVATION_OPS } from "./activation.ts";
 import { CONV_OPS } from "./convolution.ts";
 import { CONV2D_OPS } from "./conv2d.ts";
+import { CTC_OPS } from "./ctc.ts";
 import { DROPOUT_OPS } from "./dropout.ts";
 import { EMBEDDING_OPS } from "./embedding.ts";
 import { FC_OPS } from "./fully_connected.ts";
 import { LOCAL_NORM_OPS } from "./local_norm.ts";
 import { LOSS_OPS } from "./loss.ts";
 import { NORM_OPS } from "./norm.ts";
+import { PAD_OPS } from "./pad.ts";
 import { POOLING_OPS } from "./pooling.ts";
 import { WINDOW_OPS } from "./window_ops.ts";
 
@@ -28,4 +30,6 @@ export const NN_OPS: readonly OpDef[] = [
   ...DROPOUT_OPS,
   ...EMBEDDING_OPS,
   ...LOSS_OPS,
+  ...CTC_OPS,
+  ...PAD_OPS,
 ];

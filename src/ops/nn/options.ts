@@ -38,7 +38,7 @@ export interface LeakyReLUOptions<T> extends NodeNaming {
   upperBound?: number;
 }
 
-/** Convolution (1-D or 2-D). */
+/** Convolution (1-D, 2-D or 3-D: the kernel's length decides). */
 export interface ConvolutionOptions<T> extends NodeNaming {
   data: T;
   weight?: T;
@@ -51,6 +51,8 @@ export interface ConvolutionOptions<T> extends NodeNaming {
   numGroup?: number;
   noBias?: boolean;
   workspace?: number;
+  /** Channel-first only: NCW, NCHW or NCDHW, matching the kernel's rank. */
+  layout?: "NCW" | "NCHW" | "NCDHW";
 }
 
 /** Deconvolution. */
@@ -70,6 +72,29 @@ export interface PoolingOptions<T> extends NodeNaming {
   pad?: readonly number[];
   pValue?: number;
   countIncludePad?: boolean;
+  layout?: "NCW" | "NCHW" | "NCDHW";
+}
+
+/** Pad (4-D or 5-D data; the batch and channel axes are not padded). */
+export interface PadOptions<T> extends NodeNaming {
+  data: T;
+  mode: "constant" | "edge" | "reflect";
+  /** (before, after) for every axis, flattened: MXNet's pad_width. */
+  padWidth: readonly number[];
+  constantValue?: number;
+}
+
+/** CTCLoss: data [T, N, C] activations, label [N, L]. */
+export interface CTCLossOptions<T> extends NodeNaming {
+  data: T;
+  label?: T;
+  /** [N], used when `useDataLengths`. */
+  dataLengths?: T;
+  /** [N], used when `useLabelLengths`. */
+  labelLengths?: T;
+  useDataLengths?: boolean;
+  useLabelLengths?: boolean;
+  blankLabel?: "first" | "last";
 }
 
 /** BatchNorm. */
