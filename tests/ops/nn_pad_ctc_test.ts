@@ -291,3 +291,19 @@ Deno.test("mx.sym.CTCLoss names its label and length arguments; infers the loss 
   const p = mx.sym.Pad({ data, mode: "reflect", padWidth: [0, 0, 0, 0, 1, 1, 2, 2, 0, 1] });
   assert.deepEqual(p.inferShape({ data: [1, 2, 3, 4, 5] }).outShapes, [[1, 2, 5, 8, 6]]);
 });
+
+backendTest("CTCLoss through a Symbol executor: numerical gradient check", async () => {
+  const sym = mx.sym.CTCLoss({
+    data: mx.sym.Variable("data"),
+    label: mx.sym.Variable("label"),
+    blankLabel: "last",
+  });
+  const data = mx.nd.array(randomValues(5 * 2 * 4, 86), { shape: [5, 2, 4], dtype: "float64" });
+  const label = mx.nd.array([2, 0, 1, 1], { shape: [2, 2], dtype: "float64" });
+  await mx.testUtils.checkNumericGradient(sym, { data, label }, {
+    gradNodes: ["data"],
+    numericEps: 1e-6,
+    rtol: 1e-4,
+    atol: 1e-6,
+  });
+}, { dtypes: ["float64"] });
