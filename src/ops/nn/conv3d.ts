@@ -159,7 +159,8 @@ function depthIndex<T>(b: Builder<T>, outD: number, a: Axis): T {
 
 /**
  * The 5-D weight as the 2-D convolution's [F, KD*Cg, KH, KW]: for each filter the kernel
- * depth slices of its group's Cg channels, depth-major (the order `columns` gives).
+ * depth slices of its group's Cg channels, depth-major (the channel order of the gathered
+ * images within a group).
  */
 function weight2d<T>(b: Builder<T>, weight: T): T {
   const [f, cg, kd, kh, kw] = b.shape(weight);
@@ -173,7 +174,10 @@ function hwParams(hw: Window, pad: readonly number[]): Record<string, unknown> {
   return { kernel: hw.kernel, stride: hw.stride, dilate: hw.dilate, pad: [...pad] };
 }
 
-/** [N, Do, G, KD, Cg, HW] <-> [N, Do, KD, G, Cg, HW] when both G and KD exceed 1. */
+/**
+ * Swaps axes 2 and 3 of `x` viewed as `s` = [N, D, a, c, Cg, HW]: KD and G, whichever
+ * order they are in (a copy only when both exceed 1).
+ */
 function swapGroupDepth<T>(b: Builder<T>, x: T, s: number[]): T {
   const [n, od, a, c, g, hw] = s;
   if (a === 1 || c === 1) return x;

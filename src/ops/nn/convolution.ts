@@ -54,12 +54,11 @@ function nd(op: string, p: Params): number {
   return k;
 }
 
-/** Shapes and geometry for a 3-D kernel; undefined for 1-D and 2-D ones. */
-function dims3(
-  op: string,
-  x: Shape,
-  p: Params,
-): { outShape: number[]; weight: number[] } | undefined {
+/** The output and weight shapes, which is all shape inference needs. */
+type Shapes = { outShape: number[]; weight: number[] };
+
+/** Shapes for a 3-D kernel; undefined for 1-D and 2-D ones. */
+function dims3(op: string, x: Shape, p: Params): Shapes | undefined {
   if (nd(op, p) !== 3) return undefined;
   return op === "Convolution" ? conv3dDims(x, p) : deconv3dDims(x, p);
 }
@@ -69,10 +68,8 @@ function spatial(d: number, hw: readonly [number, number]): number[] {
   return d === 1 ? [hw[1]] : [...hw];
 }
 
-function convDims(x: Shape, p: Params): ConvDims | { outShape: number[]; weight: number[] } {
-  const d3 = dims3("Convolution", x, p);
-  if (d3) return d3;
-  return convDims2(x, p);
+function convDims(x: Shape, p: Params): Shapes {
+  return dims3("Convolution", x, p) ?? convDims2(x, p);
 }
 
 function convDims2(x: Shape, p: Params): ConvDims {
@@ -183,10 +180,7 @@ interface DeconvDims extends ConvDims {
   pad: [number, number];
 }
 
-function deconvDims(
-  x: Shape,
-  p: Params,
-): DeconvDims | { outShape: number[]; weight: number[] } {
+function deconvDims(x: Shape, p: Params): Shapes {
   return dims3("Deconvolution", x, p) ?? deconvDims2(x, p);
 }
 
