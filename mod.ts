@@ -19,12 +19,16 @@ export {
   EngineError,
   EngineErrors,
   FormatError,
+  IndexError,
   MXNetError,
   ParamError,
   ShapeError,
   UnsupportedError,
 } from "./src/core/errors.ts";
 export * as nd from "./src/ndarray/mod.ts";
+export * as np from "./src/numpy/mod.ts";
+export * as npx from "./src/npx/mod.ts";
+export { type Index, type IndexItem, Slice, slice } from "./src/ndarray/indexing.ts";
 export { NDArray } from "./src/ndarray/ndarray.ts";
 export * as random from "./src/ndarray/random.ts";
 export * as engine from "./src/engine/mod.ts";
@@ -45,3 +49,4 @@ export * as io from "./src/io/mod.ts";
 export * as mod from "./src/module/mod.ts";
 export * as callback from "./src/model/callback.ts";
 export * as testUtils from "./src/test_utils.ts";
+export * as gluon from "./src/gluon/mod.ts";

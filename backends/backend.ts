@@ -316,6 +316,13 @@ export interface Backend {
   read(buf: DeviceBuffer): Promise<ComputeArray>;
   /** Synchronous read, for backends whose memory the host can see; else undefined. */
   readSync?(buf: DeviceBuffer): ComputeArray;
+  /**
+   * `size` elements of `buf` from element `offset` on, as a buffer of its own over the same
+   * memory (no copy), or undefined when this backend cannot alias a sub-range (then basic
+   * slices copy). An alias is never freed: the buffer it came from stays alive while the
+   * alias is used.
+   */
+  alias?(buf: DeviceBuffer, offset: number, size: number): DeviceBuffer | undefined;
   /** False for dtypes the backend cannot hold (absent: every dtype is supported). */
   supportsDType?(dtype: DType): boolean;
   /** Live buffers on device `deviceId` (all devices when omitted). */

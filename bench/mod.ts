@@ -34,6 +34,7 @@ const SECTIONS: readonly Section[] = [
     run: () => withBackend("ts", async () => (await import("./core_ts_vs_tfjs.ts")).run()),
   },
   { name: "native", run: async () => (await import("./native_vs_numpy.ts")).run() },
+  { name: "np", run: async () => (await import("./np_vs_numpy.ts")).run() },
   { name: "webgpu", run: async () => (await import("./webgpu_vs_tfjs.ts")).run() },
   { name: "cuda", run: async () => (await import("./cuda_vs_torch.ts")).run() },
   { name: "dist", run: async () => (await import("./dist_kvstore.ts")).run() },

@@ -158,6 +158,18 @@ export function createNativeBackend(native: LoadedNative): Backend {
     readSync(buf) {
       return nb(buf).data.slice();
     },
+    alias(buf, offset, size) {
+      // Host memory: a subarray plus the address of its first element.
+      const t = nb(buf);
+      const data = t.data.subarray(offset, offset + size);
+      return new NativeBuffer(
+        t.dtype,
+        size,
+        t.deviceId,
+        data,
+        t.ptr + data.byteOffset - t.data.byteOffset,
+      );
+    },
     memoryInfo(deviceId): MemoryInfo {
       return live.info(deviceId, pool.bytes);
     },

@@ -233,6 +233,10 @@ export function createTSBackend(): Backend {
     read(b) {
       return Promise.resolve(buf(b).data.slice());
     },
+    alias(b, offset, size) {
+      const t = buf(b);
+      return new TSBuffer(t.dtype, size, t.deviceId, t.data.subarray(offset, offset + size));
+    },
     readSync(b) {
       return buf(b).data.slice();
     },

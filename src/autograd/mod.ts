@@ -33,6 +33,10 @@ setRecorder({
   record(def, inputs, outputs, params) {
     if (def.differentiable !== false) recordNode(def, inputs, outputs, params);
   },
+  isTracked: (x) => {
+    const n = x._ag as { freed: boolean } | null;
+    return n !== null && !n.freed;
+  },
   attachGrad: (x, req) => attachGrad(x, req),
   backward: (heads, grads, opts) => backward(heads, grads, opts),
 });

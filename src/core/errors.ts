@@ -22,6 +22,18 @@ export class ShapeError extends MXNetError {
   }
 }
 
+/**
+ * An index is out of range for an axis (Python's IndexError): says which axis, the index
+ * and the axis size.
+ */
+export class IndexError extends MXNetError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "IndexError";
+  }
+}
+
 /** A dtype is not accepted by an operator or cannot be converted. */
 export class DTypeError extends MXNetError {
   /** Creates the error. */

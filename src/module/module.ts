@@ -5,8 +5,8 @@
  * @module
  */
 import { type Context, cpu } from "../core/context.ts";
-import { MXNetError } from "../core/errors.ts";
-import type { Shape } from "../core/shape.ts";
+import { MXNetError, ShapeError } from "../core/errors.ts";
+import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { create as createInitializer, InitDesc, type Initializer } from "../initializer/mod.ts";
 import { type DataBatch, DataDesc, type DataIter } from "../io/mod.ts";
 import { create as createKV, type KVStore } from "../kvstore/mod.ts";
@@ -239,6 +239,14 @@ export class Module {
     const first = this.#execs[0];
     const fill = (name: string, arr: NDArray, given: Record<string, NDArray> | undefined) => {
       const src = given?.[name];
+      if (src && !shapeEqual(src.shape, arr.shape)) {
+        throw new ShapeError(
+          `initParams: parameter ${name} has shape ${formatShape(src.shape)}, but the symbol ` +
+            `needs ${formatShape(arr.shape)} for the bound input shapes (${
+              this.#dataShapes.map((d) => `${d.name} ${formatShape(d.shape)}`).join(", ")
+            })`,
+        );
+      }
       if (src) src.copyTo(arr);
       else if (given && !opts.allowMissing) {
         throw new MXNetError(`initParams: ${name} is missing from the given parameters`);

@@ -6,7 +6,14 @@
  */
 import type { KernelResult, View } from "../../backends/backend.ts";
 import { type Context, currentContext } from "../core/context.ts";
-import { ContextError, MXNetError, ShapeError } from "../core/errors.ts";
+import {
+  ContextError,
+  DTypeError,
+  MXNetError,
+  ParamError,
+  ShapeError,
+  UnsupportedError,
+} from "../core/errors.ts";
 import { broadcastStrides, formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { isNaive, push } from "../engine/engine.ts";
 import type { Builder, KernelTensor, OpDef, Params } from "../ops/op_def.ts";
@@ -23,6 +30,8 @@ export interface OpRecorder {
   readonly training: boolean;
   /** Called after each non-composite op application. */
   record(op: OpDef, inputs: readonly NDArray[], outputs: readonly NDArray[], p: Params): void;
+  /** True when `x` is part of the recorded graph (a variable or a recorded output). */
+  isTracked?(x: NDArray): boolean;
   /** Marks an array as a variable (`x.attachGrad()`). */
   attachGrad(x: NDArray, gradReq: "write" | "add" | "null"): void;
   /** Back-propagates from a head (`y.backward()`). */
@@ -41,9 +50,42 @@ export function requireRecorder(where: string): OpRecorder {
   return recorder;
 }
 
+/** True while autograd records (basic slices then copy, so the tape sees every op). */
+export function isRecording(): boolean {
+  return recorder?.active ?? false;
+}
+
+/** True while recording when `x` is already part of the recorded graph. */
+export function inRecordedGraph(x: NDArray): boolean {
+  return (recorder?.active ?? false) && (recorder?.isTracked?.(x) ?? false);
+}
+
 /** Installs the autograd recorder (one per process). */
 export function setRecorder(r: OpRecorder | null): void {
   recorder = r;
+}
+
+/**
+ * Deferred compute (Gluon's `hybridize`): while a tracer is set, each top-level operator
+ * application is reported after it ran; the applications inside a composite are not.
+ */
+export interface OpTracer {
+  /** Called after `def` ran on `inputs` with the caller's `params`, giving `outputs`. */
+  record(
+    def: OpDef,
+    inputs: readonly NDArray[],
+    outputs: readonly NDArray[],
+    params: Record<string, unknown>,
+  ): void;
+}
+
+let tracer: OpTracer | null = null;
+
+/** Installs a tracer (null: none); returns the previous one so callers can restore it. */
+export function setTracer(t: OpTracer | null): OpTracer | null {
+  const prev = tracer;
+  tracer = t;
+  return prev;
 }
 
 /** Options accepted by operator applications. */
@@ -52,6 +94,11 @@ export interface ApplyOptions {
   ctx?: Context;
   /** Write the (single) output into this existing array instead of a new one. */
   out?: NDArray;
+  /**
+   * Class of the outputs (`NDArray` or `mx.np`'s `NpArray`); by default the class of the
+   * first input, else NDArray, so mx.nd functions applied to np arrays return np arrays.
+   */
+  arrayClass?: typeof NDArray;
 }
 
 /**
@@ -64,6 +111,9 @@ export function applyOp(
   rawParams: Record<string, unknown> = {},
   opts: ApplyOptions = {},
 ): NDArray[] {
+  // One null check when not tracing; the traced call runs untraced, so the operators a
+  // composite is made of are not reported.
+  if (tracer !== null) return applyTraced(tracer, def, inputs, rawParams, opts);
   const p = parseParams(def, rawParams);
   // Argument names only matter for messages: built when one is thrown.
   const argNames = () => argNamesOf(def, p);
@@ -98,9 +148,19 @@ export function applyOp(
     ? def.inferType(inputs.map((x) => x.dtype), p)
     : shapes.map(() => inputs[0]?.dtype ?? "float32");
 
+  const cls = opts.arrayClass ?? (inputs[0]?.constructor as typeof NDArray | undefined) ?? NDArray;
   const lowering = def.lowering;
   if (lowering.kind === "composite") {
-    const outs = lowering.compose(ndBuilder(ctx), inputs, p);
+    let outs: NDArray[];
+    composing++;
+    try {
+      outs = lowering.compose(ndBuilder(ctx, cls), inputs, p);
+    } catch (e) {
+      // The user called def.name, not the inner operator that failed: name the outer one.
+      throw composing === 1 ? inComposite(def, argNames(), inputs, e) : e;
+    } finally {
+      composing--;
+    }
     if (opts.out) return [outs[0].copyTo(opts.out)];
     return outs;
   }
@@ -118,7 +178,7 @@ export function applyOp(
       }
       return opts.out;
     }
-    return NDArray._alloc(s, dtypes[i], ctx);
+    return cls._alloc(s, dtypes[i], ctx);
   });
   const k = outputs[0]._storage(def.name).backend.kernels;
   let run: () => KernelResult;
@@ -153,7 +213,46 @@ export function applyOp(
   return outputs;
 }
 
+function applyTraced(
+  t: OpTracer,
+  def: OpDef,
+  inputs: readonly NDArray[],
+  rawParams: Record<string, unknown>,
+  opts: ApplyOptions,
+): NDArray[] {
+  tracer = null;
+  try {
+    const outputs = applyOp(def, inputs, rawParams, opts);
+    t.record(def, inputs, outputs, rawParams);
+    return outputs;
+  } finally {
+    tracer = t;
+  }
+}
+
 const NO_RNG = { seed: 0, offset: 0 };
+
+/** Depth of composite operators being applied (the outermost one is the user's). */
+let composing = 0;
+
+/**
+ * An error from inside composite `def`, renamed after it: `FullyConnected: broadcast_add:
+ * ... (inside FullyConnected, called with data [2,3] float64, ...)`, of the same class,
+ * with the inner error as its cause.
+ */
+function inComposite(
+  def: OpDef,
+  names: readonly string[],
+  inputs: readonly NDArray[],
+  e: unknown,
+): unknown {
+  if (!(e instanceof MXNetError) || e.message.startsWith(`${def.name}:`)) return e;
+  const args = inputs.map((x, i) => `${names[i]} ${formatShape(x.shape)} ${x.dtype}`);
+  const msg = `${def.name}: ${e.message} (inside ${def.name}, called with ${args.join(", ")})`;
+  const Class = [ShapeError, DTypeError, ParamError, ContextError, UnsupportedError]
+    .find((c) => e instanceof c) ?? MXNetError;
+  return new Class(msg, { cause: e });
+}
 
 /** An operator's argument names (inputs then auxiliary states), for messages. */
 function argNamesOf(def: OpDef, p: Params): string[] {
@@ -165,11 +264,15 @@ function broadcastView(t: KernelTensor, shape: Shape): View {
   return { buf: t.buf, shape, strides: broadcastStrides(t.shape, shape), offset: 0 };
 }
 
-/** A Builder that applies operators eagerly on NDArrays of context `ctx`. */
-export function ndBuilder(ctx: Context): Builder<NDArray> {
+/**
+ * A Builder that applies operators eagerly on NDArrays of context `ctx`; results are of
+ * class `arrayClass` when given (a composite keeps its caller's array class).
+ */
+export function ndBuilder(ctx: Context, arrayClass?: typeof NDArray): Builder<NDArray> {
+  const opts = { ctx, arrayClass };
   return {
-    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx })[0],
-    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, { ctx }),
+    op: (name, inputs, params) => applyOp(getOp(name), inputs, params, opts)[0],
+    ops: (name, inputs, params) => applyOp(getOp(name), inputs, params, opts),
     shape: (t) => t.shape,
     dtype: (t) => t.dtype,
     get isTrain() {

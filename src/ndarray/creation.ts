@@ -11,7 +11,9 @@ import {
   toComputeArray,
 } from "../core/dtype.ts";
 import { checkShape } from "../core/shape.ts";
-import { ShapeError } from "../core/errors.ts";
+import { ParamError, ShapeError } from "../core/errors.ts";
+import { checkOptions, describe } from "../core/options.ts";
+import { isOptions } from "../ops/frontend.ts";
 import { push } from "../engine/engine.ts";
 import { invoke } from "./apply.ts";
 import { type ArrayLikeInput, flatten } from "./input.ts";
@@ -25,13 +27,63 @@ export interface CreateOptions {
   dtype?: DType;
 }
 
-function resolve(opts: Context | CreateOptions | undefined, where: string) {
-  if (opts instanceof Context) return { ctx: opts, dtype: "float32" as DType };
+/**
+ * Context and dtype from MXNet's `(ctx, dtype)` positional pair or an options object; checks
+ * what a plain JavaScript caller can get wrong (`ones(2, 3)`, `zeros(s, ctx, "int32", 1)`),
+ * naming the function.
+ */
+function resolve(
+  where: string,
+  opts: unknown,
+  dtype: unknown,
+  extra: readonly string[] = [],
+): { ctx: Context; dtype: DType } {
+  if (opts === undefined || opts instanceof Context) {
+    return {
+      ctx: opts ?? currentContext(),
+      dtype: dtype === undefined ? "float32" : asDType(dtype, `${where}: dtype`),
+    };
+  }
+  if (!isOptions(opts)) {
+    throw new ParamError(
+      `${where}: expected a Context or an options object ({ ctx, dtype${
+        extra.map((k) => `, ${k}`).join("")
+      } }), got ${describe(opts)}`,
+    );
+  }
+  if (dtype !== undefined) {
+    throw new ParamError(
+      `${where}: dtype is given both in the options and as the next argument (${describe(dtype)})`,
+    );
+  }
+  checkOptions(where, opts, ["ctx", "dtype", ...extra]);
+  if (opts.ctx !== undefined && !(opts.ctx instanceof Context)) {
+    throw new ParamError(
+      `${where}: ctx expects a Context such as mx.cpu(), got ${describe(opts.ctx)}`,
+    );
+  }
   return {
-    ctx: opts?.ctx ?? currentContext(),
-    dtype: opts?.dtype === undefined ? "float32" as DType : asDType(opts.dtype, where),
+    ctx: (opts.ctx as Context | undefined) ?? currentContext(),
+    dtype: opts.dtype === undefined ? "float32" : asDType(opts.dtype, `${where}: dtype`),
   };
 }
+
+/** Throws when a call has more arguments than `signature` takes. */
+function maxArgs(where: string, given: number, max: number, signature: string): void {
+  if (given > max) {
+    throw new ParamError(`${where}: too many arguments: takes ${signature}, got ${given}`);
+  }
+}
+
+/** Throws unless `v` is a finite number (a plain JavaScript caller may pass anything). */
+function expectNumber(where: string, what: string, v: unknown, optional = false): void {
+  if (optional && (v === undefined || v === null)) return;
+  if (typeof v !== "number") {
+    throw new ParamError(`${where}: ${what} expects a number, got ${describe(v)}`);
+  }
+}
+
+const SHAPE_SIGNATURE = "(shape, ctx or options?, dtype?)";
 
 /**
  * An uninitialised array (`mx.nd.empty((2, 3))`).
@@ -42,20 +94,41 @@ function resolve(opts: Context | CreateOptions | undefined, where: string) {
  * console.log(a.shape); // [2, 3]
  * ```
  */
-export function empty(shape: number | readonly number[], opts?: Context | CreateOptions): NDArray {
-  const { ctx, dtype } = resolve(opts, "empty");
+export function empty(
+  shape: number | readonly number[],
+  opts?: Context | CreateOptions,
+  dtype?: DType,
+): NDArray {
+  maxArgs("empty", arguments.length, 3, SHAPE_SIGNATURE);
+  const r = resolve("empty", opts, dtype);
+  const ctx = r.ctx;
+  dtype = r.dtype;
   return NDArray._alloc(checkShape(shape, "empty: shape"), dtype, ctx);
 }
 
 /** An array of zeros. */
-export function zeros(shape: number | readonly number[], opts?: Context | CreateOptions): NDArray {
-  const { ctx, dtype } = resolve(opts, "zeros");
+export function zeros(
+  shape: number | readonly number[],
+  opts?: Context | CreateOptions,
+  dtype?: DType,
+): NDArray {
+  maxArgs("zeros", arguments.length, 3, SHAPE_SIGNATURE);
+  const r = resolve("zeros", opts, dtype);
+  const ctx = r.ctx;
+  dtype = r.dtype;
   return invoke("_zeros", [], { shape: checkShape(shape, "zeros: shape"), dtype }, { ctx })[0];
 }
 
 /** An array of ones. */
-export function ones(shape: number | readonly number[], opts?: Context | CreateOptions): NDArray {
-  const { ctx, dtype } = resolve(opts, "ones");
+export function ones(
+  shape: number | readonly number[],
+  opts?: Context | CreateOptions,
+  dtype?: DType,
+): NDArray {
+  maxArgs("ones", arguments.length, 3, SHAPE_SIGNATURE);
+  const r = resolve("ones", opts, dtype);
+  const ctx = r.ctx;
+  dtype = r.dtype;
   return invoke("_ones", [], { shape: checkShape(shape, "ones: shape"), dtype }, { ctx })[0];
 }
 
@@ -64,8 +137,13 @@ export function full(
   shape: number | readonly number[],
   value: number,
   opts?: Context | CreateOptions,
+  dtype?: DType,
 ): NDArray {
-  const { ctx, dtype } = resolve(opts, "full");
+  maxArgs("full", arguments.length, 4, "(shape, value, ctx or options?, dtype?)");
+  expectNumber("full", "value", value);
+  const r = resolve("full", opts, dtype);
+  const ctx = r.ctx;
+  dtype = r.dtype;
   return invoke("_full", [], { shape: checkShape(shape, "full: shape"), value, dtype }, { ctx })[0];
 }
 
@@ -83,7 +161,11 @@ export function arange(
   step = 1,
   opts: CreateOptions & { repeat?: number } = {},
 ): NDArray {
-  const { ctx, dtype } = resolve(opts, "arange");
+  maxArgs("arange", arguments.length, 4, "(start, stop?, step?, options?)");
+  expectNumber("arange", "start", start);
+  expectNumber("arange", "stop", stop, true);
+  expectNumber("arange", "step", step);
+  const { ctx, dtype } = resolve("arange", opts, undefined, ["repeat"]);
   return invoke("_arange", [], { start, stop: stop ?? null, step, repeat: opts.repeat, dtype }, {
     ctx,
   })[0];
@@ -96,14 +178,25 @@ export function linspace(
   num: number,
   opts: CreateOptions & { endpoint?: boolean } = {},
 ): NDArray {
-  const { ctx, dtype } = resolve(opts, "linspace");
+  maxArgs("linspace", arguments.length, 4, "(start, stop, num, options?)");
+  expectNumber("linspace", "start", start);
+  expectNumber("linspace", "stop", stop);
+  expectNumber("linspace", "num", num);
+  const { ctx, dtype } = resolve("linspace", opts, undefined, ["endpoint"]);
   return invoke("_linspace", [], { start, stop, num, endpoint: opts.endpoint, dtype }, { ctx })[0];
 }
 
 /** The identity-like N x M matrix with ones on diagonal `k`. */
-export function eye(n: number, m = 0, k = 0, opts?: Context | CreateOptions): NDArray {
-  const { ctx, dtype } = resolve(opts, "eye");
-  return invoke("_eye", [], { N: n, M: m, k, dtype }, { ctx })[0];
+export function eye(
+  n: number,
+  m: number = 0,
+  k: number = 0,
+  opts?: Context | CreateOptions,
+  dtype?: DType,
+): NDArray {
+  maxArgs("eye", arguments.length, 5, "(n, m?, k?, ctx or options?, dtype?)");
+  const r = resolve("eye", opts, dtype);
+  return invoke("_eye", [], { N: n, M: m, k, dtype: r.dtype }, { ctx: r.ctx })[0];
 }
 
 /**
@@ -118,23 +211,29 @@ export function eye(n: number, m = 0, k = 0, opts?: Context | CreateOptions): ND
  */
 export function array(
   values: ArrayLikeInput | NDArray,
-  opts: CreateOptions & { shape?: readonly number[] } = {},
+  opts?: Context | (CreateOptions & { shape?: readonly number[] }),
+  dtype?: DType,
 ): NDArray {
+  maxArgs("array", arguments.length, 3, "(values, ctx or options?, dtype?)");
+  const r = resolve("array", opts, dtype, ["shape"]);
+  const o: CreateOptions & { shape?: readonly number[] } = isOptions(opts) ? opts : {};
+  const givenCtx = opts instanceof Context ? opts : o.ctx;
+  const givenDType = dtype ?? o.dtype;
   if (values instanceof NDArray) {
-    const out = values.copyTo(opts.ctx ?? values.context);
-    return opts.dtype && opts.dtype !== out.dtype ? out.astype(opts.dtype) : out;
+    const out = values.copyTo(givenCtx ?? values.context);
+    return givenDType && givenDType !== out.dtype ? out.astype(givenDType) : out;
   }
   const flat = flatten(values, "array");
-  const shape = opts.shape ? checkShape(opts.shape, "array: shape") : flat.shape;
-  const { ctx } = resolve(opts, "array");
-  const dtype = opts.dtype ? asDType(opts.dtype, "array: dtype") : typedDType(values);
-  const out = NDArray._alloc(shape, dtype, ctx);
+  const shape = o.shape ? checkShape(o.shape, "array: shape") : flat.shape;
+  const ctx = r.ctx;
+  const dt = givenDType ? r.dtype : typedDType(values);
+  const out = NDArray._alloc(shape, dt, ctx);
   if (out.size !== flat.values.length) {
     out.dispose();
     throw new ShapeError(`array: ${flat.values.length} values do not fill shape [${shape}]`);
   }
   const s = out._storage("array");
-  if (isComputeArrayOf(dtype, flat.values)) {
+  if (isComputeArrayOf(dt, flat.values)) {
     // Already in the backend's layout: written straight from the caller's array when the
     // write runs now (a fresh array has nothing to wait for); a snapshot otherwise, as the
     // caller may change the array once this returns.
@@ -152,7 +251,7 @@ export function array(
     if (!written) data = data.slice();
     return out;
   }
-  const data = toComputeArray(dtype, flat.values);
+  const data = toComputeArray(dt, flat.values);
   push("array", () => s.backend.write(s.buf, data), [], [s.var]);
   return out;
 }

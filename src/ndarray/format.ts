@@ -37,6 +37,8 @@ export interface RawArray {
   devId: number;
   /** True for MXNet's "none" array (an NDArray handle without storage). */
   isNone?: boolean;
+  /** Written as V3 (numpy shape semantics), as MXNet writes arrays while `npx.set_np()` is on. */
+  npShape?: boolean;
 }
 
 /** `kMXAPINDArrayListMagic`, the first u64 of a list file. */
@@ -550,7 +552,7 @@ function writeArray(out: Uint8Array, view: DataView, pos: number, a: RawArray): 
     view.setInt32(pos + 8, 0, true);
     return pos + 12;
   }
-  view.setUint32(pos, a.shape.length === 0 ? V3_MAGIC : V2_MAGIC, true);
+  view.setUint32(pos, a.shape.length === 0 || a.npShape ? V3_MAGIC : V2_MAGIC, true);
   view.setInt32(pos + 4, STYPE_DEFAULT, true);
   view.setInt32(pos + 8, a.shape.length, true);
   pos += 12;

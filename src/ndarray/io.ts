@@ -49,6 +49,8 @@ function toRaw(a: NDArray, values: TypedArray): RawArray {
     data: bytesOf(values),
     devType: a.context.deviceTypeId,
     devId: a.context.deviceId,
+    // mx.np arrays are saved as MXNet saves them under numpy semantics (V3).
+    npShape: (a.constructor as typeof NDArray)._npShape,
   };
 }
 

@@ -20,3 +20,6 @@ export { deserialize, load, loadBytes, save, serialize } from "./io.ts";
 export * as random from "./random.ts";
 export { memoryInfo } from "./memory.ts";
 export * from "./nn.ts";
+// The signatures and option types of the operator functions (shared with mx.sym).
+export type * from "../ops/signatures.ts";
+export type * from "../ops/nn/options.ts";

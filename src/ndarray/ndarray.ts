@@ -22,6 +22,7 @@ import { isReady, push, readVar, waitForVar } from "../engine/engine.ts";
 import type { KernelTensor } from "../ops/op_def.ts";
 import { invoke, requireRecorder } from "./apply.ts";
 import { arith, type UnaryName } from "./arith.ts";
+import { getItem, type Index, setItem, type SetValue } from "./indexing.ts";
 import { type ArrayLikeInput, flatten, nest } from "./input.ts";
 import { scopes } from "./scope.ts";
 import { Storage } from "./storage.ts";
@@ -54,6 +55,9 @@ export class NDArray {
   /** Autograd bookkeeping (see src/autograd); null when not part of a recorded graph. */
   _ag: unknown = null;
 
+  /** @internal True for classes with NumPy shape semantics (0-d arrays): `mx.np`'s. */
+  static readonly _npShape: boolean = false;
+
   /** @internal Use mx.nd.empty/zeros/array. */
   constructor(storage: Storage, shape: Shape, dtype: DType) {
     this.#storage = storage;
@@ -63,11 +67,14 @@ export class NDArray {
     scopes.at(-1)?.push(this);
   }
 
-  /** @internal Allocates an uninitialised array. */
+  /**
+   * @internal Allocates an uninitialised array of this class (`NpArray._alloc` makes an
+   * `mx.np` array).
+   */
   static _alloc(shape: Shape, dtype: DType, ctx: Context): NDArray {
     const backend = backendFor(ctx);
     const buf = backend.alloc(dtype, sizeOf(shape), ctx.deviceId);
-    return new NDArray(new Storage(backend, buf, ctx), shape, dtype);
+    return new this(new Storage(backend, buf, ctx), shape, dtype);
   }
 
   /** Number of elements. */
@@ -105,11 +112,41 @@ export class NDArray {
   }
   #tensor: KernelTensor | null = null;
 
-  /** @internal A new handle on the same storage with another shape (same size). */
-  _view(shape: Shape): NDArray {
+  /**
+   * @internal A new handle of class `cls` (this array's by default) on the same storage
+   * with another shape (same size).
+   */
+  _view(shape: Shape, cls: typeof NDArray = this.constructor as typeof NDArray): NDArray {
     const s = this._storage("reshape");
     s.refs++;
-    return new NDArray(s, shape, this.dtype);
+    return new cls(s, shape, this.dtype);
+  }
+
+  /**
+   * @internal The `sizeOf(shape)` elements from element `offset` on, as an array of this
+   * class sharing this array's memory (a basic slice over leading axes), or null where the
+   * backend cannot alias a sub-range (the caller copies instead).
+   */
+  _subView(offset: number, shape: Shape): NDArray | null {
+    const s = this._storage("view");
+    if (offset === 0 && sizeOf(shape) === this.size) return this._view(shape);
+    const buf = s.backend.alias?.(s.buf, offset, sizeOf(shape));
+    if (!buf) return null;
+    return new (this.constructor as typeof NDArray)(
+      new Storage(s.backend, buf, s.ctx, s.base ?? s),
+      shape,
+      this.dtype,
+    );
+  }
+
+  /** This array as an `mx.np` array (NumPy semantics): a new handle on the same memory. */
+  asNpArray(): NDArray {
+    return this._view(this.shape, npClass("asNpArray"));
+  }
+
+  /** This array as a legacy `mx.nd` array: a new handle on the same memory. */
+  asNdArray(): NDArray {
+    return this._view(this.shape, NDArray);
   }
 
   /** Waits until pending writes are done; throws the failure of the op that wrote it. */
@@ -208,9 +245,30 @@ export class NDArray {
     return this;
   }
 
+  /**
+   * NumPy indexing, `x[index]`: `x.get("1:3, ::2")`, `x.get(-1)`, `x.get([mx.slice(1, 3), 0])`,
+   * `x.get(null)` (newaxis), `x.get("...")`, `x.get(intArray)`, `x.get(boolMask)`. Basic
+   * slices of leading axes share this array's memory where the backend allows; anything
+   * else copies. Gradients flow through it under autograd.
+   */
+  get(index: Index): NDArray {
+    return getItem(this, index);
+  }
+
+  /**
+   * NumPy assignment, `x[index] = value`, in place (the value broadcast and cast to this
+   * dtype); returns this array. `x.setAt("0:2, :", 12)`, `x.setAt([1, 2], 9)`.
+   */
+  setAt(index: Index, value: SetValue): this {
+    setItem(this, index, value);
+    return this;
+  }
+
   /** Copies into `target` (an array of the same shape, or a new array on a context). */
   copyTo(target: NDArray | Context): NDArray {
-    const out = target instanceof NDArray ? target : NDArray._alloc(this.shape, this.dtype, target);
+    const out = target instanceof NDArray
+      ? target
+      : (this.constructor as typeof NDArray)._alloc(this.shape, this.dtype, target);
     if (!shapeEqual(out.shape, this.shape)) {
       throw new ShapeError(
         `copyTo: source shape ${formatShape(this.shape)} does not match target ${
@@ -536,6 +594,18 @@ export class NDArray {
   toString(): string {
     return `<NDArray ${this.shape.join("x")} @${this.context} ${this.dtype}>`;
   }
+}
+
+let npArrayClass: typeof NDArray | null = null;
+
+/** @internal Registers the `mx.np` array class (src/numpy), which `asNpArray` makes. */
+export function _setNpClass(cls: typeof NDArray): void {
+  npArrayClass = cls;
+}
+
+function npClass(where: string): typeof NDArray {
+  if (!npArrayClass) throw new MXNetError(`${where}: mx.np is not loaded; import mod.ts`);
+  return npArrayClass;
 }
 
 /** Options of the reductions. */

@@ -1,118 +1,103 @@
 /**
- * Neural-network operators on NDArrays (`mx.nd.FullyConnected({ data, weight, bias,
- * numHidden })`): the same registry entries the Symbol constructors use, returning the
- * visible output.
+ * Neural-network operators on NDArrays: `mx.nd.FullyConnected({ data, weight, bias,
+ * numHidden })` or, as Gluon's `F.FullyConnected(x, weight, bias, num_hidden=...)`,
+ * `mx.nd.FullyConnected(x, w, b, { numHidden })`. The same registry entries and signatures
+ * as the `mx.sym` constructors; returns the visible output.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const x = mx.nd.ones([2, 3]), w = mx.nd.ones([4, 3]), b = mx.nd.zeros([4]);
+ * const y = mx.nd.FullyConnected(x, w, b, { numHidden: 4 });
+ * console.log(await y.array()); // [[3, 3, 3, 3], [3, 3, 3, 3]]
+ * ```
  * @module
  */
 import type * as O from "../ops/nn/options.ts";
-import { MXNetError } from "../core/errors.ts";
-import { getOp } from "../ops/registry.ts";
-import { applyOp } from "./apply.ts";
-import { NDArray } from "./ndarray.ts";
+import type { LayerFn, OptionalLayerFn, ReshapeLikeFn, SmoothL1Fn } from "../ops/signatures.ts";
+import { ndFunction } from "./_frontend.ts";
+import type { NDArray } from "./ndarray.ts";
 
-/** Applies `op` with NDArray inputs taken from `opts` by argument name. */
-function apply(op: string, opts: object): NDArray {
-  const def = getOp(op);
-  const inputs: Record<string, NDArray> = {};
-  const params: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(opts)) {
-    if (k === "name" || k === "attr") continue;
-    if (v instanceof NDArray) inputs[k] = v;
-    else params[k] = v;
-  }
-  // Argument order comes from the operator (it may depend on params, e.g. noBias).
-  const probe = applyOrder(def, params);
-  // Options spell inputs in camelCase (movingMean), operators in MXNet's snake_case.
-  const pick = (n: string) =>
-    inputs[n] ?? inputs[n.replace(/_([a-z])/g, (_, c) => c.toUpperCase())];
-  const missing = probe.filter((n) => !pick(n));
-  if (missing.length) {
-    throw new MXNetError(`${op}: missing input array(s) ${missing.join(", ")}`);
-  }
-  return applyOp(def, probe.map(pick), params)[0];
-}
-
-function applyOrder(def: ReturnType<typeof getOp>, params: Record<string, unknown>): string[] {
-  const p = Object.fromEntries(
-    Object.entries(def.params).map(([k, spec]) => [k, params[k] ?? spec.default]),
-  );
-  const args = typeof def.inputs === "function" ? def.inputs(p) : def.inputs;
-  return [...args, ...(def.aux ?? [])];
-}
-
-/** FullyConnected. */
-export function FullyConnected(opts: O.FullyConnectedOptions<NDArray>): NDArray {
-  return apply("FullyConnected", opts);
-}
-/** Activation. */
-export function Activation(opts: O.ActivationOptions<NDArray>): NDArray {
-  return apply("Activation", opts);
-}
-/** LeakyReLU. */
-export function LeakyReLU(opts: O.LeakyReLUOptions<NDArray>): NDArray {
-  return apply("LeakyReLU", opts);
-}
-/** Convolution. */
-export function Convolution(opts: O.ConvolutionOptions<NDArray>): NDArray {
-  return apply("Convolution", opts);
-}
-/** Deconvolution. */
-export function Deconvolution(opts: O.DeconvolutionOptions<NDArray>): NDArray {
-  return apply("Deconvolution", opts);
-}
-/** Pooling. */
-export function Pooling(opts: O.PoolingOptions<NDArray>): NDArray {
-  return apply("Pooling", opts);
-}
+/** Fully connected layer: `data · weightᵀ + bias`. */
+export const FullyConnected: LayerFn<NDArray, O.FullyConnectedOptions<NDArray>> = ndFunction(
+  "FullyConnected",
+);
+/** Activation (`actType` relu, sigmoid, tanh, softrelu, softsign, ...). */
+export const Activation: LayerFn<NDArray, O.ActivationOptions<NDArray>> = ndFunction("Activation");
+/** LeakyReLU (leaky, prelu, elu, selu, gelu, rrelu). */
+export const LeakyReLU: OptionalLayerFn<NDArray, O.LeakyReLUOptions<NDArray>> = ndFunction(
+  "LeakyReLU",
+);
+/** Convolution (1-D, 2-D or 3-D). */
+export const Convolution: LayerFn<NDArray, O.ConvolutionOptions<NDArray>> = ndFunction(
+  "Convolution",
+);
+/** Deconvolution (transposed convolution). */
+export const Deconvolution: LayerFn<NDArray, O.DeconvolutionOptions<NDArray>> = ndFunction(
+  "Deconvolution",
+);
+/** Pooling (max, avg, sum, lp). */
+export const Pooling: OptionalLayerFn<NDArray, O.PoolingOptions<NDArray>> = ndFunction("Pooling");
 /** BatchNorm (moving statistics updated in place when training under autograd). */
-export function BatchNorm(opts: O.BatchNormOptions<NDArray>): NDArray {
-  return apply("BatchNorm", opts);
-}
+export const BatchNorm: OptionalLayerFn<NDArray, O.BatchNormOptions<NDArray>> = ndFunction(
+  "BatchNorm",
+);
 /** LayerNorm. */
-export function LayerNorm(opts: O.LayerNormOptions<NDArray>): NDArray {
-  return apply("LayerNorm", opts);
-}
-/** Dropout. */
-export function Dropout(opts: O.DropoutOptions<NDArray>): NDArray {
-  return apply("Dropout", opts);
-}
-/** Embedding. */
-export function Embedding(opts: O.EmbeddingOptions<NDArray>): NDArray {
-  return apply("Embedding", opts);
-}
-/** SoftmaxOutput. */
-export function SoftmaxOutput(opts: O.SoftmaxOutputOptions<NDArray>): NDArray {
-  return apply("SoftmaxOutput", opts);
-}
+export const LayerNorm: OptionalLayerFn<NDArray, O.LayerNormOptions<NDArray>> = ndFunction(
+  "LayerNorm",
+);
+/** InstanceNorm: per sample and channel, then `gamma`/`beta` per channel. */
+export const InstanceNorm: OptionalLayerFn<NDArray, O.InstanceNormOptions<NDArray>> = ndFunction(
+  "InstanceNorm",
+);
+/** GroupNorm: over groups of `numGroups` channels. */
+export const GroupNorm: OptionalLayerFn<NDArray, O.GroupNormOptions<NDArray>> = ndFunction(
+  "GroupNorm",
+);
+/** Local response normalisation across `nsize` channels. */
+export const LRN: LayerFn<NDArray, O.LRNOptions<NDArray>> = ndFunction("LRN");
+/** Dropout (the identity unless training). */
+export const Dropout: OptionalLayerFn<NDArray, O.DropoutOptions<NDArray>> = ndFunction("Dropout");
+/** Embedding lookup. */
+export const Embedding: LayerFn<NDArray, O.EmbeddingOptions<NDArray>> = ndFunction("Embedding");
+/** SoftmaxOutput (softmax forward, cross-entropy gradient). */
+export const SoftmaxOutput: OptionalLayerFn<NDArray, O.SoftmaxOutputOptions<NDArray>> = ndFunction(
+  "SoftmaxOutput",
+);
 /** LinearRegressionOutput. */
-export function LinearRegressionOutput(opts: O.RegressionOutputOptions<NDArray>): NDArray {
-  return apply("LinearRegressionOutput", opts);
-}
+export const LinearRegressionOutput: OptionalLayerFn<NDArray, O.RegressionOutputOptions<NDArray>> =
+  ndFunction("LinearRegressionOutput");
 /** LogisticRegressionOutput. */
-export function LogisticRegressionOutput(opts: O.RegressionOutputOptions<NDArray>): NDArray {
-  return apply("LogisticRegressionOutput", opts);
-}
+export const LogisticRegressionOutput: OptionalLayerFn<
+  NDArray,
+  O.RegressionOutputOptions<NDArray>
+> = ndFunction("LogisticRegressionOutput");
 /** MAERegressionOutput. */
-export function MAERegressionOutput(opts: O.RegressionOutputOptions<NDArray>): NDArray {
-  return apply("MAERegressionOutput", opts);
-}
-/** MakeLoss. */
-export function MakeLoss(opts: O.MakeLossOptions<NDArray>): NDArray {
-  return apply("MakeLoss", opts);
-}
-/** softmax_cross_entropy. */
-export function softmaxCrossEntropy(opts: O.SoftmaxCrossEntropyOptions<NDArray>): NDArray {
-  return apply("softmax_cross_entropy", opts);
-}
-/** Pad (alias `pad`): constant, edge or reflect padding of 4-D or 5-D data. */
-export function Pad(opts: O.PadOptions<NDArray>): NDArray {
-  return apply("Pad", opts);
-}
-/** Alias of {@link Pad}. */
-export const pad: typeof Pad = Pad;
-/** CTCLoss (alias `ctcLoss`): the loss of each sequence, shape [N]. */
-export function CTCLoss(opts: O.CTCLossOptions<NDArray>): NDArray {
-  return apply("CTCLoss", opts);
-}
-/** Alias of {@link CTCLoss}. */
-export const ctcLoss: typeof CTCLoss = CTCLoss;
+export const MAERegressionOutput: OptionalLayerFn<NDArray, O.RegressionOutputOptions<NDArray>> =
+  ndFunction("MAERegressionOutput");
+/** MakeLoss: marks `data` as a loss. */
+export const MakeLoss: OptionalLayerFn<NDArray, O.MakeLossOptions<NDArray>> = ndFunction(
+  "MakeLoss",
+);
+/** softmax_cross_entropy: summed cross-entropy of `softmax(data)`. */
+export const softmaxCrossEntropy: OptionalLayerFn<NDArray, O.SoftmaxCrossEntropyOptions<NDArray>> =
+  ndFunction("softmaxCrossEntropy");
+/** Softmax over all but the batch axis (`mode: "instance"`), or over channels (`"channel"`). */
+export const SoftmaxActivation: OptionalLayerFn<NDArray, O.SoftmaxActivationOptions<NDArray>> =
+  ndFunction("SoftmaxActivation");
+
+/** SequenceMask: positions past each sequence's length set to `value`. */
+export const SequenceMask: OptionalLayerFn<NDArray, O.SequenceMaskOptions<NDArray>> = ndFunction(
+  "SequenceMask",
+);
+/** Pad (MXNet's `pad`): constant, edge or reflect padding of a 4-D or 5-D array. */
+export const Pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("Pad");
+/** Alias of `Pad`. */
+export const pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("pad");
+/** CTCLoss: the loss of each sequence [N] of activations [T, N, C] against labels [N, L]. */
+export const CTCLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("CTCLoss");
+/** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
+export const ctcLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("ctcLoss");
+/** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
+export const smoothL1: SmoothL1Fn<NDArray> = ndFunction("smoothL1");
+/** `lhs` reshaped like `rhs` (`reshape_like`). */
+export const reshapeLike: ReshapeLikeFn<NDArray> = ndFunction("reshapeLike");

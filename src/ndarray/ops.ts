@@ -1,343 +1,293 @@
 /**
- * `mx.nd.*` operator functions: thin, explicitly typed calls into the registry. The
- * NDArray methods of the same names call the same registry entries.
+ * `mx.nd.*` operator functions. Each takes its input arrays, then the parameters MXNet
+ * passes positionally (`swapaxes(x, 1, 2)`, `clip(x, 0, 1)`), then an options object; or
+ * one options object with the inputs by name (`exp({ data: x })`). The signatures are the
+ * ones `mx.sym` has (src/ops/signatures.ts), so code written for `F = mx.nd` runs with
+ * `F = mx.sym` too. Arguments are checked: a wrong kind or count throws a ParamError naming
+ * the function.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const x = mx.nd.arange(0, 6).reshape([1, 2, 3]);
+ * console.log(mx.nd.swapaxes(x, 1, 2).shape); // [1, 3, 2]
+ * console.log(await mx.nd.clip(x, 1, 4).data()); // [1, 1, 2, 3, 4, 4]
+ * console.log(mx.nd.exp({ data: x }).shape); // [1, 2, 3]
+ * ```
  * @module
  */
 import type { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
 import { waitAll as engineWaitAll } from "../engine/engine.ts";
-import { invoke } from "./apply.ts";
-import { arith } from "./arith.ts";
-import type { NDArray, ReduceOptions, TopkOptions } from "./ndarray.ts";
+import type {
+  ArgReduceOptions,
+  ArgsortOptions,
+  ArithFn,
+  AxisFn,
+  BinaryFn,
+  BroadcastToFn,
+  CastFn,
+  ClipFn,
+  DataFn,
+  DotFn,
+  FlipFn,
+  ListFn,
+  NormOptions,
+  OneHotFn,
+  PickFn,
+  ReduceOptions,
+  RepeatFn,
+  ReshapeFn,
+  SliceAxisFn,
+  SliceFn,
+  SoftmaxOptions,
+  SortOptions,
+  SplitFn,
+  SqueezeFn,
+  SwapaxesFn,
+  TakeFn,
+  TileFn,
+  TopkOptions,
+  TransposeFn,
+  UnaryFn,
+  WhereFn,
+} from "../ops/signatures.ts";
+import { specOf } from "../ops/frontend.ts";
+import { callNd, ndArith, ndFunction } from "./_frontend.ts";
+import type { NDArray } from "./ndarray.ts";
 
-type Operand = NDArray | number;
-
-/** `lhs + rhs` with broadcasting. */
-export function add(lhs: Operand, rhs: Operand): NDArray {
-  return arith("add", lhs, rhs);
-}
+/** `lhs + rhs` with broadcasting; a number takes the scalar form. */
+export const add: ArithFn<NDArray> = ndArith("add");
+/** Alias of `add`. */
+export const plus: ArithFn<NDArray> = ndArith("plus");
 /** `lhs - rhs`. */
-export function subtract(lhs: Operand, rhs: Operand): NDArray {
-  return arith("sub", lhs, rhs);
-}
+export const subtract: ArithFn<NDArray> = ndArith("subtract");
+/** Alias of `subtract`. */
+export const sub: ArithFn<NDArray> = ndArith("sub");
 /** `lhs * rhs`. */
-export function multiply(lhs: Operand, rhs: Operand): NDArray {
-  return arith("mul", lhs, rhs);
-}
+export const multiply: ArithFn<NDArray> = ndArith("multiply");
+/** Alias of `multiply`. */
+export const mul: ArithFn<NDArray> = ndArith("mul");
 /** `lhs / rhs`. */
-export function divide(lhs: Operand, rhs: Operand): NDArray {
-  return arith("div", lhs, rhs);
-}
-/** `base ** exp`. */
-export function power(base: Operand, exp: Operand): NDArray {
-  return arith("pow", base, exp);
-}
+export const divide: ArithFn<NDArray> = ndArith("divide");
+/** Alias of `divide`. */
+export const div: ArithFn<NDArray> = ndArith("div");
+/** `lhs ** rhs`. */
+export const power: ArithFn<NDArray> = ndArith("power");
 /** Elementwise maximum. */
-export function maximum(lhs: Operand, rhs: Operand): NDArray {
-  return arith("maximum", lhs, rhs);
-}
+export const maximum: ArithFn<NDArray> = ndArith("maximum");
 /** Elementwise minimum. */
-export function minimum(lhs: Operand, rhs: Operand): NDArray {
-  return arith("minimum", lhs, rhs);
-}
+export const minimum: ArithFn<NDArray> = ndArith("minimum");
 /** `lhs == rhs` as 0/1. */
-export function equal(lhs: Operand, rhs: Operand): NDArray {
-  return arith("equal", lhs, rhs);
-}
+export const equal: ArithFn<NDArray> = ndArith("equal");
 /** `lhs != rhs` as 0/1. */
-export function notEqual(lhs: Operand, rhs: Operand): NDArray {
-  return arith("notEqual", lhs, rhs);
-}
+export const notEqual: ArithFn<NDArray> = ndArith("notEqual");
 /** `lhs > rhs` as 0/1. */
-export function greater(lhs: Operand, rhs: Operand): NDArray {
-  return arith("greater", lhs, rhs);
-}
+export const greater: ArithFn<NDArray> = ndArith("greater");
 /** `lhs >= rhs` as 0/1. */
-export function greaterEqual(lhs: Operand, rhs: Operand): NDArray {
-  return arith("greaterEqual", lhs, rhs);
-}
+export const greaterEqual: ArithFn<NDArray> = ndArith("greaterEqual");
 /** `lhs < rhs` as 0/1. */
-export function lesser(lhs: Operand, rhs: Operand): NDArray {
-  return arith("lesser", lhs, rhs);
-}
+export const lesser: ArithFn<NDArray> = ndArith("lesser");
 /** `lhs <= rhs` as 0/1. */
-export function lesserEqual(lhs: Operand, rhs: Operand): NDArray {
-  return arith("lesserEqual", lhs, rhs);
-}
-export { add as plus, divide as div, multiply as mul, subtract as sub };
-
-const u = (name: string) => (data: NDArray): NDArray => invoke(name, [data])[0];
+export const lesserEqual: ArithFn<NDArray> = ndArith("lesserEqual");
 /** `-x`. */
-export const negative: (data: NDArray) => NDArray = u("negative");
+export const negative: UnaryFn<NDArray> = ndFunction("negative");
 /** `|x|`. */
-export const abs: (data: NDArray) => NDArray = u("abs");
+export const abs: UnaryFn<NDArray> = ndFunction("abs");
 /** Sign of x (-1, 0, 1). */
-export const sign: (data: NDArray) => NDArray = u("sign");
+export const sign: UnaryFn<NDArray> = ndFunction("sign");
 /** `e^x`. */
-export const exp: (data: NDArray) => NDArray = u("exp");
+export const exp: UnaryFn<NDArray> = ndFunction("exp");
 /** Natural log. */
-export const log: (data: NDArray) => NDArray = u("log");
+export const log: UnaryFn<NDArray> = ndFunction("log");
 /** `log(1 + x)`. */
-export const log1p: (data: NDArray) => NDArray = u("log1p");
+export const log1p: UnaryFn<NDArray> = ndFunction("log1p");
 /** `e^x - 1`. */
-export const expm1: (data: NDArray) => NDArray = u("expm1");
+export const expm1: UnaryFn<NDArray> = ndFunction("expm1");
 /** Square root. */
-export const sqrt: (data: NDArray) => NDArray = u("sqrt");
+export const sqrt: UnaryFn<NDArray> = ndFunction("sqrt");
 /** `1 / sqrt(x)`. */
-export const rsqrt: (data: NDArray) => NDArray = u("rsqrt");
+export const rsqrt: UnaryFn<NDArray> = ndFunction("rsqrt");
 /** `x * x`. */
-export const square: (data: NDArray) => NDArray = u("square");
+export const square: UnaryFn<NDArray> = ndFunction("square");
 /** Cube root. */
-export const cbrt: (data: NDArray) => NDArray = u("cbrt");
+export const cbrt: UnaryFn<NDArray> = ndFunction("cbrt");
 /** `1 / x`. */
-export const reciprocal: (data: NDArray) => NDArray = u("reciprocal");
+export const reciprocal: UnaryFn<NDArray> = ndFunction("reciprocal");
 /** Sine. */
-export const sin: (data: NDArray) => NDArray = u("sin");
+export const sin: UnaryFn<NDArray> = ndFunction("sin");
 /** Cosine. */
-export const cos: (data: NDArray) => NDArray = u("cos");
+export const cos: UnaryFn<NDArray> = ndFunction("cos");
 /** Tangent. */
-export const tan: (data: NDArray) => NDArray = u("tan");
+export const tan: UnaryFn<NDArray> = ndFunction("tan");
 /** Inverse sine. */
-export const arcsin: (data: NDArray) => NDArray = u("arcsin");
+export const arcsin: UnaryFn<NDArray> = ndFunction("arcsin");
 /** Inverse cosine. */
-export const arccos: (data: NDArray) => NDArray = u("arccos");
+export const arccos: UnaryFn<NDArray> = ndFunction("arccos");
 /** Inverse tangent. */
-export const arctan: (data: NDArray) => NDArray = u("arctan");
+export const arctan: UnaryFn<NDArray> = ndFunction("arctan");
 /** Hyperbolic sine. */
-export const sinh: (data: NDArray) => NDArray = u("sinh");
+export const sinh: UnaryFn<NDArray> = ndFunction("sinh");
 /** Hyperbolic cosine. */
-export const cosh: (data: NDArray) => NDArray = u("cosh");
+export const cosh: UnaryFn<NDArray> = ndFunction("cosh");
 /** Hyperbolic tangent. */
-export const tanh: (data: NDArray) => NDArray = u("tanh");
+export const tanh: UnaryFn<NDArray> = ndFunction("tanh");
 /** Logistic sigmoid. */
-export const sigmoid: (data: NDArray) => NDArray = u("sigmoid");
+export const sigmoid: UnaryFn<NDArray> = ndFunction("sigmoid");
 /** `max(x, 0)`. */
-export const relu: (data: NDArray) => NDArray = u("relu");
+export const relu: UnaryFn<NDArray> = ndFunction("relu");
 /** `x / (1 + |x|)`. */
-export const softsign: (data: NDArray) => NDArray = u("softsign");
+export const softsign: UnaryFn<NDArray> = ndFunction("softsign");
 /** Gauss error function. */
-export const erf: (data: NDArray) => NDArray = u("erf");
+export const erf: UnaryFn<NDArray> = ndFunction("erf");
 /** Round down. */
-export const floor: (data: NDArray) => NDArray = u("floor");
+export const floor: UnaryFn<NDArray> = ndFunction("floor");
 /** Round up. */
-export const ceil: (data: NDArray) => NDArray = u("ceil");
+export const ceil: UnaryFn<NDArray> = ndFunction("ceil");
 /** Round half away from zero. */
-export const round: (data: NDArray) => NDArray = u("round");
+export const round: UnaryFn<NDArray> = ndFunction("round");
 /** Round toward zero. */
-export const trunc: (data: NDArray) => NDArray = u("trunc");
-
-/** Clips to [aMin, aMax]. */
-export function clip(data: NDArray, aMin: number, aMax: number): NDArray {
-  return data.clip(aMin, aMax);
-}
+export const trunc: UnaryFn<NDArray> = ndFunction("trunc");
+/** The identity, with a zero gradient (MXNet's `BlockGrad`, `stop_gradient`). */
+export const BlockGrad: UnaryFn<NDArray> = ndFunction("BlockGrad");
+/** Alias of `BlockGrad`. */
+export const stopGradient: UnaryFn<NDArray> = ndFunction("stopGradient");
+/** Zeros of the same shape and dtype. */
+export const zerosLike: UnaryFn<NDArray> = ndFunction("zerosLike");
+/** Ones of the same shape and dtype. */
+export const onesLike: UnaryFn<NDArray> = ndFunction("onesLike");
+/** Collapses all axes but the first (`Flatten`). */
+export const Flatten: UnaryFn<NDArray> = ndFunction("Flatten");
+/** Alias of `Flatten`. */
+export const flatten: UnaryFn<NDArray> = ndFunction("flatten");
+/** `broadcast_add`: `lhs + rhs` with broadcasting. */
+export const broadcastAdd: BinaryFn<NDArray> = ndFunction("broadcastAdd");
+/** Alias of `broadcastAdd`. */
+export const broadcastPlus: BinaryFn<NDArray> = ndFunction("broadcastPlus");
+/** `broadcast_sub`. */
+export const broadcastSub: BinaryFn<NDArray> = ndFunction("broadcastSub");
+/** Alias of `broadcastSub`. */
+export const broadcastMinus: BinaryFn<NDArray> = ndFunction("broadcastMinus");
+/** `broadcast_mul`. */
+export const broadcastMul: BinaryFn<NDArray> = ndFunction("broadcastMul");
+/** `broadcast_div`. */
+export const broadcastDiv: BinaryFn<NDArray> = ndFunction("broadcastDiv");
+/** `broadcast_power`. */
+export const broadcastPower: BinaryFn<NDArray> = ndFunction("broadcastPower");
+/** `broadcast_maximum`. */
+export const broadcastMaximum: BinaryFn<NDArray> = ndFunction("broadcastMaximum");
+/** `broadcast_minimum`. */
+export const broadcastMinimum: BinaryFn<NDArray> = ndFunction("broadcastMinimum");
+/** `broadcast_equal` (0/1). */
+export const broadcastEqual: BinaryFn<NDArray> = ndFunction("broadcastEqual");
+/** `broadcast_not_equal` (0/1). */
+export const broadcastNotEqual: BinaryFn<NDArray> = ndFunction("broadcastNotEqual");
+/** `broadcast_greater` (0/1). */
+export const broadcastGreater: BinaryFn<NDArray> = ndFunction("broadcastGreater");
+/** `broadcast_greater_equal` (0/1). */
+export const broadcastGreaterEqual: BinaryFn<NDArray> = ndFunction("broadcastGreaterEqual");
+/** `broadcast_lesser` (0/1). */
+export const broadcastLesser: BinaryFn<NDArray> = ndFunction("broadcastLesser");
+/** `broadcast_lesser_equal` (0/1). */
+export const broadcastLesserEqual: BinaryFn<NDArray> = ndFunction("broadcastLesserEqual");
+/** Broadcasts `lhs` to the shape of `rhs`. */
+export const broadcastLike: BinaryFn<NDArray> = ndFunction("broadcastLike");
+/** `elemwise_add` (broadcasts, a superset of MXNet's same-shape rule). */
+export const elemwiseAdd: BinaryFn<NDArray> = ndFunction("elemwiseAdd");
+/** `elemwise_sub`. */
+export const elemwiseSub: BinaryFn<NDArray> = ndFunction("elemwiseSub");
+/** `elemwise_mul`. */
+export const elemwiseMul: BinaryFn<NDArray> = ndFunction("elemwiseMul");
+/** `elemwise_div`. */
+export const elemwiseDiv: BinaryFn<NDArray> = ndFunction("elemwiseDiv");
 /** Sum over axes. */
-export function sum(data: NDArray, opts: ReduceOptions = {}): NDArray {
-  return data.sum(opts);
-}
+export const sum: DataFn<NDArray, ReduceOptions> = ndFunction("sum");
 /** Mean over axes. */
-export function mean(data: NDArray, opts: ReduceOptions = {}): NDArray {
-  return data.mean(opts);
-}
+export const mean: DataFn<NDArray, ReduceOptions> = ndFunction("mean");
 /** Product over axes. */
-export function prod(data: NDArray, opts: ReduceOptions = {}): NDArray {
-  return data.prod(opts);
-}
+export const prod: DataFn<NDArray, ReduceOptions> = ndFunction("prod");
 /** Maximum over axes. */
-export function max(data: NDArray, opts: ReduceOptions = {}): NDArray {
-  return data.max(opts);
-}
+export const max: DataFn<NDArray, ReduceOptions> = ndFunction("max");
 /** Minimum over axes. */
-export function min(data: NDArray, opts: ReduceOptions = {}): NDArray {
-  return data.min(opts);
-}
+export const min: DataFn<NDArray, ReduceOptions> = ndFunction("min");
 /** L2 (or L1) norm. */
-export function norm(
-  data: NDArray,
-  opts: { ord?: number; axis?: number | number[]; keepdims?: boolean } = {},
-): NDArray {
-  return data.norm(opts);
-}
-/** Index of the maximum. */
-export function argmax(data: NDArray, opts: { axis?: number; keepdims?: boolean } = {}): NDArray {
-  return data.argmax(opts);
-}
+export const norm: DataFn<NDArray, NormOptions> = ndFunction("norm");
+/** Index of the maximum (float32, as MXNet). */
+export const argmax: DataFn<NDArray, ArgReduceOptions> = ndFunction("argmax");
 /** Index of the minimum. */
-export function argmin(data: NDArray, opts: { axis?: number; keepdims?: boolean } = {}): NDArray {
-  return data.argmin(opts);
-}
+export const argmin: DataFn<NDArray, ArgReduceOptions> = ndFunction("argmin");
 /** Matrix product (`transposeA`/`transposeB`). */
-export function dot(
-  lhs: NDArray,
-  rhs: NDArray,
-  opts: { transposeA?: boolean; transposeB?: boolean } = {},
-): NDArray {
-  return lhs.dot(rhs, opts);
-}
+export const dot: DotFn<NDArray> = ndFunction("dot");
 /** Batched matrix product of 3-D arrays. */
-export function batchDot(
-  lhs: NDArray,
-  rhs: NDArray,
-  opts: { transposeA?: boolean; transposeB?: boolean } = {},
-): NDArray {
-  return invoke("batch_dot", [lhs, rhs], { ...opts })[0];
-}
-/** Reshape (MXNet codes 0, -1, -2, -3, -4). */
-export function reshape(
-  data: NDArray,
-  shape: readonly number[],
-  opts: { reverse?: boolean } = {},
-): NDArray {
-  return data.reshape(shape, opts);
-}
-/** Permute axes. */
-export function transpose(data: NDArray, axes: readonly number[] = []): NDArray {
-  return data.transpose(axes);
-}
-/** Swap two axes. */
-export function swapaxes(data: NDArray, dim1: number, dim2: number): NDArray {
-  return data.swapaxes(dim1, dim2);
-}
-/** Insert an axis. */
-export function expandDims(data: NDArray, axis: number): NDArray {
-  return data.expandDims(axis);
-}
-/** Remove size-1 axes. */
-export function squeeze(data: NDArray, axis?: number | number[]): NDArray {
-  return data.squeeze(axis);
-}
-/** Collapse all but the first axis. */
-export function flatten(data: NDArray): NDArray {
-  return data.flatten();
-}
-/** Broadcast to a shape. */
-export function broadcastTo(data: NDArray, shape: readonly number[]): NDArray {
-  return data.broadcastTo(shape);
-}
-/** Broadcast to another array's shape. */
-export function broadcastLike(lhs: NDArray, rhs: NDArray): NDArray {
-  return lhs.broadcastLike(rhs);
-}
-/** Concatenate along `dim` (default 1, as MXNet). */
-export function concat(arrays: readonly NDArray[], opts: { dim?: number } = {}): NDArray {
-  return invoke("Concat", arrays, { numArgs: arrays.length, ...opts })[0];
-}
-/** Stack along a new axis. */
-export function stack(arrays: readonly NDArray[], opts: { axis?: number } = {}): NDArray {
-  return invoke("stack", arrays, { numArgs: arrays.length, ...opts })[0];
-}
-/** Split into `numOutputs` equal parts along `axis` (default 1). */
-export function split(
-  data: NDArray,
-  opts: { numOutputs: number; axis?: number; squeezeAxis?: boolean },
-): NDArray[] {
-  return invoke("SliceChannel", [data], { ...opts });
-}
-/** Slice with per-axis begin/end/step. */
-export function slice(
-  data: NDArray,
-  opts: {
-    begin: readonly (number | null)[];
-    end: readonly (number | null)[];
-    step?: readonly (number | null)[];
-  },
-): NDArray {
-  return data.slice(opts.begin, opts.end, opts.step);
-}
-/** Slice along one axis. */
-export function sliceAxis(
-  data: NDArray,
-  opts: { axis: number; begin: number; end: number | null },
-): NDArray {
-  return data.sliceAxis(opts.axis, opts.begin, opts.end);
-}
-/** Tile. */
-export function tile(data: NDArray, reps: readonly number[]): NDArray {
-  return data.tile(reps);
-}
-/** Repeat elements. */
-export function repeat(data: NDArray, opts: { repeats: number; axis?: number }): NDArray {
-  return data.repeat(opts.repeats, opts.axis);
-}
-/** Reverse along axes. */
-export function flip(data: NDArray, axis: number | readonly number[]): NDArray {
-  return data.flip(axis);
-}
-/** Gather along an axis. */
-export function take(
-  a: NDArray,
-  indices: NDArray,
-  opts: { axis?: number; mode?: "clip" | "wrap" } = {},
-): NDArray {
-  return a.take(indices, opts);
-}
-/** One element per position along `axis`. */
-export function pick(
-  data: NDArray,
-  index: NDArray,
-  opts: { axis?: number; keepdims?: boolean } = {},
-): NDArray {
-  return data.pick(index, opts);
-}
-/** One-hot encoding. */
-export function oneHot(
-  indices: NDArray,
-  depth: number,
-  opts: { onValue?: number; offValue?: number; dtype?: DType } = {},
-): NDArray {
-  return indices.oneHot(depth, opts);
-}
-/** `condition ? x : y` elementwise. */
-export function where(condition: NDArray, x: NDArray, y: NDArray): NDArray {
-  return invoke("where", [condition, x, y])[0];
-}
-/** Converts dtype. */
-export function cast(data: NDArray, dtype: DType): NDArray {
-  return data.astype(dtype);
-}
-/** Zeros like `data`. */
-export function zerosLike(data: NDArray): NDArray {
-  return data.zerosLike();
-}
-/** Ones like `data`. */
-export function onesLike(data: NDArray): NDArray {
-  return data.onesLike();
-}
-/** Softmax. */
-export function softmax(
-  data: NDArray,
-  opts: { axis?: number; temperature?: number } = {},
-): NDArray {
-  return data.softmax(opts);
-}
+export const batchDot: DotFn<NDArray> = ndFunction("batchDot");
+/** Softmax (last axis by default). */
+export const softmax: DataFn<NDArray, SoftmaxOptions> = ndFunction("softmax");
 /** Log-softmax. */
-export function logSoftmax(
-  data: NDArray,
-  opts: { axis?: number; temperature?: number } = {},
-): NDArray {
-  return data.logSoftmax(opts);
-}
-/** Top-k. With `retTyp: "both"` use `topkBoth`. */
-export function topk(data: NDArray, opts: TopkOptions = {}): NDArray {
-  return data.topk(opts);
-}
+export const logSoftmax: DataFn<NDArray, SoftmaxOptions> = ndFunction("logSoftmax");
+/** Sorted copy. */
+export const sort: DataFn<NDArray, SortOptions> = ndFunction("sort");
+/** Sorting indices. */
+export const argsort: DataFn<NDArray, ArgsortOptions> = ndFunction("argsort");
+/** Top-k indices or values (`retTyp`); for both as arrays use `topkBoth`. */
+export const topk: DataFn<NDArray, TopkOptions> = ndFunction("topk");
+/** Gathers along an axis. */
+export const take: TakeFn<NDArray> = ndFunction("take");
+/** One element per position along `axis`. */
+export const pick: PickFn<NDArray> = ndFunction("pick");
+/** `condition ? x : y` elementwise. */
+export const where: WhereFn<NDArray> = ndFunction("where");
+/** Reshape with MXNet's codes (0, -1, -2, -3, -4); shares memory. */
+export const Reshape: ReshapeFn<NDArray> = ndFunction("Reshape");
+/** Alias of `Reshape`. */
+export const reshape: ReshapeFn<NDArray> = ndFunction("reshape");
+/** Permutes axes (reverses them by default). */
+export const transpose: TransposeFn<NDArray> = ndFunction("transpose");
+/** Swaps two axes. */
+export const SwapAxis: SwapaxesFn<NDArray> = ndFunction("SwapAxis");
+/** Alias of `SwapAxis`. */
+export const swapaxes: SwapaxesFn<NDArray> = ndFunction("swapaxes");
+/** Inserts an axis of size 1. */
+export const expandDims: AxisFn<NDArray> = ndFunction("expandDims");
+/** Removes axes of size 1. */
+export const squeeze: SqueezeFn<NDArray> = ndFunction("squeeze");
+/** Broadcasts to a shape. */
+export const broadcastTo: BroadcastToFn<NDArray> = ndFunction("broadcastTo");
+/** Slice with per-axis begin/end/step. */
+export const slice: SliceFn<NDArray> = ndFunction("slice");
+/** Slice along one axis. */
+export const sliceAxis: SliceAxisFn<NDArray> = ndFunction("sliceAxis");
+/** Reverses along axes. */
+export const reverse: FlipFn<NDArray> = ndFunction("reverse");
+/** Alias of `reverse`. */
+export const flip: FlipFn<NDArray> = ndFunction("flip");
+/** Repeats the whole array `reps` times per axis. */
+export const tile: TileFn<NDArray> = ndFunction("tile");
+/** Repeats each element. */
+export const repeat: RepeatFn<NDArray> = ndFunction("repeat");
+/** Clips to [aMin, aMax]. */
+export const clip: ClipFn<NDArray> = ndFunction("clip");
+/** Converts the dtype. */
+export const Cast: CastFn<NDArray> = ndFunction("Cast");
+/** Alias of `Cast`. */
+export const cast: CastFn<NDArray> = ndFunction("cast");
+/** One-hot encoding. */
+export const oneHot: OneHotFn<NDArray> = ndFunction("oneHot");
+/** Concatenates along `dim` (default 1, as MXNet). */
+export const Concat: ListFn<NDArray, { dim?: number }> = ndFunction("Concat");
+/** Alias of `Concat`. */
+export const concat: ListFn<NDArray, { dim?: number }> = ndFunction("concat");
+/** Stacks along a new axis. */
+export const stack: ListFn<NDArray, { axis?: number }> = ndFunction("stack");
+/** Splits into `numOutputs` equal parts along `axis` (default 1). */
+export const SliceChannel: SplitFn<NDArray, NDArray[]> = ndFunction("SliceChannel");
+/** Alias of `SliceChannel`. */
+export const split: SplitFn<NDArray, NDArray[]> = ndFunction("split");
 /** Top-k values and indices together. */
 export function topkBoth(
   data: NDArray,
   opts: Omit<TopkOptions, "retTyp"> = {},
 ): [NDArray, NDArray] {
-  const [v, i] = invoke("topk", [data], { ...opts, retTyp: "both" });
+  const [v, i] = callNd("topkBoth", [data, { ...opts, retTyp: "both" }], specOf("topk"));
   return [v, i];
-}
-/** Sorted copy. */
-export function sort(data: NDArray, opts: { axis?: number; isAscend?: boolean } = {}): NDArray {
-  return data.sort(opts);
-}
-/** Sorting indices. */
-export function argsort(
-  data: NDArray,
-  opts: { axis?: number; isAscend?: boolean; dtype?: DType } = {},
-): NDArray {
-  return data.argsort(opts);
 }
 
 /** Waits for all pushed work; throws the first failure not reported elsewhere. */

@@ -2,7 +2,10 @@
  * `mx.random` / `mx.nd.random`: seeded sampling from the Philox stream.
  * @module
  */
+import { ParamError } from "../core/errors.ts";
+import { checkOptions, describe } from "../core/options.ts";
 import { checkShape } from "../core/shape.ts";
+import { isOptions } from "../ops/frontend.ts";
 import { invoke } from "./apply.ts";
 import type { NDArray } from "./ndarray.ts";
 import type { SampleOptions } from "./ops.ts";
@@ -24,6 +27,7 @@ export function uniform(
   shape: number | readonly number[] = [1],
   opts: SampleOptions = {},
 ): NDArray {
+  checkSampleArgs("uniform", arguments.length, opts);
   const s = checkShape(shape, "uniform: shape");
   return invoke("_random_uniform", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
 }
@@ -35,6 +39,7 @@ export function normal(
   shape: number | readonly number[] = [1],
   opts: SampleOptions = {},
 ): NDArray {
+  checkSampleArgs("normal", arguments.length, opts);
   const s = checkShape(shape, "normal: shape");
   return invoke("_random_normal", [], { loc, scale, shape: s, dtype: opts.dtype }, opts)[0];
 }
@@ -46,8 +51,27 @@ export function randint(
   shape: number | readonly number[] = [1],
   opts: SampleOptions = {},
 ): NDArray {
+  checkSampleArgs("randint", arguments.length, opts);
   const s = checkShape(shape, "randint: shape");
   return invoke("_random_randint", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
+}
+
+/**
+ * Checks what a plain JavaScript caller can get wrong: a fifth argument, or a Context or
+ * dtype where the options object belongs (Python's `uniform(0, 1, shape, dtype, ctx)`).
+ */
+function checkSampleArgs(where: string, given: number, opts: unknown): void {
+  if (given > 4) {
+    throw new ParamError(
+      `${where}: too many arguments: takes (a, b, shape, { ctx, dtype }?), got ${given}`,
+    );
+  }
+  if (!isOptions(opts)) {
+    throw new ParamError(
+      `${where}: argument 4 expects an options object ({ ctx, dtype }), got ${describe(opts)}`,
+    );
+  }
+  checkOptions(where, opts, ["ctx", "dtype"]);
 }
 
 /** A copy of `data` with its first axis randomly permuted. */

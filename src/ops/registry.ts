@@ -4,8 +4,11 @@
  * @module
  */
 import { MXNetError } from "../core/errors.ts";
+import { ASSIGN_OPS } from "./assign.ts";
 import { CREATION_OPS } from "./creation.ts";
 import { ELEMENTWISE_OPS } from "./elementwise.ts";
+import { LINALG_HOST_OPS } from "./linalg_host.ts";
+import { NN_EXTRA_OPS } from "./nn_extra.ts";
 import { INDEXING_OPS } from "./indexing.ts";
 import { MATMUL_OPS } from "./matmul.ts";
 import { NN_OPS } from "./nn/mod.ts";
@@ -28,6 +31,9 @@ export const ALL_OPS: readonly OpDef[] = [
   ...SORT_OPS,
   ...RANDOM_OPS,
   ...NN_OPS,
+  ...ASSIGN_OPS,
+  ...LINALG_HOST_OPS,
+  ...NN_EXTRA_OPS,
 ];
 
 const byName = new Map<string, OpDef>();

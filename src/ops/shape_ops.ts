@@ -264,7 +264,7 @@ const broadcastLike: OpDef = {
 };
 
 /** Resolved slice ranges: MXNet's begin/end/step with None (null) and negatives. */
-function sliceRanges(s: Shape, p: Params) {
+export function sliceRanges(s: Shape, p: Params) {
   const begin = p.begin as (number | null)[], end = p.end as (number | null)[];
   const step = (p.step as (number | null)[]) ?? [];
   if (begin.length !== end.length || begin.length > s.length) {
@@ -291,7 +291,7 @@ function sliceRanges(s: Shape, p: Params) {
 }
 
 /** The view of `shape`'s dense buffer that a slice selects. */
-function sliceView(buf: KernelTensor["buf"], shape: Shape, p: Params): View {
+export function sliceView(buf: KernelTensor["buf"], shape: Shape, p: Params): View {
   const r = sliceRanges(shape, p);
   const st = stridesOf(shape);
   let offset = 0;
@@ -299,7 +299,8 @@ function sliceView(buf: KernelTensor["buf"], shape: Shape, p: Params): View {
   return { buf, shape: r.map((x) => x.len), strides: r.map((x, i) => x.step * st[i]), offset };
 }
 
-const SLICE_PARAMS = {
+/** The parameters of `slice` (also of the slice-assignment operators). */
+export const SLICE_PARAMS = {
   begin: { type: "ranges", required: true },
   end: { type: "ranges", required: true },
   step: { type: "ranges", default: [] },

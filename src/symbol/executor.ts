@@ -6,7 +6,16 @@
  */
 import type { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
-import { MXNetError, ShapeError } from "../core/errors.ts";
+import {
+  ContextError,
+  DisposedError,
+  DTypeError,
+  EngineError,
+  MXNetError,
+  ParamError,
+  ShapeError,
+  UnsupportedError,
+} from "../core/errors.ts";
 import { formatShape, shapeEqual } from "../core/shape.ts";
 import { type GradReq, markVariables, record } from "../autograd/mod.ts";
 import { sweep, writeGrads } from "../autograd/_graph.ts";
@@ -72,6 +81,17 @@ export class Executor {
     }
     for (const n of auxNames) {
       if (!this.auxDict[n]) throw new MXNetError(`bind: no array given for auxiliary state ${n}`);
+    }
+    // A wrongly shaped parameter is reported now, by its name (fc_weight), as MXNet's bind
+    // does, rather than by the operator's argument name at the first forward.
+    const shapes: Record<string, readonly number[]> = {};
+    for (const n of argNames) shapes[n] = this.argDict[n].shape;
+    for (const n of auxNames) shapes[n] = this.auxDict[n].shape;
+    try {
+      symbol.inferShape(shapes);
+    } catch (e) {
+      if (e instanceof ShapeError) throw new ShapeError(`bind: ${e.message}`, { cause: e });
+      throw e;
     }
     const req = opts.gradReq;
     this.gradReq = Object.fromEntries(argNames.map((n, i) => {
@@ -165,7 +185,11 @@ export class Executor {
         continue;
       }
       const ins = n.inputs.map((e) => values.get(e.node)![e.index]);
-      values.set(n, applyOp(n.op!, ins, n.params as Record<string, unknown>, { ctx: this.ctx }));
+      try {
+        values.set(n, applyOp(n.op!, ins, n.params as Record<string, unknown>, { ctx: this.ctx }));
+      } catch (e) {
+        throw inNode(n, e);
+      }
     }
     return this.symbol.outputs.map((e) => values.get(e.node)![e.index]);
   }
@@ -206,6 +230,12 @@ export class Executor {
     const copy = (src: Record<string, NDArray>, dst: Record<string, NDArray>, what: string) => {
       for (const [k, v] of Object.entries(src)) {
         const name = k.replace(/^(arg|aux):/, "");
+        if (dst[name] && !shapeEqual(v.shape, dst[name].shape)) {
+          throw new ShapeError(
+            `copyParamsFrom: ${what} ${name} has shape ${formatShape(v.shape)}, but the ` +
+              `executor binds it as ${formatShape(dst[name].shape)}`,
+          );
+        }
         if (dst[name]) v.copyTo(dst[name]);
         else if (!allowExtra) {
           throw new MXNetError(`copyParamsFrom: ${what} ${name} is not in the executor`);
@@ -231,6 +261,17 @@ export class Executor {
     for (const o of this.#outputs) o.dispose();
     this.#outputs = [];
   }
+}
+
+/** An error of graph node `n`'s operator, prefixed with the node's name (same class). */
+function inNode(n: Node, e: unknown): unknown {
+  if (!(e instanceof MXNetError) || e instanceof DisposedError || e instanceof EngineError) {
+    return e;
+  }
+  const msg = `forward: node ${n.name}: ${e.message}`;
+  const Class = [ShapeError, DTypeError, ParamError, ContextError, UnsupportedError]
+    .find((c) => e instanceof c) ?? MXNetError;
+  return new Class(msg, { cause: e });
 }
 
 /** `symbol.bind(ctx, args, opts)`. */

@@ -1,85 +1,92 @@
 /**
- * Neural-network operator constructors on Symbols (`mx.sym.FullyConnected`, ...).
- * Missing weight/bias/label/aux inputs become variables named `<name>_<arg>`.
+ * Neural-network operator constructors on Symbols: `mx.sym.FullyConnected({ data, name:
+ * "fc1", numHidden: 128 })` or `mx.sym.FullyConnected(x, { numHidden: 128 })`, with the
+ * signatures `mx.nd` has. Missing weight/bias/label/aux inputs become variables named
+ * `<name>_<arg>`.
  * @module
  */
 import type * as O from "../ops/nn/options.ts";
-import { invoke } from "./ops.ts";
+import type { LayerFn, OptionalLayerFn, ReshapeLikeFn, SmoothL1Fn } from "../ops/signatures.ts";
+import { symFunction } from "./_frontend.ts";
 import type { Symbol } from "./symbol.ts";
 
-/** `FullyConnected({ data, name: "fc1", numHidden: 128 })`. */
-export function FullyConnected(opts: O.FullyConnectedOptions<Symbol>): Symbol {
-  return invoke("FullyConnected", { ...opts });
-}
-/** `Activation({ data, actType: "relu" })`. */
-export function Activation(opts: O.ActivationOptions<Symbol>): Symbol {
-  return invoke("Activation", { ...opts });
-}
+/** Fully connected layer: `data · weightᵀ + bias`. */
+export const FullyConnected: LayerFn<Symbol, O.FullyConnectedOptions<Symbol>> = symFunction(
+  "FullyConnected",
+);
+/** Activation (`actType` relu, sigmoid, tanh, softrelu, softsign, ...). */
+export const Activation: LayerFn<Symbol, O.ActivationOptions<Symbol>> = symFunction("Activation");
 /** LeakyReLU (leaky, prelu, elu, selu, gelu, rrelu). */
-export function LeakyReLU(opts: O.LeakyReLUOptions<Symbol>): Symbol {
-  return invoke("LeakyReLU", { ...opts });
-}
-/** Convolution. */
-export function Convolution(opts: O.ConvolutionOptions<Symbol>): Symbol {
-  return invoke("Convolution", { ...opts });
-}
-/** Deconvolution. */
-export function Deconvolution(opts: O.DeconvolutionOptions<Symbol>): Symbol {
-  return invoke("Deconvolution", { ...opts });
-}
-/** Pooling. */
-export function Pooling(opts: O.PoolingOptions<Symbol>): Symbol {
-  return invoke("Pooling", { ...opts });
-}
-/** BatchNorm (aux states `<name>_moving_mean`, `<name>_moving_var`). */
-export function BatchNorm(opts: O.BatchNormOptions<Symbol>): Symbol {
-  return invoke("BatchNorm", { ...opts });
-}
+export const LeakyReLU: OptionalLayerFn<Symbol, O.LeakyReLUOptions<Symbol>> = symFunction(
+  "LeakyReLU",
+);
+/** Convolution (1-D, 2-D or 3-D). */
+export const Convolution: LayerFn<Symbol, O.ConvolutionOptions<Symbol>> = symFunction(
+  "Convolution",
+);
+/** Deconvolution (transposed convolution). */
+export const Deconvolution: LayerFn<Symbol, O.DeconvolutionOptions<Symbol>> = symFunction(
+  "Deconvolution",
+);
+/** Pooling (max, avg, sum, lp). */
+export const Pooling: OptionalLayerFn<Symbol, O.PoolingOptions<Symbol>> = symFunction("Pooling");
+/** BatchNorm (moving statistics updated in place when training under autograd). */
+export const BatchNorm: OptionalLayerFn<Symbol, O.BatchNormOptions<Symbol>> = symFunction(
+  "BatchNorm",
+);
 /** LayerNorm. */
-export function LayerNorm(opts: O.LayerNormOptions<Symbol>): Symbol {
-  return invoke("LayerNorm", { ...opts });
-}
-/** Dropout (identity unless training). */
-export function Dropout(opts: O.DropoutOptions<Symbol>): Symbol {
-  return invoke("Dropout", { ...opts });
-}
-/** Embedding. */
-export function Embedding(opts: O.EmbeddingOptions<Symbol>): Symbol {
-  return invoke("Embedding", { ...opts });
-}
-/** SoftmaxOutput (label `<name>_label`). */
-export function SoftmaxOutput(opts: O.SoftmaxOutputOptions<Symbol>): Symbol {
-  return invoke("SoftmaxOutput", { ...opts });
-}
+export const LayerNorm: OptionalLayerFn<Symbol, O.LayerNormOptions<Symbol>> = symFunction(
+  "LayerNorm",
+);
+/** InstanceNorm: per sample and channel, then `gamma`/`beta` per channel. */
+export const InstanceNorm: OptionalLayerFn<Symbol, O.InstanceNormOptions<Symbol>> = symFunction(
+  "InstanceNorm",
+);
+/** GroupNorm: over groups of `numGroups` channels. */
+export const GroupNorm: OptionalLayerFn<Symbol, O.GroupNormOptions<Symbol>> = symFunction(
+  "GroupNorm",
+);
+/** Local response normalisation across `nsize` channels. */
+export const LRN: LayerFn<Symbol, O.LRNOptions<Symbol>> = symFunction("LRN");
+/** Dropout (the identity unless training). */
+export const Dropout: OptionalLayerFn<Symbol, O.DropoutOptions<Symbol>> = symFunction("Dropout");
+/** Embedding lookup. */
+export const Embedding: LayerFn<Symbol, O.EmbeddingOptions<Symbol>> = symFunction("Embedding");
+/** SoftmaxOutput (softmax forward, cross-entropy gradient). */
+export const SoftmaxOutput: OptionalLayerFn<Symbol, O.SoftmaxOutputOptions<Symbol>> = symFunction(
+  "SoftmaxOutput",
+);
 /** LinearRegressionOutput. */
-export function LinearRegressionOutput(opts: O.RegressionOutputOptions<Symbol>): Symbol {
-  return invoke("LinearRegressionOutput", { ...opts });
-}
+export const LinearRegressionOutput: OptionalLayerFn<Symbol, O.RegressionOutputOptions<Symbol>> =
+  symFunction("LinearRegressionOutput");
 /** LogisticRegressionOutput. */
-export function LogisticRegressionOutput(opts: O.RegressionOutputOptions<Symbol>): Symbol {
-  return invoke("LogisticRegressionOutput", { ...opts });
-}
+export const LogisticRegressionOutput: OptionalLayerFn<Symbol, O.RegressionOutputOptions<Symbol>> =
+  symFunction("LogisticRegressionOutput");
 /** MAERegressionOutput. */
-export function MAERegressionOutput(opts: O.RegressionOutputOptions<Symbol>): Symbol {
-  return invoke("MAERegressionOutput", { ...opts });
-}
-/** MakeLoss. */
-export function MakeLoss(opts: O.MakeLossOptions<Symbol>): Symbol {
-  return invoke("MakeLoss", { ...opts });
-}
-/** softmax_cross_entropy. */
-export function softmaxCrossEntropy(opts: O.SoftmaxCrossEntropyOptions<Symbol>): Symbol {
-  return invoke("softmax_cross_entropy", { ...opts });
-}
-/** Pad (alias `pad`): constant, edge or reflect padding of 4-D or 5-D data. */
-export function Pad(opts: O.PadOptions<Symbol>): Symbol {
-  return invoke("Pad", { ...opts });
-}
-/** Alias of {@link Pad}. */
-export const pad: typeof Pad = Pad;
-/** CTCLoss (alias `ctcLoss`; label `<name>_label`). */
-export function CTCLoss(opts: O.CTCLossOptions<Symbol>): Symbol {
-  return invoke("CTCLoss", { ...opts });
-}
-/** Alias of {@link CTCLoss}. */
-export const ctcLoss: typeof CTCLoss = CTCLoss;
+export const MAERegressionOutput: OptionalLayerFn<Symbol, O.RegressionOutputOptions<Symbol>> =
+  symFunction("MAERegressionOutput");
+/** MakeLoss: marks `data` as a loss. */
+export const MakeLoss: OptionalLayerFn<Symbol, O.MakeLossOptions<Symbol>> = symFunction("MakeLoss");
+/** softmax_cross_entropy: summed cross-entropy of `softmax(data)`. */
+export const softmaxCrossEntropy: OptionalLayerFn<Symbol, O.SoftmaxCrossEntropyOptions<Symbol>> =
+  symFunction("softmaxCrossEntropy");
+/** Softmax over all but the batch axis (`mode: "instance"`), or over channels (`"channel"`). */
+export const SoftmaxActivation: OptionalLayerFn<Symbol, O.SoftmaxActivationOptions<Symbol>> =
+  symFunction("SoftmaxActivation");
+
+/** SequenceMask: positions past each sequence's length set to `value`. */
+export const SequenceMask: OptionalLayerFn<Symbol, O.SequenceMaskOptions<Symbol>> = symFunction(
+  "SequenceMask",
+);
+/** Pad (MXNet's `pad`): constant, edge or reflect padding of a 4-D or 5-D array. */
+export const Pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("Pad");
+/** Alias of `Pad`. */
+export const pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("pad");
+/** CTCLoss: the loss of each sequence (label `<name>_label`). */
+export const CTCLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("CTCLoss");
+/** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
+export const ctcLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("ctcLoss");
+/** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
+export const smoothL1: SmoothL1Fn<Symbol> = symFunction("smoothL1");
+/** `lhs` reshaped like `rhs` (`reshape_like`). */
+export const reshapeLike: ReshapeLikeFn<Symbol> = symFunction("reshapeLike");

@@ -1,13 +1,64 @@
 /**
- * `mx.sym.*` operator constructors: thin, explicitly typed calls of `createSymbol` over
- * the same registry NDArray uses. Options mix inputs (Symbols), parameters (camelCase)
- * and `name`/`attr`.
+ * `mx.sym.*` operator constructors, with the calling convention of `mx.nd`
+ * (src/ops/signatures.ts): inputs, then the parameters MXNet passes positionally, then an
+ * options object with the other parameters and `name`/`attr`; or one options object with
+ * the inputs by name. Missing inputs become variables named `<name>_<arg>`.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const x = mx.sym.var("x");
+ * const y = mx.sym.swapaxes(mx.sym.clip(x, 0, 1), 1, 2, { name: "t" });
+ * console.log(y.name, mx.sym.exp({ data: x }).listArguments()); // "t" ["x"]
+ * ```
  * @module
  */
+import { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
+import { ParamError } from "../core/errors.ts";
+import { checkOptions, describe } from "../core/options.ts";
+import { checkShape } from "../core/shape.ts";
+import { isOptions } from "../ops/frontend.ts";
+import type {
+  ArgReduceOptions,
+  ArgsortOptions,
+  ArithFn,
+  AxisFn,
+  BinaryFn,
+  BroadcastToFn,
+  CastFn,
+  ClipFn,
+  DataFn,
+  DotFn,
+  FlipFn,
+  ListFn,
+  NodeNaming,
+  NormOptions,
+  OneHotFn,
+  PickFn,
+  ReduceOptions,
+  RepeatFn,
+  ReshapeFn,
+  SliceAxisFn,
+  SliceFn,
+  SoftmaxOptions,
+  SortOptions,
+  SplitFn,
+  SqueezeFn,
+  SwapaxesFn,
+  TakeFn,
+  TileFn,
+  TopkOptions,
+  TransposeFn,
+  UnaryFn,
+  WhereFn,
+} from "../ops/signatures.ts";
+import { symArith, symFunction } from "./_frontend.ts";
 import { createSymbol, type NodeOptions, Symbol } from "./symbol.ts";
 
-/** Splits options into Symbol inputs, parameters and node options, then applies `op`. */
+/**
+ * Applies operator `op` to options that mix Symbol inputs (by argument name), parameters
+ * and `name`/`attr`/`hint`; `positional` inputs, when given, come first in argument order.
+ */
 export function invoke(
   op: string,
   opts: NodeOptions & { readonly [key: string]: unknown } | NodeOptions,
@@ -26,331 +77,352 @@ export function invoke(
     : createSymbol(op, inputs, params, node);
 }
 
-const unary = (op: string) => (data: Symbol, opts: NodeOptions = {}): Symbol =>
-  invoke(op, { ...opts }, [data]);
-const binary = (op: string) => (lhs: Symbol, rhs: Symbol, opts: NodeOptions = {}): Symbol =>
-  invoke(op, { ...opts }, [lhs, rhs]);
-
-type Unary = (data: Symbol, opts?: NodeOptions) => Symbol;
-type Binary = (lhs: Symbol, rhs: Symbol, opts?: NodeOptions) => Symbol;
-
+/** `lhs + rhs` with broadcasting; a number takes the scalar form. */
+export const add: ArithFn<Symbol> = symArith("add");
+/** Alias of `add`. */
+export const plus: ArithFn<Symbol> = symArith("plus");
+/** `lhs - rhs`. */
+export const subtract: ArithFn<Symbol> = symArith("subtract");
+/** Alias of `subtract`. */
+export const sub: ArithFn<Symbol> = symArith("sub");
+/** `lhs * rhs`. */
+export const multiply: ArithFn<Symbol> = symArith("multiply");
+/** Alias of `multiply`. */
+export const mul: ArithFn<Symbol> = symArith("mul");
+/** `lhs / rhs`. */
+export const divide: ArithFn<Symbol> = symArith("divide");
+/** Alias of `divide`. */
+export const div: ArithFn<Symbol> = symArith("div");
+/** `lhs ** rhs`. */
+export const power: ArithFn<Symbol> = symArith("power");
+/** Elementwise maximum. */
+export const maximum: ArithFn<Symbol> = symArith("maximum");
+/** Elementwise minimum. */
+export const minimum: ArithFn<Symbol> = symArith("minimum");
+/** `lhs == rhs` as 0/1. */
+export const equal: ArithFn<Symbol> = symArith("equal");
+/** `lhs != rhs` as 0/1. */
+export const notEqual: ArithFn<Symbol> = symArith("notEqual");
+/** `lhs > rhs` as 0/1. */
+export const greater: ArithFn<Symbol> = symArith("greater");
+/** `lhs >= rhs` as 0/1. */
+export const greaterEqual: ArithFn<Symbol> = symArith("greaterEqual");
+/** `lhs < rhs` as 0/1. */
+export const lesser: ArithFn<Symbol> = symArith("lesser");
+/** `lhs <= rhs` as 0/1. */
+export const lesserEqual: ArithFn<Symbol> = symArith("lesserEqual");
 /** `-x`. */
-export const negative: Unary = unary("negative");
+export const negative: UnaryFn<Symbol> = symFunction("negative");
 /** `|x|`. */
-export const abs: Unary = unary("abs");
-/** sign. */
-export const sign: Unary = unary("sign");
+export const abs: UnaryFn<Symbol> = symFunction("abs");
+/** Sign of x (-1, 0, 1). */
+export const sign: UnaryFn<Symbol> = symFunction("sign");
 /** `e^x`. */
-export const exp: Unary = unary("exp");
-/** ln. */
-export const log: Unary = unary("log");
-/** `ln(1+x)`. */
-export const log1p: Unary = unary("log1p");
-/** `e^x-1`. */
-export const expm1: Unary = unary("expm1");
-/** sqrt. */
-export const sqrt: Unary = unary("sqrt");
-/** `1/sqrt`. */
-export const rsqrt: Unary = unary("rsqrt");
-/** `x*x`. */
-export const square: Unary = unary("square");
-/** cbrt. */
-export const cbrt: Unary = unary("cbrt");
-/** `1/x`. */
-export const reciprocal: Unary = unary("reciprocal");
-/** sin. */
-export const sin: Unary = unary("sin");
-/** cos. */
-export const cos: Unary = unary("cos");
-/** tan. */
-export const tan: Unary = unary("tan");
-/** arcsin. */
-export const arcsin: Unary = unary("arcsin");
-/** arccos. */
-export const arccos: Unary = unary("arccos");
-/** arctan. */
-export const arctan: Unary = unary("arctan");
-/** sinh. */
-export const sinh: Unary = unary("sinh");
-/** cosh. */
-export const cosh: Unary = unary("cosh");
-/** tanh. */
-export const tanh: Unary = unary("tanh");
-/** sigmoid. */
-export const sigmoid: Unary = unary("sigmoid");
-/** relu. */
-export const relu: Unary = unary("relu");
-/** softsign. */
-export const softsign: Unary = unary("softsign");
-/** erf. */
-export const erf: Unary = unary("erf");
-/** floor. */
-export const floor: Unary = unary("floor");
-/** ceil. */
-export const ceil: Unary = unary("ceil");
-/** round half away from zero. */
-export const round: Unary = unary("round");
-/** trunc. */
-export const trunc: Unary = unary("trunc");
-/** Zero gradient (`BlockGrad`, `stop_gradient`). */
-export const BlockGrad: Unary = unary("BlockGrad");
-/** Alias of BlockGrad. */
-export const stopGradient: Unary = BlockGrad;
-/** zeros_like. */
-export const zerosLike: Unary = unary("zeros_like");
-/** ones_like. */
-export const onesLike: Unary = unary("ones_like");
+export const exp: UnaryFn<Symbol> = symFunction("exp");
+/** Natural log. */
+export const log: UnaryFn<Symbol> = symFunction("log");
+/** `log(1 + x)`. */
+export const log1p: UnaryFn<Symbol> = symFunction("log1p");
+/** `e^x - 1`. */
+export const expm1: UnaryFn<Symbol> = symFunction("expm1");
+/** Square root. */
+export const sqrt: UnaryFn<Symbol> = symFunction("sqrt");
+/** `1 / sqrt(x)`. */
+export const rsqrt: UnaryFn<Symbol> = symFunction("rsqrt");
+/** `x * x`. */
+export const square: UnaryFn<Symbol> = symFunction("square");
+/** Cube root. */
+export const cbrt: UnaryFn<Symbol> = symFunction("cbrt");
+/** `1 / x`. */
+export const reciprocal: UnaryFn<Symbol> = symFunction("reciprocal");
+/** Sine. */
+export const sin: UnaryFn<Symbol> = symFunction("sin");
+/** Cosine. */
+export const cos: UnaryFn<Symbol> = symFunction("cos");
+/** Tangent. */
+export const tan: UnaryFn<Symbol> = symFunction("tan");
+/** Inverse sine. */
+export const arcsin: UnaryFn<Symbol> = symFunction("arcsin");
+/** Inverse cosine. */
+export const arccos: UnaryFn<Symbol> = symFunction("arccos");
+/** Inverse tangent. */
+export const arctan: UnaryFn<Symbol> = symFunction("arctan");
+/** Hyperbolic sine. */
+export const sinh: UnaryFn<Symbol> = symFunction("sinh");
+/** Hyperbolic cosine. */
+export const cosh: UnaryFn<Symbol> = symFunction("cosh");
+/** Hyperbolic tangent. */
+export const tanh: UnaryFn<Symbol> = symFunction("tanh");
+/** Logistic sigmoid. */
+export const sigmoid: UnaryFn<Symbol> = symFunction("sigmoid");
+/** `max(x, 0)`. */
+export const relu: UnaryFn<Symbol> = symFunction("relu");
+/** `x / (1 + |x|)`. */
+export const softsign: UnaryFn<Symbol> = symFunction("softsign");
+/** Gauss error function. */
+export const erf: UnaryFn<Symbol> = symFunction("erf");
+/** Round down. */
+export const floor: UnaryFn<Symbol> = symFunction("floor");
+/** Round up. */
+export const ceil: UnaryFn<Symbol> = symFunction("ceil");
+/** Round half away from zero. */
+export const round: UnaryFn<Symbol> = symFunction("round");
+/** Round toward zero. */
+export const trunc: UnaryFn<Symbol> = symFunction("trunc");
+/** The identity, with a zero gradient (MXNet's `BlockGrad`, `stop_gradient`). */
+export const BlockGrad: UnaryFn<Symbol> = symFunction("BlockGrad");
+/** Alias of `BlockGrad`. */
+export const stopGradient: UnaryFn<Symbol> = symFunction("stopGradient");
+/** Zeros of the same shape and dtype. */
+export const zerosLike: UnaryFn<Symbol> = symFunction("zerosLike");
+/** Ones of the same shape and dtype. */
+export const onesLike: UnaryFn<Symbol> = symFunction("onesLike");
+/** Collapses all axes but the first (`Flatten`). */
+export const Flatten: UnaryFn<Symbol> = symFunction("Flatten");
+/** Alias of `Flatten`. */
+export const flatten: UnaryFn<Symbol> = symFunction("flatten");
+/** `broadcast_add`: `lhs + rhs` with broadcasting. */
+export const broadcastAdd: BinaryFn<Symbol> = symFunction("broadcastAdd");
+/** Alias of `broadcastAdd`. */
+export const broadcastPlus: BinaryFn<Symbol> = symFunction("broadcastPlus");
+/** `broadcast_sub`. */
+export const broadcastSub: BinaryFn<Symbol> = symFunction("broadcastSub");
+/** Alias of `broadcastSub`. */
+export const broadcastMinus: BinaryFn<Symbol> = symFunction("broadcastMinus");
+/** `broadcast_mul`. */
+export const broadcastMul: BinaryFn<Symbol> = symFunction("broadcastMul");
+/** `broadcast_div`. */
+export const broadcastDiv: BinaryFn<Symbol> = symFunction("broadcastDiv");
+/** `broadcast_power`. */
+export const broadcastPower: BinaryFn<Symbol> = symFunction("broadcastPower");
+/** `broadcast_maximum`. */
+export const broadcastMaximum: BinaryFn<Symbol> = symFunction("broadcastMaximum");
+/** `broadcast_minimum`. */
+export const broadcastMinimum: BinaryFn<Symbol> = symFunction("broadcastMinimum");
+/** `broadcast_equal` (0/1). */
+export const broadcastEqual: BinaryFn<Symbol> = symFunction("broadcastEqual");
+/** `broadcast_not_equal` (0/1). */
+export const broadcastNotEqual: BinaryFn<Symbol> = symFunction("broadcastNotEqual");
+/** `broadcast_greater` (0/1). */
+export const broadcastGreater: BinaryFn<Symbol> = symFunction("broadcastGreater");
+/** `broadcast_greater_equal` (0/1). */
+export const broadcastGreaterEqual: BinaryFn<Symbol> = symFunction("broadcastGreaterEqual");
+/** `broadcast_lesser` (0/1). */
+export const broadcastLesser: BinaryFn<Symbol> = symFunction("broadcastLesser");
+/** `broadcast_lesser_equal` (0/1). */
+export const broadcastLesserEqual: BinaryFn<Symbol> = symFunction("broadcastLesserEqual");
+/** Broadcasts `lhs` to the shape of `rhs`. */
+export const broadcastLike: BinaryFn<Symbol> = symFunction("broadcastLike");
+/** `elemwise_add` (broadcasts, a superset of MXNet's same-shape rule). */
+export const elemwiseAdd: BinaryFn<Symbol> = symFunction("elemwiseAdd");
+/** `elemwise_sub`. */
+export const elemwiseSub: BinaryFn<Symbol> = symFunction("elemwiseSub");
+/** `elemwise_mul`. */
+export const elemwiseMul: BinaryFn<Symbol> = symFunction("elemwiseMul");
+/** `elemwise_div`. */
+export const elemwiseDiv: BinaryFn<Symbol> = symFunction("elemwiseDiv");
+/** Sum over axes. */
+export const sum: DataFn<Symbol, ReduceOptions> = symFunction("sum");
+/** Mean over axes. */
+export const mean: DataFn<Symbol, ReduceOptions> = symFunction("mean");
+/** Product over axes. */
+export const prod: DataFn<Symbol, ReduceOptions> = symFunction("prod");
+/** Maximum over axes. */
+export const max: DataFn<Symbol, ReduceOptions> = symFunction("max");
+/** Minimum over axes. */
+export const min: DataFn<Symbol, ReduceOptions> = symFunction("min");
+/** L2 (or L1) norm. */
+export const norm: DataFn<Symbol, NormOptions> = symFunction("norm");
+/** Index of the maximum (float32, as MXNet). */
+export const argmax: DataFn<Symbol, ArgReduceOptions> = symFunction("argmax");
+/** Index of the minimum. */
+export const argmin: DataFn<Symbol, ArgReduceOptions> = symFunction("argmin");
+/** Matrix product (`transposeA`/`transposeB`). */
+export const dot: DotFn<Symbol> = symFunction("dot");
+/** Batched matrix product of 3-D arrays. */
+export const batchDot: DotFn<Symbol> = symFunction("batchDot");
+/** Softmax (last axis by default). */
+export const softmax: DataFn<Symbol, SoftmaxOptions> = symFunction("softmax");
+/** Log-softmax. */
+export const logSoftmax: DataFn<Symbol, SoftmaxOptions> = symFunction("logSoftmax");
+/** Sorted copy. */
+export const sort: DataFn<Symbol, SortOptions> = symFunction("sort");
+/** Sorting indices. */
+export const argsort: DataFn<Symbol, ArgsortOptions> = symFunction("argsort");
+/** Top-k indices or values (`retTyp`); for both as arrays use `topkBoth`. */
+export const topk: DataFn<Symbol, TopkOptions> = symFunction("topk");
+/** Gathers along an axis. */
+export const take: TakeFn<Symbol> = symFunction("take");
+/** One element per position along `axis`. */
+export const pick: PickFn<Symbol> = symFunction("pick");
+/** `condition ? x : y` elementwise. */
+export const where: WhereFn<Symbol> = symFunction("where");
+/** Reshape with MXNet's codes (0, -1, -2, -3, -4); shares memory. */
+export const Reshape: ReshapeFn<Symbol> = symFunction("Reshape");
+/** Alias of `Reshape`. */
+export const reshape: ReshapeFn<Symbol> = symFunction("reshape");
+/** Permutes axes (reverses them by default). */
+export const transpose: TransposeFn<Symbol> = symFunction("transpose");
+/** Swaps two axes. */
+export const SwapAxis: SwapaxesFn<Symbol> = symFunction("SwapAxis");
+/** Alias of `SwapAxis`. */
+export const swapaxes: SwapaxesFn<Symbol> = symFunction("swapaxes");
+/** Inserts an axis of size 1. */
+export const expandDims: AxisFn<Symbol> = symFunction("expandDims");
+/** Removes axes of size 1. */
+export const squeeze: SqueezeFn<Symbol> = symFunction("squeeze");
+/** Broadcasts to a shape. */
+export const broadcastTo: BroadcastToFn<Symbol> = symFunction("broadcastTo");
+/** Slice with per-axis begin/end/step. */
+export const slice: SliceFn<Symbol> = symFunction("slice");
+/** Slice along one axis. */
+export const sliceAxis: SliceAxisFn<Symbol> = symFunction("sliceAxis");
+/** Reverses along axes. */
+export const reverse: FlipFn<Symbol> = symFunction("reverse");
+/** Alias of `reverse`. */
+export const flip: FlipFn<Symbol> = symFunction("flip");
+/** Repeats the whole array `reps` times per axis. */
+export const tile: TileFn<Symbol> = symFunction("tile");
+/** Repeats each element. */
+export const repeat: RepeatFn<Symbol> = symFunction("repeat");
+/** Clips to [aMin, aMax]. */
+export const clip: ClipFn<Symbol> = symFunction("clip");
+/** Converts the dtype. */
+export const Cast: CastFn<Symbol> = symFunction("Cast");
+/** Alias of `Cast`. */
+export const cast: CastFn<Symbol> = symFunction("cast");
+/** One-hot encoding. */
+export const oneHot: OneHotFn<Symbol> = symFunction("oneHot");
+/** Concatenates along `dim` (default 1, as MXNet). */
+export const Concat: ListFn<Symbol, { dim?: number }> = symFunction("Concat");
+/** Alias of `Concat`. */
+export const concat: ListFn<Symbol, { dim?: number }> = symFunction("concat");
+/** Stacks along a new axis. */
+export const stack: ListFn<Symbol, { axis?: number }> = symFunction("stack");
+/** Splits into `numOutputs` equal parts along `axis` (default 1). */
+export const SliceChannel: SplitFn<Symbol, Symbol> = symFunction("SliceChannel");
+/** Alias of `SliceChannel`. */
+export const split: SplitFn<Symbol, Symbol> = symFunction("split");
+/** Options of the Symbol creation functions. */
+export interface SymbolCreateOptions extends NodeNaming {
+  /** Element type (float32 by default). */
+  dtype?: DType;
+  /**
+   * Accepted so that `F.zeros(shape, { ctx })` runs with `F = mx.sym` as with `mx.nd`; a
+   * graph computes on the context it is bound to.
+   */
+  ctx?: Context;
+}
 
-/** broadcast_add. */
-export const broadcastAdd: Binary = binary("broadcast_add");
-/** broadcast_sub. */
-export const broadcastSub: Binary = binary("broadcast_sub");
-/** broadcast_mul. */
-export const broadcastMul: Binary = binary("broadcast_mul");
-/** broadcast_div. */
-export const broadcastDiv: Binary = binary("broadcast_div");
-/** broadcast_power. */
-export const broadcastPower: Binary = binary("broadcast_power");
-/** broadcast_maximum. */
-export const broadcastMaximum: Binary = binary("broadcast_maximum");
-/** broadcast_minimum. */
-export const broadcastMinimum: Binary = binary("broadcast_minimum");
-/** broadcast_equal. */
-export const broadcastEqual: Binary = binary("broadcast_equal");
-/** broadcast_not_equal. */
-export const broadcastNotEqual: Binary = binary("broadcast_not_equal");
-/** broadcast_greater. */
-export const broadcastGreater: Binary = binary("broadcast_greater");
-/** broadcast_greater_equal. */
-export const broadcastGreaterEqual: Binary = binary("broadcast_greater_equal");
-/** broadcast_lesser. */
-export const broadcastLesser: Binary = binary("broadcast_lesser");
-/** broadcast_lesser_equal. */
-export const broadcastLesserEqual: Binary = binary("broadcast_lesser_equal");
-/** broadcast_like. */
-export const broadcastLike: Binary = binary("broadcast_like");
+/** Node options from a Context, an options object or nothing; checks what JS can get wrong. */
+function createOpts(
+  fn: string,
+  opts: unknown,
+  dtype: unknown,
+  extra: readonly string[] = [],
+): SymbolCreateOptions & Record<string, unknown> {
+  if (opts === undefined || opts instanceof Context) {
+    return { dtype: dtype as DType | undefined };
+  }
+  if (!isOptions(opts)) {
+    throw new ParamError(
+      `${fn}: the argument after the shape expects a Context or an options object ` +
+        `(dtype, ctx, name, attr), got ${describe(opts)}`,
+    );
+  }
+  if (dtype !== undefined) {
+    throw new ParamError(`${fn}: dtype goes in the options object when options are given`);
+  }
+  checkOptions(fn, opts, ["dtype", "ctx", "name", "attr", ...extra]);
+  return opts;
+}
 
-/** Reduction options. */
-export type ReduceOpts = NodeOptions & {
-  axis?: number | readonly number[];
-  keepdims?: boolean;
-  exclude?: boolean;
-};
-const reduce = (op: string) => (data: Symbol, opts: ReduceOpts = {}): Symbol =>
-  invoke(op, { ...opts }, [data]);
-/** sum. */
-export const sum: (data: Symbol, opts?: ReduceOpts) => Symbol = reduce("sum");
-/** mean. */
-export const mean: (data: Symbol, opts?: ReduceOpts) => Symbol = reduce("mean");
-/** prod. */
-export const prod: (data: Symbol, opts?: ReduceOpts) => Symbol = reduce("prod");
-/** max. */
-export const max: (data: Symbol, opts?: ReduceOpts) => Symbol = reduce("max");
-/** min. */
-export const min: (data: Symbol, opts?: ReduceOpts) => Symbol = reduce("min");
+function tooMany(fn: string, given: number, max: number, signature: string): void {
+  if (given > max) {
+    throw new ParamError(`${fn}: too many arguments: takes ${signature}, got ${given}`);
+  }
+}
 
-/** norm. */
-export function norm(
-  data: Symbol,
-  opts: NodeOptions & { ord?: number; axis?: number | number[]; keepdims?: boolean } = {},
+/** A symbol of zeros (MXNet's `_zeros`). */
+export function zeros(
+  shape: number | readonly number[],
+  opts?: Context | SymbolCreateOptions,
+  dtype?: DType,
 ): Symbol {
-  return invoke("norm", { ...opts }, [data]);
+  tooMany("zeros", arguments.length, 3, "(shape, ctx or options?, dtype?)");
+  const o = createOpts("zeros", opts, dtype);
+  const s = checkShape(shape, "zeros: shape");
+  return createSymbol("_zeros", [], { shape: s, dtype: o.dtype }, o);
 }
-/** argmax (float32 indices). */
-export function argmax(
-  data: Symbol,
-  opts: NodeOptions & { axis?: number; keepdims?: boolean } = {},
+
+/** A symbol of ones. */
+export function ones(
+  shape: number | readonly number[],
+  opts?: Context | SymbolCreateOptions,
+  dtype?: DType,
 ): Symbol {
-  return invoke("argmax", { ...opts }, [data]);
+  tooMany("ones", arguments.length, 3, "(shape, ctx or options?, dtype?)");
+  const o = createOpts("ones", opts, dtype);
+  const s = checkShape(shape, "ones: shape");
+  return createSymbol("_ones", [], { shape: s, dtype: o.dtype }, o);
 }
-/** argmin. */
-export function argmin(
-  data: Symbol,
-  opts: NodeOptions & { axis?: number; keepdims?: boolean } = {},
+
+/** A symbol filled with `value`. */
+export function full(
+  shape: number | readonly number[],
+  value: number,
+  opts?: Context | SymbolCreateOptions,
+  dtype?: DType,
 ): Symbol {
-  return invoke("argmin", { ...opts }, [data]);
+  tooMany("full", arguments.length, 4, "(shape, value, ctx or options?, dtype?)");
+  const o = createOpts("full", opts, dtype);
+  const s = checkShape(shape, "full: shape");
+  return createSymbol("_full", [], { shape: s, value, dtype: o.dtype }, o);
 }
-/** dot. */
-export function dot(
-  lhs: Symbol,
-  rhs: Symbol,
-  opts: NodeOptions & { transposeA?: boolean; transposeB?: boolean } = {},
+
+/** Evenly spaced values in [start, stop) (or [0, start) when stop is omitted). */
+export function arange(
+  start: number,
+  stop?: number | null,
+  step: number = 1,
+  opts: SymbolCreateOptions & { repeat?: number } = {},
 ): Symbol {
-  return invoke("dot", { ...opts }, [lhs, rhs]);
+  tooMany("arange", arguments.length, 4, "(start, stop?, step?, options?)");
+  const o = createOpts("arange", opts, undefined, ["repeat"]);
+  return createSymbol(
+    "_arange",
+    [],
+    { start, stop: stop ?? null, step, repeat: o.repeat, dtype: o.dtype },
+    o,
+  );
 }
-/** batch_dot. */
-export function batchDot(
-  lhs: Symbol,
-  rhs: Symbol,
-  opts: NodeOptions & { transposeA?: boolean; transposeB?: boolean } = {},
+
+/** `num` evenly spaced values from start to stop. */
+export function linspace(
+  start: number,
+  stop: number,
+  num: number,
+  opts: SymbolCreateOptions & { endpoint?: boolean } = {},
 ): Symbol {
-  return invoke("batch_dot", { ...opts }, [lhs, rhs]);
+  tooMany("linspace", arguments.length, 4, "(start, stop, num, options?)");
+  const o = createOpts("linspace", opts, undefined, ["endpoint"]);
+  return createSymbol(
+    "_linspace",
+    [],
+    { start, stop, num, endpoint: o.endpoint, dtype: o.dtype },
+    o,
+  );
 }
-/** Reshape with MXNet's codes. */
-export function Reshape(
-  opts: NodeOptions & { data: Symbol; shape: readonly number[]; reverse?: boolean },
+
+/** The N x M matrix with ones on diagonal `k`. */
+export function eye(
+  n: number,
+  m: number = 0,
+  k: number = 0,
+  opts?: Context | SymbolCreateOptions,
+  dtype?: DType,
 ): Symbol {
-  return invoke("Reshape", opts);
-}
-/** Flatten. */
-export function Flatten(opts: NodeOptions & { data: Symbol }): Symbol {
-  return invoke("Flatten", opts);
-}
-/** transpose. */
-export function transpose(
-  data: Symbol,
-  opts: NodeOptions & { axes?: readonly number[] } = {},
-): Symbol {
-  return invoke("transpose", { ...opts }, [data]);
-}
-/** SwapAxis. */
-export function swapaxes(data: Symbol, opts: NodeOptions & { dim1: number; dim2: number }): Symbol {
-  return invoke("SwapAxis", { ...opts }, [data]);
-}
-/** expand_dims. */
-export function expandDims(data: Symbol, opts: NodeOptions & { axis: number }): Symbol {
-  return invoke("expand_dims", { ...opts }, [data]);
-}
-/** squeeze. */
-export function squeeze(
-  data: Symbol,
-  opts: NodeOptions & { axis?: number | number[] } = {},
-): Symbol {
-  return invoke("squeeze", { ...opts }, [data]);
-}
-/** broadcast_to. */
-export function broadcastTo(
-  data: Symbol,
-  opts: NodeOptions & { shape: readonly number[] },
-): Symbol {
-  return invoke("broadcast_to", { ...opts }, [data]);
-}
-/** slice. */
-export function slice(
-  data: Symbol,
-  opts: NodeOptions & {
-    begin: readonly (number | null)[];
-    end: readonly (number | null)[];
-    step?: readonly (number | null)[];
-  },
-): Symbol {
-  return invoke("slice", { ...opts }, [data]);
-}
-/** slice_axis. */
-export function sliceAxis(
-  data: Symbol,
-  opts: NodeOptions & { axis: number; begin: number; end: number | null },
-): Symbol {
-  return invoke("slice_axis", { ...opts }, [data]);
-}
-/** reverse / flip. */
-export function flip(data: Symbol, opts: NodeOptions & { axis: readonly number[] }): Symbol {
-  return invoke("reverse", { ...opts }, [data]);
-}
-/** tile. */
-export function tile(data: Symbol, opts: NodeOptions & { reps: readonly number[] }): Symbol {
-  return invoke("tile", { ...opts }, [data]);
-}
-/** repeat. */
-export function repeat(
-  data: Symbol,
-  opts: NodeOptions & { repeats: number; axis?: number },
-): Symbol {
-  return invoke("repeat", { ...opts }, [data]);
-}
-/** Concat along `dim` (default 1). */
-export function Concat(
-  inputs: readonly Symbol[],
-  opts: NodeOptions & { dim?: number } = {},
-): Symbol {
-  return invoke("Concat", { ...opts, numArgs: inputs.length }, inputs);
-}
-/** stack. */
-export function stack(
-  inputs: readonly Symbol[],
-  opts: NodeOptions & { axis?: number } = {},
-): Symbol {
-  return invoke("stack", { ...opts, numArgs: inputs.length }, inputs);
-}
-/** SliceChannel / split: a symbol with `numOutputs` outputs. */
-export function SliceChannel(
-  opts: NodeOptions & { data: Symbol; numOutputs: number; axis?: number; squeezeAxis?: boolean },
-): Symbol {
-  return invoke("SliceChannel", opts);
-}
-/** take. */
-export function take(
-  a: Symbol,
-  indices: Symbol,
-  opts: NodeOptions & { axis?: number; mode?: "clip" | "wrap" } = {},
-): Symbol {
-  return invoke("take", { ...opts }, [a, indices]);
-}
-/** pick. */
-export function pick(
-  data: Symbol,
-  index: Symbol,
-  opts: NodeOptions & { axis?: number; keepdims?: boolean } = {},
-): Symbol {
-  return invoke("pick", { ...opts }, [data, index]);
-}
-/** one_hot. */
-export function oneHot(
-  indices: Symbol,
-  opts: NodeOptions & { depth: number; onValue?: number; offValue?: number; dtype?: DType },
-): Symbol {
-  return invoke("one_hot", { ...opts }, [indices]);
-}
-/** where. */
-export function where(condition: Symbol, x: Symbol, y: Symbol, opts: NodeOptions = {}): Symbol {
-  return invoke("where", { ...opts }, [condition, x, y]);
-}
-/** clip. */
-export function clip(data: Symbol, opts: NodeOptions & { aMin: number; aMax: number }): Symbol {
-  return invoke("clip", { ...opts }, [data]);
-}
-/** Cast. */
-export function Cast(data: Symbol, opts: NodeOptions & { dtype: DType }): Symbol {
-  return invoke("Cast", { ...opts }, [data]);
-}
-/** softmax. */
-export function softmax(
-  data: Symbol,
-  opts: NodeOptions & { axis?: number; temperature?: number } = {},
-): Symbol {
-  return invoke("softmax", { ...opts }, [data]);
-}
-/** log_softmax. */
-export function logSoftmax(
-  data: Symbol,
-  opts: NodeOptions & { axis?: number; temperature?: number } = {},
-): Symbol {
-  return invoke("log_softmax", { ...opts }, [data]);
-}
-/** sort. */
-export function sort(
-  data: Symbol,
-  opts: NodeOptions & { axis?: number; isAscend?: boolean } = {},
-): Symbol {
-  return invoke("sort", { ...opts }, [data]);
-}
-/** argsort. */
-export function argsort(
-  data: Symbol,
-  opts: NodeOptions & { axis?: number; isAscend?: boolean; dtype?: DType } = {},
-): Symbol {
-  return invoke("argsort", { ...opts }, [data]);
-}
-/** topk. */
-export function topk(
-  data: Symbol,
-  opts: NodeOptions & {
-    axis?: number;
-    k?: number;
-    retTyp?: "value" | "indices" | "mask" | "both";
-    isAscend?: boolean;
-    dtype?: DType;
-  } = {},
-): Symbol {
-  return invoke("topk", { ...opts }, [data]);
+  tooMany("eye", arguments.length, 5, "(n, m?, k?, ctx or options?, dtype?)");
+  const o = createOpts("eye", opts, dtype);
+  return createSymbol("_eye", [], { N: n, M: m, k, dtype: o.dtype }, o);
 }

@@ -3,10 +3,23 @@
  * shape/type inference. Operators come from the same registry NDArray uses.
  * @module
  */
-import type { DType } from "../core/dtype.ts";
-import { MXNetError, ShapeError } from "../core/errors.ts";
+import { type DType, dtypeFromFlag } from "../core/dtype.ts";
+import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
+import { describe } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
+import { ARITH_OPS, type ArithName } from "../ops/frontend.ts";
 import type { OpDef } from "../ops/op_def.ts";
+import type {
+  ArgReduceOptions,
+  ArgsortOptions,
+  DotOptions,
+  NormOptions,
+  ReduceOptions,
+  SoftmaxOptions,
+  SortOptions,
+  TopkOptions,
+} from "../ops/signatures.ts";
+import type { UnaryName } from "../ndarray/arith.ts";
 import { isParamKey, paramsToAttrs, parseParams } from "../ops/params.ts";
 import { getOp } from "../ops/registry.ts";
 import type { Context } from "../core/context.ts";
@@ -220,7 +233,7 @@ export class Symbol {
     const t = new Map<Node, DType[]>();
     for (const n of nodes) {
       if (n.isVariable) {
-        t.set(n, [types[n.name] ?? (n.attrs.__dtype__ as DType | undefined) ?? "float32"]);
+        t.set(n, [types[n.name] ?? dtypeAttr(n.attrs.__dtype__) ?? "float32"]);
         continue;
       }
       const ins = n.inputs.map((e) => t.get(e.node)![e.index]);
@@ -256,53 +269,267 @@ export class Symbol {
     return new Symbol(this.outputs.map(mapEntry));
   }
 
-  /** Operator application with this symbol as first input (used by the arithmetic methods). */
-  #binary(other: Symbol | number, op: string, scalarOp: string, hint: string): Symbol {
+  /** `this <op> other`: a broadcast operator for a symbol, the scalar form for a number. */
+  #arith(name: ArithName, other: Symbol | number): Symbol {
+    const [bcast, scalar, , hint] = ARITH_OPS[name];
     if (typeof other === "number") {
-      return createSymbol(scalarOp, [this], { scalar: other }, { hint: scalarOp });
+      return createSymbol(scalar, [this], { scalar: other }, { hint: scalar });
     }
-    return createSymbol(op, [this, other], {}, { hint });
+    if (!(other instanceof Symbol)) {
+      throw new ParamError(
+        `Symbol.${name}: other expects a Symbol or a number, got ${describe(other)}`,
+      );
+    }
+    return createSymbol(bcast, [this, other], {}, { hint });
   }
+
+  /** This symbol through operator `op` with `params`. */
+  #op(op: string, params: Record<string, unknown> = {}, more: readonly Symbol[] = []): Symbol {
+    return createSymbol(op, [this, ...more], params);
+  }
+
+  // ---- The NDArray methods that make sense on a graph, with NDArray's signatures, so
+  // code written against either runs when hybridized. ----
 
   /** `this + other` (MXNet's `_plus`). */
   add(other: Symbol | number): Symbol {
-    return this.#binary(other, "broadcast_add", "_plus_scalar", "_plus");
+    return this.#arith("add", other);
   }
   /** `this - other`. */
   sub(other: Symbol | number): Symbol {
-    return this.#binary(other, "broadcast_sub", "_minus_scalar", "_minus");
+    return this.#arith("sub", other);
   }
   /** `this * other`. */
   mul(other: Symbol | number): Symbol {
-    return this.#binary(other, "broadcast_mul", "_mul_scalar", "_mul");
+    return this.#arith("mul", other);
   }
   /** `this / other`. */
   div(other: Symbol | number): Symbol {
-    return this.#binary(other, "broadcast_div", "_div_scalar", "_div");
+    return this.#arith("div", other);
   }
   /** `this ** other`. */
   pow(other: Symbol | number): Symbol {
-    return this.#binary(other, "broadcast_power", "_power_scalar", "_power");
+    return this.#arith("pow", other);
   }
   /** Elementwise maximum. */
   maximum(other: Symbol | number): Symbol {
-    return this.#binary(other, "broadcast_maximum", "_maximum_scalar", "_maximum");
+    return this.#arith("maximum", other);
   }
   /** Elementwise minimum. */
   minimum(other: Symbol | number): Symbol {
-    return this.#binary(other, "broadcast_minimum", "_minimum_scalar", "_minimum");
+    return this.#arith("minimum", other);
+  }
+  /** `this == other` as 0/1. */
+  equal(other: Symbol | number): Symbol {
+    return this.#arith("equal", other);
+  }
+  /** `this != other` as 0/1. */
+  notEqual(other: Symbol | number): Symbol {
+    return this.#arith("notEqual", other);
+  }
+  /** `this > other` as 0/1. */
+  greater(other: Symbol | number): Symbol {
+    return this.#arith("greater", other);
+  }
+  /** `this >= other` as 0/1. */
+  greaterEqual(other: Symbol | number): Symbol {
+    return this.#arith("greaterEqual", other);
+  }
+  /** `this < other` as 0/1. */
+  lesser(other: Symbol | number): Symbol {
+    return this.#arith("lesser", other);
+  }
+  /** `this <= other` as 0/1. */
+  lesserEqual(other: Symbol | number): Symbol {
+    return this.#arith("lesserEqual", other);
   }
   /** `-this`. */
   neg(): Symbol {
-    return createSymbol("negative", [this], {});
+    return this.#op("negative");
   }
   /** `scalar - this`. */
   rsub(scalar: number): Symbol {
-    return createSymbol("_rminus_scalar", [this], { scalar });
+    return this.#op("_rminus_scalar", { scalar });
   }
   /** `scalar / this`. */
   rdiv(scalar: number): Symbol {
-    return createSymbol("_rdiv_scalar", [this], { scalar });
+    return this.#op("_rdiv_scalar", { scalar });
+  }
+  /** Applies a unary operator by MXNet name (`"exp"`, `"relu"`, ...). */
+  unary(name: UnaryName): Symbol {
+    return this.#op(name);
+  }
+  /** `abs(this)`. */
+  abs(): Symbol {
+    return this.#op("abs");
+  }
+  /** `exp(this)`. */
+  exp(): Symbol {
+    return this.#op("exp");
+  }
+  /** `log(this)`. */
+  log(): Symbol {
+    return this.#op("log");
+  }
+  /** `sqrt(this)`. */
+  sqrt(): Symbol {
+    return this.#op("sqrt");
+  }
+  /** `this * this`. */
+  square(): Symbol {
+    return this.#op("square");
+  }
+  /** `max(this, 0)`. */
+  relu(): Symbol {
+    return this.#op("relu");
+  }
+  /** `1 / (1 + exp(-this))`. */
+  sigmoid(): Symbol {
+    return this.#op("sigmoid");
+  }
+  /** `tanh(this)`. */
+  tanh(): Symbol {
+    return this.#op("tanh");
+  }
+  /** Clips to [aMin, aMax]. */
+  clip(aMin: number, aMax: number): Symbol {
+    return this.#op("clip", { aMin, aMax });
+  }
+  /** Sum over `axis` (all axes by default). */
+  sum(opts: ReduceOptions = {}): Symbol {
+    return this.#op("sum", { ...opts });
+  }
+  /** Mean over `axis`. */
+  mean(opts: ReduceOptions = {}): Symbol {
+    return this.#op("mean", { ...opts });
+  }
+  /** Product over `axis`. */
+  prod(opts: ReduceOptions = {}): Symbol {
+    return this.#op("prod", { ...opts });
+  }
+  /** Maximum over `axis`. */
+  max(opts: ReduceOptions = {}): Symbol {
+    return this.#op("max", { ...opts });
+  }
+  /** Minimum over `axis`. */
+  min(opts: ReduceOptions = {}): Symbol {
+    return this.#op("min", { ...opts });
+  }
+  /** L2 norm over `axis`. */
+  norm(opts: NormOptions = {}): Symbol {
+    return this.#op("norm", { ...opts });
+  }
+  /** Index of the maximum along `axis` (float32, as MXNet). */
+  argmax(opts: ArgReduceOptions = {}): Symbol {
+    return this.#op("argmax", { ...opts });
+  }
+  /** Index of the minimum along `axis`. */
+  argmin(opts: ArgReduceOptions = {}): Symbol {
+    return this.#op("argmin", { ...opts });
+  }
+  /** Matrix product. */
+  dot(other: Symbol, opts: DotOptions = {}): Symbol {
+    return this.#op("dot", { ...opts }, [other]);
+  }
+  /** Reshape with MXNet's special codes (0, -1, -2, -3, -4). */
+  reshape(shape: readonly number[], opts: { reverse?: boolean } = {}): Symbol {
+    return this.#op("Reshape", { shape, ...opts });
+  }
+  /** Permutes axes (reverses them by default). */
+  transpose(axes: readonly number[] = []): Symbol {
+    return this.#op("transpose", { axes });
+  }
+  /** Swaps two axes. */
+  swapaxes(dim1: number, dim2: number): Symbol {
+    return this.#op("SwapAxis", { dim1, dim2 });
+  }
+  /** Inserts an axis of size 1. */
+  expandDims(axis: number): Symbol {
+    return this.#op("expand_dims", { axis });
+  }
+  /** Removes axes of size 1. */
+  squeeze(axis?: number | number[]): Symbol {
+    return this.#op("squeeze", { axis });
+  }
+  /** Collapses all axes but the first. */
+  flatten(): Symbol {
+    return this.#op("Flatten");
+  }
+  /** Broadcasts to `shape`. */
+  broadcastTo(shape: readonly number[]): Symbol {
+    return this.#op("broadcast_to", { shape });
+  }
+  /** Broadcasts to the shape of `other`. */
+  broadcastLike(other: Symbol): Symbol {
+    return this.#op("broadcast_like", {}, [other]);
+  }
+  /** `this[begin:end:step]` per axis (null = whole axis). */
+  slice(
+    begin: readonly (number | null)[],
+    end: readonly (number | null)[],
+    step?: readonly (number | null)[],
+  ): Symbol {
+    return this.#op("slice", { begin, end, step });
+  }
+  /** Slice along one axis. */
+  sliceAxis(axis: number, begin: number, end: number | null): Symbol {
+    return this.#op("slice_axis", { axis, begin, end });
+  }
+  /** Repeats the whole array `reps` times per axis. */
+  tile(reps: readonly number[]): Symbol {
+    return this.#op("tile", { reps });
+  }
+  /** Repeats each element. */
+  repeat(repeats: number, axis?: number): Symbol {
+    return this.#op("repeat", { repeats, axis });
+  }
+  /** Reverses along axes. */
+  flip(axis: number | readonly number[]): Symbol {
+    return this.#op("reverse", { axis });
+  }
+  /** Gathers slices along `axis` at `indices`. */
+  take(indices: Symbol, opts: { axis?: number; mode?: "clip" | "wrap" } = {}): Symbol {
+    return this.#op("take", { ...opts }, [indices]);
+  }
+  /** Picks one element per position along `axis`. */
+  pick(index: Symbol, opts: { axis?: number; keepdims?: boolean } = {}): Symbol {
+    return this.#op("pick", { ...opts }, [index]);
+  }
+  /** One-hot encodes these indices. */
+  oneHot(depth: number, opts: { onValue?: number; offValue?: number; dtype?: DType } = {}): Symbol {
+    return this.#op("one_hot", { depth, ...opts });
+  }
+  /** Softmax along `axis` (last by default). */
+  softmax(opts: SoftmaxOptions = {}): Symbol {
+    return this.#op("softmax", { ...opts });
+  }
+  /** Log-softmax along `axis`. */
+  logSoftmax(opts: SoftmaxOptions = {}): Symbol {
+    return this.#op("log_softmax", { ...opts });
+  }
+  /** Sorted copy along `axis`. */
+  sort(opts: SortOptions = {}): Symbol {
+    return this.#op("sort", { ...opts });
+  }
+  /** Indices that sort along `axis`. */
+  argsort(opts: ArgsortOptions = {}): Symbol {
+    return this.#op("argsort", { ...opts });
+  }
+  /** Top-k values or indices along `axis` (MXNet's `ret_typ` as `retTyp`). */
+  topk(opts: TopkOptions = {}): Symbol {
+    return this.#op("topk", { ...opts });
+  }
+  /** Converted to `dtype` (`Cast`). */
+  astype(dtype: DType): Symbol {
+    return this.#op("Cast", { dtype });
+  }
+  /** Zeros of the same shape and dtype. */
+  zerosLike(): Symbol {
+    return this.#op("zeros_like");
+  }
+  /** Ones of the same shape and dtype. */
+  onesLike(): Symbol {
+    return this.#op("ones_like");
   }
 
   /** The graph in MXNet's JSON format (`tojson()`). */
@@ -399,7 +626,13 @@ function inferEntryShapes(
           outs = op.inferShape(ins as Shape[], n.params);
         } catch (e) {
           if (e instanceof ShapeError) {
-            throw new ShapeError(`inferShape: node ${n.name}: ${e.message}`, { cause: e });
+            const culprit = misshapenVariable(n, ins as Shape[]);
+            throw new ShapeError(
+              `inferShape: node ${n.name} (${op.name}): ${
+                culprit ? culprit + "; " : ""
+              }${e.message}`,
+              { cause: e },
+            );
           }
           throw e;
         }
@@ -413,10 +646,47 @@ function inferEntryShapes(
   return known;
 }
 
+/**
+ * When a node's shapes contradict, the variable to blame (a parameter such as `fc_weight`
+ * with a wrong shape), found by deriving the other inputs' shapes from the first one:
+ * `argument fc_weight has shape [2,5], expected [2,3] from data [4,3]`.
+ */
+function misshapenVariable(n: Node, ins: readonly Shape[]): string | undefined {
+  const op = n.op!;
+  if (!op.inferInputShapes || ins.length < 2) return undefined;
+  let derived: (Shape | undefined)[];
+  try {
+    derived = op.inferInputShapes([ins[0], ...ins.slice(1).map(() => undefined)], n.params);
+  } catch {
+    return undefined;
+  }
+  const names = [
+    ...(typeof op.inputs === "function" ? op.inputs(n.params) : op.inputs),
+    ...(op.aux ?? []),
+  ];
+  for (let i = 1; i < ins.length; i++) {
+    const want = derived[i], v = n.inputs[i].node;
+    if (want && v.isVariable && !shapeEqual(want, ins[i])) {
+      return `argument ${v.name} has shape ${formatShape(ins[i])}, expected ${
+        formatShape(want)
+      } from ${names[0]} ${formatShape(ins[0])}`;
+    }
+  }
+  return undefined;
+}
+
+/** A `__dtype__` attribute: a name, or MXNet's numeric type flag ("0" is float32). */
+function dtypeAttr(v: string | undefined): DType | undefined {
+  if (v === undefined) return undefined;
+  return /^\d+$/.test(v) ? dtypeFromFlag(Number(v)) : v as DType;
+}
+
 function parseShapeAttr(v: string | undefined): number[] | undefined {
   if (!v) return undefined;
   const body = v.replace(/[()[\]\s]/g, "");
-  return body === "" ? [] : body.split(",").filter((s) => s !== "").map(Number);
+  const shape = body === "" ? [] : body.split(",").filter((s) => s !== "").map(Number);
+  // MXNet writes 0 for sizes not known yet (Gluon's deferred `(128, 0)`): left to inference.
+  return shape.includes(0) ? undefined : shape;
 }
 
 /**

@@ -15,6 +15,7 @@ import { LOSS_OPS } from "./loss.ts";
 import { NORM_OPS } from "./norm.ts";
 import { PAD_OPS } from "./pad.ts";
 import { POOLING_OPS } from "./pooling.ts";
+import { RESHAPE_LIKE_OPS } from "./reshape_like.ts";
 import { WINDOW_OPS } from "./window_ops.ts";
 
 /** Every neural-network operator. */
@@ -32,4 +33,5 @@ export const NN_OPS: readonly OpDef[] = [
   ...LOSS_OPS,
   ...CTC_OPS,
   ...PAD_OPS,
+  ...RESHAPE_LIKE_OPS,
 ];

@@ -14,42 +14,67 @@ export interface NodeNaming {
 
 /** FullyConnected. */
 export interface FullyConnectedOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The weight (a variable named `<name>_weight` when omitted on a Symbol). */
   weight?: T;
+  /** The bias (`<name>_bias` when omitted on a Symbol). */
   bias?: T;
+  /** Number of output units. */
   numHidden: number;
+  /** Leave the bias out. */
   noBias?: boolean;
+  /** Collapse all input axes but the first (default true). */
   flatten?: boolean;
 }
 
 /** Activation. */
 export interface ActivationOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The activation function. */
   actType: "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign" | "log_sigmoid" | "mish";
 }
 
 /** LeakyReLU. */
 export interface LeakyReLUOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The scale (`<name>_gamma` when omitted on a Symbol). */
   gamma?: T;
+  /** The activation function. */
   actType?: "leaky" | "prelu" | "elu" | "selu" | "gelu" | "rrelu";
+  /** Slope of the negative part (leaky) or the alpha of elu. */
   slope?: number;
+  /** Lower bound of the random slope (rrelu). */
   lowerBound?: number;
+  /** Upper bound of the random slope (rrelu). */
   upperBound?: number;
 }
 
 /** Convolution (1-D, 2-D or 3-D: the kernel's length decides). */
 export interface ConvolutionOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The weight (a variable named `<name>_weight` when omitted on a Symbol). */
   weight?: T;
+  /** The bias (`<name>_bias` when omitted on a Symbol). */
   bias?: T;
+  /** Window size per spatial axis. */
   kernel: readonly number[];
+  /** Number of output channels. */
   numFilter: number;
+  /** Step per spatial axis (1). */
   stride?: readonly number[];
+  /** Dilation per spatial axis (1). */
   dilate?: readonly number[];
+  /** Zero padding per spatial axis (0). */
   pad?: readonly number[];
+  /** Number of groups of channels (1). */
   numGroup?: number;
+  /** Leave the bias out. */
   noBias?: boolean;
+  /** Accepted for MXNet compatibility (a cuDNN workspace size); unused. */
   workspace?: number;
   /** Channel-first only: NCW, NCHW or NCDHW, matching the kernel's rank. */
   layout?: "NCW" | "NCHW" | "NCDHW";
@@ -57,117 +82,244 @@ export interface ConvolutionOptions<T> extends NodeNaming {
 
 /** Deconvolution. */
 export interface DeconvolutionOptions<T> extends ConvolutionOptions<T> {
+  /** Extra output size per spatial axis. */
   adj?: readonly number[];
+  /** The output spatial shape (overrides `pad`/`adj`). */
   targetShape?: readonly number[];
 }
 
 /** Pooling. */
 export interface PoolingOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** Window size per spatial axis. */
   kernel?: readonly number[];
+  /** The pooling function (max). */
   poolType?: "max" | "avg" | "sum" | "lp";
+  /** Pool over the whole spatial extent. */
   globalPool?: boolean;
+  /** Output size rounding: "valid" (floor) or "full" (ceil). */
   poolingConvention?: "valid" | "full";
+  /** Step per spatial axis (1). */
   stride?: readonly number[];
+  /** Zero padding per spatial axis (0). */
   pad?: readonly number[];
+  /** The p of lp pooling. */
   pValue?: number;
+  /** Count padded zeros in averages (true). */
   countIncludePad?: boolean;
+  /** Channel-first only: NCW, NCHW or NCDHW, matching the data's rank. */
   layout?: "NCW" | "NCHW" | "NCDHW";
-}
-
-/** Pad (4-D or 5-D data; the batch and channel axes are not padded). */
-export interface PadOptions<T> extends NodeNaming {
-  data: T;
-  mode: "constant" | "edge" | "reflect";
-  /** (before, after) for every axis, flattened: MXNet's pad_width. */
-  padWidth: readonly number[];
-  constantValue?: number;
 }
 
 /** CTCLoss: data [T, N, C] activations, label [N, L]. */
 export interface CTCLossOptions<T> extends NodeNaming {
+  /** Activations before softmax, [sequence length, batch, alphabet size]. */
   data: T;
+  /** Labels [batch, label length], padded after each label (`<name>_label` on a Symbol). */
   label?: T;
-  /** [N], used when `useDataLengths`. */
+  /** Length of each sequence [batch], used when `useDataLengths`. */
   dataLengths?: T;
-  /** [N], used when `useLabelLengths`. */
+  /** Length of each label [batch], used when `useLabelLengths`. */
   labelLengths?: T;
+  /** Take the sequence lengths from `dataLengths` (else every sequence is full). */
   useDataLengths?: boolean;
+  /** Take the label lengths from `labelLengths` (else a label ends at its first padding). */
   useLabelLengths?: boolean;
+  /** The blank class: "first" (0; labels padded with 0) or "last" (C-1; padded with -1). */
   blankLabel?: "first" | "last";
 }
 
 /** BatchNorm. */
 export interface BatchNormOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The scale (`<name>_gamma` when omitted on a Symbol). */
   gamma?: T;
+  /** The shift (`<name>_beta` when omitted on a Symbol). */
   beta?: T;
+  /** The moving mean, an auxiliary state updated in training. */
   movingMean?: T;
+  /** The moving variance, an auxiliary state updated in training. */
   movingVar?: T;
+  /** Added to the variance for numerical stability. */
   eps?: number;
+  /** Weight of the old moving statistics (0.9). */
   momentum?: number;
+  /** Keep gamma at 1 (true, as MXNet). */
   fixGamma?: boolean;
+  /** Use the moving statistics in training too. */
   useGlobalStats?: boolean;
+  /** Also output the mean and the variance. */
   outputMeanVar?: boolean;
+  /** The channel axis (1). */
   axis?: number;
 }
 
 /** LayerNorm. */
 export interface LayerNormOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The scale (`<name>_gamma` when omitted on a Symbol). */
   gamma?: T;
+  /** The shift (`<name>_beta` when omitted on a Symbol). */
   beta?: T;
+  /** The normalised axis (-1). */
   axis?: number;
+  /** Added to the variance for numerical stability. */
   eps?: number;
 }
 
 /** Dropout. */
 export interface DropoutOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** Drop probability (0.5). */
   p?: number;
+  /** "training": drop only in training; "always": also in inference. */
   mode?: "training" | "always";
+  /** Axes sharing one mask (variational dropout). */
   axes?: readonly number[];
 }
 
 /** Embedding. */
 export interface EmbeddingOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The weight (a variable named `<name>_weight` when omitted on a Symbol). */
   weight?: T;
+  /** Vocabulary size. */
   inputDim: number;
+  /** Embedding size. */
   outputDim: number;
 }
 
 /** SoftmaxOutput. */
 export interface SoftmaxOutputOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The label (`<name>_label` when omitted on a Symbol). */
   label?: T;
+  /** Scales the gradient. */
   gradScale?: number;
+  /** The label value to ignore (with `useIgnore`). */
   ignoreLabel?: number;
+  /** Ignore `ignoreLabel`. */
   useIgnore?: boolean;
+  /** Softmax over axis 1 for every position (n-d input). */
   multiOutput?: boolean;
+  /** Softmax over the last axis, keeping the shape. */
   preserveShape?: boolean;
+  /** Gradient normalisation: "null", "batch" or "valid". */
   normalization?: "null" | "batch" | "valid";
+  /** Multiply by the incoming gradient. */
   outGrad?: boolean;
+  /** Label smoothing. */
   smoothAlpha?: number;
 }
 
 /** Linear / logistic / MAE regression outputs. */
 export interface RegressionOutputOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The label (`<name>_label` when omitted on a Symbol). */
   label?: T;
+  /** Scales the gradient. */
   gradScale?: number;
 }
 
 /** MakeLoss. */
 export interface MakeLossOptions<T> extends NodeNaming {
+  /** The loss. */
   data: T;
+  /** Scales the gradient. */
   gradScale?: number;
+  /** Threshold for "valid" normalisation. */
   validThresh?: number;
+  /** Gradient normalisation: "null", "batch" or "valid". */
   normalization?: "null" | "batch" | "valid";
 }
 
 /** softmax_cross_entropy. */
 export interface SoftmaxCrossEntropyOptions<T> extends NodeNaming {
+  /** The input. */
   data: T;
+  /** The label (`<name>_label` when omitted on a Symbol). */
   label: T;
+}
+
+/** InstanceNorm. */
+export interface InstanceNormOptions<T> extends NodeNaming {
+  /** The input. */
+  data: T;
+  /** The scale (`<name>_gamma` when omitted on a Symbol). */
+  gamma?: T;
+  /** The shift (`<name>_beta` when omitted on a Symbol). */
+  beta?: T;
+  /** Added to the variance for numerical stability. */
+  eps?: number;
+}
+
+/** GroupNorm. */
+export interface GroupNormOptions<T> extends NodeNaming {
+  /** The input. */
+  data: T;
+  /** The scale (`<name>_gamma` when omitted on a Symbol). */
+  gamma?: T;
+  /** The shift (`<name>_beta` when omitted on a Symbol). */
+  beta?: T;
+  /** Number of channel groups. */
+  numGroups?: number;
+  /** Added to the variance for numerical stability. */
+  eps?: number;
+  /** Also output the mean and the variance. */
+  outputMeanVar?: boolean;
+}
+
+/** LRN (local response normalisation across channels). */
+export interface LRNOptions<T> extends NodeNaming {
+  /** The input. */
+  data: T;
+  /** Number of channels in the window (odd). */
+  nsize: number;
+  /** Scale of the window sum. */
+  alpha?: number;
+  /** Exponent of the normaliser. */
+  beta?: number;
+  /** Added to the scaled window sum. */
+  knorm?: number;
+}
+
+/** SoftmaxActivation. */
+export interface SoftmaxActivationOptions<T> extends NodeNaming {
+  /** The input. */
+  data: T;
+  /** "instance" (all but the batch axis) or "channel" (axis 1). */
+  mode?: "instance" | "channel";
+}
+
+/** SequenceMask: positions past each sequence's length set to `value`. */
+export interface SequenceMaskOptions<T> extends NodeNaming {
+  /** The input, time on `axis` (0 or 1), batch on the other of the two. */
+  data: T;
+  /** Length of each sequence [batch] (used when `useSequenceLength`). */
+  sequenceLength?: T;
+  /** Mask by `sequenceLength` (otherwise the identity). */
+  useSequenceLength?: boolean;
+  /** The value written past each length. */
+  value?: number;
+  /** The time axis: 0 (TNC) or 1 (NTC). */
+  axis?: number;
+}
+
+/** Pad: MXNet's `pad` of a 4-D or 5-D array. */
+export interface PadOptions<T> extends NodeNaming {
+  /** The input. */
+  data: T;
+  /** "constant", "edge" or "reflect". */
+  mode?: "constant" | "edge" | "reflect";
+  /** Before and after widths per axis, flattened: (0, 0, 0, 0, top, bottom, left, right). */
+  padWidth: readonly number[];
+  /** The fill of "constant" mode. */
+  constantValue?: number;
 }

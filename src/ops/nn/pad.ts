@@ -1,86 +1,59 @@
 /**
- * MXNet's `Pad` (alias `pad`): pads the spatial axes of 4-D or 5-D data. constant mode
- * writes the data into a block of `constant_value`; edge and reflect gather along each
- * padded axis with computed indices (`take`), so the gradient sums the copies back, as
- * MXNet's does.
+ * `Pad` (alias `pad`): pads an array with a constant, its edge values, or its reflection,
+ * as MXNet's operator. Composed per padded axis from slices, reversal, broadcasts and
+ * `Concat`, so the gradient comes from the parts (reflected positions add up).
  * @module
  */
 import { ShapeError } from "../../core/errors.ts";
 import { formatShape, type Shape } from "../../core/shape.ts";
-import { ops } from "../_builder_util.ts";
 import type { Builder, OpDef, Params } from "../op_def.ts";
 
-/** pad_width as (before, after) per axis, checked against data shape `x`. */
+/** (before, after) per axis, checked against the data. */
 function widths(x: Shape, p: Params): [number, number][] {
-  const pw = p.padWidth as number[];
-  if (x.length !== 4 && x.length !== 5) {
-    throw new ShapeError(`Pad: data must be 4-D or 5-D, got ${formatShape(x)}`);
-  }
-  if (pw.length !== 2 * x.length) {
+  const w = p.padWidth as number[];
+  if (w.length !== 2 * x.length) {
     throw new ShapeError(
-      `Pad: pad_width has ${pw.length} values; ${x.length}-D data needs ${2 * x.length} ` +
-        `(before and after for every axis)`,
+      `Pad: pad_width has ${w.length} values, expected 2 per axis of data ${formatShape(x)} ` +
+        `(${2 * x.length})`,
     );
   }
-  if (!pw.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw new ShapeError(`Pad: pad_width must be integers >= 0, got (${pw.join(", ")})`);
-  }
-  if (pw.slice(0, 4).some((v) => v !== 0)) {
-    throw new ShapeError(
-      `Pad: pad_width must be 0 for the batch and channel axes (its first four values), got ` +
-        `(${pw.join(", ")})`,
-    );
-  }
-  const out = x.map((_, i): [number, number] => [pw[2 * i], pw[2 * i + 1]]);
-  if (p.mode === "reflect") {
-    out.forEach(([lo, hi], i) => {
-      if (lo >= x[i] || hi >= x[i]) {
-        throw new ShapeError(
-          `Pad: reflect padding (${lo}, ${hi}) of axis ${i} must be smaller than its size ${x[i]}`,
-        );
-      }
-    });
-  }
-  return out;
-}
-
-/**
- * Source index of every padded position along an axis of length `n`: edge clamps
- * (take's clip mode does it), reflect mirrors without repeating the edge:
- * `(n-1) - |(n-1) - |j||` for j in [-before, n + after).
- */
-function sourceIndex<T>(b: Builder<T>, n: number, lo: number, hi: number, mode: unknown): T {
-  const j = b.op("_iota", [], { size: n + lo + hi, start: -lo, step: 1, dtype: "float32" });
-  if (mode === "edge") return j;
-  const o = ops(b);
-  return o.rsubS(b.op("abs", [o.rsubS(b.op("abs", [j]), n - 1)]), n - 1);
-}
-
-function constantPad<T>(b: Builder<T>, x: T, w: [number, number][], value: number): T {
-  const s = b.shape(x);
-  if (value === 0) {
-    return b.op("_slice_backward", [x], {
-      begin: w.map(([lo]) => lo),
-      end: w.map(([lo], i) => lo + s[i]),
-      step: [],
-      shape: s.map((d, i) => d + w[i][0] + w[i][1]),
-    });
-  }
-  // A block of the value on each side of each padded axis (exact, unlike x - c + c).
-  let y = x;
-  w.forEach(([lo, hi], axis) => {
-    if (lo === 0 && hi === 0) return;
-    const ys = b.shape(y);
-    const block = (len: number) =>
-      b.op("_full", [], {
-        shape: ys.map((d, i) => (i === axis ? len : d)),
-        value,
-        dtype: b.dtype(x),
-      });
-    const parts = [...(lo ? [block(lo)] : []), y, ...(hi ? [block(hi)] : [])];
-    y = b.op("Concat", parts, { numArgs: parts.length, dim: axis });
+  const pairs = x.map((_, i) => [w[2 * i], w[2 * i + 1]] as [number, number]);
+  pairs.forEach(([a, b], i) => {
+    if (!(Number.isInteger(a) && a >= 0 && Number.isInteger(b) && b >= 0)) {
+      throw new ShapeError(`Pad: pad_width of axis ${i} must be integers >= 0, got (${a}, ${b})`);
+    }
+    if (p.mode === "reflect" && (a >= x[i] || b >= x[i]) && (a > 0 || b > 0)) {
+      throw new ShapeError(
+        `Pad: reflect padding (${a}, ${b}) of axis ${i} must be smaller than its size ${x[i]}`,
+      );
+    }
+    if (p.mode === "edge" && x[i] === 0 && (a > 0 || b > 0)) {
+      throw new ShapeError(`Pad: edge padding of the empty axis ${i}`);
+    }
   });
-  return y;
+  return pairs;
+}
+
+function padAxis<T>(b: Builder<T>, x: T, axis: number, before: number, after: number, p: Params) {
+  const shape = b.shape(x);
+  const n = shape[axis];
+  const part = (k: number): number[] => shape.map((d, i) => (i === axis ? k : d));
+  const sl = (begin: number, end: number) => b.op("slice_axis", [x], { axis, begin, end });
+  const side = (k: number, first: boolean): T => {
+    switch (p.mode) {
+      case "constant":
+        return b.op("_full", [], { shape: part(k), value: p.constantValue, dtype: b.dtype(x) });
+      case "edge":
+        return b.op("broadcast_to", [first ? sl(0, 1) : sl(n - 1, n)], { shape: part(k) });
+      default: // reflect: the mirror image without the edge itself
+        return b.op("reverse", [first ? sl(1, k + 1) : sl(n - 1 - k, n - 1)], { axis: [axis] });
+    }
+  };
+  const parts: T[] = [];
+  if (before > 0) parts.push(side(before, true));
+  parts.push(x);
+  if (after > 0) parts.push(side(after, false));
+  return parts.length === 1 ? x : b.op("Concat", parts, { numArgs: parts.length, dim: axis });
 }
 
 const pad: OpDef = {
@@ -88,29 +61,23 @@ const pad: OpDef = {
   aliases: ["pad"],
   inputs: ["data"],
   params: {
-    mode: { type: "string", required: true, values: ["constant", "edge", "reflect"] },
+    mode: { type: "string", default: "constant", values: ["constant", "edge", "reflect"] },
     padWidth: { type: "shape", required: true },
     constantValue: { type: "float", default: 0 },
   },
-  inferShape: ([x], p) => {
-    const w = widths(x, p);
-    return [x.map((d, i) => d + w[i][0] + w[i][1])];
-  },
+  inferShape: ([x], p) => [x.map((d, i) => d + widths(x, p)[i][0] + widths(x, p)[i][1])],
   lowering: {
     kind: "composite",
     compose: (b, [x], p) => {
-      const w = widths(b.shape(x), p);
-      if (p.mode === "constant") return [constantPad(b, x, w, p.constantValue as number)];
       let y = x;
-      w.forEach(([lo, hi], axis) => {
-        if (lo === 0 && hi === 0) return;
-        const idx = sourceIndex(b, b.shape(x)[axis], lo, hi, p.mode);
-        y = b.op("take", [y, idx], { axis, mode: "clip" });
+      widths(b.shape(x), p).forEach(([before, after], axis) => {
+        if (before > 0 || after > 0) y = padAxis(b, y, axis, before, after, p);
       });
-      return [y];
+      // Unpadded data still comes back as a new value (a view), not the input itself.
+      return [y === x ? b.op("Reshape", [x], { shape: [...b.shape(x)] }) : y];
     },
   },
 };
 
-/** Padding. */
+/** Pad. */
 export const PAD_OPS: readonly OpDef[] = [pad];
