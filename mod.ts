@@ -10,8 +10,17 @@
  * ```
  * @module
  */
-export { Context, cpu, currentContext, gpu, withContext } from "./src/core/context.ts";
-export type { DType } from "./src/core/dtype.ts";
+export {
+  Context,
+  cpu,
+  currentContext,
+  type DeviceType,
+  gpu,
+  withContext,
+} from "./src/core/context.ts";
+export type { DType, TypedArray } from "./src/core/dtype.ts";
+export type { ArrayLikeInput } from "./src/ndarray/input.ts";
+export type { UnaryName } from "./src/ndarray/arith.ts";
 export {
   ContextError,
   DisposedError,
@@ -28,8 +37,9 @@ export {
 export * as nd from "./src/ndarray/mod.ts";
 export * as np from "./src/numpy/mod.ts";
 export * as npx from "./src/npx/mod.ts";
-export { type Index, type IndexItem, Slice, slice } from "./src/ndarray/indexing.ts";
+export { type Index, type IndexItem, type SetValue, Slice, slice } from "./src/ndarray/indexing.ts";
 export { NDArray } from "./src/ndarray/ndarray.ts";
+export type { ReduceOptions, TopkOptions } from "./src/ops/signatures.ts";
 export * as random from "./src/ndarray/random.ts";
 export * as engine from "./src/engine/mod.ts";
 export { numGpus } from "./backends/mod.ts";

@@ -114,9 +114,12 @@ export function setCpuBackend(backend: Backend | undefined): void {
   cpuOverride = backend;
 }
 
-/** "native" when its library loads; else "ts", after one warning saying why. */
+/** "native" when its library loads; else "ts", after one warning saying why (in Deno). */
 function defaultCpuName(): string {
   if (nativeBackend()) return "native";
+  // Outside Deno (a browser) the TS backend is the CPU backend: nothing to warn about, and
+  // no environment variable to set.
+  if (typeof (globalThis as { Deno?: unknown }).Deno === "undefined") return "ts";
   console.warn(
     `mxts: the native CPU backend is not available (${nativeLoadFailure()}); using the ` +
       "slower TS backend. Set MXTS_CPU_BACKEND=ts to choose it explicitly.",

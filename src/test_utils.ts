@@ -3,6 +3,7 @@
  * usable in any project's tests.
  * @module
  */
+import { checkOptions } from "./core/options.ts";
 import { availableBackends, backendByName, setCpuBackend } from "../backends/mod.ts";
 import { type Context, cpu } from "./core/context.ts";
 import { MXNetError } from "./core/errors.ts";
@@ -61,6 +62,14 @@ export async function checkNumericGradient(
     ctx?: Context;
   } = {},
 ): Promise<void> {
+  checkOptions("checkNumericGradient", opts, [
+    "auxStates",
+    "numericEps",
+    "rtol",
+    "atol",
+    "gradNodes",
+    "ctx",
+  ]);
   const ctx = opts.ctx ?? cpu();
   const eps = opts.numericEps ?? 1e-3, rtol = opts.rtol ?? 1e-2, atol = opts.atol ?? 1e-4;
   const loc = named(sym, location);
@@ -121,6 +130,7 @@ export async function checkConsistency(
   location: Location,
   opts: { rtol?: number; atol?: number; backends?: readonly string[] } = {},
 ): Promise<string[]> {
+  checkOptions("checkConsistency", opts, ["rtol", "atol", "backends"]);
   const names = opts.backends ?? availableBackends();
   const rtol = opts.rtol ?? 1e-4, atol = opts.atol ?? 1e-5;
   const loc = named(sym, location);

@@ -46,6 +46,8 @@ export interface Needs {
    * software GPU adapter takes ~11 ms per readback), so only host-memory backends run it.
    */
   hostMemory?: boolean;
+  /** Operators computed on the host (linear algebra), which device memory cannot serve. */
+  hostCompute?: boolean;
 }
 
 function missingFeatures(b: Backend, needs: Needs): string[] {
@@ -54,6 +56,7 @@ function missingFeatures(b: Backend, needs: Needs): string[] {
   );
   if (needs.dataSync && !b.readSync) lacks.push("dataSync");
   if (needs.hostMemory && !b.readSync) lacks.push("host memory (latency-bound test)");
+  if (needs.hostCompute && !b.readSync) lacks.push("host memory (the operator runs on the host)");
   return lacks;
 }
 

@@ -7,6 +7,11 @@
  * dependencies), esbuild bundles it. The native backend (FFI) is replaced by a module that
  * reports "not available in browsers", so `cpu` contexts use the TS backend and `gpu`
  * contexts WebGPU. Top-level await (the adapter probe) needs an ES2022 target.
+ *
+ * The bundle needs no cross-origin isolation (COOP/COEP headers): without
+ * SharedArrayBuffer the TS kernels run on one thread, as they do in any browser. Files
+ * need Deno: in a page, `mx.nd.saveBytes` gives a file's bytes and `mx.nd.load` takes
+ * bytes or a Blob (tests/browser/bundle_test.ts runs both on an ordinary page).
  * @module
  */
 // Until deno.json maps "esbuild" (requested from the lead).

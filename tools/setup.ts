@@ -6,10 +6,14 @@
  *
  *   deno run -A tools/setup.ts            # the demo's set-up
  *   deno run -A tools/setup.ts --tests    # also the CUDA kernels' host-emulation build
+ *   MXTS_SETUP_APT=0 deno task test       # never run apt-get (MXTS_NO_APT=1 still works)
+ *
+ * Before running apt-get it prints each package it is about to install and why.
  * @module
  */
 
-interface Requirement {
+/** A Debian package an optional part needs. */
+export interface Requirement {
   /** Debian package. */
   pkg: string;
   /** A file the package installs: present means installed. */
@@ -69,14 +73,35 @@ async function run(cmd: string, args: string[]): Promise<boolean> {
   }
 }
 
-const missing: Requirement[] = [];
-for (const r of REQUIREMENTS) if (!(await exists(r.marker))) missing.push(r);
+/** apt-get runs unless `MXTS_SETUP_APT=0` (or the older `MXTS_NO_APT=1`) says not to. */
+export function aptAllowed(env: (name: string) => string | undefined): boolean {
+  return env("MXTS_SETUP_APT") !== "0" && env("MXTS_NO_APT") !== "1";
+}
 
-if (missing.length) {
+/** What is printed before apt-get runs: each package about to be installed, and why. */
+export function aptPlan(missing: readonly Requirement[]): string {
+  const width = Math.max(...missing.map((r) => r.pkg.length));
+  return [
+    `setup: installing ${missing.length} Debian package(s) with apt-get ` +
+    `(MXTS_SETUP_APT=0 skips this; the parts that need them are then skipped):`,
+    ...missing.map((r) => `  ${r.pkg.padEnd(width)}  ${r.why}`),
+  ].join("\n");
+}
+
+/** The Debian packages not installed yet. */
+export async function missingRequirements(): Promise<Requirement[]> {
+  const missing: Requirement[] = [];
+  for (const r of REQUIREMENTS) if (!(await exists(r.marker))) missing.push(r);
+  return missing;
+}
+
+async function installPackages(): Promise<void> {
+  const missing = await missingRequirements();
+  if (!missing.length) return;
   const isRoot = Deno.uid?.() === 0;
   const hasApt = await exists("/usr/bin/apt-get");
-  if (isRoot && hasApt && Deno.env.get("MXTS_NO_APT") !== "1") {
-    console.log(`setup: installing ${missing.map((r) => r.pkg).join(" ")}`);
+  if (isRoot && hasApt && aptAllowed((n) => Deno.env.get(n))) {
+    console.log(aptPlan(missing));
     await run("apt-get", ["update", "-qq"]);
     await run("env", [
       "DEBIAN_FRONTEND=noninteractive",
@@ -94,7 +119,8 @@ if (missing.length) {
   }
 }
 
-if (await exists(new URL("./build_native.ts", import.meta.url).pathname)) {
+async function buildNative(): Promise<void> {
+  if (!(await exists(new URL("./build_native.ts", import.meta.url).pathname))) return;
   const ok = await run(Deno.execPath(), [
     "run",
     "-A",
@@ -111,4 +137,9 @@ if (await exists(new URL("./build_native.ts", import.meta.url).pathname)) {
     ]);
     if (!emu) console.log("setup: the CUDA emulation build failed; its tests will be skipped");
   }
+}
+
+if (import.meta.main) {
+  await installPackages();
+  await buildNative();
 }

@@ -30,7 +30,13 @@
  * so their result is read with `await a.data()`; `dataSync()` throws until it is ready.
  * @module
  */
-import { allocCompute, type ComputeArray, type DType, ITEM_SIZE } from "../../src/core/dtype.ts";
+import {
+  allocCompute,
+  type ComputeArray,
+  type DType,
+  isSharedBuffer,
+  ITEM_SIZE,
+} from "../../src/core/dtype.ts";
 import { MXNetError } from "../../src/core/errors.ts";
 import { type FloatArray, gemmRows } from "./gemm.ts";
 
@@ -223,7 +229,7 @@ export function allocShared(dtype: DType, size: number): ComputeArray | undefine
 
 /** True when the array's memory is a SharedArrayBuffer. */
 export function isShared(x: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer === "function" && x.buffer instanceof SharedArrayBuffer;
+  return isSharedBuffer(x.buffer);
 }
 
 // --- the worker pool -------------------------------------------------------------------------

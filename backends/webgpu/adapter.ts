@@ -54,9 +54,44 @@ function preferVulkan(): void {
   }
 }
 
+/**
+ * Gives the Vulkan loader a private runtime directory when XDG_RUNTIME_DIR is unset
+ * (containers, CI, ssh and cron sessions): without one, Mesa's Wayland code prints
+ * "error: XDG_RUNTIME_DIR is invalid or not set in the environment." on stderr while the
+ * adapter is probed, at the import of mod.ts by any script. The directory is what a login
+ * session provides: `$TMPDIR/mxts-runtime-<uid>`, owned by the user, mode 0700 (one that
+ * exists with another owner or mode is not used). Asks for no permission: without env,
+ * sys, read and write access it changes nothing.
+ */
+function privateRuntimeDir(): void {
+  const d = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (d?.build.os !== "linux") return;
+  try {
+    const granted = (p: Deno.PermissionDescriptor) =>
+      d.permissions.querySync(p).state === "granted";
+    if (!granted({ name: "env" }) || d.env.get("XDG_RUNTIME_DIR") !== undefined) return;
+    if (!granted({ name: "sys", kind: "uid" })) return;
+    const uid = d.uid();
+    if (uid === null) return;
+    const dir = `${d.env.get("TMPDIR") || "/tmp"}/mxts-runtime-${uid}`;
+    if (!granted({ name: "write", path: dir }) || !granted({ name: "read", path: dir })) return;
+    try {
+      d.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if (!(e instanceof d.errors.AlreadyExists)) return;
+    }
+    const st = d.statSync(dir);
+    if (!st.isDirectory || st.uid !== uid || ((st.mode ?? 0) & 0o777) !== 0o700) return;
+    d.env.set("XDG_RUNTIME_DIR", dir);
+  } catch {
+    // permissions API missing or refused: leave the environment as it is
+  }
+}
+
 async function probe(): Promise<AdapterProbe | null> {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (!gpu) return null;
+  privateRuntimeDir();
   preferVulkan();
   let adapter: GPUAdapter | null = null;
   try {

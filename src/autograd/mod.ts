@@ -81,7 +81,7 @@ function withState<T>(rec: "record" | "pause" | null, train: boolean, fn: () => 
  * ```
  */
 export function record<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
-  checkOptions("record", opts, ["trainMode"]);
+  checkOptions("autograd.record", opts, ["trainMode"]);
   return withState("record", opts.trainMode ?? true, fn);
 }
 
@@ -98,7 +98,7 @@ export function record<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
  * ```
  */
 export function pause<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
-  checkOptions("pause", opts, ["trainMode"]);
+  checkOptions("autograd.pause", opts, ["trainMode"]);
   return withState("pause", opts.trainMode ?? false, fn);
 }
 
@@ -153,7 +153,7 @@ export function backward(
   headGrads?: readonly (NDArray | null)[],
   opts: BackwardOptions = {},
 ): void {
-  checkOptions("backward", opts, ["retainGraph", "trainMode"]);
+  checkOptions("autograd.backward", opts, ["retainGraph", "trainMode"]);
   const hs = heads instanceof NDArray ? [heads] : heads;
   scope(() => {
     writeGrads(sweep(hs, { where: "backward", headGrads, retainGraph: opts.retainGraph }));
@@ -181,7 +181,7 @@ export function grad(
   opts: { headGrads?: readonly (NDArray | null)[]; createGraph?: boolean; retainGraph?: boolean } =
     {},
 ): NDArray[] {
-  checkOptions("grad", opts, ["headGrads", "createGraph", "retainGraph"]);
+  checkOptions("autograd.grad", opts, ["headGrads", "createGraph", "retainGraph"]);
   const hs = heads instanceof NDArray ? [heads] : heads;
   const leaves = variables.map((v) => {
     const n = variableNode(v);

@@ -101,7 +101,15 @@ const COMPUTE_CTOR: Readonly<Record<DType, Ctor>> = {
 export function isComputeArrayOf(dtype: DType, values: unknown): values is ComputeArray {
   return dtype !== "bool" && dtype !== "int64" && values != null &&
     (values as object).constructor === COMPUTE_CTOR[dtype] &&
-    !((values as ComputeArray).buffer instanceof SharedArrayBuffer);
+    !isSharedBuffer((values as ComputeArray).buffer);
+}
+
+/**
+ * True for a SharedArrayBuffer. A page without cross-origin isolation has no
+ * SharedArrayBuffer at all (naming it throws a ReferenceError), and nothing is shared there.
+ */
+export function isSharedBuffer(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
 }
 
 /** A new zero-filled compute array of `n` elements of `dtype`. */

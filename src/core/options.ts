@@ -80,3 +80,21 @@ export function describe(v: unknown): string {
   if (typeof v === "string") return `the string ${JSON.stringify(v)}`;
   return `${typeof v} ${String(v)}`;
 }
+
+/**
+ * The names of an options type, for `checkOptions`: written once as an object with every
+ * key of `T` set to true, so the compiler fails when a key is missing or not one of `T`'s
+ * (a list kept beside an interface by hand drifts).
+ * @example
+ * ```ts
+ * import { keysOf } from "./options.ts";
+ * interface FitOptions { numEpoch: number; batchSize?: number }
+ * const keys = keysOf<FitOptions>({ numEpoch: true, batchSize: true });
+ * console.log(keys); // ["numEpoch", "batchSize"]
+ * ```
+ */
+export function keysOf<T extends object>(
+  keys: { readonly [K in keyof Required<T>]: true },
+): string[] {
+  return Object.keys(keys);
+}

@@ -160,6 +160,7 @@ function enqueue(
  * every training step). A promise returned by `fn` is tracked as a pushed operation,
  * and a throw is stored like push stores it. Returns false, having run nothing, when
  * something is pending: push it instead.
+ * @ignore
  */
 export function runNow(
   name: string,
@@ -194,7 +195,10 @@ function fireBeforeWrite(writes: readonly Var[]): void {
   for (const w of writes) fireBeforeWriteOf(w);
 }
 
-/** Runs `v`'s `beforeWrite` hook, if any, once (its memory is about to change or be freed). */
+/**
+ * Runs `v`'s `beforeWrite` hook, if any, once (its memory is about to change or be freed).
+ * @ignore
+ */
 export function fireBeforeWriteOf(v: Var): void {
   const save = v.beforeWrite;
   if (save) {
@@ -291,23 +295,22 @@ export function readVar<T>(name: string, v: Var, read: () => Promise<T>): Promis
   });
 }
 
-/** True when `v` has no pending write (a synchronous read is safe). */
+/**
+ * True when `v` has no pending write (a synchronous read is safe).
+ * @ignore
+ */
 export function isReady(v: Var): boolean {
   return !isPending(v.lastWrite);
 }
 
-/** True when no operation reading or writing `v` is pending. */
+/**
+ * True when no operation reading or writing `v` is pending.
+ * @ignore
+ */
 export function isIdle(v: Var): boolean {
   if (isPending(v.lastWrite)) return false;
   for (const r of v.reads) if (!r.done) return false;
   return true;
-}
-
-/** Waits until every reader and writer of `v` is done (before freeing its memory). */
-export async function waitForIdle(v: Var): Promise<void> {
-  while (isPending(v.lastWrite) || v.reads.some((r) => !r.done)) {
-    await Promise.all([v.lastWrite, ...v.reads].filter(isPending).map((o) => o.promise));
-  }
 }
 
 /**

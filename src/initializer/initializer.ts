@@ -4,6 +4,7 @@
  * rule, `_bias`/`_beta`/`_moving_mean` zeros, `_gamma`/`_moving_var` ones).
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
 import { fillNormal, fillUniform } from "../core/philox.ts";
 import { formatShape, shapeEqual } from "../core/shape.ts";
@@ -38,9 +39,15 @@ export abstract class Initializer {
   /** Registry name (lower case). */
   abstract get kind(): string;
 
-  /** `[kind, options]` as JSON, what a Variable's `__init__` attribute holds. */
+  /**
+   * `[kind, options]` as JSON, what a Variable's `__init__` attribute holds, with the
+   * options in MXNet's snake_case (`["xavier", {"rnd_type": "gaussian"}]`) so Apache MXNet
+   * reads it; `create` reads either spelling.
+   */
   dumps(): string {
-    return JSON.stringify([this.kind, this.kwargs]);
+    const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    const kw = Object.fromEntries(Object.entries(this.kwargs).map(([k, v]) => [snake(k), v]));
+    return JSON.stringify([this.kind, kw]);
   }
 
   /**
@@ -206,6 +213,7 @@ export class Xavier extends Initializer {
   readonly magnitude: number;
   /** Creates the initializer. */
   constructor(opts: XavierOptions = {}) {
+    checkOptions("Xavier", opts, ["rndType", "factorType", "magnitude"]);
     super({ ...opts });
     this.rndType = opts.rndType ?? "uniform";
     this.factorType = opts.factorType ?? "avg";
@@ -256,6 +264,7 @@ export class Xavier extends Initializer {
 export class MSRAPrelu extends Xavier {
   /** Creates the initializer. */
   constructor(opts: { factorType?: "avg" | "in" | "out"; slope?: number } = {}) {
+    checkOptions("MSRAPrelu", opts, ["factorType", "slope"]);
     const slope = opts.slope ?? 0.25;
     super({
       rndType: "gaussian",
@@ -308,6 +317,7 @@ export class Orthogonal extends Initializer {
   readonly randType: "uniform" | "normal";
   /** Creates the initializer. */
   constructor(opts: { scale?: number; randType?: "uniform" | "normal" } = {}) {
+    checkOptions("Orthogonal", opts, ["scale", "randType"]);
     super({ ...opts });
     this.scale = opts.scale ?? 1.414;
     this.randType = opts.randType ?? "uniform";
@@ -437,18 +447,30 @@ export class Load extends Initializer {
   }
 }
 
-// deno-lint-ignore no-explicit-any
-const REGISTRY = new Map<string, (kw: any) => Initializer>([
-  ["zero", () => new Zero()],
-  ["zeros", () => new Zero()],
-  ["one", () => new One()],
-  ["ones", () => new One()],
-  ["constant", (kw) => new Constant(kw.value)],
-  ["uniform", (kw) => new Uniform(kw.scale)],
-  ["normal", (kw) => new Normal(kw.sigma)],
+/** `make`, after checking that the options are among `keys` (a typo must not be ignored). */
+function checked(
+  name: string,
+  keys: readonly string[],
+  // deno-lint-ignore no-explicit-any
+  make: (kw: any) => Initializer,
+): (kw: Record<string, unknown>) => Initializer {
+  return (kw) => {
+    checkOptions(`initializer.create(${JSON.stringify(name)})`, kw, keys);
+    return make(kw);
+  };
+}
+
+const REGISTRY = new Map<string, (kw: Record<string, unknown>) => Initializer>([
+  ["zero", checked("zero", [], () => new Zero())],
+  ["zeros", checked("zeros", [], () => new Zero())],
+  ["one", checked("one", [], () => new One())],
+  ["ones", checked("ones", [], () => new One())],
+  ["constant", checked("constant", ["value"], (kw) => new Constant(kw.value))],
+  ["uniform", checked("uniform", ["scale"], (kw) => new Uniform(kw.scale))],
+  ["normal", checked("normal", ["sigma"], (kw) => new Normal(kw.sigma))],
   ["xavier", (kw) => new Xavier(kw)],
   ["msraprelu", (kw) => new MSRAPrelu(kw)],
-  ["bilinear", () => new Bilinear()],
+  ["bilinear", checked("bilinear", [], () => new Bilinear())],
   ["orthogonal", (kw) => new Orthogonal(kw)],
 ]);
 
@@ -483,6 +505,12 @@ export function create(
     } catch (e) {
       throw new ParamError(`initializer.create: cannot parse ${init}`, { cause: e });
     }
+    // MXNet writes its options in snake_case (`["xavier", {"rnd_type": "gaussian"}]`).
+    kw = Object.fromEntries(
+      Object.entries(kw ?? {}).map((
+        [k, v],
+      ) => [k.replace(/_([a-z])/g, (_, c) => c.toUpperCase()), v]),
+    );
   }
   const make = REGISTRY.get(name.toLowerCase());
   if (!make) {

@@ -3,6 +3,7 @@
  * `dataShape` (and `labelShape` for the label file).
  * @module
  */
+import { checkOptions, keysOf } from "../core/options.ts";
 import type { DType } from "../core/dtype.ts";
 import { FormatError, MXNetError, ParamError } from "../core/errors.ts";
 import { array } from "../ndarray/creation.ts";
@@ -35,7 +36,7 @@ export interface CSVIterOptions {
 }
 
 /** Parses a CSV of numbers into one flat array; rows must have `width` values. */
-export function parseCSV(
+function parseCSV(
   text: string,
   width: number,
   source: string,
@@ -65,6 +66,19 @@ export function parseCSV(
   return { values, rows: lines.length };
 }
 
+const OPTIONS = keysOf<CSVIterOptions>({
+  dataCsv: true,
+  dataShape: true,
+  labelCsv: true,
+  labelShape: true,
+  batchSize: true,
+  roundBatch: true,
+  dtype: true,
+  shuffle: true,
+  dataName: true,
+  labelName: true,
+});
+
 /**
  * Reads the files on first use (or `await iter.load()`) and then behaves as an
  * NDArrayIter over them.
@@ -77,6 +91,7 @@ export class CSVIter extends DataIter {
   /** Creates the iterator; files are read by `load()` or the first `next()`. */
   constructor(opts: CSVIterOptions) {
     super(opts.batchSize);
+    checkOptions("CSVIter", opts, OPTIONS);
     if (!(opts.batchSize >= 1)) throw new ParamError(`CSVIter: batchSize must be >= 1`);
     this.#opts = opts;
   }

@@ -4,6 +4,7 @@
  * an async iterable (`for await (const batch of iter)`).
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import type { DType } from "../core/dtype.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 
@@ -55,6 +56,15 @@ export class DataBatch {
     provideData?: DataDesc[] | null;
     provideLabel?: DataDesc[] | null;
   }) {
+    checkOptions("DataBatch", opts, [
+      "data",
+      "label",
+      "pad",
+      "index",
+      "bucketKey",
+      "provideData",
+      "provideLabel",
+    ]);
     this.data = opts.data;
     this.label = opts.label ?? [];
     this.pad = opts.pad ?? 0;

@@ -14,7 +14,7 @@ export interface IdxArray {
 }
 
 /** Reads a whole file, gunzipping when it starts with the gzip magic. */
-export async function readMaybeGzip(path: string): Promise<Uint8Array> {
+async function readMaybeGzip(path: string): Promise<Uint8Array> {
   let raw: Uint8Array;
   try {
     raw = await Deno.readFile(path);

@@ -4,6 +4,7 @@
  * `numParts` / `partIndex` for data-parallel workers.
  * @module
  */
+import { checkOptions, keysOf } from "../core/options.ts";
 import { type Context, cpu } from "../core/context.ts";
 import { FormatError, ParamError } from "../core/errors.ts";
 import { shufflePermutation } from "../core/philox.ts";
@@ -41,6 +42,22 @@ export interface MNISTIterOptions {
   labelName?: string;
 }
 
+const OPTIONS = keysOf<MNISTIterOptions>({
+  image: true,
+  label: true,
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  flat: true,
+  numParts: true,
+  partIndex: true,
+  lastBatchHandle: true,
+  imageSize: true,
+  ctx: true,
+  dataName: true,
+  labelName: true,
+});
+
 /** See the module docs. Files are read on first use or by `await iter.load()`. */
 export class MNISTIter extends DataIter {
   readonly #o: Required<Omit<MNISTIterOptions, "ctx">> & { ctx: Context };
@@ -58,6 +75,7 @@ export class MNISTIter extends DataIter {
   /** Creates the iterator. */
   constructor(opts: MNISTIterOptions) {
     super(opts.batchSize ?? 128);
+    checkOptions("MNISTIter", opts, OPTIONS);
     this.#o = {
       batchSize: this.batchSize,
       shuffle: true,

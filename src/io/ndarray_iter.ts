@@ -4,6 +4,7 @@
  * next epoch's first batch).
  * @module
  */
+import { checkOptions, keysOf } from "../core/options.ts";
 import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
 import { shufflePermutation } from "../core/philox.ts";
 import { formatShape } from "../core/shape.ts";
@@ -11,6 +12,7 @@ import { array } from "../ndarray/creation.ts";
 import type { ArrayLikeInput } from "../ndarray/input.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { concat } from "../ndarray/ops.ts";
+import { keep } from "../ndarray/scope.ts";
 import { takeRng } from "../ndarray/random_state.ts";
 import { DataBatch, DataDesc, DataIter } from "./data.ts";
 
@@ -49,17 +51,28 @@ export interface NDArrayIterOptions {
   labelName?: string;
 }
 
-/** Normalises data input to sorted (name, NDArray) pairs, as MXNet's `_init_data`. */
-export function initData(
+/**
+ * Normalises data input to sorted (name, NDArray) pairs, as MXNet's `_init_data`. Arrays
+ * made here from host values belong to the iterator (`owned`, freed by its `dispose`);
+ * like any array they are freed by the `mx.nd.scope` they were made in, unless the scope
+ * returns the iterator.
+ */
+function initData(
   input: DataInput | null | undefined,
   defaultName: string,
   allowEmpty: boolean,
+  owned: NDArray[],
 ): [string, NDArray][] {
   if (input === null || input === undefined) {
     if (allowEmpty) return [];
     throw new ParamError(`NDArrayIter: ${defaultName} is required`);
   }
-  const toND = (x: NDArray | ArrayLikeInput) => (x instanceof NDArray ? x : array(x));
+  const toND = (x: NDArray | ArrayLikeInput) => {
+    if (x instanceof NDArray) return x;
+    const a = array(x);
+    owned.push(a);
+    return a;
+  };
   let entries: [string, NDArray | ArrayLikeInput][];
   if (input instanceof NDArray || typeof input === "number" || isNestedNumbers(input)) {
     entries = [[defaultName, input as NDArray | ArrayLikeInput]];
@@ -87,6 +100,16 @@ function isNestedNumbers(x: unknown): boolean {
   return typeof probe === "number" || typeof probe === "boolean";
 }
 
+const OPTIONS = keysOf<NDArrayIterOptions>({
+  data: true,
+  label: true,
+  batchSize: true,
+  shuffle: true,
+  lastBatchHandle: true,
+  dataName: true,
+  labelName: true,
+});
+
 /**
  * Iterates over arrays in batches.
  * @example
@@ -112,17 +135,19 @@ export class NDArrayIter extends DataIter {
   #order: number[];
   #cursor: number;
   #cache: Part | null = null;
+  readonly #owned: NDArray[] = [];
 
   /** Creates the iterator. */
   constructor(opts: NDArrayIterOptions) {
     super(opts.batchSize ?? 1);
+    checkOptions("NDArrayIter", opts, OPTIONS);
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new ParamError(
         `NDArrayIter: batchSize must be a positive integer, got ${opts.batchSize}`,
       );
     }
-    this.data = initData(opts.data, opts.dataName ?? "data", false);
-    this.label = initData(opts.label, opts.labelName ?? "softmax_label", true);
+    this.data = initData(opts.data, opts.dataName ?? "data", false, this.#owned);
+    this.label = initData(opts.label, opts.labelName ?? "softmax_label", true, this.#owned);
     this.shuffle = opts.shuffle ?? false;
     this.lastBatchHandle = opts.lastBatchHandle ?? "pad";
     if (!["pad", "discard", "roll_over"].includes(this.lastBatchHandle)) {
@@ -208,7 +233,10 @@ export class NDArrayIter extends DataIter {
     }
     if (c + bs > n) {
       if (this.lastBatchHandle === "roll_over") {
-        this.#cache = this.#take(c, n);
+        // The remainder waits for the next epoch: out of the scope this epoch runs in.
+        const cache = this.#take(c, n);
+        for (const a of [...cache.data, ...cache.label]) keep(a);
+        this.#cache = cache;
         return Promise.resolve(null);
       }
       const pad = c + bs - n;
@@ -216,6 +244,17 @@ export class NDArrayIter extends DataIter {
       return Promise.resolve(this.#batch(this.#gather(idx), pad));
     }
     return Promise.resolve(this.#batch(this.#take(c, c + bs), 0));
+  }
+
+  /**
+   * Frees the arrays the iterator made: those converted from host values and a
+   * roll_over remainder. NDArrays given as data stay the caller's.
+   */
+  dispose(): void {
+    for (const a of this.#owned.splice(0)) a.dispose();
+    const c = this.#cache;
+    this.#cache = null;
+    if (c) { for (const a of [...c.data, ...c.label]) a.dispose(); }
   }
 
   #batch(part: Part, pad: number): DataBatch {

@@ -4,6 +4,7 @@
  * batches per epoch).
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import { MXNetError, ParamError } from "../core/errors.ts";
 import { DataBatch, DataDesc, DataIter } from "./data.ts";
 
@@ -38,6 +39,7 @@ export class PrefetchingIter extends DataIter {
     const list = iters instanceof DataIter ? [iters] : [...iters];
     if (list.length === 0) throw new ParamError("PrefetchingIter: needs at least one iterator");
     super(list[0].batchSize);
+    checkOptions("PrefetchingIter", opts, ["renameData", "renameLabel"]);
     for (const it of list) {
       if (it.batchSize !== this.batchSize) {
         throw new ParamError(

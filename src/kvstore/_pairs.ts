@@ -3,8 +3,17 @@
  * @module
  */
 import { MXNetError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import type { Key, KVValues } from "./kvstore.ts";
+
+/**
+ * Checks the options of push (`{ priority }`) and of pull, pushPull and broadcast
+ * (`{ out, priority }`).
+ */
+export function checkKVOptions(where: string, opts: object | undefined): void {
+  checkOptions(`kvstore.${where}`, opts, where === "push" ? ["priority"] : ["out", "priority"]);
+}
 
 /** Pairs keys with value lists: `k, v` | `k, [v per device]` | `[k], [v or [v]]`. */
 export function pairs(

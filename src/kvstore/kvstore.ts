@@ -12,7 +12,7 @@ import { NDArray } from "../ndarray/ndarray.ts";
 import { getUpdater, type Updater } from "../optimizer/updater.ts";
 import type { Optimizer } from "../optimizer/optimizer.ts";
 import { createDist, isDistType } from "./dist/mod.ts";
-import { pairs } from "./_pairs.ts";
+import { checkKVOptions, pairs } from "./_pairs.ts";
 
 /** A key: an integer or a string (one store may not mix them, as MXNet). */
 export type Key = number | string;
@@ -83,7 +83,8 @@ export class KVStore {
   }
 
   /** Pushes values; several values for one key (one per device) are summed first. */
-  push(key: Key | readonly Key[], value: KVValues, _opts: { priority?: number } = {}): void {
+  push(key: Key | readonly Key[], value: KVValues, opts: { priority?: number } = {}): void {
+    checkKVOptions("push", opts);
     for (const [k, vs] of pairs("push", key, value)) {
       const stored = this.#stored("push", k);
       for (const v of vs) this.#checkShape("push", k, v, stored);
@@ -108,6 +109,7 @@ export class KVStore {
 
   /** Copies the stored value of each key into `out` (any device; copies as needed). */
   pull(key: Key | readonly Key[], opts: PullOptions = {}): void {
+    checkKVOptions("pull", opts);
     if (!opts.out) throw new MXNetError(`kvstore.pull: give the destination as { out }`);
     for (const [k, outs] of pairs("pull", key, opts.out)) {
       const stored = this.#stored("pull", k);
@@ -120,12 +122,14 @@ export class KVStore {
 
   /** Push then pull; without `out` the pushed arrays receive the result. */
   pushPull(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
+    checkKVOptions("pushPull", opts);
     this.push(key, value);
     this.pull(key, { out: opts.out ?? value });
   }
 
   /** Init with `value` then pull into `out` (MXNet's broadcast). */
   broadcast(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
+    checkKVOptions("broadcast", opts);
     this.init(key, value);
     if (opts.out) this.pull(key, opts);
   }
@@ -252,8 +256,9 @@ export class KVStore {
 }
 
 /**
- * Creates a key-value store: `"local"` or `"device"`. The `dist_*` types need the MPI
- * transport (issue 7) and throw until it exists.
+ * Creates a key-value store: `"local"` or `"device"` in this process, or the distributed
+ * `"dist_sync"`, `"dist_device_sync"`, `"dist_async"` over MPI (start the processes with
+ * `mpirun` or `deno task launch`; without them, one worker of rank 0).
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";

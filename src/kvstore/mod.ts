@@ -3,12 +3,4 @@
  * applies the optimizer.
  * @module
  */
-export {
-  create,
-  type Key,
-  KVStore,
-  type KVStoreType,
-  type KVValues,
-  type PullOptions,
-  type UpdaterFn,
-} from "./kvstore.ts";
+export * from "./kvstore.ts";

@@ -5,6 +5,7 @@
 import { MXNetError, ShapeError } from "../core/errors.ts";
 import {
   type Arrays,
+  EvalMetric,
   hostPairs,
   type MetricOptions,
   predictedClasses,
@@ -13,6 +14,8 @@ import {
 
 /** Fraction of samples whose predicted class (argmax along `axis`) equals the label. */
 export class Accuracy extends SimpleMetric {
+  /** Accuracy's options. */
+  static override readonly optionNames: readonly string[] = [...EvalMetric.optionNames, "axis"];
   /** Class axis of the predictions (1). */
   readonly axis: number;
   /** Creates the metric (name "accuracy"). */
@@ -32,6 +35,8 @@ export class Accuracy extends SimpleMetric {
 
 /** Fraction of samples whose label is among the `topK` highest scores. */
 export class TopKAccuracy extends SimpleMetric {
+  /** TopKAccuracy's options. */
+  static override readonly optionNames: readonly string[] = [...EvalMetric.optionNames, "topK"];
   /** How many top classes count. */
   readonly topK: number;
   /** Creates the metric (name "top_k_accuracy_<k>"). */
@@ -129,8 +134,14 @@ export type Average = "macro" | "micro";
 
 /** Base of F1 and MCC: confusion counts per batch (macro) or overall (micro). */
 export abstract class BinaryMetric extends SimpleMetric {
+  /** F1's and MCC's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...EvalMetric.optionNames,
+    "average",
+  ];
   /** Averaging mode. */
   readonly average: Average;
+  /** The confusion counts so far (for subclasses' `score`). */
   protected readonly stats: BinaryStats = new BinaryStats();
   /** Sets the name and the averaging ("macro" by default). */
   constructor(name: string, opts: MetricOptions & { average?: Average }) {

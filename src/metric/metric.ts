@@ -4,6 +4,7 @@
  * Formulas and batch conventions follow MXNet 1.x's `metric.py`.
  * @module
  */
+import { checkOptions, keysOf } from "../core/options.ts";
 import { MXNetError, ShapeError } from "../core/errors.ts";
 import { formatShape } from "../core/shape.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
@@ -24,7 +25,10 @@ export async function host(a: NDArray): Promise<HostArray> {
   return { v: Float64Array.from(await a.data() as ArrayLike<number>, Number), shape: a.shape };
 }
 
-/** Pairs labels with predictions; their counts must agree (MXNet's check_label_shapes). */
+/**
+ * Pairs labels with predictions; their counts must agree (MXNet's check_label_shapes).
+ * @ignore
+ */
 export async function hostPairs(
   who: string,
   labels: Arrays,
@@ -61,8 +65,20 @@ export abstract class EvalMetric {
   /** Accumulated count. */
   numInst = 0;
 
+  /**
+   * The option names this metric accepts (others throw a ParamError); a subclass with
+   * options of its own lists them too:
+   * `static override optionNames = [...EvalMetric.optionNames, "k"]`.
+   */
+  static readonly optionNames: readonly string[] = keysOf<MetricOptions>({
+    name: true,
+    outputNames: true,
+    labelNames: true,
+  });
+
   /** Sets the name and the names `updateDict` uses. */
   constructor(defaultName: string, opts: MetricOptions = {}) {
+    checkOptions(new.target.name, opts, (new.target as typeof EvalMetric).optionNames);
     this.name = opts.name ?? defaultName;
     this.outputNames = opts.outputNames ?? null;
     this.labelNames = opts.labelNames ?? null;
@@ -119,6 +135,7 @@ export abstract class SimpleMetric extends EvalMetric {
 /**
  * Class predictions of a batch: `pred` as is when shaped like `label`, else the argmax
  * along `axis` (class scores).
+ * @ignore
  */
 export function predictedClasses(
   label: HostArray,

@@ -6,6 +6,7 @@
 import { ShapeError } from "../core/errors.ts";
 import {
   type Arrays,
+  EvalMetric,
   host,
   type HostArray,
   hostPairs,
@@ -31,6 +32,8 @@ function picked(label: HostArray, pred: HostArray, who: string): number[] {
 
 /** `sum(-log(pred[i, label[i]] + eps)) / samples`. */
 export class CrossEntropy extends SimpleMetric {
+  /** CrossEntropy's (and NegativeLogLikelihood's) options. */
+  static override readonly optionNames: readonly string[] = [...EvalMetric.optionNames, "eps"];
   /** Added inside the log (1e-12). */
   readonly eps: number;
   /** Creates the metric (name "cross-entropy"). */
@@ -60,6 +63,12 @@ export class NegativeLogLikelihood extends CrossEntropy {
  * `ignoreLabel`; `axis` is the class axis of the predictions (last by default).
  */
 export class Perplexity extends SimpleMetric {
+  /** Perplexity's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...EvalMetric.optionNames,
+    "ignoreLabel",
+    "axis",
+  ];
   /** Label value to skip, or null. */
   readonly ignoreLabel: number | null;
   /** Class axis. */

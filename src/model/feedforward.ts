@@ -5,13 +5,14 @@
  */
 import { type Context, cpu } from "../core/context.ts";
 import { MXNetError } from "../core/errors.ts";
+import { checkOptions, keysOf } from "../core/options.ts";
 import { create as createInitializer, type Initializer } from "../initializer/mod.ts";
 import { type DataInput, type DataIter, NDArrayIter } from "../io/mod.ts";
 import type { KVStore } from "../kvstore/mod.ts";
 import type { EvalMetric } from "../metric/mod.ts";
 import { type BatchEndCallback, type EpochEndCallback, Module } from "../module/module.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
-import type { Optimizer } from "../optimizer/mod.ts";
+import { type Optimizer, optionNames as optimizerOptionNames } from "../optimizer/mod.ts";
 import type { Symbol } from "../symbol/symbol.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 
@@ -65,7 +66,8 @@ export interface FeedForwardFitOptions {
   logger?: ((line: string) => void) | null;
 }
 
-const KNOWN = new Set([
+/** FeedForward's own options; any other key is an option of its optimizer. */
+const OWN_OPTIONS = [
   "symbol",
   "ctx",
   "numEpoch",
@@ -75,7 +77,19 @@ const KNOWN = new Set([
   "argParams",
   "auxParams",
   "beginEpoch",
-]);
+];
+/** Set by the Module that trains, not by the user. */
+const MODULE_SETS = ["paramIdx2Name", "sym"];
+const FIT_OPTIONS = keysOf<FeedForwardFitOptions>({
+  X: true,
+  y: true,
+  evalData: true,
+  evalMetric: true,
+  epochEndCallback: true,
+  batchEndCallback: true,
+  kvstore: true,
+  logger: true,
+});
 
 function isIter(x: unknown): x is DataIter {
   return typeof x === "object" && x !== null && "provideData" in x && "reset" in x;
@@ -116,6 +130,12 @@ export class FeedForward {
 
   /** Creates the model; nothing is allocated until `fit` or `predict`. */
   constructor(opts: FeedForwardOptions) {
+    // As MXNet's **kwargs, other keys go to the optimizer: check them against its options
+    // now (an optimizer instance takes none), so a typo fails here and not silently.
+    const forOptimizer = typeof opts?.optimizer === "object"
+      ? []
+      : optimizerOptionNames(opts?.optimizer ?? "sgd").filter((k) => !MODULE_SETS.includes(k));
+    checkOptions("FeedForward", opts, [...OWN_OPTIONS, ...forOptimizer]);
     this.symbol = opts.symbol;
     const ctx = opts.ctx ?? cpu();
     this.ctx = Array.isArray(ctx) ? [...ctx] : [ctx as Context];
@@ -127,7 +147,7 @@ export class FeedForward {
     this.#initializer = opts.initializer ?? createInitializer("uniform", { scale: 0.01 });
     this.#beginEpoch = opts.beginEpoch ?? 0;
     this.#optimizerParams = Object.fromEntries(
-      Object.entries(opts).filter(([k, v]) => !KNOWN.has(k) && v !== undefined),
+      Object.entries(opts).filter(([k, v]) => !OWN_OPTIONS.includes(k) && v !== undefined),
     );
   }
 
@@ -155,6 +175,7 @@ export class FeedForward {
 
   /** Trains on X/y (or an iterator) for `numEpoch` epochs. */
   async fit(opts: FeedForwardFitOptions): Promise<void> {
+    checkOptions("FeedForward.fit", opts, FIT_OPTIONS);
     const train = this.#iter(opts.X, opts.y, true);
     const evalData = opts.evalData
       ? (isIter(opts.evalData)
@@ -189,6 +210,9 @@ export class FeedForward {
     const { argParams, auxParams } = mod.getParams();
     this.argParams = argParams;
     this.auxParams = auxParams;
+    // Iterators made here from arrays hold copies (and a roll_over remainder): free them.
+    if (train !== opts.X) (train as NDArrayIter).dispose();
+    if (evalData && evalData !== opts.evalData) (evalData as NDArrayIter).dispose();
   }
 
   /** A module bound for inference on `data`'s shapes, with the trained parameters. */
@@ -214,6 +238,7 @@ export class FeedForward {
 
   /** Outputs for X (the first output when the network has one). */
   async predict(X: DataInput | DataIter, opts: { numBatch?: number } = {}): Promise<NDArray> {
+    checkOptions("FeedForward.predict", opts, ["numBatch"]);
     const data = this.#iter(X, null, false);
     const mod = this.#inferenceModule(data);
     try {
@@ -222,6 +247,7 @@ export class FeedForward {
       return outs[0];
     } finally {
       mod.dispose();
+      if (data !== X) (data as NDArrayIter).dispose();
     }
   }
 
@@ -254,6 +280,7 @@ export class FeedForward {
       return res[0][1];
     } finally {
       mod.dispose();
+      if (data !== X) (data as NDArrayIter).dispose();
     }
   }
 
@@ -277,19 +304,10 @@ export class FeedForward {
   static async create(
     opts: FeedForwardOptions & Omit<FeedForwardFitOptions, "X"> & { X: DataInput | DataIter },
   ): Promise<FeedForward> {
-    const fitKeys = [
-      "X",
-      "y",
-      "evalData",
-      "evalMetric",
-      "epochEndCallback",
-      "batchEndCallback",
-      "kvstore",
-      "logger",
-    ];
-    const ctor = Object.fromEntries(Object.entries(opts).filter(([k]) => !fitKeys.includes(k)));
-    const model = new FeedForward(ctor as unknown as FeedForwardOptions);
-    await model.fit(opts);
+    const part = (fit: boolean) =>
+      Object.fromEntries(Object.entries(opts).filter(([k]) => FIT_OPTIONS.includes(k) === fit));
+    const model = new FeedForward(part(false) as unknown as FeedForwardOptions);
+    await model.fit(part(true) as unknown as FeedForwardFitOptions);
     return model;
   }
 

@@ -2,5 +2,5 @@
  * `mx.model`: checkpoints and the `FeedForward` trainer.
  * @module
  */
-export { loadCheckpoint, paramsPath, saveCheckpoint } from "./checkpoint.ts";
-export { FeedForward, type FeedForwardFitOptions, type FeedForwardOptions } from "./feedforward.ts";
+export * from "./checkpoint.ts";
+export * from "./feedforward.ts";

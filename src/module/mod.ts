@@ -2,11 +2,4 @@
  * `mx.mod`: the Module API.
  * @module
  */
-export {
-  type BatchEndCallback,
-  type BatchEndParam,
-  type EpochEndCallback,
-  type FitOptions,
-  Module,
-  type ShapeDesc,
-} from "./module.ts";
+export * from "./module.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 import { type Context, cpu } from "../core/context.ts";
-import { MXNetError, ShapeError } from "../core/errors.ts";
+import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
+import { checkOptions, keysOf } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { create as createInitializer, InitDesc, type Initializer } from "../initializer/mod.ts";
 import { type DataBatch, DataDesc, type DataIter } from "../io/mod.ts";
@@ -85,6 +86,26 @@ export interface FitOptions {
 const asList = <T>(x: T | readonly T[] | undefined): T[] =>
   x === undefined ? [] : Array.isArray(x) ? [...x] : [x as T];
 
+const FIT_OPTIONS = keysOf<FitOptions>({
+  evalData: true,
+  evalMetric: true,
+  epochEndCallback: true,
+  batchEndCallback: true,
+  kvstore: true,
+  optimizer: true,
+  optimizerParams: true,
+  initializer: true,
+  argParams: true,
+  auxParams: true,
+  allowMissing: true,
+  forceInit: true,
+  beginEpoch: true,
+  numEpoch: true,
+  logger: true,
+});
+const MODULE_OPTIONS = ["symbol", "dataNames", "labelNames", "context", "fixedParamNames"];
+const PREDICT_OPTIONS = ["numBatch", "reset"];
+
 function descOf(d: ShapeDesc): DataDesc {
   return d instanceof DataDesc ? d : new DataDesc(d[0], d[1]);
 }
@@ -138,6 +159,7 @@ export class Module {
     context?: Context | readonly Context[];
     fixedParamNames?: readonly string[];
   }) {
+    checkOptions("Module", opts, MODULE_OPTIONS);
     this.symbol = opts.symbol;
     this.dataNames = [...(opts.dataNames ?? ["data"])];
     const args = opts.symbol.listArguments();
@@ -188,6 +210,14 @@ export class Module {
     gradReq?: GradReq;
     forceRebind?: boolean;
   }): void {
+    checkOptions("Module.bind", opts, [
+      "dataShapes",
+      "labelShapes",
+      "forTraining",
+      "inputsNeedGrad",
+      "gradReq",
+      "forceRebind",
+    ]);
     if (this.binded && !opts.forceRebind) return;
     this.#disposeExecs();
     this.#dataShapes = opts.dataShapes.map(descOf);
@@ -232,6 +262,13 @@ export class Module {
     allowMissing?: boolean;
     forceInit?: boolean;
   } = {}): void {
+    checkOptions("Module.initParams", opts, [
+      "initializer",
+      "argParams",
+      "auxParams",
+      "allowMissing",
+      "forceInit",
+    ]);
     if (this.#paramsInitialized && !opts.forceInit) return;
     this.#requireBound("initParams");
     const init = opts.initializer ?? createInitializer("uniform", { scale: 0.01 });
@@ -301,6 +338,12 @@ export class Module {
     optimizerParams?: Record<string, unknown>;
     forceInit?: boolean;
   } = {}): void {
+    checkOptions("Module.initOptimizer", opts, [
+      "kvstore",
+      "optimizer",
+      "optimizerParams",
+      "forceInit",
+    ]);
     if (this.#optimizer && !opts.forceInit) return;
     this.#requireBound("initOptimizer");
     const names = this.paramNames;
@@ -348,6 +391,7 @@ export class Module {
 
   /** Runs forward on a batch (split across devices). */
   forward(batch: DataBatch, opts: { isTrain?: boolean } = {}): void {
+    checkOptions("Module.forward", opts, ["isTrain"]);
     this.#requireBound("forward");
     const isTrain = opts.isTrain ?? this.#forTraining;
     const inputs: [string, NDArray][] = [
@@ -453,6 +497,10 @@ export class Module {
 
   /** Trains for `numEpoch` epochs. */
   async fit(trainData: DataIter, opts: FitOptions): Promise<void> {
+    checkOptions("Module.fit", opts, FIT_OPTIONS);
+    if (typeof opts?.numEpoch !== "number") {
+      throw new ParamError(`Module.fit: numEpoch (the number of epochs) is required`);
+    }
     const log = opts.logger === undefined ? console.log : opts.logger;
     this.bind({
       dataShapes: trainData.provideData,
@@ -511,6 +559,7 @@ export class Module {
     evalMetric: string | EvalMetric = "acc",
     opts: { numBatch?: number; reset?: boolean } = {},
   ): Promise<[string, number][]> {
+    checkOptions("Module.score", opts, PREDICT_OPTIONS);
     this.#requireBound("score");
     if (opts.reset ?? true) evalData.reset();
     const metric = createMetric(evalMetric);
@@ -536,6 +585,7 @@ export class Module {
     evalData: DataIter,
     opts: { numBatch?: number; reset?: boolean } = {},
   ): AsyncGenerator<[NDArray[], number, DataBatch]> {
+    checkOptions("Module.iterPredict", opts, PREDICT_OPTIONS);
     this.#requireBound("iterPredict");
     if (opts.reset ?? true) evalData.reset();
     let n = 0;
@@ -552,6 +602,7 @@ export class Module {
     evalData: DataIter,
     opts: { numBatch?: number; reset?: boolean } = {},
   ): Promise<NDArray[]> {
+    checkOptions("Module.predict", opts, PREDICT_OPTIONS);
     const parts: NDArray[][] = [];
     for await (const [outs, , batch] of this.iterPredict(evalData, opts)) {
       parts.push(outs);
@@ -600,6 +651,7 @@ export class Module {
     opts: { context?: Context | readonly Context[]; dataNames?: string[]; labelNames?: string[] } =
       {},
   ): Promise<Module> {
+    checkOptions("Module.load", opts, ["context", "dataNames", "labelNames"]);
     const { symbol, argParams, auxParams } = await loadCheckpoint(prefix, epoch);
     const mod = new Module({ symbol, ...opts });
     mod.setParams(argParams, auxParams);

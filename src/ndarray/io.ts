@@ -1,11 +1,13 @@
 /**
  * `mx.nd.save` / `mx.nd.load` in MXNet's binary NDArray-list format, and
- * `serialize` / `deserialize` of one array (what MXNet's pickling stores).
+ * `serialize` / `deserialize` of one array (what MXNet's pickling stores). Files need Deno;
+ * bytes (`saveBytes`, `loadBytes`, `load` of a Uint8Array or Blob) work in browsers too.
  * @module
  */
 import { type Context, cpu } from "../core/context.ts";
 import { type DType, ITEM_SIZE, type TypedArray } from "../core/dtype.ts";
-import { FormatError, MXNetError } from "../core/errors.ts";
+import { FormatError, MXNetError, UnsupportedError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import {
   decodeNDArray,
   decodeNDArrayList,
@@ -15,6 +17,16 @@ import {
 } from "./format.ts";
 import { array } from "./creation.ts";
 import type { NDArray } from "./ndarray.ts";
+
+/** Throws, saying what works instead, where there is no Deno file API (a browser). */
+function requireFiles(where: string, path: string): void {
+  if (typeof (globalThis as { Deno?: typeof Deno }).Deno?.readFile !== "function") {
+    throw new UnsupportedError(
+      `${where}: cannot use the path ${JSON.stringify(path)}: files need Deno; elsewhere ` +
+        `(a browser) use mx.nd.saveBytes(data) for the bytes and mx.nd.load(bytes or Blob)`,
+    );
+  }
+}
 
 function bytesOf(values: TypedArray): Uint8Array {
   // All supported platforms are little-endian, MXNet's on-disk order.
@@ -78,10 +90,8 @@ function fromRaw(r: RawArray, ctx: Context, source: string): NDArray {
  * ```
  */
 export async function save(path: string, data: NDArray[] | Record<string, NDArray>): Promise<void> {
-  const names = Array.isArray(data) ? [] : Object.keys(data);
-  const arrays = Array.isArray(data) ? data : Object.values(data);
-  const raws = await Promise.all(arrays.map(async (a) => toRaw(a, await a.data())));
-  const bytes = encodeNDArrayList(raws, names);
+  requireFiles("save", path);
+  const bytes = await saveBytes(data);
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   try {
     await Deno.writeFile(tmp, bytes);
@@ -92,11 +102,41 @@ export async function save(path: string, data: NDArray[] | Record<string, NDArra
   }
 }
 
+/**
+ * Arrays (a list, or a dict written with names) as the bytes of an MXNet NDArray-list
+ * file: what `save` writes, for places without files (a browser: `new Blob([bytes])`).
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const bytes = await mx.nd.saveBytes([mx.nd.ones([2])]);
+ * console.log((await mx.nd.loadList(bytes))[0].shape); // [2]
+ * ```
+ */
+export async function saveBytes(
+  data: NDArray[] | Record<string, NDArray>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const names = Array.isArray(data) ? [] : Object.keys(data);
+  const arrays = Array.isArray(data) ? data : Object.values(data);
+  const raws = await Promise.all(arrays.map(async (a) => toRaw(a, await a.data())));
+  // A fresh array over its own ArrayBuffer (what Blob and fetch bodies take).
+  return encodeNDArrayList(raws, names) as Uint8Array<ArrayBuffer>;
+}
+
+/** Options of `load`, `loadList`, `loadDict` and `loadBytes`. */
+export interface LoadOptions {
+  /** Device of the loaded arrays (cpu(0) by default). */
+  ctx?: Context;
+}
+
+/** What `load` reads: a file path (Deno), or the file's bytes (anywhere, browsers too). */
+export type LoadSource = string | Uint8Array | ArrayBuffer | Blob;
+
 /** Decodes an NDArray-list file's bytes into arrays on `ctx` (cpu(0) by default). */
 export function loadBytes(
   bytes: Uint8Array,
-  opts: { ctx?: Context; source?: string } = {},
+  opts: LoadOptions & { source?: string } = {},
 ): NDArray[] | Record<string, NDArray> {
+  checkOptions("loadBytes", opts, ["ctx", "source"]);
   const source = opts.source ?? "bytes";
   const { arrays, names } = decodeNDArrayList(bytes, source);
   const ctx = opts.ctx ?? cpu();
@@ -108,12 +148,78 @@ export function loadBytes(
 /**
  * Loads a file written by `save` or by Apache MXNet (V2, V1 and legacy formats): a list,
  * or a dict when the file has names. Bad files throw FormatError with the byte offset.
+ * `source` is a path, or the file's bytes (a Uint8Array, ArrayBuffer or Blob: browsers).
+ * When you know which kind the file is, `loadList` / `loadDict` return it typed.
  */
 export async function load(
-  path: string,
-  opts: { ctx?: Context } = {},
+  source: LoadSource,
+  opts: LoadOptions = {},
 ): Promise<NDArray[] | Record<string, NDArray>> {
-  return loadBytes(await Deno.readFile(path), { ...opts, source: path });
+  checkOptions("load", opts, ["ctx"]);
+  if (typeof source === "string") {
+    requireFiles("load", source);
+    return loadBytes(await Deno.readFile(source), { ...opts, source });
+  }
+  const bytes = source instanceof Uint8Array
+    ? source
+    : new Uint8Array(source instanceof ArrayBuffer ? source : await source.arrayBuffer());
+  return loadBytes(bytes, opts);
+}
+
+/**
+ * Loads a file saved from a list (`save(f, [a, b])`, MXNet's `nd.save(f, [a, b])`) as
+ * `NDArray[]`; a file with names throws a FormatError saying to use `loadDict`.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const f = await Deno.makeTempFile();
+ * await mx.nd.save(f, [mx.nd.ones([2]), mx.nd.zeros([3])]);
+ * const [a, b] = await mx.nd.loadList(f);
+ * console.log(a.shape, b.shape); // [2] [3]
+ * await Deno.remove(f);
+ * ```
+ */
+export async function loadList(source: LoadSource, opts: LoadOptions = {}): Promise<NDArray[]> {
+  const r = await load(source, opts);
+  if (Array.isArray(r)) return r;
+  for (const a of Object.values(r)) a.dispose();
+  throw new FormatError(
+    `loadList: ${nameOf(source)} is a dict of named arrays (${
+      Object.keys(r).slice(0, 5).join(", ")
+    }); load it with loadDict`,
+    -1,
+  );
+}
+
+/**
+ * Loads a file saved from a dict (`.params` files, `save(f, { a, b })`) as a record of
+ * arrays by name; a file without names (a list) throws a FormatError saying to use
+ * `loadList` (an empty file is an empty record).
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const bytes = await mx.nd.saveBytes({ w: mx.nd.ones([2]) });
+ * const { w } = await mx.nd.loadDict(bytes);
+ * console.log(w.shape); // [2]
+ * ```
+ */
+export async function loadDict(
+  source: LoadSource,
+  opts: LoadOptions = {},
+): Promise<Record<string, NDArray>> {
+  const r = await load(source, opts);
+  if (!Array.isArray(r)) return r;
+  if (r.length === 0) return {};
+  for (const a of r) a.dispose();
+  throw new FormatError(
+    `loadDict: ${nameOf(source)} is a list of ${r.length} arrays without names; ` +
+      `load it with loadList`,
+    -1,
+  );
+}
+
+function nameOf(source: LoadSource): string {
+  return typeof source === "string" ? source : "the data";
 }
 
 /** One array as bytes (MXNet's single-NDArray format, as its pickling uses). CPU arrays. */
@@ -123,5 +229,6 @@ export function serialize(a: NDArray): Uint8Array {
 
 /** The array `serialize` wrote. */
 export function deserialize(bytes: Uint8Array, opts: { ctx?: Context } = {}): NDArray {
+  checkOptions("deserialize", opts, ["ctx"]);
   return fromRaw(decodeNDArray(bytes, "bytes"), opts.ctx ?? cpu(), "bytes");
 }

@@ -1,24 +1,18 @@
 /**
- * The `mx.nd` namespace.
+ * The `mx.nd` namespace: the NDArray class, creation, every operator as a function,
+ * save/load in MXNet's binary format, scopes and memory reports.
+ *
+ * Each part is re-exported with `export *` (never `export { name } from`): `deno doc`
+ * documents a namespace only from the modules it star-re-exports.
  * @module
  */
-export { NDArray, type ReduceOptions, type TopkOptions } from "./ndarray.ts";
-export { keep, scope } from "./scope.ts";
-export {
-  arange,
-  array,
-  type CreateOptions,
-  empty,
-  eye,
-  full,
-  linspace,
-  ones,
-  zeros,
-} from "./creation.ts";
+export * from "./ndarray.ts";
+export * from "./scope.ts";
+export * from "./creation.ts";
 export * from "./ops.ts";
-export { deserialize, load, loadBytes, save, serialize } from "./io.ts";
+export * from "./io.ts";
 export * as random from "./random.ts";
-export { memoryInfo } from "./memory.ts";
+export * from "./memory.ts";
 export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.sym).
 export type * from "../ops/signatures.ts";

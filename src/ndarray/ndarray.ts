@@ -10,6 +10,7 @@ import { backendFor } from "../../backends/mod.ts";
 import type { Context } from "../core/context.ts";
 import { type DType, toComputeArray, toUserArray, type TypedArray } from "../core/dtype.ts";
 import { ContextError, DisposedError, MXNetError, ShapeError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import {
   broadcastStrides,
   formatShape,
@@ -20,6 +21,7 @@ import {
 } from "../core/shape.ts";
 import { isReady, push, readVar, waitForVar } from "../engine/engine.ts";
 import type { KernelTensor } from "../ops/op_def.ts";
+import type { ReduceOptions, TopkOptions } from "../ops/signatures.ts";
 import { invoke, requireRecorder } from "./apply.ts";
 import { arith, type UnaryName } from "./arith.ts";
 import { getItem, type Index, setItem, type SetValue } from "./indexing.ts";
@@ -52,13 +54,22 @@ export class NDArray {
   readonly dtype: DType;
   /** Gradient buffer, once `attachGrad()` was called (autograd). */
   grad: NDArray | null = null;
-  /** Autograd bookkeeping (see src/autograd); null when not part of a recorded graph. */
+  /**
+   * Autograd bookkeeping (see src/autograd); null when not part of a recorded graph.
+   * @ignore
+   */
   _ag: unknown = null;
 
-  /** @internal True for classes with NumPy shape semantics (0-d arrays): `mx.np`'s. */
+  /**
+   * True for classes with NumPy shape semantics (0-d arrays): `mx.np`'s.
+   * @ignore
+   */
   static readonly _npShape: boolean = false;
 
-  /** @internal Use mx.nd.empty/zeros/array. */
+  /**
+   * Use mx.nd.empty/zeros/array.
+   * @ignore
+   */
   constructor(storage: Storage, shape: Shape, dtype: DType) {
     this.#storage = storage;
     this.shape = [...shape];
@@ -68,8 +79,9 @@ export class NDArray {
   }
 
   /**
-   * @internal Allocates an uninitialised array of this class (`NpArray._alloc` makes an
-   * `mx.np` array).
+   * Allocates an uninitialised array of this class (`NpArray._alloc` makes an `mx.np`
+   * array).
+   * @ignore
    */
   static _alloc(shape: Shape, dtype: DType, ctx: Context): NDArray {
     const backend = backendFor(ctx);
@@ -94,7 +106,10 @@ export class NDArray {
     return this.#disposed;
   }
 
-  /** @internal The storage (checks the array is alive). */
+  /**
+   * The storage (checks the array is alive).
+   * @ignore
+   */
   _storage(where: string): Storage {
     if (this.#disposed) {
       throw new DisposedError(`${where}: the array ${formatShape(this.shape)} was disposed`);
@@ -102,7 +117,10 @@ export class NDArray {
     return this.#storage;
   }
 
-  /** @internal The kernel's view of this array. */
+  /**
+   * The kernel's view of this array.
+   * @ignore
+   */
   _tensor(where: string): KernelTensor {
     const s = this._storage(where);
     // Shape and storage never change, so the kernel view is built once per handle.
@@ -113,8 +131,9 @@ export class NDArray {
   #tensor: KernelTensor | null = null;
 
   /**
-   * @internal A new handle of class `cls` (this array's by default) on the same storage
-   * with another shape (same size).
+   * A new handle of class `cls` (this array's by default) on the same storage with another
+   * shape (same size).
+   * @ignore
    */
   _view(shape: Shape, cls: typeof NDArray = this.constructor as typeof NDArray): NDArray {
     const s = this._storage("reshape");
@@ -407,6 +426,7 @@ export class NDArray {
   attachGrad(
     opts: "write" | "add" | "null" | { gradReq?: "write" | "add" | "null" } = "write",
   ): void {
+    if (typeof opts !== "string") checkOptions("attachGrad", opts, ["gradReq"]);
     const req = typeof opts === "string" ? opts : opts.gradReq ?? "write";
     requireRecorder("attachGrad").attachGrad(this, req);
   }
@@ -606,28 +626,4 @@ export function _setNpClass(cls: typeof NDArray): void {
 function npClass(where: string): typeof NDArray {
   if (!npArrayClass) throw new MXNetError(`${where}: mx.np is not loaded; import mod.ts`);
   return npArrayClass;
-}
-
-/** Options of the reductions. */
-export interface ReduceOptions {
-  /** Axis or axes to reduce (all when omitted). */
-  axis?: number | readonly number[];
-  /** Keep reduced axes with size 1. */
-  keepdims?: boolean;
-  /** Reduce every axis except `axis`. */
-  exclude?: boolean;
-}
-
-/** Options of topk. */
-export interface TopkOptions {
-  /** Axis (last by default). */
-  axis?: number;
-  /** How many. */
-  k?: number;
-  /** What to return: "indices" (default), "value", "mask" or "both" (first output). */
-  retTyp?: "value" | "indices" | "mask" | "both";
-  /** Smallest first instead of largest. */
-  isAscend?: boolean;
-  /** dtype of indices. */
-  dtype?: DType;
 }

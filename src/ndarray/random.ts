@@ -9,7 +9,17 @@ import { isOptions } from "../ops/frontend.ts";
 import { invoke } from "./apply.ts";
 import type { NDArray } from "./ndarray.ts";
 import type { SampleOptions } from "./ops.ts";
-export { seed } from "./random_state.ts";
+import { seed as reseed } from "./random_state.ts";
+
+const SAMPLE_OPTIONS = ["ctx", "dtype"];
+
+/**
+ * Reseeds the generator (`mx.random.seed(1)`): the same seed gives the same numbers on
+ * every backend.
+ */
+export function seed(s: number): void {
+  reseed(s);
+}
 
 /**
  * Uniform samples in [low, high).
@@ -29,6 +39,7 @@ export function uniform(
 ): NDArray {
   checkSampleArgs("uniform", arguments.length, opts);
   const s = checkShape(shape, "uniform: shape");
+  checkOptions("uniform", opts, SAMPLE_OPTIONS);
   return invoke("_random_uniform", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
 }
 
@@ -41,6 +52,7 @@ export function normal(
 ): NDArray {
   checkSampleArgs("normal", arguments.length, opts);
   const s = checkShape(shape, "normal: shape");
+  checkOptions("normal", opts, SAMPLE_OPTIONS);
   return invoke("_random_normal", [], { loc, scale, shape: s, dtype: opts.dtype }, opts)[0];
 }
 
@@ -53,6 +65,7 @@ export function randint(
 ): NDArray {
   checkSampleArgs("randint", arguments.length, opts);
   const s = checkShape(shape, "randint: shape");
+  checkOptions("randint", opts, SAMPLE_OPTIONS);
   return invoke("_random_randint", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
 }
 

@@ -6,7 +6,10 @@
 import { NDArray } from "./ndarray.ts";
 
 type ScopeFrame = NDArray[];
-/** Open scopes, innermost last; the NDArray constructor pushes onto the last. */
+/**
+ * Open scopes, innermost last; the NDArray constructor pushes onto the last.
+ * @ignore
+ */
 export const scopes: ScopeFrame[] = [];
 
 /** Collects the NDArrays in a (nested) result value. */
@@ -42,6 +45,7 @@ export function keep<T extends NDArray>(first: T, ...rest: NDArray[]): T {
 /**
  * Runs `fn` and returns its result together with every array created inside it, without
  * disposing them (the Symbol executor frees them after backward).
+ * @ignore
  */
 export function collectCreated<T>(fn: () => T): { result: T; created: NDArray[] } {
   const frame: ScopeFrame = [];

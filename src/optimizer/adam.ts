@@ -2,6 +2,7 @@
  * Adam-family optimizers (Adam, Adamax, Nadam, LAMB) with MXNet's formulas.
  * @module
  */
+import { keysOf } from "../core/options.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
 import {
@@ -36,6 +37,15 @@ function updateMoments(m: NDArray, v: NDArray, g: NDArray, b1: number, b2: numbe
  * `w -= lr * sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps)`. Default lr 0.001.
  */
 export class Adam extends Optimizer {
+  /** Adam's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Optimizer.optionNames,
+    ...keysOf<Omit<AdamOptions, keyof OptimizerOptions>>({
+      beta1: true,
+      beta2: true,
+      epsilon: true,
+    }),
+  ];
   /** First-moment decay. */
   beta1: number;
   /** Second-moment decay. */
@@ -71,6 +81,11 @@ export class Adam extends Optimizer {
  * w -= lr/(1-b1^t) * m / u`. Default lr 0.002.
  */
 export class Adamax extends Optimizer {
+  /** Adamax's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Optimizer.optionNames,
+    ...keysOf<Omit<AdamOptions, keyof OptimizerOptions | "epsilon">>({ beta1: true, beta2: true }),
+  ];
   /** First-moment decay. */
   beta1: number;
   /** Infinity-norm decay. */
@@ -105,6 +120,11 @@ export class Adamax extends Optimizer {
  * product `mSchedule` of the momenta. Default lr 0.001.
  */
 export class Nadam extends Optimizer {
+  /** Nadam's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Adam.optionNames,
+    "scheduleDecay",
+  ];
   /** First-moment decay. */
   beta1: number;
   /** Second-moment decay. */
@@ -172,6 +192,15 @@ export interface LAMBOptions extends AdamOptions {
  * weight norm clipped to the bounds); `w -= lr * ratio * r`. Default lr 0.001.
  */
 export class LAMB extends Optimizer {
+  /** LAMB's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Adam.optionNames,
+    ...keysOf<Omit<LAMBOptions, keyof AdamOptions>>({
+      lowerBound: true,
+      upperBound: true,
+      biasCorrection: true,
+    }),
+  ];
   /** First-moment decay. */
   beta1: number;
   /** Second-moment decay. */

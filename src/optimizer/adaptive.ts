@@ -3,6 +3,7 @@
  * and FTRL, with MXNet's formulas.
  * @module
  */
+import { keysOf } from "../core/options.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
 import {
@@ -16,6 +17,8 @@ import {
  * AdaGrad: `g = clip(rescale*grad); h += g^2; w -= lr * (g / sqrt(h + eps) + wd*w)`.
  */
 export class AdaGrad extends Optimizer {
+  /** AdaGrad's options. */
+  static override readonly optionNames: readonly string[] = [...Optimizer.optionNames, "eps"];
   /** Stability constant inside the root (MXNet's `eps`, 1e-7). */
   eps: number;
   /** Creates the optimizer. */
@@ -63,6 +66,17 @@ export interface RMSPropOptions extends OptimizerOptions {
  * Default lr 0.001.
  */
 export class RMSProp extends Optimizer {
+  /** RMSProp's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Optimizer.optionNames,
+    ...keysOf<Omit<RMSPropOptions, keyof OptimizerOptions>>({
+      gamma1: true,
+      gamma2: true,
+      epsilon: true,
+      centered: true,
+      clipWeights: true,
+    }),
+  ];
   /** Squared-gradient decay. */
   gamma1: number;
   /** Centered momentum. */
@@ -116,6 +130,12 @@ export class RMSProp extends Optimizer {
  * accD = rho*accD + (1-rho)*d^2; w -= d + wd*w`.
  */
 export class AdaDelta extends Optimizer {
+  /** AdaDelta's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Optimizer.optionNames,
+    "rho",
+    "epsilon",
+  ];
   /** Decay (0.9). */
   rho: number;
   /** Stability constant (1e-5). */
@@ -159,6 +179,11 @@ export interface FtrlOptions extends OptimizerOptions {
  * w = (sign(z)*lamda1 - z) / ((beta + sqrt(n))/lr + wd) * (|z| > lamda1)`. Default lr 0.1.
  */
 export class Ftrl extends Optimizer {
+  /** FTRL's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Optimizer.optionNames,
+    ...keysOf<Omit<FtrlOptions, keyof OptimizerOptions>>({ lamda1: true, beta: true }),
+  ];
   /** L1 strength. */
   lamda1: number;
   /** Denominator offset. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { ParamError } from "../core/errors.ts";
+import { checkOptions, keysOf } from "../core/options.ts";
 
 /** Options every scheduler shares. */
 export interface LRSchedulerOptions {
@@ -38,8 +39,20 @@ export abstract class LRScheduler {
   /** The final learning rate after warm-up (MXNet's `warmup_final_lr`). */
   warmupFinalLr: number;
 
+  /**
+   * The option names this schedule accepts (others throw a ParamError); a subclass with
+   * options of its own lists them too.
+   */
+  static readonly optionNames: readonly string[] = keysOf<LRSchedulerOptions>({
+    baseLr: true,
+    warmupSteps: true,
+    warmupBeginLr: true,
+    warmupMode: true,
+  });
+
   /** Reads the shared options. */
   constructor(opts: LRSchedulerOptions = {}) {
+    checkOptions(new.target.name, opts, (new.target as typeof LRScheduler).optionNames);
     this.baseLr = opts.baseLr ?? 0.01;
     this.warmupSteps = opts.warmupSteps ?? 0;
     this.warmupBeginLr = opts.warmupBeginLr ?? 0;
@@ -73,6 +86,13 @@ export abstract class LRScheduler {
 
 /** `baseLr * factor^floor((n - 1) / step)`, never below `stopFactorLr`. */
 export class FactorScheduler extends LRScheduler {
+  /** FactorScheduler's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...LRScheduler.optionNames,
+    "step",
+    "factor",
+    "stopFactorLr",
+  ];
   /** Updates between reductions. */
   readonly step: number;
   /** Multiplier per reduction. */
@@ -105,6 +125,12 @@ export class FactorScheduler extends LRScheduler {
 
 /** Multiplies by `factor` each time the update count passes one of `step`. */
 export class MultiFactorScheduler extends LRScheduler {
+  /** MultiFactorScheduler's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...LRScheduler.optionNames,
+    "step",
+    "factor",
+  ];
   /** Increasing update counts. */
   readonly step: readonly number[];
   /** Multiplier per passed step. */
@@ -137,6 +163,12 @@ export class MultiFactorScheduler extends LRScheduler {
 
 /** Shared by Poly and Cosine: a curve from the original base to `finalLr` at `maxUpdate`. */
 export abstract class CurveScheduler extends LRScheduler {
+  /** The curves' options. */
+  static override readonly optionNames: readonly string[] = [
+    ...LRScheduler.optionNames,
+    "maxUpdate",
+    "finalLr",
+  ];
   /** Last update of the curve. */
   readonly maxUpdate: number;
   /** Learning rate from `maxUpdate` on. */
@@ -178,6 +210,8 @@ export abstract class CurveScheduler extends LRScheduler {
 
 /** `final + (base - final) * (1 - progress)^pwr`. */
 export class PolyScheduler extends CurveScheduler {
+  /** PolyScheduler's options. */
+  static override readonly optionNames: readonly string[] = [...CurveScheduler.optionNames, "pwr"];
   /** The power. */
   readonly pwr: number;
   /** Creates the schedule. */

@@ -17,30 +17,19 @@ import { AdaDelta, AdaGrad, Ftrl, RMSProp } from "./adaptive.ts";
 import type { Optimizer } from "./optimizer.ts";
 import { NAG, SGD, Signum } from "./sgd.ts";
 
-export {
-  Optimizer,
-  type OptimizerCounters,
-  type OptimizerOptions,
-  type OptimizerState,
-  type ParamKey,
-  type SymbolAttrSource,
-} from "./optimizer.ts";
-export { type MomentumOptions, NAG, SGD, Signum, type SignumOptions } from "./sgd.ts";
-export { Adam, Adamax, type AdamOptions, LAMB, type LAMBOptions, Nadam } from "./adam.ts";
-export {
-  AdaDelta,
-  AdaGrad,
-  Ftrl,
-  type FtrlOptions,
-  RMSProp,
-  type RMSPropOptions,
-} from "./adaptive.ts";
-export { getUpdater, type Updater } from "./updater.ts";
+export * from "./optimizer.ts";
+export * from "./sgd.ts";
+export * from "./adam.ts";
+export * from "./adaptive.ts";
+export * from "./updater.ts";
 export * as lr_scheduler from "./lr_scheduler.ts";
 
 /** A constructor of an optimizer from its options. */
 // deno-lint-ignore no-explicit-any
-export type OptimizerClass = new (opts?: any) => Optimizer;
+export type OptimizerClass = (new (opts?: any) => Optimizer) & {
+  /** The options it accepts. */
+  readonly optionNames: readonly string[];
+};
 
 const REGISTRY = new Map<string, OptimizerClass>([
   ["sgd", SGD],
@@ -61,9 +50,20 @@ export function register(name: string, cls: OptimizerClass): void {
   REGISTRY.set(name.toLowerCase(), cls);
 }
 
-/** Creates an optimizer by name (`"sgd"`, `"adam"`, ... case-insensitive) with its options. */
-export function create(name: string, opts: Record<string, unknown> = {}): Optimizer {
-  const cls = REGISTRY.get(name.toLowerCase());
+/**
+ * The option names the optimizer registered as `name` accepts (its class's `optionNames`).
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * console.log(mx.optimizer.optionNames("sgd").includes("momentum")); // true
+ * ```
+ */
+export function optionNames(name: string): readonly string[] {
+  return classOf(name).optionNames;
+}
+
+function classOf(name: string): OptimizerClass {
+  const cls = REGISTRY.get(String(name).toLowerCase());
   if (!cls) {
     throw new ParamError(
       `optimizer.create: unknown optimizer ${JSON.stringify(name)}; known: ${
@@ -71,5 +71,10 @@ export function create(name: string, opts: Record<string, unknown> = {}): Optimi
       }`,
     );
   }
-  return new cls(opts);
+  return cls;
+}
+
+/** Creates an optimizer by name (`"sgd"`, `"adam"`, ... case-insensitive) with its options. */
+export function create(name: string, opts: Record<string, unknown> = {}): Optimizer {
+  return new (classOf(name))(opts);
 }

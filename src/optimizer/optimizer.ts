@@ -6,6 +6,7 @@
  * @module
  */
 import { ParamError } from "../core/errors.ts";
+import { checkOptions, keysOf } from "../core/options.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
 import type { LRScheduler } from "./lr_scheduler.ts";
@@ -86,17 +87,27 @@ export abstract class Optimizer {
   wdMult: Map<string, number> = new Map();
   readonly #symInfo: { attrs: Record<string, Record<string, string>>; args: string[] } | null;
 
+  /**
+   * The option names this optimizer accepts: an unknown option (a typo, Python's
+   * `learning_rate`) throws a ParamError naming the nearest one. A subclass with options
+   * of its own lists them too: `static override optionNames = [...SGD.optionNames, "foo"]`.
+   */
+  static readonly optionNames: readonly string[] = keysOf<OptimizerOptions>({
+    learningRate: true,
+    wd: true,
+    rescaleGrad: true,
+    clipGradient: true,
+    lrScheduler: true,
+    paramIdx2Name: true,
+    sym: true,
+    beginNumUpdate: true,
+    lazyUpdate: true,
+    multiPrecision: true,
+  });
+
   /** Reads the shared options; `defaultLr` is the optimizer's own default. */
   constructor(opts: OptimizerOptions = {}, defaultLr = 0.01) {
-    // Python spellings would be ignored silently; say how to write them instead.
-    for (const k of Object.keys(opts)) {
-      if (k.includes("_")) {
-        const camel = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-        throw new ParamError(
-          `${new.target.name}: unknown option ${k}; options are camelCase: ${camel}`,
-        );
-      }
-    }
+    checkOptions(new.target.name, opts, (new.target as typeof Optimizer).optionNames);
     this.lr = opts.learningRate ?? defaultLr;
     this.wd = opts.wd ?? 0;
     this.rescaleGrad = opts.rescaleGrad ?? 1;

@@ -3,6 +3,7 @@
  * (`sgd_update`, `sgd_mom_update`, `nag_mom_update`, `signsgd_update`, `signum_update`).
  * @module
  */
+import { keysOf } from "../core/options.ts";
 import { invoke } from "../ndarray/apply.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
@@ -39,6 +40,11 @@ export interface MomentumOptions extends OptimizerOptions {
  * ```
  */
 export class SGD extends Optimizer {
+  /** SGD's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Optimizer.optionNames,
+    ...keysOf<Omit<MomentumOptions, keyof OptimizerOptions>>({ momentum: true }),
+  ];
   /** Momentum. */
   momentum: number;
   /** Creates the optimizer. */
@@ -106,6 +112,11 @@ export interface SignumOptions extends MomentumOptions {
  * `w = (1 - lr*(wd + wdLh))*w - lr*sign(g)`.
  */
 export class Signum extends Optimizer {
+  /** Signum's options. */
+  static override readonly optionNames: readonly string[] = [
+    ...Optimizer.optionNames,
+    ...keysOf<Omit<SignumOptions, keyof OptimizerOptions>>({ momentum: true, wdLh: true }),
+  ];
   /** Momentum (default 0.9). */
   momentum: number;
   /** Decoupled weight decay. */

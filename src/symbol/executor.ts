@@ -67,7 +67,10 @@ export class Executor {
   #recorded = false;
   #temps: NDArray[] = [];
 
-  /** @internal Use `bind` / `simpleBind`. */
+  /**
+   * Use `bind` / `simpleBind`.
+   * @ignore
+   */
   constructor(symbol: Symbol, ctx: Context, args: ArrayMap, opts: BindOptions = {}) {
     this.symbol = symbol;
     this.ctx = ctx;
@@ -274,7 +277,10 @@ function inNode(n: Node, e: unknown): unknown {
   return new Class(msg, { cause: e });
 }
 
-/** `symbol.bind(ctx, args, opts)`. */
+/**
+ * `symbol.bind(ctx, args, opts)`.
+ * @ignore
+ */
 export function bind(
   symbol: Symbol,
   ctx: Context,
@@ -287,6 +293,7 @@ export function bind(
 /**
  * Allocates every argument, gradient and auxiliary array from the inferred shapes and
  * binds them (MXNet's `simple_bind`).
+ * @ignore
  */
 export function simpleBind(
   symbol: Symbol,

@@ -102,15 +102,7 @@ export function makeName(given: string | undefined, hint: string): string {
   return `${key}${n}`;
 }
 
-/**
- * Runs `fn` with names prefixed by `prefix` (MXNet's `with mx.name.Prefix("p_"):`).
- * @example
- * ```ts
- * import * as mx from "../../mod.ts";
- * const y = mx.name.prefix("net1_", () => mx.sym.dot(mx.sym.Variable("x"), mx.sym.Variable("w")));
- * console.log(y.name); // "net1_dot0"
- * ```
- */
+/** Runs `fn` with names prefixed by `prefix` (`mx.name.prefix`). */
 export function prefix<T>(prefix: string, fn: () => T): T {
   prefixes.push(prefix);
   try {

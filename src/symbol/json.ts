@@ -10,7 +10,7 @@ import { Node, type NodeEntry } from "./graph.ts";
 import { Symbol } from "./symbol.ts";
 
 /** The MXNet version this library's files claim: 1.9.1. */
-export const MXNET_VERSION = 10901;
+const MXNET_VERSION = 10901;
 
 // A JSON value with dmlc's layout decision: multi-line or inline.
 type JV =
@@ -34,7 +34,10 @@ function write(v: JV, depth: number): string {
 
 const ints = (xs: number[]): JV => ({ arr: xs, multi: xs.length > 10 });
 
-/** The graph as MXNet's JSON text (`Symbol.tojson()`). */
+/**
+ * The graph as MXNet's JSON text (`Symbol.tojson()`).
+ * @ignore
+ */
 export function toJSON(sym: Symbol): string {
   const nodes = sym._nodes();
   const ids = new Map(nodes.map((n, i) => [n, i]));
@@ -155,7 +158,10 @@ export function loadJSON(text: string, source = "json"): Symbol {
   }));
 }
 
-/** Writes the graph to `path` in MXNet's JSON format (atomically). */
+/**
+ * Writes the graph to `path` in MXNet's JSON format (atomically).
+ * @ignore
+ */
 export async function save(sym: Symbol, path: string): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   try {

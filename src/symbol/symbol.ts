@@ -5,7 +5,7 @@
  */
 import { type DType, dtypeFromFlag } from "../core/dtype.ts";
 import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
-import { describe } from "../core/options.ts";
+import { checkOptions, describe, keysOf } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { ARITH_OPS, type ArithName } from "../ops/frontend.ts";
 import type { OpDef } from "../ops/op_def.ts";
@@ -79,7 +79,10 @@ export class Symbol {
   /** The output entries. */
   readonly outputs: readonly NodeEntry[];
 
-  /** @internal Use mx.sym.Variable or operator constructors. */
+  /**
+   * Use mx.sym.Variable or operator constructors.
+   * @ignore
+   */
   constructor(outputs: readonly NodeEntry[]) {
     this.outputs = outputs;
   }
@@ -89,7 +92,10 @@ export class Symbol {
     return this.outputs.length === 1 ? this.outputs[0].node.name : undefined;
   }
 
-  /** @internal The one output entry; throws for groups. */
+  /**
+   * The one output entry; throws for groups.
+   * @ignore
+   */
   _entry(where: string): NodeEntry {
     if (this.outputs.length !== 1) {
       throw new MXNetError(
@@ -101,7 +107,10 @@ export class Symbol {
     return this.outputs[0];
   }
 
-  /** @internal Nodes in dependency order. */
+  /**
+   * Nodes in dependency order.
+   * @ignore
+   */
   _nodes(): Node[] {
     return topoOrder(this.outputs);
   }
@@ -255,6 +264,7 @@ export class Symbol {
    * graph is renamed `name_<old>`.
    */
   compose(inputs: Record<string, Symbol>, opts: { name?: string } = {}): Symbol {
+    checkOptions("compose", opts, ["name"]);
     const replace = new Map(Object.entries(inputs).map(([k, s]) => [k, s._entry("compose")]));
     const copies = new Map<Node, Node>();
     const mapEntry = (e: NodeEntry): NodeEntry => {
@@ -554,6 +564,7 @@ export class Symbol {
    * ```
    */
   bind(ctx: Context, args: ArrayMap, opts: BindOptions = {}): Executor {
+    checkOptions("bind", opts, ["argsGrad", "gradReq", "auxStates"]);
     return bind(this, ctx, args, opts);
   }
 
@@ -563,6 +574,7 @@ export class Symbol {
     shapes: Record<string, readonly number[]>,
     opts: { gradReq?: GradReq | Record<string, GradReq>; typeDict?: Record<string, DType> } = {},
   ): Executor {
+    checkOptions("simpleBind", opts, ["gradReq", "typeDict"]);
     return simpleBind(this, ctx, shapes, opts);
   }
 
@@ -573,7 +585,7 @@ export class Symbol {
 }
 
 /** The user-visible name of an output entry. */
-export function outputName(e: NodeEntry): string {
+function outputName(e: NodeEntry): string {
   if (e.node.isVariable) return e.node.name;
   return e.node.numVisibleOutputs > 1 ? `${e.node.name}_output${e.index}` : `${e.node.name}_output`;
 }
@@ -689,6 +701,15 @@ function parseShapeAttr(v: string | undefined): number[] | undefined {
   return shape.includes(0) ? undefined : shape;
 }
 
+const VARIABLE_OPTIONS = keysOf<VariableOptions>({
+  shape: true,
+  dtype: true,
+  lrMult: true,
+  wdMult: true,
+  init: true,
+  attr: true,
+});
+
 /**
  * A variable (an input of the graph).
  * @example
@@ -698,6 +719,7 @@ function parseShapeAttr(v: string | undefined): number[] | undefined {
  * ```
  */
 export function Variable(name: string, opts: VariableOptions = {}): Symbol {
+  checkOptions("Variable", opts, VARIABLE_OPTIONS);
   const attrs: Record<string, string> = { ...(opts.attr ?? {}) };
   if (opts.shape) {
     attrs.__shape__ = `(${opts.shape.join(", ")}${opts.shape.length === 1 ? "," : ""})`;

@@ -385,8 +385,9 @@ Deno.test("hybridize: hybridized children inside a plain Block and inside a hybr
 
 Deno.test("hybridForward calling NDArray-only code with Symbols explains the two styles", () => {
   class Inner extends nn.HybridBlock {
+    // In-place writes exist on arrays only: a Symbol has no mulInPlace.
     override forward(x: mx.NDArray): mx.NDArray {
-      return x.sum({ axis: 1 });
+      return x.mulInPlace(2);
     }
   }
   class Outer extends nn.HybridBlock {

@@ -477,7 +477,7 @@ for (const [op, cases] of Object.entries(CASES)) {
         atol: 1e-6,
         gradNodes: xs.flatMap((_, i) => (diff[i] && !auxNames.has(`x${i}`) ? [`x${i}`] : [])),
       });
-    }, { dtypes: ["float64"] });
+    }, { dtypes: ["float64"], hostCompute: c.hostOnly });
   });
 }
 

@@ -284,7 +284,7 @@ backendTest("optimizer: create by name, unknown names name the choices", () => {
   assert.throws(() => opt.create("adamw2"), /unknown optimizer "adamw2"; known: sgd/);
   assert.throws(
     () => opt.create("sgd", { learning_rate: 0.1 }),
-    /SGD: unknown option learning_rate; options are camelCase: learningRate/,
+    /SGD: unknown option learning_rate; did you mean learningRate?/,
   );
 });
 

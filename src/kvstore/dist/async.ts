@@ -13,7 +13,7 @@ import { NDArray } from "../../ndarray/ndarray.ts";
 import type { Optimizer } from "../../optimizer/optimizer.ts";
 import type { Key, KVStore, KVValues, PullOptions, UpdaterFn } from "../kvstore.ts";
 import { checkShape, hostBuffer, keyId, sumOnCpu } from "./_arrays.ts";
-import { pairs } from "../_pairs.ts";
+import { checkKVOptions, pairs } from "../_pairs.ts";
 import { checkBarrier } from "./barrier.ts";
 import { encodeOptimizer } from "./optimizer_wire.ts";
 import { encode, Op, placement } from "./protocol.ts";
@@ -109,7 +109,12 @@ export function defineDistAsync(Base: typeof KVStore) {
       }
     }
 
-    override push(key: Key | readonly Key[], value: KVValues): void {
+    override push(
+      key: Key | readonly Key[],
+      value: KVValues,
+      opts: { priority?: number } = {},
+    ): void {
+      checkKVOptions("push", opts);
       if (!this.#hasOptimizer) {
         throw new MXNetError(
           `kvstore.push: dist_async applies pushes on the servers, which need an optimizer: ` +
@@ -137,6 +142,7 @@ export function defineDistAsync(Base: typeof KVStore) {
     }
 
     override pull(key: Key | readonly Key[], opts: PullOptions = {}): void {
+      checkKVOptions("pull", opts);
       if (!opts.out) throw new MXNetError(`kvstore.pull: give the destination as { out }`);
       for (const [k, outs] of pairs("pull", key, opts.out)) {
         const e = this.#entry("pull", k);

@@ -75,8 +75,10 @@ function decodeScheduler(w: SchedWire): LRScheduler {
   // Construct with the options the constructor checks (the current baseLr may have been
   // reduced below warmupBeginLr), then restore every public field as sent.
   const base = { baseLr: f.warmupFinalLr, warmupSteps: f.warmupSteps };
-  const opts = { ...w.fields, ...base } as never;
-  const s: LRScheduler = new SCHEDULERS[w.kind](opts);
+  const cls = SCHEDULERS[w.kind];
+  const given = Object.entries(w.fields).filter(([k]) => cls.optionNames.includes(k));
+  const opts = { ...Object.fromEntries(given), ...base } as never;
+  const s: LRScheduler = new cls(opts);
   const rec = s as unknown as Record<string, unknown>;
   Object.assign(rec, w.fields);
   if (w.kind === "factor" || w.kind === "multifactor") {

@@ -155,7 +155,10 @@ export class Session {
     return new Ticket(this, ++this.#issued);
   }
 
-  /** @internal Ticket `id`'s turn (see Ticket). */
+  /**
+   * Ticket `id`'s turn (see Ticket).
+   * @ignore
+   */
   _turn(id: number): Promise<void> {
     if (this._isTurn(id)) return RESOLVED;
     let w = this.#waiting.get(id);
@@ -172,12 +175,15 @@ export class Session {
     return this.#finished === this.#issued;
   }
 
-  /** @internal */
+  /** @ignore */
   _isTurn(id: number): boolean {
     return this.#finished === id - 1;
   }
 
-  /** @internal Ticket `id` is done; tickets finish in order, each after its turn. */
+  /**
+   * Ticket `id` is done; tickets finish in order, each after its turn.
+   * @ignore
+   */
   _done(id: number): void {
     this.#finished = id;
     const next = this.#waiting.get(id + 1);

@@ -26,7 +26,7 @@ import {
   type StorageOf,
   sumOnCpu,
 } from "./_arrays.ts";
-import { pairs } from "../_pairs.ts";
+import { checkKVOptions, pairs } from "../_pairs.ts";
 import { checkBarrier, watchPeers } from "./barrier.ts";
 import type { Session, Ticket } from "./session.ts";
 
@@ -326,7 +326,12 @@ export function defineDistSync(Base: typeof KVStore) {
       }
     }
 
-    override push(key: Key | readonly Key[], value: KVValues): void {
+    override push(
+      key: Key | readonly Key[],
+      value: KVValues,
+      opts: { priority?: number } = {},
+    ): void {
+      checkKVOptions("push", opts);
       for (const [k, vs] of pairs("push", key, value)) {
         const e = this.#entry("push", k);
         for (const v of vs) checkShape("push", k, v, e.value);
@@ -347,6 +352,7 @@ export function defineDistSync(Base: typeof KVStore) {
     }
 
     override pull(key: Key | readonly Key[], opts: PullOptions = {}): void {
+      checkKVOptions("pull", opts);
       if (!opts.out) throw new MXNetError(`kvstore.pull: give the destination as { out }`);
       for (const [k, outs] of pairs("pull", key, opts.out)) {
         const e = this.#entry("pull", k);
@@ -367,6 +373,7 @@ export function defineDistSync(Base: typeof KVStore) {
      * freed before the next push of the key (copy-on-write).
      */
     override pushPull(key: Key | readonly Key[], value: KVValues, opts: PullOptions = {}): void {
+      checkKVOptions("pushPull", opts);
       if (opts.out === undefined && value instanceof NDArray && this.#pushPullAgain(key, value)) {
         return;
       }
