@@ -50,13 +50,25 @@ export interface Needs {
   hostCompute?: boolean;
 }
 
+/** True when the backend's buffers are host typed arrays (what host-computed ops read). */
+function hostBuffers(b: Backend): boolean {
+  const buf = b.alloc("float32", 1, 0);
+  try {
+    return ArrayBuffer.isView((buf as { data?: unknown }).data);
+  } finally {
+    b.free(buf);
+  }
+}
+
 function missingFeatures(b: Backend, needs: Needs): string[] {
   const lacks: string[] = (needs.dtypes ?? []).filter((d) =>
     b.supportsDType && !b.supportsDType(d)
   );
   if (needs.dataSync && !b.readSync) lacks.push("dataSync");
   if (needs.hostMemory && !b.readSync) lacks.push("host memory (latency-bound test)");
-  if (needs.hostCompute && !b.readSync) lacks.push("host memory (the operator runs on the host)");
+  if (needs.hostCompute && !hostBuffers(b)) {
+    lacks.push("host buffers (the operator runs on the host)");
+  }
   return lacks;
 }
 

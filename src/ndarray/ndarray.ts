@@ -142,9 +142,10 @@ export class NDArray {
   }
 
   /**
-   * @internal The `sizeOf(shape)` elements from element `offset` on, as an array of this
-   * class sharing this array's memory (a basic slice over leading axes), or null where the
+   * The `sizeOf(shape)` elements from element `offset` on, as an array of this class
+   * sharing this array's memory (a basic slice over leading axes), or null where the
    * backend cannot alias a sub-range (the caller copies instead).
+   * @ignore
    */
   _subView(offset: number, shape: Shape): NDArray | null {
     const s = this._storage("view");
@@ -618,7 +619,10 @@ export class NDArray {
 
 let npArrayClass: typeof NDArray | null = null;
 
-/** @internal Registers the `mx.np` array class (src/numpy), which `asNpArray` makes. */
+/**
+ * Registers the `mx.np` array class (src/numpy), which `asNpArray` makes.
+ * @ignore
+ */
 export function _setNpClass(cls: typeof NDArray): void {
   npArrayClass = cls;
 }
