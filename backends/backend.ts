@@ -175,6 +175,42 @@ export interface Kernels {
     gw: DeviceBuffer,
     p: Conv2D,
   ): KernelResult;
+  /**
+   * Connectionist temporal classification loss (MXNet's CTCLoss) and its gradient with
+   * respect to the activations. `data` is dense [seqLen, batch, alphabet] (activations
+   * before softmax), `label` dense [batch, labelLen]; `dataLengths` / `labelLengths`
+   * ([batch] each) are null when every sequence has the full length, resp. when a label
+   * ends at its first `padding` value. Writes `loss` [batch] (-log p(label | data)) and
+   * `grad` [seqLen, batch, alphabet] (softmax minus the label posterior; 0 past a
+   * sequence's length, and 0 with loss 0 for a label no alignment fits, as warp-ctc).
+   * Backends run the host implementation in backends/ts/ctc.ts (a sequential dynamic
+   * program over time, small next to the network producing `data`).
+   */
+  ctcLoss(
+    data: DeviceBuffer,
+    label: DeviceBuffer,
+    dataLengths: DeviceBuffer | null,
+    labelLengths: DeviceBuffer | null,
+    loss: DeviceBuffer,
+    grad: DeviceBuffer,
+    p: CtcParams,
+  ): KernelResult;
+}
+
+/** `ctcLoss` sizes and label conventions. */
+export interface CtcParams {
+  /** Time steps (T). */
+  readonly seqLen: number;
+  /** Sequences (N). */
+  readonly batch: number;
+  /** Classes including the blank (C). */
+  readonly alphabet: number;
+  /** Label slots per sequence (L). */
+  readonly labelLen: number;
+  /** The blank class: 0 or alphabet - 1. */
+  readonly blank: number;
+  /** The label value that ends a label when no lengths are given (0 or -1). */
+  readonly padding: number;
 }
 
 /** `conv2d` geometry: the sliding window plus the filters and channel groups. */

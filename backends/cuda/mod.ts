@@ -22,6 +22,7 @@ import {
 } from "../../src/core/dtype.ts";
 import { ContextError, MXNetError } from "../../src/core/errors.ts";
 import { sizeOf, stridesOf } from "../../src/core/shape.ts";
+import { hostCtcLoss } from "../ts/ctc.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backend.ts";
 import { type AddressedBuffer, blockKernels } from "../native/block_kernels.ts";
@@ -168,7 +169,7 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     if (st !== 0) throw fail("write", st);
   }
 
-  const shared: Kernels = blockKernels({
+  const shared = blockKernels({
     name: "cuda",
     asyncWork: NEVER,
     checked: cb,
@@ -225,6 +226,8 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
       const s = cb(src.buf), d = cb(dst.buf);
       return s.deviceId === d.deviceId ? shared.copy(src, dst) : copyAcross(src, dst, s, d);
     },
+    // Downloaded in queue order, computed on the host, uploaded (backends/ts/ctc.ts).
+    ctcLoss: hostCtcLoss(readSync, write),
   };
 
   return {

@@ -157,8 +157,11 @@ class Args {
   }
 }
 
-/** The kernel table over a library reached through `target`. */
-export function blockKernels(target: BlockTarget): Kernels {
+/**
+ * The kernel table over a library reached through `target`; the backend adds `ctcLoss`,
+ * which runs on the host (backends/ts/ctc.ts).
+ */
+export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
   const { name, asyncWork: work } = target;
   // Argument block for synchronous calls (reused: JS is single-threaded and a sync call
   // has returned before the next starts). Asynchronous calls get their own block.

@@ -18,8 +18,9 @@ import {
 } from "../../src/core/dtype.ts";
 import { MXNetError } from "../../src/core/errors.ts";
 import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
-import type { Backend, DeviceBuffer, MemoryInfo, View } from "../backend.ts";
+import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backend.ts";
 import { BufferPool, LiveBuffers } from "../pool.ts";
+import { hostCtcLoss } from "../ts/ctc.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import { type LoadedNative, loadNative, takeError } from "./load.ts";
 import { type AddressedBuffer, blockKernels } from "./block_kernels.ts";
@@ -85,7 +86,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
     return new MXNetError(`native ${what}: ${takeError(sym, status)}`);
   }
 
-  const kernels = blockKernels({
+  const table = blockKernels({
     name: "native",
     asyncWork: ASYNC_WORK,
     checked: nb,
@@ -115,6 +116,11 @@ export function createNativeBackend(native: LoadedNative): Backend {
       runElementwise(row, inputs.map(viewArgs), scalars, viewArgs(out), out.shape);
     },
   });
+  // Host memory: the CTC dynamic program runs on it directly (backends/ts/ctc.ts).
+  const kernels: Kernels = {
+    ...table,
+    ctcLoss: hostCtcLoss((b) => nb(b).data, (b, data) => nb(b).data.set(data as never)),
+  };
 
   const pool = new BufferPool<NativeBuffer>();
   const live = new LiveBuffers();

@@ -27,6 +27,7 @@ import {
   conv2dPass,
 } from "./k_conv2d.ts";
 import { reducePass } from "./k_reduce.ts";
+import { hostCtcLoss } from "../ts/ctc.ts";
 import { stridesOf } from "../../src/core/shape.ts";
 import { type GpuDType, gpuDType } from "./wgsl.ts";
 
@@ -281,6 +282,8 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
         () => [conv2dBackwardWeightPass(d, gbuf(x), gbuf(gy), gbuf(gw), p)],
       );
     },
+    // Read back, computed on the host, written (backends/ts/ctc.ts).
+    ctcLoss: hostCtcLoss((b) => read(gbuf(b)), (b, data) => write(gbuf(b), data)),
   };
 
   return {

@@ -27,7 +27,7 @@ export const Activation: LayerFn<NDArray, O.ActivationOptions<NDArray>> = ndFunc
 export const LeakyReLU: OptionalLayerFn<NDArray, O.LeakyReLUOptions<NDArray>> = ndFunction(
   "LeakyReLU",
 );
-/** Convolution (1-D or 2-D). */
+/** Convolution (1-D, 2-D or 3-D). */
 export const Convolution: LayerFn<NDArray, O.ConvolutionOptions<NDArray>> = ndFunction(
   "Convolution",
 );
@@ -93,6 +93,10 @@ export const SequenceMask: OptionalLayerFn<NDArray, O.SequenceMaskOptions<NDArra
 export const Pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("Pad");
 /** Alias of `Pad`. */
 export const pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("pad");
+/** CTCLoss: the loss of each sequence [N] of activations [T, N, C] against labels [N, L]. */
+export const CTCLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("CTCLoss");
+/** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
+export const ctcLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("ctcLoss");
 /** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
 export const smoothL1: SmoothL1Fn<NDArray> = ndFunction("smoothL1");
 /** `lhs` reshaped like `rhs` (`reshape_like`). */

@@ -215,6 +215,8 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   SequenceMask: plain("SequenceMask"),
   Pad: plain("Pad"),
   pad: plain("Pad"),
+  CTCLoss: plain("CTCLoss"),
+  ctcLoss: plain("CTCLoss"),
   smoothL1: { op: "smooth_l1", positional: ["scalar"] },
   reshapeLike: plain("reshape_like"),
   Dropout: plain("Dropout"),

@@ -667,7 +667,7 @@ export interface FrontEnd<T, TList = T> {
   readonly Activation: LayerFn<T, O.ActivationOptions<T>>;
   /** LeakyReLU (leaky, prelu, elu, selu, gelu, rrelu). */
   readonly LeakyReLU: OptionalLayerFn<T, O.LeakyReLUOptions<T>>;
-  /** Convolution (1-D or 2-D). */
+  /** Convolution (1-D, 2-D or 3-D). */
   readonly Convolution: LayerFn<T, O.ConvolutionOptions<T>>;
   /** Deconvolution (transposed convolution). */
   readonly Deconvolution: LayerFn<T, O.DeconvolutionOptions<T>>;
@@ -705,6 +705,10 @@ export interface FrontEnd<T, TList = T> {
   readonly Pad: LayerFn<T, O.PadOptions<T>>;
   /** Alias of `Pad`. */
   readonly pad: LayerFn<T, O.PadOptions<T>>;
+  /** CTC loss of activations [T, N, C] against labels [N, L]: one loss per sequence. */
+  readonly CTCLoss: LayerFn<T, O.CTCLossOptions<T>>;
+  /** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
+  readonly ctcLoss: LayerFn<T, O.CTCLossOptions<T>>;
   /** Smooth L1: `0.5 (σx)² / σ²`-style Huber of each element (`scalar` σ). */
   readonly smoothL1: SmoothL1Fn<T>;
   /** `lhs` reshaped to `rhs`'s shape (or a range of its axes). */

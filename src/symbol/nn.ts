@@ -20,7 +20,7 @@ export const Activation: LayerFn<Symbol, O.ActivationOptions<Symbol>> = symFunct
 export const LeakyReLU: OptionalLayerFn<Symbol, O.LeakyReLUOptions<Symbol>> = symFunction(
   "LeakyReLU",
 );
-/** Convolution (1-D or 2-D). */
+/** Convolution (1-D, 2-D or 3-D). */
 export const Convolution: LayerFn<Symbol, O.ConvolutionOptions<Symbol>> = symFunction(
   "Convolution",
 );
@@ -82,6 +82,10 @@ export const SequenceMask: OptionalLayerFn<Symbol, O.SequenceMaskOptions<Symbol>
 export const Pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("Pad");
 /** Alias of `Pad`. */
 export const pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("pad");
+/** CTCLoss: the loss of each sequence (label `<name>_label`). */
+export const CTCLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("CTCLoss");
+/** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
+export const ctcLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("ctcLoss");
 /** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
 export const smoothL1: SmoothL1Fn<Symbol> = symFunction("smoothL1");
 /** `lhs` reshaped like `rhs` (`reshape_like`). */

@@ -1,7 +1,6 @@
 /**
  * gluon.nn layers: values against MXNet's documented results and direct formulas,
- * numerical gradient checks, and bad input (wrong ranks and sizes, 3-D layers without
- * their operators, unknown options).
+ * numerical gradient checks, and bad input (wrong ranks and sizes, unknown options).
  */
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
@@ -116,29 +115,36 @@ Deno.test("Pooling layers: max, average with and without padded cells, ceil mode
   );
 });
 
-Deno.test("3-D convolution and pooling layers throw a clear UnsupportedError until their operators exist", () => {
-  const x = mx.nd.ones([1, 1, 4, 4, 4]);
-  const layers: mx.gluon.HybridBlock[] = [
-    new nn.Conv3D(2, { kernelSize: 3 }),
-    new nn.Conv3DTranspose(2, { kernelSize: 3 }),
-    new nn.MaxPool3D(),
-    new nn.AvgPool3D(),
-    new nn.GlobalMaxPool3D(),
-    new nn.GlobalAvgPool3D(),
+Deno.test("3-D convolution and pooling layers (NCDHW)", async () => {
+  const x = mx.nd.arange(0, 64).reshape([1, 1, 4, 4, 4]);
+  // An all-ones 2x2x2 kernel sums each window: window (0,0,0) holds 0,1,4,5,16,17,20,21.
+  const conv = new nn.Conv3D(2, { kernelSize: 2, inChannels: 1 });
+  conv.initialize(new mx.init.One());
+  const y = conv.forward(x);
+  assert.deepEqual(y.shape, [1, 2, 3, 3, 3]);
+  assert.equal((await values(y))[0], 84);
+  assert.deepEqual(conv.weight.shape, [2, 1, 2, 2, 2]);
+  const up = new nn.Conv3DTranspose(1, { kernelSize: 2, strides: 2, inChannels: 1 });
+  up.initialize(new mx.init.One());
+  const z = up.forward(mx.nd.ones([1, 1, 2, 2, 2]));
+  assert.deepEqual(z.shape, [1, 1, 4, 4, 4]);
+  assert.deepEqual(await values(z), new Array(64).fill(1));
+  const pools: [mx.gluon.HybridBlock, number[], number[]][] = [
+    // Window (d, h, w) of 2x2x2 starts at 32d + 8h + 2w; its max is that + 21.
+    [new nn.MaxPool3D(), [1, 1, 2, 2, 2], [21, 23, 29, 31, 53, 55, 61, 63]],
+    [new nn.AvgPool3D(), [1, 1, 2, 2, 2], [10.5, 12.5, 18.5, 20.5, 42.5, 44.5, 50.5, 52.5]],
+    [new nn.GlobalMaxPool3D(), [1, 1, 1, 1, 1], [63]],
+    [new nn.GlobalAvgPool3D(), [1, 1, 1, 1, 1], [31.5]],
   ];
-  for (const l of layers) {
+  for (const [l, shape, want] of pools) {
     l.initialize();
-    assert.throws(() => l.forward(x), (e: Error) => {
-      assert.ok(e instanceof mx.UnsupportedError, `${l.constructor.name}: ${e}`);
-      assert.match(e.message, new RegExp(`^${l.constructor.name} \\((conv|pool)\\d+\\): `));
-      assert.match(e.message, /only 1-D and 2-D/);
-      return true;
-    });
+    const out = l.forward(x);
+    assert.deepEqual(out.shape, shape, l.constructor.name);
+    assert.deepEqual(await values(out), want, l.constructor.name);
     l.dispose();
   }
-  // The weight shape is still right, ready for the operator.
-  const c = new nn.Conv3D(2, { kernelSize: [3, 2, 1], inChannels: 1 });
-  assert.deepEqual(c.weight.shape, [2, 1, 3, 2, 1]);
+  conv.dispose();
+  up.dispose();
 });
 
 Deno.test("layers: unknown options, missing kernelSize and unsupported layouts are errors", () => {

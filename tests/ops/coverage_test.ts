@@ -22,6 +22,7 @@ const KERNELS = [
   "conv2d",
   "conv2dBackwardData",
   "conv2dBackwardWeight",
+  "ctcLoss",
 ] as const;
 
 for (const backend of [tsBackend()]) {

@@ -36,6 +36,9 @@ const crossEntropy = (x: mx.NDArray, label: mx.NDArray, ignore?: number) => {
   return kept.sum().neg();
 };
 const NN_LABELS = [0.3, -0.2, 0.9, 0.1, 0.5, -0.7];
+/** sum(w * y) with the weights the check gives a first output (seed 99). */
+const weighted = (y: mx.NDArray) =>
+  y.mul(mx.nd.array(randomValues(y.size, 99), { shape: y.shape, dtype: y.dtype })).sum();
 
 // One or more cases per differentiable operator; the coverage test below checks that
 // every differentiable operator of the registry appears here.
@@ -153,6 +156,14 @@ const CASES: Record<string, Case[]> = {
       shapes: [[2, 2, 7], [3, 2, 3], [3]],
       params: { kernel: [3], numFilter: 3, stride: [2], pad: [1] },
     },
+    {
+      shapes: [[1, 2, 3, 4, 3], [2, 2, 2, 3, 2], [2]],
+      params: { kernel: [2, 3, 2], numFilter: 2, stride: [2, 1, 1], pad: [1, 1, 0] },
+    },
+    {
+      shapes: [[1, 4, 4, 3, 3], [4, 2, 2, 2, 2]],
+      params: { kernel: [2, 2, 2], numFilter: 4, numGroup: 2, dilate: [2, 1, 1], noBias: true },
+    },
   ],
   Deconvolution: [
     {
@@ -164,6 +175,20 @@ const CASES: Record<string, Case[]> = {
       params: { kernel: [2, 2], numFilter: 2, numGroup: 2, noBias: false },
     },
     { shapes: [[1, 2, 4], [2, 2, 3]], params: { kernel: [3], numFilter: 2, stride: [2] } },
+    {
+      shapes: [[1, 2, 2, 3, 2], [2, 2, 2, 2, 3]],
+      params: {
+        kernel: [2, 2, 3],
+        numFilter: 2,
+        stride: [2, 1, 2],
+        pad: [1, 0, 1],
+        adj: [1, 0, 1],
+      },
+    },
+    {
+      shapes: [[1, 4, 2, 2, 2], [4, 1, 2, 2, 2], [2]],
+      params: { kernel: [2, 2, 2], numFilter: 2, numGroup: 2, noBias: false },
+    },
   ],
   Pooling: [
     { shapes: [[1, 2, 4, 4]], params: { kernel: [2, 2], stride: [2, 2] } },
@@ -189,6 +214,41 @@ const CASES: Record<string, Case[]> = {
     },
     { shapes: [[2, 2, 3, 3]], params: { globalPool: true, poolType: "sum" } },
     { shapes: [[1, 2, 6]], params: { kernel: [2], stride: [2], poolType: "lp", pValue: 2 } },
+    { shapes: [[1, 2, 3, 4, 4]], params: { kernel: [2, 2, 2], stride: [1, 2, 2] } },
+    {
+      shapes: [[1, 1, 4, 3, 5]],
+      params: {
+        kernel: [3, 2, 3],
+        stride: [2, 1, 2],
+        pad: [1, 1, 1],
+        poolType: "avg",
+        poolingConvention: "full",
+      },
+    },
+    {
+      shapes: [[1, 1, 3, 4, 3]],
+      params: { kernel: [2, 3, 2], pad: [1, 1, 1], poolType: "avg", countIncludePad: false },
+    },
+  ],
+  // The hidden second output (the saved gradient) is not differentiated: the objective is
+  // the visible loss weighted as the check weights it.
+  CTCLoss: [
+    // Labels "12" and "33" (a repeat needs a blank between), padded with the blank 0.
+    {
+      shapes: [[5, 2, 4], [2, 3]],
+      fixed: { 1: [1, 2, 0, 3, 3, 0] },
+      objective: (xs) => weighted(call("CTCLoss", xs)),
+    },
+    {
+      // blank last (class 3), with per-sequence data and label lengths.
+      shapes: [[6, 2, 4], [2, 3], [2], [2]],
+      fixed: { 1: [0, 1, 2, 2, 0, 0], 2: [6, 4], 3: [3, 2] },
+      params: { useDataLengths: true, useLabelLengths: true, blankLabel: "last" },
+      objective: (xs) =>
+        weighted(
+          call("CTCLoss", xs, { useDataLengths: true, useLabelLengths: true, blankLabel: "last" }),
+        ),
+    },
   ],
   _im2col: [{
     shapes: [[1, 2, 4, 4]],
@@ -246,6 +306,14 @@ const CASES: Record<string, Case[]> = {
     { shapes: [[1, 2, 3, 4]], params: { mode: "reflect", padWidth: [0, 0, 0, 0, 2, 1, 1, 3] } },
     { shapes: [[2, 3]], params: { mode: "edge", padWidth: [1, 0, 2, 2] } },
     { shapes: [[2, 3]], params: { mode: "constant", padWidth: [0, 1, 1, 0], constantValue: 2 } },
+    {
+      shapes: [[1, 1, 2, 2, 3]],
+      params: { mode: "constant", constantValue: 1.5, padWidth: [0, 0, 0, 0, 1, 0, 0, 1, 2, 1] },
+    },
+    {
+      shapes: [[1, 2, 3, 3, 4]],
+      params: { mode: "reflect", padWidth: [0, 0, 0, 0, 2, 1, 0, 2, 3, 1] },
+    },
   ],
   reshape_like: [{ shapes: [[2, 6], [3, 4]] }, {
     shapes: [[2, 6], [7, 2, 3]],

@@ -171,8 +171,11 @@ backendTest("Pooling gradients: max to the first maximum, avg spread by the divi
   assertClose(await values(z.grad!), new Array(9).fill(1));
 });
 
-backendTest("Pooling rejects the unsupported: 3-D windows and the 'same' convention", () => {
-  assert.throws(() => pool(mx.nd.ones([1, 1, 2, 2, 2]), { kernel: [2, 2, 2] }), /1-D and 2-D/);
+backendTest("Pooling rejects the unsupported: 4-D windows and the 'same' convention", () => {
+  assert.throws(
+    () => pool(mx.nd.ones([1, 1, 2, 2, 2, 2]), { kernel: [2, 2, 2, 2] }),
+    /4-D pooling; 1-D, 2-D and 3-D are supported/,
+  );
   assert.throws(
     () => pool(mx.nd.ones([1, 1, 4, 4]), { kernel: [2, 2], poolingConvention: "same" }),
     /same/,

@@ -147,12 +147,18 @@ const CASES: Record<string, Case[]> = {
   Convolution: [{
     inputs: [[1, 2, 5, 5], [3, 2, 3, 3], [3]],
     args: [{ kernel: [3, 3], numFilter: 3, pad: [1, 1] }],
+  }, {
+    inputs: [[1, 2, 3, 4, 4], [2, 2, 2, 3, 3]],
+    args: [{ kernel: [2, 3, 3], numFilter: 2, pad: [0, 1, 1], noBias: true }],
   }],
   Deconvolution: [{
     inputs: [[1, 2, 4, 4], [2, 3, 3, 3], [3]],
     args: [{ kernel: [3, 3], numFilter: 3, noBias: false }],
   }],
   Pooling: [{ inputs: [[1, 2, 4, 4]], args: [{ kernel: [2, 2], stride: [2, 2] }] }, {
+    inputs: [[1, 2, 4, 4, 4]],
+    args: [{ kernel: [2, 2, 2], stride: [2, 1, 2], poolType: "avg" }],
+  }, {
     inputs: [[1, 2, 4, 4]],
     args: [{ globalPool: true, poolType: "avg" }],
   }],
@@ -175,6 +181,11 @@ const CASES: Record<string, Case[]> = {
   pad: [{
     inputs: [[1, 1, 2, 2]],
     args: [{ padWidth: [0, 0, 0, 0, 1, 0, 0, 1], constantValue: 3 }],
+  }],
+  CTCLoss: [{ inputs: [[4, 2, 3], ints([2, 2], [1, 2, 2, 0])] }],
+  ctcLoss: [{
+    inputs: [[4, 2, 3], ints([2, 2], [0, 1, 1, -1]), ints([2], [4, 3])],
+    args: [{ useDataLengths: true, blankLabel: "last" }],
   }],
   smoothL1: [{ inputs: [x23], args: [0.7] }],
   reshapeLike: [{ inputs: [[2, 3], [3, 2]] }],
@@ -309,6 +320,8 @@ Deno.test("the names MXNet has on both front ends are exposed", () => {
     "SequenceMask",
     "Pad",
     "pad",
+    "CTCLoss",
+    "ctcLoss",
     "smoothL1",
     "reshapeLike",
     "zeros",

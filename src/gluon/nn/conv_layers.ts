@@ -1,8 +1,7 @@
 /**
  * Convolution, transposed convolution and pooling layers in 1, 2 and 3 dimensions, and
- * ReflectionPad2D (MXNet's gluon/nn/conv_layers.py). The 3-D layers run once the
- * registry's Convolution/Pooling operators take 3-D windows; until then their forward
- * throws an UnsupportedError naming the layer.
+ * ReflectionPad2D (MXNet's gluon/nn/conv_layers.py). An UnsupportedError from an
+ * operator is re-thrown naming the layer.
  * @module
  */
 import { MXNetError, ParamError, UnsupportedError } from "../../core/errors.ts";
@@ -16,7 +15,7 @@ import { expectRank, inferParamShape, layerOptions, read, tuple } from "./_layer
 
 const LAYOUTS: Record<number, string> = { 1: "NCW", 2: "NCHW", 3: "NCDHW" };
 
-/** Runs `fn`, naming the layer in an UnsupportedError (3-D windows before their kernels exist). */
+/** Runs `fn`, naming the layer in an UnsupportedError. */
 function naming<T>(layer: string, fn: () => T): T {
   try {
     return fn();

@@ -1,8 +1,9 @@
 /**
- * Convolution and Deconvolution (1-D and 2-D, stride, pad, dilate, groups). Convolution
- * is the direct `_conv2d` primitive (each backend unfolds one image at a time, so the
- * batch's columns never exist at once) plus a broadcast bias; Deconvolution is composed
- * from a GEMM (`batch_dot` over groups) and `_col2im`.
+ * Convolution and Deconvolution (1-D, 2-D and 3-D; stride, pad, dilate, groups).
+ * Convolution is the direct `_conv2d` primitive (each backend unfolds one image at a
+ * time, so the batch's columns never exist at once) plus a broadcast bias; Deconvolution
+ * is composed from a GEMM (`batch_dot` over groups) and `_col2im`. 3-D kernels are
+ * composites over the 2-D primitives (conv3d.ts).
  * @module
  */
 import { ShapeError, UnsupportedError } from "../../core/errors.ts";
@@ -11,6 +12,7 @@ import { ops } from "../_builder_util.ts";
 import type { Builder, OpDef, Params, ParamSpec } from "../op_def.ts";
 import { convOut, extent, spatialOf, type Window, WINDOW_PARAMS, windowOf } from "./_window.ts";
 import { expectShape, reshapeTo } from "./_util.ts";
+import { composeConv3d, composeDeconv3d, conv3dDims, deconv3dDims } from "./conv3d.ts";
 
 // Accepted for MXNet compatibility; they tune cuDNN / the workspace, not the result.
 const TUNING: Record<string, ParamSpec> = {
@@ -46,10 +48,19 @@ function groups(op: string, p: Params, c: number, m: number): number {
 
 function nd(op: string, p: Params): number {
   const k = (p.kernel as number[]).length;
-  if (k !== 1 && k !== 2) {
-    throw new UnsupportedError(`${op}: only 1-D and 2-D kernels are supported, got ${k}-D`);
+  if (k !== 1 && k !== 2 && k !== 3) {
+    throw new ShapeError(`${op}: kernel must have 1, 2 or 3 values, got ${k}`);
   }
   return k;
+}
+
+/** The output and weight shapes, which is all shape inference needs. */
+type Shapes = { outShape: number[]; weight: number[] };
+
+/** Shapes for a 3-D kernel; undefined for 1-D and 2-D ones. */
+function dims3(op: string, x: Shape, p: Params): Shapes | undefined {
+  if (nd(op, p) !== 3) return undefined;
+  return op === "Convolution" ? conv3dDims(x, p) : deconv3dDims(x, p);
 }
 
 /** Spatial shape back in the data's rank: (H, W) for 2-D, (W) for 1-D. */
@@ -57,7 +68,11 @@ function spatial(d: number, hw: readonly [number, number]): number[] {
   return d === 1 ? [hw[1]] : [...hw];
 }
 
-function convDims(x: Shape, p: Params): ConvDims {
+function convDims(x: Shape, p: Params): Shapes {
+  return dims3("Convolution", x, p) ?? convDims2(x, p);
+}
+
+function convDims2(x: Shape, p: Params): ConvDims {
   const d = nd("Convolution", p);
   const w = windowOf("Convolution", p, d);
   const hw = spatialOf("Convolution", x, d);
@@ -89,9 +104,21 @@ function addBias<T>(b: Builder<T>, y: T, bias: T, m: number): T {
   return ops(b).add(y, ops(b).reshape(bias, [1, m, ...Array(rank - 2).fill(1)]));
 }
 
+const LAYOUTS = ["NCW", "NCHW", "NCDHW"];
+
+/** Only channel-first layouts, and one of the kernel's rank (NCDHW for a 3-D kernel). */
 function checkLayout(op: string, p: Params): void {
-  if (p.layout !== null && p.layout !== "None" && !(p.layout as string).startsWith("NC")) {
-    throw new UnsupportedError(`${op}: layout ${p.layout} is not supported; use NCHW`);
+  if (p.layout === null || p.layout === "None") return;
+  const want = LAYOUTS[(p.kernel as number[]).length - 1];
+  if (!(p.layout as string).startsWith("NC")) {
+    throw new UnsupportedError(`${op}: layout ${p.layout} is not supported; use ${want}`);
+  }
+  if (want && p.layout !== want) {
+    throw new ShapeError(
+      `${op}: layout ${p.layout} does not match a ${
+        (p.kernel as number[]).length
+      }-D kernel (use ${want})`,
+    );
   }
 }
 
@@ -128,8 +155,12 @@ const convolution: OpDef = {
   lowering: {
     kind: "composite",
     compose: (b, [x, weight, bias], p) => {
-      const d = convDims(b.shape(x), p);
       const m = p.numFilter as number;
+      if (nd("Convolution", p) === 3) {
+        const y = composeConv3d(b, x, weight, p);
+        return [p.noBias ? y : addBias(b, y, bias, m)];
+      }
+      const d = convDims2(b.shape(x), p);
       // 1-D runs as 2-D with height 1 (data and weight get a unit height axis).
       const x4 = reshapeTo(b, x, [d.n, d.c, ...d.hw]);
       const w4 = reshapeTo(b, weight, [m, d.weight[1], d.w.kernel[0], d.w.kernel[1]]);
@@ -149,7 +180,11 @@ interface DeconvDims extends ConvDims {
   pad: [number, number];
 }
 
-function deconvDims(x: Shape, p: Params): DeconvDims {
+function deconvDims(x: Shape, p: Params): Shapes {
+  return dims3("Deconvolution", x, p) ?? deconvDims2(x, p);
+}
+
+function deconvDims2(x: Shape, p: Params): DeconvDims {
   const d = nd("Deconvolution", p);
   const w = windowOf("Deconvolution", p, d);
   const hw = spatialOf("Deconvolution", x, d);
@@ -233,11 +268,15 @@ const deconvolution: OpDef = {
   lowering: {
     kind: "composite",
     compose: (b, [x, weight, bias], p) => {
+      const m = p.numFilter as number, g = p.numGroup as number;
+      if (nd("Deconvolution", p) === 3) {
+        const y = composeDeconv3d(b, x, weight, p);
+        return [p.noBias ? y : addBias(b, y, bias, m)];
+      }
       // The adjoint of a convolution from the output image to the input: GEMM with the
       // transposed weight into columns, then col2im.
       const o = ops(b);
-      const d = deconvDims(b.shape(x), p);
-      const m = p.numFilter as number, g = p.numGroup as number;
+      const d = deconvDims2(b.shape(x), p);
       const k = d.w.kernel[0] * d.w.kernel[1];
       const pixels = d.n * d.hw[0] * d.hw[1];
       const x4 = reshapeTo(b, x, [d.n, d.c, ...d.hw]);

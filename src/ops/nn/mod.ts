@@ -6,6 +6,7 @@ import type { OpDef } from "../op_def.ts";
 import { ACTIVATION_OPS } from "./activation.ts";
 import { CONV_OPS } from "./convolution.ts";
 import { CONV2D_OPS } from "./conv2d.ts";
+import { CTC_OPS } from "./ctc.ts";
 import { DROPOUT_OPS } from "./dropout.ts";
 import { EMBEDDING_OPS } from "./embedding.ts";
 import { FC_OPS } from "./fully_connected.ts";
@@ -30,6 +31,7 @@ export const NN_OPS: readonly OpDef[] = [
   ...DROPOUT_OPS,
   ...EMBEDDING_OPS,
   ...LOSS_OPS,
+  ...CTC_OPS,
   ...PAD_OPS,
   ...RESHAPE_LIKE_OPS,
 ];

@@ -52,7 +52,7 @@ export interface LeakyReLUOptions<T> extends NodeNaming {
   upperBound?: number;
 }
 
-/** Convolution (1-D or 2-D). */
+/** Convolution (1-D, 2-D or 3-D: the kernel's length decides). */
 export interface ConvolutionOptions<T> extends NodeNaming {
   /** The input. */
   data: T;
@@ -76,6 +76,8 @@ export interface ConvolutionOptions<T> extends NodeNaming {
   noBias?: boolean;
   /** Accepted for MXNet compatibility (a cuDNN workspace size); unused. */
   workspace?: number;
+  /** Channel-first only: NCW, NCHW or NCDHW, matching the kernel's rank. */
+  layout?: "NCW" | "NCHW" | "NCDHW";
 }
 
 /** Deconvolution. */
@@ -106,6 +108,26 @@ export interface PoolingOptions<T> extends NodeNaming {
   pValue?: number;
   /** Count padded zeros in averages (true). */
   countIncludePad?: boolean;
+  /** Channel-first only: NCW, NCHW or NCDHW, matching the data's rank. */
+  layout?: "NCW" | "NCHW" | "NCDHW";
+}
+
+/** CTCLoss: data [T, N, C] activations, label [N, L]. */
+export interface CTCLossOptions<T> extends NodeNaming {
+  /** Activations before softmax, [sequence length, batch, alphabet size]. */
+  data: T;
+  /** Labels [batch, label length], padded after each label (`<name>_label` on a Symbol). */
+  label?: T;
+  /** Length of each sequence [batch], used when `useDataLengths`. */
+  dataLengths?: T;
+  /** Length of each label [batch], used when `useLabelLengths`. */
+  labelLengths?: T;
+  /** Take the sequence lengths from `dataLengths` (else every sequence is full). */
+  useDataLengths?: boolean;
+  /** Take the label lengths from `labelLengths` (else a label ends at its first padding). */
+  useLabelLengths?: boolean;
+  /** The blank class: "first" (0; labels padded with 0) or "last" (C-1; padded with -1). */
+  blankLabel?: "first" | "last";
 }
 
 /** BatchNorm. */
