@@ -361,3 +361,66 @@ export class CosineEmbeddingLoss extends Loss {
     return applyWeighting(add(a, b), this.lossWeight, sampleWeight) as T;
   }
 }
+
+/** Options of `CTCLoss`. */
+export interface CTCLossOptions extends LossOptions {
+  /** Layout of `pred`: "NTC" (default) or "TNC". */
+  layout?: "NTC" | "TNC";
+  /** Layout of `label`: "NT" (default) or "TN". */
+  labelLayout?: "NT" | "TN";
+}
+
+/**
+ * Connectionist temporal classification loss (MXNet's `gluon.loss.CTCLoss`): `pred` holds
+ * unnormalised scores over the alphabet with the blank as the LAST class, `label` the
+ * target sequences padded with -1 (or 0 where `labelLengths` is given); one loss per
+ * sequence. Runs the `CTCLoss` operator.
+ */
+export class CTCLoss extends Loss {
+  readonly #layout: "NTC" | "TNC";
+  /** Creates the loss. */
+  constructor(opts: CTCLossOptions = {}) {
+    const layout = opts.layout ?? "NTC", labelLayout = opts.labelLayout ?? "NT";
+    if (layout !== "NTC" && layout !== "TNC") {
+      throw new ParamError(`CTCLoss: layout must be "NTC" or "TNC", got ${JSON.stringify(layout)}`);
+    }
+    if (labelLayout !== "NT" && labelLayout !== "TN") {
+      throw new ParamError(
+        `CTCLoss: labelLayout must be "NT" or "TN", got ${JSON.stringify(labelLayout)}`,
+      );
+    }
+    // MXNet derives the batch axis from the label layout.
+    const { layout: _l, labelLayout: _ll, ...rest } = opts;
+    checkOptions("CTCLoss", opts, [...LOSS_KEYS, "layout", "labelLayout"]);
+    super(
+      ...base("CTCLoss", { ...rest, batchAxis: labelLayout.indexOf("N") }, []),
+      "ctcloss",
+    );
+    this.#layout = layout;
+  }
+  /**
+   * Per-sequence loss, shape [batch]: `predLengths` / `labelLengths` (int arrays [batch])
+   * bound each sequence when given.
+   */
+  override forward<T extends Value>(
+    pred: T,
+    label: T,
+    predLengths?: Opt,
+    labelLengths?: Opt,
+    sampleWeight?: Opt,
+  ): T {
+    const p = this.#layout === "NTC" ? op("SwapAxis", [pred], { dim1: 0, dim2: 1 }) : pred;
+    const l = this.batchAxis === 1 ? op("SwapAxis", [label], { dim1: 0, dim2: 1 }) : label;
+    const inputs: Value[] = [p, l];
+    const useData = predLengths !== undefined && predLengths !== null;
+    const useLabel = labelLengths !== undefined && labelLengths !== null;
+    if (useData) inputs.push(predLengths);
+    if (useLabel) inputs.push(labelLengths);
+    const loss = op("CTCLoss", inputs, {
+      useDataLengths: useData,
+      useLabelLengths: useLabel,
+      blankLabel: "last",
+    });
+    return applyWeighting(loss, this.lossWeight, sampleWeight) as T;
+  }
+}

@@ -231,3 +231,53 @@ Deno.test("gluon.loss.Loss: a user subclass defines forward; unknown options are
     /L2Loss: unknown option wieght; did you mean weight\?/,
   );
 });
+
+Deno.test("CTCLoss: NTC scores with the blank last, as the CTCLoss operator on TNC", async () => {
+  // Two sequences of 4 steps over 3 classes + blank (index 3); labels padded with -1.
+  const pred = mx.nd.array(Array.from({ length: 2 * 4 * 4 }, (_, i) => Math.sin(i * 0.7)), {
+    shape: [2, 4, 4],
+  });
+  const label = mx.nd.array([[0, 1], [2, -1]]);
+  const ctc = new loss.CTCLoss();
+  const got = await values(ctc.forward(pred, label));
+  const want = await values(
+    mx.nd.CTCLoss(mx.nd.swapaxes(pred, 0, 1), label, { blankLabel: "last" }),
+  );
+  assert.equal(got.length, 2);
+  assertClose(got, want);
+  // By hand for the second sequence: -log of the summed probability of every alignment of
+  // [2] over 4 steps (blank = 3), from the softmax of each step.
+  const p = await values(mx.nd.softmax(pred));
+  const at = (t: number, c: number) => p[(1 * 4 + t) * 4 + c];
+  let total = 0;
+  for (let s = 0; s < 4; s++) {
+    for (let e = s; e < 4; e++) {
+      let prob = 1;
+      for (let t = 0; t < 4; t++) prob *= t >= s && t <= e ? at(t, 2) : at(t, 3);
+      total += prob;
+    }
+  }
+  assertClose([got[1]], [-Math.log(total)], { rtol: 1e-4 });
+  // Lengths, TNC layout and a weight.
+  const tnc = new loss.CTCLoss({ layout: "TNC", weight: 2 });
+  const lens = await values(tnc.forward(
+    mx.nd.swapaxes(pred, 0, 1),
+    label,
+    mx.nd.array([4, 3]),
+    mx.nd.array([2, 1]),
+  ));
+  const ref = await values(mx.nd.CTCLoss(
+    mx.nd.swapaxes(pred, 0, 1),
+    label,
+    mx.nd.array([4, 3]),
+    mx.nd.array([2, 1]),
+    { blankLabel: "last", useDataLengths: true, useLabelLengths: true },
+  ));
+  assertClose(lens, ref.map((v) => 2 * v));
+  assert.throws(() => new loss.CTCLoss({ layout: "NCT" as "NTC" }), /layout must be/);
+  // Gradients reach the scores.
+  pred.attachGrad();
+  const l = mx.autograd.record(() => ctc.forward(pred, label));
+  l.backward();
+  assert.ok((await values(pred.grad!)).some((v) => v !== 0));
+});
