@@ -52,6 +52,11 @@ const NEVER = {
   serial: Infinity,
 } as const;
 
+/** The bytes a buffer's elements take (its allocation may be larger: at least 1 byte). */
+function byteSize(b: CudaBuffer): number {
+  return b.size * ITEM_SIZE[b.dtype];
+}
+
 function cb(b: DeviceBuffer): CudaBuffer {
   if (!(b instanceof CudaBuffer)) {
     throw new MXNetError("cuda backend: got a buffer that belongs to another backend");
@@ -154,17 +159,17 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
 
   function readSync(buf: DeviceBuffer): ComputeArray {
     const b = cb(buf), host = hostArray(b);
-    const st = sym.mx_cuda_download(b.deviceId, host, b.ptr, host.byteLength);
+    const st = sym.mx_cuda_download(b.deviceId, host, host.byteLength, b.ptr, byteSize(b));
     if (st !== 0) throw fail("read", st);
     return host;
   }
 
   function write(buf: DeviceBuffer, data: ComputeArray): void {
-    const b = cb(buf), bytes = b.size * ITEM_SIZE[b.dtype];
+    const b = cb(buf), bytes = byteSize(b);
     if (data.byteLength !== bytes) {
       throw new MXNetError(`cuda write: got ${data.byteLength} bytes for a ${bytes}-byte buffer`);
     }
-    const st = sym.mx_cuda_upload(b.deviceId, b.ptr, data as BufferSource, bytes);
+    const st = sym.mx_cuda_upload(b.deviceId, b.ptr, bytes, data as BufferSource, data.byteLength);
     if (st !== 0) throw fail("write", st);
   }
 
@@ -208,9 +213,10 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
         d.deviceId,
         moved.ptr,
         d.deviceId,
+        byteSize(moved),
         staged.ptr,
         s.deviceId,
-        n * ITEM_SIZE[d.dtype],
+        byteSize(staged),
       );
       shared.copy({ buf: moved, shape: dst.shape, strides, offset: 0 }, dst);
     } finally {
@@ -246,21 +252,24 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
           b.deviceId,
           snapshot.ptr,
           b.deviceId,
+          byteSize(snapshot),
           b.ptr,
           b.deviceId,
-          b.size * ITEM_SIZE[b.dtype],
+          byteSize(b),
         );
       } catch (e) {
         free(snapshot);
         throw e;
       }
-      return sym.mx_cuda_download_async(b.deviceId, host, snapshot.ptr, host.byteLength).then(
-        (st) => {
-          free(snapshot);
-          if (st !== 0) throw fail("read", st);
-          return host;
-        },
-      );
+      const bytes = byteSize(snapshot);
+      return sym.mx_cuda_download_async(b.deviceId, host, host.byteLength, snapshot.ptr, bytes)
+        .then(
+          (st) => {
+            free(snapshot);
+            if (st !== 0) throw fail("read", st);
+            return host;
+          },
+        );
     },
     readSync,
     memoryInfo(deviceId): MemoryInfo {

@@ -21,12 +21,14 @@ void cuda_alloc(Meta& m) {
 void cuda_free(Meta& m) { mxc_check(cudaFree(m.ptr()), "cudaFree"); }
 
 /**
- * Decodes `dst, dstDevice, src, srcDevice, bytes`: a device-to-device copy, within a
- * device or between two (cudaMemcpyPeer needs no peer access to be enabled).
+ * Decodes `dst, dstDevice, dstBytes, src, srcDevice, srcBytes`: a device-to-device copy of
+ * srcBytes (equal to dstBytes, which ffi/src/cuda.rs checks), within a device or between
+ * two (cudaMemcpyPeer needs no peer access to be enabled).
  */
 void cuda_copy_device(Meta& m) {
   void* dst = m.ptr();
   int dst_dev = (int)m.usize();
+  m.usize();  // dstBytes
   void* src = m.ptr();
   int src_dev = (int)m.usize();
   long long bytes = m.usize();
