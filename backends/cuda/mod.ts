@@ -27,7 +27,7 @@ import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backen
 import { type AddressedBuffer, blockKernels } from "../native/block_kernels.ts";
 import type { CudaLibrary } from "../native/cuda.ts";
 import { type LoadedNative, takeError } from "../native/load.ts";
-import { BufferPool, LiveBuffers } from "../pool.ts";
+import { allocBytes, BufferPool, LiveBuffers } from "../pool.ts";
 
 /** A CUDA buffer: device memory at `ptr` on device `deviceId`. */
 export class CudaBuffer implements AddressedBuffer {
@@ -119,7 +119,7 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
 
   function alloc(dtype: DType, size: number, deviceId: number): CudaBuffer {
     checkDevice(deviceId);
-    const bytes = size * ITEM_SIZE[dtype];
+    const bytes = allocBytes(`cuda gpu(${deviceId})`, dtype, size);
     const pool = poolOf(deviceId);
     const pooled = pool.take(dtype, size, bytes);
     let b: CudaBuffer;

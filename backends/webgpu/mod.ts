@@ -28,6 +28,7 @@ import {
 } from "./k_conv2d.ts";
 import { reducePass } from "./k_reduce.ts";
 import { stridesOf } from "../../src/core/shape.ts";
+import { allocBytes } from "../pool.ts";
 import { type GpuDType, gpuDType } from "./wgsl.ts";
 
 export { ADAPTER } from "./adapter.ts";
@@ -130,6 +131,8 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
   };
 
   const alloc = (dtype: DType, size: number, deviceId: number): GpuBuffer => {
+    // A size past the adapter's largest binding is refused by the device, naming the limit.
+    allocBytes(`webgpu gpu(${deviceId})`, dtype, size);
     const d = dev(deviceId);
     return d.alloc(gpuDType(dtype, probe.hasF16, `webgpu gpu(${deviceId})`), size);
   };

@@ -113,7 +113,8 @@ const norm: OpDef = {
   name: "norm",
   inputs: ["data"],
   params: {
-    ord: { type: "int", default: 2 },
+    // MXNet: "norm only supports ord=1 and ord=2".
+    ord: { type: "int", default: 2, values: [1, 2] },
     axis: { type: "axes", default: null },
     keepdims: { type: "bool", default: false },
   },
@@ -126,7 +127,6 @@ const norm: OpDef = {
     compose: (b, [x], p) => {
       const sp = { axis: p.axis, keepdims: p.keepdims };
       if (p.ord === 1) return [inFloat32(b, x, (x) => b.op("sum", [b.op("abs", [x])], sp))];
-      if (p.ord !== 2) throw new Error(`norm: ord must be 1 or 2, got ${p.ord}`);
       return [inFloat32(b, x, (x) => b.op("sqrt", [b.op("sum", [b.op("square", [x])], sp)]))];
     },
   },
