@@ -5,7 +5,8 @@
  * an operation: PERF_NOTES) and live-buffer accounting for leak checks.
  * @module
  */
-import type { DType } from "../src/core/dtype.ts";
+import { type DType, ITEM_SIZE } from "../src/core/dtype.ts";
+import { MXNetError } from "../src/core/errors.ts";
 import type { MemoryInfo } from "./backend.ts";
 
 const POOL_MAX_BYTES = 256 * 1024 * 1024;
@@ -72,5 +73,58 @@ export class LiveBuffers {
       }
     }
     return { count, bytes, pooledBytes };
+  }
+}
+
+/**
+ * The bytes of a buffer of `size` elements of `dtype`, after checking `size` is an element
+ * count a buffer can have (a whole number, its bytes below 2^53); `where` names the device
+ * in the MXNetError otherwise ("native cpu(0)").
+ */
+export function allocBytes(where: string, dtype: DType, size: number): number {
+  const bytes = size * ITEM_SIZE[dtype];
+  if (!Number.isSafeInteger(size) || size < 0 || !Number.isSafeInteger(bytes)) {
+    throw new MXNetError(
+      `${where}: cannot allocate ${size} elements of ${dtype} (${bytes} bytes): an array holds ` +
+        `at most ${Number.MAX_SAFE_INTEGER} bytes`,
+    );
+  }
+  return bytes;
+}
+
+/** "N bytes available of M" from the OS, when the process may ask (--allow-sys). */
+export function hostMemoryText(): string {
+  try {
+    const sys = { name: "sys", kind: "systemMemoryInfo" } as const;
+    if (Deno.permissions.querySync(sys).state !== "granted") {
+      return "the memory available is unknown (run with --allow-sys to see it)";
+    }
+    const m = Deno.systemMemoryInfo();
+    return `this machine has ${m.available} bytes of memory available of ${m.total}`;
+  } catch {
+    return "the memory available is unknown";
+  }
+}
+
+/**
+ * Runs `make`, which allocates host memory for `size` elements of `dtype` (`bytes` in
+ * all); the JS engine's RangeError when the memory cannot be had becomes an MXNetError
+ * saying what was asked and what the machine has.
+ */
+export function allocHost<T>(
+  where: string,
+  dtype: DType,
+  size: number,
+  bytes: number,
+  make: () => T,
+): T {
+  try {
+    return make();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new MXNetError(
+      `${where}: cannot allocate ${size} elements of ${dtype} (${bytes} bytes): ${e.message}; ` +
+        `${hostMemoryText()}`,
+    );
   }
 }

@@ -28,7 +28,7 @@ import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backen
 import { type AddressedBuffer, blockKernels } from "../native/block_kernels.ts";
 import type { CudaLibrary } from "../native/cuda.ts";
 import { type LoadedNative, takeError } from "../native/load.ts";
-import { BufferPool, LiveBuffers } from "../pool.ts";
+import { allocBytes, BufferPool, LiveBuffers } from "../pool.ts";
 
 /** A CUDA buffer: device memory at `ptr` on device `deviceId`. */
 export class CudaBuffer implements AddressedBuffer {
@@ -52,6 +52,11 @@ const NEVER = {
   other: Infinity,
   serial: Infinity,
 } as const;
+
+/** The bytes a buffer's elements take (its allocation may be larger: at least 1 byte). */
+function byteSize(b: CudaBuffer): number {
+  return b.size * ITEM_SIZE[b.dtype];
+}
 
 function cb(b: DeviceBuffer): CudaBuffer {
   if (!(b instanceof CudaBuffer)) {
@@ -115,7 +120,7 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
 
   function alloc(dtype: DType, size: number, deviceId: number): CudaBuffer {
     checkDevice(deviceId);
-    const bytes = size * ITEM_SIZE[dtype];
+    const bytes = allocBytes(`cuda gpu(${deviceId})`, dtype, size);
     const pool = poolOf(deviceId);
     const pooled = pool.take(dtype, size, bytes);
     let b: CudaBuffer;
@@ -155,17 +160,17 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
 
   function readSync(buf: DeviceBuffer): ComputeArray {
     const b = cb(buf), host = hostArray(b);
-    const st = sym.mx_cuda_download(b.deviceId, host, b.ptr, host.byteLength);
+    const st = sym.mx_cuda_download(b.deviceId, host, host.byteLength, b.ptr, byteSize(b));
     if (st !== 0) throw fail("read", st);
     return host;
   }
 
   function write(buf: DeviceBuffer, data: ComputeArray): void {
-    const b = cb(buf), bytes = b.size * ITEM_SIZE[b.dtype];
+    const b = cb(buf), bytes = byteSize(b);
     if (data.byteLength !== bytes) {
       throw new MXNetError(`cuda write: got ${data.byteLength} bytes for a ${bytes}-byte buffer`);
     }
-    const st = sym.mx_cuda_upload(b.deviceId, b.ptr, data as BufferSource, bytes);
+    const st = sym.mx_cuda_upload(b.deviceId, b.ptr, bytes, data as BufferSource, data.byteLength);
     if (st !== 0) throw fail("write", st);
   }
 
@@ -209,9 +214,10 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
         d.deviceId,
         moved.ptr,
         d.deviceId,
+        byteSize(moved),
         staged.ptr,
         s.deviceId,
-        n * ITEM_SIZE[d.dtype],
+        byteSize(staged),
       );
       shared.copy({ buf: moved, shape: dst.shape, strides, offset: 0 }, dst);
     } finally {
@@ -249,21 +255,24 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
           b.deviceId,
           snapshot.ptr,
           b.deviceId,
+          byteSize(snapshot),
           b.ptr,
           b.deviceId,
-          b.size * ITEM_SIZE[b.dtype],
+          byteSize(b),
         );
       } catch (e) {
         free(snapshot);
         throw e;
       }
-      return sym.mx_cuda_download_async(b.deviceId, host, snapshot.ptr, host.byteLength).then(
-        (st) => {
-          free(snapshot);
-          if (st !== 0) throw fail("read", st);
-          return host;
-        },
-      );
+      const bytes = byteSize(snapshot);
+      return sym.mx_cuda_download_async(b.deviceId, host, host.byteLength, snapshot.ptr, bytes)
+        .then(
+          (st) => {
+            free(snapshot);
+            if (st !== 0) throw fail("read", st);
+            return host;
+          },
+        );
     },
     readSync,
     memoryInfo(deviceId): MemoryInfo {

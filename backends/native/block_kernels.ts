@@ -4,10 +4,13 @@
  * ffi/cuda/mxc.h). The native CPU backend and the CUDA backend encode the same blocks;
  * they differ only in where buffers live (host or device addresses) and in how a block
  * is delivered, which `BlockTarget` supplies.
+ *
+ * Every buffer goes into a block as (address, dtype, element count): the library checks
+ * each kernel's reads and writes against those counts before touching memory, so a bad
+ * view or size from any caller comes back as an MXNetError naming the kernel.
  * @module
  */
 import { type DType, TYPE_FLAG } from "../../src/core/dtype.ts";
-import { MXNetError } from "../../src/core/errors.ts";
 import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
 import {
   type Conv2D,
@@ -91,43 +94,10 @@ function convArgs(p: Conv2D): number[] {
   return [...windowFields(p), p.filters, p.groups];
 }
 
-/**
- * Checks a conv2d call's buffers against its geometry (the library trusts the sizes);
- * returns the multiply-adds, which decide between a sync and an asynchronous call.
- */
-function checkConv(
-  backend: string,
-  what: string,
-  p: Conv2D,
-  bufs: readonly [DeviceBuffer, string, number][],
-): number {
-  if (convArgs(p).some((v) => !Number.isSafeInteger(v) || v < 0)) {
-    throw new MXNetError(`${backend} ${what}: geometry must be non-negative integers`);
-  }
-  // Before the sizes, which are derived from channels / groups.
-  if (p.groups < 1 || p.channels % p.groups !== 0 || p.filters % p.groups !== 0) {
-    throw new MXNetError(
-      `${backend} ${what}: groups (${p.groups}) must divide channels (${p.channels}) and ` +
-        `filters (${p.filters})`,
-    );
-  }
-  for (const [b, name, want] of bufs) {
-    if (b.size !== want) {
-      throw new MXNetError(
-        `${backend} ${what}: ${name} has ${b.size} elements, expected ${want}`,
-      );
-    }
-  }
+/** A conv2d call's multiply-adds, which decide between a sync and an asynchronous call. */
+function convMacs(p: Conv2D): number {
   return p.batch * p.filters * p.outH * p.outW * (p.channels / p.groups) * p.kernelH *
     p.kernelW;
-}
-
-function convSizes(p: Conv2D): { x: number; w: number; y: number } {
-  return {
-    x: p.batch * p.channels * p.height * p.width,
-    w: p.filters * (p.channels / p.groups) * p.kernelH * p.kernelW,
-    y: p.batch * p.filters * p.outH * p.outW,
-  };
 }
 
 /** Builds one argument block: [length, args...]. */
@@ -145,10 +115,12 @@ class Args {
     for (let i = 0; i < xs.length; i++) this.a[this.n++] = xs[i];
     return this;
   }
+  /** A buffer: address, dtype, element count. */
   buf(b: DeviceBuffer): this {
     const t = this.target.checked(b);
     this.a[this.n++] = t.ptr;
     this.a[this.n++] = TYPE_FLAG[t.dtype as DType];
+    this.a[this.n++] = t.size;
     return this;
   }
   done(): Float64Array {
@@ -162,7 +134,7 @@ class Args {
  * which runs on the host (backends/ts/ctc.ts).
  */
 export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
-  const { name, asyncWork: work } = target;
+  const { asyncWork: work } = target;
   // Argument block for synchronous calls (reused: JS is single-threaded and a sync call
   // has returned before the next starts). Asynchronous calls get their own block.
   let scratch = new Float64Array(new ArrayBuffer(8 * 256));
@@ -199,7 +171,7 @@ export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
     let size = 1;
     for (let d = 0; d < nd; d++) size *= shape[d];
     const async = size >= work.elementwise;
-    const len = 6 + nd + (inputs.length + 1) * (3 + nd);
+    const len = 6 + nd + (inputs.length + 1) * (4 + nd);
     // The per-op path: the block is written inline, no helper calls.
     const m = async ? new Float64Array(new ArrayBuffer(8 * len)) : args(len, false).a;
     let n = 1;
@@ -210,6 +182,7 @@ export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
       const v = i === 0 ? out : inputs[i - 1], b = target.checked(v.buf), st = v.strides;
       m[n++] = b.ptr;
       m[n++] = TYPE_FLAG[b.dtype];
+      m[n++] = b.size;
       m[n++] = v.offset;
       for (let d = 0; d < nd; d++) m[n++] = st[d];
       if (i === 0) m[n++] = inputs.length;
@@ -228,7 +201,7 @@ export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
     p: { outer: number; axisLen: number; inner: number; mode: "clip" | "wrap" },
   ): KernelResult {
     const async = out.size + x.size >= work.other;
-    const a = args(16, async).buf(x).buf(idx).push(idx.size).buf(out)
+    const a = args(16, async).buf(x).buf(idx).buf(out)
       .push(p.outer, p.axisLen, p.inner, p.mode === "wrap" ? 1 : 0);
     return call(s, s === "mx_take" ? "take" : "takeBackward", a, async, [out, x, idx]);
   }
@@ -246,24 +219,22 @@ export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
     },
     fill(out, value) {
       const async = out.size >= work.other;
-      return call("mx_arange", "fill", args(8, async).buf(out).push(out.size, value, 0), async, [
-        out,
-      ]);
+      return call("mx_arange", "fill", args(8, async).buf(out).push(value, 0), async, [out]);
     },
     arange(out, start, step) {
       const async = out.size >= work.other;
-      const a = args(8, async).buf(out).push(out.size, start, step);
+      const a = args(8, async).buf(out).push(start, step);
       return call("mx_arange", "arange", a, async, [out]);
     },
     reduce(op, x, shape, axes, out) {
       const async = x.size >= work.other;
-      const a = args(8 + shape.length + axes.length, async)
+      const a = args(10 + shape.length + axes.length, async)
         .push(REDUCE_CODE[op]).buf(x).push(shape.length, ...shape, axes.length, ...axes).buf(out);
       return call("mx_reduce", `reduce(${op})`, a, async, [out, x]);
     },
     matmul(x, y, out, p) {
       const async = p.batch * p.m * p.n * p.k >= work.matmul;
-      const a = args(16, async).buf(x).buf(y).buf(out).push(
+      const a = args(20, async).buf(x).buf(y).buf(out).push(
         p.batch,
         p.m,
         p.n,
@@ -283,7 +254,7 @@ export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
     },
     sort(x, values, indices, p) {
       const async = x.size >= work.serial;
-      const a = args(12, async).buf(x).buf(values).buf(indices)
+      const a = args(16, async).buf(x).buf(values).buf(indices)
         .push(p.outer, p.len, p.ascending ? 1 : 0);
       return call("mx_sort", "sort", a, async, [values, x, indices]);
     },
@@ -291,50 +262,44 @@ export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
       validateRandom(dist, target.checked(out).dtype, out.size, p);
       const async = out.size >= work.other;
       const a = args(12, async).push(DIST_CODE[dist]).buf(out)
-        .push(out.size, p.a, p.b, p.seed, p.offset);
+        .push(p.a, p.b, p.seed, p.offset);
       return call("mx_random", `random(${dist})`, a, async, [out]);
     },
     im2col(x, col, p) {
       const async = col.size >= work.other;
-      const a = args(24, async).buf(x).buf(col).push(...windowFields(p));
+      const a = args(24, async).buf(x).buf(col).list(windowFields(p));
       return call("mx_im2col", "im2col", a, async, [col, x]);
     },
     col2im(col, x, p) {
       const async = col.size >= work.other;
-      const a = args(24, async).buf(col).buf(x).push(...windowFields(p));
+      const a = args(24, async).buf(col).buf(x).list(windowFields(p));
       return call("mx_col2im", "col2im", a, async, [x, col]);
     },
     pool(x, out, p) {
       const async = x.size >= work.other;
-      const a = args(24, async).buf(x).buf(out).push(...poolArgs(p));
+      const a = args(24, async).buf(x).buf(out).list(poolArgs(p));
       return call("mx_pool", `pool(${p.type})`, a, async, [out, x]);
     },
     poolBackward(x, gy, gx, p) {
       const async = x.size >= work.other;
-      const a = args(28, async).buf(x).buf(gy).buf(gx).push(...poolArgs(p));
+      const a = args(28, async).buf(x).buf(gy).buf(gx).list(poolArgs(p));
       return call("mx_pool_backward", `poolBackward(${p.type})`, a, async, [gx, x, gy]);
     },
     conv2d(x, w, y, p) {
-      const n = convSizes(p);
-      const macs = checkConv(name, "conv2d", p, [[x, "x", n.x], [w, "w", n.w], [y, "y", n.y]]);
-      const async = macs >= work.conv;
-      const a = args(26, async).buf(x).buf(w).buf(y).list(convArgs(p));
+      const async = convMacs(p) >= work.conv;
+      const a = args(28, async).buf(x).buf(w).buf(y).list(convArgs(p));
       return call("mx_conv2d", "conv2d", a, async, [y, x, w]);
     },
     conv2dBackwardData(gy, w, gx, p) {
-      const n = convSizes(p);
       const what = "conv2dBackwardData";
-      const macs = checkConv(name, what, p, [[gy, "gy", n.y], [w, "w", n.w], [gx, "gx", n.x]]);
-      const async = macs >= work.conv;
-      const a = args(26, async).buf(gy).buf(w).buf(gx).list(convArgs(p));
+      const async = convMacs(p) >= work.conv;
+      const a = args(28, async).buf(gy).buf(w).buf(gx).list(convArgs(p));
       return call("mx_conv2d_backward_data", what, a, async, [gx, gy, w]);
     },
     conv2dBackwardWeight(x, gy, gw, p) {
-      const n = convSizes(p);
       const what = "conv2dBackwardWeight";
-      const macs = checkConv(name, what, p, [[x, "x", n.x], [gy, "gy", n.y], [gw, "gw", n.w]]);
-      const async = macs >= work.conv;
-      const a = args(26, async).buf(x).buf(gy).buf(gw).list(convArgs(p));
+      const async = convMacs(p) >= work.conv;
+      const a = args(28, async).buf(x).buf(gy).buf(gw).list(convArgs(p));
       return call("mx_conv2d_backward_weight", what, a, async, [gw, x, gy]);
     },
   };

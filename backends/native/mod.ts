@@ -19,7 +19,7 @@ import {
 import { MXNetError } from "../../src/core/errors.ts";
 import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
 import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backend.ts";
-import { BufferPool, LiveBuffers } from "../pool.ts";
+import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import { type LoadedNative, loadNative, takeError } from "./load.ts";
@@ -129,13 +129,14 @@ export function createNativeBackend(native: LoadedNative): Backend {
     name: "native",
     kernels,
     alloc(dtype, size, deviceId) {
-      const bytes = size * ITEM_SIZE[dtype];
+      const bytes = allocBytes(`native cpu(${deviceId})`, dtype, size);
       const pooled = pool.take(dtype, size, bytes);
       let b: NativeBuffer;
       if (pooled) {
         b = new NativeBuffer(dtype, size, deviceId, pooled.data, pooled.ptr);
       } else {
-        const data = allocComputeOffHeap(dtype, size);
+        const where = `native cpu(${deviceId})`;
+        const data = allocHost(where, dtype, size, bytes, () => allocComputeOffHeap(dtype, size));
         const ptr = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(data.buffer)));
         b = new NativeBuffer(dtype, size, deviceId, data, ptr);
       }

@@ -20,11 +20,12 @@ export const SYMBOLS = {
   mx_cuda_device_count: { parameters: [], result: "i32" },
   mx_cuda_text: { parameters: ["u32", "buffer", "u32"], result: "i32" },
   mx_cuda_call: { parameters: ["i32", "i32", "buffer"], result: "i32" },
-  mx_cuda_upload: { parameters: ["i32", "f64", "buffer", "f64"], result: "i32" },
-  mx_cuda_download: { parameters: ["i32", "buffer", "f64", "f64"], result: "i32" },
+  // (device, destination, its bytes, source, its bytes): the byte counts must be equal.
+  mx_cuda_upload: { parameters: ["i32", "f64", "f64", "buffer", "f64"], result: "i32" },
+  mx_cuda_download: { parameters: ["i32", "buffer", "f64", "f64", "f64"], result: "i32" },
   mx_cuda_download_async: {
     name: "mx_cuda_download",
-    parameters: ["i32", "buffer", "f64", "f64"],
+    parameters: ["i32", "buffer", "f64", "f64", "f64"],
     result: "i32",
     nonblocking: true,
   },
@@ -86,4 +87,4 @@ export type KernelSymbol =
 export type NativeLibrary = Deno.DynamicLibrary<typeof SYMBOLS>;
 
 /** Bumped with ffi/src/lib.rs's ABI_VERSION when a signature or layout changes. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;

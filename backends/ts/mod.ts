@@ -7,7 +7,7 @@ import { allocCompute, type ComputeArray, type DType, ITEM_SIZE } from "../../sr
 import { MXNetError } from "../../src/core/errors.ts";
 import { fillNormal, fillRandint, fillUniform } from "../../src/core/philox.ts";
 import type { Backend, DeviceBuffer, Kernels, View } from "../backend.ts";
-import { BufferPool, LiveBuffers } from "../pool.ts";
+import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import * as conv from "./conv.ts";
 import * as conv2d from "./conv2d.ts";
 import { hostCtcLoss } from "./ctc.ts";
@@ -213,10 +213,16 @@ export function createTSBackend(): Backend {
     name: "ts",
     kernels,
     alloc(dtype, size, deviceId) {
-      const bytes = size * ITEM_SIZE[dtype];
+      const bytes = allocBytes(`ts cpu(${deviceId})`, dtype, size);
       // Large buffers go on SharedArrayBuffer so worker threads can use them in place.
-      const data = pool.take(dtype, size, bytes) ?? allocShared(dtype, size) ??
-        allocCompute(dtype, size);
+      const data = pool.take(dtype, size, bytes) ??
+        allocHost(
+          `ts cpu(${deviceId})`,
+          dtype,
+          size,
+          bytes,
+          () => allocShared(dtype, size) ?? allocCompute(dtype, size),
+        );
       live.account(deviceId, 1, bytes);
       return new TSBuffer(dtype, size, deviceId, data);
     },

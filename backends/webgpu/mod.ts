@@ -29,6 +29,7 @@ import {
 import { reducePass } from "./k_reduce.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
 import { stridesOf } from "../../src/core/shape.ts";
+import { allocBytes } from "../pool.ts";
 import { type GpuDType, gpuDType } from "./wgsl.ts";
 
 export { ADAPTER } from "./adapter.ts";
@@ -131,6 +132,8 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
   };
 
   const alloc = (dtype: DType, size: number, deviceId: number): GpuBuffer => {
+    // A size past the adapter's largest binding is refused by the device, naming the limit.
+    allocBytes(`webgpu gpu(${deviceId})`, dtype, size);
     const d = dev(deviceId);
     return d.alloc(gpuDType(dtype, probe.hasF16, `webgpu gpu(${deviceId})`), size);
   };

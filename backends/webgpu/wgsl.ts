@@ -106,7 +106,9 @@ export function enables(dtypes: readonly GpuDType[]): string {
  * floats are finite, so `x != x` may be folded away. NaN and infinity come from private
  * variables: a constant bitcast to them is a shader-creation error in Tint (Chromium). `to_i32` is JavaScript's ToInt32 on a
  * float (truncate, wrap modulo 2^32, NaN and infinities to 0), which is what the TS
- * backend's stores into an Int32Array do. `erf` is TS_HELPERS.erf's formula.
+ * backend's stores into an Int32Array do. `erf` is TS_HELPERS.erf's formula. `mx_relu`,
+ * `mx_max`, `mx_min`, `mx_clip` and `mx_relu_grad` are MXNet's NaN rules (see
+ * src/ops/elementwise_table.ts), NaN tested by bits so no compiler folds it away.
  */
 export const PRELUDE = `
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
@@ -120,6 +122,22 @@ fn to_i32(x: f32) -> i32 {
   let t = trunc(x);
   let m = t - floor(t / 4294967296.0) * 4294967296.0;
   return bitcast<i32>(u32(m));
+}
+fn mx_relu(a: f32) -> f32 { if (is_nan(a)) { return a; } return select(0.0, a, a > 0.0); }
+fn mx_relu_grad(a: f32) -> f32 { if (is_nan(a)) { return a; } return select(0.0, 1.0, a > 0.0); }
+fn mx_max(a: f32, b: f32) -> f32 {
+  if (is_nan(a)) { return a; }
+  if (is_nan(b)) { return b; }
+  return select(b, a, a > b);
+}
+fn mx_min(a: f32, b: f32) -> f32 {
+  if (is_nan(a)) { return a; }
+  if (is_nan(b)) { return b; }
+  return select(b, a, a < b);
+}
+fn mx_clip(a: f32, lo: f32, hi: f32) -> f32 {
+  if (is_nan(a)) { return a; }
+  return select(select(a, lo, a < lo), hi, a > hi);
 }
 fn erf(x: f32) -> f32 {
   let z = abs(x);

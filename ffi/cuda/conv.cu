@@ -206,12 +206,11 @@ struct ConvArgs {
 
 ConvArgs decode_conv(Meta& m, const char* what) {
   ConvArgs r{};
-  r.a = m.ptr();
-  int adt = m.dtype();
-  r.b = m.ptr();
-  int bdt = m.dtype();
-  r.out = m.ptr();
-  int odt = m.dtype();
+  Meta::Buf ab = m.buf(), bb = m.buf(), ob = m.buf();
+  r.a = ab.p;
+  r.b = bb.p;
+  r.out = ob.p;
+  int adt = ab.dt, bdt = bb.dt, odt = ob.dt;
   Win& p = r.p;
   long long* f[] = {&p.n, &p.c, &p.h, &p.w, &p.kh, &p.kw, &p.sh, &p.sw,
                     &p.ph, &p.pw, &p.dh, &p.dw, &p.oh, &p.ow, &p.m, &p.g};
@@ -245,12 +244,11 @@ ConvArgs decode_conv(Meta& m, const char* what) {
 
 }  // namespace
 
-/** Decodes `x, xdt, col, coldt, window`. */
+/** Decodes `x, col (buffers), window`. */
 void mxc_im2col(Meta& m) {
-  void* x = m.ptr();
-  int xdt = m.dtype();
-  void* col = m.ptr();
-  int cdt = m.dtype();
+  Meta::Buf xb = m.buf(), cb = m.buf();
+  void *x = xb.p, *col = cb.p;
+  int xdt = xb.dt, cdt = cb.dt;
   Win p = decode_win(m);
   if (xdt != cdt) {
     mxc_fail(std::string("im2col: x is ") + debug_name(xdt) + " but col is " + debug_name(cdt));
@@ -260,12 +258,11 @@ void mxc_im2col(Meta& m) {
   MXC_LAUNCH(im2col_kernel, mxc_blocks(total), MXC_THREADS, x, col, xdt, p);
 }
 
-/** Decodes `col, coldt, x, xdt, window`: x = 0, then x += col at the positions read. */
+/** Decodes `col, x (buffers), window`: x = 0, then x += col at the positions read. */
 void mxc_col2im(Meta& m) {
-  void* col = m.ptr();
-  int cdt = m.dtype();
-  void* x = m.ptr();
-  int xdt = m.dtype();
+  Meta::Buf cb = m.buf(), xb = m.buf();
+  void *col = cb.p, *x = xb.p;
+  int cdt = cb.dt, xdt = xb.dt;
   Win p = decode_win(m);
   if (xdt != cdt) {
     mxc_fail(std::string("col2im: col is ") + debug_name(cdt) + " but x is " + debug_name(xdt));
@@ -275,7 +272,7 @@ void mxc_col2im(Meta& m) {
   MXC_LAUNCH(col2im_kernel, mxc_blocks(total), MXC_THREADS, col, x, xdt, p);
 }
 
-/** Decodes `x, xdt, w, wdt, y, ydt, window, filters, groups`. */
+/** Decodes `x, w, y (buffers), window, filters, groups`. */
 void mxc_conv2d(Meta& m) {
   ConvArgs a = decode_conv(m, "conv2d");
   long long total = a.p.n * a.p.m * a.p.oh * a.p.ow;
@@ -283,7 +280,7 @@ void mxc_conv2d(Meta& m) {
   MXC_LAUNCH(conv2d_kernel, mxc_blocks(total), MXC_THREADS, a.a, a.b, a.out, a.dt, a.p);
 }
 
-/** Decodes `gy, gydt, w, wdt, gx, gxdt, window, filters, groups`. */
+/** Decodes `gy, w, gx (buffers), window, filters, groups`. */
 void mxc_conv2d_backward_data(Meta& m) {
   ConvArgs a = decode_conv(m, "conv2dBackwardData");
   long long total = a.p.n * a.p.c * a.p.h * a.p.w;
@@ -291,7 +288,7 @@ void mxc_conv2d_backward_data(Meta& m) {
   MXC_LAUNCH(conv2d_data_kernel, mxc_blocks(total), MXC_THREADS, a.a, a.b, a.out, a.dt, a.p);
 }
 
-/** Decodes `x, xdt, gy, gydt, gw, gwdt, window, filters, groups`. */
+/** Decodes `x, gy, gw (buffers), window, filters, groups`. */
 void mxc_conv2d_backward_weight(Meta& m) {
   ConvArgs a = decode_conv(m, "conv2dBackwardWeight");
   const Win& p = a.p;

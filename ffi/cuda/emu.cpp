@@ -2,6 +2,7 @@
 #include "emu.h"
 
 #include <stdio.h>
+#include <unistd.h>
 #include <ucontext.h>
 
 #include <mutex>
@@ -145,6 +146,14 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
 
 cudaError_t cudaFree(void* p) {
   free(p);
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
+  // The emulated device's memory is the host's.
+  long page = sysconf(_SC_PAGESIZE);
+  *free_bytes = (size_t)sysconf(_SC_AVPHYS_PAGES) * (size_t)page;
+  *total_bytes = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)page;
   return cudaSuccess;
 }
 

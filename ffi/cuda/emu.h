@@ -62,6 +62,7 @@ cudaError_t cudaSetDevice(int d);
 cudaError_t cudaGetDevice(int* d);
 cudaError_t cudaMalloc(void** p, size_t bytes);
 cudaError_t cudaFree(void* p);
+cudaError_t cudaMemGetInfo(size_t* free, size_t* total);
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
 cudaError_t cudaMemcpyPeer(void* dst, int dstDev, const void* src, int srcDev, size_t bytes);
 cudaError_t cudaMemset(void* p, int value, size_t bytes);

@@ -183,7 +183,7 @@ bool ew_raw_copy(const std::vector<long long>& shape, const HostOperand& o,
 }  // namespace
 
 // `row` (-1 = identity copy), then Ew::decode_into's layout: ndim, shape..,
-// out (ptr, dtype, offset, strides..), nin, the nin inputs likewise, s0, s1.
+// out (ptr, dtype, element count, offset, strides..), nin, the nin inputs likewise, s0, s1.
 void mxc_elementwise(Meta& m) {
   long long row = m.isize();
   long long nd = m.usize();
@@ -192,8 +192,9 @@ void mxc_elementwise(Meta& m) {
   std::vector<HostOperand> ops;  // ops[0] is the output
   auto operand = [&]() {
     HostOperand o;
-    o.p = m.ptr();
-    o.dt = m.dtype();
+    Meta::Buf b = m.buf();
+    o.p = b.p;
+    o.dt = b.dt;
     o.offset = m.isize();
     o.strides.resize(nd);
     for (auto& s : o.strides) s = m.isize();
@@ -246,8 +247,8 @@ void mxc_elementwise(Meta& m) {
   }
 }
 
-// `out, dtype, n, start, step`: out[i] = start + i * step, stored as a typed-array
-// assignment. Fill is step 0 and stores `start` itself (so -0 and infinities survive).
+// `out (buffer), start, step`: out[i] = start + i * step over the whole buffer, stored as
+// a typed-array assignment. Fill is step 0 and stores `start` itself (so -0 and infinities survive).
 namespace {
 __global__ void arange_kernel(void* out, int dt, long long n, double start, double step) {
   MXC_FOR(i, n) {
@@ -262,9 +263,10 @@ __global__ void arange_kernel(void* out, int dt, long long n, double start, doub
 }  // namespace
 
 void mxc_arange(Meta& m) {
-  void* out = m.ptr();
-  int dt = m.dtype();
-  long long n = m.usize();
+  Meta::Buf o = m.buf();
+  void* out = o.p;
+  int dt = o.dt;
+  long long n = o.len;
   double start = m.f64(), step = m.f64();
   if (n > 0) MXC_LAUNCH(arange_kernel, mxc_blocks(n), MXC_THREADS, out, dt, n, start, step);
 }

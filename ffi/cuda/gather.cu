@@ -27,13 +27,14 @@ struct Take {
 
 Take decode(Meta& m, const char* name) {
   Take t;
-  t.x = m.ptr();
-  t.xdt = m.dtype();
-  t.idx = m.ptr();
-  t.idt = m.dtype();
-  t.nidx = m.usize();
-  t.out = m.ptr();
-  t.odt = m.dtype();
+  Meta::Buf x = m.buf(), idx = m.buf(), out = m.buf();
+  t.x = x.p;
+  t.xdt = x.dt;
+  t.idx = idx.p;
+  t.idt = idx.dt;
+  t.nidx = idx.len;
+  t.out = out.p;
+  t.odt = out.dt;
   t.outer = m.usize();
   t.axis_len = m.usize();
   t.inner = m.usize();

@@ -124,14 +124,11 @@ void launch_tiled(void* a, void* b, void* c, long long batch, long long M, long 
 
 }  // namespace
 
-/** Decodes `a, adt, b, bdt, c, cdt, batch, m, n, k, transA, transB, aBatch, bBatch`. */
+/** Decodes `a, b, c (buffers), batch, m, n, k, transA, transB, aBatch, bBatch`. */
 void mxc_matmul(Meta& m) {
-  void* a = m.ptr();
-  int adt = m.dtype();
-  void* b = m.ptr();
-  int bdt = m.dtype();
-  void* c = m.ptr();
-  int cdt = m.dtype();
+  Meta::Buf ab = m.buf(), bb = m.buf(), cb = m.buf();
+  void *a = ab.p, *b = bb.p, *c = cb.p;
+  int adt = ab.dt, bdt = bb.dt, cdt = cb.dt;
   long long batch = m.usize(), mm = m.usize(), n = m.usize(), k = m.usize();
   bool ta = m.flag(), tb = m.flag();
   long long sa = m.usize(), sb = m.usize();

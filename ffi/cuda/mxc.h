@@ -43,6 +43,9 @@ inline void mxc_check(cudaError_t e, const char* what) {
 }
 
 // ---- argument blocks ------------------------------------------------------------------
+// Every kernel block reaches mxc_call through mx_cuda_call (ffi/src/lib.rs), which first
+// runs the native kernel's decoder on it: each buffer's element count and each view are
+// checked against the call there, so the decoders below read them already validated.
 
 /** Decodes one f64 argument block: v[0] = its length, then the arguments in order. */
 class Meta {
@@ -78,6 +81,19 @@ class Meta {
   }
   /** A device address. */
   void* ptr() { return (void*)(uintptr_t)usize(); }
+  /** A buffer: address, dtype and element count. */
+  struct Buf {
+    void* p;
+    int dt;
+    long long len;
+  };
+  Buf buf() {
+    Buf b;
+    b.p = ptr();
+    b.dt = dtype();
+    b.len = usize();
+    return b;
+  }
 
  private:
   const double* v_;

@@ -114,12 +114,11 @@ Pool decode_pool(Meta& m) {
 
 }  // namespace
 
-/** Decodes `x, xdt, out, odt, window, type, countIncludePad`. */
+/** Decodes `x, out (buffers), window, type, countIncludePad`. */
 void mxc_pool(Meta& m) {
-  void* x = m.ptr();
-  int xdt = m.dtype();
-  void* out = m.ptr();
-  int odt = m.dtype();
+  Meta::Buf xb = m.buf(), ob = m.buf();
+  void *x = xb.p, *out = ob.p;
+  int xdt = xb.dt, odt = ob.dt;
   Pool p = decode_pool(m);
   if (xdt != odt) {
     mxc_fail(std::string("pool: x is ") + debug_name(xdt) + " but out is " + debug_name(odt));
@@ -129,14 +128,11 @@ void mxc_pool(Meta& m) {
   MXC_LAUNCH(pool_kernel, mxc_blocks(total), MXC_THREADS, x, out, xdt, p);
 }
 
-/** Decodes `x, xdt, gy, gydt, gx, gxdt, window, type, countIncludePad`. */
+/** Decodes `x, gy, gx (buffers), window, type, countIncludePad`. */
 void mxc_pool_backward(Meta& m) {
-  void* x = m.ptr();
-  int xdt = m.dtype();
-  void* gy = m.ptr();
-  int gydt = m.dtype();
-  void* gx = m.ptr();
-  int gxdt = m.dtype();
+  Meta::Buf xb = m.buf(), gyb = m.buf(), gxb = m.buf();
+  void *x = xb.p, *gy = gyb.p, *gx = gxb.p;
+  int xdt = xb.dt, gydt = gyb.dt, gxdt = gxb.dt;
   Pool p = decode_pool(m);
   if (xdt != gydt || xdt != gxdt) {
     mxc_fail(std::string("poolBackward: dtypes differ (x ") + debug_name(xdt) + ", gy " +

@@ -142,12 +142,13 @@ unsigned long long sat_u64(double f) {
 
 }  // namespace
 
-/** Decodes `dist(0 uniform, 1 normal, 2 randint), out, dt, n, a, b, seed, offset`. */
+/** Decodes `dist(0 uniform, 1 normal, 2 randint), out (buffer), a, b, seed, offset`. */
 void mxc_random(Meta& m) {
   long long dist = m.usize();
-  void* out = m.ptr();
-  int dt = m.dtype();
-  long long n = m.usize();
+  Meta::Buf ob = m.buf();
+  void* out = ob.p;
+  int dt = ob.dt;
+  long long n = ob.len;
   double a = m.f64(), b = m.f64();
   long long seed = m.isize();
   unsigned long long offset = (unsigned long long)m.usize();

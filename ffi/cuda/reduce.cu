@@ -152,22 +152,24 @@ __global__ void reduce_block(RedArgs a) {
 
 }  // namespace
 
-// `op, x, xdtype, ndim, shape.., naxes, axes.., out, outdtype`.
+// `op, x (buffer), ndim, shape.., naxes, axes.., out (buffer)`.
 void mxc_reduce(Meta& m) {
   long long op = m.usize();
   if (op > 5) mxc_fail("reduce: unknown op code " + std::to_string(op));
   RedArgs a{};
   a.op = (int)op;
-  a.x = m.ptr();
-  a.xdt = m.dtype();
+  Meta::Buf xb = m.buf();
+  a.x = xb.p;
+  a.xdt = xb.dt;
   long long nd = m.usize();
   std::vector<long long> shape(nd);
   for (auto& s : shape) s = m.usize();
   long long na = m.usize();
   std::vector<long long> axes(na);
   for (auto& x : axes) x = m.usize();
-  a.out = m.ptr();
-  a.odt = m.dtype();
+  Meta::Buf ob = m.buf();
+  a.out = ob.p;
+  a.odt = ob.dt;
   std::vector<bool> reduced(nd, false);
   for (long long k = 0; k < na; ++k) {
     if (axes[k] >= nd || (k > 0 && axes[k - 1] >= axes[k])) {

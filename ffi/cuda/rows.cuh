@@ -46,7 +46,7 @@ const char MXC_ROWS[] =
     "cosh\tcosh(a)\n"
     "tanh\ttanh(a)\n"
     "sigmoid\t1.0 / (1.0 + exp(-a))\n"
-    "relu\t(a > 0.0 ? a : 0.0)\n"
+    "relu\t(a > 0.0 || isnan(a) ? a : 0.0)\n"
     "softsign\ta / (1.0 + fabs(a))\n"
     "erf\tmxc_erf(a)\n"
     "floor\tfloor(a)\n"
@@ -61,22 +61,22 @@ const char MXC_ROWS[] =
     "_rdiv_scalar\ts0 / a\n"
     "_power_scalar\tpow(a, s0)\n"
     "_rpower_scalar\tpow(s0, a)\n"
-    "_maximum_scalar\tfmax(a, s0)\n"
-    "_minimum_scalar\tfmin(a, s0)\n"
+    "_maximum_scalar\t(a > s0 || isnan(a) ? a : s0)\n"
+    "_minimum_scalar\t(a < s0 || isnan(a) ? a : s0)\n"
     "_equal_scalar\t(a == s0 ? 1.0 : 0.0)\n"
     "_not_equal_scalar\t(a != s0 ? 1.0 : 0.0)\n"
     "_greater_scalar\t(a > s0 ? 1.0 : 0.0)\n"
     "_greater_equal_scalar\t(a >= s0 ? 1.0 : 0.0)\n"
     "_lesser_scalar\t(a < s0 ? 1.0 : 0.0)\n"
     "_lesser_equal_scalar\t(a <= s0 ? 1.0 : 0.0)\n"
-    "clip\tfmin(fmax(a, s0), s1)\n"
+    "clip\t(a > s1 ? s1 : (a < s0 ? s0 : a))\n"
     "broadcast_add\ta + b\n"
     "broadcast_sub\ta - b\n"
     "broadcast_mul\ta * b\n"
     "broadcast_div\ta / b\n"
     "broadcast_power\tpow(a, b)\n"
-    "broadcast_maximum\tfmax(a, b)\n"
-    "broadcast_minimum\tfmin(a, b)\n"
+    "broadcast_maximum\t(a > b || isnan(a) ? a : b)\n"
+    "broadcast_minimum\t(a < b || isnan(a) ? a : b)\n"
     "broadcast_equal\t(a == b ? 1.0 : 0.0)\n"
     "broadcast_not_equal\t(a != b ? 1.0 : 0.0)\n"
     "broadcast_greater\t(a > b ? 1.0 : 0.0)\n"
@@ -85,7 +85,7 @@ const char MXC_ROWS[] =
     "broadcast_lesser_equal\t(a <= b ? 1.0 : 0.0)\n"
     "where\t(a != 0.0 ? b : c)\n"
     "_axpby\ts0 * a + s1 * b\n"
-    "_backward_relu\ta * (b > 0.0 ? 1.0 : 0.0)\n"
+    "_backward_relu\ta * (b > 0.0 ? 1.0 : (isnan(b) ? b : 0.0))\n"
     "_moving_average\ta * s0 + b * (1.0 - s0)";
 
 /** The number of rows: ids are 0 .. MXC_NROWS - 1. */
@@ -147,7 +147,7 @@ MXC_ROW(20) { return tanh(a); }
 // 21: sigmoid
 MXC_ROW(21) { return 1.0 / (1.0 + exp(-a)); }
 // 22: relu
-MXC_ROW(22) { return (a > 0.0 ? a : 0.0); }
+MXC_ROW(22) { return (a > 0.0 || isnan(a) ? a : 0.0); }
 // 23: softsign
 MXC_ROW(23) { return a / (1.0 + fabs(a)); }
 // 24: erf
@@ -177,9 +177,9 @@ MXC_ROW(35) { return pow(a, s0); }
 // 36: _rpower_scalar
 MXC_ROW(36) { return pow(s0, a); }
 // 37: _maximum_scalar
-MXC_ROW(37) { return fmax(a, s0); }
+MXC_ROW(37) { return (a > s0 || isnan(a) ? a : s0); }
 // 38: _minimum_scalar
-MXC_ROW(38) { return fmin(a, s0); }
+MXC_ROW(38) { return (a < s0 || isnan(a) ? a : s0); }
 // 39: _equal_scalar
 MXC_ROW(39) { return (a == s0 ? 1.0 : 0.0); }
 // 40: _not_equal_scalar
@@ -193,7 +193,7 @@ MXC_ROW(43) { return (a < s0 ? 1.0 : 0.0); }
 // 44: _lesser_equal_scalar
 MXC_ROW(44) { return (a <= s0 ? 1.0 : 0.0); }
 // 45: clip
-MXC_ROW(45) { return fmin(fmax(a, s0), s1); }
+MXC_ROW(45) { return (a > s1 ? s1 : (a < s0 ? s0 : a)); }
 // 46: broadcast_add
 MXC_ROW(46) { return a + b; }
 // 47: broadcast_sub
@@ -205,9 +205,9 @@ MXC_ROW(49) { return a / b; }
 // 50: broadcast_power
 MXC_ROW(50) { return pow(a, b); }
 // 51: broadcast_maximum
-MXC_ROW(51) { return fmax(a, b); }
+MXC_ROW(51) { return (a > b || isnan(a) ? a : b); }
 // 52: broadcast_minimum
-MXC_ROW(52) { return fmin(a, b); }
+MXC_ROW(52) { return (a < b || isnan(a) ? a : b); }
 // 53: broadcast_equal
 MXC_ROW(53) { return (a == b ? 1.0 : 0.0); }
 // 54: broadcast_not_equal
@@ -225,7 +225,7 @@ MXC_ROW(59) { return (a != 0.0 ? b : c); }
 // 60: _axpby
 MXC_ROW(60) { return s0 * a + s1 * b; }
 // 61: _backward_relu
-MXC_ROW(61) { return a * (b > 0.0 ? 1.0 : 0.0); }
+MXC_ROW(61) { return a * (b > 0.0 ? 1.0 : (isnan(b) ? b : 0.0)); }
 // 62: _moving_average
 MXC_ROW(62) { return a * s0 + b * (1.0 - s0); }
 

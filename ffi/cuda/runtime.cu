@@ -8,12 +8,25 @@
 
 namespace {
 
-/** Decodes `bytes, result address (host f64)`: allocates and stores the device address. */
+/**
+ * Decodes `bytes, result address (host f64)`: allocates and stores the device address. A
+ * failure says how much the device has free (cudaMemGetInfo), beside what was asked.
+ */
 void cuda_alloc(Meta& m) {
   long long bytes = m.usize();
   double* result = (double*)m.ptr();
   void* p = nullptr;
-  mxc_check(cudaMalloc(&p, bytes > 0 ? (size_t)bytes : 1), "cudaMalloc");
+  cudaError_t e = cudaMalloc(&p, bytes > 0 ? (size_t)bytes : 1);
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // an allocation failure is not sticky; clear it for later calls
+    size_t free_b = 0, total_b = 0;
+    std::string have = cudaMemGetInfo(&free_b, &total_b) == cudaSuccess
+                           ? "; the device has " + std::to_string(free_b) + " bytes free of " +
+                                 std::to_string(total_b)
+                           : "";
+    mxc_fail("cudaMalloc: CUDA error " + std::to_string((int)e) + " (" +
+             cudaGetErrorString(e) + ")" + have);
+  }
   *result = (double)(uintptr_t)p;
 }
 
@@ -21,12 +34,14 @@ void cuda_alloc(Meta& m) {
 void cuda_free(Meta& m) { mxc_check(cudaFree(m.ptr()), "cudaFree"); }
 
 /**
- * Decodes `dst, dstDevice, src, srcDevice, bytes`: a device-to-device copy, within a
- * device or between two (cudaMemcpyPeer needs no peer access to be enabled).
+ * Decodes `dst, dstDevice, dstBytes, src, srcDevice, srcBytes`: a device-to-device copy of
+ * srcBytes (equal to dstBytes, which ffi/src/cuda.rs checks), within a device or between
+ * two (cudaMemcpyPeer needs no peer access to be enabled).
  */
 void cuda_copy_device(Meta& m) {
   void* dst = m.ptr();
   int dst_dev = (int)m.usize();
+  m.usize();  // dstBytes
   void* src = m.ptr();
   int src_dev = (int)m.usize();
   long long bytes = m.usize();

@@ -98,14 +98,11 @@ __global__ void write_kernel(const double* keys, const long long* idx, void* v, 
 
 }  // namespace
 
-/** Decodes `x, xdt, values, vdt, indices, idt, outer, len, ascending`. */
+/** Decodes `x, values, indices (buffers), outer, len, ascending`. */
 void mxc_sort(Meta& m) {
-  void* x = m.ptr();
-  int xdt = m.dtype();
-  void* v = m.ptr();
-  int vdt = m.dtype();
-  void* ix = m.ptr();
-  int idt = m.dtype();
+  Meta::Buf xbuf = m.buf(), vbuf = m.buf(), ibuf = m.buf();
+  void *x = xbuf.p, *v = vbuf.p, *ix = ibuf.p;
+  int xdt = xbuf.dt, vdt = vbuf.dt, idt = ibuf.dt;
   long long outer = m.usize(), len = m.usize();
   bool asc = m.flag();
   long long total = outer * len;

@@ -4,7 +4,7 @@
 //! path is a plain typed loop.
 
 use crate::dtype::{f16_to_f32, f64_to_f16, to_int32, DType};
-use crate::meta::Meta;
+use crate::meta::{product, Buf, Meta};
 use crate::par::{for_ranges, SendPtr};
 
 /// A storage type: read as f64, written as a JS typed-array assignment.
@@ -90,11 +90,27 @@ impl Win {
         for x in v.iter_mut() {
             *x = m.usize()?;
         }
+        check_fields(&v)?;
         let [n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow] = v;
         if sh == 0 || sw == 0 {
             return Err("window stride must be positive".into());
         }
         Ok(Win { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow })
+    }
+
+    /// Elements of the images x [n, c, h, w].
+    fn image_len(&self, what: &str) -> Result<usize, String> {
+        product(what, &[self.n, self.c, self.h, self.w])
+    }
+
+    /// Elements of the outputs [n, c, oh, ow] (pooling).
+    fn out_len(&self, what: &str) -> Result<usize, String> {
+        product(what, &[self.n, self.c, self.oh, self.ow])
+    }
+
+    /// Elements of the columns [c, kh, kw, n, oh, ow] (im2col).
+    fn col_len(&self, what: &str) -> Result<usize, String> {
+        product(what, &[self.c, self.kh, self.kw, self.n, self.oh, self.ow])
     }
 
     /// The ow range whose input column `ow*sw + off` lies inside the image.
@@ -106,13 +122,47 @@ impl Win {
     }
 }
 
-/// Decodes `x, xdt, col, coldt, window`.
-pub fn im2col(m: &mut Meta) -> Result<(), String> {
-    let (x, xdt, col, cdt) = (SendPtr(m.ptr()?), m.dtype()?, SendPtr(m.ptr()?), m.dtype()?);
-    let p = Win::decode(m)?;
-    if xdt != cdt {
-        return Err(format!("im2col: x is {xdt:?} but col is {cdt:?}"));
+/// Every window field below 2^31, so the kernels' index arithmetic (a product of two
+/// fields plus a few more) cannot overflow, here or in the CUDA build.
+pub(crate) fn check_fields(v: &[usize]) -> Result<(), String> {
+    const LIMIT: usize = i32::MAX as usize;
+    if let Some(x) = v.iter().find(|&&x| x > LIMIT) {
+        return Err(format!("window field {x} exceeds {LIMIT}"));
     }
+    Ok(())
+}
+
+/// The buffers and window of im2col (`x, col, window`) or col2im (`col, x, window`):
+/// x holds the images [n, c, h, w], col the columns [c, kh, kw, n, oh, ow].
+pub struct Cols {
+    x: Buf,
+    col: Buf,
+    p: Win,
+}
+
+impl Cols {
+    pub fn decode(m: &mut Meta, what: &str) -> Result<Cols, String> {
+        let (first, second) = (m.buf()?, m.buf()?);
+        let p = Win::decode(m)?;
+        let (x, col) = if what == "im2col" { (first, second) } else { (second, first) };
+        let (xdt, cdt) = (x.dt, col.dt);
+        if xdt != cdt {
+            return Err(if what == "im2col" {
+                format!("im2col: x is {xdt:?} but col is {cdt:?}")
+            } else {
+                format!("col2im: col is {cdt:?} but x is {xdt:?}")
+            });
+        }
+        x.expect(what, "x", p.image_len(what)?)?;
+        col.expect(what, "col", p.col_len(what)?)?;
+        Ok(Cols { x, col, p })
+    }
+}
+
+/// Decodes `x, col (buffers), window`.
+pub fn im2col(m: &mut Meta) -> Result<(), String> {
+    let Cols { x, col, p } = Cols::decode(m, "im2col")?;
+    let (x, xdt, col) = (SendPtr(x.ptr), x.dt, SendPtr(col.ptr));
     let rows = p.c * p.kh * p.kw;
     let per = p.n * p.oh * p.ow;
     // `move`: the closure holds its own copy of the window, which the stores through raw
@@ -151,15 +201,12 @@ pub fn im2col(m: &mut Meta) -> Result<(), String> {
     Ok(())
 }
 
-/// Decodes `col, coldt, x, xdt, window`: x = 0, then x += col at the positions read.
+/// Decodes `col, x (buffers), window`: x = 0, then x += col at the positions read.
 /// Channels touch disjoint planes of x, so they run in parallel (each channel in the
 /// serial order, so the sums are the same).
 pub fn col2im(m: &mut Meta) -> Result<(), String> {
-    let (col, cdt, x, xdt) = (SendPtr(m.ptr()?), m.dtype()?, SendPtr(m.ptr()?), m.dtype()?);
-    let p = Win::decode(m)?;
-    if xdt != cdt {
-        return Err(format!("col2im: col is {cdt:?} but x is {xdt:?}"));
-    }
+    let Cols { x, col, p } = Cols::decode(m, "col2im")?;
+    let (x, xdt, col) = (SendPtr(x.ptr), x.dt, SendPtr(col.ptr));
     let per_c = p.kh * p.kw * p.n * p.oh * p.ow;
     with_slot!(xdt, S => for_ranges(p.c, (1 << 16) / per_c.max(1) + 1, |ca, cb| unsafe {
         // A local copy of the window (see im2col).
@@ -201,7 +248,7 @@ pub fn col2im(m: &mut Meta) -> Result<(), String> {
 }
 
 /// Pooling parameters after the window: type (0 max, 1 avg, 2 sum), countIncludePad.
-struct Pool {
+pub struct Pool {
     win: Win,
     kind: usize,
     include_pad: bool,
@@ -376,13 +423,40 @@ impl Pool {
     }
 }
 
-/// Decodes `x, xdt, out, odt, window, type, countIncludePad`. Planes run in parallel.
-pub fn pool(m: &mut Meta) -> Result<(), String> {
-    let (x, xdt, out, odt) = (SendPtr(m.ptr()?), m.dtype()?, SendPtr(m.ptr()?), m.dtype()?);
+/// Decodes `x, out (buffers), window, type, countIncludePad`: x [n, c, h, w] into out
+/// [n, c, oh, ow].
+pub fn decode_pool(m: &mut Meta) -> Result<(Buf, Buf, Pool), String> {
+    let (x, out) = (m.buf()?, m.buf()?);
     let p = Pool::decode(m)?;
+    let (xdt, odt) = (x.dt, out.dt);
     if xdt != odt {
         return Err(format!("pool: x is {xdt:?} but out is {odt:?}"));
     }
+    x.expect("pool", "x", p.win.image_len("pool")?)?;
+    out.expect("pool", "out", p.win.out_len("pool")?)?;
+    Ok((x, out, p))
+}
+
+/// Decodes `x, gy, gx (buffers), window, type, countIncludePad`: x and gx [n, c, h, w],
+/// gy [n, c, oh, ow].
+pub fn decode_pool_backward(m: &mut Meta) -> Result<(Buf, Buf, Buf, Pool), String> {
+    let (x, gy, gx) = (m.buf()?, m.buf()?, m.buf()?);
+    let p = Pool::decode(m)?;
+    let (xdt, gydt, gxdt) = (x.dt, gy.dt, gx.dt);
+    if xdt != gydt || xdt != gxdt {
+        return Err(format!("poolBackward: dtypes differ (x {xdt:?}, gy {gydt:?}, gx {gxdt:?})"));
+    }
+    let what = "poolBackward";
+    x.expect(what, "x", p.win.image_len(what)?)?;
+    gy.expect(what, "gy", p.win.out_len(what)?)?;
+    gx.expect(what, "gx", p.win.image_len(what)?)?;
+    Ok((x, gy, gx, p))
+}
+
+/// Pools (layout in `decode_pool`). Planes run in parallel.
+pub fn pool(m: &mut Meta) -> Result<(), String> {
+    let (x, out, p) = decode_pool(m)?;
+    let (x, xdt, out) = (SendPtr(x.ptr), x.dt, SendPtr(out.ptr));
     let planes = p.win.n * p.win.c;
     with_slot!(xdt, S => for_ranges(planes, p.grain(), |a, b| unsafe {
         for pl in a..b {
@@ -392,21 +466,11 @@ pub fn pool(m: &mut Meta) -> Result<(), String> {
     Ok(())
 }
 
-/// Decodes `x, xdt, gy, gydt, gx, gxdt, window, type, countIncludePad`. Windows never
-/// cross planes, so planes run in parallel (each in the reference's window order).
+/// The pooling gradient (layout in `decode_pool_backward`). Windows never cross planes,
+/// so planes run in parallel (each in the reference's window order).
 pub fn pool_backward(m: &mut Meta) -> Result<(), String> {
-    let (x, xdt, gy, gydt, gx, gxdt) = (
-        SendPtr(m.ptr()?),
-        m.dtype()?,
-        SendPtr(m.ptr()?),
-        m.dtype()?,
-        SendPtr(m.ptr()?),
-        m.dtype()?,
-    );
-    let p = Pool::decode(m)?;
-    if xdt != gydt || xdt != gxdt {
-        return Err(format!("poolBackward: dtypes differ (x {xdt:?}, gy {gydt:?}, gx {gxdt:?})"));
-    }
+    let (x, gy, gx, p) = decode_pool_backward(m)?;
+    let (x, xdt, gy, gx) = (SendPtr(x.ptr), x.dt, SendPtr(gy.ptr), SendPtr(gx.ptr));
     let planes = p.win.n * p.win.c;
     with_slot!(xdt, S => for_ranges(planes, p.grain(), |a, b| unsafe {
         for pl in a..b {

@@ -89,6 +89,42 @@ pub unsafe fn text(_: Text, _: *mut u8, _: u32) -> Result<i32, String> {
     Err(MISSING.into())
 }
 
+/// The name of entry `op` (`Text::Ops` lists them in id order).
+#[cfg(any(feature = "cuda", feature = "cuda-emu"))]
+pub fn entry_name(op: i32) -> Result<&'static str, String> {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut buf = vec![0u8; 1 << 16];
+        // SAFETY: `buf` holds its length in bytes.
+        let n = unsafe { ffi::mxc_ops(buf.as_mut_ptr() as _, buf.len() as i32) };
+        buf.truncate(n.max(0) as usize);
+        String::from_utf8_lossy(&buf).split(',').map(String::from).collect()
+    });
+    usize::try_from(op)
+        .ok()
+        .and_then(|i| names.get(i))
+        .map(String::as_str)
+        .ok_or_else(|| format!("unknown CUDA entry id {op}"))
+}
+
+#[cfg(not(any(feature = "cuda", feature = "cuda-emu")))]
+pub fn entry_name(_: i32) -> Result<&'static str, String> {
+    Err(MISSING.into())
+}
+
+/// Checks a `cuda_copy_device` block, `dst, dstDevice, dstBytes, src, srcDevice,
+/// srcBytes`: the copy moves srcBytes, which must equal dstBytes.
+pub fn check_copy(m: &mut crate::meta::Meta) -> Result<(), String> {
+    let (_, _, dst_bytes) = (m.usize()?, m.usize()?, m.usize()?);
+    let (_, _, src_bytes) = (m.usize()?, m.usize()?, m.usize()?);
+    if dst_bytes != src_bytes {
+        return Err(format!(
+            "copy: {src_bytes} bytes for a destination of {dst_bytes} bytes (they must be equal)"
+        ));
+    }
+    Ok(())
+}
+
 /// Runs entry `op` (an index into the names of `Text::Ops`) on `device`.
 ///
 /// # Safety

@@ -5,7 +5,7 @@
 //! strides, mixed dtypes) goes through L1-sized chunks converted to f64.
 
 use crate::dtype::{ew_value, f16_to_f32, f64_to_f16, to_int32, DType};
-use crate::meta::Meta;
+use crate::meta::{check_view, Meta};
 use crate::par::{for_ranges, SendPtr, GRAIN};
 
 /// One operand: element (i0, i1, ...) is at `ptr[offset + sum(i_d * strides[d])]`.
@@ -45,26 +45,33 @@ impl Ew {
         }
     }
 
-    /// Decodes `ndim, shape.., out operand, nin, in operands.., s0, s1`, reusing this
-    /// call's vectors: no allocation once they have grown (a tiny op's whole kernel then
-    /// costs less than the allocations did).
+    /// Decodes `ndim, shape.., out operand, nin, in operands.., s0, s1` (an operand is a
+    /// buffer, its view's offset and strides), reusing this call's vectors: no allocation
+    /// once they have grown (a tiny op's whole kernel then costs less than the allocations
+    /// did). Every view must lie inside its buffer.
     pub fn decode_into(&mut self, m: &mut Meta) -> Result<(), String> {
         let nd = m.usize()?;
         self.shape.clear();
         for _ in 0..nd {
             self.shape.push(m.usize()?);
         }
-        fn operand(m: &mut Meta, nd: usize, o: &mut Operand) -> Result<(), String> {
-            o.ptr = SendPtr(m.ptr()?);
-            o.dt = m.dtype()?;
+        fn operand(
+            m: &mut Meta,
+            shape: &[usize],
+            o: &mut Operand,
+            name: &str,
+        ) -> Result<(), String> {
+            let b = m.buf()?;
+            o.ptr = SendPtr(b.ptr);
+            o.dt = b.dt;
             o.offset = m.isize()?;
             o.strides.clear();
-            for _ in 0..nd {
+            for _ in 0..shape.len() {
                 o.strides.push(m.isize()?);
             }
-            Ok(())
+            check_view("elementwise", name, b.len, o.offset, shape, &o.strides)
         }
-        operand(m, nd, &mut self.out)?;
+        operand(m, &self.shape, &mut self.out, "out")?;
         let nin = m.usize()?;
         if !(1..=3).contains(&nin) {
             return Err(format!("elementwise: {nin} inputs (expected 1 to 3)"));
@@ -78,13 +85,20 @@ impl Ew {
             });
         }
         self.ins.truncate(nin);
-        for o in self.ins.iter_mut() {
-            operand(m, nd, o)?;
+        const NAMES: [&str; 3] = ["input 0", "input 1", "input 2"];
+        for (o, name) in self.ins.iter_mut().zip(NAMES) {
+            operand(m, &self.shape, o, name)?;
         }
         self.s0 = m.f64()?;
         self.s1 = m.f64()?;
         self.collapse();
         Ok(())
+    }
+
+    /// Checks an `mx_elementwise` block (the row id, then this layout) without running it.
+    pub fn check(m: &mut Meta) -> Result<(), String> {
+        m.isize()?;
+        Ew::new().decode_into(m)
     }
 
     /// Merges axes that are contiguous in every operand and drops size-1 axes, so most

@@ -2,10 +2,10 @@
 //! backend's store semantics.
 
 use crate::dtype::{load, store_raw, DType};
-use crate::meta::Meta;
+use crate::meta::{product, Buf, Meta};
 use crate::par::{for_ranges, SendPtr, GRAIN};
 
-struct Take {
+pub struct Take {
     x: *mut u8,
     xdt: DType,
     idx: *mut u8,
@@ -20,25 +20,36 @@ struct Take {
 }
 
 impl Take {
-    /// Decodes `x, xdt, idx, idt, nidx, out, odt, outer, axisLen, inner, wrap`.
-    fn decode(m: &mut Meta) -> Result<Take, String> {
-        let t = Take {
-            x: m.ptr()?,
-            xdt: m.dtype()?,
-            idx: m.ptr()?,
-            idt: m.dtype()?,
-            nidx: m.usize()?,
-            out: m.ptr()?,
-            odt: m.dtype()?,
-            outer: m.usize()?,
-            axis_len: m.usize()?,
-            inner: m.usize()?,
-            wrap: m.bool()?,
-        };
-        if t.axis_len == 0 && t.nidx > 0 && t.outer * t.inner > 0 {
-            return Err("take: cannot index an empty axis".into());
+    /// Decodes `x, idx, out (buffers), outer, axisLen, inner, wrap`; `idx` has one element
+    /// per index. take reads x [outer, axisLen, inner] into out [outer, nidx, inner];
+    /// `backward` (takeBackward) reads x = g [outer, nidx, inner] into out
+    /// [outer, axisLen, inner].
+    pub fn decode(m: &mut Meta, backward: bool) -> Result<Take, String> {
+        let (x, idx, out) = (m.buf()?, m.buf()?, m.buf()?);
+        let (outer, axis_len, inner, wrap) = (m.usize()?, m.usize()?, m.usize()?, m.bool()?);
+        let what = if backward { "takeBackward" } else { "take" };
+        let nidx = idx.len;
+        let table = product(what, &[outer, axis_len, inner])?;
+        let taken = product(what, &[outer, nidx, inner])?;
+        let (xn, on) = if backward { (taken, table) } else { (table, taken) };
+        x.expect(what, if backward { "g" } else { "x" }, xn)?;
+        out.expect(what, "out", on)?;
+        if axis_len == 0 && nidx > 0 && outer * inner > 0 {
+            return Err(format!("{what}: cannot index an empty axis"));
         }
-        Ok(t)
+        Ok(Take {
+            x: x.ptr,
+            xdt: x.dt,
+            idx: idx.ptr,
+            idt: idx.dt,
+            nidx,
+            out: out.ptr,
+            odt: out.dt,
+            outer,
+            axis_len,
+            inner,
+            wrap,
+        })
     }
 
     /// The source row of index `j`, clipped or wrapped as in the TS backend.
@@ -59,7 +70,7 @@ impl Take {
 }
 
 pub fn take(m: &mut Meta) -> Result<(), String> {
-    let t = Take::decode(m)?;
+    let t = Take::decode(m, false)?;
     let same = t.xdt == t.odt;
     let sz = t.xdt.size();
     for o in 0..t.outer {
@@ -86,7 +97,7 @@ pub fn take(m: &mut Meta) -> Result<(), String> {
 
 /// out (zeroed) += g scattered to the rows take read; each add rounds to out's dtype.
 pub fn take_backward(m: &mut Meta) -> Result<(), String> {
-    let t = Take::decode(m)?; // x = g, out = the gradient of the taken-from array
+    let t = Take::decode(m, true)?; // x = g, out = the gradient of the taken-from array
     let total = t.outer * t.axis_len * t.inner;
     for i in 0..total {
         unsafe { store_raw(t.out, t.odt, i as isize, 0.0) };
@@ -106,10 +117,18 @@ pub fn take_backward(m: &mut Meta) -> Result<(), String> {
     Ok(())
 }
 
-/// Decodes `out, dt, n, start, step`: out[i] = start + i*step. Fill is step 0 and
-/// stores `start` itself (so -0 and infinities survive).
+/// Checks an arange block (layout below): only the buffer, which it fills whole.
+pub fn check_arange(m: &mut Meta) -> Result<(), String> {
+    m.buf()?;
+    m.f64()?;
+    m.f64().map(drop)
+}
+
+/// Decodes `out (buffer), start, step`: out[i] = start + i*step over the whole buffer.
+/// Fill is step 0 and stores `start` itself (so -0 and infinities survive).
 pub fn arange(m: &mut Meta) -> Result<(), String> {
-    let (p, dt, n, start, step) = (SendPtr(m.ptr()?), m.dtype()?, m.usize()?, m.f64()?, m.f64()?);
+    let (out, start, step) = (m.buf()?, m.f64()?, m.f64()?);
+    let (p, dt, n) = (SendPtr(out.ptr), out.dt, out.len);
     for_ranges(n, GRAIN, |a, b| {
         for i in a..b {
             let v = if step == 0.0 { start } else { start + i as f64 * step };
@@ -119,12 +138,35 @@ pub fn arange(m: &mut Meta) -> Result<(), String> {
     Ok(())
 }
 
-/// Decodes `x, xdt, values, vdt, indices, idt, outer, len, ascending`: a stable sort of
-/// each row, NaN last in either direction.
+/// The decoded sort: three buffers of `outer * len` elements.
+pub struct Sort {
+    x: Buf,
+    values: Buf,
+    indices: Buf,
+    outer: usize,
+    len: usize,
+    asc: bool,
+}
+
+impl Sort {
+    /// Decodes `x, values, indices (buffers), outer, len, ascending`.
+    pub fn decode(m: &mut Meta) -> Result<Sort, String> {
+        let (x, values, indices) = (m.buf()?, m.buf()?, m.buf()?);
+        let (outer, len, asc) = (m.usize()?, m.usize()?, m.bool()?);
+        let n = product("sort", &[outer, len])?;
+        x.expect("sort", "x", n)?;
+        values.expect("sort", "values", n)?;
+        indices.expect("sort", "indices", n)?;
+        Ok(Sort { x, values, indices, outer, len, asc })
+    }
+}
+
+/// A stable sort of each row, NaN last in either direction.
 pub fn sort(m: &mut Meta) -> Result<(), String> {
+    let s = Sort::decode(m)?;
     let (x, xdt, v, vdt, ix, idt) =
-        (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
-    let (outer, len, asc) = (m.usize()?, m.usize()?, m.bool()?);
+        (s.x.ptr, s.x.dt, s.values.ptr, s.values.dt, s.indices.ptr, s.indices.dt);
+    let (outer, len, asc) = (s.outer, s.len, s.asc);
     let mut keys = vec![0f64; len];
     let mut order: Vec<usize> = Vec::with_capacity(len);
     for o in 0..outer {

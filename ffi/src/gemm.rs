@@ -2,7 +2,7 @@
 //! TS backend computes it), plain loops with the TS backend's semantics otherwise.
 
 use crate::dtype::{load, store_raw, DType};
-use crate::meta::Meta;
+use crate::meta::{product, Buf, Meta};
 use crate::par::{cores, reserve};
 
 pub(crate) const ROW_MAJOR: i32 = 101;
@@ -55,13 +55,51 @@ pub fn blas_info() -> (i32, String) {
     }
 }
 
-/// Decodes `a, adt, b, bdt, c, cdt, batch, m, n, k, transA, transB, aBatch, bBatch`.
+/// A decoded batched GEMM.
+pub struct Matmul {
+    a: Buf,
+    b: Buf,
+    c: Buf,
+    batch: usize,
+    m: usize,
+    n: usize,
+    k: usize,
+    ta: bool,
+    tb: bool,
+    abs: usize,
+    bbs: usize,
+}
+
+impl Matmul {
+    /// Decodes `a, b, c (buffers), batch, m, n, k, transA, transB, aBatch, bBatch`: c holds
+    /// batch*m*n elements; a and b hold every matrix their batch strides reach.
+    pub fn decode(m: &mut Meta) -> Result<Matmul, String> {
+        let (a, b, c) = (m.buf()?, m.buf()?, m.buf()?);
+        let (batch, mm, n, k) = (m.usize()?, m.usize()?, m.usize()?, m.usize()?);
+        let (ta, tb) = (m.bool()?, m.bool()?);
+        let (abs, bbs) = (m.usize()?, m.usize()?);
+        c.expect("matmul", "out", product("matmul", &[batch, mm, n])?)?;
+        // The last matrix of the batch starts at (batch - 1) * stride.
+        let reach = |stride: usize, rows: usize, cols: usize| -> Result<usize, String> {
+            let one = product("matmul", &[rows, cols])?;
+            if batch == 0 || one == 0 {
+                return Ok(0);
+            }
+            product("matmul", &[batch - 1, stride])?
+                .checked_add(one)
+                .ok_or_else(|| "matmul: the sizes overflow".to_string())
+        };
+        a.at_least("matmul", "a", reach(abs, mm, k)?)?;
+        b.at_least("matmul", "b", reach(bbs, k, n)?)?;
+        Ok(Matmul { a, b, c, batch, m: mm, n, k, ta, tb, abs, bbs })
+    }
+}
+
+/// Runs a batched GEMM (layout in `Matmul::decode`).
 pub fn matmul(m: &mut Meta) -> Result<(), String> {
-    let (a, adt, b, bdt, c, cdt) =
-        (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
-    let (batch, mm, n, k) = (m.usize()?, m.usize()?, m.usize()?, m.usize()?);
-    let (ta, tb) = (m.bool()?, m.bool()?);
-    let (abs, bbs) = (m.usize()?, m.usize()?);
+    let g = Matmul::decode(m)?;
+    let (a, adt, b, bdt, c, cdt) = (g.a.ptr, g.a.dt, g.b.ptr, g.b.dt, g.c.ptr, g.c.dt);
+    let (batch, mm, n, k, ta, tb, abs, bbs) = (g.batch, g.m, g.n, g.k, g.ta, g.tb, g.abs, g.bbs);
     if mm == 0 || n == 0 {
         return Ok(());
     }

@@ -5,6 +5,10 @@
 //! (ids rather than a thread-local "last error", because nonblocking calls run on
 //! Deno's worker threads and the message is fetched from the JS thread). Panics are
 //! caught at the boundary and reported the same way; they never unwind into Deno.
+//!
+//! Every buffer in a block carries its element count, and every kernel's decoder checks
+//! what the kernel will read and write against those counts (`meta.rs`) before any
+//! memory is touched; `check_block` runs the same decoders for the CUDA entries.
 
 mod conv;
 mod conv2d;
@@ -27,7 +31,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 /// Bumped whenever an exported signature or argument layout changes.
-const ABI_VERSION: f64 = 2.0;
+const ABI_VERSION: f64 = 3.0;
 
 static NEXT_ERROR: AtomicU32 = AtomicU32::new(1);
 /// Kernels running now, and the most that ran at once (tests observe engine overlap).
@@ -180,35 +184,65 @@ pub unsafe extern "C" fn mx_cuda_text(which: u32, out: *mut u8, cap: u32) -> i32
     catch_unwind(|| unsafe { cuda::text(which, out, cap) }).ok().and_then(Result::ok).unwrap_or(-1)
 }
 
-/// Runs CUDA entry `op` on `device` with argument block `meta`: 0, or an error id.
+/// Runs CUDA entry `op` on `device` with argument block `meta`: 0, or an error id. The
+/// block is checked first, as the native kernel of the same name checks it.
 ///
 /// # Safety
-/// `meta` is an argument block whose addresses point to live memory.
+/// `meta` is an argument block whose addresses point to live memory of the sizes it gives.
 #[no_mangle]
 pub unsafe extern "C" fn mx_cuda_call(op: i32, device: i32, meta: *const f64) -> i32 {
-    guard_cuda(|| unsafe { cuda::call(op, device, meta) })
-}
-
-/// Copies `bytes` from host `src` to device address `dst` on `device`: 0 or an error id.
-///
-/// # Safety
-/// `src` holds `bytes` bytes; `dst` is live device memory of at least that size.
-#[no_mangle]
-pub unsafe extern "C" fn mx_cuda_upload(device: i32, dst: f64, src: *const u8, bytes: f64) -> i32 {
     guard_cuda(|| unsafe {
-        cuda::transfer(true, device, dst as usize as *mut u8, src, bytes as usize)
+        check_block(cuda::entry_name(op)?, meta)?;
+        cuda::call(op, device, meta)
     })
 }
 
-/// Copies `bytes` from device address `src` on `device` to host `dst`: 0 or an error id.
-/// Waits for the work queued on the device before it.
+/// The byte count of a transfer: `src_bytes`, which must equal `dst_bytes` (both whole).
+fn transfer_bytes(what: &str, dst_bytes: f64, src_bytes: f64) -> Result<usize, String> {
+    let whole = |x: f64| x >= 0.0 && x.fract() == 0.0 && x <= 9007199254740992.0;
+    if !whole(dst_bytes) || !whole(src_bytes) || dst_bytes != src_bytes {
+        return Err(format!(
+            "{what}: {src_bytes} bytes for a destination of {dst_bytes} bytes (they must be equal)"
+        ));
+    }
+    Ok(src_bytes as usize)
+}
+
+/// Copies host `src` (`src_bytes`) to device address `dst` (`dst_bytes`, the same) on
+/// `device`: 0 or an error id.
 ///
 /// # Safety
-/// `dst` holds `bytes` bytes; `src` is live device memory of at least that size.
+/// `src` holds `src_bytes` bytes; `dst` is live device memory of `dst_bytes` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn mx_cuda_download(device: i32, dst: *mut u8, src: f64, bytes: f64) -> i32 {
+pub unsafe extern "C" fn mx_cuda_upload(
+    device: i32,
+    dst: f64,
+    dst_bytes: f64,
+    src: *const u8,
+    src_bytes: f64,
+) -> i32 {
     guard_cuda(|| unsafe {
-        cuda::transfer(false, device, dst, src as usize as *const u8, bytes as usize)
+        let bytes = transfer_bytes("upload", dst_bytes, src_bytes)?;
+        cuda::transfer(true, device, dst as usize as *mut u8, src, bytes)
+    })
+}
+
+/// Copies device address `src` (`src_bytes`) on `device` to host `dst` (`dst_bytes`, the
+/// same): 0 or an error id. Waits for the work queued on the device before it.
+///
+/// # Safety
+/// `dst` holds `dst_bytes` bytes; `src` is live device memory of `src_bytes` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mx_cuda_download(
+    device: i32,
+    dst: *mut u8,
+    dst_bytes: f64,
+    src: f64,
+    src_bytes: f64,
+) -> i32 {
+    guard_cuda(|| unsafe {
+        let bytes = transfer_bytes("download", dst_bytes, src_bytes)?;
+        cuda::transfer(false, device, dst, src as usize as *const u8, bytes)
     })
 }
 
@@ -273,6 +307,35 @@ export! {
     mx_mpi_bind => mpi::bind;
 }
 
+/// Runs kernel `name`'s decoder on `meta` without running the kernel: the checks of every
+/// buffer's element count and view that the native kernel makes before touching memory.
+/// The CUDA entries take the native blocks, so `cuda::call` runs this before each launch;
+/// the CUDA memory entries are listed with their own checks.
+pub(crate) fn check_block(name: &str, meta: *const f64) -> Result<(), String> {
+    let m = &mut unsafe { Meta::from_raw(meta) }?;
+    match name {
+        "mx_elementwise" => elementwise::Ew::check(m),
+        "mx_arange" => gather::check_arange(m),
+        "mx_reduce" => reduce::Reduce::decode(m).map(drop),
+        "mx_matmul" => gemm::Matmul::decode(m).map(drop),
+        "mx_take" => gather::Take::decode(m, false).map(drop),
+        "mx_take_backward" => gather::Take::decode(m, true).map(drop),
+        "mx_sort" => gather::Sort::decode(m).map(drop),
+        "mx_random" => random::check(m),
+        "mx_im2col" => conv::Cols::decode(m, "im2col").map(drop),
+        "mx_col2im" => conv::Cols::decode(m, "col2im").map(drop),
+        "mx_pool" => conv::decode_pool(m).map(drop),
+        "mx_pool_backward" => conv::decode_pool_backward(m).map(drop),
+        "mx_conv2d" => conv2d::check(m, "conv2d"),
+        "mx_conv2d_backward_data" => conv2d::check(m, "conv2dBackwardData"),
+        "mx_conv2d_backward_weight" => conv2d::check(m, "conv2dBackwardWeight"),
+        "cuda_copy_device" => cuda::check_copy(m),
+        // Addresses the TS side got from the allocator, or nothing: no size to check.
+        "cuda_alloc" | "cuda_free" | "cuda_sync" => Ok(()),
+        _ => Err(format!("{name}: no argument checks are defined for this entry")),
+    }
+}
+
 /// Runs the synchronous part of a point-to-point allreduce (layout in `mpi.rs`): 0 when
 /// every step completed, -1 when a step is left pending (the block says which), else an
 /// error id.
@@ -285,5 +348,131 @@ pub unsafe extern "C" fn mx_mpi_allreduce(meta: *mut f64) -> i32 {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(msg)) => record_error(msg),
         Err(_) => record_error("internal error (panic) in mx_mpi_allreduce".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_block;
+
+    /// A block: its length, then `args`. Buffers are (address 0, float32, count): the
+    /// checks must refuse a bad block before any address is used.
+    fn block(args: &[f64]) -> Vec<f64> {
+        let mut v = vec![args.len() as f64 + 1.0];
+        v.extend_from_slice(args);
+        v
+    }
+
+    fn buf(n: usize) -> [f64; 3] {
+        [0.0, 0.0, n as f64]
+    }
+
+    /// Kernel blocks with consistent sizes, and the index of each buffer's count in them
+    /// (negative: a count that may be larger, as a view's buffer or a GEMM operand).
+    fn cases() -> Vec<(&'static str, Vec<f64>, Vec<isize>)> {
+        let win = [1.0, 2.0, 4.0, 4.0, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 4.0, 4.0];
+        let (x, col, y) = (2 * 16, 2 * 9 * 16, 2 * 16);
+        let cat = |parts: &[&[f64]]| parts.concat();
+        vec![
+            // elementwise: row, nd 2, shape [2, 3], out, nin 2, a (broadcast row), b, s0, s1
+            (
+                "mx_elementwise",
+                cat(&[
+                    &[0.0, 2.0, 2.0, 3.0],
+                    &buf(6),
+                    &[0.0, 3.0, 1.0, 2.0],
+                    &buf(3),
+                    &[0.0, 0.0, 1.0],
+                    &buf(6),
+                    &[0.0, 3.0, 1.0, 0.0, 0.0],
+                ]),
+                vec![-6, -13, -19],
+            ),
+            (
+                "mx_reduce",
+                cat(&[&[0.0], &buf(6), &[2.0, 2.0, 3.0, 1.0, 1.0], &buf(2)]),
+                vec![3, 11],
+            ),
+            (
+                "mx_matmul",
+                cat(&[
+                    &buf(2 * 6),
+                    &buf(12),
+                    &buf(2 * 8),
+                    &[2.0, 2.0, 4.0, 3.0, 0.0, 0.0, 6.0, 0.0],
+                ]),
+                vec![-2, -5, 8],
+            ),
+            ("mx_take", cat(&[&buf(24), &buf(5), &buf(40), &[2.0, 3.0, 4.0, 0.0]]), vec![2, 8]),
+            (
+                "mx_take_backward",
+                cat(&[&buf(40), &buf(5), &buf(24), &[2.0, 3.0, 4.0, 1.0]]),
+                vec![2, 8],
+            ),
+            ("mx_sort", cat(&[&buf(12), &buf(12), &buf(12), &[3.0, 4.0, 1.0]]), vec![2, 5, 8]),
+            ("mx_im2col", cat(&[&buf(x), &buf(col), &win]), vec![2, 5]),
+            ("mx_col2im", cat(&[&buf(col), &buf(x), &win]), vec![2, 5]),
+            ("mx_pool", cat(&[&buf(x), &buf(y), &win, &[0.0, 1.0]]), vec![2, 5]),
+            (
+                "mx_pool_backward",
+                cat(&[&buf(x), &buf(y), &buf(x), &win, &[1.0, 0.0]]),
+                vec![2, 5, 8],
+            ),
+            // conv2d: 4 filters in 2 groups over the 2 channels: w [4, 1, 3, 3]
+            ("mx_conv2d", cat(&[&buf(x), &buf(36), &buf(64), &win, &[4.0, 2.0]]), vec![2, 5, 8]),
+            (
+                "mx_conv2d_backward_data",
+                cat(&[&buf(64), &buf(36), &buf(x), &win, &[4.0, 2.0]]),
+                vec![2, 5, 8],
+            ),
+            (
+                "mx_conv2d_backward_weight",
+                cat(&[&buf(x), &buf(64), &buf(36), &win, &[4.0, 2.0]]),
+                vec![2, 5, 8],
+            ),
+            ("cuda_copy_device", vec![0.0, 0.0, 64.0, 0.0, 0.0, 64.0], vec![2, 5]),
+        ]
+    }
+
+    #[test]
+    fn every_kernel_checks_each_buffer_count() {
+        for (name, args, counts) in cases() {
+            let b = block(&args);
+            assert_eq!(check_block(name, b.as_ptr()), Ok(()), "{name}: the valid block");
+            for &i in &counts {
+                let deltas: &[f64] = if i < 0 { &[-1.0] } else { &[-1.0, 1.0] };
+                for &delta in deltas {
+                    let mut bad = args.clone();
+                    bad[i.unsigned_abs()] += delta;
+                    let b = block(&bad);
+                    let e = check_block(name, b.as_ptr()).expect_err(name);
+                    assert!(e.contains("elements") || e.contains("bytes"), "{name}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn views_are_checked_against_their_buffer() {
+        let (name, args, _) = cases().remove(0);
+        // a's offset (index 14) moved past its 3-element buffer; then a negative stride.
+        for (i, v) in [(14, 1.0), (16, -1.0), (14, -1.0)] {
+            let mut bad = args.clone();
+            bad[i] = v;
+            let b = block(&bad);
+            let e = check_block(name, b.as_ptr()).unwrap_err();
+            assert!(e.contains("input 0 view"), "{e}");
+        }
+    }
+
+    #[test]
+    fn absurd_windows_and_unknown_entries_are_refused() {
+        let mut args = cases().remove(6).1; // im2col
+        args[8] = (1u64 << 40) as f64; // height
+        let b = block(&args);
+        assert!(check_block("mx_im2col", b.as_ptr()).unwrap_err().contains("exceeds"));
+        assert!(check_block("mx_new_kernel", b.as_ptr())
+            .unwrap_err()
+            .contains("no argument checks"));
     }
 }

@@ -46,10 +46,23 @@ fn stream(key: (u32, u32), j0: u64, j1: u64, mut f: impl FnMut(u64, u32, &[u32; 
     }
 }
 
-/// Decodes `dist(0 uniform, 1 normal, 2 randint), out, dt, n, a, b, seed, offset`.
+/// Checks a random block (layout below): the buffer is filled whole, so only the codes.
+pub fn check(m: &mut Meta) -> Result<(), String> {
+    let dist = m.usize()?;
+    m.buf()?;
+    let _ = (m.f64()?, m.f64()?, m.isize()?, m.usize()?);
+    if dist > 2 {
+        return Err(format!("random: unknown distribution code {dist}"));
+    }
+    Ok(())
+}
+
+/// Decodes `dist(0 uniform, 1 normal, 2 randint), out (buffer), a, b, seed, offset` and
+/// fills the whole buffer.
 pub fn random(m: &mut Meta) -> Result<(), String> {
     let dist = m.usize()?;
-    let (p, dt, n) = (SendPtr(m.ptr()?), m.dtype()?, m.usize()?);
+    let out = m.buf()?;
+    let (p, dt, n) = (SendPtr(out.ptr), out.dt, out.len);
     let (a, b, seed, offset) = (m.f64()?, m.f64()?, m.isize()?, m.usize()? as u64);
     let seed = seed as i64 as u64;
     let key = (seed as u32, (seed >> 32) as u32);

@@ -3,7 +3,7 @@
 //! accumulate whole rows into a column vector, any other pattern is transposed first.
 
 use crate::dtype::{f16_to_f32, load, store_raw, DType};
-use crate::meta::Meta;
+use crate::meta::{product, Buf, Meta};
 use crate::par::{cores, for_ranges, map_ranges, SendPtr, GRAIN};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -52,26 +52,48 @@ impl Elem for i8 {
     }
 }
 
-/// Decodes `op, x, xdtype, ndim, shape.., naxes, axes.., out, outdtype` and runs it.
-pub fn reduce(m: &mut Meta) -> Result<(), String> {
-    let op = match m.usize()? {
-        0 => Op::Sum,
-        1 => Op::Prod,
-        2 => Op::Max,
-        3 => Op::Min,
-        4 => Op::ArgMax,
-        5 => Op::ArgMin,
-        c => return Err(format!("reduce: unknown op code {c}")),
-    };
-    let (x, xdt) = (m.ptr()?, m.dtype()?);
-    let nd = m.usize()?;
-    let shape = (0..nd).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
-    let na = m.usize()?;
-    let axes = (0..na).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
-    let out = Out { p: SendPtr(m.ptr()?), dt: m.dtype()? };
-    if axes.iter().any(|&a| a >= nd) || axes.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(format!("reduce: axes {axes:?} are not sorted axes of a {nd}-d array"));
+/// A decoded reduction: x dense [shape] reduced over the sorted `axes` into dense out.
+pub struct Reduce {
+    op: Op,
+    x: Buf,
+    shape: Vec<usize>,
+    axes: Vec<usize>,
+    out: Buf,
+}
+
+impl Reduce {
+    /// Decodes `op, x (buffer), ndim, shape.., naxes, axes.., out (buffer)`.
+    pub fn decode(m: &mut Meta) -> Result<Reduce, String> {
+        let op = match m.usize()? {
+            0 => Op::Sum,
+            1 => Op::Prod,
+            2 => Op::Max,
+            3 => Op::Min,
+            4 => Op::ArgMax,
+            5 => Op::ArgMin,
+            c => return Err(format!("reduce: unknown op code {c}")),
+        };
+        let x = m.buf()?;
+        let nd = m.usize()?;
+        let shape = (0..nd).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
+        let na = m.usize()?;
+        let axes = (0..na).map(|_| m.usize()).collect::<Result<Vec<_>, _>>()?;
+        let out = m.buf()?;
+        if axes.iter().any(|&a| a >= nd) || axes.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(format!("reduce: axes {axes:?} are not sorted axes of a {nd}-d array"));
+        }
+        x.expect("reduce", "x", product("reduce", &shape)?)?;
+        let kept: Vec<usize> = (0..nd).filter(|a| !axes.contains(a)).map(|a| shape[a]).collect();
+        out.expect("reduce", "out", product("reduce", &kept)?)?;
+        Ok(Reduce { op, x, shape, axes, out })
     }
+}
+
+/// Runs a reduction (layout in `Reduce::decode`).
+pub fn reduce(m: &mut Meta) -> Result<(), String> {
+    let Reduce { op, x, shape, axes, out } = Reduce::decode(m)?;
+    let (x, xdt, nd) = (x.ptr, x.dt, shape.len());
+    let out = Out { p: SendPtr(out.ptr), dt: out.dt };
     let kept: Vec<usize> = (0..nd).filter(|a| !axes.contains(a)).collect();
     let outer: usize = kept.iter().map(|&a| shape[a]).product();
     let red: usize = axes.iter().map(|&a| shape[a]).product();

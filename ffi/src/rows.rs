@@ -9,7 +9,7 @@ use crate::elementwise::Ew;
 /// `name<TAB>rust expression` per row, in id order, newline-separated: the loader
 /// runs a row natively only when its expression is the one compiled here.
 #[rustfmt::skip]
-pub const ROWS: &str = "negative\t-a\nabs\ta.abs()\nsign\tif a > 0.0 { 1.0 } else if a < 0.0 { -1.0 } else { a }\nexp\ta.exp()\nlog\ta.ln()\nlog1p\ta.ln_1p()\nexpm1\ta.exp_m1()\nsqrt\ta.sqrt()\nrsqrt\t1.0 / a.sqrt()\nsquare\ta * a\ncbrt\ta.cbrt()\nreciprocal\t1.0 / a\nsin\ta.sin()\ncos\ta.cos()\ntan\ta.tan()\narcsin\ta.asin()\narccos\ta.acos()\narctan\ta.atan()\nsinh\ta.sinh()\ncosh\ta.cosh()\ntanh\ta.tanh()\nsigmoid\t1.0 / (1.0 + (-a).exp())\nrelu\tif a > 0.0 { a } else { 0.0 }\nsoftsign\ta / (1.0 + a.abs())\nerf\terf(a)\nfloor\ta.floor()\nceil\ta.ceil()\nround\ta.round()\ntrunc\ta.trunc()\n_plus_scalar\ta + s0\n_minus_scalar\ta - s0\n_rminus_scalar\ts0 - a\n_mul_scalar\ta * s0\n_div_scalar\ta / s0\n_rdiv_scalar\ts0 / a\n_power_scalar\ta.powf(s0)\n_rpower_scalar\ts0.powf(a)\n_maximum_scalar\ta.max(s0)\n_minimum_scalar\ta.min(s0)\n_equal_scalar\tif a == s0 { 1.0 } else { 0.0 }\n_not_equal_scalar\tif a != s0 { 1.0 } else { 0.0 }\n_greater_scalar\tif a > s0 { 1.0 } else { 0.0 }\n_greater_equal_scalar\tif a >= s0 { 1.0 } else { 0.0 }\n_lesser_scalar\tif a < s0 { 1.0 } else { 0.0 }\n_lesser_equal_scalar\tif a <= s0 { 1.0 } else { 0.0 }\nclip\ta.max(s0).min(s1)\nbroadcast_add\ta + b\nbroadcast_sub\ta - b\nbroadcast_mul\ta * b\nbroadcast_div\ta / b\nbroadcast_power\ta.powf(b)\nbroadcast_maximum\ta.max(b)\nbroadcast_minimum\ta.min(b)\nbroadcast_equal\tif a == b { 1.0 } else { 0.0 }\nbroadcast_not_equal\tif a != b { 1.0 } else { 0.0 }\nbroadcast_greater\tif a > b { 1.0 } else { 0.0 }\nbroadcast_greater_equal\tif a >= b { 1.0 } else { 0.0 }\nbroadcast_lesser\tif a < b { 1.0 } else { 0.0 }\nbroadcast_lesser_equal\tif a <= b { 1.0 } else { 0.0 }\nwhere\tif a != 0.0 { b } else { c }\n_axpby\ts0 * a + s1 * b\n_backward_relu\ta * (if b > 0.0 { 1.0 } else { 0.0 })\n_moving_average\ta * s0 + b * (1.0 - s0)";
+pub const ROWS: &str = "negative\t-a\nabs\ta.abs()\nsign\tif a > 0.0 { 1.0 } else if a < 0.0 { -1.0 } else { a }\nexp\ta.exp()\nlog\ta.ln()\nlog1p\ta.ln_1p()\nexpm1\ta.exp_m1()\nsqrt\ta.sqrt()\nrsqrt\t1.0 / a.sqrt()\nsquare\ta * a\ncbrt\ta.cbrt()\nreciprocal\t1.0 / a\nsin\ta.sin()\ncos\ta.cos()\ntan\ta.tan()\narcsin\ta.asin()\narccos\ta.acos()\narctan\ta.atan()\nsinh\ta.sinh()\ncosh\ta.cosh()\ntanh\ta.tanh()\nsigmoid\t1.0 / (1.0 + (-a).exp())\nrelu\tif a > 0.0 || a.is_nan() { a } else { 0.0 }\nsoftsign\ta / (1.0 + a.abs())\nerf\terf(a)\nfloor\ta.floor()\nceil\ta.ceil()\nround\ta.round()\ntrunc\ta.trunc()\n_plus_scalar\ta + s0\n_minus_scalar\ta - s0\n_rminus_scalar\ts0 - a\n_mul_scalar\ta * s0\n_div_scalar\ta / s0\n_rdiv_scalar\ts0 / a\n_power_scalar\ta.powf(s0)\n_rpower_scalar\ts0.powf(a)\n_maximum_scalar\tif a > s0 || a.is_nan() { a } else { s0 }\n_minimum_scalar\tif a < s0 || a.is_nan() { a } else { s0 }\n_equal_scalar\tif a == s0 { 1.0 } else { 0.0 }\n_not_equal_scalar\tif a != s0 { 1.0 } else { 0.0 }\n_greater_scalar\tif a > s0 { 1.0 } else { 0.0 }\n_greater_equal_scalar\tif a >= s0 { 1.0 } else { 0.0 }\n_lesser_scalar\tif a < s0 { 1.0 } else { 0.0 }\n_lesser_equal_scalar\tif a <= s0 { 1.0 } else { 0.0 }\nclip\tif a > s1 { s1 } else if a < s0 { s0 } else { a }\nbroadcast_add\ta + b\nbroadcast_sub\ta - b\nbroadcast_mul\ta * b\nbroadcast_div\ta / b\nbroadcast_power\ta.powf(b)\nbroadcast_maximum\tif a > b || a.is_nan() { a } else { b }\nbroadcast_minimum\tif a < b || a.is_nan() { a } else { b }\nbroadcast_equal\tif a == b { 1.0 } else { 0.0 }\nbroadcast_not_equal\tif a != b { 1.0 } else { 0.0 }\nbroadcast_greater\tif a > b { 1.0 } else { 0.0 }\nbroadcast_greater_equal\tif a >= b { 1.0 } else { 0.0 }\nbroadcast_lesser\tif a < b { 1.0 } else { 0.0 }\nbroadcast_lesser_equal\tif a <= b { 1.0 } else { 0.0 }\nwhere\tif a != 0.0 { b } else { c }\n_axpby\ts0 * a + s1 * b\n_backward_relu\ta * (if b > 0.0 { 1.0 } else if b.is_nan() { b } else { 0.0 })\n_moving_average\ta * s0 + b * (1.0 - s0)";
 
 /// Runs row `id` of the table over the decoded call.
 #[rustfmt::skip]
@@ -60,7 +60,7 @@ pub fn run_row(id: usize, ew: &Ew) -> Result<(), String> {
         // sigmoid
         21 => ew.run(|a, b, c, s0, s1| { 1.0 / (1.0 + (-a).exp()) }),
         // relu
-        22 => ew.run(|a, b, c, s0, s1| { if a > 0.0 { a } else { 0.0 } }),
+        22 => ew.run(|a, b, c, s0, s1| { if a > 0.0 || a.is_nan() { a } else { 0.0 } }),
         // softsign
         23 => ew.run(|a, b, c, s0, s1| { a / (1.0 + a.abs()) }),
         // erf
@@ -90,9 +90,9 @@ pub fn run_row(id: usize, ew: &Ew) -> Result<(), String> {
         // _rpower_scalar
         36 => ew.run(|a, b, c, s0, s1| { s0.powf(a) }),
         // _maximum_scalar
-        37 => ew.run(|a, b, c, s0, s1| { a.max(s0) }),
+        37 => ew.run(|a, b, c, s0, s1| { if a > s0 || a.is_nan() { a } else { s0 } }),
         // _minimum_scalar
-        38 => ew.run(|a, b, c, s0, s1| { a.min(s0) }),
+        38 => ew.run(|a, b, c, s0, s1| { if a < s0 || a.is_nan() { a } else { s0 } }),
         // _equal_scalar
         39 => ew.run(|a, b, c, s0, s1| { if a == s0 { 1.0 } else { 0.0 } }),
         // _not_equal_scalar
@@ -106,7 +106,7 @@ pub fn run_row(id: usize, ew: &Ew) -> Result<(), String> {
         // _lesser_equal_scalar
         44 => ew.run(|a, b, c, s0, s1| { if a <= s0 { 1.0 } else { 0.0 } }),
         // clip
-        45 => ew.run(|a, b, c, s0, s1| { a.max(s0).min(s1) }),
+        45 => ew.run(|a, b, c, s0, s1| { if a > s1 { s1 } else if a < s0 { s0 } else { a } }),
         // broadcast_add
         46 => ew.run(|a, b, c, s0, s1| { a + b }),
         // broadcast_sub
@@ -118,9 +118,9 @@ pub fn run_row(id: usize, ew: &Ew) -> Result<(), String> {
         // broadcast_power
         50 => ew.run(|a, b, c, s0, s1| { a.powf(b) }),
         // broadcast_maximum
-        51 => ew.run(|a, b, c, s0, s1| { a.max(b) }),
+        51 => ew.run(|a, b, c, s0, s1| { if a > b || a.is_nan() { a } else { b } }),
         // broadcast_minimum
-        52 => ew.run(|a, b, c, s0, s1| { a.min(b) }),
+        52 => ew.run(|a, b, c, s0, s1| { if a < b || a.is_nan() { a } else { b } }),
         // broadcast_equal
         53 => ew.run(|a, b, c, s0, s1| { if a == b { 1.0 } else { 0.0 } }),
         // broadcast_not_equal
@@ -138,7 +138,7 @@ pub fn run_row(id: usize, ew: &Ew) -> Result<(), String> {
         // _axpby
         60 => ew.run(|a, b, c, s0, s1| { s0 * a + s1 * b }),
         // _backward_relu
-        61 => ew.run(|a, b, c, s0, s1| { a * (if b > 0.0 { 1.0 } else { 0.0 }) }),
+        61 => ew.run(|a, b, c, s0, s1| { a * (if b > 0.0 { 1.0 } else if b.is_nan() { b } else { 0.0 }) }),
         // _moving_average
         62 => ew.run(|a, b, c, s0, s1| { a * s0 + b * (1.0 - s0) }),
         _ => Err(format!("elementwise: unknown row id {id}")),

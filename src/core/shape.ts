@@ -42,7 +42,7 @@ export function checkShape(shape: unknown, where: string): number[] {
   if (typeof shape === "number") shape = [shape];
   if (
     !Array.isArray(shape) ||
-    !shape.every((d) => Number.isInteger(d) && d >= 0)
+    !shape.every((d) => Number.isSafeInteger(d) && d >= 0)
   ) {
     throw new ShapeError(
       `${where}: expected a shape of non-negative integers, got ${JSON.stringify(shape)}`,

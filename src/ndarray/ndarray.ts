@@ -241,12 +241,18 @@ export class NDArray {
     if (value instanceof NDArray) {
       if (!value.context.equals(this.context)) value = value.copyTo(this.context);
       const src = value._tensor("set");
-      const strides = broadcastStrides(value.shape, this.shape);
-      if (value.ndim > this.ndim || sizeOf(value.shape) > this.size) {
+      // The source must broadcast to this shape exactly (NumPy's `a[:] = v`): each of its
+      // axes, aligned at the right, equals the target's or is 1.
+      const lead = this.ndim - value.ndim;
+      if (lead < 0 || value.shape.some((d, i) => d !== 1 && d !== this.shape[lead + i])) {
         throw new ShapeError(
-          `set: cannot assign shape ${formatShape(value.shape)} to ${formatShape(this.shape)}`,
+          `set: cannot assign shape ${formatShape(value.shape)} to ${
+            formatShape(this.shape)
+          }: it does not broadcast to the target (each axis, aligned at the right, must ` +
+            "equal the target's or be 1)",
         );
       }
+      const strides = broadcastStrides(value.shape, this.shape);
       const dst = this._tensor("set");
       const from: View = { buf: src.buf, shape: this.shape, strides, offset: 0 };
       push("set", () => s.backend.kernels.copy(from, dst.view), [value._storage("set").var], [

@@ -4,12 +4,15 @@
  */
 import { ParamError } from "../core/errors.ts";
 import { checkShape } from "../core/shape.ts";
-import type { OpDef, Params } from "./op_def.ts";
+import { NON_BOOL_DTYPES, type OpDef, type Params, type ParamSpec } from "./op_def.ts";
 
 const SHAPE_DTYPE = {
   shape: { type: "shape", default: [] },
   dtype: { type: "dtype", default: "float32" },
-} as const;
+} as const satisfies Record<string, ParamSpec>;
+
+/** arange, linspace and eye take every dtype but bool (MXNET_ADD_ALL_TYPES). */
+const DTYPE_NO_BOOL: ParamSpec = { type: "dtype", default: "float32", values: NON_BOOL_DTYPES };
 
 function fillOp(name: string, value: (p: Params) => number, extra = {}): OpDef {
   return {
@@ -49,8 +52,9 @@ const arange: OpDef = {
     start: { type: "float", default: 0 },
     stop: { type: "float", default: null },
     step: { type: "float", default: 1 },
-    repeat: { type: "int", default: 1 },
-    dtype: { type: "dtype", default: "float32" },
+    // MXNet checks repeat > 0 (and step != 0, which arangeLength reports).
+    repeat: { type: "int", default: 1, min: 1 },
+    dtype: DTYPE_NO_BOOL,
   },
   inferShape: (_s, p) => [[arangeLength(p)]],
   inferType: (_t, p) => [p.dtype as "float32"],
@@ -73,7 +77,7 @@ const iota: OpDef = {
   name: "_iota",
   inputs: [],
   params: {
-    size: { type: "int", required: true },
+    size: { type: "int", required: true, min: 0 },
     start: { type: "float", default: 0 },
     step: { type: "float", default: 1 },
     dtype: { type: "dtype", default: "float32" },
@@ -93,9 +97,9 @@ const linspace: OpDef = {
   params: {
     start: { type: "float", required: true },
     stop: { type: "float", required: true },
-    num: { type: "int", required: true },
+    num: { type: "int", required: true, min: 0 },
     endpoint: { type: "bool", default: true },
-    dtype: { type: "dtype", default: "float32" },
+    dtype: DTYPE_NO_BOOL,
   },
   inferShape: (_s, p) => [[p.num as number]],
   inferType: (_t, p) => [p.dtype as "float32"],
@@ -115,10 +119,11 @@ const eye: OpDef = {
   name: "_eye",
   inputs: [],
   params: {
-    N: { type: "int", required: true, json: "N" },
-    M: { type: "int", default: 0, json: "M" },
+    // Sizes (M = 0: square).
+    N: { type: "int", required: true, json: "N", min: 0 },
+    M: { type: "int", default: 0, json: "M", min: 0 },
     k: { type: "int", default: 0 },
-    dtype: { type: "dtype", default: "float32" },
+    dtype: DTYPE_NO_BOOL,
   },
   inferShape: (_s, p) => [[p.N as number, (p.M as number) || (p.N as number)]],
   inferType: (_t, p) => [p.dtype as "float32"],
@@ -128,6 +133,8 @@ const eye: OpDef = {
     compose: (b, _in, p) => {
       // eye[i][j] = (i + k == j), from two broadcast ranges.
       const n = p.N as number, m = (p.M as number) || n;
+      // An empty matrix (N = 0) directly: Reshape would read its 0 as "copy".
+      if (n === 0) return [b.op("_zeros", [], { shape: [0, m], dtype: p.dtype })];
       const rows = b.op("_iota", [], { size: n, start: p.k, step: 1, dtype: "float32" });
       const cols = b.op("_iota", [], { size: m, start: 0, step: 1, dtype: "float32" });
       const eq = b.op("broadcast_equal", [

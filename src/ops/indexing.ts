@@ -5,7 +5,7 @@
 import { ShapeError } from "../core/errors.ts";
 import { formatShape, normalizeAxis, type Shape, sizeOf } from "../core/shape.ts";
 import { ops } from "./_builder_util.ts";
-import type { OpDef, Params } from "./op_def.ts";
+import { NON_BOOL_DTYPES, type OpDef, type Params } from "./op_def.ts";
 
 const MODE = { type: "string", default: "clip", values: ["clip", "wrap", "raise"] } as const;
 
@@ -64,10 +64,11 @@ const oneHot: OpDef = {
   name: "one_hot",
   inputs: ["indices"],
   params: {
-    depth: { type: "int", required: true },
+    // MXNet: "depth must be a non-negative integer".
+    depth: { type: "int", required: true, min: 0 },
     onValue: { type: "float", default: 1 },
     offValue: { type: "float", default: 0 },
-    dtype: { type: "dtype", default: "float32" },
+    dtype: { type: "dtype", default: "float32", values: NON_BOOL_DTYPES },
   },
   inferShape: ([s], p) => [[...s, p.depth as number]],
   inferType: (_t, p) => [p.dtype as "float32"],
@@ -77,6 +78,10 @@ const oneHot: OpDef = {
     compose: (b, [idx], p) => {
       const o = ops(b);
       const depth = p.depth as number;
+      // depth 0 (allowed, as in MXNet) is an empty result; Reshape would read 0 as "copy".
+      if (depth === 0) {
+        return [b.op("_zeros", [], { shape: [...b.shape(idx), 0], dtype: p.dtype })];
+      }
       const idxF = b.dtype(idx) === "float32" ? idx : b.op("Cast", [idx], { dtype: "float32" });
       const range = b.op("_iota", [], { size: depth, dtype: "float32" });
       const hit = b.op("broadcast_equal", [
@@ -111,7 +116,8 @@ const pick: OpDef = {
   params: {
     axis: { type: "int", default: -1 },
     keepdims: { type: "bool", default: false },
-    mode: MODE,
+    // MXNet's pick has no "raise" mode.
+    mode: { type: "string", default: "clip", values: ["clip", "wrap"] },
   },
   inferShape: ([s, idx], p) => {
     const a = pickAxis(s, idx, p);

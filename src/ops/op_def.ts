@@ -21,7 +21,13 @@ export type ParamType =
   | "floats" // tuple of floats
   | "ranges"; // tuple of ints or None (slice begin/end/step)
 
-/** One parameter of an operator. */
+/**
+ * One parameter of an operator, with the range MXNet declares for it (DMLC's
+ * `set_lower_bound` / `set_range` / `add_enum` / `enforce_nonzero`, or the check its
+ * operator makes first). `parseParams` enforces all of it, for every front end and for
+ * graph JSON, so a bad value is a ParamError naming the operator and parameter before
+ * any shape is inferred or memory allocated.
+ */
 export interface ParamSpec {
   /** The kind of value. */
   readonly type: ParamType;
@@ -29,11 +35,30 @@ export interface ParamSpec {
   readonly default?: unknown;
   /** True when the parameter has no default. */
   readonly required?: boolean;
-  /** Allowed values for string enums. */
-  readonly values?: readonly string[];
+  /** Allowed values: string enums, or the only valid numbers of an int (`norm`'s ord). */
+  readonly values?: readonly (string | number)[];
   /** MXNet's JSON spelling when it is not the snake_case of the key. */
   readonly json?: string;
+  /**
+   * Smallest allowed value of an int or float, or of every entry of a shape or floats
+   * tuple. Shape entries default to 0 (sizes); a shape holding axes or Reshape's special
+   * codes declares how far below 0 it goes.
+   */
+  readonly min?: number;
+  /** Largest allowed value (as `min`). */
+  readonly max?: number;
 }
+
+/** MXNet's MXNET_ADD_ALL_TYPES: every dtype but bool, as most `dtype` parameters allow. */
+export const NON_BOOL_DTYPES: readonly DType[] = [
+  "float32",
+  "float64",
+  "float16",
+  "uint8",
+  "int8",
+  "int32",
+  "int64",
+];
 
 /** Parsed parameter values, keyed by camelCase name. */
 export type Params = Readonly<Record<string, unknown>>;

@@ -25,9 +25,36 @@ function parseTuple(v: string): number[] {
   );
 }
 
+/** "an integer >= 1", "a number in [0, 1]": the range part of a message. */
+function rangeText(spec: ParamSpec, what: string): string {
+  const b = boundsOf(spec);
+  const min = Number.isFinite(b.min) ? b.min : undefined;
+  const max = Number.isFinite(b.max) ? b.max : undefined;
+  if (min !== undefined && max !== undefined) return `${what} in [${min}, ${max}]`;
+  if (min !== undefined) return `${what} >= ${min}`;
+  if (max !== undefined) return `${what} <= ${max}`;
+  return what;
+}
+
+/** The declared bounds; a shape's entries are sizes (>= 0) unless it says otherwise. */
+function boundsOf(spec: ParamSpec): { min?: number; max?: number } {
+  return { min: spec.min ?? (spec.type === "shape" ? 0 : undefined), max: spec.max };
+}
+
+/** True when `x` lies in the declared bounds (NaN never does). */
+function inRange(spec: ParamSpec, x: number): boolean {
+  const { min, max } = boundsOf(spec);
+  return (min === undefined || x >= min) && (max === undefined || x <= max) && !Number.isNaN(x);
+}
+
 function convert(op: string, key: string, spec: ParamSpec, raw: unknown): unknown {
   const bad = (expected: string): never => {
-    throw new ParamError(`${op}: parameter ${key} expects ${expected}, got ${JSON.stringify(raw)}`);
+    // Both spellings, so a graph file's num_hidden is as recognisable as numHidden.
+    const json = jsonKey(key, spec);
+    const name = json === key ? key : `${key} (${json})`;
+    throw new ParamError(
+      `${op}: parameter ${name} expects ${expected}, got ${JSON.stringify(raw)}`,
+    );
   };
   // JSON attributes arrive as strings ("128", "(3, 3)", "True").
   const v = typeof raw === "string" && spec.type !== "string" && spec.type !== "dtype"
@@ -35,12 +62,20 @@ function convert(op: string, key: string, spec: ParamSpec, raw: unknown): unknow
     : raw;
   // MXNet writes optional parameters left unset as "None".
   if (v === null && spec.default === null) return null;
+  const hasRange = spec.min !== undefined || spec.max !== undefined;
   switch (spec.type) {
     case "int":
-      if (typeof v !== "number" || !Number.isInteger(v)) bad("an integer");
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || !inRange(spec, v)) {
+        bad(rangeText(spec, "an integer"));
+      }
+      if (spec.values && !spec.values.includes(v as number)) {
+        bad(`one of ${spec.values.join(", ")}`);
+      }
       return v;
     case "float":
-      if (typeof v !== "number") bad("a number");
+      if (typeof v !== "number" || (hasRange && !inRange(spec, v))) {
+        bad(rangeText(spec, "a number"));
+      }
       return v;
     case "bool":
       if (typeof v !== "boolean") bad("true or false");
@@ -51,26 +86,36 @@ function convert(op: string, key: string, spec: ParamSpec, raw: unknown): unknow
         bad(`one of ${spec.values.join(", ")}`);
       }
       return v;
-    case "dtype":
-      return asDType(v, `${op}: parameter ${key}`);
-    case "shape":
+    case "dtype": {
+      const dt = asDType(v, `${op}: parameter ${key}`);
+      if (spec.values && !spec.values.includes(dt)) bad(`one of ${spec.values.join(", ")}`);
+      return dt;
+    }
+    case "shape": {
+      const list = typeof v === "number" ? [v] : v;
+      const ok = (d: unknown) =>
+        typeof d === "number" && Number.isSafeInteger(d) && inRange(spec, d);
+      if (!Array.isArray(list) || !list.every(ok)) {
+        bad(`a tuple of ${rangeText(spec, "integers")}`);
+      }
+      return [...(list as number[])];
+    }
     case "floats": {
       const list = typeof v === "number" ? [v] : v;
-      if (!Array.isArray(list) || !list.every((d) => typeof d === "number")) {
-        bad(spec.type === "shape" ? "a tuple of integers" : "a tuple of numbers");
-      }
+      const ok = (d: unknown) => typeof d === "number" && (!hasRange || inRange(spec, d));
+      if (!Array.isArray(list) || !list.every(ok)) bad(`a tuple of ${rangeText(spec, "numbers")}`);
       return [...(list as number[])];
     }
     case "ranges": {
       const list = typeof v === "number" ? [v] : v;
-      const ok = (d: unknown) => d === null || Number.isNaN(d) || Number.isInteger(d);
+      const ok = (d: unknown) => d === null || Number.isNaN(d) || Number.isSafeInteger(d);
       if (!Array.isArray(list) || !list.every(ok)) bad("a tuple of integers or None");
       return (list as (number | null)[]).map((d) => (d === null || Number.isNaN(d) ? null : d));
     }
     case "axes": {
       if (v === null || v === undefined) return null;
-      if (typeof v === "number" && Number.isInteger(v)) return v;
-      if (Array.isArray(v) && v.every((d) => Number.isInteger(d))) return [...v];
+      if (typeof v === "number" && Number.isSafeInteger(v)) return v;
+      if (Array.isArray(v) && v.every((d) => Number.isSafeInteger(d))) return [...v];
       return bad("an axis, a tuple of axes, or null");
     }
   }

@@ -13,6 +13,7 @@ function sampler(
   a: [string, ParamSpec],
   b: [string, ParamSpec],
   dtype: string,
+  dtypes: readonly string[],
   aliases: string[],
 ): OpDef {
   return {
@@ -23,7 +24,7 @@ function sampler(
       [a[0]]: a[1],
       [b[0]]: b[1],
       shape: { type: "shape", default: [] },
-      dtype: { type: "dtype", default: dtype },
+      dtype: { type: "dtype", default: dtype, values: dtypes },
     },
     inferShape: (_s, p) => [checkShape(p.shape, `${name}: shape`)],
     inferType: (_t, p) => [p.dtype as "float32"],
@@ -67,6 +68,9 @@ const shuffle: OpDef = {
   },
 };
 
+/** The dtypes MXNet's uniform and normal samplers write (randint: int32, int64). */
+const FLOAT_DTYPES = ["float32", "float64", "float16"];
+
 /** Random operators. */
 export const RANDOM_OPS: readonly OpDef[] = [
   sampler(
@@ -75,6 +79,7 @@ export const RANDOM_OPS: readonly OpDef[] = [
     ["low", { type: "float", default: 0 }],
     ["high", { type: "float", default: 1 }],
     "float32",
+    FLOAT_DTYPES,
     ["uniform", "random_uniform"],
   ),
   sampler(
@@ -83,6 +88,7 @@ export const RANDOM_OPS: readonly OpDef[] = [
     ["loc", { type: "float", default: 0 }],
     ["scale", { type: "float", default: 1 }],
     "float32",
+    FLOAT_DTYPES,
     ["normal", "random_normal"],
   ),
   sampler(
@@ -91,6 +97,7 @@ export const RANDOM_OPS: readonly OpDef[] = [
     ["low", { type: "int", required: true }],
     ["high", { type: "int", required: true }],
     "int32",
+    ["int32", "int64"],
     ["random_randint"],
   ),
   shuffle,

@@ -81,6 +81,16 @@ function extremumGrad(name: string): OpDef["gradient"] {
 const max = reduceOp("max", "max", extremumGrad("max"), ["max_axis"]);
 const min = reduceOp("min", "min", extremumGrad("min"), ["min_axis"]);
 
+/**
+ * Runs `f` on x in float32 when x is float16 and rounds its result back once: a float16
+ * sum overflows (65504) long before the mean or norm it feeds does, so MXNet accumulates
+ * float16 reductions in float32 (a mean of 10^7 ones is 1, not inf).
+ */
+function inFloat32<T>(b: Builder<T>, x: T, f: (x: T) => T): T {
+  if (b.dtype(x) !== "float16") return f(x);
+  return b.op("Cast", [f(b.op("Cast", [x], { dtype: "float32" }))], { dtype: "float16" });
+}
+
 const mean: OpDef = {
   name: "mean",
   inputs: ["data"],
@@ -91,7 +101,9 @@ const mean: OpDef = {
     compose: (b, [x], p) => {
       const xs = b.shape(x);
       const n = sizeOf(xs.filter((_, i) => axesOf(xs, p, "mean").includes(i)));
-      return [ops(b).mulS(b.op("sum", [x], { ...p }), n === 0 ? NaN : 1 / n)];
+      return [
+        inFloat32(b, x, (x) => ops(b).mulS(b.op("sum", [x], { ...p }), n === 0 ? NaN : 1 / n)),
+      ];
     },
   },
 };
@@ -101,7 +113,8 @@ const norm: OpDef = {
   name: "norm",
   inputs: ["data"],
   params: {
-    ord: { type: "int", default: 2 },
+    // MXNet: "norm only supports ord=1 and ord=2".
+    ord: { type: "int", default: 2, values: [1, 2] },
     axis: { type: "axes", default: null },
     keepdims: { type: "bool", default: false },
   },
@@ -113,9 +126,8 @@ const norm: OpDef = {
     kind: "composite",
     compose: (b, [x], p) => {
       const sp = { axis: p.axis, keepdims: p.keepdims };
-      if (p.ord === 1) return [b.op("sum", [b.op("abs", [x])], sp)];
-      if (p.ord !== 2) throw new Error(`norm: ord must be 1 or 2, got ${p.ord}`);
-      return [b.op("sqrt", [b.op("sum", [b.op("square", [x])], sp)])];
+      if (p.ord === 1) return [inFloat32(b, x, (x) => b.op("sum", [b.op("abs", [x])], sp))];
+      return [inFloat32(b, x, (x) => b.op("sqrt", [b.op("sum", [b.op("square", [x])], sp)]))];
     },
   },
 };

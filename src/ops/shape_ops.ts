@@ -115,7 +115,11 @@ const reshape: OpDef = {
   name: "Reshape",
   aliases: ["reshape"],
   inputs: ["data"],
-  params: { shape: { type: "shape", default: [] }, reverse: { type: "bool", default: false } },
+  // Entries are sizes or MXNet's special codes 0, -1, -2, -3 and -4.
+  params: {
+    shape: { type: "shape", default: [], min: -4 },
+    reverse: { type: "bool", default: false },
+  },
   inferShape: ([s], p) => [inferReshape(s, p.shape as number[], p.reverse as boolean)],
   gradient: reshapeBack,
   view: true,
@@ -184,7 +188,8 @@ function permOf(s: Shape, p: Params): number[] {
 const transpose: OpDef = {
   name: "transpose",
   inputs: ["data"],
-  params: { axes: { type: "shape", default: [] } },
+  // Negative axes count from the end; permOf checks them against the rank.
+  params: { axes: { type: "shape", default: [], min: -Infinity } },
   inferShape: ([s], p) => [permOf(s, p).map((a) => s[a])],
   gradient: (b, { inputs: [x], outGrads: [g], params }) => {
     const perm = permOf(b.shape(x), params);
@@ -370,7 +375,7 @@ const flip: OpDef = {
   name: "reverse",
   aliases: ["flip"],
   inputs: ["data"],
-  params: { axis: { type: "shape", required: true } },
+  params: { axis: { type: "shape", required: true, min: -Infinity } },
   inferShape: ([s]) => [s],
   gradient: (b, { outGrads: [g], params }) => [b.op("reverse", [g], { axis: params.axis })],
   lowering: {
@@ -421,7 +426,10 @@ function tileDims(s: Shape, reps: readonly number[]) {
 const repeat: OpDef = {
   name: "repeat",
   inputs: ["data"],
-  params: { repeats: { type: "int", required: true }, axis: { type: "axes", default: null } },
+  params: {
+    repeats: { type: "int", required: true, min: 0 },
+    axis: { type: "axes", default: null },
+  },
   inferShape: ([s], p) => {
     const r = p.repeats as number;
     if (p.axis === null) return [[sizeOf(s) * r]];
@@ -463,7 +471,7 @@ const concat: OpDef = {
   name: "Concat",
   aliases: ["concat"],
   inputs: argNames,
-  params: { numArgs: { type: "int", required: true }, dim: { type: "int", default: 1 } },
+  params: { numArgs: { type: "int", required: true, min: 1 }, dim: { type: "int", default: 1 } },
   inferShape: (shapes, p) => {
     const a = concatAxis(shapes, p);
     const out = [...shapes[0]];
@@ -497,7 +505,7 @@ const concat: OpDef = {
 const stack: OpDef = {
   name: "stack",
   inputs: argNames,
-  params: { numArgs: { type: "int", required: true }, axis: { type: "int", default: 0 } },
+  params: { numArgs: { type: "int", required: true, min: 1 }, axis: { type: "int", default: 0 } },
   inferShape: (shapes, p) => {
     const s = shapes[0];
     if (shapes.some((t) => t.length !== s.length || t.some((d, i) => d !== s[i]))) {
@@ -534,7 +542,7 @@ const split: OpDef = {
   inputs: ["data"],
   numOutputs: (p) => p.numOutputs as number,
   params: {
-    numOutputs: { type: "int", required: true },
+    numOutputs: { type: "int", required: true, min: 1 },
     axis: { type: "int", default: 1 },
     squeezeAxis: { type: "bool", default: false },
   },

@@ -7,6 +7,9 @@ import { normalizeAxis, type Shape } from "../core/shape.ts";
 import { ops } from "./_builder_util.ts";
 import type { Builder, OpDef, Params } from "./op_def.ts";
 
+/** The dtypes MXNet's argsort and topk write indices as. */
+const INDEX_DTYPES = ["uint8", "int32", "int64", "float16", "float32", "float64"];
+
 /** Sorts along the last axis; outputs [values, indices (float32)]. */
 const sortLast: OpDef = {
   name: "_sort_last",
@@ -83,7 +86,7 @@ const argsort: OpDef = {
   params: {
     axis: { type: "int", default: -1 },
     isAscend: { type: "bool", default: true },
-    dtype: { type: "dtype", default: "float32" },
+    dtype: { type: "dtype", default: "float32", values: INDEX_DTYPES },
   },
   inferShape: (s) => [s[0]],
   inferType: (_t, p) => [p.dtype as "float32"],
@@ -98,6 +101,12 @@ const argsort: OpDef = {
   },
 };
 
+/** Elements topk keeps along an axis of length `n`: MXNet sorts the whole axis for k < 1. */
+function topkCount(n: number, p: Params): number {
+  const k = p.k as number;
+  return k < 1 ? n : Math.min(k, n);
+}
+
 const topk: OpDef = {
   name: "topk",
   inputs: ["data"],
@@ -107,11 +116,11 @@ const topk: OpDef = {
     k: { type: "int", default: 1 },
     retTyp: { type: "string", default: "indices", values: ["value", "indices", "mask", "both"] },
     isAscend: { type: "bool", default: false },
-    dtype: { type: "dtype", default: "float32" },
+    dtype: { type: "dtype", default: "float32", values: INDEX_DTYPES },
   },
   inferShape: ([s], p) => {
     const a = axisOf(s, p, "topk");
-    const k = Math.min(p.k as number, s[a]);
+    const k = topkCount(s[a], p);
     const part = s.map((d, i) => (i === a ? k : d));
     if (p.retTyp === "mask") return [s];
     return p.retTyp === "both" ? [part, part] : [part];
@@ -129,7 +138,7 @@ const topk: OpDef = {
     compose: (b, [x], p) => {
       const s = b.shape(x);
       const a = axisOf(s, p, "topk");
-      const k = Math.min(p.k as number, s[a]);
+      const k = topkCount(s[a], p);
       const { v, i, perm } = sortAlong(b, x, a, p.isAscend as boolean);
       const first = (t: T0) => b.op("slice_axis", [t], { axis: -1, begin: 0, end: k });
       type T0 = typeof v;

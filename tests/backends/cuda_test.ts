@@ -158,6 +158,7 @@ const SUITES = [
   "tests/ndarray/",
   "tests/autograd/",
   "tests/backends/cuda_test.ts",
+  "tests/backends/kernel_bounds_test.ts",
   "tests/seed_ndarray_test.ts",
   "tests/kvstore/seed_kvstore_test.ts",
 ];

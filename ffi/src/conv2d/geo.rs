@@ -50,6 +50,7 @@ impl Geo {
         for x in v.iter_mut() {
             *x = m.usize()?;
         }
+        crate::conv::check_fields(&v)?;
         let [n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, mm, g] = v;
         if sh == 0 || sw == 0 || dh == 0 || dw == 0 {
             return Err(format!("{what}: stride and dilation must be positive"));

@@ -18,7 +18,7 @@ mod geo;
 mod tests;
 
 use crate::dtype::{f16_to_f32, f64_to_f16, DType};
-use crate::meta::Meta;
+use crate::meta::{product, Meta};
 use crate::par::{cores, for_ranges, reserve, SendPtr};
 use float::Float;
 use geo::{Geo, GRAIN_MACS};
@@ -62,12 +62,25 @@ fn name(dt: DType) -> &'static str {
     }
 }
 
+/// Decodes `a, b, out (buffers), window, filters, groups` of kernel `what`: conv2d reads
+/// x and w into y, conv2dBackwardData gy and w into gx, conv2dBackwardWeight x and gy
+/// into gw. Each buffer must hold exactly its dense shape.
 fn decode(m: &mut Meta, what: &str) -> Result<(Bufs, DType, Geo), String> {
-    let (a, adt, b, bdt, out, odt) =
-        (m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?, m.ptr()?, m.dtype()?);
+    let (a, b, out) = (m.buf()?, m.buf()?, m.buf()?);
     let g = Geo::decode(m, what)?;
-    let dt = check_dtypes(what, [adt, bdt, odt])?;
-    Ok((Bufs { a: SendPtr(a), b: SendPtr(b), out: SendPtr(out) }, dt, g))
+    let dt = check_dtypes(what, [a.dt, b.dt, out.dt])?;
+    let x = product(what, &[g.n, g.c, g.h, g.w])?;
+    let w = product(what, &[g.m, g.cg, g.kh, g.kw])?;
+    let y = product(what, &[g.n, g.m, g.oh, g.ow])?;
+    let names = match what {
+        "conv2d" => [("x", x), ("w", w), ("y", y)],
+        "conv2dBackwardData" => [("gy", y), ("w", w), ("gx", x)],
+        _ => [("x", x), ("gy", y), ("gw", w)],
+    };
+    for (buf, (name, want)) in [a, b, out].iter().zip(names) {
+        buf.expect(what, name, want)?;
+    }
+    Ok((Bufs { a: SendPtr(a.ptr), b: SendPtr(b.ptr), out: SendPtr(out.ptr) }, dt, g))
 }
 
 /// float16 bits to f32, `n` elements from `src` into `dst`.
@@ -160,7 +173,12 @@ fn per_image(g: &Geo, bufs: Bufs, dt: DType, kind: PerImage, src_len: usize, dst
     }
 }
 
-/// Decodes `x, xdt, w, wdt, y, ydt, window, filters, groups`.
+/// Checks the block of kernel `what` (see `decode`) without running it.
+pub fn check(m: &mut Meta, what: &str) -> Result<(), String> {
+    decode(m, what).map(drop)
+}
+
+/// Decodes `x, w, y (buffers), window, filters, groups`.
 pub fn conv2d(m: &mut Meta) -> Result<(), String> {
     let (bufs, dt, g) = decode(m, "conv2d")?;
     let (xi, yi) = (g.c * g.hw, g.m * g.ohw);
@@ -176,7 +194,7 @@ pub fn conv2d(m: &mut Meta) -> Result<(), String> {
     Ok(())
 }
 
-/// Decodes `gy, gydt, w, wdt, gx, gxdt, window, filters, groups`.
+/// Decodes `gy, w, gx (buffers), window, filters, groups`.
 pub fn conv2d_backward_data(m: &mut Meta) -> Result<(), String> {
     let (bufs, dt, g) = decode(m, "conv2dBackwardData")?;
     let (xi, yi) = (g.c * g.hw, g.m * g.ohw);
@@ -192,7 +210,7 @@ pub fn conv2d_backward_data(m: &mut Meta) -> Result<(), String> {
     Ok(())
 }
 
-/// Decodes `x, xdt, gy, gydt, gw, gwdt, window, filters, groups`.
+/// Decodes `x, gy, gw (buffers), window, filters, groups`.
 ///
 /// Images split into a fixed number of chunks (from the sizes and the core count only,
 /// never from timing); each chunk accumulates a private (transposed) gw, and the partials

@@ -8,11 +8,14 @@ import { ShapeError, UnsupportedError } from "../../core/errors.ts";
 import { formatShape, type Shape } from "../../core/shape.ts";
 import type { Params, ParamSpec } from "../op_def.ts";
 
-/** `kernel`, `stride`, `dilate`, `pad`: MXNet's defaults are empty tuples (1s and 0s). */
+/**
+ * `kernel`, `stride`, `dilate`, `pad`: MXNet's defaults are empty tuples (1s and 0s).
+ * Kernel, stride and dilate entries are positive (MXNet checks each product > 0).
+ */
 export const WINDOW_PARAMS: Record<string, ParamSpec> = {
-  kernel: { type: "shape", default: [] },
-  stride: { type: "shape", default: [] },
-  dilate: { type: "shape", default: [] },
+  kernel: { type: "shape", default: [], min: 1 },
+  stride: { type: "shape", default: [], min: 1 },
+  dilate: { type: "shape", default: [], min: 1 },
   pad: { type: "shape", default: [] },
 };
 

@@ -15,8 +15,8 @@ import { convOut, geometry, spatialOf, WINDOW_PARAMS, windowOf } from "./_window
 
 const CONV_PARAMS: Record<string, ParamSpec> = {
   ...WINDOW_PARAMS,
-  numFilter: { type: "int", required: true },
-  numGroup: { type: "int", default: 1 },
+  numFilter: { type: "int", required: true, min: 1 },
+  numGroup: { type: "int", default: 1, min: 1 },
 };
 
 /** The kernel geometry for data shape `x`, checking the filters and groups divide. */

@@ -11,7 +11,7 @@ const dropout: OpDef = {
   name: "Dropout",
   inputs: ["data"],
   params: {
-    p: { type: "float", default: 0.5 },
+    p: { type: "float", default: 0.5, min: 0, max: 1 },
     mode: { type: "string", default: "training", values: ["training", "always"] },
     axes: { type: "shape", default: [] },
     cudnnOff: { type: "bool", default: false },

@@ -3,16 +3,16 @@
  * as MXNet does); the weight's gradient scatters back through `take`'s gradient.
  * @module
  */
-import type { OpDef } from "../op_def.ts";
+import { NON_BOOL_DTYPES, type OpDef } from "../op_def.ts";
 import { expectShape } from "./_util.ts";
 
 const embedding: OpDef = {
   name: "Embedding",
   inputs: ["data", "weight"],
   params: {
-    inputDim: { type: "int", required: true },
-    outputDim: { type: "int", required: true },
-    dtype: { type: "dtype", default: "float32" },
+    inputDim: { type: "int", required: true, min: 1 },
+    outputDim: { type: "int", required: true, min: 1 },
+    dtype: { type: "dtype", default: "float32", values: NON_BOOL_DTYPES },
     sparseGrad: { type: "bool", default: false },
   },
   inferShape: ([x, w], p) => {

@@ -21,7 +21,7 @@ const fullyConnected: OpDef = {
   name: "FullyConnected",
   inputs: (p) => (p.noBias ? ["data", "weight"] : ["data", "weight", "bias"]),
   params: {
-    numHidden: { type: "int", required: true },
+    numHidden: { type: "int", required: true, min: 1 },
     noBias: { type: "bool", default: false },
     flatten: { type: "bool", default: true },
   },

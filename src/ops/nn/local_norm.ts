@@ -68,7 +68,7 @@ const groupNorm: OpDef = {
   name: "GroupNorm",
   inputs: ["data", "gamma", "beta"],
   params: {
-    numGroups: { type: "int", default: 1 },
+    numGroups: { type: "int", default: 1, min: 1 },
     eps: { type: "float", default: 1e-5 },
     outputMeanVar: { type: "bool", default: false },
   },
@@ -107,7 +107,8 @@ const lrn: OpDef = {
     alpha: { type: "float", default: 1e-4 },
     beta: { type: "float", default: 0.75 },
     knorm: { type: "float", default: 2 },
-    nsize: { type: "int", required: true },
+    // MXNet also requires it odd (checked with the shape).
+    nsize: { type: "int", required: true, min: 1 },
   },
   // Outputs: the result and the normaliser (hidden), as MXNet.
   numOutputs: 2,

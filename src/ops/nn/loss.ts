@@ -34,7 +34,7 @@ const HEAD_PARAMS = {
   preserveShape: { type: "bool", default: false },
   normalization: NORMALIZATION,
   outGrad: { type: "bool", default: false },
-  smoothAlpha: { type: "float", default: 0 },
+  smoothAlpha: { type: "float", default: 0, min: 0, max: 1 },
   validThresh: { type: "float", default: 0 },
 } as const;
 

@@ -122,12 +122,13 @@ const pooling: OpDef = {
   name: "Pooling",
   inputs: ["data"],
   params: {
-    kernel: { type: "shape", default: [] },
+    // MXNet: kernel and stride entries are nonzero (enforce_nonzero).
+    kernel: { type: "shape", default: [], min: 1 },
     poolType: { type: "string", default: "max", values: ["max", "avg", "sum", "lp"] },
     globalPool: { type: "bool", default: false },
     cudnnOff: { type: "bool", default: false },
     poolingConvention: { type: "string", default: "valid", values: ["valid", "full", "same"] },
-    stride: { type: "shape", default: [] },
+    stride: { type: "shape", default: [], min: 1 },
     pad: { type: "shape", default: [] },
     pValue: { type: "int", default: null },
     countIncludePad: { type: "bool", default: null },
