@@ -79,5 +79,6 @@ Deno.test("an NDArrayIter built inside a scope from host values outlives it", as
   assert.deepEqual(await b.label[0].array(), [0, 1]);
   b.dispose();
   it.dispose();
-  assert.equal(live(), before, "dispose frees the arrays the iterator made");
+  // At most `before`: the collector may free earlier tests' unreferenced arrays meanwhile.
+  assert.ok(live() <= before, `dispose frees the arrays the iterator made (${live()} > ${before})`);
 });
