@@ -18,7 +18,7 @@ export {
   gpu,
   withContext,
 } from "./src/core/context.ts";
-export type { DType, TypedArray } from "./src/core/dtype.ts";
+export type { DType, HostArray, TypedArray } from "./src/core/dtype.ts";
 export type { ArrayLikeInput } from "./src/ndarray/input.ts";
 export type { UnaryName } from "./src/ndarray/arith.ts";
 export {

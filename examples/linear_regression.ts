@@ -52,8 +52,8 @@ ${ticks}${yt}
 async function main(): Promise<void> {
   mx.random.seed(0);
   // X_data = np.linspace(-1, 1, 100); y_data = 5 * X_data + np.random.normal(0, 0.5, 100)
-  const xData = await mx.nd.linspace(-1, 1, 100).data() as Float32Array;
-  const noise = await mx.random.normal(0, 0.5, [100]).data() as Float32Array;
+  const xData = await mx.nd.linspace(-1, 1, 100).data(); // Float32Array: a float32 array
+  const noise = await mx.random.normal(0, 0.5, [100]).data();
   const yData = xData.map((x, i) => 5 * x + noise[i]);
 
   const X = mx.sym.Variable("data");

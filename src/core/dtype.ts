@@ -67,6 +67,20 @@ export type TypedArray =
   | BigInt64Array;
 
 /**
+ * The typed array `data()` returns for an array of dtype `D`: `Float32Array` for float32,
+ * `Uint8Array` for uint8 and bool, `BigInt64Array` for int64, and the union of them all
+ * when the dtype is not known statically.
+ */
+export type HostArray<D extends DType> = D extends "float32" ? Float32Array
+  : D extends "float64" ? Float64Array
+  : D extends "float16" ? Float16Array
+  : D extends "uint8" | "bool" ? Uint8Array
+  : D extends "int32" ? Int32Array
+  : D extends "int8" ? Int8Array
+  : D extends "int64" ? BigInt64Array
+  : never;
+
+/**
  * Typed array holding elements in compute form. int64 is computed in Float64Array
  * (exact up to 2^53); it becomes a BigInt64Array only at the user-facing boundary.
  */

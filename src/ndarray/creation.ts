@@ -19,13 +19,29 @@ import { invoke } from "./apply.ts";
 import { type ArrayLikeInput, flatten } from "./input.ts";
 import { NDArray } from "./ndarray.ts";
 
-/** Where and as what to create an array. */
-export interface CreateOptions {
+/**
+ * Where and as what to create an array. `D` is the dtype given, so that the result's
+ * `data()` has its typed array type (`Float32Array` for float32, the default).
+ */
+export interface CreateOptions<D extends DType = DType> {
   /** Device (current context by default). */
   ctx?: Context;
   /** Element type (float32 by default). */
-  dtype?: DType;
+  dtype?: D;
 }
+
+/**
+ * The dtype `array(values)` gives when none is asked for: a typed array's own (as MXNet
+ * keeps a NumPy array's), an NDArray's own, float32 for plain numbers.
+ */
+export type DTypeOfValues<V> = V extends Float64Array ? "float64"
+  : V extends Int32Array ? "int32"
+  : V extends Uint8Array ? "uint8"
+  : V extends Int8Array ? "int8"
+  : V extends BigInt64Array ? "int64"
+  : V extends Float16Array ? "float16"
+  : V extends NDArray<infer E> ? E
+  : "float32";
 
 /**
  * Context and dtype from MXNet's `(ctx, dtype)` positional pair or an options object; checks
@@ -94,57 +110,56 @@ const SHAPE_SIGNATURE = "(shape, ctx or options?, dtype?)";
  * console.log(a.shape); // [2, 3]
  * ```
  */
-export function empty(
+export function empty<D extends DType = "float32">(
   shape: number | readonly number[],
-  opts?: Context | CreateOptions,
-  dtype?: DType,
-): NDArray {
+  opts?: Context | CreateOptions<D>,
+  dtype?: D,
+): NDArray<D> {
   maxArgs("empty", arguments.length, 3, SHAPE_SIGNATURE);
   const r = resolve("empty", opts, dtype);
-  const ctx = r.ctx;
-  dtype = r.dtype;
-  return NDArray._alloc(checkShape(shape, "empty: shape"), dtype, ctx);
+  return NDArray._alloc(checkShape(shape, "empty: shape"), r.dtype, r.ctx) as NDArray<D>;
 }
 
 /** An array of zeros. */
-export function zeros(
+export function zeros<D extends DType = "float32">(
   shape: number | readonly number[],
-  opts?: Context | CreateOptions,
-  dtype?: DType,
-): NDArray {
+  opts?: Context | CreateOptions<D>,
+  dtype?: D,
+): NDArray<D> {
   maxArgs("zeros", arguments.length, 3, SHAPE_SIGNATURE);
   const r = resolve("zeros", opts, dtype);
-  const ctx = r.ctx;
-  dtype = r.dtype;
-  return invoke("_zeros", [], { shape: checkShape(shape, "zeros: shape"), dtype }, { ctx })[0];
+  const out = invoke("_zeros", [], { shape: checkShape(shape, "zeros: shape"), dtype: r.dtype }, {
+    ctx: r.ctx,
+  });
+  return out[0] as NDArray<D>;
 }
 
 /** An array of ones. */
-export function ones(
+export function ones<D extends DType = "float32">(
   shape: number | readonly number[],
-  opts?: Context | CreateOptions,
-  dtype?: DType,
-): NDArray {
+  opts?: Context | CreateOptions<D>,
+  dtype?: D,
+): NDArray<D> {
   maxArgs("ones", arguments.length, 3, SHAPE_SIGNATURE);
   const r = resolve("ones", opts, dtype);
-  const ctx = r.ctx;
-  dtype = r.dtype;
-  return invoke("_ones", [], { shape: checkShape(shape, "ones: shape"), dtype }, { ctx })[0];
+  const out = invoke("_ones", [], { shape: checkShape(shape, "ones: shape"), dtype: r.dtype }, {
+    ctx: r.ctx,
+  });
+  return out[0] as NDArray<D>;
 }
 
 /** An array filled with `value`. */
-export function full(
+export function full<D extends DType = "float32">(
   shape: number | readonly number[],
   value: number,
-  opts?: Context | CreateOptions,
-  dtype?: DType,
-): NDArray {
+  opts?: Context | CreateOptions<D>,
+  dtype?: D,
+): NDArray<D> {
   maxArgs("full", arguments.length, 4, "(shape, value, ctx or options?, dtype?)");
   expectNumber("full", "value", value);
   const r = resolve("full", opts, dtype);
-  const ctx = r.ctx;
-  dtype = r.dtype;
-  return invoke("_full", [], { shape: checkShape(shape, "full: shape"), value, dtype }, { ctx })[0];
+  const params = { shape: checkShape(shape, "full: shape"), value, dtype: r.dtype };
+  return invoke("_full", [], params, { ctx: r.ctx })[0] as NDArray<D>;
 }
 
 /**
@@ -155,48 +170,48 @@ export function full(
  * console.log(await mx.nd.arange(2, 8, 2).array()); // [2, 4, 6]
  * ```
  */
-export function arange(
+export function arange<D extends DType = "float32">(
   start: number,
   stop?: number | null,
   step = 1,
-  opts: CreateOptions & { repeat?: number } = {},
-): NDArray {
+  opts: CreateOptions<D> & { repeat?: number } = {},
+): NDArray<D> {
   maxArgs("arange", arguments.length, 4, "(start, stop?, step?, options?)");
   expectNumber("arange", "start", start);
   expectNumber("arange", "stop", stop, true);
   expectNumber("arange", "step", step);
   const { ctx, dtype } = resolve("arange", opts, undefined, ["repeat"]);
-  return invoke("_arange", [], { start, stop: stop ?? null, step, repeat: opts.repeat, dtype }, {
-    ctx,
-  })[0];
+  const params = { start, stop: stop ?? null, step, repeat: opts.repeat, dtype };
+  return invoke("_arange", [], params, { ctx })[0] as NDArray<D>;
 }
 
 /** `num` evenly spaced values from start to stop. */
-export function linspace(
+export function linspace<D extends DType = "float32">(
   start: number,
   stop: number,
   num: number,
-  opts: CreateOptions & { endpoint?: boolean } = {},
-): NDArray {
+  opts: CreateOptions<D> & { endpoint?: boolean } = {},
+): NDArray<D> {
   maxArgs("linspace", arguments.length, 4, "(start, stop, num, options?)");
   expectNumber("linspace", "start", start);
   expectNumber("linspace", "stop", stop);
   expectNumber("linspace", "num", num);
   const { ctx, dtype } = resolve("linspace", opts, undefined, ["endpoint"]);
-  return invoke("_linspace", [], { start, stop, num, endpoint: opts.endpoint, dtype }, { ctx })[0];
+  const params = { start, stop, num, endpoint: opts.endpoint, dtype };
+  return invoke("_linspace", [], params, { ctx })[0] as NDArray<D>;
 }
 
 /** The identity-like N x M matrix with ones on diagonal `k`. */
-export function eye(
+export function eye<D extends DType = "float32">(
   n: number,
   m: number = 0,
   k: number = 0,
-  opts?: Context | CreateOptions,
-  dtype?: DType,
-): NDArray {
+  opts?: Context | CreateOptions<D>,
+  dtype?: D,
+): NDArray<D> {
   maxArgs("eye", arguments.length, 5, "(n, m?, k?, ctx or options?, dtype?)");
   const r = resolve("eye", opts, dtype);
-  return invoke("_eye", [], { N: n, M: m, k, dtype: r.dtype }, { ctx: r.ctx })[0];
+  return invoke("_eye", [], { N: n, M: m, k, dtype: r.dtype }, { ctx: r.ctx })[0] as NDArray<D>;
 }
 
 /**
@@ -209,11 +224,14 @@ export function eye(
  * console.log(a.shape, a.dtype); // [2, 2] "float32"
  * ```
  */
-export function array(
-  values: ArrayLikeInput | NDArray,
-  opts?: Context | (CreateOptions & { shape?: readonly number[] }),
-  dtype?: DType,
-): NDArray {
+export function array<
+  V extends ArrayLikeInput | NDArray,
+  D extends DType = DTypeOfValues<V>,
+>(
+  values: V,
+  opts?: Context | (CreateOptions<D> & { shape?: readonly number[] }),
+  dtype?: D,
+): NDArray<D> {
   maxArgs("array", arguments.length, 3, "(values, ctx or options?, dtype?)");
   const r = resolve("array", opts, dtype, ["shape"]);
   const o: CreateOptions & { shape?: readonly number[] } = isOptions(opts) ? opts : {};
@@ -221,7 +239,7 @@ export function array(
   const givenDType = dtype ?? o.dtype;
   if (values instanceof NDArray) {
     const out = values.copyTo(givenCtx ?? values.context);
-    return givenDType && givenDType !== out.dtype ? out.astype(givenDType) : out;
+    return (givenDType && givenDType !== out.dtype ? out.astype(givenDType) : out) as NDArray<D>;
   }
   const flat = flatten(values, "array");
   const shape = o.shape ? checkShape(o.shape, "array: shape") : flat.shape;
@@ -249,11 +267,11 @@ export function array(
       [s.var],
     );
     if (!written) data = data.slice();
-    return out;
+    return out as NDArray<D>;
   }
   const data = toComputeArray(dt, flat.values);
   push("array", () => s.backend.write(s.buf, data), [], [s.var]);
-  return out;
+  return out as NDArray<D>;
 }
 
 function typedDType(values: unknown): DType {

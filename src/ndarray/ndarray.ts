@@ -8,7 +8,7 @@
 import type { View } from "../../backends/backend.ts";
 import { backendFor } from "../../backends/mod.ts";
 import type { Context } from "../core/context.ts";
-import { type DType, toComputeArray, toUserArray, type TypedArray } from "../core/dtype.ts";
+import { type DType, type HostArray, toComputeArray, toUserArray } from "../core/dtype.ts";
 import { ContextError, DisposedError, MXNetError, ShapeError } from "../core/errors.ts";
 import { checkOptions } from "../core/options.ts";
 import {
@@ -45,13 +45,13 @@ const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
  * console.log(await a.array()); // [[2, 2, 2], [2, 2, 2]]
  * ```
  */
-export class NDArray {
+export class NDArray<D extends DType = DType> {
   #storage: Storage;
   #disposed = false;
   /** The shape. */
   readonly shape: readonly number[];
   /** The element type. */
-  readonly dtype: DType;
+  readonly dtype: D;
   /** Gradient buffer, once `attachGrad()` was called (autograd). */
   grad: NDArray | null = null;
   /**
@@ -70,7 +70,7 @@ export class NDArray {
    * Use mx.nd.empty/zeros/array.
    * @ignore
    */
-  constructor(storage: Storage, shape: Shape, dtype: DType) {
+  constructor(storage: Storage, shape: Shape, dtype: D) {
     this.#storage = storage;
     this.shape = [...shape];
     this.dtype = dtype;
@@ -186,7 +186,7 @@ export class NDArray {
    * the call, as an engine read pushed now, so a write issued after the call (`a.set`,
    * an executor's next forward) does not change what it returns.
    */
-  data(): Promise<TypedArray> {
+  data(): Promise<HostArray<D>> {
     let s: Storage;
     try {
       s = this._storage("data");
@@ -196,11 +196,13 @@ export class NDArray {
     const read = readVar("data", s.var, () => s.backend.read(s.buf));
     const dtype = this.dtype;
     // Only int64 needs converting: other reads need no step after the backend's.
-    return dtype === "int64" ? read.then((a) => toUserArray(dtype, a)) : read;
+    return (dtype === "int64" ? read.then((a) => toUserArray(dtype, a)) : read) as Promise<
+      HostArray<D>
+    >;
   }
 
   /** The elements, synchronously; only for CPU arrays with no pending asynchronous work. */
-  dataSync(): TypedArray {
+  dataSync(): HostArray<D> {
     const s = this._storage("dataSync");
     if (!s.backend.readSync) {
       throw new ContextError(
@@ -211,7 +213,7 @@ export class NDArray {
       throw new MXNetError("dataSync: the array has pending asynchronous work; use await data()");
     }
     if (s.var.error) throw s.var.error;
-    return toUserArray(this.dtype, s.backend.readSync(s.buf));
+    return toUserArray(this.dtype, s.backend.readSync(s.buf)) as HostArray<D>;
   }
 
   /** The elements as nested arrays of numbers (bigint for int64). */
@@ -277,8 +279,8 @@ export class NDArray {
    * slices of leading axes share this array's memory where the backend allows; anything
    * else copies. Gradients flow through it under autograd.
    */
-  get(index: Index): NDArray {
-    return getItem(this, index);
+  get(index: Index): NDArray<D> {
+    return getItem(this, index) as NDArray<D>;
   }
 
   /**
@@ -291,7 +293,7 @@ export class NDArray {
   }
 
   /** Copies into `target` (an array of the same shape, or a new array on a context). */
-  copyTo(target: NDArray | Context): NDArray {
+  copyTo(target: NDArray | Context): NDArray<D> {
     const out = target instanceof NDArray
       ? target
       : (this.constructor as typeof NDArray)._alloc(this.shape, this.dtype, target);
@@ -320,17 +322,17 @@ export class NDArray {
         [dst.var],
       );
     }
-    return out;
+    return out as NDArray<D>;
   }
 
   /** This array if it is on `ctx`, else a copy there. */
-  asInContext(ctx: Context): NDArray {
-    return this.context.equals(ctx) ? this : this.copyTo(ctx);
+  asInContext(ctx: Context): NDArray<D> {
+    return (this.context.equals(ctx) ? this : this.copyTo(ctx)) as NDArray<D>;
   }
 
   /** A copy on the same context. */
-  copy(): NDArray {
-    return this.copyTo(this.context);
+  copy(): NDArray<D> {
+    return this.copyTo(this.context) as NDArray<D>;
   }
 
   /** Frees the device memory once pending work is done. Safe to call twice. */
@@ -514,32 +516,32 @@ export class NDArray {
     return invoke("dot", [this, other], { ...opts })[0];
   }
   /** Reshape with MXNet's special codes (0, -1, -2, -3, -4); shares memory. */
-  reshape(shape: readonly number[], opts: { reverse?: boolean } = {}): NDArray {
-    return invoke("Reshape", [this], { shape, ...opts })[0];
+  reshape(shape: readonly number[], opts: { reverse?: boolean } = {}): NDArray<D> {
+    return invoke("Reshape", [this], { shape, ...opts })[0] as NDArray<D>;
   }
   /** Permutes axes (reverses them by default). */
-  transpose(axes: readonly number[] = []): NDArray {
-    return invoke("transpose", [this], { axes })[0];
+  transpose(axes: readonly number[] = []): NDArray<D> {
+    return invoke("transpose", [this], { axes })[0] as NDArray<D>;
   }
   /** Swaps two axes. */
-  swapaxes(dim1: number, dim2: number): NDArray {
-    return invoke("SwapAxis", [this], { dim1, dim2 })[0];
+  swapaxes(dim1: number, dim2: number): NDArray<D> {
+    return invoke("SwapAxis", [this], { dim1, dim2 })[0] as NDArray<D>;
   }
   /** Inserts an axis of size 1. */
-  expandDims(axis: number): NDArray {
-    return invoke("expand_dims", [this], { axis })[0];
+  expandDims(axis: number): NDArray<D> {
+    return invoke("expand_dims", [this], { axis })[0] as NDArray<D>;
   }
   /** Removes axes of size 1. */
-  squeeze(axis?: number | number[]): NDArray {
-    return invoke("squeeze", [this], { axis })[0];
+  squeeze(axis?: number | number[]): NDArray<D> {
+    return invoke("squeeze", [this], { axis })[0] as NDArray<D>;
   }
   /** Collapses all axes but the first. */
-  flatten(): NDArray {
-    return invoke("Flatten", [this])[0];
+  flatten(): NDArray<D> {
+    return invoke("Flatten", [this])[0] as NDArray<D>;
   }
   /** Broadcasts to `shape`. */
-  broadcastTo(shape: readonly number[]): NDArray {
-    return invoke("broadcast_to", [this], { shape })[0];
+  broadcastTo(shape: readonly number[]): NDArray<D> {
+    return invoke("broadcast_to", [this], { shape })[0] as NDArray<D>;
   }
   /** Broadcasts to the shape of `other`. */
   broadcastLike(other: NDArray): NDArray {
@@ -554,20 +556,20 @@ export class NDArray {
     return invoke("slice", [this], { begin, end, step })[0];
   }
   /** Slice along one axis. */
-  sliceAxis(axis: number, begin: number, end: number | null): NDArray {
-    return invoke("slice_axis", [this], { axis, begin, end })[0];
+  sliceAxis(axis: number, begin: number, end: number | null): NDArray<D> {
+    return invoke("slice_axis", [this], { axis, begin, end })[0] as NDArray<D>;
   }
   /** Repeats the whole array `reps` times per axis. */
-  tile(reps: readonly number[]): NDArray {
-    return invoke("tile", [this], { reps })[0];
+  tile(reps: readonly number[]): NDArray<D> {
+    return invoke("tile", [this], { reps })[0] as NDArray<D>;
   }
   /** Repeats each element. */
-  repeat(repeats: number, axis?: number): NDArray {
-    return invoke("repeat", [this], { repeats, axis })[0];
+  repeat(repeats: number, axis?: number): NDArray<D> {
+    return invoke("repeat", [this], { repeats, axis })[0] as NDArray<D>;
   }
   /** Reverses along axes. */
-  flip(axis: number | readonly number[]): NDArray {
-    return invoke("reverse", [this], { axis })[0];
+  flip(axis: number | readonly number[]): NDArray<D> {
+    return invoke("reverse", [this], { axis })[0] as NDArray<D>;
   }
   /** Gathers slices along `axis` at `indices`. */
   take(indices: NDArray, opts: { axis?: number; mode?: "clip" | "wrap" } = {}): NDArray {
@@ -604,17 +606,35 @@ export class NDArray {
   topk(opts: TopkOptions = {}): NDArray {
     return invoke("topk", [this], { ...opts })[0];
   }
+  /**
+   * True when the array's dtype is `dtype`; narrows the static type, so that `data()` of an
+   * array whose dtype is only known at run time (an executor's output, a loaded file) is
+   * typed without a cast.
+   * @example
+   * ```ts
+   * import * as mx from "../../mod.ts";
+   * const y = mx.nd.ones([2]).add(1); // an operator's result: any dtype, statically
+   * if (y.isDType("float32")) {
+   *   const v: Float32Array = await y.data();
+   *   console.log(v); // Float32Array(2) [ 2, 2 ]
+   * }
+   * ```
+   */
+  isDType<T extends DType>(dtype: T): this is NDArray<T> {
+    return (this.dtype as DType) === dtype;
+  }
+
   /** A copy converted to `dtype`. */
-  astype(dtype: DType): NDArray {
-    return invoke("Cast", [this], { dtype })[0];
+  astype<T extends DType>(dtype: T): NDArray<T> {
+    return invoke("Cast", [this], { dtype })[0] as NDArray<T>;
   }
   /** Zeros of the same shape, dtype and context. */
-  zerosLike(): NDArray {
-    return invoke("zeros_like", [this])[0];
+  zerosLike(): NDArray<D> {
+    return invoke("zeros_like", [this])[0] as NDArray<D>;
   }
   /** Ones of the same shape, dtype and context. */
-  onesLike(): NDArray {
-    return invoke("ones_like", [this])[0];
+  onesLike(): NDArray<D> {
+    return invoke("ones_like", [this])[0] as NDArray<D>;
   }
 
   /** Short description, e.g. `<NDArray 2x3 @cpu(0) float32>`. */

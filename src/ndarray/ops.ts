@@ -296,9 +296,9 @@ export function waitAll(): Promise<void> {
 }
 
 /** Sampling functions shared by `mx.random` and `mx.nd.random`. */
-export interface SampleOptions {
+export interface SampleOptions<D extends DType = DType> {
   /** Device. */
   ctx?: Context;
   /** Output dtype. */
-  dtype?: DType;
+  dtype?: D;
 }

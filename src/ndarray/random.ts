@@ -2,6 +2,7 @@
  * `mx.random` / `mx.nd.random`: seeded sampling from the Philox stream.
  * @module
  */
+import type { DType } from "../core/dtype.ts";
 import { ParamError } from "../core/errors.ts";
 import { checkOptions, describe } from "../core/options.ts";
 import { checkShape } from "../core/shape.ts";
@@ -31,29 +32,31 @@ export function seed(s: number): void {
  * console.log(a.shape); // [2, 3]
  * ```
  */
-export function uniform(
+export function uniform<D extends DType = "float32">(
   low = 0,
   high = 1,
   shape: number | readonly number[] = [1],
-  opts: SampleOptions = {},
-): NDArray {
+  opts: SampleOptions<D> = {},
+): NDArray<D> {
   checkSampleArgs("uniform", arguments.length, opts);
   const s = checkShape(shape, "uniform: shape");
   checkOptions("uniform", opts, SAMPLE_OPTIONS);
-  return invoke("_random_uniform", [], { low, high, shape: s, dtype: opts.dtype }, opts)[0];
+  const params = { low, high, shape: s, dtype: opts.dtype };
+  return invoke("_random_uniform", [], params, opts)[0] as NDArray<D>;
 }
 
 /** Normal samples with mean `loc` and standard deviation `scale`. */
-export function normal(
+export function normal<D extends DType = "float32">(
   loc = 0,
   scale = 1,
   shape: number | readonly number[] = [1],
-  opts: SampleOptions = {},
-): NDArray {
+  opts: SampleOptions<D> = {},
+): NDArray<D> {
   checkSampleArgs("normal", arguments.length, opts);
   const s = checkShape(shape, "normal: shape");
   checkOptions("normal", opts, SAMPLE_OPTIONS);
-  return invoke("_random_normal", [], { loc, scale, shape: s, dtype: opts.dtype }, opts)[0];
+  const params = { loc, scale, shape: s, dtype: opts.dtype };
+  return invoke("_random_normal", [], params, opts)[0] as NDArray<D>;
 }
 
 /** Integers in [low, high). */

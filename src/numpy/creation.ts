@@ -8,19 +8,28 @@ import { asDType, type DType } from "../core/dtype.ts";
 import { ParamError } from "../core/errors.ts";
 import { checkOptions } from "../core/options.ts";
 import { checkShape } from "../core/shape.ts";
-import { array as ndArray } from "../ndarray/creation.ts";
+import { array as ndArray, type DTypeOfValues } from "../ndarray/creation.ts";
 import type { ArrayLikeInput } from "../ndarray/input.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { asNp, cast, creation, op, reshapeTo } from "./_core.ts";
 import { NpArray } from "./ndarray.ts";
 
-/** Options of the creation functions. */
-export interface NpCreateOptions {
+/**
+ * Options of the creation functions. `D` is the dtype given, so that the result's `data()`
+ * has its typed array type (`Float32Array` for float32, the default).
+ */
+export interface NpCreateOptions<D extends DType = DType> {
   /** Device (current context by default). */
   ctx?: Context;
   /** Element type (float32 by default). */
-  dtype?: DType;
+  dtype?: D;
 }
+
+/** Nested booleans: what `np.array` makes a bool array of. */
+type NestedBooleans = boolean | readonly NestedBooleans[];
+
+/** The dtype `np.array(values)` gives when none is asked for (bool for booleans). */
+export type NpDTypeOfValues<V> = V extends NestedBooleans ? "bool" : DTypeOfValues<V>;
 
 const KEYS = ["ctx", "dtype"];
 
@@ -37,20 +46,23 @@ function hasBool(v: unknown): boolean {
  * Numbers give float32 and booleans bool unless `dtype` says otherwise; a typed array
  * keeps its type.
  */
-export function array(
-  values: ArrayLikeInput | NDArray,
-  opts: NpCreateOptions & { shape?: readonly number[] } = {},
-): NpArray {
+export function array<
+  V extends ArrayLikeInput | NDArray,
+  D extends DType = NpDTypeOfValues<V>,
+>(
+  values: V,
+  opts: NpCreateOptions<D> & { shape?: readonly number[] } = {},
+): NpArray<D> {
   checkOptions("np.array", opts, [...KEYS, "shape"]);
   if (values instanceof NDArray) {
     const out = asNp(values.copyTo(opts.ctx ?? values.context));
-    return opts.dtype && opts.dtype !== out.dtype ? cast(out, opts.dtype) : out;
+    return (opts.dtype && opts.dtype !== out.dtype ? cast(out, opts.dtype) : out) as NpArray<D>;
   }
   const dtype = opts.dtype ??
     (ArrayBuffer.isView(values) ? undefined : hasBool(values) ? "bool" : "float32");
   const a = ndArray(values, { ...opts, dtype });
   // nd.array gives scalars shape [] already; np keeps it 0-d.
-  return a._view(a.shape, NpArray) as NpArray;
+  return a._view(a.shape, NpArray) as NpArray<D>;
 }
 
 /** Like {@link array}, but an array of the right dtype and context is returned as is. */
@@ -65,24 +77,44 @@ export function asarray(values: ArrayLikeInput | NDArray, opts: NpCreateOptions 
 }
 
 /** An uninitialised array. */
-export function empty(shape: number | readonly number[], opts: NpCreateOptions = {}): NpArray {
+export function empty<D extends DType = "float32">(
+  shape: number | readonly number[],
+  opts: NpCreateOptions<D> = {},
+): NpArray<D> {
   checkOptions("np.empty", opts, KEYS);
   const { ctx, dtype } = creation("np.empty", opts);
-  return NpArray._alloc(shapeOf(shape, "np.empty"), dtype, ctx) as NpArray;
+  return NpArray._alloc(shapeOf(shape, "np.empty"), dtype, ctx) as NpArray<D>;
 }
 /** Zeros. */
-export function zeros(shape: number | readonly number[], opts: NpCreateOptions = {}): NpArray {
+export function zeros<D extends DType = "float32">(
+  shape: number | readonly number[],
+  opts: NpCreateOptions<D> = {},
+): NpArray<D> {
   checkOptions("np.zeros", opts, KEYS);
   const { ctx, dtype } = creation("np.zeros", opts);
-  return op("_zeros", [], { shape: shapeOf(shape, "np.zeros"), dtype }, ctx);
+  return op("_zeros", [], { shape: shapeOf(shape, "np.zeros"), dtype }, ctx) as NpArray<D>;
 }
 /** Ones. */
-export function ones(shape: number | readonly number[], opts: NpCreateOptions = {}): NpArray {
+export function ones<D extends DType = "float32">(
+  shape: number | readonly number[],
+  opts: NpCreateOptions<D> = {},
+): NpArray<D> {
   checkOptions("np.ones", opts, KEYS);
   const { ctx, dtype } = creation("np.ones", opts);
-  return op("_ones", [], { shape: shapeOf(shape, "np.ones"), dtype }, ctx);
+  return op("_ones", [], { shape: shapeOf(shape, "np.ones"), dtype }, ctx) as NpArray<D>;
 }
 /** Filled with `value` (dtype float32 by default, bool for a boolean value). */
+export function full<D extends DType = "float32">(
+  shape: number | readonly number[],
+  value: number,
+  opts?: NpCreateOptions<D>,
+): NpArray<D>;
+/** Filled with a boolean `value` (dtype bool unless given). */
+export function full<D extends DType = "bool">(
+  shape: number | readonly number[],
+  value: boolean,
+  opts?: NpCreateOptions<D>,
+): NpArray<D>;
 export function full(
   shape: number | readonly number[],
   value: number | boolean,
@@ -117,30 +149,31 @@ export function emptyLike(x: NDArray, opts: NpCreateOptions = {}): NpArray {
  * Evenly spaced values: `arange(stop)`, `arange(start, stop)`, `arange(start, stop,
  * step)` (float32 by default, as MXNet's np).
  */
-export function arange(
+export function arange<D extends DType = "float32">(
   start: number,
   stop?: number | null,
   step = 1,
-  opts: NpCreateOptions = {},
-): NpArray {
+  opts: NpCreateOptions<D> = {},
+): NpArray<D> {
   checkOptions("np.arange", opts, KEYS);
   const { ctx, dtype } = creation("np.arange", opts);
   const [lo, hi] = stop === undefined || stop === null ? [0, start] : [start, stop];
   if (step === 0) throw new ParamError("np.arange: step must not be 0");
   const n = Math.max(0, Math.ceil((hi - lo) / step));
-  return op("_iota", [], { size: n, start: lo, step, dtype }, ctx);
+  return op("_iota", [], { size: n, start: lo, step, dtype }, ctx) as NpArray<D>;
 }
 
 /** `num` evenly spaced values over [start, stop] (stop excluded with `endpoint: false`). */
-export function linspace(
+export function linspace<D extends DType = "float32">(
   start: number,
   stop: number,
   num = 50,
-  opts: NpCreateOptions & { endpoint?: boolean } = {},
-): NpArray {
+  opts: NpCreateOptions<D> & { endpoint?: boolean } = {},
+): NpArray<D> {
   checkOptions("np.linspace", opts, [...KEYS, "endpoint"]);
   const { ctx, dtype } = creation("np.linspace", opts);
-  return op("_linspace", [], { start, stop, num, endpoint: opts.endpoint ?? true, dtype }, ctx);
+  const params = { start, stop, num, endpoint: opts.endpoint ?? true, dtype };
+  return op("_linspace", [], params, ctx) as NpArray<D>;
 }
 
 /** `base ** linspace(start, stop, num)`. */
@@ -157,20 +190,23 @@ export function logspace(
 }
 
 /** The identity matrix of size n. */
-export function identity(n: number, opts: NpCreateOptions = {}): NpArray {
+export function identity<D extends DType = "float32">(
+  n: number,
+  opts: NpCreateOptions<D> = {},
+): NpArray<D> {
   return eye(n, null, 0, opts);
 }
 
 /** Ones on diagonal `k` of an n x m matrix (m = n by default). */
-export function eye(
+export function eye<D extends DType = "float32">(
   n: number,
   m: number | null = null,
   k = 0,
-  opts: NpCreateOptions = {},
-): NpArray {
+  opts: NpCreateOptions<D> = {},
+): NpArray<D> {
   checkOptions("np.eye", opts, KEYS);
   const { ctx, dtype } = creation("np.eye", opts);
-  return op("_eye", [], { N: n, M: m ?? n, k, dtype }, ctx);
+  return op("_eye", [], { N: n, M: m ?? n, k, dtype }, ctx) as NpArray<D>;
 }
 
 /** Ones at and below diagonal `k` of an n x m matrix. */

@@ -41,7 +41,7 @@ export interface NpReduceOptions {
  * console.log(await x.get("1:3, ::2").tolist()); // [[4, 6], [8, 10]]
  * ```
  */
-export class NpArray extends NDArray {
+export class NpArray<D extends DType = DType> extends NDArray<D> {
   /**
    * NumPy shape semantics (0-d arrays; saved as V3).
    * @ignore
@@ -56,18 +56,18 @@ export class NpArray extends NDArray {
   }
 
   /** This array if it is on `ctx`, else a copy there (Python's `x.as_in_ctx(ctx)`). */
-  asInCtx(ctx: Context): NpArray {
-    return this.asInContext(ctx) as NpArray;
+  asInCtx(ctx: Context): NpArray<D> {
+    return this.asInContext(ctx) as NpArray<D>;
   }
 
   /** The transpose (axes reversed). */
-  get T(): NpArray {
-    return manip.transpose(this);
+  get T(): NpArray<D> {
+    return manip.transpose(this) as NpArray<D>;
   }
 
   /** `x[index]` (see NDArray.get). */
-  override get(index: Index): NpArray {
-    return super.get(index) as NpArray;
+  override get(index: Index): NpArray<D> {
+    return super.get(index) as NpArray<D>;
   }
 
   /** `x[index] = value` in place; returns this. */
@@ -96,13 +96,13 @@ export class NpArray extends NDArray {
   }
 
   /** A copy with elements converted to `dtype` (`copy: false` returns this when equal). */
-  override astype(dtype: DType, opts: { copy?: boolean } = {}): NpArray {
-    return m.astype(this, dtype, opts);
+  override astype<T extends DType>(dtype: T, opts: { copy?: boolean } = {}): NpArray<T> {
+    return m.astype(this, dtype, opts) as NpArray<T>;
   }
 
   /** A copy on the same context. */
-  override copy(): NpArray {
-    return this.copyTo(this.context) as NpArray;
+  override copy(): NpArray<D> {
+    return this.copyTo(this.context) as NpArray<D>;
   }
 
   /** The same values cut off from the autograd graph (no gradient flows back). */
@@ -234,12 +234,12 @@ export class NpArray extends NDArray {
     return red.prod(this, opts);
   }
   /** Maximum over `axis`. */
-  override max(opts: NpReduceOptions = {}): NpArray {
-    return red.max(this, opts);
+  override max(opts: NpReduceOptions = {}): NpArray<D> {
+    return red.max(this, opts) as NpArray<D>;
   }
   /** Minimum over `axis`. */
-  override min(opts: NpReduceOptions = {}): NpArray {
-    return red.min(this, opts);
+  override min(opts: NpReduceOptions = {}): NpArray<D> {
+    return red.min(this, opts) as NpArray<D>;
   }
   /** Standard deviation over `axis` (`ddof` as NumPy). */
   std(opts: NpReduceOptions & { ddof?: number } = {}): NpArray {
@@ -277,49 +277,52 @@ export class NpArray extends NDArray {
   // ---- shape ----
 
   /** `x.reshape(3, 4)` or `x.reshape([3, 4])`; one dim may be -1. */
-  override reshape(shape: number | readonly number[], ...more: unknown[]): NpArray {
-    return manip.reshape(this, typeof shape === "number" ? [shape, ...more as number[]] : shape);
+  override reshape(shape: number | readonly number[], ...more: unknown[]): NpArray<D> {
+    return manip.reshape(
+      this,
+      typeof shape === "number" ? [shape, ...more as number[]] : shape,
+    ) as NpArray<D>;
   }
   /** Permutes axes: `x.transpose()`, `x.transpose(1, 0)`, `x.transpose([1, 0])`. */
-  override transpose(axes?: number | readonly number[], ...more: number[]): NpArray {
+  override transpose(axes?: number | readonly number[], ...more: number[]): NpArray<D> {
     const a = axes === undefined ? undefined : typeof axes === "number" ? [axes, ...more] : axes;
-    return manip.transpose(this, a);
+    return manip.transpose(this, a) as NpArray<D>;
   }
   /** Swaps two axes. */
-  override swapaxes(axis1: number, axis2: number): NpArray {
-    return manip.swapaxes(this, axis1, axis2);
+  override swapaxes(axis1: number, axis2: number): NpArray<D> {
+    return manip.swapaxes(this, axis1, axis2) as NpArray<D>;
   }
   /** Inserts an axis of size 1. */
-  override expandDims(axis: number): NpArray {
-    return manip.expandDims(this, axis);
+  override expandDims(axis: number): NpArray<D> {
+    return manip.expandDims(this, axis) as NpArray<D>;
   }
   /** Removes axes of size 1 (all of them by default); may give a 0-d array. */
-  override squeeze(axis?: number | number[]): NpArray {
-    return manip.squeeze(this, { axis });
+  override squeeze(axis?: number | number[]): NpArray<D> {
+    return manip.squeeze(this, { axis }) as NpArray<D>;
   }
   /** A 1-D copy (NumPy's flatten). */
-  override flatten(): NpArray {
-    return manip.ravel(this).copy();
+  override flatten(): NpArray<D> {
+    return manip.ravel(this).copy() as NpArray<D>;
   }
   /** The elements as 1-D (a view when possible). */
-  ravel(): NpArray {
-    return manip.ravel(this);
+  ravel(): NpArray<D> {
+    return manip.ravel(this) as NpArray<D>;
   }
   /** Broadcasts to `shape`. */
-  override broadcastTo(shape: readonly number[]): NpArray {
-    return manip.broadcastTo(this, shape);
+  override broadcastTo(shape: readonly number[]): NpArray<D> {
+    return manip.broadcastTo(this, shape) as NpArray<D>;
   }
   /** Repeats each element `repeats` times along `axis` (flattened by default). */
-  override repeat(repeats: number, axis?: number): NpArray {
-    return manip.repeat(this, repeats, { axis });
+  override repeat(repeats: number, axis?: number): NpArray<D> {
+    return manip.repeat(this, repeats, { axis }) as NpArray<D>;
   }
   /** Tiles the array. */
-  override tile(reps: number | readonly number[]): NpArray {
-    return manip.tile(this, reps);
+  override tile(reps: number | readonly number[]): NpArray<D> {
+    return manip.tile(this, reps) as NpArray<D>;
   }
   /** Reverses along `axis` (all axes when omitted). */
-  override flip(axis?: number | readonly number[]): NpArray {
-    return manip.flip(this, { axis });
+  override flip(axis?: number | readonly number[]): NpArray<D> {
+    return manip.flip(this, { axis }) as NpArray<D>;
   }
 
   /** `np.dot(this, other)`. */

@@ -20,11 +20,11 @@ import type { NpArray } from "./ndarray.ts";
 import { cumsum } from "./reduce.ts";
 
 /** Options of the samplers. */
-export interface SampleOptions {
+export interface SampleOptions<D extends DType = DType> {
   /** Device (the parameters' context, else the current context). */
   ctx?: Context;
   /** Element type (float32 by default). */
-  dtype?: DType;
+  dtype?: D;
 }
 
 /** A sample shape: a number, a shape, or null / omitted for a 0-d result. */
@@ -71,22 +71,22 @@ function std(
 }
 
 /** Uniform samples in [low, high). */
-export function uniform(
+export function uniform<D extends DType = "float32">(
   low: Param = 0,
   high: Param = 1,
   size?: Size,
-  opts: SampleOptions = {},
-): NpArray {
+  opts: SampleOptions<D> = {},
+): NpArray<D> {
   checkOptions("np.random.uniform", opts, ["ctx", "dtype"]);
   const shape = sizeShape(size, [low, high], "np.random.uniform");
   const ctx = ctxOf([low, high], opts), dtype = opts.dtype ?? "float32";
   if (!(low instanceof NDArray) && !(high instanceof NDArray)) {
-    return op("_random_uniform", [], { low, high, shape, dtype }, ctx);
+    return op("_random_uniform", [], { low, high, shape, dtype }, ctx) as NpArray<D>;
   }
   const width = high instanceof NDArray || low instanceof NDArray
     ? op("broadcast_sub", [asParam(high, ctx, dtype), asParam(low, ctx, dtype)])
     : (high as number) - (low as number);
-  return affine(std("uniform", shape, ctx, dtype), low, width);
+  return affine(std("uniform", shape, ctx, dtype), low, width) as NpArray<D>;
 }
 
 function asParam(p: Param, ctx: Context, dtype: DType): NpArray {
@@ -96,19 +96,19 @@ function asParam(p: Param, ctx: Context, dtype: DType): NpArray {
 }
 
 /** Normal samples with mean `loc` and standard deviation `scale`. */
-export function normal(
+export function normal<D extends DType = "float32">(
   loc: Param = 0,
   scale: Param = 1,
   size?: Size,
-  opts: SampleOptions = {},
-): NpArray {
+  opts: SampleOptions<D> = {},
+): NpArray<D> {
   checkOptions("np.random.normal", opts, ["ctx", "dtype"]);
   const shape = sizeShape(size, [loc, scale], "np.random.normal");
   const ctx = ctxOf([loc, scale], opts), dtype = opts.dtype ?? "float32";
   if (!(loc instanceof NDArray) && !(scale instanceof NDArray)) {
-    return op("_random_normal", [], { loc, scale, shape, dtype }, ctx);
+    return op("_random_normal", [], { loc, scale, shape, dtype }, ctx) as NpArray<D>;
   }
-  return affine(std("normal", shape, ctx, dtype), loc, scale);
+  return affine(std("normal", shape, ctx, dtype), loc, scale) as NpArray<D>;
 }
 
 /** Integers uniformly in [low, high) (`randint(high)` draws from [0, high)); int64 by default. */

@@ -91,7 +91,7 @@ Deno.test("backward walks a graph 20,000 operations deep", async () => {
   x.attachGrad();
   await mx.nd.scope(async () => {
     const y = mx.autograd.record(() => {
-      let h = x;
+      let h: mx.NDArray = x;
       for (let i = 0; i < 20_000; i++) h = h.add(1);
       return h;
     });

@@ -84,7 +84,7 @@ gpuTest("dispatches past 65,535 workgroups are split", async () => {
 
 gpuTest("gpu(0..3) are separate logical devices; copies cross them", async () => {
   const a = mx.nd.array([[1, 2], [3, 4]], { ctx: g });
-  let x = a;
+  let x: mx.NDArray = a;
   for (const i of [1, 2, 3]) x = x.copyTo(mx.gpu(i)).mul(2);
   assert.ok(x.context.equals(mx.gpu(3)));
   assert.deepEqual(await x.array(), [[8, 16], [24, 32]]);
@@ -161,7 +161,7 @@ gpuTest(
   async () => {
     const a = mx.nd.array([1, 2, 3, 4], { ctx: g });
     const b = mx.nd.array([10, 20, 30, 40], { ctx: mx.gpu(1) });
-    let x = a, y = b;
+    let x: mx.NDArray = a, y: mx.NDArray = b;
     for (let i = 0; i < 150; i++) {
       // Interleaved devices; each step frees an array whose buffer the next alloc reuses
       // within the same (unsubmitted) batch.

@@ -45,7 +45,7 @@ backendTest("load a V2 checkpoint: MNIST MLP predicts 7 on 07.csv", async () => 
   >;
   assert.deepEqual(d["arg:fullyconnected0_weight"].shape, [128, 784]);
   const row = (await Deno.readTextFile(fixturePath("sagemaker-mnist/07.csv"))).split("\n")[0];
-  let h = mx.nd.array([row.split(",").map(Number)]);
+  let h: mx.NDArray = mx.nd.array([row.split(",").map(Number)]);
   for (let i = 0; i < 3; i++) {
     h = h.dot(d[`arg:fullyconnected${i}_weight`], { transposeB: true })
       .add(d[`arg:fullyconnected${i}_bias`]);
