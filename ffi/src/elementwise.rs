@@ -176,7 +176,56 @@ impl Ew {
             });
             return Ok(());
         }
+        if exact && self.copy_rows() {
+            return Ok(());
+        }
         self.run(|a, _, _, _, _| a)
+    }
+
+    /// Same-dtype copy whose innermost axis is contiguous in both views (a column block
+    /// `x[:, 1:3]`, a sub-matrix): one memcpy per row, rows found by an odometer. The
+    /// general path would convert every element through f64 in chunks.
+    fn copy_rows(&self) -> bool {
+        let nd = self.shape.len();
+        let (o, i) = (&self.out, &self.ins[0]);
+        // Up to 8 outer axes (an odometer on the stack); more take the general path.
+        if !(2..=9).contains(&nd) || o.strides[nd - 1] != 1 || i.strides[nd - 1] != 1 {
+            return false;
+        }
+        let inner = self.shape[nd - 1];
+        let rows = self.total() / inner;
+        let sz = o.dt.size() as isize;
+        let (src, dst) = (i.ptr, o.ptr);
+        let grain = (GRAIN / inner).max(1);
+        for_ranges(rows, grain, |a, b| unsafe {
+            // The row's position on the outer axes, then stepped like an odometer.
+            let mut idx = [0usize; 8];
+            let mut r = a;
+            for d in (0..nd - 1).rev() {
+                idx[d] = r % self.shape[d];
+                r /= self.shape[d];
+            }
+            for _ in a..b {
+                let (mut so, mut doff) = (i.offset, o.offset);
+                for (d, &at) in idx.iter().enumerate().take(nd - 1) {
+                    so += at as isize * i.strides[d];
+                    doff += at as isize * o.strides[d];
+                }
+                std::ptr::copy_nonoverlapping(
+                    src.get().offset(so * sz),
+                    dst.get().offset(doff * sz),
+                    inner * sz as usize,
+                );
+                for d in (0..nd - 1).rev() {
+                    idx[d] += 1;
+                    if idx[d] < self.shape[d] {
+                        break;
+                    }
+                    idx[d] = 0;
+                }
+            }
+        });
+        true
     }
 
     /// Dense, same-dtype float32 or float64 operands: one fused, vectorisable loop.
@@ -394,12 +443,11 @@ impl Ew {
         let mut pos = start;
         while pos < end {
             let j1 = inner.min(j0 + (end - pos));
-            let base: Vec<isize> = ops
-                .iter()
-                .map(|o| {
-                    o.offset + (0..nd - 1).map(|d| idx[d] as isize * o.strides[d]).sum::<isize>()
-                })
-                .collect();
+            // Each operand's row start (on the stack: this runs once per row).
+            let mut base = [0isize; 4];
+            for (b, o) in base.iter_mut().zip(ops.iter()) {
+                *b = o.offset + (0..nd - 1).map(|d| idx[d] as isize * o.strides[d]).sum::<isize>();
+            }
             let mut j = j0;
             while j < j1 {
                 let len = CH.min(j1 - j);

@@ -281,7 +281,9 @@ function basicGet(x: NDArray, items: Item[], where: string): NDArray {
   }
   const full = p.ranges.every((r, i) => r.begin === 0 && r.step === 1 && r.len === x.shape[i]);
   const sliced = full && !isRecording() ? x : invoke("slice", [x], sliceParams(p))[0];
-  return invoke("Reshape", [sliced], { shape })[0];
+  // A slice that keeps every axis (`x[:, 1:3]`) has its shape already: one op, not two.
+  const same = sliced.ndim === shape.length && sliced.shape.every((d, i) => d === shape[i]);
+  return same && sliced !== x ? sliced : invoke("Reshape", [sliced], { shape })[0];
 }
 
 /** Host values of an array index, when they can be read now (CPU, nothing pending). */

@@ -137,6 +137,50 @@ backendTest("values slice: begin/end/step with negatives and null", async () => 
   assert.deepEqual(await values(s4), [4, 5, 6, 7]);
 });
 
+backendTest("values slice: blocks with contiguous rows, every rank and dtype", async () => {
+  // Row blocks (`x[:, 1:3]`, `x[1:, :, 2:5]`, reversed outer axes) are copied row by row
+  // on the native backend; each must equal the element-by-element host reference.
+  const cases: {
+    shape: number[];
+    begin: (number | null)[];
+    end: (number | null)[];
+    step?: (number | null)[];
+  }[] = [
+    { shape: [7, 9], begin: [null, 1], end: [null, 3] },
+    { shape: [5, 4, 6], begin: [1, null, 2], end: [4, null, 5] },
+    { shape: [6, 5, 8], begin: [null, 4, 1], end: [null, 0, 7], step: [2, -1, 1] },
+    { shape: [3, 4, 5, 6], begin: [1, 1, 0, 2], end: [3, 4, 5, 6] },
+  ];
+  for (const dtype of ["float32", "int32", "uint8", "float16"] as const) {
+    for (const c of cases) {
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const host = Array.from({ length: n }, (_, i) => (i * 7) % 251);
+      const x = mx.nd.array(host, { shape: c.shape, dtype });
+      const got = mx.nd.slice(x, { begin: c.begin, end: c.end, step: c.step });
+      // Reference: walk the output index space and read the source position.
+      const st = c.shape.map((_, d) => c.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+      const axes = c.shape.map((len, d) => {
+        const step = c.step?.[d] ?? 1;
+        const b = c.begin[d] ?? (step > 0 ? 0 : len - 1);
+        const e = c.end[d] ?? (step > 0 ? len : -1);
+        const out: number[] = [];
+        for (let i = b; step > 0 ? i < e : i > e; i += step) out.push(i);
+        return out;
+      });
+      let want: number[] = [0];
+      for (let d = 0; d < axes.length; d++) {
+        want = want.flatMap((o) => axes[d].map((i) => o + i * st[d]));
+      }
+      assert.deepEqual(got.shape, axes.map((a) => a.length), `${dtype} ${JSON.stringify(c)}`);
+      assert.deepEqual(
+        await values(got),
+        want.map((i) => host[i]),
+        `${dtype} ${JSON.stringify(c)}`,
+      );
+    }
+  }
+});
+
 backendTest("values sliceAxis", async () => {
   const m = mx.nd.arange(12).reshape([3, 4]);
   assert.deepEqual(
