@@ -82,7 +82,14 @@ async function child(dir: string, longS: number): Promise<boolean> {
   }
   const mod = new mx.mod.Module({ symbol: network(hidden), context: mx.cpu() });
   mod.bind({ dataShapes: [["data", [BATCH, IN]]], labelShapes: [["softmax_label", [BATCH]]] });
-  if (resumed) mod.setParams(params.argParams, params.auxParams);
+  if (resumed) {
+    mod.setParams(params.argParams, params.auxParams);
+    // setParams copied them: free the loaded arrays now, not whenever the collector runs
+    // their finalizers (which would change the live-array count mid-run).
+    for (const a of [...Object.values(params.argParams), ...Object.values(params.auxParams)]) {
+      a.dispose();
+    }
+  }
   else mod.initParams({ initializer: new mx.init.Xavier() });
   mod.initOptimizer({ optimizer: "sgd", optimizerParams: { learningRate: 0.05, momentum: 0.9 } });
   const x = mx.random.uniform(-1, 1, [BATCH, IN]);
@@ -142,6 +149,7 @@ async function child(dir: string, longS: number): Promise<boolean> {
     await mx.nd.save(stateFile, { state });
     say(`SAVED state ${st} ${(performance.now() - t).toFixed(1)}`);
     for (const a of [...Object.values(argParams), ...Object.values(auxParams)]) a.dispose();
+    (globalThis as { gc?: () => void }).gc?.();
     const info = mx.nd.memoryInfo();
     say(`MEM ${epoch} ${rssMB().toFixed(1)} ${info.count} ${info.bytes}`);
     if (change || (longS > 0 && performance.now() - t0 > longS * 1000)) {
@@ -209,7 +217,18 @@ async function parent(opts: { durationS: number; dir: string; longEvery: number;
     const long = opts.longEvery > 0 && stats.cycles % opts.longEvery === opts.longEvery - 1;
     stats.cycles++;
     const proc = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL(import.meta.url).pathname, "--child", "--dir", dir],
+      // --expose-gc: the child collects garbage before each memory reading, so the reading
+      // is what the process holds, not how far the collector happens to lag (8 MB host
+      // copies per epoch are garbage until the next major GC: a sawtooth of ~90 MB).
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc",
+        new URL(import.meta.url).pathname,
+        "--child",
+        "--dir",
+        dir,
+      ],
       env: { MXTS_SOAK_LONG: long ? String(opts.longS) : "0" },
       stdout: "piped",
       stderr: "inherit",

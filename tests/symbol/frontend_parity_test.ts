@@ -511,6 +511,8 @@ Deno.test("Symbol has NDArray's operator methods, with the same arguments and re
     // Conversions between the two NDArray front ends (mx.nd and mx.np), not operators.
     "asNpArray",
     "asNdArray",
+    // A check of the element type that narrows the static type, not an operator.
+    "isDType",
     // Symbol.get selects outputs (MXNet's Symbol.__getitem__), not NumPy indexing; blocks
     // that index arrays are traced from real arrays when hybridized.
     "get",
