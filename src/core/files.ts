@@ -6,9 +6,23 @@
  * the old file or the new one, never a mix. Temporary files are named
  * `<file>.<pid>-<random>.tmp`; the next save of the same path removes those whose process
  * is gone (a save killed half-way), so they never pile up.
+ *
+ * Every function here also takes a URI: `file:///path`, and remote files
+ * (`s3://bucket/key`, `hdfs://namenode:port/path`, `http(s)://` for reading), which
+ * `src/core/remote/` serves with the same guarantees (a save appears complete or not at
+ * all).
  * @module
  */
 import { FileNotFoundError, MXNetError } from "./errors.ts";
+import {
+  type FileContent,
+  isRemote,
+  localPath,
+  type RemoteStaged,
+  storeFor,
+} from "./remote/mod.ts";
+
+export type { FileContent };
 
 /** Turns a failed read into FileNotFoundError or an MXNetError naming `where` and `path`. */
 function readError(where: string, path: string, e: unknown): MXNetError {
@@ -21,8 +35,9 @@ function readError(where: string, path: string, e: unknown): MXNetError {
  * @throws FileNotFoundError when it does not exist; MXNetError for other failures.
  */
 export async function readFileChecked(path: string, where: string): Promise<Uint8Array> {
+  if (isRemote(path)) return (await storeFor(path)).read(path, where);
   try {
-    return await Deno.readFile(path);
+    return await Deno.readFile(localPath(path));
   } catch (e) {
     throw readError(where, path, e);
   }
@@ -33,15 +48,13 @@ export async function readFileChecked(path: string, where: string): Promise<Uint
  * @throws FileNotFoundError when it does not exist; MXNetError for other failures.
  */
 export async function readTextFileChecked(path: string, where: string): Promise<string> {
+  if (isRemote(path)) return new TextDecoder().decode(await readFileChecked(path, where));
   try {
-    return await Deno.readTextFile(path);
+    return await Deno.readTextFile(localPath(path));
   } catch (e) {
     throw readError(where, path, e);
   }
 }
-
-/** Content to write: bytes, or chunks produced one at a time (never all in memory). */
-export type FileContent = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /** Temporary files this process is writing now (a save in flight is not stale). */
 const inFlight = new Set<string>();
@@ -87,6 +100,10 @@ function procAvailable(): boolean {
  * same pid, as in a restarted container). Best effort: failures are ignored.
  */
 export async function removeStaleTemps(path: string): Promise<void> {
+  // Remote stores leave no temporaries a later save must clean (an S3 upload that is never
+  // completed is not an object; HDFS temporaries are deleted when a save fails).
+  if (isRemote(path)) return;
+  path = localPath(path);
   const { dir, base } = split(path);
   const pattern = /^\.(\d+)-[0-9a-f]{8}\.tmp$/;
   try {
@@ -128,6 +145,8 @@ export interface StagedFile {
   readonly path: string;
   /** The temporary file holding the new content. */
   readonly temp: string;
+  /** For a remote target, the store's staged upload instead of a temporary file. */
+  readonly remote?: RemoteStaged;
 }
 
 /**
@@ -140,6 +159,11 @@ export async function stageFile(
   content: FileContent,
   where: string,
 ): Promise<StagedFile> {
+  if (isRemote(path)) {
+    const remote = await (await storeFor(path)).stage(path, content, where);
+    return { path, temp: "", remote };
+  }
+  path = localPath(path);
   await removeStaleTemps(path);
   const temp = tempName(path);
   inFlight.add(temp);
@@ -171,20 +195,28 @@ export async function commitStaged(staged: readonly StagedFile[], where: string)
   let i = 0;
   try {
     for (; i < staged.length; i++) {
-      await Deno.rename(staged[i].temp, staged[i].path);
-      inFlight.delete(staged[i].temp);
+      const s = staged[i];
+      if (s.remote) await s.remote.commit();
+      else await Deno.rename(s.temp, s.path);
+      inFlight.delete(s.temp);
     }
   } catch (e) {
     await discardStaged(staged.slice(i));
+    if (e instanceof MXNetError) throw e; // a remote store's error names the file already
     const p = staged[i]?.path ?? "";
     throw new MXNetError(`${where}: cannot write ${p}: ${(e as Error).message}`, { cause: e });
   }
-  for (const dir of new Set(staged.map((s) => split(s.path).dir))) await syncDir(dir);
+  const local = staged.filter((s) => !s.remote);
+  for (const dir of new Set(local.map((s) => split(s.path).dir))) await syncDir(dir);
 }
 
 /** Removes staged temporaries that will not be committed. */
 export async function discardStaged(staged: readonly StagedFile[]): Promise<void> {
   for (const s of staged) {
+    if (s.remote) {
+      await s.remote.discard();
+      continue;
+    }
     inFlight.delete(s.temp);
     await Deno.remove(s.temp).catch(() => {});
   }

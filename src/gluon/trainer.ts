@@ -7,6 +7,7 @@
  */
 import type { Context } from "../core/context.ts";
 import { MXNetError, ParamError, UnsupportedError } from "../core/errors.ts";
+import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import { create as createKVStore, KVStore } from "../kvstore/kvstore.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
@@ -389,9 +390,7 @@ export class Trainer {
       return;
     }
     const bytes = await this.#updaters[0].getStates();
-    const tmp = `${fname}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeFile(tmp, bytes);
-    await Deno.rename(tmp, fname);
+    await writeFileAtomic(fname, bytes, "Trainer.saveStates");
   }
 
   /** Reads states written by `saveStates`. */
@@ -402,7 +401,7 @@ export class Trainer {
       this.#optimizer = this.#kv!.updater?.optimizer ?? this.#optimizer;
       return;
     }
-    const bytes = await Deno.readFile(fname);
+    const bytes = await readFileChecked(fname, "Trainer.loadStates");
     for (const u of this.#updaters) u.setStates(bytes, fname);
   }
 }

@@ -51,7 +51,7 @@ export async function symbolStamp(text: string): Promise<bigint> {
 /** The text of `path`, or null when it cannot be read (it is then simply rewritten). */
 async function currentText(path: string): Promise<string | null> {
   try {
-    return await Deno.readTextFile(path);
+    return await readTextFileChecked(path, "saveCheckpoint");
   } catch {
     return null;
   }
