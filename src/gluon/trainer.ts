@@ -7,6 +7,7 @@
  */
 import type { Context } from "../core/context.ts";
 import { MXNetError, ParamError, UnsupportedError } from "../core/errors.ts";
+import { readFileChecked } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import { create as createKVStore, KVStore } from "../kvstore/kvstore.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
@@ -402,7 +403,7 @@ export class Trainer {
       this.#optimizer = this.#kv!.updater?.optimizer ?? this.#optimizer;
       return;
     }
-    const bytes = await Deno.readFile(fname);
+    const bytes = await readFileChecked(fname, "Trainer.loadStates");
     for (const u of this.#updaters) u.setStates(bytes, fname);
   }
 }
