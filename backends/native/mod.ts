@@ -19,6 +19,7 @@ import {
 import { MXNetError } from "../../src/core/errors.ts";
 import type { ElementwiseRow } from "../../src/ops/elementwise_table.ts";
 import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backend.ts";
+import { checkAlias, checkWrite } from "../checks.ts";
 import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
 import { runElementwise } from "../ts/elementwise.ts";
@@ -151,7 +152,9 @@ export function createNativeBackend(native: LoadedNative): Backend {
       pool.give(t.dtype, t.size, bytes, t);
     },
     write(buf, data) {
-      nb(buf).data.set(data as never);
+      const t = nb(buf);
+      checkWrite("native write", t, data);
+      t.data.set(data as never);
     },
     read(buf) {
       return Promise.resolve(nb(buf).data.slice());
@@ -162,6 +165,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
     alias(buf, offset, size) {
       // Host memory: a subarray plus the address of its first element.
       const t = nb(buf);
+      checkAlias("native alias", t, offset, size);
       const data = t.data.subarray(offset, offset + size);
       return new NativeBuffer(
         t.dtype,

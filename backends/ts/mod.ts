@@ -7,6 +7,7 @@ import { allocCompute, type ComputeArray, type DType, ITEM_SIZE } from "../../sr
 import { MXNetError } from "../../src/core/errors.ts";
 import { fillNormal, fillRandint, fillUniform } from "../../src/core/philox.ts";
 import type { Backend, DeviceBuffer, Kernels, View } from "../backend.ts";
+import { checkAlias, checkWrite } from "../checks.ts";
 import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import * as conv from "./conv.ts";
 import * as conv2d from "./conv2d.ts";
@@ -234,13 +235,16 @@ export function createTSBackend(): Backend {
       pool.give(t.dtype, t.size, bytes, t.data);
     },
     write(b, data) {
-      buf(b).data.set(data as never);
+      const t = buf(b);
+      checkWrite("ts write", t, data);
+      t.data.set(data as never);
     },
     read(b) {
       return Promise.resolve(buf(b).data.slice());
     },
     alias(b, offset, size) {
       const t = buf(b);
+      checkAlias("ts alias", t, offset, size);
       return new TSBuffer(t.dtype, size, t.deviceId, t.data.subarray(offset, offset + size));
     },
     readSync(b) {

@@ -136,6 +136,8 @@ export class GpuDevice {
   #slot = 0;
   readonly #ids = new WeakMap<GPUBuffer, number>();
   #nextId = 1;
+  /** The latest storage allocation the device refused, until a failure reports it. */
+  allocFailure: string | null = null;
   /** Upper bound of one storage binding, from the adapter's limits. */
   readonly maxBinding: number;
   readonly maxGroups: number;
@@ -233,7 +235,28 @@ export class GpuDevice {
       this.pooledBytes -= size;
       return g;
     }
-    return d.createBuffer({ size, usage: STORAGE_USAGE });
+    return this.#createStorage(d, size);
+  }
+
+  /**
+   * A new storage buffer of `size` bytes. WebGPU reports a failed allocation only later,
+   * through an error scope, and hands out an invalid buffer meanwhile; the commands that
+   * use it then fail with a bare validation error. So the failure is kept, saying how much
+   * was asked and what the device held, and given with the next submission's failure.
+   */
+  #createStorage(d: GPUDevice, size: number): GPUBuffer {
+    d.pushErrorScope("out-of-memory");
+    const g = d.createBuffer({ size, usage: STORAGE_USAGE });
+    // The buffer asked for is already counted live (alloc counts it before memory exists).
+    const others = this.liveBytes - size, pooled = this.pooledBytes;
+    d.popErrorScope().then((err) => {
+      if (!err) return;
+      this.allocFailure = `webgpu gpu(${this.id}): cannot allocate ${size} bytes: ` +
+        `${err.message}; the device held ${others} bytes in other live arrays and ${pooled} pooled`;
+      // What the pool holds is the memory most likely to let the next attempt succeed.
+      this.trim();
+    }, () => {});
+    return g;
   }
 
   /**
@@ -560,8 +583,11 @@ export class GpuDevice {
         const err = v ?? o;
         if (!err) return;
         const kernels = [...new Set(batch.map((c) => c.kernel))].join(", ");
+        // A buffer the device could not allocate is the likely cause: say so first.
+        const cause = this.allocFailure ? `${this.allocFailure}; then ` : "";
+        this.allocFailure = null;
         const e = new MXNetError(
-          `webgpu gpu(${this.id}): a submission with [${kernels}] failed: ${err.message}`,
+          `${cause}webgpu gpu(${this.id}): a submission with [${kernels}] failed: ${err.message}`,
         );
         for (const c of batch) for (const o of c.outputs) o.failed = e;
       });

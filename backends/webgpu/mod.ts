@@ -13,6 +13,7 @@
 import type { ComputeArray, DType } from "../../src/core/dtype.ts";
 import { MXNetError } from "../../src/core/errors.ts";
 import type { Backend, DeviceBuffer, KernelResult, Kernels, MemoryInfo, View } from "../backend.ts";
+import { checkWrite } from "../checks.ts";
 import { ADAPTER, type AdapterProbe } from "./adapter.ts";
 import { GpuBuffer, GpuDevice, type Pass } from "./device.ts";
 import { mapPass } from "./k_map.ts";
@@ -128,6 +129,7 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
   };
 
   const write = (b: GpuBuffer, data: ComputeArray) => {
+    checkWrite(`webgpu gpu(${b.deviceId}) write`, b, data);
     dev(b.deviceId).write(b, toDevice(b.dtype, data, b.size));
   };
 

@@ -36,7 +36,7 @@ struct Fns {
 static FNS: OnceLock<Fns> = OnceLock::new();
 
 /// Version of `allreduce`'s argument block; `bind` refuses a caller expecting another.
-const LAYOUT: usize = 3;
+const LAYOUT: usize = 4;
 
 /// Binds libmpi's functions. Arguments: address and length of libmpi's path (UTF-8, as
 /// the TS side passed it to dlopen), then the block layout version the caller writes.
@@ -120,7 +120,12 @@ const SPIN_EXTRA: usize = 20; // µs added to every step's budget (the transfer'
 /// into it; the later steps run in place on `BUF`. Sums commute bit for bit, so the
 /// result is the in-place one.
 const SRC: usize = 21;
-const PLAN: usize = 22; // NSTEPS triples: kind, peer, keeps the lower half (halving)
+// The bytes the caller owns from `BUF`, from `SRC` and at `REQS`: every message, reduce
+// and request slot is checked against them before MPI touches the memory.
+const BUF_BYTES: usize = 22;
+const SRC_BYTES: usize = 23;
+const REQS_BYTES: usize = 24;
+const PLAN: usize = 25; // NSTEPS triples: kind, peer, keeps the lower half (halving)
 /// Block length with no plan steps.
 pub const HEADER: usize = PLAN;
 
@@ -189,7 +194,7 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
     {
         return Err("mx_mpi_allreduce: inconsistent argument block".into());
     }
-    let bytes = len * item;
+    let bytes = check_buffers(v)?;
     if int(v[TMP_BYTES], "buffer size")? < bytes || tmp.is_null() {
         return Err("mx_mpi_allreduce: receive buffer too small".into());
     }
@@ -289,6 +294,40 @@ pub unsafe fn allreduce(meta: *mut f64) -> Result<i32, String> {
     v[SPIN_NOW] = budget;
     v[POLLED] = polled;
     Ok(outcome)
+}
+
+/// Checks the data, source and request slots of block `v` against the byte counts the
+/// caller gave for them (every step reads and writes elements [0, len) of the data, and
+/// of the source when there is one): the data's byte count, or an error saying what
+/// does not fit.
+fn check_buffers(v: &[f64]) -> Result<usize, String> {
+    let (len, item) = (int(v[LEN], "length")?, int(v[ITEM], "item size")?);
+    if !matches!(item, 1 | 2 | 4 | 8) {
+        return Err(format!("mx_mpi_allreduce: bad item size {item}"));
+    }
+    let bytes = len
+        .checked_mul(item)
+        .ok_or_else(|| format!("mx_mpi_allreduce: {len} elements overflow"))?;
+    let too_small = |what: &str, have: usize| {
+        format!(
+            "mx_mpi_allreduce: {len} elements of {item} bytes ({bytes} bytes) for a {what} of \
+             {have} bytes"
+        )
+    };
+    let buf_bytes = int(v[BUF_BYTES], "buffer size")?;
+    if buf_bytes < bytes {
+        return Err(too_small("buffer", buf_bytes));
+    }
+    let src_bytes = int(v[SRC_BYTES], "source size")?;
+    if int(v[SRC], "source address")? != 0 && src_bytes < bytes {
+        return Err(too_small("source", src_bytes));
+    }
+    let (slots, slot_bytes) =
+        (int(v[MAX_REQS], "request count")?, int(v[REQS_BYTES], "request bytes")?);
+    if slots.checked_mul(std::mem::size_of::<Handle>()).is_none_or(|n| n > slot_bytes) {
+        return Err(format!("mx_mpi_allreduce: {slots} request slots in {slot_bytes} bytes"));
+    }
+    Ok(bytes)
 }
 
 /// A range of elements: (first, count).
@@ -406,6 +445,34 @@ mod tests {
         // The upper side of an odd split holds the extra element.
         v[PLAN + 2] = 0.0;
         assert_eq!(ranges(&v, 0, 11), Ok(((5, 6), (0, 5))));
+    }
+
+    #[test]
+    fn buffers_are_checked_against_the_sizes_given() {
+        let mut v = vec![0.0; PLAN];
+        let ok = |v: &mut Vec<f64>| {
+            (v[LEN], v[ITEM], v[BUF_BYTES]) = (10.0, 4.0, 40.0);
+            (v[SRC], v[SRC_BYTES], v[MAX_REQS], v[REQS_BYTES]) = (0.0, 0.0, 4.0, 32.0);
+        };
+        ok(&mut v);
+        assert_eq!(check_buffers(&v), Ok(40));
+        let cases: [(usize, f64, &str); 5] = [
+            (BUF_BYTES, 39.0, "(40 bytes) for a buffer of 39 bytes"),
+            (ITEM, 3.0, "bad item size 3"),
+            (SRC, 4096.0, "(40 bytes) for a source of 0 bytes"),
+            (REQS_BYTES, 31.0, "4 request slots in 31 bytes"),
+            (LEN, 1e17, "bad length"),
+        ];
+        for (field, value, message) in cases {
+            ok(&mut v);
+            v[field] = value;
+            let e = check_buffers(&v).unwrap_err();
+            assert!(e.contains(message), "{e}");
+        }
+        // A source that holds the data is fine.
+        ok(&mut v);
+        (v[SRC], v[SRC_BYTES]) = (4096.0, 40.0);
+        assert_eq!(check_buffers(&v), Ok(40));
     }
 
     #[test]

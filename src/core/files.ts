@@ -34,10 +34,25 @@ function readError(where: string, path: string, e: unknown): MXNetError {
  * The bytes of `path`.
  * @throws FileNotFoundError when it does not exist; MXNetError for other failures.
  */
-export async function readFileChecked(path: string, where: string): Promise<Uint8Array> {
+export async function readFileChecked(
+  path: string,
+  where: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (isRemote(path)) return (await storeFor(path)).read(path, where);
   try {
     return await Deno.readFile(localPath(path));
+  } catch (e) {
+    throw readError(where, path, e);
+  }
+}
+
+/**
+ * The bytes of `path`, read synchronously (for loaders that must not await).
+ * @throws FileNotFoundError when it does not exist; MXNetError for other failures.
+ */
+export function readFileSyncChecked(path: string, where: string): Uint8Array<ArrayBuffer> {
+  try {
+    return Deno.readFileSync(path);
   } catch (e) {
     throw readError(where, path, e);
   }

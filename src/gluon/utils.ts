@@ -5,6 +5,7 @@
  */
 import type { Context } from "../core/context.ts";
 import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
+import { readFileChecked } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import { formatShape, normalizeAxis } from "../core/shape.ts";
 import { array } from "../ndarray/creation.ts";
@@ -115,7 +116,7 @@ export async function clipGlobalNorm(
 
 /** True when the SHA-1 of the file's bytes is `sha1Hash` (hexadecimal). */
 export async function checkSha1(filename: string, sha1Hash: string): Promise<boolean> {
-  const bytes = await Deno.readFile(filename);
+  const bytes = await readFileChecked(filename, "checkSha1");
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", bytes));
   const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
   return hex === sha1Hash.toLowerCase();

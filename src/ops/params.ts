@@ -121,12 +121,27 @@ function convert(op: string, key: string, spec: ParamSpec, raw: unknown): unknow
   }
 }
 
+/**
+ * A number as MXNet writes one (Python's `str`: "3", "0.001", "inf", "-inf", "nan"), or
+ * `s` itself when `t` (its trimmed text) is not one, for the type check to reject:
+ * `Number` alone would make "abc" NaN and "" zero, and let them pass as numbers.
+ */
+function parseNumber(t: string, s: string): number | string {
+  const special = /^([+-]?)(nan|inf|infinity)$/i.exec(t);
+  if (special) {
+    if (special[2].toLowerCase() === "nan") return NaN;
+    return special[1] === "-" ? -Infinity : Infinity;
+  }
+  const n = t === "" ? NaN : Number(t);
+  return Number.isNaN(n) ? s : n;
+}
+
 function parseString(spec: ParamSpec, s: string): unknown {
   const t = s.trim();
   switch (spec.type) {
     case "int":
     case "float":
-      return t === "None" ? null : Number(t);
+      return t === "None" ? null : parseNumber(t, s);
     case "bool":
       if (t === "None") return null;
       return t === "True" || t === "true" || t === "1"

@@ -3,9 +3,10 @@
  * JSONWriter layout), and reading every format since MXNet 0.8 with its upgrades.
  * @module
  */
-import { FormatError, MXNetError } from "../core/errors.ts";
+import { FormatError, MXNetError, ParamError } from "../core/errors.ts";
 import { readTextFileChecked, writeFileAtomic } from "../core/files.ts";
 import { isParamKey, parseParams } from "../ops/params.ts";
+import type { OpDef, Params } from "../ops/op_def.ts";
 import { getOp, hasOp } from "../ops/registry.ts";
 import { Node, type NodeEntry } from "./graph.ts";
 import { Symbol } from "./symbol.ts";
@@ -213,7 +214,7 @@ export function loadJSON(text: string, source = "json"): Symbol {
     for (const [k, v] of Object.entries(attrs)) {
       if (!isObjectKey(k) && isParamKey(op, k)) paramAttrs[k] = v;
     }
-    const params = parseParams(op, paramAttrs);
+    const params = paramsOfNode(op, paramAttrs, where);
     const argNames = typeof op.inputs === "function" ? op.inputs(params) : op.inputs;
     for (const [k, v] of Object.entries(attrs)) {
       const m = /^(.+)_(lr_mult|wd_mult)$/.exec(k);
@@ -241,6 +242,20 @@ export function loadJSON(text: string, source = "json"): Symbol {
     built.push(new Node(op, raw.name, params, attrs, inputs));
   });
   return new Symbol(doc.heads.map((h, j) => resolve(h, `heads[${j}]`, `head ${j}`)));
+}
+
+/**
+ * The node's parameters parsed by the operator's spec; a bad value is a ParamError that
+ * says which node of the file holds it (`where`: source, index and name) before the
+ * operator's own message naming the parameter, its range and the value.
+ */
+function paramsOfNode(op: OpDef, attrs: Record<string, string>, where: string): Params {
+  try {
+    return parseParams(op, attrs);
+  } catch (e) {
+    if (e instanceof ParamError) throw new ParamError(`${where}: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 /**

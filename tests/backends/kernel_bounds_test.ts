@@ -495,3 +495,35 @@ backendTest(
     assert.deepEqual(await values(m), [7, 7, 7, 7, 7, 7]);
   },
 );
+
+// Host writes and aliases, on every backend: a typed array clamps a bad range silently,
+// and the libraries trust a buffer's element count, so an alias past its buffer's end
+// would let a kernel write past the allocation.
+for (const name of BACKENDS) {
+  Deno.test(`buffer bounds: host writes fill the buffer exactly, aliases lie inside it [${name}]`, async () => {
+    const be = backendByName(name);
+    const b = be.alloc("float32", 8, 0);
+    try {
+      const refused = (fn: () => unknown, what: RegExp) =>
+        assert.throws(fn, (e: unknown) => {
+          assert.ok(e instanceof MXNetError, `${e}`);
+          assert.match(e.message, new RegExp(`^${name} `));
+          assert.match(e.message, what);
+          return true;
+        });
+      refused(() => be.write(b, new Float32Array(20)), /write: got (20 elements|80 bytes)/);
+      refused(() => be.write(b, new Float32Array(3)), /write: got (3 elements|12 bytes)/);
+      be.write(b, Float32Array.from({ length: 8 }, (_, i) => i));
+      if (be.alias?.(b, 2, 6)) {
+        for (const [offset, size] of [[5, 10], [-2, 4], [0, 9], [8, 1], [1.5, 2]]) {
+          refused(() => be.alias!(b, offset, size), /alias: elements .* not inside a buffer of 8/);
+        }
+        const tail = be.alias(b, 6, 2)!;
+        assert.deepEqual(Array.from(await be.read(tail)), [6, 7]);
+      }
+      assert.deepEqual(Array.from(await be.read(b)), [0, 1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      be.free(b);
+    }
+  });
+}

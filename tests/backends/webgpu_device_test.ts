@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
 import { backendByName, numGpus } from "../../backends/mod.ts";
-import { ADAPTER, type createWebGPUBackend } from "../../backends/webgpu/mod.ts";
+import { ADAPTER, createWebGPUBackend } from "../../backends/webgpu/mod.ts";
 import * as kvs from "../../src/kvstore/mod.ts";
 import { gpuTest } from "./_webgpu.ts";
 
@@ -272,5 +272,94 @@ gpuTest(
     if (chosen !== "vulkan") return;
     const maps = await Deno.readTextFile("/proc/self/maps");
     assert.equal(maps.includes("libEGL"), false, "libEGL is mapped into the process");
+  },
+);
+
+/**
+ * A device that refuses storage buffers of `poison` bytes or more as WebGPU does when out of
+ * memory: the buffer it returns is invalid, and the innermost "out-of-memory" error scope
+ * reports the failure. Everything else is the real device.
+ */
+function refusingDevice(real: GPUDevice, poison: number): GPUDevice {
+  const scopes: { filter: GPUErrorFilter; injected: { message: string } | null }[] = [];
+  const fake = {
+    pushErrorScope(filter: GPUErrorFilter) {
+      real.pushErrorScope(filter);
+      scopes.push({ filter, injected: null });
+    },
+    popErrorScope() {
+      const s = scopes.pop()!;
+      const p = real.popErrorScope();
+      return s.injected ? p.then(() => s.injected) : p;
+    },
+    createBuffer(desc: GPUBufferDescriptor) {
+      if (desc.size < poison || !(desc.usage & GPUBufferUsage.STORAGE)) {
+        return real.createBuffer(desc);
+      }
+      const scope = scopes.findLast((s) => s.filter === "out-of-memory");
+      if (scope) scope.injected = { message: "Not enough memory left (injected)" };
+      // An invalid buffer, as a failed allocation gives (STORAGE with MAP_READ is invalid).
+      real.pushErrorScope("validation");
+      const g = real.createBuffer({ ...desc, usage: desc.usage | GPUBufferUsage.MAP_READ });
+      real.popErrorScope().catch(() => {});
+      return g;
+    },
+  };
+  return new Proxy(real, {
+    get(target, key) {
+      if (key in fake) return fake[key as keyof typeof fake];
+      const v = Reflect.get(target, key, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+gpuTest(
+  "an allocation the device refuses fails with the bytes asked and what it held",
+  async () => {
+    const real = ADAPTER!;
+    const poison = 32 << 20;
+    const probe = {
+      ...real,
+      adapter: new Proxy(real.adapter, {
+        get(target, key) {
+          if (key === "requestDevice") {
+            return async (desc: GPUDeviceDescriptor) =>
+              refusingDevice(await target.requestDevice(desc), poison);
+          }
+          const v = Reflect.get(target, key, target);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      }),
+    };
+    const be = createWebGPUBackend(probe);
+    await be.device(0).ready;
+    const small = be.alloc("float32", 4, 0);
+    const big = be.alloc("float32", poison / 4, 0);
+    try {
+      be.write(small, new Float32Array([1, 2, 3, 4]));
+      be.write(big, new Float32Array(poison / 4));
+      await assert.rejects(be.read(big), (e: unknown) => {
+        assert.ok(e instanceof mx.MXNetError, `${e}`);
+        assert.match(
+          e.message,
+          new RegExp(
+            `^webgpu gpu\\(0\\): cannot allocate ${poison} bytes: Not enough memory left ` +
+              `\\(injected\\); the device held 256 bytes in other live arrays and 0 pooled; then ` +
+              `webgpu gpu\\(0\\): a submission with \\[write\\] failed`,
+          ),
+        );
+        return true;
+      });
+      // The device goes on: a later allocation that fits works.
+      const after = be.alloc("float32", 4, 0);
+      be.write(after, new Float32Array([5, 6, 7, 8]));
+      assert.deepEqual(Array.from(await be.read(after)), [5, 6, 7, 8]);
+      be.free(after);
+    } finally {
+      be.free(small);
+      be.free(big);
+      (await be.device(0).ready).destroy();
+    }
   },
 );

@@ -113,6 +113,13 @@ backendTest("a failed save leaves the old file intact; bad files throw FormatErr
   }
 });
 
+/** A small initialised Gluon layer, to load parameters and trainer states into. */
+function gluonDense(): mx.gluon.nn.Dense {
+  const net = new mx.gluon.nn.Dense(2, { inUnits: 3 });
+  net.initialize();
+  return net;
+}
+
 Deno.test("a missing file is a FileNotFoundError from every loader", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -126,6 +133,12 @@ Deno.test("a missing file is a FileNotFoundError from every loader", async () =>
         "CSVIter",
         () => new mx.io.CSVIter({ dataCsv: missing, dataShape: [2], batchSize: 1 }).load(),
       ],
+      ["load", () => gluonDense().loadParameters(missing)],
+      ["sym.load", () => mx.gluon.SymbolBlock.imports(missing, ["data"], `${missing}.params`)],
+      ["Trainer.loadStates", () =>
+        new mx.gluon.Trainer(gluonDense().collectParams(), "sgd")
+          .loadStates(missing)],
+      ["checkSha1", () => mx.gluon.utils.checkSha1(missing, "00")],
     ];
     for (const [where, fn] of cases) {
       await assert.rejects(fn, (e: unknown) => {

@@ -143,6 +143,31 @@ for (const [op, shapes, params, pattern] of OTHER) {
   });
 }
 
+Deno.test("params: a number written as text is parsed as MXNet writes it, else a ParamError", () => {
+  const bn = getOp("BatchNorm");
+  for (const text of ["abc", "", " ", "1.5.2", "(1,)"]) {
+    assert.throws(
+      () => parseParams(bn, { eps: text }),
+      paramError(
+        /BatchNorm: parameter eps expects a number/,
+        new RegExp(`got ${JSON.stringify(text).replace(/[()[\].]/g, "\\$&")}`),
+      ),
+    );
+    assert.throws(
+      () => loadJSON(graph("FullyConnected", ["data", "w", "b"], { num_hidden: text })),
+      paramError(/^json: node 3 \(node\): FullyConnected: parameter numHidden \(num_hidden\)/),
+    );
+  }
+  // Python's str() of floats: inf, -inf, nan (clip's bounds are often inf).
+  const clip = getOp("clip");
+  assert.deepEqual(parseParams(clip, { a_min: "-inf", a_max: "inf" }), {
+    aMin: -Infinity,
+    aMax: Infinity,
+  });
+  assert.ok(Number.isNaN(parseParams(bn, { eps: "nan" }).eps));
+  assert.equal(parseParams(bn, { eps: " 1e-3 " }).eps, 1e-3);
+});
+
 Deno.test("params: topk with k < 1 returns the whole axis sorted, as MXNet", async () => {
   const x = mx.nd.array([3, 1, 2]);
   for (const k of [0, -1]) {

@@ -94,6 +94,26 @@ Deno.test("entries must name an earlier node and an output it has", () => {
   assert.equal(mx.sym.loadJSON(variant((d) => d.heads[0] = [4, 2, 0])).outputs[0].index, 2);
 });
 
+Deno.test("a bad operator parameter names the file, the node and the parameter", () => {
+  const cases: [(d: any) => void, RegExp][] = [
+    [
+      (d) => d.nodes[3].attrs.num_hidden = "-5",
+      /^net\.json: node 3 \(fc\): FullyConnected: parameter numHidden \(num_hidden\) expects an integer >= 1, got "-5"$/,
+    ],
+    [
+      (d) => d.nodes[4].attrs = { eps: "abc" },
+      /^net\.json: node 4 \(bn\): BatchNorm: parameter eps .*got "abc"$/,
+    ],
+  ];
+  for (const [edit, pattern] of cases) {
+    assert.throws(() => mx.sym.loadJSON(variant(edit), "net.json"), (e: unknown) => {
+      assert.ok(e instanceof mx.ParamError, `expected ParamError, got ${e}`);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  }
+});
+
 Deno.test("attribute names that are Object properties are plain attributes", () => {
   for (const k of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
     const s = mx.sym.loadJSON(variant((d) => {

@@ -28,7 +28,7 @@ export interface RemoteStore {
    * The bytes at `uri`.
    * @throws FileNotFoundError when there is no such file; MXNetError naming the failure.
    */
-  read(uri: string, where: string): Promise<Uint8Array>;
+  read(uri: string, where: string): Promise<Uint8Array<ArrayBuffer>>;
   /** Uploads `content` without making it visible yet. */
   stage(uri: string, content: FileContent, where: string): Promise<RemoteStaged>;
 }

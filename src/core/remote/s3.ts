@@ -103,7 +103,8 @@ export function s3Store(): RemoteStore {
       const { sdk, client: c, endpoint } = await client();
       try {
         const r = await c.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
-        const body = r.Body as { transformToByteArray(): Promise<Uint8Array> };
+        // The SDK's bytes are over an ordinary ArrayBuffer (never shared).
+        const body = r.Body as { transformToByteArray(): Promise<Uint8Array<ArrayBuffer>> };
         return await body.transformToByteArray();
       } catch (e) {
         throw s3Error(where, uri, endpoint, e);

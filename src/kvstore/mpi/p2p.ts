@@ -215,6 +215,30 @@ interface Scratch {
   flagAddr: bigint;
   tmp: ArrayBuffer;
   tmpAddr: number;
+  /** Bytes the current run's caller owns from its data address and its source address. */
+  bufBytes: number;
+  srcBytes: number;
+}
+
+/**
+ * The bytes of `arr` from address `addr` to its end, after checking that `bytes` bytes from
+ * `addr` lie inside `arr` (`what`: "data", "source"): the library reads and writes that
+ * range, so an address outside the array must not reach it.
+ */
+export function bytesFrom(
+  addr: number,
+  bytes: number,
+  arr: MpiArray | undefined,
+  what: string,
+): number {
+  const start = arr ? addressOf(arr) : 0, end = start + (arr?.byteLength ?? 0);
+  if (!arr || addr < start || addr + bytes > end) {
+    throw new MXNetError(
+      `allreduce: ${bytes} bytes of ${what} at ${addr} are not inside its array ` +
+        (arr ? `(${arr.byteLength} bytes at ${start})` : "(none given)"),
+    );
+  }
+  return end - addr;
 }
 
 function newScratch(): Scratch {
@@ -229,6 +253,8 @@ function newScratch(): Scratch {
     flagAddr: BigInt(addressOf(flag.buffer)),
     tmp,
     tmpAddr: addressOf(tmp),
+    bufBytes: 0,
+    srcBytes: 0,
   };
 }
 
@@ -271,10 +297,13 @@ interface DoublingRun {
 const B_BUF = 1, B_LEN = 2, B_ITEM = 3, B_SEG = 4, B_DTYPE = 5, B_OP = 6, B_COMM = 7;
 const B_TAG = 8, B_REQS = 9, B_MAX_REQS = 10, B_TMP = 11, B_TMP_BYTES = 12;
 const B_SPIN_NOW = 13, B_SPIN_MAX = 14, B_SPIN_FLOOR = 15, B_STEP = 16, B_COUNT = 17;
-const B_POLLED = 18, B_NSTEPS = 19, B_SPIN_EXTRA = 20, B_SRC = 21, B_PLAN = 22;
+const B_POLLED = 18, B_NSTEPS = 19, B_SPIN_EXTRA = 20, B_SRC = 21;
+// The bytes owned from the data address, from the source address and at the request slots:
+// the library checks every message, reduce and slot against them.
+const B_BUF_BYTES = 22, B_SRC_BYTES = 23, B_REQS_BYTES = 24, B_PLAN = 25;
 const NATIVE_DONE = 0, NATIVE_PENDING = -1;
 /** Version of that layout (ffi/src/mpi.rs's LAYOUT); a library with another is not used. */
-const BLOCK_LAYOUT = 3;
+const BLOCK_LAYOUT = 4;
 
 type NativeSymbols = NativeLibrary["symbols"];
 
@@ -356,8 +385,12 @@ export class P2pAllreduce {
     srcArr?: MpiArray,
   ): Promise<void> | undefined {
     if (src === buf) src = 0;
-    const sc = this.#scratchPool.pop() ?? newScratch();
     const item = arr.BYTES_PER_ELEMENT, bytes = len * item;
+    const bufBytes = bytesFrom(buf, bytes, arr, "data");
+    const srcBytes = src === 0 ? 0 : bytesFrom(src, bytes, srcArr, "source");
+    const sc = this.#scratchPool.pop() ?? newScratch();
+    sc.bufBytes = bufBytes;
+    sc.srcBytes = srcBytes;
     if (sc.tmp.byteLength < bytes) {
       sc.tmp = new ArrayBuffer(Math.max(bytes, Math.min(this.#p2pMax, 2 * sc.tmp.byteLength)));
       sc.tmpAddr = addressOf(sc.tmp);
@@ -438,6 +471,9 @@ export class P2pAllreduce {
     b[B_REQS] = sc.reqBase;
     b[B_TMP] = sc.tmpAddr;
     b[B_TMP_BYTES] = sc.tmp.byteLength;
+    b[B_BUF_BYTES] = sc.bufBytes;
+    b[B_SRC_BYTES] = sc.srcBytes;
+    b[B_REQS_BYTES] = sc.reqs.byteLength;
     b[B_SPIN_NOW] = this.#spinNowMs * 1000;
     b[B_STEP] = i;
     b[B_SPIN_EXTRA] = (len * item * 1000) / SPIN_BYTES_PER_MS;

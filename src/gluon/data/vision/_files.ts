@@ -6,6 +6,7 @@
  * @module
  */
 import { FormatError, MXNetError } from "../../../core/errors.ts";
+import { readFileSyncChecked } from "../../../core/files.ts";
 import { decodeIdx } from "../../../io/idx.ts";
 import { HostArray } from "../_host.ts";
 import { gunzipSync, isGzip } from "../_inflate.ts";
@@ -49,14 +50,6 @@ function isFile(path: string): boolean {
     return Deno.statSync(path).isFile;
   } catch {
     return false;
-  }
-}
-
-function readFile(path: string): Uint8Array {
-  try {
-    return Deno.readFileSync(path);
-  } catch (e) {
-    throw new MXNetError(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -115,7 +108,7 @@ function notFound(name: string, files: readonly string[], dirs: readonly string[
 
 /** A file's bytes, gunzipped when compressed, straight into shared memory when possible. */
 function readMaybeGzipSync(path: string): Uint8Array {
-  const raw = readFile(path);
+  const raw = readFileSyncChecked(path, "gluon.data.vision");
   return isGzip(raw) ? gunzipSync(raw, path, true) : raw;
 }
 
