@@ -119,6 +119,17 @@ s3Test("every saver and loader takes an s3:// URI", async () => {
   trainer.step(1);
   await trainer.saveStates(uri("trainer.states"));
   await trainer.loadStates(uri("trainer.states"));
+  // Module: saveCheckpoint with optimizer states, loadOptimizerStates
+  const mod = new mx.mod.Module({ symbol: net, context: mx.cpu() });
+  mod.bind({ dataShapes: [["data", [2, 4]]], labelShapes: [["softmax_label", [2]]] });
+  mod.initParams();
+  mod.initOptimizer({ optimizer: "sgd", optimizerParams: { momentum: 0.9 } });
+  await mod.saveCheckpoint(uri("mod"), 3, true);
+  await mod.loadOptimizerStates(uri("mod-0003.states"));
+  assert.deepEqual(
+    Object.keys((await mx.model.loadCheckpoint(uri("mod"), 3)).argParams).sort(),
+    ["fc_bias", "fc_weight"],
+  );
   // npx.save / npx.load
   await mx.npx.save(uri("np.npx"), [mx.np.array([1, 2])]);
   assert.deepEqual(await (await mx.npx.load(uri("np.npx")) as mx.NDArray[])[0].array(), [1, 2]);
