@@ -191,6 +191,33 @@ Deno.test("gluon.rnn.LSTM saves MXNet's parameter names and loads them back", as
   }
 });
 
+Deno.test("gluon.rnn.LSTM: export writes an RNN graph that SymbolBlock.imports runs", async () => {
+  const layer = new rnn.LSTM(3, { numLayers: 2, bidirectional: true, inputSize: 2 });
+  layer.initialize();
+  layer.hybridize();
+  const x = rand([4, 2, 2], 11);
+  const y = layer.forward(x) as NDArray;
+  const dir = await Deno.makeTempDir();
+  try {
+    await layer.export(`${dir}/lstm`, 0);
+    const graph = JSON.parse(await Deno.readTextFile(`${dir}/lstm-symbol.json`));
+    const node = graph.nodes.find((n: { op: string }) => n.op === "RNN");
+    assert.equal(node.attrs.mode, "lstm");
+    assert.equal(node.attrs.num_layers, "2");
+    assert.equal(node.attrs.bidirectional, "True");
+    const block = await mx.gluon.SymbolBlock.imports(
+      `${dir}/lstm-symbol.json`,
+      ["data"],
+      `${dir}/lstm-0000.params`,
+    );
+    assertClose(await values(block.forward(x) as NDArray), await values(y));
+    block.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    layer.dispose();
+  }
+});
+
 Deno.test("gluon.rnn cells: hybridized cells equal imperative ones", async () => {
   const cell = new rnn.GRUCell(3, { inputSize: 2 });
   cell.initialize();

@@ -275,3 +275,39 @@ Deno.test("RNN as a Symbol: arguments named after the node, shapes inferred from
   assert.deepEqual(args, [[5, 3, 6], [2 * 160 + 2 * 192 + 8 * 16], [4, 3, 4], [4, 3, 4]]);
   assert.deepEqual(outs, [[5, 3, 8], [4, 3, 4], [4, 3, 4]]);
 });
+
+Deno.test("RNN reads MXNet's graph attributes (strings, None) and _rnn_param_concat", async () => {
+  const c = CASES[3];
+  const { x, flat, h0, stateShape } = inputsOf({ ...c, layers: 1, directions: 1 }, 60);
+  const ins = [
+    mx.nd.array(x, { shape: [c.steps, c.batch, c.input] }),
+    mx.nd.array(flat),
+    mx.nd.array(h0, { shape: [1, ...stateShape.slice(1)] }),
+  ];
+  // The attributes MXNet 1.9's Gluon GRU writes into an exported graph.
+  const fromJson = mx.engine.invokeOp("RNN", ins, {
+    state_size: "3",
+    num_layers: "1",
+    bidirectional: "False",
+    mode: "gru",
+    p: "0.0",
+    state_outputs: "True",
+    projection_size: "None",
+    lstm_state_clip_min: "None",
+    lstm_state_clip_max: "None",
+    lstm_state_clip_nan: "False",
+    use_sequence_length: "False",
+  });
+  const direct = mx.nd.RNN(...ins, {
+    mode: "gru",
+    stateSize: 3,
+    numLayers: 1,
+    stateOutputs: true,
+  });
+  assert.equal(fromJson.length, 2);
+  assertClose(await values(fromJson[0]), await values(direct[0]));
+  assertClose(await values(fromJson[1]), await values(direct[1]));
+  const parts = [mx.nd.array([1, 2]), mx.nd.array([3])];
+  const cat = mx.engine.invokeOp("_rnn_param_concat", parts, { num_args: "2", dim: "0" })[0];
+  assert.deepEqual(await values(cat), [1, 2, 3]);
+});
