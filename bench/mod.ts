@@ -40,6 +40,7 @@ const SECTIONS: readonly Section[] = [
   { name: "dist", run: async () => (await import("./dist_kvstore.ts")).run() },
   { name: "training", run: async () => (await import("./training_fashion_mnist.ts")).run() },
   { name: "dataloader", run: async () => (await import("./gluon_dataloader.ts")).run() },
+  { name: "rnn", run: async () => (await import("./rnn_vs_torch.ts")).run() },
 ];
 
 async function main(args: readonly string[]): Promise<number> {
