@@ -419,6 +419,7 @@ const CASES: Record<string, Case[]> = {
   smooth_l1: [{ shapes: [[6]], params: { scalar: 2 }, lo: -1, hi: 1 }],
   // Every mode, two layers, bidirectional, with and without sequence lengths (one
   // sequence shorter than T): outputs and both final states are weighted.
+  _rnn_split: [{ shapes: [[5, 2]], params: { sizes: [2, 1, 2] } }],
   RNN: (["rnn_relu", "rnn_tanh", "lstm", "gru"] as const).flatMap((mode) =>
     [false, true].map((withLengths) => rnnCase(mode, withLengths))
   ),

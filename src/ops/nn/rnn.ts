@@ -11,6 +11,7 @@
  * T-1 down, starts at each sequence's last valid step with the initial state.
  * @module
  */
+import { sequence } from "../../../backends/backend.ts";
 import { ParamError, ShapeError, UnsupportedError } from "../../core/errors.ts";
 import { formatShape, type Shape } from "../../core/shape.ts";
 import { ops } from "../_builder_util.ts";
@@ -139,17 +140,20 @@ function compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] {
   const [steps, batch] = b.shape(x);
   const hidden = s.stateSize, rows = gatesOf(s.mode) * hidden;
   const { slots } = rnnParamLayout(s);
+  const sizes = slots.map((t) => t.shape.reduce((a, c) => a * c, 1));
+  const pieces = b.ops("_rnn_split", [flat], { sizes });
   const tensor = (layer: number, direction: number, kind: string): T => {
-    const slot = slots.find((t) =>
-      t.layer === layer && t.direction === direction &&
-      t.kind === kind
-    )!;
-    const n = slot.shape.reduce((a, c) => a * c, 1);
-    const part = b.op("slice_axis", [flat], { axis: 0, begin: slot.offset, end: slot.offset + n });
-    return o.reshape(part, slot.shape);
+    const i = slots.findIndex((t) =>
+      t.layer === layer && t.direction === direction && t.kind === kind
+    );
+    return o.reshape(pieces[i], slots[i].shape);
   };
-  const stateAt = (states: T, i: number) =>
-    o.reshape(b.op("slice_axis", [states], { axis: 0, begin: i, end: i + 1 }), [batch, hidden]);
+  // Rows of [rows, ...] as `rows` arrays of `shape`.
+  const rowsOf = (x: T, rows: number, shape: number[]) =>
+    b.ops("_rnn_split", [x], { sizes: Array(rows).fill(1) }).map((r) => o.reshape(r, shape));
+  const stateRows = s.numLayers * s.directions;
+  const h0Rows = rowsOf(h0, stateRows, [batch, hidden]);
+  const c0Rows = c0 === undefined ? undefined : rowsOf(c0, stateRows, [batch, hidden]);
   // masks[t] is 1 where step t is inside the sequence, as [N, 1] of data's dtype.
   const masks = lengths === undefined ? undefined : [...Array(steps).keys()].map((t) => {
     const len = b.op("Cast", [lengths], { dtype: b.dtype(x) });
@@ -173,18 +177,16 @@ function compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] {
         b.op("FullyConnected", [flatInput, tensor(l, d, "i2h_weight"), tensor(l, d, "i2h_bias")], {
           numHidden: rows,
         }),
-        [steps, batch, rows],
+        [steps, batch * rows],
       );
+      const projAt = rowsOf(proj, steps, [batch, rows]);
       const wh = tensor(l, d, "h2h_weight"), bh = tensor(l, d, "h2h_bias");
-      let h = stateAt(h0, idx);
-      let c = c0 === undefined ? undefined : stateAt(c0, idx);
+      let h = h0Rows[idx];
+      let c = c0Rows?.[idx];
       const perStep: T[] = new Array(steps);
       for (let k = 0; k < steps; k++) {
         const t = d === 0 ? k : steps - 1 - k;
-        const xt = o.reshape(b.op("slice_axis", [proj], { axis: 0, begin: t, end: t + 1 }), [
-          batch,
-          rows,
-        ]);
+        const xt = projAt[t];
         const ht = b.op("FullyConnected", [h, wh, bh], { numHidden: rows });
         const next = cellStep(b, s.mode, xt, ht, h, c, p);
         if (masks) {
@@ -213,6 +215,45 @@ function compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] {
   if (s.mode === "lstm") result.push(stackStates(lastC));
   return result;
 }
+
+/**
+ * `_rnn_split`: `data` cut along axis 0 into consecutive chunks of `sizes` rows. The RNN
+ * composite takes its weights out of the flat vector and each step's input projection out
+ * of the all-steps GEMM with it: the gradient is one Concat of the chunks' gradients,
+ * where a slice per piece would each add a zero-filled gradient of the whole input.
+ */
+const rnnSplit: OpDef = {
+  name: "_rnn_split",
+  inputs: ["data"],
+  params: { sizes: { type: "shape", required: true, min: 1 } },
+  numOutputs: (p) => (p.sizes as number[]).length,
+  inferShape: ([s], p) => {
+    const sizes = p.sizes as number[];
+    const rows = sizes.reduce((a, c) => a + c, 0);
+    if (s.length === 0 || s[0] !== rows) {
+      throw new ShapeError(
+        `_rnn_split: data ${formatShape(s)} does not have the ${rows} rows the sizes ` +
+          `(${sizes.join(", ")}) add up to`,
+      );
+    }
+    return sizes.map((n) => [n, ...s.slice(1)]);
+  },
+  gradient: (b, { outGrads }) => [
+    b.op("Concat", outGrads, { numArgs: outGrads.length, dim: 0 }),
+  ],
+  lowering: {
+    kind: "primitive",
+    run: (k, [x], outs) => {
+      const rowSize = x.shape.slice(1).reduce((a, c) => a * c, 1);
+      let offset = x.view.offset;
+      return sequence(outs.map((o) => {
+        const from = { ...o.view, buf: x.buf, offset };
+        offset += o.shape[0] * rowSize;
+        return () => k.copy(from, o.view);
+      }));
+    },
+  },
+};
 
 const rnn: OpDef = {
   name: "RNN",
@@ -256,4 +297,4 @@ const rnn: OpDef = {
 };
 
 /** The fused recurrent operator. */
-export const RNN_OPS: readonly OpDef[] = [rnn];
+export const RNN_OPS: readonly OpDef[] = [rnn, rnnSplit];
