@@ -148,12 +148,18 @@ function compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] {
     );
     return o.reshape(pieces[i], slots[i].shape);
   };
-  // Rows of [rows, ...] as `rows` arrays of `shape`.
-  const rowsOf = (x: T, rows: number, shape: number[]) =>
-    b.ops("_rnn_split", [x], { sizes: Array(rows).fill(1) }).map((r) => o.reshape(r, shape));
+  // A 2-D array cut into `chunks` blocks of `batch` rows: per-step and per-state [N, ...]
+  // pieces with no reshape (a reshape copies while autograd records).
+  const blocksOf = (x2d: T, chunks: number) =>
+    b.ops("_rnn_split", [x2d], { sizes: Array(chunks).fill(batch) });
   const stateRows = s.numLayers * s.directions;
-  const h0Rows = rowsOf(h0, stateRows, [batch, hidden]);
-  const c0Rows = c0 === undefined ? undefined : rowsOf(c0, stateRows, [batch, hidden]);
+  const statesOf = (states: T) =>
+    blocksOf(o.reshape(states, [stateRows * batch, hidden]), stateRows);
+  const h0Rows = statesOf(h0);
+  const c0Rows = c0 === undefined ? undefined : statesOf(c0);
+  // Without GRU's reset gate between them, the h2h bias adds to the i2h bias once per
+  // layer instead of once per step.
+  const foldBias = s.mode !== "gru";
   // masks[t] is 1 where step t is inside the sequence, as [N, 1] of data's dtype.
   const masks = lengths === undefined ? undefined : [...Array(steps).keys()].map((t) => {
     const len = b.op("Cast", [lengths], { dtype: b.dtype(x) });
@@ -172,22 +178,24 @@ function compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] {
     const outputs: T[] = [];
     for (let d = 0; d < s.directions; d++) {
       const idx = l * s.directions + d;
-      // The input projection of every step at once: one [T*N, I] x [I, G*H] GEMM.
-      const proj = o.reshape(
-        b.op("FullyConnected", [flatInput, tensor(l, d, "i2h_weight"), tensor(l, d, "i2h_bias")], {
-          numHidden: rows,
-        }),
-        [steps, batch * rows],
-      );
-      const projAt = rowsOf(proj, steps, [batch, rows]);
       const wh = tensor(l, d, "h2h_weight"), bh = tensor(l, d, "h2h_bias");
+      const bi = tensor(l, d, "i2h_bias");
+      // The input projection of every step at once: one [T*N, I] x [I, G*H] GEMM.
+      const proj = b.op("FullyConnected", [
+        flatInput,
+        tensor(l, d, "i2h_weight"),
+        foldBias ? o.add(bi, bh) : bi,
+      ], { numHidden: rows });
+      const projAt = blocksOf(proj, steps);
       let h = h0Rows[idx];
       let c = c0Rows?.[idx];
       const perStep: T[] = new Array(steps);
       for (let k = 0; k < steps; k++) {
         const t = d === 0 ? k : steps - 1 - k;
         const xt = projAt[t];
-        const ht = b.op("FullyConnected", [h, wh, bh], { numHidden: rows });
+        const ht = foldBias
+          ? b.op("dot", [h, wh], { transposeB: true })
+          : b.op("FullyConnected", [h, wh, bh], { numHidden: rows });
         const next = cellStep(b, s.mode, xt, ht, h, c, p);
         if (masks) {
           // Outside the sequence: output 0, state unchanged.
@@ -201,7 +209,9 @@ function compose<T>(b: Builder<T>, inputs: readonly T[], p: Params): T[] {
           c = next.c;
         }
       }
-      outputs.push(b.op("stack", perStep, { numArgs: steps, axis: 0 }));
+      // [T*N, H] in one Concat, then [T, N, H].
+      const joined = b.op("Concat", perStep, { numArgs: steps, dim: 0 });
+      outputs.push(o.reshape(joined, [steps, batch, hidden]));
       lastH.push(h);
       if (c !== undefined) lastC.push(c);
     }
