@@ -333,3 +333,37 @@ Deno.test("gluon.rnn: bad input names what was expected and what was given", () 
   layer.dispose();
   cell.dispose();
 });
+
+Deno.test("gluon.rnn.GRU + Dense learn to continue a repeating sequence (Trainer, clipGlobalNorm)", async () => {
+  // Next-token prediction on "0123401234...": the hidden state must remember the phase.
+  const V = 5, T = 10, N = 4;
+  const tokens = (start: number) => Array.from({ length: T + 1 }, (_, t) => (start + t) % V);
+  const seqs = [0, 1, 2, 3].map(tokens);
+  const x = mx.nd.oneHot(mx.nd.array(seqs.map((s) => s.slice(0, T)), { shape: [N, T] }), V);
+  const y = mx.nd.array(seqs.map((s) => s.slice(1)), { shape: [N, T] });
+  const layer = new rnn.GRU(16, { layout: "NTC" });
+  const head = new mx.gluon.nn.Dense(V, { flatten: false });
+  const net = new mx.gluon.nn.Sequential();
+  net.add(layer, head);
+  mx.random.seed(3);
+  net.initialize(new mx.init.Xavier());
+  const trainer = new mx.gluon.Trainer(net.collectParams(), "adam", { learningRate: 0.05 });
+  const loss = new mx.gluon.loss.SoftmaxCrossEntropyLoss();
+  const losses: number[] = [];
+  for (let it = 0; it < 60; it++) {
+    await mx.nd.scope(async () => {
+      const l = mx.autograd.record(() => loss.forward(net.forward(x), y));
+      l.backward();
+      const grads = [...net.collectParams().values()].map((p) => p.grad());
+      await mx.gluon.utils.clipGlobalNorm(grads, 1);
+      losses.push((await values(l.mean()))[0]);
+    });
+    // Outside the scope: the optimizer's states outlive the iteration.
+    trainer.step(N);
+  }
+  assert.ok(losses[0] > 1.2, `initial loss ${losses[0]}`);
+  assert.ok(losses[losses.length - 1] < 0.1, `final loss ${losses[losses.length - 1]}`);
+  const predicted = await values(net.forward(x).argmax({ axis: 2 }));
+  assert.deepEqual(predicted, seqs.flatMap((s) => s.slice(1)));
+  net.dispose();
+});
