@@ -18,6 +18,8 @@ interface RefCase {
   layers: number;
   directions: number;
   lengths?: number[];
+  /** LSTM cell-state clipping [min, max]. */
+  clip?: [number, number];
 }
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -71,9 +73,10 @@ function reference(c: RefCase, x: number[], flat: number[], h0: number[], c0: nu
           else if (c.mode === "rnn_relu") h = xp.map((v, j) => Math.max(0, v + hp[j]));
           else if (c.mode === "lstm") {
             const g = xp.map((v, j) => v + hp[j]);
-            cell = cell.map((cv, j) =>
-              sigmoid(g[H + j]) * cv + sigmoid(g[j]) * Math.tanh(g[2 * H + j])
-            );
+            cell = cell.map((cv, j) => {
+              const v = sigmoid(g[H + j]) * cv + sigmoid(g[j]) * Math.tanh(g[2 * H + j]);
+              return c.clip ? Math.min(Math.max(v, c.clip[0]), c.clip[1]) : v;
+            });
             h = cell.map((cv, j) => sigmoid(g[3 * H + j]) * Math.tanh(cv));
           } else {
             h = h.map((hv, j) => {
@@ -310,4 +313,30 @@ Deno.test("RNN reads MXNet's graph attributes (strings, None) and _rnn_param_con
   const parts = [mx.nd.array([1, 2]), mx.nd.array([3])];
   const cat = mx.engine.invokeOp("_rnn_param_concat", parts, { num_args: "2", dim: "0" })[0];
   assert.deepEqual(await values(cat), [1, 2, 3]);
+});
+
+backendTest("RNN lstmStateClipMin/Max clip the LSTM cell state as the loop does", async () => {
+  const c: RefCase = { ...CASES[2], clip: [-0.15, 0.2] };
+  const { x, flat, h0, c0, stateShape } = inputsOf(c, 70);
+  const ref = reference(c, x, flat, h0, c0);
+  const [out, , cy] = mx.nd.RNN(
+    mx.nd.array(x, { shape: [c.steps, c.batch, c.input] }),
+    mx.nd.array(flat),
+    mx.nd.array(h0, { shape: stateShape }),
+    mx.nd.array(c0, { shape: stateShape }),
+    {
+      mode: "lstm",
+      stateSize: c.hidden,
+      numLayers: c.layers,
+      bidirectional: true,
+      stateOutputs: true,
+      lstmStateClipMin: -0.15,
+      lstmStateClipMax: 0.2,
+    },
+  );
+  const cells = await values(cy);
+  assert.ok(cells.every((v) => v >= -0.15 - 1e-7 && v <= 0.2 + 1e-7));
+  assert.ok(cells.some((v) => Math.abs(v - 0.2) < 1e-6 || Math.abs(v + 0.15) < 1e-6));
+  assertClose(await values(out), ref.out, { rtol: 1e-4, atol: 1e-5 });
+  assertClose(cells, ref.cy, { rtol: 1e-4, atol: 1e-5 });
 });
