@@ -41,6 +41,7 @@ const SECTIONS: readonly Section[] = [
   { name: "training", run: async () => (await import("./training_fashion_mnist.ts")).run() },
   { name: "dataloader", run: async () => (await import("./gluon_dataloader.ts")).run() },
   { name: "remote", run: async () => (await import("./remote_s3.ts")).run() },
+  { name: "rnn", run: async () => (await import("./rnn_vs_torch.ts")).run() },
 ];
 
 async function main(args: readonly string[]): Promise<number> {

@@ -28,3 +28,4 @@ export * as nn from "./nn/mod.ts";
 export * as loss from "./loss.ts";
 export * as utils from "./utils.ts";
 export * as data from "./data/mod.ts";
+export * as rnn from "./rnn/mod.ts";

@@ -74,7 +74,7 @@ export function ndFunction<F>(fn: string): F {
       if (n === 2 && b instanceof NDArray) return applyOp(def!, [a, b])[0];
     }
     const outs = callNd(fn, arguments);
-    return spec.allOutputs ? outs : outs[0];
+    return spec.allOutputs || (spec.manyOutputs && outs.length > 1) ? outs : outs[0];
   };
   return f as F;
 }

@@ -13,7 +13,13 @@
  * @module
  */
 import type * as O from "../ops/nn/options.ts";
-import type { LayerFn, OptionalLayerFn, ReshapeLikeFn, SmoothL1Fn } from "../ops/signatures.ts";
+import type {
+  LayerFn,
+  OptionalLayerFn,
+  ReshapeLikeFn,
+  RNNFn,
+  SmoothL1Fn,
+} from "../ops/signatures.ts";
 import { ndFunction } from "./_frontend.ts";
 import type { NDArray } from "./ndarray.ts";
 
@@ -97,6 +103,11 @@ export const pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("pad");
 export const CTCLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("CTCLoss");
 /** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
 export const ctcLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("ctcLoss");
+/**
+ * The fused recurrent operator over TNC data; `[out, hy]` (`[out, hy, cy]` for an LSTM)
+ * with `stateOutputs: true`.
+ */
+export const RNN: RNNFn<NDArray, NDArray[]> = ndFunction("RNN");
 /** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
 export const smoothL1: SmoothL1Fn<NDArray> = ndFunction("smoothL1");
 /** `lhs` reshaped like `rhs` (`reshape_like`). */

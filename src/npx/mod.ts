@@ -182,6 +182,76 @@ export function sequenceMask(
     useSequenceLength: use && !!sequenceLength,
   });
 }
+/** The options of {@link rnn}: the operator's parameters and its optional inputs. */
+export interface NpxRnnOptions {
+  /** The initial LSTM cell state [L*D, N, H] (LSTM only). */
+  stateCell?: NDArray;
+  /** Each sequence's length [N]; sets `useSequenceLength` when given. */
+  sequenceLength?: NDArray;
+  /** The recurrence. */
+  mode: "rnn_relu" | "rnn_tanh" | "lstm" | "gru";
+  /** Hidden units per direction. */
+  stateSize: number;
+  /** Stacked layers. */
+  numLayers: number;
+  /** Run a reverse direction too. */
+  bidirectional?: boolean;
+  /** Dropout between layers (training only). */
+  p?: number;
+  /** Return `[out, hy]` (`[out, hy, cy]` for an LSTM) instead of `out`. */
+  stateOutputs?: boolean;
+  /** Take lengths from `sequenceLength` (default: whether it is given). */
+  useSequenceLength?: boolean;
+  /** Clip the LSTM cell state (with `lstmStateClipMax`). */
+  lstmStateClipMin?: number | null;
+  /** Clip the LSTM cell state (with `lstmStateClipMin`). */
+  lstmStateClipMax?: number | null;
+}
+/**
+ * The fused recurrent operator (`npx.rnn`) over TNC data [T, N, I] with MXNet's flat
+ * `parameters` vector and initial state [L*D, N, H]: the output sequence, or with
+ * `stateOutputs` the output and the final states.
+ */
+export function rnn(
+  data: NDArray,
+  parameters: NDArray,
+  state: NDArray,
+  opts: NpxRnnOptions & { stateOutputs: true },
+): NpArray[];
+/** Without `stateOutputs`: the output sequence [T, N, D*H]. */
+export function rnn(
+  data: NDArray,
+  parameters: NDArray,
+  state: NDArray,
+  opts: NpxRnnOptions,
+): NpArray;
+export function rnn(
+  data: NDArray,
+  parameters: NDArray,
+  state: NDArray,
+  opts: NpxRnnOptions,
+): NpArray | NpArray[] {
+  checkOptions("npx.rnn", opts, [
+    "stateCell",
+    "sequenceLength",
+    "mode",
+    "stateSize",
+    "numLayers",
+    "bidirectional",
+    "p",
+    "stateOutputs",
+    "useSequenceLength",
+    "lstmStateClipMin",
+    "lstmStateClipMax",
+  ]);
+  const { stateCell, sequenceLength, ...p } = opts;
+  const use = p.useSequenceLength ?? sequenceLength !== undefined;
+  const inputs = [data, parameters, state];
+  if (stateCell) inputs.push(stateCell);
+  if (use && sequenceLength) inputs.push(sequenceLength);
+  const outs = opAll("RNN", inputs, { ...p, useSequenceLength: use });
+  return p.stateOutputs ? outs : outs[0];
+}
 /** Collapses all axes but the first. */
 export function batchFlatten(x: NDArray): NpArray {
   return op("Flatten", [x]);

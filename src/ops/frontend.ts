@@ -25,6 +25,11 @@ export interface FnSpec {
   readonly arith?: ArithName;
   /** Every visible output is returned (`split`), not the first. */
   readonly allOutputs?: boolean;
+  /**
+   * Every visible output is returned when there are several (RNN with `stateOutputs`),
+   * the one array otherwise, as MXNet's Python functions do.
+   */
+  readonly manyOutputs?: boolean;
 }
 
 /** Binary arithmetic and comparison names. */
@@ -227,6 +232,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   MAERegressionOutput: plain("MAERegressionOutput"),
   MakeLoss: plain("MakeLoss"),
   softmaxCrossEntropy: plain("softmax_cross_entropy"),
+  RNN: { op: "RNN", manyOutputs: true },
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

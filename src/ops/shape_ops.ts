@@ -469,7 +469,9 @@ const argNames = (p: Params) => [...Array(p.numArgs as number).keys()].map((i) =
 
 const concat: OpDef = {
   name: "Concat",
-  aliases: ["concat"],
+  // _rnn_param_concat: what MXNet 1.x Gluon's recurrent layers concatenate their weights
+  // with in exported graphs (a Concat along dim 0 of flattened parameters).
+  aliases: ["concat", "_rnn_param_concat"],
   inputs: argNames,
   params: { numArgs: { type: "int", required: true, min: 1 }, dim: { type: "int", default: 1 } },
   inferShape: (shapes, p) => {

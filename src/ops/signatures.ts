@@ -430,6 +430,23 @@ export interface OptionalLayerFn<T, O> extends LayerFn<T, O> {
 }
 
 /**
+ * The fused RNN operator: `RNN(data, parameters, state, { stateSize, numLayers, mode })`
+ * (LSTM: `state_cell` after `state`; `sequence_length` last with `useSequenceLength`), or
+ * all by name. With `stateOutputs: true` the result is `[out, hy]` (`[out, hy, cy]` for
+ * an LSTM): `TList` (an array of NDArrays, or one grouped Symbol).
+ */
+export interface RNNFn<T, TList> {
+  /** Options form, final states returned. */
+  (opts: O.RNNOptions<T> & { stateOutputs: true }): TList;
+  /** Inputs positionally, final states returned. */
+  (...args: [...inputs: T[], opts: LayerOptions<O.RNNOptions<T>> & { stateOutputs: true }]): TList;
+  /** Options form: the output sequence. */
+  (opts: O.RNNOptions<T>): T;
+  /** Inputs positionally: the output sequence. */
+  (...args: [...inputs: T[], opts: LayerOptions<O.RNNOptions<T>>]): T;
+}
+
+/**
  * Every operator function `mx.nd` and `mx.sym` share, generic over the tensor type: what
  * Gluon's `hybridForward(F, x)` may call. `mx.nd` is a `FrontEnd<NDArray, NDArray[]>` and
  * `mx.sym` a `FrontEnd<Symbol, Symbol>` (`TList` is what `split` returns).
@@ -709,6 +726,8 @@ export interface FrontEnd<T, TList = T> {
   readonly CTCLoss: LayerFn<T, O.CTCLossOptions<T>>;
   /** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
   readonly ctcLoss: LayerFn<T, O.CTCLossOptions<T>>;
+  /** The fused recurrent operator (rnn_relu, rnn_tanh, lstm, gru) over TNC data. */
+  readonly RNN: RNNFn<T, TList>;
   /** Smooth L1: `0.5 (σx)² / σ²`-style Huber of each element (`scalar` σ). */
   readonly smoothL1: SmoothL1Fn<T>;
   /** `lhs` reshaped to `rhs`'s shape (or a range of its axes). */

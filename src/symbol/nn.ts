@@ -6,7 +6,13 @@
  * @module
  */
 import type * as O from "../ops/nn/options.ts";
-import type { LayerFn, OptionalLayerFn, ReshapeLikeFn, SmoothL1Fn } from "../ops/signatures.ts";
+import type {
+  LayerFn,
+  OptionalLayerFn,
+  ReshapeLikeFn,
+  RNNFn,
+  SmoothL1Fn,
+} from "../ops/signatures.ts";
 import { symFunction } from "./_frontend.ts";
 import type { Symbol } from "./symbol.ts";
 
@@ -86,6 +92,12 @@ export const pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("pad");
 export const CTCLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("CTCLoss");
 /** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
 export const ctcLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("ctcLoss");
+/**
+ * The fused recurrent operator over TNC data; a group `[out, hy]` (`[out, hy, cy]` for an
+ * LSTM) with `stateOutputs: true`. Missing inputs become `<name>_parameters`,
+ * `<name>_state`, ... variables.
+ */
+export const RNN: RNNFn<Symbol, Symbol> = symFunction("RNN");
 /** Smooth L1 of each element (`smooth_l1`), with `scalar` σ. */
 export const smoothL1: SmoothL1Fn<Symbol> = symFunction("smoothL1");
 /** `lhs` reshaped like `rhs` (`reshape_like`). */

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
 import { ALL_OPS } from "../../src/ops/registry.ts";
+import { type RnnMode, rnnParamLayout } from "../../src/ops/nn/rnn_layout.ts";
 import { backendByName, setCpuBackend } from "../../backends/mod.ts";
 import { assertClose, BACKENDS, backendTest, randomValues } from "../_harness.ts";
 
@@ -42,6 +43,34 @@ const weighted = (y: mx.NDArray) =>
 
 // One or more cases per differentiable operator; the coverage test below checks that
 // every differentiable operator of the registry appears here.
+/** An RNN case: T=3, N=2, input 2, hidden 2, 2 layers, bidirectional. */
+function rnnCase(mode: RnnMode, withLengths: boolean): Case {
+  const [steps, batch, input, hidden, layers] = [3, 2, 2, 2, 2];
+  const { size } = rnnParamLayout({
+    mode,
+    inputSize: input,
+    stateSize: hidden,
+    numLayers: layers,
+    directions: 2,
+  });
+  const state = [layers * 2, batch, hidden];
+  const shapes = [[steps, batch, input], [size], state];
+  if (mode === "lstm") shapes.push(state);
+  if (withLengths) shapes.push([batch]);
+  return {
+    shapes,
+    params: {
+      mode,
+      stateSize: hidden,
+      numLayers: layers,
+      bidirectional: true,
+      stateOutputs: true,
+      useSequenceLength: withLengths,
+    },
+    fixed: withLengths ? { [shapes.length - 1]: [3, 2] } : undefined,
+  };
+}
+
 const CASES: Record<string, Case[]> = {
   negative: [{ shapes: [[2, 3]] }],
   abs: [{ shapes: [[2, 3]], lo: 0.1, hi: 1 }],
@@ -388,6 +417,12 @@ const CASES: Record<string, Case[]> = {
     fixed: { 1: [1, 3] },
   }],
   smooth_l1: [{ shapes: [[6]], params: { scalar: 2 }, lo: -1, hi: 1 }],
+  // Every mode, two layers, bidirectional, with and without sequence lengths (one
+  // sequence shorter than T): outputs and both final states are weighted.
+  _rnn_split: [{ shapes: [[5, 2]], params: { sizes: [2, 1, 2] } }],
+  RNN: (["rnn_relu", "rnn_tanh", "lstm", "gru"] as const).flatMap((mode) =>
+    [false, true].map((withLengths) => rnnCase(mode, withLengths))
+  ),
   _linalg_inverse: [{ shapes: [[2, 3, 3]], lo: 0.5, hi: 2, hostOnly: true }],
   _linalg_det: [{ shapes: [[2, 3, 3]], lo: 0.5, hi: 2, hostOnly: true }],
   _npi_solve: [

@@ -198,6 +198,15 @@ const CASES: Record<string, Case[]> = {
   MAERegressionOutput: REGRESSION,
   MakeLoss: [{ inputs: [x23], args: [{ gradScale: 2 }] }],
   softmaxCrossEntropy: [{ inputs: [[3, 4], ints([3], [1, 0, 3])] }],
+  RNN: [{
+    // A bidirectional LSTM (96 parameters) with its final states.
+    inputs: [[3, 2, 2], [96], [2, 2, 2], [2, 2, 2]],
+    args: [{ mode: "lstm", stateSize: 2, numLayers: 1, bidirectional: true, stateOutputs: true }],
+  }, {
+    // A GRU (36 parameters) over sequences of lengths 2 and 3.
+    inputs: [[3, 2, 2], [36], [1, 2, 2], ints([2], [2, 3])],
+    args: [{ mode: "gru", stateSize: 2, numLayers: 1, useSequenceLength: true }],
+  }],
 };
 
 /**

@@ -16,6 +16,7 @@ import { NORM_OPS } from "./norm.ts";
 import { PAD_OPS } from "./pad.ts";
 import { POOLING_OPS } from "./pooling.ts";
 import { RESHAPE_LIKE_OPS } from "./reshape_like.ts";
+import { RNN_OPS } from "./rnn.ts";
 import { WINDOW_OPS } from "./window_ops.ts";
 
 /** Every neural-network operator. */
@@ -34,4 +35,5 @@ export const NN_OPS: readonly OpDef[] = [
   ...CTC_OPS,
   ...PAD_OPS,
   ...RESHAPE_LIKE_OPS,
+  ...RNN_OPS,
 ];

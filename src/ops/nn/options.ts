@@ -130,6 +130,42 @@ export interface CTCLossOptions<T> extends NodeNaming {
   blankLabel?: "first" | "last";
 }
 
+/** RNN: the fused recurrent operator, data in TNC layout. */
+export interface RNNOptions<T> extends NodeNaming {
+  /** The input sequence [T, N, I]. */
+  data: T;
+  /** Every weight then every bias in one vector (`<name>_parameters` on a Symbol). */
+  parameters?: T;
+  /** The initial hidden state [numLayers * directions, N, stateSize]. */
+  state?: T;
+  /** The initial LSTM cell state, shaped as `state` (LSTM only). */
+  stateCell?: T;
+  /** Each sequence's length [N], used when `useSequenceLength`. */
+  sequenceLength?: T;
+  /** Hidden units per direction. */
+  stateSize: number;
+  /** Stacked layers. */
+  numLayers: number;
+  /** The recurrence. */
+  mode: "rnn_relu" | "rnn_tanh" | "lstm" | "gru";
+  /** Run a reverse direction too and concatenate its outputs. */
+  bidirectional?: boolean;
+  /** Dropout probability on the inputs of layers above the first (training only). */
+  p?: number;
+  /** Return the final states too: `[out, hy]`, or `[out, hy, cy]` for an LSTM. */
+  stateOutputs?: boolean;
+  /** Not supported (LSTM with projection); must stay unset. */
+  projectionSize?: number | null;
+  /** Clip the LSTM cell state to at least this (with `lstmStateClipMax`). */
+  lstmStateClipMin?: number | null;
+  /** Clip the LSTM cell state to at most this (with `lstmStateClipMin`). */
+  lstmStateClipMax?: number | null;
+  /** Not supported; must stay false. */
+  lstmStateClipNan?: boolean;
+  /** Take each sequence's length from `sequenceLength`. */
+  useSequenceLength?: boolean;
+}
+
 /** BatchNorm. */
 export interface BatchNormOptions<T> extends NodeNaming {
   /** The input. */
