@@ -99,7 +99,9 @@ export function backendTest(
           });
           await mx.nd.waitAll();
           const after = mx.nd.memoryInfo().count;
-          assert.equal(after, before, `${name}: ${after - before} buffer(s) left alive`);
+          // More is a leak. Fewer is not: the collector may run the finalizers of arrays
+          // that earlier tests dropped without disposing them at any moment, this one's too.
+          assert.ok(after <= before, `${name}: ${after - before} buffer(s) left alive`);
         } finally {
           setCpuBackend(undefined);
         }
