@@ -5,3 +5,4 @@
  */
 export * from "./recordio.ts";
 export * from "./pack.ts";
+export * from "./image_pack.ts";
