@@ -71,6 +71,7 @@ Deno.test("deno doc documents every namespace's members and no internals", async
     "mod.Module",
     "io.NDArrayIter",
     "io.MNISTIter",
+    "io.ImageRecordIter",
     "recordio.MXRecordIO",
     "recordio.MXIndexedRecordIO",
     "recordio.unpack",

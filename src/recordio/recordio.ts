@@ -4,42 +4,11 @@
  * @module
  */
 import { FileNotFoundError, FormatError, MXNetError, ParamError } from "../core/errors.ts";
-import { type ByteSource, encodeRecord, readRecord } from "./format.ts";
+import { encodeRecord, readRecord } from "./format.ts";
+import { FileSource, openFile } from "./file.ts";
 
 /** How a RecordIO file is opened: `"r"` to read, `"w"` to write (truncating). */
 export type RecordIOFlag = "r" | "w";
-
-/** Opens `path` for reading or writing, naming `where` when that fails. */
-function openFile(path: string, flag: RecordIOFlag, where: string): Deno.FsFile {
-  try {
-    return flag === "r"
-      ? Deno.openSync(path, { read: true })
-      : Deno.openSync(path, { write: true, create: true, truncate: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new FileNotFoundError(where, path, { cause: e });
-    throw new MXNetError(`${where}: cannot open ${path}: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-/** A file as a {@link ByteSource}; its size is taken once, when it is opened. */
-class FileSource implements ByteSource {
-  readonly size: number;
-  constructor(private readonly file: Deno.FsFile, private readonly path: string) {
-    this.size = file.statSync().size;
-  }
-  read(offset: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    this.file.seekSync(offset, Deno.SeekMode.Start);
-    for (let got = 0; got < length;) {
-      const n = this.file.readSync(out.subarray(got));
-      if (n === null || n === 0) {
-        throw new FormatError(`MXRecordIO: ${this.path} ended early (changed while open?)`, offset);
-      }
-      got += n;
-    }
-    return out;
-  }
-}
 
 function checkFlag(flag: unknown, where: string): RecordIOFlag {
   if (flag !== "r" && flag !== "w") {
