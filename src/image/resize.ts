@@ -4,9 +4,11 @@
  * every output column (row) is a weighted sum of a few input columns (rows), its "taps",
  * so one function builds the taps per axis and one applies them.
  *
- * Values are computed in float64 and, for integer images, rounded once at the end; OpenCV
- * rounds 8-bit bilinear and bicubic weights to fixed point, so its results can differ from
- * these by 1.
+ * Bilinear (and INTER_AREA when enlarging, a bilinear with other weights) follows OpenCV's
+ * arithmetic exactly: uint8 through fixed-point weights (11 bits per pass, rounded at the
+ * end), float32 in float32. Area shrinking and bicubic are computed in float64 and, for
+ * integer images, rounded once at the end; OpenCV's fixed-point bicubic can differ by 1.
+ * `gluon.data.vision.transforms` resizes through these functions too.
  * @module
  */
 import { ParamError, UnsupportedError } from "../core/errors.ts";
@@ -27,38 +29,129 @@ function clampIndex(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
-/** Bilinear taps; `area` uses OpenCV's enlarging variant of INTER_AREA. */
-function linearTaps(inSize: number, outSize: number, area: boolean): Taps {
-  const scale = inSize / outSize;
-  const index: Int32Array[] = [];
-  const weight: Float64Array[] = [];
-  for (let d = 0; d < outSize; d++) {
+const fr = Math.fround;
+
+/** Two source indices and their weights per output position (bilinear-style). */
+interface TwoTaps {
+  readonly i0: Int32Array;
+  readonly i1: Int32Array;
+  readonly w0: Float32Array;
+  readonly w1: Float32Array;
+}
+
+/**
+ * Source indices and weights along one axis as OpenCV's INTER_LINEAR computes them (in
+ * float), or with `area` its INTER_AREA variant for enlarging.
+ */
+function twoTaps(src: number, dst: number, clampLow: boolean, area: boolean): TwoTaps {
+  // OpenCV: scale = 1 / (dst / src), in double.
+  const scale = 1 / (dst / src);
+  const i0 = new Int32Array(dst), i1 = new Int32Array(dst);
+  const w0 = new Float32Array(dst), w1 = new Float32Array(dst);
+  for (let d = 0; d < dst; d++) {
     let s: number;
     let f: number;
     if (area) {
       s = Math.floor(d * scale);
-      f = d + 1 - (s + 1) / scale;
-      f = f <= 0 ? 0 : f - Math.floor(f);
+      f = fr(d + 1 - (s + 1) * (dst / src));
+      f = f <= 0 ? 0 : fr(f - Math.floor(f));
     } else {
-      const x = (d + 0.5) * scale - 0.5;
-      s = Math.floor(x);
-      f = x - s;
+      f = fr((d + 0.5) * scale - 0.5);
+      s = Math.floor(f);
+      f = fr(f - s);
     }
-    if (s < 0) [s, f] = [0, 0];
-    if (s >= inSize - 1) [s, f] = [inSize - 1, 0];
-    index.push(Int32Array.of(s, clampIndex(s + 1, inSize)));
-    weight.push(Float64Array.of(1 - f, f));
+    // OpenCV clamps the column taps to the border; rows are clamped by index only.
+    if (clampLow && s < 0) [f, s] = [0, 0];
+    if (clampLow && s >= src - 1) [f, s] = [0, src - 1];
+    i0[d] = Math.min(Math.max(s, 0), src - 1);
+    i1[d] = Math.min(Math.max(s + 1, 0), src - 1);
+    w0[d] = fr(1 - f);
+    w1[d] = f;
   }
-  return { index, weight };
+  return { i0, i1, w0, w1 };
 }
 
-function nearestTaps(inSize: number, outSize: number): Taps {
-  const scale = inSize / outSize;
-  const index = Array.from(
-    { length: outSize },
-    (_, d) => Int32Array.of(Math.min(Math.floor(d * scale), inSize - 1)),
-  );
-  return { index, weight: index.map(() => Float64Array.of(1)) };
+/** OpenCV's cvRound(weight * 2048): ties to even, as lrint. */
+function fixedWeight(v: number): number {
+  const t = v * 2048, r = Math.round(t);
+  return r - t === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Bilinear resampling of `batch` images `H x W x C` into `out` (`batch x h x w x C`) with
+ * OpenCV's arithmetic: uint8 in fixed point, float32 in float32, others in float64.
+ */
+function resizeTwoTaps(
+  src: PixelArray,
+  out: PixelArray,
+  batch: number,
+  [H, W, C]: readonly number[],
+  w: number,
+  h: number,
+  area: boolean,
+): void {
+  const cx = twoTaps(W, w, true, area), cy = twoTaps(H, h, false, area);
+  const fixed = src instanceof Uint8Array, f32 = src instanceof Float32Array;
+  const ax0 = cx.w0.map(fixedWeight), ax1 = cx.w1.map(fixedWeight);
+  const by0 = cy.w0.map(fixedWeight), by1 = cy.w1.map(fixedWeight);
+  const row0 = new Float64Array(w * C), row1 = new Float64Array(w * C);
+  const hpass = (rowBase: number, into: Float64Array) => {
+    for (let dx = 0; dx < w; dx++) {
+      const p0 = rowBase + cx.i0[dx] * C, p1 = rowBase + cx.i1[dx] * C;
+      for (let c = 0; c < C; c++) {
+        const a = src[p0 + c], b = src[p1 + c];
+        into[dx * C + c] = fixed
+          ? a * ax0[dx] + b * ax1[dx]
+          : f32
+          ? fr(fr(a * cx.w0[dx]) + fr(b * cx.w1[dx]))
+          : a * cx.w0[dx] + b * cx.w1[dx];
+      }
+    }
+  };
+  const range = saturation(src);
+  for (let b = 0; b < batch; b++) {
+    for (let dy = 0; dy < h; dy++) {
+      hpass((b * H + cy.i0[dy]) * W * C, row0);
+      hpass((b * H + cy.i1[dy]) * W * C, row1);
+      const o = ((b * h + dy) * w) * C;
+      for (let k = 0; k < w * C; k++) {
+        if (fixed) {
+          const v = Math.floor((row0[k] * by0[dy] + row1[k] * by1[dy] + 2097152) / 4194304);
+          out[o + k] = v < 0 ? 0 : v > 255 ? 255 : v;
+        } else if (f32) {
+          out[o + k] = fr(row0[k] * cy.w0[dy]) + fr(row1[k] * cy.w1[dy]);
+        } else if (range !== null) {
+          const v = Math.round(row0[k] * cy.w0[dy] + row1[k] * cy.w1[dy]);
+          out[o + k] = v < range[0] ? range[0] : v > range[1] ? range[1] : v;
+        } else {
+          out[o + k] = row0[k] * cy.w0[dy] + row1[k] * cy.w1[dy];
+        }
+      }
+    }
+  }
+}
+
+/** Nearest-neighbour resampling as OpenCV's INTER_NEAREST (batch of HWC images). */
+function resizeNearest(
+  src: PixelArray,
+  out: PixelArray,
+  batch: number,
+  [H, W, C]: readonly number[],
+  w: number,
+  h: number,
+): void {
+  // OpenCV: index floor(d * (1 / (dst / src))), in double.
+  const fx = 1 / (w / W), fy = 1 / (h / H);
+  const ix = Array.from({ length: w }, (_, d) => Math.min(Math.floor(d * fx), W - 1));
+  for (let b = 0; b < batch; b++) {
+    for (let dy = 0; dy < h; dy++) {
+      const sy = Math.min(Math.floor(dy * fy), H - 1);
+      for (let dx = 0; dx < w; dx++) {
+        const from = ((b * H + sy) * W + ix[dx]) * C, to = ((b * h + dy) * w + dx) * C;
+        out.set(src.subarray(from, from + C), to);
+      }
+    }
+  }
 }
 
 /** OpenCV's bicubic kernel (a = -0.75) over 4 neighbours. */
@@ -108,22 +201,14 @@ function areaTaps(inSize: number, outSize: number): Taps {
   return { index, weight };
 }
 
-function tapsFor(interp: Interp, inSize: number, outSize: number, shrinkBoth: boolean): Taps {
-  switch (interp) {
-    case 0:
-      return nearestTaps(inSize, outSize);
-    case 1:
-      return linearTaps(inSize, outSize, false);
-    case 2:
-      // OpenCV averages cells only when neither axis grows; otherwise a bilinear variant.
-      return shrinkBoth ? areaTaps(inSize, outSize) : linearTaps(inSize, outSize, true);
-    case 3:
-      return cubicTaps(inSize, outSize);
-  }
-}
-
 /** A numeric array an image can be held in. */
-export type PixelArray = Uint8Array | Int8Array | Int32Array | Float32Array | Float64Array;
+export type PixelArray =
+  | Uint8Array
+  | Int8Array
+  | Int32Array
+  | Float16Array
+  | Float32Array
+  | Float64Array;
 
 /** The ranges of integer element types, to saturate into (OpenCV's `saturate_cast`). */
 function saturation(data: PixelArray): [number, number] | null {
@@ -147,6 +232,43 @@ export function checkInterp(interp: number, where: string): Interp {
 }
 
 /**
+ * Resizes `batch` images `inH x inW x channels` (row-major, interleaved) to `outH x outW`
+ * into `out` (`batch x outH x outW x channels`).
+ * @ignore
+ */
+export function resizeInto(
+  data: PixelArray,
+  out: PixelArray,
+  batch: number,
+  shape: readonly [number, number, number],
+  outH: number,
+  outW: number,
+  interp: Interp,
+): void {
+  const [inH, inW] = shape;
+  // OpenCV averages cells (INTER_AREA proper) only when neither axis grows.
+  const shrinkBoth = outW <= inW && outH <= inH;
+  if (interp === 0) return resizeNearest(data, out, batch, shape, outW, outH);
+  if (interp === 1 || (interp === 2 && !shrinkBoth)) {
+    return resizeTwoTaps(data, out, batch, shape, outW, outH, interp === 2);
+  }
+  const xs = interp === 2 ? areaTaps(inW, outW) : cubicTaps(inW, outW);
+  const ys = interp === 2 ? areaTaps(inH, outH) : cubicTaps(inH, outH);
+  const size = inH * inW * shape[2], outSize = outH * outW * shape[2];
+  for (let b = 0; b < batch; b++) {
+    separable(
+      data.subarray(b * size, (b + 1) * size),
+      out.subarray(b * outSize, (b + 1) * outSize),
+      inH,
+      inW,
+      shape[2],
+      xs,
+      ys,
+    );
+  }
+}
+
+/**
  * Resizes an `inH x inW x channels` image (row-major, interleaved) to `outH x outW`.
  * Returns an array of the input's type.
  */
@@ -159,9 +281,22 @@ export function resizePixels<T extends PixelArray>(
   outW: number,
   interp: Interp,
 ): T {
-  const shrinkBoth = outW <= inW && outH <= inH;
-  const xs = tapsFor(interp, inW, outW, shrinkBoth);
-  const ys = tapsFor(interp, inH, outH, shrinkBoth);
+  const out = new (data.constructor as new (n: number) => T)(outH * outW * channels);
+  resizeInto(data, out, 1, [inH, inW, channels], outH, outW, interp);
+  return out;
+}
+
+/** Applies per-axis taps (any count) to one image, in float64, rounding integer types. */
+function separable(
+  data: PixelArray,
+  out: PixelArray,
+  inH: number,
+  inW: number,
+  channels: number,
+  xs: Taps,
+  ys: Taps,
+): void {
+  const outW = xs.index.length, outH = ys.index.length;
   // Pass 1: along rows, into float64.
   const tmp = new Float64Array(inH * outW * channels);
   for (let y = 0; y < inH; y++) {
@@ -177,7 +312,6 @@ export function resizePixels<T extends PixelArray>(
     }
   }
   // Pass 2: along columns, then round and saturate integer types.
-  const out = new (data.constructor as new (n: number) => T)(outH * outW * channels);
   const range = saturation(data);
   const acc = new Float64Array(outW * channels);
   for (let y = 0; y < outH; y++) {
@@ -198,5 +332,4 @@ export function resizePixels<T extends PixelArray>(
       }
     }
   }
-  return out;
 }

@@ -4,3 +4,4 @@
  */
 export * from "./datasets.ts";
 export * as transforms from "./transforms.ts";
+export * from "./record.ts";
