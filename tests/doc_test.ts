@@ -79,6 +79,8 @@ Deno.test("deno doc documents every namespace's members and no internals", async
     "image.imdecode",
     "image.imresize",
     "image.centerCrop",
+    "image.ImageIter",
+    "image.CreateAugmenter",
     "kv.create",
     "kv.KVStore",
     "model.FeedForward",

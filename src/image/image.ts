@@ -131,8 +131,15 @@ export function imresize<D extends NDArray>(src: D, w: number, h: number, interp
 /**
  * MXNet's `interp` 9 ("auto") and 10 ("random") resolved as MXNet's `_get_interp_method`
  * does for a resize from `oldH x oldW` to `newH x newW`; other values are returned as given.
+ * @ignore
  */
-function resolveInterp(interp: number, oldH: number, oldW: number, newH: number, newW: number) {
+export function resolveInterp(
+  interp: number,
+  oldH: number,
+  oldW: number,
+  newH: number,
+  newW: number,
+): number {
   if (interp === 9) {
     if (newH > oldH && newW > oldW) return 2;
     if (newH < oldH && newW < oldW) return 0;

@@ -6,3 +6,5 @@
 export * from "./image.ts";
 export * from "./encode.ts";
 export type { Interp } from "./resize.ts";
+export * from "./augmenters.ts";
+export * from "./image_iter.ts";
