@@ -40,6 +40,7 @@ const SECTIONS: readonly Section[] = [
   { name: "dist", run: async () => (await import("./dist_kvstore.ts")).run() },
   { name: "training", run: async () => (await import("./training_fashion_mnist.ts")).run() },
   { name: "dataloader", run: async () => (await import("./gluon_dataloader.ts")).run() },
+  { name: "image", run: async () => (await import("./image_record_iter.ts")).run() },
 ];
 
 async function main(args: readonly string[]): Promise<number> {
