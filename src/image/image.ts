@@ -256,6 +256,44 @@ export function randomCrop<D extends NDArray>(
 }
 
 /**
+ * A crop of random area (a fraction in `area = [min, max]` of the image, or `[area, 1]`) and
+ * random aspect ratio (log-uniform in `ratio`), resized to `size = [width, height]`; after
+ * 10 tries that do not fit, the centre crop (MXNet's `mx.image.random_size_crop`).
+ */
+export function randomSizeCrop<D extends NDArray>(
+  src: D,
+  size: readonly [number, number],
+  area: number | readonly [number, number],
+  ratio: readonly [number, number],
+  interp = 2,
+  random: () => number = Math.random,
+): Crop<D> {
+  const [h, w] = hwc(src, "randomSizeCrop");
+  checkCropSize(size, "randomSizeCrop");
+  const [aMin, aMax] = typeof area === "number" ? [area, 1] : area;
+  if (!(aMin > 0 && aMin <= aMax && aMax <= 1)) {
+    throw new ParamError(`randomSizeCrop: area must be within (0, 1], got ${JSON.stringify(area)}`);
+  }
+  if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) {
+    throw new ParamError(
+      `randomSizeCrop: ratio must be [min, max] > 0, got ${JSON.stringify(ratio)}`,
+    );
+  }
+  const uniform = (a: number, b: number) => a + (b - a) * random();
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const target = uniform(aMin, aMax) * h * w;
+    const r = Math.exp(uniform(Math.log(ratio[0]), Math.log(ratio[1])));
+    const newW = Math.round(Math.sqrt(target * r)), newH = Math.round(Math.sqrt(target / r));
+    if (newW >= 1 && newH >= 1 && newW <= w && newH <= h) {
+      const x0 = Math.floor(random() * (w - newW + 1));
+      const y0 = Math.floor(random() * (h - newH + 1));
+      return [fixedCrop(src, x0, y0, newW, newH, size, interp), [x0, y0, newW, newH]];
+    }
+  }
+  return centerCrop(src, size, interp);
+}
+
+/**
  * `(src - mean) / std` in float32 (MXNet's `mx.image.color_normalize`); `mean` and `std`
  * broadcast over the channels (numbers or NDArrays such as `[3]`).
  */

@@ -8,3 +8,4 @@ export * from "./encode.ts";
 export type { Interp } from "./resize.ts";
 export * from "./augmenters.ts";
 export * from "./image_iter.ts";
+export * from "./border.ts";

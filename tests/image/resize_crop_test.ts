@@ -94,3 +94,50 @@ Deno.test("colorNormalize: (src - mean) / std in float32, broadcast over channel
   assert.deepEqual(await out.array(), [[[0, 0, 0], [15, 7.5, 6]]]);
   assert.deepEqual(await mx.image.colorNormalize(src, 10).array(), [[[0, 10, 20], [30, 40, 50]]]);
 });
+
+Deno.test("copyMakeBorder: OpenCV's five border types", async () => {
+  const row = mx.nd.array([[1, 2, 3, 4]], { dtype: "uint8" });
+  const pad = (type: 0 | 1 | 2 | 3 | 4, value = 0) =>
+    Array.from(mx.image.copyMakeBorder(row, 0, 0, 3, 3, type, value).dataSync() as Uint8Array);
+  assert.deepEqual(pad(0, 9), [9, 9, 9, 1, 2, 3, 4, 9, 9, 9]);
+  assert.deepEqual(pad(0, 300), [255, 255, 255, 1, 2, 3, 4, 255, 255, 255]);
+  assert.deepEqual(pad(1), [1, 1, 1, 1, 2, 3, 4, 4, 4, 4]);
+  assert.deepEqual(pad(2), [3, 2, 1, 1, 2, 3, 4, 4, 3, 2]);
+  assert.deepEqual(pad(3), [2, 3, 4, 1, 2, 3, 4, 1, 2, 3]);
+  assert.deepEqual(pad(4), [4, 3, 2, 1, 2, 3, 4, 3, 2, 1]);
+  const rgb = mx.nd.array(new Uint8Array(2 * 2 * 3).fill(5), { shape: [2, 2, 3] });
+  const framed = mx.image.copyMakeBorder(rgb, 1, 2, 0, 1, 0, [7, 8, 9]);
+  assert.deepEqual(framed.shape, [5, 3, 3]);
+  assert.deepEqual(Array.from((framed.dataSync() as Uint8Array).subarray(0, 3)), [7, 8, 9]);
+  assert.deepEqual(await mx.image.copyMakeBorder(rgb, 1, 0, 0, 0, 1).shape, [3, 2, 3]);
+  assert.throws(
+    () => mx.image.copyMakeBorder(row, -1, 0, 0, 0),
+    /top must be a non-negative integer/,
+  );
+  assert.throws(() => mx.image.copyMakeBorder(rgb, 0, 0, 1, 0, 0, [1, 2]), /value needs 3 numbers/);
+});
+
+Deno.test("randomSizeCrop: a region of the chosen area and ratio, resized; centre crop as the fallback", () => {
+  const src = ramp(40, 50);
+  let seed = 5;
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  for (let i = 0; i < 20; i++) {
+    const [out, [x0, y0, w, h]] = mx.image.randomSizeCrop(
+      src,
+      [16, 16],
+      [0.3, 0.6],
+      [3 / 4, 4 / 3],
+      2,
+      rand,
+    );
+    assert.deepEqual(out.shape, [16, 16, 3]);
+    assert.ok(x0 >= 0 && y0 >= 0 && x0 + w <= 50 && y0 + h <= 40);
+    // Rounding w and h moves the area by less than one row and one column.
+    assert.ok(w * h >= 0.3 * 2000 - w - h - 1 && w * h <= 0.6 * 2000 + w + h + 1, `${w}x${h}`);
+    assert.ok(w / h >= 0.7 && w / h <= 1.4, `${w}x${h}`);
+    out.dispose();
+  }
+  // No crop of ratio 50 fits a 50x40 image at this area: the centre crop.
+  const [, rect] = mx.image.randomSizeCrop(src, [16, 16], 0.9, [50, 60], 2, rand);
+  assert.deepEqual(rect, mx.image.centerCrop(src, [16, 16])[1]);
+});
