@@ -154,7 +154,7 @@ export class ImageRecordIter extends DataIter {
   /** Creates the iterator; the `.rec` (or `.idx`) file is read on the first batch. */
   constructor(opts: ImageRecordIterOptions) {
     super(opts?.batchSize);
-    checkOptions("ImageRecordIter", opts, OPTIONS);
+    checkOptions(new.target.name, opts, this.optionKeys());
     this.#o = {
       labelWidth: 1,
       shuffle: false,
@@ -182,6 +182,16 @@ export class ImageRecordIter extends DataIter {
     };
     this.#check();
     this.#rng = new RandomState(this.#o.seed);
+  }
+
+  /** The options this iterator accepts. */
+  protected optionKeys(): readonly string[] {
+    return OPTIONS;
+  }
+
+  /** The dtype of the data arrays. */
+  protected get dataDType(): "float32" | "uint8" {
+    return "float32";
   }
 
   #check(): void {
@@ -216,7 +226,8 @@ export class ImageRecordIter extends DataIter {
 
   /** `[batchSize, ...dataShape]`. */
   get provideData(): DataDesc[] {
-    return [new DataDesc(this.#o.dataName, [this.batchSize, ...this.#o.dataShape])];
+    const shape = [this.batchSize, ...this.#o.dataShape];
+    return [new DataDesc(this.#o.dataName, shape, this.dataDType)];
   }
 
   /** `[batchSize]`, or `[batchSize, labelWidth]` when `labelWidth > 1`. */
@@ -309,7 +320,11 @@ export class ImageRecordIter extends DataIter {
     const dataShape = [bs, C, H, W];
     const labelShape = o.labelWidth === 1 ? [bs] : [bs, o.labelWidth];
     return new DataBatch({
-      data: [array(data, { shape: dataShape, ctx: o.ctx })],
+      data: [
+        this.dataDType === "uint8"
+          ? array(Uint8Array.from(data), { shape: dataShape, ctx: o.ctx })
+          : array(data, { shape: dataShape, ctx: o.ctx }),
+      ],
       label: [array(label, { shape: labelShape, ctx: o.ctx })],
       pad,
       index,
@@ -373,5 +388,34 @@ export class ImageRecordIter extends DataIter {
         }
       }
     }
+  }
+}
+
+/** The options of {@link ImageRecordUInt8Iter}: those of ImageRecordIter less normalisation. */
+export type ImageRecordUInt8IterOptions = Omit<
+  ImageRecordIterOptions,
+  "meanR" | "meanG" | "meanB" | "stdR" | "stdG" | "stdB" | "scale"
+>;
+
+const NORMALISATION = ["meanR", "meanG", "meanB", "stdR", "stdG", "stdB", "scale"];
+
+/**
+ * {@link ImageRecordIter} giving the augmented pixels as uint8 NCHW, without normalisation
+ * (MXNet's `ImageRecordUInt8Iter`).
+ */
+export class ImageRecordUInt8Iter extends ImageRecordIter {
+  /** Creates the iterator. */
+  constructor(opts: ImageRecordUInt8IterOptions) {
+    super(opts);
+  }
+
+  /** ImageRecordIter's options less the normalisation ones. */
+  protected override optionKeys(): readonly string[] {
+    return OPTIONS.filter((k) => !NORMALISATION.includes(k));
+  }
+
+  /** uint8. */
+  protected override get dataDType(): "uint8" {
+    return "uint8";
   }
 }

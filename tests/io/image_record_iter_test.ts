@@ -332,3 +332,32 @@ Deno.test("ImageRecordIter: label width, gray data, and clear errors", async () 
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("ImageRecordUInt8Iter gives the augmented pixels as uint8 and refuses normalisation", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const sources = writeShapes(dir, 4);
+    const it = new mx.io.ImageRecordUInt8Iter({
+      pathImgrec: `${dir}/s.rec`,
+      dataShape: [3, 12, 10],
+      batchSize: 2,
+    });
+    assert.equal(it.provideData[0].dtype, "uint8");
+    const batch = (await it.next())!;
+    assert.equal(batch.data[0].dtype, "uint8");
+    assert.deepEqual(
+      Array.from(batch.data[0].dataSync() as Uint8Array).slice(0, 360),
+      Array.from(chw(sources[0], 12, 10)),
+    );
+    batch.dispose();
+    assert.throws(
+      () =>
+        new mx.io.ImageRecordUInt8Iter(
+          { pathImgrec: `${dir}/s.rec`, dataShape: [3, 12, 10], batchSize: 2, meanR: 1 } as never,
+        ),
+      /ImageRecordUInt8Iter: unknown option meanR/,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
