@@ -110,6 +110,7 @@ Deno.test("deno doc documents every namespace's members and no internals", async
     "gluon.data.vision.FashionMNIST",
     "gluon.data.RecordFileDataset",
     "gluon.data.vision.ImageRecordDataset",
+    "gluon.data.vision.ImageFolderDataset",
     "gluon.data.vision.transforms.ToTensor",
   ];
   for (const w of wanted) assert.ok(all.has(w), `deno doc mod.ts lacks ${w}`);
