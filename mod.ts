@@ -57,6 +57,8 @@ export * as init from "./src/initializer/mod.ts";
 export * as initializer from "./src/initializer/mod.ts";
 export * as metric from "./src/metric/mod.ts";
 export * as io from "./src/io/mod.ts";
+export * as recordio from "./src/recordio/mod.ts";
+export * as image from "./src/image/mod.ts";
 export * as mod from "./src/module/mod.ts";
 export * as callback from "./src/model/callback.ts";
 export * as testUtils from "./src/test_utils.ts";

@@ -8,3 +8,4 @@ export * from "./csv_iter.ts";
 export * from "./mnist_iter.ts";
 export * from "./idx.ts";
 export * from "./wrappers.ts";
+export * from "./image_record_iter.ts";

@@ -1,9 +1,10 @@
 /**
  * `gluon.data`: datasets, samplers, the DataLoader and `vision` (image datasets and
- * transforms). RecordFileDataset is not here yet: it needs RecordIO (`mx.recordio`).
+ * transforms), RecordFileDataset (records of a RecordIO file).
  * @module
  */
 export * from "./dataset.ts";
 export * from "./sampler.ts";
 export * from "./dataloader.ts";
+export * from "./record.ts";
 export * as vision from "./vision/mod.ts";

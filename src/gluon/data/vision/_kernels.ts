@@ -7,6 +7,7 @@
  * @module
  */
 import type { DType } from "../../../core/dtype.ts";
+import { resizeInto } from "../../../image/resize.ts";
 import { allocHost, type HostArray, type HostData } from "../_host.ts";
 
 const fr = Math.fround;
@@ -80,101 +81,16 @@ export function crop(x: HostArray, x0: number, y0: number, w: number, h: number)
   return out;
 }
 
-/** Source index and weights along one axis, as OpenCV's INTER_LINEAR computes them. */
-function linearTaps(src: number, dst: number, clampLow: boolean) {
-  // OpenCV: scale = 1 / (dst / src), in double.
-  const scale = 1 / (dst / src);
-  const i0 = new Int32Array(dst), i1 = new Int32Array(dst);
-  const w0 = new Float32Array(dst), w1 = new Float32Array(dst);
-  for (let d = 0; d < dst; d++) {
-    let f = fr((d + 0.5) * scale - 0.5);
-    let s = Math.floor(f);
-    f = fr(f - s);
-    // OpenCV clamps the column taps to the border; rows are clamped by index only.
-    if (clampLow && s < 0) f = 0, s = 0;
-    if (clampLow && s >= src - 1) f = 0, s = src - 1;
-    i0[d] = Math.min(Math.max(s, 0), src - 1);
-    i1[d] = Math.min(Math.max(s + 1, 0), src - 1);
-    w0[d] = fr(1 - f);
-    w1[d] = f;
-  }
-  return { i0, i1, w0, w1 };
-}
-
 /**
- * Bilinear resize with OpenCV's pixel-centre convention (`cv::resize`, INTER_LINEAR, which
- * MXNet's `_image_resize` calls): uint8 through OpenCV's fixed-point weights (11 bits per
- * pass, rounded at the end), float in float32 (float64 in float64) arithmetic.
+ * Resize of (H, W, C) or (N, H, W, C) with OpenCV's INTER_NEAREST (0) or INTER_LINEAR (1),
+ * which MXNet's `_image_resize` calls: the arithmetic lives in `mx.image`'s resizer.
  */
-function resizeLinear(x: HostArray, w: number, h: number): HostArray {
-  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
-  const [H, W, C] = s.slice(-3);
-  const out = allocHost(s.length === 4 ? [batch, h, w, C] : [h, w, C], x.dtype);
-  const cx = linearTaps(W, w, true), cy = linearTaps(H, h, false);
-  const src = x.data, dst = out.data;
-  const fixed = x.dtype === "uint8", f32 = x.dtype === "float32";
-  // Integer weights: cvRound(weight * 2048) (ties to even, as lrint).
-  const q = (v: number) => {
-    const t = v * 2048, r = Math.round(t);
-    return r - t === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  };
-  const ax0 = cx.w0.map(q), ax1 = cx.w1.map(q), by0 = cy.w0.map(q), by1 = cy.w1.map(q);
-  const row0 = new Float64Array(w * C), row1 = new Float64Array(w * C);
-  const hpass = (rowBase: number, into: Float64Array) => {
-    for (let dx = 0; dx < w; dx++) {
-      const p0 = rowBase + cx.i0[dx] * C, p1 = rowBase + cx.i1[dx] * C;
-      for (let c = 0; c < C; c++) {
-        const a = src[p0 + c], b = src[p1 + c];
-        into[dx * C + c] = fixed
-          ? a * ax0[dx] + b * ax1[dx]
-          : f32
-          ? fr(fr(a * cx.w0[dx]) + fr(b * cx.w1[dx]))
-          : a * cx.w0[dx] + b * cx.w1[dx];
-      }
-    }
-  };
-  for (let b = 0; b < batch; b++) {
-    for (let dy = 0; dy < h; dy++) {
-      hpass((b * H + cy.i0[dy]) * W * C, row0);
-      hpass((b * H + cy.i1[dy]) * W * C, row1);
-      const o = ((b * h + dy) * w) * C;
-      for (let k = 0; k < w * C; k++) {
-        if (fixed) {
-          const v = Math.floor((row0[k] * by0[dy] + row1[k] * by1[dy] + 2097152) / 4194304);
-          dst[o + k] = v < 0 ? 0 : v > 255 ? 255 : v;
-        } else if (f32) {
-          dst[o + k] = fr(row0[k] * cy.w0[dy]) + fr(row1[k] * cy.w1[dy]);
-        } else {
-          dst[o + k] = row0[k] * cy.w0[dy] + row1[k] * cy.w1[dy];
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Nearest-neighbour resize as OpenCV's INTER_NEAREST. */
-function resizeNearest(x: HostArray, w: number, h: number): HostArray {
-  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
-  const [H, W, C] = s.slice(-3);
-  const out = allocHost(s.length === 4 ? [batch, h, w, C] : [h, w, C], x.dtype);
-  // OpenCV: index floor(d * (1 / (dst / src))), in double.
-  const fx = 1 / (w / W), fy = 1 / (h / H);
-  const ix = Array.from({ length: w }, (_, d) => Math.min(Math.floor(d * fx), W - 1));
-  for (let b = 0; b < batch; b++) {
-    for (let dy = 0; dy < h; dy++) {
-      const sy = Math.min(Math.floor(dy * fy), H - 1);
-      for (let dx = 0; dx < w; dx++) {
-        const from = ((b * H + sy) * W + ix[dx]) * C, to = ((b * h + dy) * w + dx) * C;
-        out.data.set(x.data.subarray(from, from + C), to);
-      }
-    }
-  }
-  return out;
-}
-
 export function resize(x: HostArray, w: number, h: number, interp: 0 | 1): HostArray {
-  return interp === 1 ? resizeLinear(x, w, h) : resizeNearest(x, w, h);
+  const s = x.shape, batch = s.length === 4 ? s[0] : 1;
+  const [H, W, C] = s.slice(-3);
+  const out = allocHost(s.length === 4 ? [batch, h, w, C] : [h, w, C], x.dtype);
+  resizeInto(x.data, out.data, batch, [H, W, C], h, w, interp);
+  return out;
 }
 
 /** Mirror along axis 1 (left-right) or 0 (top-bottom) of (H, W, C). */

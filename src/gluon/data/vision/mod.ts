@@ -4,3 +4,5 @@
  */
 export * from "./datasets.ts";
 export * as transforms from "./transforms.ts";
+export * from "./record.ts";
+export * from "./image_files.ts";
