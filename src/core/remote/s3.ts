@@ -70,7 +70,8 @@ async function makeClient(): Promise<{ sdk: Sdk; client: S3Client; endpoint: str
     ...endpointConfig(),
   };
   if (env("S3_VERIFY_SSL") === "0") {
-    const https = await import("node:https");
+    // Computed, like the SDK's: bundlers for browsers must not try to resolve it.
+    const https = await import(["node", "https"].join(":")) as typeof import("node:https");
     config.requestHandler = { httpsAgent: new https.Agent({ rejectUnauthorized: false }) };
   }
   const endpoint = (config.endpoint as string | undefined) ?? "AWS S3";
