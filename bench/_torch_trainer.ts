@@ -223,8 +223,12 @@ export function threadNote(
   ours: string,
   native: { cores: number; openblas: { threads: string | number; coreType?: string } },
   torch: readonly Trainer[],
+  oursCounts: readonly number[] = [Number(native.openblas.threads)],
 ): string {
-  return `${ours}: ${native.cores} kernel cores, ${native.openblas.threads} OpenBLAS threads, ` +
+  const blas = oursCounts.length > 1
+    ? `OpenBLAS ${oursCounts.join(" and ")} threads (the faster kept)`
+    : `${native.openblas.threads} OpenBLAS threads`;
+  return `${ours}: ${native.cores} kernel cores, ${blas}, ` +
     `OPENBLAS_CORETYPE=${native.openblas.coreType ?? "(auto)"} (also passed to torch); ` +
     `torch: intra-op 1 and ${native.cores} threads (the faster kept), its BLAS pool at 1 ` +
     `thread${torch[0]?.info ? `, ${torch[0].info}` : ""}; chunks of batches alternate ` +

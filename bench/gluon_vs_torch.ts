@@ -12,7 +12,8 @@
  * alternate (the training section's `measure`), so machine load hits them alike.
  *
  * Rows: hybridized vs imperative (target >= 1), and each mode vs torch's faster thread
- * count (MLP >= 1.0, LeNet >= 0.8). Runs on the native backend; skips (with a note) what
+ * count (MLP >= 1.0, LeNet >= 0.8). Ours is measured, like torch, at its configured thread
+ * count and at 1 OpenBLAS thread (bench/_blas_threads.ts), and the faster is kept. Runs on the native backend; skips (with a note) what
  * is missing: the data, the native library, torch.
  * @module
  */
@@ -21,6 +22,7 @@ import { backendByName, setCpuBackend } from "../backends/mod.ts";
 import { loadNative } from "../backends/native/mod.ts";
 import { FILES, findFashionMNIST, INSTALL_HINT } from "../examples/_fashion.ts";
 import { type Model, threadNote, torchTrainers, TRAIN, type Trainer } from "./_torch_trainer.ts";
+import { blasCounts, restoreBlas, withBlasThreads } from "./_blas_threads.ts";
 import { peerWith, progress, type Row, torchName } from "./_util.ts";
 import { measure } from "./training_fashion_mnist.ts";
 
@@ -123,13 +125,20 @@ async function modelRows(
     } in alternating chunks...`,
   );
   setCpuBackend(backendByName("native"));
+  const configured = Number(native.openblas.threads) || native.cores;
+  const counts = blasCounts(configured);
   const sides: Trainer[] = [];
   let rates: number[];
   try {
-    sides.push(await gluonTrainer("gluon imperative", model, dir, false));
-    sides.push(await gluonTrainer("gluon hybridized", model, dir, true));
+    for (const hybridize of [false, true]) {
+      const name = hybridize ? "gluon hybridized" : "gluon imperative";
+      for (const n of counts) {
+        sides.push(withBlasThreads(await gluonTrainer(name, model, dir, hybridize), n));
+      }
+    }
     sides.push(...torch);
     rates = await measure(sides);
+    restoreBlas(configured);
     progress(
       `gluon: ${model}: ` + sides.map((s, i) => `${s.name} ${rates[i].toFixed(0)}`).join(", ") +
         ` samples/s (train accuracy so far ` +
@@ -140,7 +149,10 @@ async function modelRows(
     for (const t of torch) if (!sides.includes(t)) t.dispose();
     setCpuBackend(undefined);
   }
-  const [imperative, hybridized] = rates;
+  // Each mode at its faster OpenBLAS thread count, as torch at its faster intra-op count.
+  const k = counts.length;
+  const imperative = Math.max(...rates.slice(0, k)),
+    hybridized = Math.max(...rates.slice(k, 2 * k));
   const rows: Row[] = [{
     section: SECTION,
     workload: `${NAMES[model]} train: hybridized vs imperative, samples/s`,
@@ -152,8 +164,8 @@ async function modelRows(
     theirsName: "imperative",
   }];
   if (torch.length && typeof py !== "string") {
-    const best = Math.max(...rates.slice(2));
-    const note = threadNote("gluon", native, torch);
+    const best = Math.max(...rates.slice(2 * k));
+    const note = threadNote("gluon", native, torch, counts);
     for (const [mode, ours] of [["imperative", imperative], ["hybridized", hybridized]] as const) {
       rows.push({
         section: SECTION,

@@ -6,7 +6,8 @@
  *   newest torch found: bench/_util.ts `peerPython`), a trainer process whose chunks
  *   alternate with ours (bench/_torch_trainer.ts); 1 and N intra-op threads are both
  *   measured and the faster is compared, with the BLAS's own pool at 1 thread so the two
- *   pools do not oversubscribe the cores, and the same OPENBLAS_CORETYPE;
+ *   pools do not oversubscribe the cores, and the same OPENBLAS_CORETYPE; ours likewise at
+ *   its configured OpenBLAS thread count and at 1 (bench/_blas_threads.ts), the faster kept;
  * - mxts TS backend vs `@tensorflow/tfjs-core` + `tfjs-backend-cpu`, same process, chunks
  *   of batches interleaved.
  *
@@ -22,6 +23,7 @@ import * as mx from "../mod.ts";
 import { backendByName, setCpuBackend } from "../backends/mod.ts";
 import { loadNative } from "../backends/native/mod.ts";
 import { FILES, findFashionMNIST, INSTALL_HINT, lenet, mlp } from "../examples/_fashion.ts";
+import { blasCounts, restoreBlas, withBlasThreads } from "./_blas_threads.ts";
 import { type Model, threadNote, torchTrainers, TRAIN, type Trainer } from "./_torch_trainer.ts";
 import { median, type PeerPython, peerWith, progress, type Row, torchName } from "./_util.ts";
 
@@ -292,32 +294,37 @@ async function nativeVsTorch(
     return undefined;
   }
   setCpuBackend(backendByName("native"));
+  const configured = Number(native.openblas.threads) || native.cores;
+  const counts = blasCounts(configured);
   let rates: number[];
-  let t: Trainer | undefined;
+  const ours: Trainer[] = [];
   try {
-    t = await mxtsTrainer("mxts-native", model, dir);
-    rates = await measure([t, ...torch]);
+    for (const n of counts) {
+      ours.push(withBlasThreads(await mxtsTrainer("mxts-native", model, dir), n));
+    }
+    rates = await measure([...ours, ...torch]);
+    restoreBlas(configured);
+    const sides = [...ours, ...torch];
     progress(
-      `training: ${model}: mxts native ${rates[0].toFixed(0)} samples/s, ` +
-        torch.map((x, k) => `${x.name} ${rates[k + 1].toFixed(0)}`).join(", ") +
-        ` (train accuracy so far ${t.accuracy().toFixed(3)} / ` +
+      `training: ${model}: ` + sides.map((x, k) => `${x.name} ${rates[k].toFixed(0)}`).join(", ") +
+        ` samples/s (train accuracy so far ${ours[0].accuracy().toFixed(3)} / ` +
         `${torch[0].accuracy().toFixed(3)})`,
     );
   } finally {
-    t?.dispose();
-    for (const x of torch) x.dispose();
+    for (const x of [...ours, ...torch]) x.dispose();
     setCpuBackend(undefined);
   }
+  const k = counts.length;
   return {
     section: "training: mxts native backend vs PyTorch (Fashion-MNIST, batch 256, SGD)",
     workload: NAMES[model],
-    ours: rates[0],
-    theirs: Math.max(...rates.slice(1)),
+    ours: Math.max(...rates.slice(0, k)),
+    theirs: Math.max(...rates.slice(k)),
     sense: "throughput",
     target: model === "mlp" ? 1.0 : 0.8,
     oursName: "mxts-native",
     theirsName: torchName(peer, "best threads"),
-    note: threadNote("mxts native", native, torch),
+    note: threadNote("mxts native", native, torch, counts),
   };
 }
 
