@@ -162,6 +162,9 @@ async function modelRows(
     target: 1,
     oursName: "hybridized",
     theirsName: "imperative",
+    note: `each mode at its faster OpenBLAS thread count (${counts.join(" and ")}); a ` +
+      `hybridized block replays its traced graph through the same operators, so the two ` +
+      `modes run the same kernels and differ by the per-call work of the Blocks`,
   }];
   if (torch.length && typeof py !== "string") {
     const best = Math.max(...rates.slice(2 * k));
