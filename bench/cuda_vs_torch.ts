@@ -1,6 +1,6 @@
 /**
  * Section "cuda": the CUDA backend on gpu(0) against PyTorch on the same CUDA device (a
- * python3 subprocess), float32 with TF32 off on torch's side. GEMM (ours: a hand-written
+ * Python subprocess: `$MXTS_BENCH_PYTHON`, else the newest torch found), float32 with TF32 off on torch's side. GEMM (ours: a hand-written
  * tiled kernel, torch: cuBLAS), elementwise bandwidth, dispatch overhead, a convolution
  * forward (torch: cuDNN) and an MLP SGD step with autograd.
  *
@@ -20,7 +20,15 @@ import * as mx from "../mod.ts";
 import { backendFor } from "../backends/mod.ts";
 import { loadNative, nativeLoadFailure } from "../backends/native/mod.ts";
 import { cudaLibrary } from "../backends/native/cuda.ts";
-import { type Contender, interleave, median, progress, randomF32, type Row } from "./_util.ts";
+import {
+  type Contender,
+  interleave,
+  median,
+  peerPythons,
+  progress,
+  randomF32,
+  type Row,
+} from "./_util.ts";
 
 const OURS = "mxts-cuda";
 const PEER = "torch-cuda";
@@ -104,7 +112,7 @@ function workloads(cfg: CudaBenchConfig): Workload[] {
 }
 
 // ---------------------------------------------------------------------------------------
-// The peer: PyTorch in a python3 subprocess.
+// The peer: PyTorch in a subprocess of the peers' interpreter (bench/_util.ts peerPythons).
 
 /**
  * torch's side. argv[1] is JSON: the config plus `device` ("cuda"; "cpu" to check the
@@ -148,6 +156,7 @@ except Exception as e:
 torch.manual_seed(1)
 torch.rand(4, device=dev).cpu()
 emit(info="torch %s on %s, TF32 %s" % (torch.__version__, where, tf32), device=where, tf32=tf32,
+     version=torch.__version__,
      startup_s=time.perf_counter() - T0)
 
 def head(t):
@@ -242,11 +251,8 @@ for key, fn in jobs:
         torch.cuda.empty_cache()
 `;
 
-/** Debian's python3-torch is only seen by /usr/bin/python3; a pip torch may be on PATH. */
-const PYTHONS = ["/usr/bin/python3", "python3", "python"];
-
 /** What one peer run gave: results (maybe partial) and the device, or why there are none. */
-export type PeerRun = { results: Results; device: string; tf32: string } | {
+export type PeerRun = { results: Results; device: string; tf32: string; version: string } | {
   unavailable: string;
 };
 
@@ -297,7 +303,7 @@ async function runPython(
     clearTimeout(timer);
   }
   const results: Results = {};
-  let gpuName = "", tf32 = "";
+  let gpuName = "", tf32 = "", version = "";
   for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
     if (!line.startsWith("{")) continue;
     let m: Record<string, unknown>;
@@ -310,6 +316,7 @@ async function runPython(
     if (typeof m.info === "string") {
       gpuName = String(m.device ?? "");
       tf32 = String(m.tf32 ?? "");
+      version = String(m.version ?? "");
       progress(`cuda: peer ${m.info} (start-up ${Number(m.startup_s).toFixed(1)} s)`);
     } else if (typeof m.key === "string" && typeof m.value === "number") {
       results[m.key] = m.value;
@@ -322,12 +329,13 @@ async function runPython(
     const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
     return { unavailable: `${python} failed (exit ${out.code}): ${err || "no output"}` };
   }
-  return { results, device: gpuName, tf32 };
+  return { results, device: gpuName, tf32, version };
 }
 
 /**
- * torch's results with the first python (of {@link PYTHONS}, or `python` when given)
- * that has torch on `device`, and which python that was; or why none has.
+ * torch's results with the first python (of `peerPythons()`: `$MXTS_BENCH_PYTHON`, else the
+ * newest torch first; or `python` when given) that has torch on `device`, and which python
+ * that was; or why none has.
  */
 export async function runPeer(
   cfg: CudaBenchConfig,
@@ -336,7 +344,7 @@ export async function runPeer(
   python?: string,
 ): Promise<{ run: PeerRun; python?: string }> {
   const why: string[] = [];
-  for (const py of python ? [python] : PYTHONS) {
+  for (const py of python ? [python] : await peerPythons()) {
     const r = await runPython(py, cfg, device, budgetS);
     if (r === "spawn-failed") {
       why.push(`${py}: not found`);
@@ -608,7 +616,7 @@ export async function run(cfg: CudaBenchConfig = FULL): Promise<Row[]> {
   const elapsedS = () => (performance.now() - t0) / 1e3;
   const ours: Results = {};
   const theirs: Results = {};
-  let peerDevice = "", peerTf32 = "off";
+  let peerDevice = "", peerTf32 = "off", peerVersion = "";
   let peerWhy: string | undefined;
   let python: string | undefined;
   for (let round = 1; round <= 2; round++) {
@@ -630,6 +638,7 @@ export async function run(cfg: CudaBenchConfig = FULL): Promise<Row[]> {
         python = py;
         peerDevice = r.device;
         peerTf32 = r.tf32;
+        peerVersion = r.version;
         keepBest(theirs, r.results);
       }
     }
@@ -648,6 +657,6 @@ export async function run(cfg: CudaBenchConfig = FULL): Promise<Row[]> {
     sense: w.sense,
     target: w.target,
     oursName: OURS,
-    theirsName: peerWhy ? `${PEER} (unavailable)` : PEER,
+    theirsName: peerWhy ? `${PEER} (unavailable)` : `${PEER} ${peerVersion}`,
   }));
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import * as mx from "../mod.ts";
-import { interleave, progress, type Row } from "./_util.ts";
+import { interleave, peerPythons, progress, type Row } from "./_util.ts";
 
 const N = 64, SIZE = 256, BATCH = 32;
 
@@ -84,24 +84,30 @@ for r in range(reps + 2):
         print(name, (time.perf_counter() - t0) / len(payloads))
 `;
 
-/** The Python peer's median seconds per image, or null without OpenCV/PIL. */
+/**
+ * The Python peer's median seconds per image, or null without OpenCV/PIL: the first of
+ * the benchmarks' interpreters (MXTS_BENCH_PYTHON, else the candidates) that has either.
+ */
 async function peer(rec: string, reps: number): Promise<{ name: string; secs: number } | null> {
-  try {
-    const out = await new Deno.Command("python3", { args: ["-c", PEER, rec, String(reps)] })
-      .output();
+  let why = "python3 is not installed";
+  for (const py of await peerPythons()) {
+    let out: Deno.CommandOutput;
+    try {
+      out = await new Deno.Command(py, { args: ["-c", PEER, rec, String(reps)] }).output();
+    } catch (e) {
+      why = (e as Error).message;
+      continue;
+    }
     if (!out.success) {
-      progress(
-        `image: no Python peer (${new TextDecoder().decode(out.stderr).trim().split("\n").pop()})`,
-      );
-      return null;
+      why = new TextDecoder().decode(out.stderr).trim().split("\n").pop() ?? "failed";
+      continue;
     }
     const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => l.split(" "));
     const secs = lines.map((l) => Number(l[1])).sort((a, b) => a - b);
     return { name: lines[0][0], secs: secs[secs.length >> 1] };
-  } catch (e) {
-    progress(`image: no Python peer (${(e as Error).message})`);
-    return null;
   }
+  progress(`image: no Python peer (${why})`);
+  return null;
 }
 
 /** Runs the section. */

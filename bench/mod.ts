@@ -39,6 +39,7 @@ const SECTIONS: readonly Section[] = [
   { name: "cuda", run: async () => (await import("./cuda_vs_torch.ts")).run() },
   { name: "dist", run: async () => (await import("./dist_kvstore.ts")).run() },
   { name: "training", run: async () => (await import("./training_fashion_mnist.ts")).run() },
+  { name: "gluon", run: async () => (await import("./gluon_vs_torch.ts")).run() },
   { name: "dataloader", run: async () => (await import("./gluon_dataloader.ts")).run() },
   { name: "remote", run: async () => (await import("./remote_s3.ts")).run() },
   { name: "rnn", run: async () => (await import("./rnn_vs_torch.ts")).run() },

@@ -1,13 +1,25 @@
 /**
  * Section "native": the native CPU backend against numpy (and PyTorch when installed),
- * run by this script as a python3 subprocess with the same OPENBLAS_CORETYPE and thread
- * count. Peers that are not installed are skipped with a printed note.
+ * run by this script as a subprocess of the peers' interpreter (`$MXTS_BENCH_PYTHON`, else
+ * the one with the newest torch: bench/_util.ts `peerPython`) with the same
+ * OPENBLAS_CORETYPE and thread count. Peers that are not installed are skipped with a
+ * printed note; the peer columns name the versions compared against.
  * @module
  */
 import * as mx from "../mod.ts";
 import { backendByName, setCpuBackend } from "../backends/mod.ts";
 import { loadNative } from "../backends/native/mod.ts";
-import { type Contender, interleave, median, progress, randomF32, type Row } from "./_util.ts";
+import {
+  type Contender,
+  interleave,
+  median,
+  peerPython,
+  peerWith,
+  progress,
+  randomF32,
+  type Row,
+  torchName,
+} from "./_util.ts";
 
 const SECTION = "native: mxts native backend vs numpy / torch (float32)";
 const OURS = "mxts-native";
@@ -86,13 +98,11 @@ ts.sort()
 print(json.dumps({"conv": ts[len(ts) // 2]}))
 `;
 
-/** Where each peer is importable: Debian's python3-torch is only seen by /usr/bin/python3
- * (a pyenv or venv python3 earlier on PATH does not see Debian's dist-packages). */
-const PYTHONS = { numpy: ["python3", "/usr/bin/python3"], torch: ["/usr/bin/python3", "python3"] };
-
 /** torch's best (1 or `cores` intra-op threads) forward time of the convolution row. */
 async function torchConv(cores: number): Promise<number | string> {
-  let best = Infinity, why = "python3 is not installed";
+  const py = await peerWith("torch");
+  if (typeof py === "string") return py;
+  let best = Infinity, why = "";
   for (const threads of new Set([1, cores])) {
     const env: Record<string, string> = {
       OMP_NUM_THREADS: String(threads),
@@ -102,23 +112,17 @@ async function torchConv(cores: number): Promise<number | string> {
     const core = Deno.env.get("OPENBLAS_CORETYPE");
     if (core) env.OPENBLAS_CORETYPE = core;
     const args = [String(threads), ...Object.values(CONV).map(String)];
-    for (const py of PYTHONS.torch) {
-      let out: Deno.CommandOutput;
-      try {
-        out = await new Deno.Command(py, { args: ["-c", CONV_PY, ...args], env }).output();
-      } catch {
-        continue;
-      }
-      if (out.success) {
-        const t = (JSON.parse(new TextDecoder().decode(out.stdout)) as { conv: number }).conv;
-        progress(`native: torch conv2d forward, ${threads} thread(s): ${(t * 1e3).toFixed(3)} ms`);
-        best = Math.min(best, t);
-        break;
-      }
+    const out = await new Deno.Command(py.python, {
+      args: ["-c", CONV_PY, ...args],
+      env,
+    }).output();
+    if (out.success) {
+      const t = (JSON.parse(new TextDecoder().decode(out.stdout)) as { conv: number }).conv;
+      progress(`native: torch conv2d forward, ${threads} thread(s): ${(t * 1e3).toFixed(3)} ms`);
+      best = Math.min(best, t);
+    } else {
       const err = new TextDecoder().decode(out.stderr);
-      why = /No module named/.test(err)
-        ? "torch is not installed (apt-get install python3-torch)"
-        : `torch failed: ${err.trim().split("\n").slice(-3).join(" | ")}`;
+      why = `torch failed: ${err.trim().split("\n").slice(-3).join(" | ")}`;
     }
   }
   return Number.isFinite(best) ? best : why;
@@ -131,19 +135,14 @@ async function runPeer(which: "numpy" | "torch", threads: string): Promise<PeerR
   };
   const core = Deno.env.get("OPENBLAS_CORETYPE");
   if (core) env.OPENBLAS_CORETYPE = core;
-  let why = "python3 is not installed";
-  for (const py of PYTHONS[which]) {
-    let out: Deno.CommandOutput;
-    try {
-      out = await new Deno.Command(py, { args: ["-c", PEER_PY, which], env }).output();
-    } catch {
-      continue;
-    }
-    const err = new TextDecoder().decode(out.stderr);
-    if (out.success) return JSON.parse(new TextDecoder().decode(out.stdout)) as PeerResult;
-    why = /No module named/.test(err) ? `${which} is not installed` : `${which} failed: ${err}`;
-  }
-  return why;
+  const py = await peerWith(which);
+  if (typeof py === "string") return py;
+  const out = await new Deno.Command(py.python, {
+    args: ["-c", PEER_PY, which],
+    env,
+  }).output();
+  if (out.success) return JSON.parse(new TextDecoder().decode(out.stdout)) as PeerResult;
+  return `${which} failed: ${new TextDecoder().decode(out.stderr)}`;
 }
 
 /** Median seconds of `fn` after warm-up, with enough calls per sample to last ~0.1 s. */
@@ -324,6 +323,9 @@ export async function run(): Promise<Row[]> {
     }
   }
   const rows: Row[] = [];
+  const py = await peerPython();
+  const peerName = (p: "numpy" | "torch") =>
+    typeof py === "string" ? p : p === "torch" ? torchName(py) : `numpy ${py.numpy}`;
   const add = (
     workload: string,
     key: keyof PeerResult,
@@ -348,7 +350,7 @@ export async function run(): Promise<Row[]> {
       sense,
       target,
       oursName: OURS,
-      theirsName: chosen,
+      theirsName: peerName(chosen),
     });
   };
   add("sgemm 64, GFLOP/s", "gemm64", "numpy", "throughput", 0.5);
@@ -366,7 +368,7 @@ export async function run(): Promise<Row[]> {
       sense: "latency",
       target: 0.8,
       oursName: OURS,
-      theirsName: "torch (best threads)",
+      theirsName: typeof py === "string" ? "torch" : torchName(py, "best threads"),
     });
   }
   return rows;

@@ -1,6 +1,6 @@
 /**
- * Section "np": mx.np on the native backend against NumPy in the same run (python3
- * subprocess, same BLAS thread count): np.dot 1024, elementwise add 1e7, and indexing a
+ * Section "np": mx.np on the native backend against NumPy in the same run (a subprocess of
+ * the peers' interpreter, bench/_util.ts `peerPython`; same BLAS thread count): np.dot 1024, elementwise add 1e7, and indexing a
  * [1000, 1000] array: `x.get("1:3")` (a view sharing memory, as NumPy's) and
  * `x.get(":, 1:3")` (NumPy: a strided view; here a copy of the 2000 selected elements,
  * since mxts views are contiguous blocks).
@@ -9,7 +9,7 @@
 import * as mx from "../mod.ts";
 import { backendByName, setCpuBackend } from "../backends/mod.ts";
 import { loadNative } from "../backends/native/mod.ts";
-import { interleave, progress, randomF32, type Row } from "./_util.ts";
+import { interleave, peerWith, progress, randomF32, type Row } from "./_util.ts";
 
 const SECTION = "np: mx.np (native backend) vs NumPy (float32)";
 const OURS = "mx.np";
@@ -47,15 +47,13 @@ async function numpyPeer(threads: string): Promise<Peer | string> {
   const env: Record<string, string> = { OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads };
   const core = Deno.env.get("OPENBLAS_CORETYPE");
   if (core) env.OPENBLAS_CORETYPE = core;
-  for (const py of ["python3", "/usr/bin/python3"]) {
-    try {
-      const out = await new Deno.Command(py, { args: ["-c", PEER_PY], env }).output();
-      if (out.success) return JSON.parse(new TextDecoder().decode(out.stdout)) as Peer;
-    } catch {
-      continue;
-    }
-  }
-  return "numpy is not installed";
+  const py = await peerWith("numpy");
+  if (typeof py === "string") return py;
+  const out = await new Deno.Command(py.python, { args: ["-c", PEER_PY], env }).output();
+  if (out.success) return JSON.parse(new TextDecoder().decode(out.stdout)) as Peer;
+  return `numpy failed: ${
+    new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ")
+  }`;
 }
 
 /** Median seconds per call of `fn`, in samples lasting ~0.1 s. */
@@ -137,6 +135,8 @@ export async function run(): Promise<Row[]> {
       setCpuBackend(undefined);
     }
   }
+  const py = await peerWith("numpy");
+  const numpyName = typeof py === "string" ? "numpy" : `numpy ${py.numpy}`;
   const row = (
     workload: string,
     k: keyof Peer,
@@ -150,7 +150,7 @@ export async function run(): Promise<Row[]> {
     sense,
     target,
     oursName: OURS,
-    theirsName: "numpy",
+    theirsName: numpyName,
   });
   return [
     row("np.dot 1024x1024, GFLOP/s", "dot", "throughput", 0.9),

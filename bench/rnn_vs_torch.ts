@@ -1,8 +1,9 @@
 /**
  * Section "rnn": a gluon.rnn.LSTM layer (T=35, N=32, input 256, hidden 256, 2 layers)
  * forward + backward on the native CPU backend against PyTorch's nn.LSTM on the CPU, run
- * by this script as a python3 subprocess with the same thread count (MXTS_TORCH_PYTHON
- * chooses the interpreter; else Debian's /usr/bin/python3, then python3). Target: at least
+ * by this script as a python3 subprocess with the same thread count (the interpreter is
+ * the benchmarks' peer Python: MXTS_BENCH_PYTHON, else the one with the newest torch; see
+ * bench/_util.ts). Target: at least
  * 0.8x PyTorch's speed (issue #17). Peer and ours alternate twice, each keeping its best
  * round.
  * @module
@@ -10,7 +11,15 @@
 import * as mx from "../mod.ts";
 import { backendByName, setCpuBackend } from "../backends/mod.ts";
 import { loadNative } from "../backends/native/mod.ts";
-import { type Contender, interleave, progress, randomF32, type Row } from "./_util.ts";
+import {
+  type Contender,
+  interleave,
+  peerWith,
+  progress,
+  randomF32,
+  type Row,
+  torchName,
+} from "./_util.ts";
 
 const SECTION = "rnn: gluon.rnn.LSTM (native) vs torch.nn.LSTM (CPU), float32";
 const SIZES = { steps: 35, batch: 32, input: 256, hidden: 256, layers: 2 };
@@ -35,32 +44,19 @@ ts.sort()
 print(json.dumps({"lstm": ts[len(ts) // 2]}))
 `;
 
-function pythons(): string[] {
-  const chosen = Deno.env.get("MXTS_TORCH_PYTHON");
-  return chosen ? [chosen] : ["/usr/bin/python3", "python3"];
-}
-
 async function torchLstm(threads: number): Promise<number | string> {
+  const peer = await peerWith("torch");
+  if (typeof peer === "string") return peer;
   const env: Record<string, string> = { OMP_NUM_THREADS: String(threads) };
   const s = SIZES;
   const args = [threads, s.steps, s.batch, s.input, s.hidden, s.layers].map(String);
-  let why = "python3 is not installed";
-  for (const py of pythons()) {
-    let out: Deno.CommandOutput;
-    try {
-      out = await new Deno.Command(py, { args: ["-c", PEER_PY, ...args], env }).output();
-    } catch {
-      continue;
-    }
-    if (out.success) {
-      return (JSON.parse(new TextDecoder().decode(out.stdout)) as { lstm: number }).lstm;
-    }
-    const err = new TextDecoder().decode(out.stderr);
-    why = /No module named/.test(err)
-      ? "torch is not installed (apt-get install python3-torch, or set MXTS_TORCH_PYTHON)"
-      : `torch failed: ${err.trim().split("\n").slice(-3).join(" | ")}`;
+  const out = await new Deno.Command(peer.python, { args: ["-c", PEER_PY, ...args], env })
+    .output();
+  if (out.success) {
+    return (JSON.parse(new TextDecoder().decode(out.stdout)) as { lstm: number }).lstm;
   }
-  return why;
+  const err = new TextDecoder().decode(out.stderr);
+  return `torch failed: ${err.trim().split("\n").slice(-3).join(" | ")}`;
 }
 
 /** Median seconds of one forward + backward of our layer. */
@@ -102,6 +98,7 @@ export async function run(): Promise<Row[]> {
     return [];
   }
   const threads = native.cores;
+  const who = await peerWith("torch");
   let peer = Infinity, mine = Infinity;
   for (let round = 1; round <= 2; round++) {
     progress(`rnn: measuring torch nn.LSTM, ${threads} thread(s) (round ${round})...`);
@@ -129,6 +126,6 @@ export async function run(): Promise<Row[]> {
     sense: "latency",
     target: 0.8,
     oursName: "mxts-native",
-    theirsName: "torch-cpu",
+    theirsName: typeof who === "string" ? "torch-cpu" : torchName(who, "cpu"),
   }];
 }

@@ -2,10 +2,12 @@
  * Section "training": training throughput on real Fashion-MNIST (batch 256, SGD with
  * momentum 0.9), samples/s, for an MLP 784-256-10 and LeNet-5:
  *
- * - mxts native backend vs PyTorch (Debian's python3-torch, run by this script as a
- *   subprocess with the same OPENBLAS_CORETYPE; 1 and N intra-op threads are both measured
- *   and the faster is compared, with OpenBLAS's own pool at 1 thread so the two pools do
- *   not oversubscribe the cores: PERF_NOTES);
+ * - mxts native backend vs PyTorch (the interpreter of `$MXTS_BENCH_PYTHON`, else the
+ *   newest torch found: bench/_util.ts `peerPython`), a trainer process whose chunks
+ *   alternate with ours (bench/_torch_trainer.ts); 1 and N intra-op threads are both
+ *   measured and the faster is compared, with the BLAS's own pool at 1 thread so the two
+ *   pools do not oversubscribe the cores, and the same OPENBLAS_CORETYPE; ours likewise at
+ *   its configured OpenBLAS thread count and at 1 (bench/_blas_threads.ts), the faster kept;
  * - mxts TS backend vs `@tensorflow/tfjs-core` + `tfjs-backend-cpu`, same process, chunks
  *   of batches interleaved.
  *
@@ -21,16 +23,18 @@ import * as mx from "../mod.ts";
 import { backendByName, setCpuBackend } from "../backends/mod.ts";
 import { loadNative } from "../backends/native/mod.ts";
 import { FILES, findFashionMNIST, INSTALL_HINT, lenet, mlp } from "../examples/_fashion.ts";
-import { median, progress, type Row } from "./_util.ts";
+import { blasCounts, restoreBlas, withBlasThreads } from "./_blas_threads.ts";
+import { type Model, threadNote, torchTrainers, TRAIN, type Trainer } from "./_torch_trainer.ts";
+import { median, type PeerPython, peerWith, progress, type Row, torchName } from "./_util.ts";
 
 import type { Tensor, Tensor2D, Tensor4D, Variable } from "@tensorflow/tfjs-core";
 
 type Tf = typeof import("@tensorflow/tfjs-core");
-type Model = "mlp" | "lenet";
+export type { Model, Trainer };
 
-const BATCH = 256;
-const LR = 0.05;
-const MOMENTUM = 0.9;
+const BATCH = TRAIN.batch;
+const LR = TRAIN.lr;
+const MOMENTUM = TRAIN.momentum;
 const CHUNKS = 3;
 const NAMES: Record<Model, string> = {
   mlp: "MLP 784-256-10 train, samples/s",
@@ -40,17 +44,6 @@ const NAMES: Record<Model, string> = {
 function budgetS(): number {
   const v = Number(Deno.env.get("MXTS_BENCH_TRAIN_S") ?? "9");
   return Number.isFinite(v) && v > 0 ? v : 9;
-}
-
-/** One training step per call (a batch of BATCH samples), completed when it resolves. */
-interface Trainer {
-  readonly name: string;
-  step(): Promise<void>;
-  /** Waits for queued work (after a chunk). */
-  sync(): Promise<void>;
-  /** Training accuracy over the batches so far (a check that the side learns). */
-  accuracy(): number;
-  dispose(): void;
 }
 
 /**
@@ -72,7 +65,8 @@ async function calibrate(t: Trainer, chunkS: number): Promise<number> {
 
 async function chunk(t: Trainer, batches: number): Promise<number> {
   const t0 = performance.now();
-  for (let i = 0; i < batches; i++) await t.step();
+  if (t.steps) await t.steps(batches);
+  else for (let i = 0; i < batches; i++) await t.step();
   await t.sync();
   return (batches * BATCH) / ((performance.now() - t0) / 1e3);
 }
@@ -283,82 +277,55 @@ export function tfjsTrainer(
   };
 }
 
-/** The PyTorch side: prints {"rate": samples/s} for one model and thread count. */
-const TORCH_PY = String.raw`
-import gzip, json, sys, time
-import numpy as np, torch
-from torch import nn
-d, model, threads, budget = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-torch.set_num_threads(threads)
-torch.manual_seed(0)
-def idx(f, off): return np.frombuffer(gzip.open(d + "/" + f).read(), np.uint8, offset=off)
-X = torch.from_numpy(idx("${FILES.trainImages}", 16).astype(np.float32) / 255)
-Y = torch.from_numpy(idx("${FILES.trainLabels}", 8).astype(np.int64))
-perm = torch.randperm(len(Y)); Y = Y[perm]
-if model == "mlp":
-    X = X.reshape(-1, 784)[perm]
-    net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-else:
-    X = X.reshape(-1, 1, 28, 28)[perm]
-    net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-opt = torch.optim.SGD(net.parameters(), lr=${LR}, momentum=${MOMENTUM})
-lossf = nn.CrossEntropyLoss()
-bs = ${BATCH}; nb = len(Y) // bs; cursor = [0]
-def step():
-    i = cursor[0] % nb; cursor[0] += 1
-    x = X[i * bs:(i + 1) * bs]; y = Y[i * bs:(i + 1) * bs]
-    opt.zero_grad(); out = net(x); loss = lossf(out, y); loss.backward(); opt.step()
-    return (out.argmax(1) == y).sum().item()
-for _ in range(2): step()
-t0 = time.perf_counter(); step(); once = time.perf_counter() - t0
-k = max(2, round(budget / ${CHUNKS} / max(once, 1e-4)))
-rates = []
-for _ in range(${CHUNKS}):
-    t0 = time.perf_counter()
-    for _ in range(k): step()
-    rates.append(k * bs / (time.perf_counter() - t0))
-rates.sort()
-print(json.dumps({"rate": rates[len(rates) // 2]}))
-`;
-
-/** Where Debian's python3-torch is importable: /usr/bin/python3 first (a pyenv or venv
- * python3 earlier on PATH does not see Debian's dist-packages). */
-const PYTHONS = ["/usr/bin/python3", "python3"];
-
-async function torchRate(
+/**
+ * The native backend's row against torch for `model`: ours and torch (1 and N threads)
+ * in alternating chunks; undefined (with a printed reason) when torch cannot run.
+ */
+async function nativeVsTorch(
+  peer: PeerPython,
+  native: NonNullable<ReturnType<typeof loadNative>>,
   dir: string,
   model: Model,
-  threads: number,
-  coreType: string | undefined,
-): Promise<number | string> {
-  const env: Record<string, string> = {
-    OMP_NUM_THREADS: String(threads),
-    OPENBLAS_NUM_THREADS: "1",
-    MKL_NUM_THREADS: "1",
-  };
-  if (coreType) env.OPENBLAS_CORETYPE = coreType;
-  let why = "python3 is not installed";
-  for (const py of PYTHONS) {
-    let out: Deno.CommandOutput;
-    try {
-      out = await new Deno.Command(py, {
-        args: ["-c", TORCH_PY, dir, model, String(threads), String(budgetS())],
-        env,
-      }).output();
-    } catch {
-      continue;
-    }
-    const err = new TextDecoder().decode(out.stderr);
-    if (out.success) {
-      return (JSON.parse(new TextDecoder().decode(out.stdout)) as { rate: number }).rate;
-    }
-    why = /No module named/.test(err)
-      ? "torch is not installed (apt-get install python3-torch)"
-      : `torch failed: ${err.trim().split("\n").slice(-3).join(" | ")}`;
+): Promise<Row | undefined> {
+  progress(`training: mxts native vs ${torchName(peer)} ${model}, interleaved...`);
+  const torch = await torchTrainers(peer, dir, model, native.cores, native.openblas.coreType);
+  if (typeof torch === "string") {
+    progress(`training: torch skipped: ${torch}`);
+    return undefined;
   }
-  return why;
+  setCpuBackend(backendByName("native"));
+  const configured = Number(native.openblas.threads) || native.cores;
+  const counts = blasCounts(configured);
+  let rates: number[];
+  const ours: Trainer[] = [];
+  try {
+    for (const n of counts) {
+      ours.push(withBlasThreads(await mxtsTrainer("mxts-native", model, dir), n));
+    }
+    rates = await measure([...ours, ...torch]);
+    restoreBlas(configured);
+    const sides = [...ours, ...torch];
+    progress(
+      `training: ${model}: ` + sides.map((x, k) => `${x.name} ${rates[k].toFixed(0)}`).join(", ") +
+        ` samples/s (train accuracy so far ${ours[0].accuracy().toFixed(3)} / ` +
+        `${torch[0].accuracy().toFixed(3)})`,
+    );
+  } finally {
+    for (const x of [...ours, ...torch]) x.dispose();
+    setCpuBackend(undefined);
+  }
+  const k = counts.length;
+  return {
+    section: "training: mxts native backend vs PyTorch (Fashion-MNIST, batch 256, SGD)",
+    workload: NAMES[model],
+    ours: Math.max(...rates.slice(0, k)),
+    theirs: Math.max(...rates.slice(k)),
+    sense: "throughput",
+    target: model === "mlp" ? 1.0 : 0.8,
+    oursName: "mxts-native",
+    theirsName: torchName(peer, "best threads"),
+    note: threadNote("mxts native", native, torch, counts),
+  };
 }
 
 /** Runs the section. */
@@ -376,49 +343,12 @@ export async function run(): Promise<Row[]> {
   if (!native) {
     progress("training: native rows skipped, the library is not built (tools/build_native.ts)");
   } else {
-    const core = native.openblas.coreType;
-    progress(
-      `training: OPENBLAS_CORETYPE=${core ?? "(auto)"}, mxts native: ${native.cores} kernel ` +
-        `cores, ${native.openblas.threads} OpenBLAS threads; torch: OpenBLAS 1 thread, ` +
-        `intra-op 1 and ${native.cores} threads (best kept)`,
-    );
-    for (const model of models) {
-      const peer: number[] = [];
-      for (const threads of new Set([1, native.cores])) {
-        progress(`training: torch ${model}, ${threads} thread(s)...`);
-        const r = await torchRate(dir, model, threads, core);
-        if (typeof r === "string") {
-          progress(`training: torch skipped: ${r}`);
-          break;
-        }
-        progress(`training: torch ${model}, ${threads} thread(s): ${r.toFixed(0)} samples/s`);
-        peer.push(r);
-      }
-      progress(`training: mxts native ${model}...`);
-      setCpuBackend(backendByName("native"));
-      let ours: number;
-      try {
-        const t = await mxtsTrainer("mxts-native", model, dir);
-        [ours] = await measure([t]);
-        progress(
-          `training: mxts native ${model}: train accuracy so far ${t.accuracy().toFixed(3)}`,
-        );
-        t.dispose();
-      } finally {
-        setCpuBackend(undefined);
-      }
-      progress(`training: mxts native ${model}: ${ours.toFixed(0)} samples/s`);
-      if (peer.length) {
-        rows.push({
-          section: "training: mxts native backend vs PyTorch (Fashion-MNIST, batch 256, SGD)",
-          workload: NAMES[model],
-          ours,
-          theirs: Math.max(...peer),
-          sense: "throughput",
-          target: model === "mlp" ? 1.0 : 0.8,
-          oursName: "mxts-native",
-          theirsName: "torch (best threads)",
-        });
+    const py = await peerWith("torch");
+    if (typeof py === "string") progress(`training: torch rows skipped: ${py}`);
+    else {
+      for (const model of models) {
+        const row = await nativeVsTorch(py, native, dir, model);
+        if (row) rows.push(row);
       }
     }
   }

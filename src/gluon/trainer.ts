@@ -10,9 +10,10 @@ import { MXNetError, ParamError, UnsupportedError } from "../core/errors.ts";
 import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import { create as createKVStore, KVStore } from "../kvstore/kvstore.ts";
-import type { NDArray } from "../ndarray/ndarray.ts";
+import { NDArray } from "../ndarray/ndarray.ts";
+import { collectCreated } from "../ndarray/scope.ts";
 import { create as createOptimizer } from "../optimizer/mod.ts";
-import { Optimizer } from "../optimizer/optimizer.ts";
+import { Optimizer, type OptimizerState } from "../optimizer/optimizer.ts";
 import { getUpdater, type Updater } from "../optimizer/updater.ts";
 import { Parameter } from "./parameter.ts";
 import { ParameterDict } from "./parameter_dict.ts";
@@ -370,11 +371,31 @@ export class Trainer {
       }
       if (!this.#updateOnKv) {
         data.forEach((w, j) => {
-          if (fresh[j] || !ignoreStale) this.#updaters[j](i, grads[j], w);
+          if (!(fresh[j] || !ignoreStale)) return;
+          this.#ensureState(this.#updaters[j], i, w);
+          this.#updaters[j](i, grads[j], w);
         });
       }
       for (const g of grads) this.#stamps.set(g, writeStamp(g));
     });
+  }
+
+  /**
+   * Creates the optimizer state of `key` at its first update, outside the caller's
+   * `mx.nd.scope`s: a training loop's step usually runs inside one, and the states must
+   * outlive it (the updater's contract: create states with `initState`, outside any scope).
+   * Temporaries the optimizer made on the way are freed.
+   */
+  #ensureState(updater: Updater, key: number, weight: NDArray): void {
+    if (updater.states.has(String(key))) return;
+    const { created } = collectCreated(() => updater.initState(key, weight));
+    const state = new Set<NDArray>();
+    const collect = (s: OptimizerState): void => {
+      if (s instanceof NDArray) state.add(s);
+      else if (Array.isArray(s)) s.forEach(collect);
+    };
+    collect(updater.states.get(String(key)) ?? null);
+    for (const a of created) if (!state.has(a)) a.dispose();
   }
 
   /** Writes the optimizer states (and update counters) to `fname`. */

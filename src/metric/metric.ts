@@ -22,7 +22,13 @@ export interface HostArray {
 
 /** Reads an array back as float64 values with its shape. */
 export async function host(a: NDArray): Promise<HostArray> {
-  return { v: Float64Array.from(await a.data() as ArrayLike<number>, Number), shape: a.shape };
+  const data = await a.data();
+  // int64 arrives as BigInt64Array and needs Number(); other typed arrays convert in one
+  // native pass (Float64Array.from with a map function calls it per element).
+  const v = data instanceof BigInt64Array
+    ? Float64Array.from(data, Number)
+    : new Float64Array(data as ArrayLike<number>);
+  return { v, shape: a.shape };
 }
 
 /**

@@ -31,6 +31,27 @@ Deno.test("Trainer.step: gradients divided by the batch size, SGD update", async
   net.dispose();
 });
 
+Deno.test("Trainer.step inside mx.nd.scope: the optimizer states it creates outlive the scope", async () => {
+  const net = dense();
+  const trainer = new Trainer(net.collectParams(), "sgd", { learningRate: 0.1, momentum: 0.9 });
+  const step = () =>
+    mx.nd.scope(() => {
+      mx.autograd.record(() => net.forward(X()).sum()).backward();
+      trainer.step(2);
+    });
+  step(); // creates the momentum states inside the scope
+  await mx.nd.waitAll();
+  const live = mx.nd.memoryInfo().count;
+  step();
+  step();
+  await mx.nd.waitAll();
+  assert.equal(mx.nd.memoryInfo().count, live, "no array is left behind by a step");
+  // g = [2, 3] (bias 1) every step; mom = 0.9 mom - 0.1 g; w += mom.
+  assertClose(await values(net.weight.data()), [1 - 0.2 - 0.38 - 0.542, 1 - 0.3 - 0.57 - 0.813]);
+  assertClose(await values(net.bias!.data()), [-0.1 - 0.19 - 0.271]);
+  net.dispose();
+});
+
 Deno.test("Trainer: an Optimizer instance; lrMult/wdMult from the parameters; wd on biases", async () => {
   const net = dense();
   net.bias!.lrMult = 0;

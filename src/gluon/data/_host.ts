@@ -45,7 +45,27 @@ export class HostArray {
 
   /** Writes the elements into `out` from element `offset` on. */
   writeInto(out: HostData, offset: number): void {
-    out.set(this.data as never, offset);
+    const d = this.data;
+    // A scalar (a label) is one store; `set` costs a call into the runtime.
+    if (d.length === 1) out[offset] = d[0];
+    else out.set(d as never, offset);
+  }
+
+  /** The shape and element count of a row, computed once per array. */
+  #row: { readonly shape: readonly number[]; readonly size: number } | undefined;
+
+  /** Row `i` along the first axis, as a view (no copy): a 0-d array for a 1-d array. */
+  row(i: number): HostArray {
+    if (this.#row === undefined) {
+      const shape = Object.freeze(this.shape.slice(1));
+      this.#row = { shape, size: shape.reduce((x, y) => x * y, 1) };
+    }
+    const { shape, size } = this.#row;
+    return new HostArray(
+      this.data.subarray(i * size, (i + 1) * size) as HostData,
+      shape,
+      this.dtype,
+    );
   }
 }
 
@@ -158,9 +178,7 @@ export function dtypeOfData(data: unknown): DType | undefined {
 
 /** Row `i` of `a` along its first axis, as a view (no copy): a 0-d array for 1-d `a`. */
 export function rowOf(a: HostArray, i: number): HostArray {
-  const rowShape = a.shape.slice(1);
-  const n = rowShape.reduce((x, y) => x * y, 1);
-  return new HostArray(a.data.subarray(i * n, (i + 1) * n) as HostData, rowShape, a.dtype);
+  return a.row(i);
 }
 
 /** An index in range for a sequence of `length`, negative counting from the end. */
@@ -190,7 +208,8 @@ export function stackHost(
   if (first instanceof HostArray) {
     if (!samples.every((s) => s instanceof HostArray)) return undefined;
     const items = samples as readonly HostArray[];
-    for (const [k, s] of items.entries()) {
+    for (let k = 0; k < items.length; k++) {
+      const s = items[k];
       if (s.dtype !== first.dtype || !sameShape(s.shape, first.shape)) {
         throw new MXNetError(
           `${where}: cannot stack sample ${k} of shape [${s.shape}] ${s.dtype} with sample 0 ` +
@@ -225,7 +244,8 @@ export function stackHost(
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  // Samples planned alike share their shape array: identity first.
+  return a === b || (a.length === b.length && a.every((d, i) => d === b[i]));
 }
 
 /**

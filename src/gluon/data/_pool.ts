@@ -166,7 +166,9 @@ export class WorkerPool {
     return new Promise((resolve, reject) => {
       this.#jobs.set(id, { resolve, reject, worker: w });
       // A raw buffer: arrays of numbers, like typed-array views, cross slowly (see _host.ts).
-      const buf = Int32Array.from(indices).buffer;
+      const ints = new Int32Array(indices.length);
+      for (let i = 0; i < ints.length; i++) ints[i] = indices[i];
+      const buf = ints.buffer;
       const recycle = this.#spare.splice(0, 4);
       this.#ports[w].post({ type: "batch", id, indices: buf, seed, k, recycle }, [buf, ...recycle]);
     });

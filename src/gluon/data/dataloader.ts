@@ -247,21 +247,26 @@ export class DataLoader<B = NDArray[]> implements AsyncIterable<B> {
     let failed = false;
     try {
       const batches = this.#batchSampler[Symbol.iterator]();
-      const inFlight: Promise<WorkerBatch>[] = [];
+      // Each request with whether it has settled: a batch already here is taken without
+      // arming the timeout (a timer per batch costs more than the batch's messages).
+      const inFlight: { p: Promise<WorkerBatch>; settled: boolean }[] = [];
       let k = 0;
       const request = () => {
         const r = batches.next();
         if (r.done) return;
-        const p = pool.run(r.value, seed, k++);
-        p.catch(() => {}); // a failure is thrown when its batch's turn comes
-        inFlight.push(p);
+        const req = { p: pool.run(r.value, seed, k++), settled: false };
+        const settle = () => {
+          req.settled = true;
+        };
+        req.p.then(settle, settle); // a failure is thrown when its batch's turn comes
+        inFlight.push(req);
       };
       for (let i = 0; i < this.#prefetch; i++) request();
       while (inFlight.length > 0) {
         const next = inFlight.shift()!;
         request();
         const frame = scopes.at(-1);
-        const w = await this.#withTimeout(next).catch((e) => {
+        const w = await (next.settled ? next.p : this.#withTimeout(next.p)).catch((e) => {
           failed = true;
           throw e;
         });

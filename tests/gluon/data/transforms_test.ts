@@ -82,6 +82,27 @@ Deno.test("transforms: ToTensor then Normalize in one Compose equals the two app
   );
 });
 
+Deno.test("transforms: a deterministic plan is reused for inputs of one shape and dtype only", () => {
+  const t = new T.Compose([new T.ToTensor(), new T.Normalize(0.5, 0.25)]);
+  const pa = [0, 64, 128, 255], pb = [255, 128, 64, 0];
+  const a = u8([2, 2, 1], pa), b = u8([2, 2, 1], pb);
+  const sa = t._planner!(a.shape, a.dtype), sb = t._planner!(b.shape, b.dtype);
+  assert.equal(sb, sa, "one plan for images of one shape");
+  const want = (v: number[]) => v.map((x) => fr(fr(fr(x / 255) - 0.5) / 0.25));
+  assert.deepEqual(Array.from(sb.run(a).data), want(pa));
+  assert.deepEqual(Array.from(sb.run(b).data), want(pb));
+  const c = u8([1, 4, 1], pa), sc = t._planner!(c.shape, c.dtype);
+  assert.notEqual(sc, sa);
+  assert.deepEqual(sc.shape, [1, 1, 4]);
+  assert.deepEqual(Array.from(sc.run(c).data), want(pa));
+  const f = f32([2, 2, 1], pa), sf = t._planner!(f.shape, f.dtype);
+  assert.notEqual(sf, sa);
+  assert.deepEqual(Array.from(sf.run(f).data), want(pa));
+  // A random transform draws for every sample: a new plan each time.
+  const flip = new T.RandomFlipLeftRight();
+  assert.notEqual(flip._planner!(a.shape, a.dtype), flip._planner!(a.shape, a.dtype));
+});
+
 Deno.test("transforms: Resize bilinear follows OpenCV (pixel centres, fixed point for uint8)", () => {
   // Up 1x2 -> 1x4: centres at -0.25 (clamped), 0.25, 0.75, 1.25 (clamped).
   assert.deepEqual(Array.from(host(new T.Resize([4, 1]), u8([1, 2, 1], [0, 100])).data), [

@@ -165,8 +165,10 @@ const PLANNERS: Record<string, (a: Args) => Planner> = {
         planned.push(s);
         shape = s.shape, dtype = s.dtype;
       }
-      const last = planned[planned.length - 1];
-      const before = (x: HostArray) => planned.slice(0, -1).reduce((v, s) => s.run(v), x);
+      const last = planned[planned.length - 1], head = planned.slice(0, -1);
+      const before = head.length === 0
+        ? (x: HostArray) => x
+        : (x: HostArray) => head.reduce((v, s) => s.run(v), x);
       return same(
         shape,
         dtype,
@@ -310,13 +312,16 @@ function toTensorNormalize(normArgs: Args): Planner {
   const lut = new Float32Array(256 * channels).map((_, k) => value(k % 256, k >> 8));
   return (shape, dtype) => {
     const t = toTensor(shape, dtype), n = norm(t.shape, t.dtype);
+    // The input's geometry is fixed by the plan: the per-image loop only reads pixels.
+    const batch = shape.length === 4 ? shape[0] : 1;
+    const [h, w, c] = shape.slice(-3), hw = h * w, size = hw * c;
+    const viaTable = dtype === "uint8";
     return writing(n.shape, "float32", (x, dst, at) => {
-      const s = x.shape, batch = s.length === 4 ? s[0] : 1;
-      const [h, w, c] = s.slice(-3), hw = h * w, size = hw * c, src = x.data;
+      const src = x.data;
       for (let b = 0; b < batch; b++) {
         for (let ch = 0; ch < c; ch++) {
           const o = at + b * size + ch * hw, from = b * size + ch;
-          if (x.dtype === "uint8") {
+          if (viaTable) {
             const t = channels === 1 ? 0 : ch * 256;
             for (let i = 0; i < hw; i++) dst[o + i] = lut[t + src[from + i * c]];
           } else {
@@ -355,11 +360,46 @@ function enhance(
   };
 }
 
+/** Transforms that draw no random numbers: their plan depends on the input's shape alone. */
+const DETERMINISTIC = new Set(["Cast", "ToTensor", "Normalize", "Resize", "CenterCrop"]);
+
+function deterministic(spec: TransformSpec): boolean {
+  if (spec.name === "Compose" || spec.name === "HybridCompose") {
+    return (spec.args.transforms as TransformSpec[]).every(deterministic);
+  }
+  return DETERMINISTIC.has(spec.name);
+}
+
+/**
+ * Reuses the last plan while the input's shape and dtype repeat (a dataset of equal images):
+ * a deterministic plan is the same for them, and planning per sample (checks, closures)
+ * cost as much as a small image's arithmetic.
+ */
+function reusingLast(plan: Planner): Planner {
+  let shape: readonly number[] = [], dtype: DType | undefined, last: Step | undefined;
+  // The rows of one array share a frozen shape (HostArray.row): then identity says it all.
+  let frozen: readonly number[] | undefined;
+  const sameShape = (s: readonly number[]) => {
+    if (s === frozen) return true;
+    if (s.length !== shape.length) return false;
+    for (let i = 0; i < s.length; i++) if (s[i] !== shape[i]) return false;
+    if (Object.isFrozen(s)) frozen = s;
+    return true;
+  };
+  return (s, d) => {
+    if (last && d === dtype && sameShape(s)) return last;
+    const step = plan(s, d);
+    shape = [...s], dtype = d, last = step, frozen = undefined;
+    return step;
+  };
+}
+
 /** The planner of a transform spec (workers rebuild transforms with this). */
 export function planner(spec: TransformSpec): Planner {
   const make = PLANNERS[spec.name];
   if (!make) throw new ParamError(`gluon.data: unknown transform ${JSON.stringify(spec.name)}`);
-  return make(spec.args);
+  const plan = make(spec.args);
+  return deterministic(spec) ? reusingLast(plan) : plan;
 }
 
 /** The deterministic kernels, for tests. */
