@@ -35,3 +35,24 @@ Deno.test("no file under src/, tests/, bench/, examples/ names the folder beside
   }
   assert.deepEqual(offenders, [], `these files reach outside the repository: ${offenders}`);
 });
+
+Deno.test("the library imports no bare specifiers (they resolve only through this repo's deno.json)", () => {
+  // A script elsewhere that imports mod.ts, or a bundle, does not see deno.json's import
+  // map: the library's own imports must be relative, node:, npm: or jsr: specifiers.
+  const bare = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+["']([^"'.][^"']*)["']/g;
+  const offenders: string[] = [];
+  for (const top of ["src/", "backends/"]) {
+    for (const f of files(new URL(top, ROOT))) {
+      if (!f.pathname.endsWith(".ts")) continue;
+      for (const m of Deno.readTextFileSync(f).matchAll(bare)) {
+        if (!/^(node|npm|jsr|https?):/.test(m[1])) {
+          offenders.push(`${f.pathname.slice(ROOT.pathname.length)}: ${m[1]}`);
+        }
+      }
+    }
+  }
+  for (const m of Deno.readTextFileSync(new URL("mod.ts", ROOT)).matchAll(bare)) {
+    if (!/^(node|npm|jsr|https?):/.test(m[1])) offenders.push(`mod.ts: ${m[1]}`);
+  }
+  assert.deepEqual(offenders, []);
+});

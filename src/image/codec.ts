@@ -3,8 +3,8 @@
  * fast-png); this file only adapts their pixel layouts to interleaved 8-bit rows.
  * @module
  */
-import jpeg from "jpeg-js";
-import { convertIndexedToRgb, decode as decodePng, encode as encodePng } from "fast-png";
+import jpeg from "npm:jpeg-js@0.4.4";
+import { convertIndexedToRgb, decode as decodePng, encode as encodePng } from "npm:fast-png@6.4.0";
 import { FormatError, ParamError, UnsupportedError } from "../core/errors.ts";
 
 /** Decoded pixels: `height` rows of `width` pixels of `channels` interleaved bytes. */
