@@ -77,7 +77,11 @@ export class SequentialRNNCell extends RecurrentCell {
     return [x, next];
   }
   /** @ignore Each cell unrolls the previous one's outputs. */
-  override _unrollSteps(steps: readonly Value[], states: Value[], masks?: readonly Value[]) {
+  override _unrollSteps(
+    steps: readonly Value[],
+    states: Value[],
+    masks?: readonly Value[],
+  ): { outputs: Value[]; states: Value[] } {
     const parts = splitStates(this.#cells, states);
     const next: Value[] = [];
     let outputs = [...steps];
@@ -119,7 +123,11 @@ export class BidirectionalCell extends RecurrentCell {
    * @ignore The right cell walks the steps backwards; with masks it starts at each
    * sequence's last valid step (the masked steps after it leave its state alone).
    */
-  override _unrollSteps(steps: readonly Value[], states: Value[], masks?: readonly Value[]) {
+  override _unrollSteps(
+    steps: readonly Value[],
+    states: Value[],
+    masks?: readonly Value[],
+  ): { outputs: Value[]; states: Value[] } {
     const [ls, rs] = splitStates([this.lCell, this.rCell], states);
     const l = this.lCell._unrollSteps(steps, ls, masks);
     const r = this.rCell._unrollSteps(
