@@ -42,6 +42,13 @@ export async function bundle(outfile: string): Promise<number> {
     plugins: [{
       name: "mxts-browser",
       setup(build) {
+        // The library's npm: imports (jpeg-js, fast-png) are the packages Deno installed
+        // into node_modules: resolve `npm:name@version` as `name` from there.
+        build.onResolve({ filter: /^npm:/ }, (args) => {
+          const m = /^npm:((?:@[^/]+\/)?[^@/]+)(?:@[^/]+)?(\/.*)?$/.exec(args.path);
+          if (!m) return undefined;
+          return build.resolve(m[1] + (m[2] ?? ""), { resolveDir: root, kind: args.kind });
+        });
         build.onResolve({ filter: /native\/mod\.ts$/ }, () => ({
           path: "native-stub",
           namespace: "mxts-browser",
