@@ -10,9 +10,10 @@ import { MXNetError, ParamError, UnsupportedError } from "../core/errors.ts";
 import { checkOptions } from "../core/options.ts";
 import { create as createKVStore, KVStore } from "../kvstore/kvstore.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
+import { collectCreated } from "../ndarray/scope.ts";
 import { create as createOptimizer } from "../optimizer/mod.ts";
 import { Optimizer } from "../optimizer/optimizer.ts";
-import { getUpdater, type Updater } from "../optimizer/updater.ts";
+import { forEachArray, getUpdater, type Updater } from "../optimizer/updater.ts";
 import { Parameter } from "./parameter.ts";
 import { ParameterDict } from "./parameter_dict.ts";
 
@@ -70,6 +71,8 @@ export class Trainer {
   readonly #contexts: Context[];
   #optimizer: Optimizer;
   readonly #updaters: Updater[];
+  /** `context:parameter` indices whose optimizer state exists where it is used. */
+  readonly #stateMade = new Set<string>();
   readonly #scale: number;
   readonly #config: { kvstore: string | KVStore | null; updateOnKvstore: boolean | null };
   #kvReady = false;
@@ -276,8 +279,13 @@ export class Trainer {
   }
 
   #ready(): void {
-    if (!this.#kvReady) this.#initKVStore();
-    if (this.#toInit.length) this.#initParams();
+    // The kvstore is made at the first step, which usually runs inside the caller's
+    // mx.nd.scope: its copies of the weights belong to the store (freed by its dispose), so
+    // they are created outside every open scope.
+    collectCreated(() => {
+      if (!this.#kvReady) this.#initKVStore();
+      if (this.#toInit.length) this.#initParams();
+    });
   }
 
   #rescale(scale: number): void {
@@ -369,11 +377,26 @@ export class Trainer {
       }
       if (!this.#updateOnKv) {
         data.forEach((w, j) => {
-          if (fresh[j] || !ignoreStale) this.#updaters[j](i, grads[j], w);
+          if (fresh[j] || !ignoreStale) this.#updateOne(j, i, grads[j], w);
         });
       }
       for (const g of grads) this.#stamps.set(g, writeStamp(g));
     });
+  }
+
+  /**
+   * Updates parameter `i` on context `j`. Its first update makes (or, after loadStates, moves)
+   * the optimizer state, usually inside the caller's mx.nd.scope: the state belongs to the
+   * updater, so that update runs outside every scope and frees only its temporaries.
+   */
+  #updateOne(j: number, i: number, grad: NDArray, w: NDArray): void {
+    const u = this.#updaters[j], key = `${j}:${i}`;
+    if (this.#stateMade.has(key)) return u(i, grad, w);
+    const { created } = collectCreated(() => u(i, grad, w));
+    const owned = new Set<NDArray>();
+    forEachArray(u.states.get(String(i)) ?? null, (a) => owned.add(a));
+    for (const a of created) if (!owned.has(a)) a.dispose();
+    this.#stateMade.add(key);
   }
 
   /** Writes the optimizer states (and update counters) to `fname`. */
@@ -404,5 +427,6 @@ export class Trainer {
     }
     const bytes = await Deno.readFile(fname);
     for (const u of this.#updaters) u.setStates(bytes, fname);
+    this.#stateMade.clear();
   }
 }
