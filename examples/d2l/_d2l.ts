@@ -310,10 +310,17 @@ export async function trainCh6(
   net: mx.gluon.Block & Net,
   trainIter: DataLoader,
   testIter: DataLoader,
-  opts: { epochs: number; lr: number; ctx?: mx.Context; verbose?: boolean; init?: boolean },
+  opts: {
+    epochs: number;
+    lr: number;
+    ctx?: mx.Context;
+    verbose?: boolean;
+    /** The initializer (the book's train_ch6: Xavier; chapters 3 and 4: Normal(0.01)). */
+    init?: mx.init.Initializer;
+  },
 ): Promise<EpochStats[]> {
   const ctx = opts.ctx ?? mx.cpu();
-  if (opts.init ?? true) net.initialize(new mx.init.Xavier(), { ctx, forceReinit: true });
+  net.initialize(opts.init ?? new mx.init.Xavier(), { ctx, forceReinit: true });
   const loss = new mx.gluon.loss.SoftmaxCrossEntropyLoss();
   const trainer = new mx.gluon.Trainer(net.collectParams(), "sgd", { learningRate: opts.lr });
   if (opts.verbose ?? true) console.log(`training on ${ctx}`);
@@ -323,6 +330,64 @@ export async function trainCh6(
     evaluate: () => evaluateAccuracy(net, testIter, ctx),
     verbose: opts.verbose,
   });
+}
+
+/** What an example's `main` returns (undefined when Fashion-MNIST is not installed). */
+export interface RunResult {
+  history: EpochStats[];
+  /** Wall time including data loading and the test passes, seconds. */
+  seconds: number;
+}
+
+/** What {@link runFashionMnist} needs to know about an example. */
+export interface ExampleSpec {
+  /** Printed name. */
+  name: string;
+  /** The plot's file name, without .png. */
+  file: string;
+  /** The book's epochs, batch size and learning rate. */
+  defaults: { epochs: number; batchSize: number; lr: number };
+  /** Builds the network. */
+  net: () => mx.gluon.Block & Net;
+  /** Initializer (Xavier). */
+  init?: () => mx.init.Initializer;
+  /** Hybridize before training. */
+  hybridize?: boolean;
+}
+
+/**
+ * An example's whole run: parses `args`, loads Fashion-MNIST, trains `spec.net()` with
+ * {@link trainCh6}, prints the summary and writes the plot.
+ */
+export async function runFashionMnist(
+  args: readonly string[],
+  spec: ExampleSpec,
+): Promise<RunResult | undefined> {
+  const opts = parseOptions(args, spec.defaults);
+  const dir = await fashionMnistDir(opts);
+  if (!dir) return undefined;
+  const t0 = performance.now();
+  mx.random.seed(0);
+  const { trainIter, testIter } = loadDataFashionMnist(dir, opts.batchSize, { limit: opts.limit });
+  const net = spec.net();
+  if (spec.hybridize) net.hybridize();
+  if (!opts.quiet) {
+    console.log(
+      `== ${spec.name}: ${opts.epochs} epochs, batch ${opts.batchSize}, lr ${opts.lr}` +
+        `${opts.limit ? `, first ${opts.limit} images` : ""} ==`,
+    );
+  }
+  const history = await trainCh6(net, trainIter, testIter, {
+    epochs: opts.epochs,
+    lr: opts.lr,
+    verbose: !opts.quiet,
+    init: spec.init?.(),
+  });
+  net.dispose();
+  const seconds = (performance.now() - t0) / 1000;
+  if (!opts.quiet) console.log(summary(spec.name, history, seconds));
+  if (opts.plot) console.log(`wrote ${await plotHistory(history, spec.name, spec.file)}`);
+  return { history, seconds };
 }
 
 /** Writes `<file>.png` to examples/out/d2l/: loss and accuracy curves side by side. */
