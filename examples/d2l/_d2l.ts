@@ -33,8 +33,8 @@ export class DataLoader implements AsyncIterable<NDArray[]> {
   }
 }
 
-/** Where the examples write their plots: examples/out/d2l/. */
-export const OUT_DIR = new URL("../out/d2l/", import.meta.url);
+/** Where the examples write their plots (and exported files) by default: examples/out/d2l. */
+export const OUT_DIR: string = decodeURIComponent(new URL("../out/d2l", import.meta.url).pathname);
 
 /** Command-line options every example takes. */
 export interface Options {
@@ -52,6 +52,8 @@ export interface Options {
   quiet: boolean;
   /** `--no-plot`: do not write the PNG. */
   plot: boolean;
+  /** `--out DIR`: where files are written (examples/out/d2l). */
+  out: string;
 }
 
 /** Usage text appended to each example's own first line. */
@@ -61,7 +63,8 @@ export const USAGE = "  --epochs N      epochs\n" +
   "  --limit N       use only the first N training (and N test) images, for quick runs\n" +
   "  --data DIR      Fashion-MNIST folder (default: $MXTS_FASHION_MNIST, then Debian's)\n" +
   "  --quiet         no progress bar or per-epoch lines\n" +
-  "  --no-plot       do not write the plot";
+  "  --no-plot       do not write the plot\n" +
+  "  --out DIR       where to write files (examples/out/d2l)";
 
 /**
  * Parses `args` over `defaults`; an unknown flag or a bad number is an error naming it
@@ -71,7 +74,7 @@ export function parseOptions(
   args: readonly string[],
   defaults: { epochs: number; batchSize: number; lr: number },
 ): Options {
-  const opts: Options = { ...defaults, quiet: false, plot: true };
+  const opts: Options = { ...defaults, quiet: false, plot: true, out: OUT_DIR };
   const number = (flag: string, v: string | undefined, integer: boolean): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
@@ -90,6 +93,7 @@ export function parseOptions(
     else if (a === "--data") opts.data = args[++i];
     else if (a === "--quiet") opts.quiet = true;
     else if (a === "--no-plot") opts.plot = false;
+    else if (a === "--out") opts.out = args[++i] ?? OUT_DIR;
     else throw new Error(`unknown argument ${a}; the options are:\n${USAGE}`);
   }
   return opts;
@@ -386,17 +390,20 @@ export async function runFashionMnist(
   net.dispose();
   const seconds = (performance.now() - t0) / 1000;
   if (!opts.quiet) console.log(summary(spec.name, history, seconds));
-  if (opts.plot) console.log(`wrote ${await plotHistory(history, spec.name, spec.file)}`);
+  if (opts.plot) {
+    console.log(`wrote ${await plotHistory(history, spec.name, spec.file, opts.out)}`);
+  }
   return { history, seconds };
 }
 
-/** Writes `<file>.png` to examples/out/d2l/: loss and accuracy curves side by side. */
+/** Writes `<dir>/<file>.png`: loss and accuracy curves side by side; returns the path. */
 export async function plotHistory(
   history: readonly EpochStats[],
   title: string,
   file: string,
+  dir: string = OUT_DIR,
 ): Promise<string> {
-  await Deno.mkdir(OUT_DIR, { recursive: true });
+  await Deno.mkdir(dir, { recursive: true });
   const acc = new Canvas(480, 320), loss = new Canvas(480, 320);
   const area = { x: 0, y: 0, w: 480, h: 320 };
   lineChart(acc, area, {
@@ -416,9 +423,9 @@ export async function plotHistory(
     integerX: true,
     series: [{ name: "train loss", values: history.map((h) => h.trainLoss) }],
   });
-  const url = new URL(`${file}.png`, OUT_DIR);
-  await writePNG(url, hstack([acc, loss]));
-  return `examples/out/d2l/${file}.png`;
+  const path = `${dir}/${file}.png`;
+  await writePNG(path, hstack([acc, loss]));
+  return path;
 }
 
 /** Prints the final line (d2l's "loss ..., train acc ..., test acc ...", plus the time). */

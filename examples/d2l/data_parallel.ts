@@ -118,7 +118,9 @@ export async function main(args: readonly string[]): Promise<RunResult | undefin
   const seconds = (performance.now() - t0) / 1000;
   if (!opts.quiet) console.log(summary("MLP on two contexts", history, seconds));
   if (opts.plot) {
-    console.log(`wrote ${await plotHistory(history, "MLP, 2 contexts", "data_parallel")}`);
+    console.log(
+      `wrote ${await plotHistory(history, "MLP, 2 contexts", "data_parallel", opts.out)}`,
+    );
   }
   return { history, seconds };
 }

@@ -13,7 +13,6 @@ import {
   fashionMnistDir,
   loadDataFashionMnist,
   type Net,
-  OUT_DIR,
   parseOptions,
   plotHistory,
   type RunResult,
@@ -90,8 +89,8 @@ export async function main(args: readonly string[]): Promise<Result | undefined>
     verbose: !opts.quiet,
   });
   // export writes the graph of the last call, which was a test batch (prediction mode).
-  await Deno.mkdir(OUT_DIR, { recursive: true });
-  const path = decodeURIComponent(new URL("mlp", OUT_DIR).pathname);
+  await Deno.mkdir(opts.out, { recursive: true });
+  const path = `${opts.out}/mlp`;
   await net.export(path, opts.epochs);
   const epoch = String(opts.epochs).padStart(4, "0");
   const files = [`${path}-symbol.json`, `${path}-${epoch}.params`];
@@ -110,7 +109,9 @@ export async function main(args: readonly string[]): Promise<Result | undefined>
     );
   }
   if (opts.plot) {
-    console.log(`wrote ${await plotHistory(history, "hybridized MLP", "hybridize_export")}`);
+    console.log(
+      `wrote ${await plotHistory(history, "hybridized MLP", "hybridize_export", opts.out)}`,
+    );
   }
   return { history, seconds, comparison, files };
 }

@@ -8,7 +8,7 @@
  */
 import * as mx from "../../mod.ts";
 import { Canvas, lineChart, writePNG } from "../_plot.ts";
-import { OUT_DIR, parseOptions } from "./_d2l.ts";
+import { parseOptions } from "./_d2l.ts";
 
 const { np } = mx;
 type NDArray = mx.np.NpArray;
@@ -179,7 +179,7 @@ export async function main(args: readonly string[]): Promise<Result> {
   }
   for (const a of [trueW, features, labels]) a.dispose();
   if (opts.plot) {
-    await Deno.mkdir(OUT_DIR, { recursive: true });
+    await Deno.mkdir(opts.out, { recursive: true });
     const c = new Canvas(480, 320);
     lineChart(c, { x: 0, y: 0, w: 480, h: 320 }, {
       title: "linear regression: training loss",
@@ -191,8 +191,8 @@ export async function main(args: readonly string[]): Promise<Result> {
         { name: "gluon", values: result.concise.losses },
       ],
     });
-    await writePNG(new URL("linear_regression.png", OUT_DIR), c);
-    console.log("wrote examples/out/d2l/linear_regression.png");
+    await writePNG(`${opts.out}/linear_regression.png`, c);
+    console.log(`wrote ${opts.out}/linear_regression.png`);
   }
   return result;
 }

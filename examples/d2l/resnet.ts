@@ -10,15 +10,7 @@
  * @module
  */
 import * as mx from "../../mod.ts";
-import {
-  fashionMnistDir,
-  loadDataFashionMnist,
-  type Options,
-  parseOptions,
-  plotHistory,
-  summary,
-  trainCh6,
-} from "./_d2l.ts";
+import { runFashionMnist, type RunResult } from "./_d2l.ts";
 
 const { nn } = mx.gluon;
 const { npx } = mx;
@@ -84,26 +76,15 @@ export function resnet18(width = 32, classes = 10): mx.gluon.nn.HybridSequential
 /** The book's settings: lr 0.05, batch 256; 5 epochs here (the book: 10 at 96 px). */
 export const DEFAULTS = { epochs: 5, batchSize: 256, lr: 0.05 } as const;
 
-/** Trains ResNet-18 (half width) and prints the results; returns the history. */
-export async function main(args: readonly string[]): Promise<number> {
-  const opts: Options = parseOptions(args, DEFAULTS);
-  const dir = await fashionMnistDir(opts);
-  if (!dir) return 0;
-  const t0 = performance.now();
-  mx.random.seed(0);
-  const { trainIter, testIter } = loadDataFashionMnist(dir, opts.batchSize, { limit: opts.limit });
-  const net = resnet18();
-  net.hybridize();
-  const history = await trainCh6(net, trainIter, testIter, {
-    epochs: opts.epochs,
-    lr: opts.lr,
-    verbose: !opts.quiet,
+/** Trains ResNet-18 (half width); undefined when Fashion-MNIST is not installed. */
+export function main(args: readonly string[]): Promise<RunResult | undefined> {
+  return runFashionMnist(args, {
+    name: "ResNet-18 (32/64/128/256)",
+    file: "resnet",
+    defaults: DEFAULTS,
+    net: () => resnet18(),
+    hybridize: true,
   });
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(summary("ResNet-18 (32/64/128/256)", history, seconds));
-  if (opts.plot) console.log(`wrote ${await plotHistory(history, "ResNet-18", "resnet")}`);
-  net.dispose();
-  return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) await main(Deno.args);
