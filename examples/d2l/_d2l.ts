@@ -163,7 +163,7 @@ export async function evaluateAccuracy(
   let right = 0, total = 0;
   for await (const [X, y] of dataIter) {
     const correct = mx.nd.scope(() => correctCount(net.forward(X.asInCtx(ctx)), y.asInCtx(ctx)));
-    right += await correct.item() as number;
+    right += await correct.item();
     total += y.shape[0];
     for (const a of [correct, X, y]) a.dispose();
   }
@@ -269,8 +269,8 @@ export async function trainLoop(trainIter: DataLoader, opts: TrainOptions): Prom
     const t0 = performance.now();
     for await (const [X, y] of trainIter) {
       const r = mx.nd.scope(() => opts.step(X, y));
-      lossSum += await r.lossSum.item() as number;
-      right += await r.correct.item() as number;
+      lossSum += await r.lossSum.item();
+      right += await r.correct.item();
       n += y.shape[0];
       for (const a of [r.lossSum, r.correct, X, y]) a.dispose();
       b++;
