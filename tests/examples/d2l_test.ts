@@ -134,7 +134,7 @@ dataTest("d2l ResNet-18: fits one batch (the loss falls to a quarter in 8 steps)
 });
 
 dataTest(
-  "d2l data parallel: two contexts train exactly as one (same seed, same batches)",
+  "d2l data parallel: two contexts train as one, to float32 rounding (same seed and batches)",
   async () => {
     const args = quick("--limit", "1000", "--epochs", "2", "--batch-size", "64");
     const two = await dataParallel.main(args);
