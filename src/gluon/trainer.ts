@@ -10,11 +10,11 @@ import { MXNetError, ParamError, UnsupportedError } from "../core/errors.ts";
 import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import { create as createKVStore, KVStore } from "../kvstore/kvstore.ts";
-import { NDArray } from "../ndarray/ndarray.ts";
+import type { NDArray } from "../ndarray/ndarray.ts";
 import { collectCreated } from "../ndarray/scope.ts";
 import { create as createOptimizer } from "../optimizer/mod.ts";
-import { Optimizer, type OptimizerState } from "../optimizer/optimizer.ts";
-import { getUpdater, type Updater } from "../optimizer/updater.ts";
+import { Optimizer } from "../optimizer/optimizer.ts";
+import { forEachArray, getUpdater, type Updater } from "../optimizer/updater.ts";
 import { Parameter } from "./parameter.ts";
 import { ParameterDict } from "./parameter_dict.ts";
 
@@ -72,6 +72,8 @@ export class Trainer {
   readonly #contexts: Context[];
   #optimizer: Optimizer;
   readonly #updaters: Updater[];
+  /** `context:parameter` indices whose optimizer state exists where it is used. */
+  readonly #stateMade = new Set<string>();
   readonly #scale: number;
   readonly #config: { kvstore: string | KVStore | null; updateOnKvstore: boolean | null };
   #kvReady = false;
@@ -278,8 +280,13 @@ export class Trainer {
   }
 
   #ready(): void {
-    if (!this.#kvReady) this.#initKVStore();
-    if (this.#toInit.length) this.#initParams();
+    // The kvstore is made at the first step, which usually runs inside the caller's
+    // mx.nd.scope: its copies of the weights belong to the store (freed by its dispose), so
+    // they are created outside every open scope.
+    collectCreated(() => {
+      if (!this.#kvReady) this.#initKVStore();
+      if (this.#toInit.length) this.#initParams();
+    });
   }
 
   #rescale(scale: number): void {
@@ -371,9 +378,7 @@ export class Trainer {
       }
       if (!this.#updateOnKv) {
         data.forEach((w, j) => {
-          if (!(fresh[j] || !ignoreStale)) return;
-          this.#ensureState(this.#updaters[j], i, w);
-          this.#updaters[j](i, grads[j], w);
+          if (fresh[j] || !ignoreStale) this.#updateOne(j, i, grads[j], w);
         });
       }
       for (const g of grads) this.#stamps.set(g, writeStamp(g));
@@ -381,21 +386,18 @@ export class Trainer {
   }
 
   /**
-   * Creates the optimizer state of `key` at its first update, outside the caller's
-   * `mx.nd.scope`s: a training loop's step usually runs inside one, and the states must
-   * outlive it (the updater's contract: create states with `initState`, outside any scope).
-   * Temporaries the optimizer made on the way are freed.
+   * Updates parameter `i` on context `j`. Its first update makes (or, after loadStates, moves)
+   * the optimizer state, usually inside the caller's mx.nd.scope: the state belongs to the
+   * updater, so that update runs outside every scope and frees only its temporaries.
    */
-  #ensureState(updater: Updater, key: number, weight: NDArray): void {
-    if (updater.states.has(String(key))) return;
-    const { created } = collectCreated(() => updater.initState(key, weight));
-    const state = new Set<NDArray>();
-    const collect = (s: OptimizerState): void => {
-      if (s instanceof NDArray) state.add(s);
-      else if (Array.isArray(s)) s.forEach(collect);
-    };
-    collect(updater.states.get(String(key)) ?? null);
-    for (const a of created) if (!state.has(a)) a.dispose();
+  #updateOne(j: number, i: number, grad: NDArray, w: NDArray): void {
+    const u = this.#updaters[j], key = `${j}:${i}`;
+    if (this.#stateMade.has(key)) return u(i, grad, w);
+    const { created } = collectCreated(() => u(i, grad, w));
+    const owned = new Set<NDArray>();
+    forEachArray(u.states.get(String(i)) ?? null, (a) => owned.add(a));
+    for (const a of created) if (!owned.has(a)) a.dispose();
+    this.#stateMade.add(key);
   }
 
   /** Writes the optimizer states (and update counters) to `fname`. */
@@ -424,5 +426,6 @@ export class Trainer {
     }
     const bytes = await readFileChecked(fname, "Trainer.loadStates");
     for (const u of this.#updaters) u.setStates(bytes, fname);
+    this.#stateMade.clear();
   }
 }

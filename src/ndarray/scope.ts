@@ -24,8 +24,12 @@ function collect(value: unknown, into: Set<NDArray>): void {
 function closeScope(frame: ScopeFrame, result: unknown): void {
   const keep = new Set<NDArray>();
   collect(result, keep);
+  const created = new Set(frame);
   for (const a of frame) if (!keep.has(a)) a.dispose();
-  scopes.at(-1)?.push(...keep);
+  // Only arrays this scope created move to the enclosing one: a result made outside it
+  // (`scope(() => w.set(v))` returns `w`) belongs to whoever owns it, and adopting it would
+  // let the enclosing scope dispose an array that outlives it.
+  scopes.at(-1)?.push(...[...keep].filter((a) => created.has(a)));
 }
 
 /**

@@ -91,7 +91,8 @@ export function getUpdater(optimizer: Optimizer): Updater {
   });
 }
 
-function forEachArray(s: OptimizerState, f: (a: NDArray) => void): void {
+/** Calls `f` on every array of an optimizer state (a nested list of arrays, or null). */
+export function forEachArray(s: OptimizerState, f: (a: NDArray) => void): void {
   if (s instanceof NDArray) f(s);
   else if (Array.isArray(s)) { for (const x of s) forEachArray(x, f); }
 }

@@ -147,6 +147,7 @@ async function dataParallel(
   ctx: mx.Context[],
   opts: mx.gluon.TrainerOptions,
   steps = 3,
+  scoped = false,
 ): Promise<number[][]> {
   mx.random.seed(5);
   const net = new nn.Sequential();
@@ -162,10 +163,16 @@ async function dataParallel(
   for (let s = 0; s < steps; s++) {
     const x = mx.nd.array(randomValues(24, 10 + s), { shape: [8, 3] });
     const y = mx.nd.array(randomValues(16, 20 + s), { shape: [8, 2] });
-    const xs = utils.splitAndLoad(x, ctx), ys = utils.splitAndLoad(y, ctx);
-    const losses = mx.autograd.record(() => xs.map((xi, i) => l2.forward(net.forward(xi), ys[i])));
-    mx.autograd.backward(losses);
-    trainer.step(8);
+    const step = () => {
+      const xs = utils.splitAndLoad(x, ctx), ys = utils.splitAndLoad(y, ctx);
+      const losses = mx.autograd.record(() =>
+        xs.map((xi, i) => l2.forward(net.forward(xi), ys[i]))
+      );
+      mx.autograd.backward(losses);
+      trainer.step(8);
+    };
+    if (scoped) mx.nd.scope(step);
+    else step();
   }
   const w = (net.at(0) as mx.gluon.nn.Dense).weight;
   const out = await Promise.all(w.listData().map((d) => values(d)));
@@ -191,6 +198,22 @@ Deno.test("Trainer on two contexts: kvstore device/local (on the store or not) e
   // Without a kvstore each copy follows its own gradients.
   const [a, b] = await dataParallel(two, { kvstore: null });
   assert.notDeepEqual(a, b);
+});
+
+Deno.test("Trainer: steps inside mx.nd.scope keep the kvstore and momentum made in the first", async () => {
+  // One context: the momentum state is made by the first update, inside the scope.
+  assertClose(
+    (await dataParallel([mx.cpu(0)], {}, 3, true))[0],
+    (await dataParallel([mx.cpu(0)], {}))[0],
+    { rtol: 1e-6 },
+  );
+  const two = [mx.cpu(0), mx.cpu(1)];
+  const plain = await dataParallel(two, {});
+  for (const opts of [{}, { kvstore: "device", updateOnKvstore: false }]) {
+    const scoped = await dataParallel(two, opts as mx.gluon.TrainerOptions, 3, true);
+    assertClose(scoped[0], scoped[1], { rtol: 1e-6, msg: JSON.stringify(opts) });
+    assertClose(scoped[0], plain[0], { rtol: 1e-6, msg: JSON.stringify(opts) });
+  }
 });
 
 Deno.test("Trainer: allreduceGrads + update with clipping in between; not with updateOnKvstore", async () => {

@@ -93,6 +93,24 @@ Deno.test("memory is freed by dispose, using and scope", async () => {
   assert.equal(mx.nd.memoryInfo().count, base);
 });
 
+Deno.test("a scope returning an array made outside it leaves that array to its owner", async () => {
+  const w = mx.nd.ones([2]);
+  // set returns w; the enclosing scope must not take w over and dispose it.
+  mx.nd.scope(() => {
+    mx.nd.scope(() => w.set(w.add(1)));
+  });
+  assert.deepEqual(await values(w), [2, 2]);
+  // An array made inside the inner scope and returned still belongs to the outer one.
+  await mx.nd.waitAll();
+  const base = mx.nd.memoryInfo().count;
+  mx.nd.scope(() => {
+    mx.nd.scope(() => mx.nd.ones([3]));
+  });
+  await mx.nd.waitAll();
+  assert.equal(mx.nd.memoryInfo().count, base);
+  w.dispose();
+});
+
 Deno.test("a loop of operations keeps memory flat", async () => {
   const w = mx.nd.ones([64, 64]);
   await mx.nd.waitAll();
