@@ -12,16 +12,9 @@ import { type CudaLibrary, cudaLibrary } from "./native/cuda.ts";
 import { loadNative, nativeBackend, nativeLoadFailure } from "./native/mod.ts";
 import { createTSBackend } from "./ts/mod.ts";
 import { createWebGPUBackend, hardwareAdapters, hasWebGPU } from "./webgpu/mod.ts";
+import { env } from "../src/core/env.ts";
 
 export type { Backend } from "./backend.ts";
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined; // no env permission or not running in Deno
-  }
-}
 
 let ts: Backend | undefined;
 

@@ -7,7 +7,7 @@
  * is that S3 keeps a fifth of it.
  * @module
  */
-import S3rver from "npm:s3rver@3.7.1";
+import S3rver from "s3rver";
 import * as mx from "../mod.ts";
 import { _resetRemoteStores } from "../src/core/remote/mod.ts";
 import { progress, type Row } from "./_util.ts";

@@ -89,8 +89,7 @@ async function child(dir: string, longS: number): Promise<boolean> {
     for (const a of [...Object.values(params.argParams), ...Object.values(params.auxParams)]) {
       a.dispose();
     }
-  }
-  else mod.initParams({ initializer: new mx.init.Xavier() });
+  } else mod.initParams({ initializer: new mx.init.Xavier() });
   mod.initOptimizer({ optimizer: "sgd", optimizerParams: { learningRate: 0.05, momentum: 0.9 } });
   const x = mx.random.uniform(-1, 1, [BATCH, IN]);
   const y = mx.nd.array(Array.from({ length: BATCH }, (_, i) => i % OUT));

@@ -3,7 +3,12 @@
  * fast-png); this file only adapts their pixel layouts to interleaved 8-bit rows.
  * @module
  */
+// Inline npm: specifiers on purpose: a bare name resolves only through this repository's
+// deno.json, which a script elsewhere importing mod.ts by path does not see
+// (tests/self_contained_test.ts checks the library has none).
+// deno-lint-ignore no-import-prefix
 import jpeg from "npm:jpeg-js@0.4.4";
+// deno-lint-ignore no-import-prefix
 import { convertIndexedToRgb, decode as decodePng, encode as encodePng } from "npm:fast-png@6.4.0";
 import { FormatError, ParamError, UnsupportedError } from "../core/errors.ts";
 

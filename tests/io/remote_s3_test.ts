@@ -9,7 +9,7 @@
  * calls, so Deno's per-test resource and op sanitizers are off for these tests.
  */
 import assert from "node:assert/strict";
-import S3rver from "npm:s3rver@3.7.1";
+import S3rver from "s3rver";
 import * as mx from "../../mod.ts";
 import { readFileChecked, writeFileAtomic } from "../../src/core/files.ts";
 import { _resetRemoteStores } from "../../src/core/remote/mod.ts";

@@ -74,15 +74,6 @@ export function _resetRemoteStores(): void {
   stores.clear();
 }
 
-/** An environment variable, or undefined (no permission, or not Deno). */
-export function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The content as parts of at least `partSize` bytes (the last may be smaller), read one
  * at a time: what S3's multipart upload and streaming writes need.

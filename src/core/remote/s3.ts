@@ -14,7 +14,8 @@
  * @module
  */
 import { FileNotFoundError, MXNetError } from "../errors.ts";
-import { env, type FileContent, partsOf, type RemoteStaged, type RemoteStore } from "./mod.ts";
+import { env } from "../env.ts";
+import { type FileContent, partsOf, type RemoteStaged, type RemoteStore } from "./mod.ts";
 
 /** The SDK, pinned; a computed specifier keeps it out of the static module graph. */
 const SDK = ["npm:@aws-sdk/client-s3", "3.1178.0"].join("@");

@@ -13,7 +13,8 @@
  * @module
  */
 import { FileNotFoundError, MXNetError } from "../errors.ts";
-import { env, type FileContent, partsOf, type RemoteStaged, type RemoteStore } from "./mod.ts";
+import { env } from "../env.ts";
+import { type FileContent, partsOf, type RemoteStaged, type RemoteStore } from "./mod.ts";
 
 /** The WebHDFS base URL and the file's absolute path for an `hdfs://` URI. */
 export function resolveHdfs(uri: string, where: string): { base: string; path: string } {

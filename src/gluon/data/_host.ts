@@ -4,17 +4,11 @@
  * this module without the library's device code.
  * @module
  */
-import type { DType } from "../../core/dtype.ts";
+import { allocCompute, type ComputeArray, type DType } from "../../core/dtype.ts";
 import { MXNetError } from "../../core/errors.ts";
 
 /** The typed arrays a host array may hold (the compute form of its dtype). */
-export type HostData =
-  | Float32Array
-  | Float64Array
-  | Float16Array
-  | Uint8Array
-  | Int32Array
-  | Int8Array;
+export type HostData = ComputeArray;
 
 /**
  * A dense row-major array in host memory: the pipeline's form of an image or a row.
@@ -102,21 +96,13 @@ export class PendingArray extends HostArray {
   }
 }
 
-/** Each dtype's host data: its compute form (int64 values in a Float64Array, as NDArrays). */
-const HOST_CTOR: Readonly<Record<DType, new (n: number) => HostData>> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  float16: Float16Array,
-  uint8: Uint8Array,
-  int32: Int32Array,
-  int8: Int8Array,
-  int64: Float64Array,
-  bool: Uint8Array,
-};
-
 /** A zero-filled host array of `shape` and `dtype`. */
 export function allocHost(shape: readonly number[], dtype: DType): HostArray {
-  return new HostArray(new HOST_CTOR[dtype](shape.reduce((a, b) => a * b, 1)), shape, dtype);
+  return new HostArray(
+    allocCompute(dtype, shape.reduce((a, b) => a * b, 1)),
+    shape,
+    dtype,
+  );
 }
 
 /** Where stacked batches get their memory (every element is then written). */

@@ -17,6 +17,7 @@
  */
 import { MXNetError, UnsupportedError } from "../../core/errors.ts";
 import { addressOf, type CommInfo, doublingPlan, P2pAllreduce } from "./p2p.ts";
+import { env } from "../../core/env.ts";
 
 export { ALLREDUCE_TAG, doublingPlan, p2pMaxBytes, spinMicros } from "./p2p.ts";
 
@@ -138,14 +139,6 @@ export interface Envelope {
   tag: number;
   /** Size in bytes. */
   bytes: number;
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Collective wait limit in ms from MXTS_KVSTORE_TIMEOUT (seconds; 0: none; default 600). */

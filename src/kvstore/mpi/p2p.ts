@@ -16,14 +16,7 @@ import { loadNative, takeError } from "../../../backends/native/load.ts";
 import type { NativeLibrary } from "../../../backends/native/symbols.ts";
 import { MXNetError } from "../../core/errors.ts";
 import type { Comm, MpiArray, MpiLib } from "./mpi.ts";
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
+import { env } from "../../core/env.ts";
 
 function envNumber(name: string, fallback: number): number {
   const v = Number(env(name) ?? fallback);

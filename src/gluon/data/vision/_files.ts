@@ -10,19 +10,12 @@ import { readFileSyncChecked } from "../../../core/files.ts";
 import { decodeIdx } from "../../../io/idx.ts";
 import { HostArray } from "../_host.ts";
 import { gunzipSync, isGzip } from "../_inflate.ts";
+import { env } from "../../../core/env.ts";
 
 /** Decoded images (N, H, W, C) uint8 and labels (N) int32. */
 export interface ImageSet {
   readonly images: HostArray;
   readonly labels: HostArray;
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
 }
 
 /** MXNet's data directory: `$MXNET_HOME`, else `~/.mxnet`. */
