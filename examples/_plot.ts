@@ -266,6 +266,33 @@ export interface ChartOptions {
   integerX?: boolean;
 }
 
+/**
+ * Training curves per epoch: accuracy and cross-entropy loss charts side by side (what the
+ * demo and the d2l examples plot).
+ */
+export function epochCurves(
+  title: string,
+  accuracy: readonly Series[],
+  loss: readonly Series[],
+): Canvas {
+  const acc = new Canvas(480, 320), lossChart = new Canvas(480, 320);
+  const area = { x: 0, y: 0, w: 480, h: 320 };
+  const common = { xLabel: "epoch", integerX: true };
+  lineChart(acc, area, {
+    ...common,
+    title: `${title}: accuracy`,
+    yLabel: "accuracy",
+    series: accuracy,
+  });
+  lineChart(lossChart, area, {
+    ...common,
+    title: `${title}: loss`,
+    yLabel: "cross-entropy",
+    series: loss,
+  });
+  return hstack([acc, lossChart]);
+}
+
 /** Draws a line chart (axes, ticks, grid, lines, markers, legend) into `area` of `c`. */
 export function lineChart(c: Canvas, area: Rect, opts: ChartOptions): void {
   const pts = opts.series.map((s) =>

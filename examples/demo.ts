@@ -25,7 +25,7 @@ import {
   mlp,
   train,
 } from "./_fashion.ts";
-import { Canvas, hstack, imageGrid, lineChart, type RGB, writePNG } from "./_plot.ts";
+import { type Canvas, epochCurves, imageGrid, type RGB, writePNG } from "./_plot.ts";
 
 const OUT = new URL("./out/", import.meta.url);
 const EPOCHS = 5;
@@ -50,29 +50,13 @@ async function warmUp(): Promise<void> {
 
 /** Loss and accuracy curves side by side. */
 function curves(history: readonly EpochStats[], title: string): Canvas {
-  const acc = new Canvas(480, 320), loss = new Canvas(480, 320);
-  const area = { x: 0, y: 0, w: 480, h: 320 };
-  lineChart(acc, area, {
-    title: `${title}: accuracy`,
-    xLabel: "epoch",
-    yLabel: "accuracy",
-    integerX: true,
-    series: [
-      { name: "train", values: history.map((h) => h.trainAccuracy) },
-      { name: "test", values: history.map((h) => h.validationAccuracy) },
-    ],
-  });
-  lineChart(loss, area, {
-    title: `${title}: loss`,
-    xLabel: "epoch",
-    yLabel: "cross-entropy",
-    integerX: true,
-    series: [
-      { name: "train", values: history.map((h) => h.trainLoss) },
-      { name: "test", values: history.map((h) => h.validationLoss) },
-    ],
-  });
-  return hstack([acc, loss]);
+  return epochCurves(title, [
+    { name: "train", values: history.map((h) => h.trainAccuracy) },
+    { name: "test", values: history.map((h) => h.validationAccuracy) },
+  ], [
+    { name: "train", values: history.map((h) => h.trainLoss) },
+    { name: "test", values: history.map((h) => h.validationLoss) },
+  ]);
 }
 
 /** A grid of test images captioned with the predicted class (red, with the truth, if wrong). */

@@ -8,7 +8,7 @@
  */
 import * as mx from "../../mod.ts";
 import { findFashionMNIST, INSTALL_HINT } from "../_fashion.ts";
-import { Canvas, hstack, lineChart, writePNG } from "../_plot.ts";
+import { epochCurves, writePNG } from "../_plot.ts";
 
 /** d2l works on `mx.np` arrays; the loaders below yield them (ToTensor's output under np). */
 type NDArray = mx.np.NpArray;
@@ -404,27 +404,12 @@ export async function plotHistory(
   dir: string = OUT_DIR,
 ): Promise<string> {
   await Deno.mkdir(dir, { recursive: true });
-  const acc = new Canvas(480, 320), loss = new Canvas(480, 320);
-  const area = { x: 0, y: 0, w: 480, h: 320 };
-  lineChart(acc, area, {
-    title: `${title}: accuracy`,
-    xLabel: "epoch",
-    yLabel: "accuracy",
-    integerX: true,
-    series: [
-      { name: "train acc", values: history.map((h) => h.trainAcc) },
-      { name: "test acc", values: history.map((h) => h.testAcc) },
-    ],
-  });
-  lineChart(loss, area, {
-    title: `${title}: loss`,
-    xLabel: "epoch",
-    yLabel: "cross-entropy",
-    integerX: true,
-    series: [{ name: "train loss", values: history.map((h) => h.trainLoss) }],
-  });
+  const chart = epochCurves(title, [
+    { name: "train acc", values: history.map((h) => h.trainAcc) },
+    { name: "test acc", values: history.map((h) => h.testAcc) },
+  ], [{ name: "train loss", values: history.map((h) => h.trainLoss) }]);
   const path = `${dir}/${file}.png`;
-  await writePNG(path, hstack([acc, loss]));
+  await writePNG(path, chart);
   return path;
 }
 
