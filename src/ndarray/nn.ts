@@ -14,6 +14,7 @@
  */
 import type * as O from "../ops/nn/options.ts";
 import type {
+  AmpMulticastFn,
   LayerFn,
   OptionalLayerFn,
   ReshapeLikeFn,
@@ -103,6 +104,14 @@ export const pad: LayerFn<NDArray, O.PadOptions<NDArray>> = ndFunction("pad");
 export const CTCLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("CTCLoss");
 /** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
 export const ctcLoss: LayerFn<NDArray, O.CTCLossOptions<NDArray>> = ndFunction("ctcLoss");
+/** Image patches as columns, MXNet's layout [N, C·prod(kernel), positions] (`im2col`). */
+export const im2col: LayerFn<NDArray, O.Im2colOptions<NDArray>> = ndFunction("im2col");
+/** Columns summed back into an image of `outputSize` (`col2im`, im2col's adjoint). */
+export const col2im: LayerFn<NDArray, O.Col2imOptions<NDArray>> = ndFunction("col2im");
+/** AMP's cast (`amp_cast`): the gradient is cast back to the input's dtype. */
+export const ampCast: LayerFn<NDArray, O.AmpCastOptions<NDArray>> = ndFunction("ampCast");
+/** AMP's multicast (`amp_multicast`): every input cast to the widest input float. */
+export const ampMulticast: AmpMulticastFn<NDArray, NDArray[]> = ndFunction("ampMulticast");
 /**
  * The fused recurrent operator over TNC data; `[out, hy]` (`[out, hy, cy]` for an LSTM)
  * with `stateOutputs: true`.

@@ -19,8 +19,10 @@ export interface FnSpec {
   readonly op: string;
   /** Parameters taken positionally after the input arrays, in order. */
   readonly positional?: readonly string[];
-  /** The inputs are a list (`concat([a, b])`, `concat(a, b)`); sets `numArgs`. */
+  /** The inputs are a list (`concat([a, b])`, `concat(a, b)`); sets `countParam`. */
   readonly variadic?: boolean;
+  /** The parameter a variadic function sets to its input count (default `numArgs`). */
+  readonly countParam?: string;
   /** Arithmetic: numbers are operands too; the operator is chosen per call. */
   readonly arith?: ArithName;
   /** Every visible output is returned (`split`), not the first. */
@@ -222,6 +224,10 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   pad: plain("Pad"),
   CTCLoss: plain("CTCLoss"),
   ctcLoss: plain("CTCLoss"),
+  im2col: plain("im2col"),
+  col2im: plain("col2im"),
+  ampCast: plain("amp_cast"),
+  ampMulticast: { op: "amp_multicast", variadic: true, countParam: "numOutputs", allOutputs: true },
   smoothL1: { op: "smooth_l1", positional: ["scalar"] },
   reshapeLike: plain("reshape_like"),
   Dropout: plain("Dropout"),
@@ -429,7 +435,7 @@ export function parseCall<T>(
     }
   }
   if (!opts) {
-    if (spec.variadic) params.numArgs = list.length;
+    if (spec.variadic) setNumArgs(fn, spec, params, list.length);
     else checkInputCount(fn, def, list.length, params);
     return { inputs: list, params };
   }
@@ -447,7 +453,7 @@ export function parseCall<T>(
       throw new ParamError(`${fn}: ${k} is given both positionally and in the options`);
     } else params[k] = v;
   }
-  if (spec.variadic) setNumArgs(fn, params, list.length);
+  if (spec.variadic) setNumArgs(fn, spec, params, list.length);
   const naming = namingOf(fn, opts);
   if (!spec.variadic) checkInputCount(fn, def, list.length, params);
   if (!named) return { inputs: list, params, ...naming };
@@ -487,19 +493,26 @@ function fromOptions<T>(
   const naming = namingOf(fn, opts);
   if (spec.variadic) {
     if (!list) throw new ParamError(`${fn}: data (the list of ${kind.name}s) is required`);
-    setNumArgs(fn, params, list.length);
+    setNumArgs(fn, spec, params, list.length);
     return { inputs: list, params, ...naming };
   }
   return { inputs: named, params, ...naming };
 }
 
-function setNumArgs(fn: string, params: Record<string, unknown>, count: number): void {
-  const given = params.numArgs ?? params.num_args;
+/** Sets a variadic call's count parameter (`numArgs`) to its input count, checking a given one. */
+function setNumArgs(
+  fn: string,
+  spec: FnSpec,
+  params: Record<string, unknown>,
+  count: number,
+): void {
+  const key = spec.countParam ?? "numArgs";
+  const given = params[key] ?? params[snakeCase(key)];
   if (given !== undefined && given !== count) {
-    throw new ParamError(`${fn}: numArgs is ${describe(given)} but ${count} inputs were given`);
+    throw new ParamError(`${fn}: ${key} is ${describe(given)} but ${count} inputs were given`);
   }
-  delete params.num_args;
-  params.numArgs = count;
+  delete params[snakeCase(key)];
+  params[key] = count;
 }
 
 function namingOf(fn: string, opts: Record<string, unknown>) {

@@ -7,6 +7,7 @@ import { MXNetError } from "../core/errors.ts";
 import { ASSIGN_OPS } from "./assign.ts";
 import { CREATION_OPS } from "./creation.ts";
 import { ELEMENTWISE_OPS } from "./elementwise.ts";
+import { GRAPH_UTIL_OPS } from "./graph_util.ts";
 import { LINALG_HOST_OPS } from "./linalg_host.ts";
 import { NN_EXTRA_OPS } from "./nn_extra.ts";
 import { INDEXING_OPS } from "./indexing.ts";
@@ -27,6 +28,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...SHAPE_OPS,
   ...INDEXING_OPS,
   ...CREATION_OPS,
+  ...GRAPH_UTIL_OPS,
   ...SOFTMAX_OPS,
   ...SORT_OPS,
   ...RANDOM_OPS,

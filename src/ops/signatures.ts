@@ -259,6 +259,18 @@ export interface ClipFn<T> {
   (opts: { data: T; aMin: number; aMax: number } & NodeNaming): T;
 }
 
+/** `ampMulticast([a, b])`: every input cast to one float dtype; one output per input. */
+export interface AmpMulticastFn<T, R> {
+  /** The inputs as one list. */
+  (arrays: readonly T[], opts?: O.AmpMulticastOptions): R;
+  /** The inputs spread, then the options. */
+  (...args: [...arrays: T[], opts: O.AmpMulticastOptions]): R;
+  /** The inputs spread. */
+  (...arrays: T[]): R;
+  /** Options form. */
+  (opts: { data: readonly T[] } & O.AmpMulticastOptions): R;
+}
+
 /** `smoothL1(x, 1)`, `smoothL1(x, { scalar })`. */
 export interface SmoothL1Fn<T> {
   /** Positional form. */
@@ -726,6 +738,14 @@ export interface FrontEnd<T, TList = T> {
   readonly CTCLoss: LayerFn<T, O.CTCLossOptions<T>>;
   /** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
   readonly ctcLoss: LayerFn<T, O.CTCLossOptions<T>>;
+  /** Image patches as columns, MXNet's layout [N, C·prod(kernel), positions]. */
+  readonly im2col: LayerFn<T, O.Im2colOptions<T>>;
+  /** Columns [N, C·prod(kernel), positions] summed back into an image (im2col's adjoint). */
+  readonly col2im: LayerFn<T, O.Col2imOptions<T>>;
+  /** AMP's cast (`amp_cast`): the gradient is cast back to the input's dtype. */
+  readonly ampCast: LayerFn<T, O.AmpCastOptions<T>>;
+  /** AMP's multicast (`amp_multicast`): every input cast to the widest input float. */
+  readonly ampMulticast: AmpMulticastFn<T, TList>;
   /** The fused recurrent operator (rnn_relu, rnn_tanh, lstm, gru) over TNC data. */
   readonly RNN: RNNFn<T, TList>;
   /** Smooth L1: `0.5 (σx)² / σ²`-style Huber of each element (`scalar` σ). */

@@ -7,6 +7,7 @@
  */
 import type * as O from "../ops/nn/options.ts";
 import type {
+  AmpMulticastFn,
   LayerFn,
   OptionalLayerFn,
   ReshapeLikeFn,
@@ -92,6 +93,14 @@ export const pad: LayerFn<Symbol, O.PadOptions<Symbol>> = symFunction("pad");
 export const CTCLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("CTCLoss");
 /** Alias of `CTCLoss` (MXNet's `ctc_loss`). */
 export const ctcLoss: LayerFn<Symbol, O.CTCLossOptions<Symbol>> = symFunction("ctcLoss");
+/** Image patches as columns, MXNet's layout [N, C·prod(kernel), positions] (`im2col`). */
+export const im2col: LayerFn<Symbol, O.Im2colOptions<Symbol>> = symFunction("im2col");
+/** Columns summed back into an image of `outputSize` (`col2im`, im2col's adjoint). */
+export const col2im: LayerFn<Symbol, O.Col2imOptions<Symbol>> = symFunction("col2im");
+/** AMP's cast (`amp_cast`): the gradient is cast back to the input's dtype. */
+export const ampCast: LayerFn<Symbol, O.AmpCastOptions<Symbol>> = symFunction("ampCast");
+/** AMP's multicast (`amp_multicast`): every input cast to the widest input float. */
+export const ampMulticast: AmpMulticastFn<Symbol, Symbol> = symFunction("ampMulticast");
 /**
  * The fused recurrent operator over TNC data; a group `[out, hy]` (`[out, hy, cy]` for an
  * LSTM) with `stateOutputs: true`. Missing inputs become `<name>_parameters`,

@@ -417,6 +417,30 @@ const CASES: Record<string, Case[]> = {
     fixed: { 1: [1, 3] },
   }],
   smooth_l1: [{ shapes: [[6]], params: { scalar: 2 }, lo: -1, hi: 1 }],
+  // Graph utilities (src/ops/graph_util.ts). The straight-through estimators and the
+  // gradient multiplier are checked against the gradient they define (identity, scaled),
+  // not against their forward's.
+  _grad_add: [{ shapes: [[2, 3], [2, 3]] }],
+  _identity_with_attr_like_rhs: [{ shapes: [[2, 3], [2, 3]], fixed: { 1: [0, 0, 0, 0, 0, 0] } }],
+  _CrossDeviceCopy: [{ shapes: [[4]] }],
+  amp_cast: [{ shapes: [[4]], params: { dtype: "float64" } }],
+  amp_multicast: [{ shapes: [[2], [3]], params: { numOutputs: 2 } }],
+  _contrib_quadratic: [{ shapes: [[5]], params: { a: 1.5, b: -2, c: 0.25 } }],
+  _contrib_gradientmultiplier: [{
+    shapes: [[5]],
+    params: { scalar: -0.5 },
+    objective: ([x]) => weighted(x).mul(-0.5),
+  }],
+  _contrib_round_ste: [{ shapes: [[5]], lo: -3, hi: 3, objective: ([x]) => weighted(x) }],
+  _contrib_sign_ste: [{ shapes: [[5]], objective: ([x]) => weighted(x) }],
+  im2col: [
+    { shapes: [[2, 2, 4, 5]], params: { kernel: [2, 3], stride: [1, 2], pad: [1, 0] } },
+    { shapes: [[2, 3, 6]], params: { kernel: [3], dilate: [2] } },
+  ],
+  col2im: [{
+    shapes: [[2, 8, 6]],
+    params: { kernel: [2, 2], stride: [1, 2], pad: [0, 1], outputSize: [3, 4] },
+  }],
   // Every mode, two layers, bidirectional, with and without sequence lengths (one
   // sequence shorter than T): outputs and both final states are weighted.
   _rnn_split: [{ shapes: [[5, 2]], params: { sizes: [2, 1, 2] } }],

@@ -188,6 +188,13 @@ const CASES: Record<string, Case[]> = {
     args: [{ useDataLengths: true, blankLabel: "last" }],
   }],
   smoothL1: [{ inputs: [x23], args: [0.7] }],
+  im2col: [{ inputs: [[2, 2, 4, 5]], args: [{ kernel: [2, 3], stride: [1, 2], pad: [1, 0] }] }],
+  col2im: [{
+    inputs: [[2, 8, 6]],
+    args: [{ kernel: [2, 2], stride: [1, 2], pad: [0, 1], outputSize: [3, 4] }],
+  }],
+  ampCast: [{ inputs: [x23], args: [{ dtype: "float64" }] }],
+  ampMulticast: [{ inputs: [x23, [3]] }],
   reshapeLike: [{ inputs: [[2, 3], [3, 2]] }],
   // Outside training Dropout is the identity on both front ends.
   Dropout: [{ inputs: [x23], args: [{ p: 0.5 }] }],

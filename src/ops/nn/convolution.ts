@@ -124,6 +124,8 @@ function checkLayout(op: string, p: Params): void {
 
 const convolution: OpDef = {
   name: "Convolution",
+  // MXNet keeps the pre-1.0 implementation under this name; same parameters, same result.
+  aliases: ["Convolution_v1"],
   inputs: (p) => (p.noBias ? ["data", "weight"] : ["data", "weight", "bias"]),
   params: {
     ...WINDOW_PARAMS,

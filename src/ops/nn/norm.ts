@@ -47,6 +47,8 @@ function channelDims(x: Shape, axis: number, op: string) {
 
 const batchNorm: OpDef = {
   name: "BatchNorm",
+  // MXNet keeps the pre-1.0 implementation under this name; same parameters, same result.
+  aliases: ["BatchNorm_v1"],
   inputs: ["data", "gamma", "beta"],
   aux: ["moving_mean", "moving_var"],
   params: {

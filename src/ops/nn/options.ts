@@ -3,6 +3,7 @@
  * `mx.nd.*` (T = NDArray) so both front ends spell them the same way.
  * @module
  */
+import type { DType } from "../../core/dtype.ts";
 
 /** Names and attributes a graph node may take (ignored by NDArray). */
 export interface NodeNaming {
@@ -346,6 +347,42 @@ export interface SequenceMaskOptions<T> extends NodeNaming {
   value?: number;
   /** The time axis: 0 (TNC) or 1 (NTC). */
   axis?: number;
+}
+
+/** `im2col`: image patches as columns [N, C·prod(kernel), positions]. */
+export interface Im2colOptions<T> extends NodeNaming {
+  /** The image [N, C, H, W] (or [N, C, W] with a 1-D kernel). */
+  data: T;
+  /** Window size (1 or 2 values). */
+  kernel: readonly number[];
+  /** Window step (default 1s). */
+  stride?: readonly number[];
+  /** Window dilation (default 1s). */
+  dilate?: readonly number[];
+  /** Zero padding on both sides (default 0s). */
+  pad?: readonly number[];
+}
+
+/** `col2im`: sums columns [N, C·prod(kernel), positions] back into an image. */
+export interface Col2imOptions<T> extends Im2colOptions<T> {
+  /** The image's spatial size (1 or 2 values, as the kernel). */
+  outputSize: readonly number[];
+}
+
+/** `amp_cast`: a cast whose gradient is cast back (MXNet's AMP). */
+export interface AmpCastOptions<T> extends NodeNaming {
+  /** The input. */
+  data: T;
+  /** The dtype to cast to. */
+  dtype: DType;
+}
+
+/** `amp_multicast`: casts every input to one common float dtype. */
+export interface AmpMulticastOptions extends NodeNaming {
+  /** The number of inputs (and outputs); set from the inputs when left out. */
+  numOutputs?: number;
+  /** Cast to the narrowest input float instead of the widest. */
+  castNarrow?: boolean;
 }
 
 /** Pad: MXNet's `pad` of a 4-D or 5-D array. */

@@ -120,6 +120,8 @@ function runPlan<T>(b: Builder<T>, x: T, { stages, outShape }: PoolPlan): T {
 
 const pooling: OpDef = {
   name: "Pooling",
+  // MXNet keeps the pre-1.0 implementation under this name; same parameters, same result.
+  aliases: ["Pooling_v1"],
   inputs: ["data"],
   params: {
     // MXNet: kernel and stride entries are nonzero (enforce_nonzero).
