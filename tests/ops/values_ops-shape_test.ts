@@ -1,0 +1,171 @@
+/**
+ * Differential test of the #19 shape and indexing operators (add_n, broadcast_axis,
+ * slice_like, gather_nd, scatter_nd, depth_to_space, SequenceLast, diag, moments, cumsum,
+ * ...): tools/gen_ops-shape_cases.py wrote fixed inputs and NumPy/PyTorch float64 results
+ * to fixtures/ops-shape.json. Every case runs through the registry on each backend, in
+ * float64 where the backend has it and in float32 everywhere; then the errors bad
+ * parameters and shapes give, naming the operator and the argument.
+ */
+import assert from "node:assert/strict";
+import * as mx from "../../mod.ts";
+import { MXNetError } from "../../src/core/errors.ts";
+import { assertClose, backendTest, values } from "../_harness.ts";
+
+interface Encoded {
+  values: number[];
+  shape: number[];
+  dtype: string;
+}
+interface Case {
+  id: string;
+  op: string;
+  inputs: Encoded[];
+  params: Record<string, unknown>;
+  expect: Encoded[];
+}
+
+const fixture = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/ops-shape.json", import.meta.url)),
+) as { cases: Case[] };
+
+/** Float inputs in `float`; index inputs keep their integer dtype (int64 ones as int32). */
+function input(e: Encoded, float: "float32" | "float64"): mx.NDArray {
+  const dtype = e.dtype === "float64" ? float : e.dtype === "int64" ? "int32" : e.dtype;
+  return mx.nd.array(e.values, { shape: e.shape, dtype: dtype as mx.DType });
+}
+
+for (const float of ["float64", "float32"] as const) {
+  for (const c of fixture.cases) {
+    backendTest(`ops-shape ${c.id} (${float})`, async () => {
+      const outs = mx.engine.invokeOp(c.op, c.inputs.map((e) => input(e, float)), c.params);
+      assert.equal(outs.length, c.expect.length, `${c.id}: number of outputs`);
+      for (let i = 0; i < outs.length; i++) {
+        assert.deepEqual(outs[i].shape, c.expect[i].shape, `${c.id}: output ${i} shape`);
+        const tol = float === "float64" ? { rtol: 1e-12, atol: 1e-12 } : { rtol: 1e-5, atol: 1e-6 };
+        assertClose(await values(outs[i]), c.expect[i].values, { ...tol, msg: `${c.id} out ${i}` });
+      }
+    }, {
+      // shape_array and size_array answer in int64, which WGSL lacks (a documented limit).
+      dtypes: [
+        ...(float === "float64" ? ["float64" as const] : []),
+        ...(c.expect.some((e) => e.dtype === "int64") ? ["int64" as const] : []),
+      ],
+    });
+  }
+}
+
+backendTest("ops-shape result dtypes follow MXNet", () => {
+  const x = mx.nd.ones([2, 3], { dtype: "float32" });
+  assert.equal(mx.nd.shapeArray(x).dtype, "int64");
+  assert.equal(mx.nd.sizeArray(x).dtype, "int64");
+  assert.equal(mx.nd.argmaxChannel(x).dtype, "float32");
+  assert.equal(mx.nd.cumsum(x, { dtype: "float64" }).dtype, "float64");
+  assert.equal(mx.nd.cumsum(mx.nd.ones([3], { dtype: "bool" })).dtype, "int64");
+}, { dtypes: ["int64"] });
+
+/** Asserts that `fn` throws an MXNetError whose message holds every one of `parts`. */
+function throwsNaming(fn: () => unknown, ...parts: string[]): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof MXNetError, `expected an MXNetError, got ${e}`);
+    for (const p of parts) assert.ok(e.message.includes(p), `"${e.message}" lacks "${p}"`);
+    return true;
+  });
+}
+
+Deno.test("ops-shape: bad parameters and shapes name the operator and the argument", () => {
+  mx.nd.scope(() => {
+    const x4 = mx.nd.ones([1, 3, 4, 4]);
+    throwsNaming(() => mx.nd.depthToSpace(x4, 2), "depth_to_space", "block_size");
+    throwsNaming(
+      () => mx.nd.spaceToDepth(mx.nd.ones([1, 1, 3, 4]), 2),
+      "space_to_depth",
+      "block_size",
+    );
+    throwsNaming(() => mx.nd.depthToSpace(x4, 0), "depth_to_space", "blockSize");
+    throwsNaming(() => mx.nd.depthToSpace(mx.nd.ones([4, 4]), 2), "depth_to_space", "4-D");
+    const x = mx.nd.ones([2, 1, 3]);
+    throwsNaming(() => mx.nd.broadcastAxis(x, 0, 4), "broadcast_axis", "axis 0", "size 1");
+    throwsNaming(() => mx.nd.broadcastAxis(x, 5, 4), "broadcast_axis: axis", "5");
+    throwsNaming(() => mx.nd.broadcastAxis(x, [1, 2], [4]), "broadcast_axis", "size");
+    throwsNaming(
+      () => mx.nd.broadcastLike(x, mx.nd.ones([5]), { lhsAxes: [0], rhsAxes: [0] }),
+      "broadcast_like",
+      "lhs_axes",
+    );
+    throwsNaming(
+      () => mx.nd.broadcastLike(x, mx.nd.ones([5]), { lhsAxes: [1], rhsAxes: [3] }),
+      "broadcast_like: rhs_axes",
+    );
+    throwsNaming(() => mx.nd.sliceLike(x, mx.nd.ones([2, 2, 3])), "slice_like", "shape_like");
+    throwsNaming(() => mx.nd.sliceLike(x, mx.nd.ones([1, 1]), { axes: [3] }), "slice_like: axes");
+    throwsNaming(() => mx.nd.gatherNd(x, mx.nd.ones([4, 2])), "gather_nd", "indices");
+    throwsNaming(() => mx.nd.gatherNd(x, mx.nd.ones([2])), "gather_nd", "indices");
+    throwsNaming(
+      () => mx.nd.scatterNd(mx.nd.ones([3]), mx.nd.ones([1, 2]), [4]),
+      "scatter_nd",
+      "data",
+    );
+    throwsNaming(
+      () => mx.nd.diag(mx.nd.ones([2, 3]), { axis1: 1, axis2: 1 }),
+      "diag",
+      "axis1",
+      "axis2",
+    );
+    throwsNaming(() => mx.nd.diag(mx.nd.ones([2, 3]), { k: 4 }), "diag", "k");
+    throwsNaming(() => mx.nd.diag(mx.nd.ones([2, 3]), { axis2: 2 }), "diag: axis2");
+    throwsNaming(() => mx.nd.moments(x, { axes: [3] }), "moments: axes");
+    throwsNaming(() => mx.nd.cumsum(x, { axis: 3 }), "cumsum: axis");
+    throwsNaming(() => mx.nd.addN(x, mx.nd.ones([2, 3])), "add_n", "arg1");
+    throwsNaming(
+      () => mx.nd.khatriRao(mx.nd.ones([2, 3]), mx.nd.ones([2, 2])),
+      "khatri_rao",
+      "arg1",
+    );
+    throwsNaming(
+      () => mx.nd.batchTake(mx.nd.ones([3, 4]), mx.nd.ones([2])),
+      "batch_take",
+      "indices",
+    );
+    const seq = mx.nd.ones([3, 2, 2]);
+    throwsNaming(
+      () => mx.nd.SequenceLast(seq, mx.nd.ones([3]), { useSequenceLength: true }),
+      "SequenceLast",
+      "sequence_length",
+    );
+    throwsNaming(() => mx.nd.SequenceReverse(seq, { axis: 1 }), "SequenceReverse", "axis");
+    throwsNaming(() => mx.nd.SequenceLast(seq, { axis: 2 }), "SequenceLast", "axis");
+    throwsNaming(
+      () => mx.nd.ravelMultiIndex(mx.nd.ones([3, 2]), [2, 2]),
+      "_ravel_multi_index",
+      "shape",
+    );
+    throwsNaming(
+      () => mx.engine.invokeOp("_split_v2", [mx.nd.ones([5])], { sections: 2, axis: 0 }),
+      "_split_v2",
+      "sections",
+    );
+    throwsNaming(
+      () => mx.engine.invokeOp("_contrib_index_copy", [x, mx.nd.ones([1]), mx.nd.ones([2, 1])]),
+      "_contrib_index_copy",
+      "new_tensor",
+    );
+  });
+});
+
+backendTest("ops-shape: graphs from Symbol JSON and the front ends agree", async () => {
+  const data = mx.sym.Variable("data");
+  const y = mx.sym.addN(
+    mx.sym.gatherNd(data, mx.sym.Variable("idx")),
+    mx.sym.SequenceLast(mx.sym.Variable("seq")),
+  );
+  const loaded = mx.sym.loadJSON(y.toJSON());
+  const d = mx.nd.array([[1, 2], [3, 4]]), idx = mx.nd.array([[1, 0], [0, 1]]);
+  const seq = mx.nd.array([[10, 20], [30, 40]]);
+  const ex = loaded.bind(mx.cpu(), { data: d, idx, seq });
+  try {
+    const [out] = ex.forward();
+    assert.deepEqual(await values(out), [3 + 30, 2 + 40]);
+  } finally {
+    ex.dispose();
+  }
+});
