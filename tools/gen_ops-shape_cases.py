@@ -18,8 +18,10 @@ cases = []
 
 def enc(a, dtype=None):
     a = np.asarray(a)
-    dt = dtype or ("float64" if a.dtype.kind == "f" else "int64" if a.dtype.kind in "iu" else str(a.dtype))
-    return {"values": [float(v) for v in a.reshape(-1)], "shape": list(a.shape), "dtype": dt}
+    kind = "float64" if a.dtype.kind == "f" else "uint8" if a.dtype == np.uint8 else "int64"
+    dt = dtype or kind
+    values = [None if np.isnan(v) else float(v) for v in a.reshape(-1).astype(np.float64)]
+    return {"values": values, "shape": list(a.shape), "dtype": dt}
 
 
 def case(cid, op, inputs, params, outs):
@@ -202,6 +204,27 @@ case("split_v2 sections squeeze", "_split_v2", [(x, None)],
 mats = [rand(2, 3), rand(3, 3), rand(1, 3)]
 kr = np.stack([np.kron(np.kron(mats[0][:, k], mats[1][:, k]), mats[2][:, k]) for k in range(3)], axis=1)
 case("khatri_rao", "khatri_rao", [(m, None) for m in mats], {"numArgs": 3}, [kr])
+
+# histogram: bin count and range, or bin bounds (counts int64, bounds in data's dtype)
+x = rng.uniform(-1, 4, size=(3, 7))
+counts, edges = np.histogram(x, bins=4, range=(0, 3))
+case("histogram bin_cnt", "_histogram", [(x, None)], {"binCnt": 4, "range": [0, 3]},
+     [counts, edges])
+bounds = np.array([-1, 0.5, 1, 2.5, 4])
+counts, edges = np.histogram(x, bins=bounds)
+case("histogram bins", "_histogram", [(x, None), (bounds, None)], {}, [counts, edges])
+
+# allclose (uint8 scalar)
+a = rand(2, 3)
+b = a * (1 + 1e-6)
+case("allclose true", "_contrib_allclose", [(a, None), (b, None)], {},
+     [np.array(np.allclose(a, b), dtype=np.uint8)])
+case("allclose false", "_contrib_allclose", [(a, None), (a + 0.01, None)], {"atol": 0.001},
+     [np.array(np.allclose(a, a + 0.01, atol=0.001), dtype=np.uint8)])
+an = a.copy()
+an[0, 1] = np.nan
+case("allclose nan", "_contrib_allclose", [(an, None), (an, None)], {"equalNan": False},
+     [np.array(np.allclose(an, an, equal_nan=False), dtype=np.uint8)])
 
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-shape.json")
 with open(path, "w") as f:

@@ -14,20 +14,30 @@
  */
 import type { ListFn, OptionalLayerFn, UnaryFn } from "../ops/signatures.ts";
 import type {
+  AllcloseFn,
+  ArangeLikeFn,
   BatchTakeFn,
   BlockSizeFn,
   BroadcastAxisFn,
   CumsumFn,
   DiagFn,
   GatherNdFn,
+  IndexCopyFn,
   IndexShapeFn,
   MomentsFn,
   ScatterNdFn,
   SequenceOptions,
   SliceLikeFn,
+  SplitV2Options,
 } from "../ops/signatures_shape.ts";
+import { ParamError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
+import { normalizeAxis } from "../core/shape.ts";
+import { splitV2Params } from "../ops/shape_extra.ts";
 import { ndFunction } from "./_frontend.ts";
-import type { NDArray } from "./ndarray.ts";
+import { invoke } from "./apply.ts";
+import { array } from "./creation.ts";
+import { NDArray } from "./ndarray.ts";
 
 /** Sum of same-shaped arrays (MXNet's `add_n`). */
 export const addN: ListFn<NDArray, Record<never, never>> = ndFunction("addN");
@@ -77,3 +87,71 @@ export const khatriRao: ListFn<NDArray, Record<never, never>> = ndFunction("khat
 export const ravelMultiIndex: IndexShapeFn<NDArray> = ndFunction("ravelMultiIndex");
 /** Flat indices to columns of N-d indices (`unravel_index`). */
 export const unravelIndex: IndexShapeFn<NDArray> = ndFunction("unravelIndex");
+
+/** A range shaped like data (MXNet's `contrib.arange_like`). */
+export const arangeLike: ArangeLikeFn<NDArray> = ndFunction("arangeLike");
+/** Rows of `oldTensor` replaced by those of `newTensor` (MXNet's `contrib.index_copy`). */
+export const indexCopy: IndexCopyFn<NDArray> = ndFunction("indexCopy");
+/** `data / sqrt(data.shape[-1])` (MXNet's `contrib.div_sqrt_dim`). */
+export const divSqrtDim: UnaryFn<NDArray> = ndFunction("divSqrtDim");
+/** 1 (uint8, shape []) when all elements are close (MXNet's `contrib.allclose`). */
+export const allclose: AllcloseFn<NDArray> = ndFunction("allclose");
+
+/**
+ * MXNet's `split_v2(ary, indices_or_sections, axis=0, squeeze_axis=False)`: `n` equal parts
+ * for a number, or the parts between the given split points (NumPy's `split`).
+ */
+export function splitV2(
+  ary: NDArray,
+  indicesOrSections: number | readonly number[],
+  opts: SplitV2Options = {},
+): NDArray[] {
+  checkOptions("splitV2", opts, ["axis", "squeezeAxis"]);
+  return invoke("_split_v2", [ary], splitV2Params(indicesOrSections, opts));
+}
+
+/**
+ * MXNet's `histogram(a, bins, range)`: `[counts (int64), bin bounds]`. `bins` is an array of
+ * bounds, or a bin count with `range` [min, max] (MXNet falls back to NumPy without a
+ * range; here it is required).
+ */
+export function histogram(
+  a: NDArray,
+  bins: NDArray | number,
+  range?: readonly [number, number],
+): NDArray[] {
+  if (bins instanceof NDArray) return invoke("_histogram", [a, bins]);
+  if (range === undefined) {
+    throw new ParamError(
+      "histogram: with a bin count, range [min, max] is required (or give the bounds as an NDArray)",
+    );
+  }
+  return invoke("_histogram", [a], { binCnt: bins, range: [...range] });
+}
+
+/**
+ * MXNet's `contrib.boolean_mask(data, index, axis=0)`: the slices of `data` along `axis`
+ * where `index` (1-D) is non-zero. The result's size depends on the values, so the mask is
+ * read back first (as `np.nonzero` does); the gather is an ordinary `take`, so autograd
+ * differentiates it.
+ */
+export async function booleanMask(
+  data: NDArray,
+  index: NDArray,
+  opts: { axis?: number } = {},
+): Promise<NDArray> {
+  checkOptions("booleanMask", opts, ["axis"]);
+  const axis = normalizeAxis(opts.axis ?? 0, data.ndim, "booleanMask: axis");
+  if (index.ndim !== 1 || index.shape[0] !== data.shape[axis]) {
+    throw new ParamError(
+      `booleanMask: index must be 1-D of length ${data.shape[axis]} (axis ${axis} of data ` +
+        `[${data.shape}]), got [${index.shape}]`,
+    );
+  }
+  const mask = Array.from(await index.data() as ArrayLike<number | bigint>, Number);
+  const kept = mask.flatMap((v, i) => (v !== 0 ? [i] : []));
+  const positions = array(kept, { ctx: data.context, dtype: "int32", shape: [kept.length] });
+  // Not disposed here: autograd's tape keeps the positions for the gradient (a scatter);
+  // the enclosing scope or the collector frees them.
+  return invoke("take", [data, positions], { axis })[0];
+}

@@ -256,6 +256,10 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   khatriRao: { op: "khatri_rao", variadic: true },
   ravelMultiIndex: { op: "_ravel_multi_index", positional: ["shape"] },
   unravelIndex: { op: "_unravel_index", positional: ["shape"] },
+  arangeLike: plain("_contrib_arange_like"),
+  indexCopy: plain("_contrib_index_copy"),
+  divSqrtDim: plain("_contrib_div_sqrt_dim"),
+  allclose: plain("_contrib_allclose"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

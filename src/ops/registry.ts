@@ -21,6 +21,7 @@ import { SORT_OPS } from "./sort.ts";
 import { SHAPE_EXTRA_OPS } from "./shape_extra.ts"; // #19 ops-shape
 import { INDEX_EXTRA_OPS } from "./index_extra.ts"; // #19 ops-shape
 import { SEQUENCE_OPS } from "./sequence_ops.ts"; // #19 ops-shape
+import { SUMMARY_OPS } from "./summary_ops.ts"; // #19 ops-shape
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -40,6 +41,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...SHAPE_EXTRA_OPS, // #19 ops-shape
   ...INDEX_EXTRA_OPS, // #19 ops-shape
   ...SEQUENCE_OPS, // #19 ops-shape
+  ...SUMMARY_OPS, // #19 ops-shape
 ];
 
 const byName = new Map<string, OpDef>();

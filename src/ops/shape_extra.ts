@@ -5,9 +5,10 @@
  * so it runs on every backend and autograd differentiates it through its parts.
  * @module
  */
-import { ShapeError } from "../core/errors.ts";
+import { ParamError, ShapeError } from "../core/errors.ts";
 import { formatShape, normalizeAxis, type Shape, sizeOf } from "../core/shape.ts";
 import type { Builder, OpDef, Params } from "./op_def.ts";
+import type { SplitV2Options } from "./signatures_shape.ts";
 
 const argNames = (p: Params) => [...Array(p.numArgs as number).keys()].map((i) => `arg${i}`);
 const AXES_TUPLE = { type: "shape", default: [], min: -Infinity } as const;
@@ -414,6 +415,25 @@ const khatriRao: OpDef = {
     },
   },
 };
+
+/**
+ * The `_split_v2` parameters of Python's `split_v2` call: sections, or the split points
+ * after a leading 0.
+ */
+export function splitV2Params(
+  indicesOrSections: number | readonly number[],
+  opts: SplitV2Options,
+): Record<string, unknown> {
+  const base = { axis: opts.axis ?? 0, squeezeAxis: opts.squeezeAxis ?? false };
+  if (typeof indicesOrSections === "number") return { ...base, sections: indicesOrSections };
+  if (!Array.isArray(indicesOrSections)) {
+    throw new ParamError(
+      `splitV2: indicesOrSections expects a number or an array of split points, got ` +
+        `${JSON.stringify(indicesOrSections)}`,
+    );
+  }
+  return { ...base, indices: [0, ...indicesOrSections] };
+}
 
 /** Every operator of this file. */
 export const SHAPE_EXTRA_OPS: readonly OpDef[] = [

@@ -144,6 +144,60 @@ export interface SequenceOptions<T> extends NodeNaming {
   axis?: number;
 }
 
+/** Options of `arangeLike`. */
+export interface ArangeLikeOptions {
+  /** First value (0). */
+  start?: number;
+  /** Step between values (1). */
+  step?: number;
+  /** Times each value is repeated (1). */
+  repeat?: number;
+  /** Shape the result like this axis of data only (the whole shape when omitted). */
+  axis?: number | null;
+}
+
+/** `arangeLike(x, { start, step })`: a range shaped like `x` (MXNet's `contrib.arange_like`). */
+export interface ArangeLikeFn<T> {
+  /** Positional form. */
+  (data: T, opts?: ArangeLikeOptions & NodeNaming): T;
+  /** Options form. */
+  (opts: { data: T } & ArangeLikeOptions & NodeNaming): T;
+}
+
+/** `indexCopy(old, index, new)`: rows `index` of `old` replaced by the rows of `new`. */
+export interface IndexCopyFn<T> {
+  /** Positional form. */
+  (oldTensor: T, indexVector: T, newTensor: T, opts?: NodeNaming): T;
+  /** Options form. */
+  (opts: { oldTensor: T; indexVector: T; newTensor: T } & NodeNaming): T;
+}
+
+/** Options of `allclose`. */
+export interface AllcloseOptions {
+  /** Relative tolerance (1e-5). */
+  rtol?: number;
+  /** Absolute tolerance (1e-8). */
+  atol?: number;
+  /** NaNs compare equal to each other (true). */
+  equalNan?: boolean;
+}
+
+/** `allclose(a, b, { rtol, atol })`: 1 (uint8, shape []) when all elements are close. */
+export interface AllcloseFn<T> {
+  /** Positional form. */
+  (a: T, b: T, opts?: AllcloseOptions & NodeNaming): T;
+  /** Options form. */
+  (opts: { a: T; b: T } & AllcloseOptions & NodeNaming): T;
+}
+
+/** Options of `splitV2` (mx.nd and mx.sym). */
+export interface SplitV2Options {
+  /** The axis to cut (0). */
+  axis?: number;
+  /** Drop the axis from parts of size 1 on it. */
+  squeezeAxis?: boolean;
+}
+
 /** The #19 shape and indexing functions both front ends have. */
 export interface ShapeFrontEnd<T, TList = T> {
   /** Sum of same-shaped arrays (`add_n`). */
@@ -190,4 +244,12 @@ export interface ShapeFrontEnd<T, TList = T> {
   readonly ravelMultiIndex: IndexShapeFn<T>;
   /** Flat indices into `shape` to columns of N-d indices [ndim, ...]. */
   readonly unravelIndex: IndexShapeFn<T>;
+  /** A range shaped like data (MXNet's `contrib.arange_like`). */
+  readonly arangeLike: ArangeLikeFn<T>;
+  /** Rows of `oldTensor` replaced by those of `newTensor` (MXNet's `contrib.index_copy`). */
+  readonly indexCopy: IndexCopyFn<T>;
+  /** `data / sqrt(data.shape[-1])` (MXNet's `contrib.div_sqrt_dim`). */
+  readonly divSqrtDim: UnaryFn<T>;
+  /** Whether all elements are close (MXNet's `contrib.allclose`). */
+  readonly allclose: AllcloseFn<T>;
 }

@@ -12,20 +12,26 @@
  */
 import type { ListFn, OptionalLayerFn, UnaryFn } from "../ops/signatures.ts";
 import type {
+  AllcloseFn,
+  ArangeLikeFn,
   BatchTakeFn,
   BlockSizeFn,
   BroadcastAxisFn,
   CumsumFn,
   DiagFn,
   GatherNdFn,
+  IndexCopyFn,
   IndexShapeFn,
   MomentsFn,
   ScatterNdFn,
   SequenceOptions,
   SliceLikeFn,
+  SplitV2Options,
 } from "../ops/signatures_shape.ts";
+import { checkOptions } from "../core/options.ts";
+import { splitV2Params } from "../ops/shape_extra.ts";
 import { symFunction } from "./_frontend.ts";
-import type { Symbol } from "./symbol.ts";
+import { createSymbol, type NodeOptions, Symbol } from "./symbol.ts";
 
 /** Sum of same-shaped arrays (MXNet's `add_n`). */
 export const addN: ListFn<Symbol, Record<never, never>> = symFunction("addN");
@@ -75,3 +81,36 @@ export const khatriRao: ListFn<Symbol, Record<never, never>> = symFunction("khat
 export const ravelMultiIndex: IndexShapeFn<Symbol> = symFunction("ravelMultiIndex");
 /** Flat indices to columns of N-d indices (`unravel_index`). */
 export const unravelIndex: IndexShapeFn<Symbol> = symFunction("unravelIndex");
+
+/** A range shaped like data (MXNet's `contrib.arange_like`). */
+export const arangeLike: ArangeLikeFn<Symbol> = symFunction("arangeLike");
+/** Rows of `oldTensor` replaced by those of `newTensor` (MXNet's `contrib.index_copy`). */
+export const indexCopy: IndexCopyFn<Symbol> = symFunction("indexCopy");
+/** `data / sqrt(data.shape[-1])` (MXNet's `contrib.div_sqrt_dim`). */
+export const divSqrtDim: UnaryFn<Symbol> = symFunction("divSqrtDim");
+/** 1 (uint8, shape []) when all elements are close (MXNet's `contrib.allclose`). */
+export const allclose: AllcloseFn<Symbol> = symFunction("allclose");
+
+/** MXNet's `split_v2` as a graph node with one output per part (see `mx.nd.splitV2`). */
+export function splitV2(
+  ary: Symbol,
+  indicesOrSections: number | readonly number[],
+  opts: SplitV2Options & NodeOptions = {},
+): Symbol {
+  const { name, attr, ...rest } = opts;
+  checkOptions("splitV2", rest, ["axis", "squeezeAxis"]);
+  return createSymbol("_split_v2", [ary], splitV2Params(indicesOrSections, rest), {
+    name,
+    attr,
+  });
+}
+
+/** MXNet's `histogram(a, bins, range)` as a graph node: outputs counts and bin bounds. */
+export function histogram(
+  a: Symbol,
+  bins: Symbol | number,
+  range?: readonly [number, number],
+): Symbol {
+  if (bins instanceof Symbol) return createSymbol("_histogram", [a, bins], {});
+  return createSymbol("_histogram", [a], { binCnt: bins, range: range ? [...range] : null });
+}

@@ -12,7 +12,8 @@ import { MXNetError } from "../../src/core/errors.ts";
 import { assertClose, backendTest, values } from "../_harness.ts";
 
 interface Encoded {
-  values: number[];
+  /** null stands for NaN (JSON has none). */
+  values: (number | null)[];
   shape: number[];
   dtype: string;
 }
@@ -28,10 +29,12 @@ const fixture = JSON.parse(
   await Deno.readTextFile(new URL("./fixtures/ops-shape.json", import.meta.url)),
 ) as { cases: Case[] };
 
+const nums = (e: Encoded) => e.values.map((v) => v ?? NaN);
+
 /** Float inputs in `float`; index inputs keep their integer dtype (int64 ones as int32). */
 function input(e: Encoded, float: "float32" | "float64"): mx.NDArray {
   const dtype = e.dtype === "float64" ? float : e.dtype === "int64" ? "int32" : e.dtype;
-  return mx.nd.array(e.values, { shape: e.shape, dtype: dtype as mx.DType });
+  return mx.nd.array(nums(e), { shape: e.shape, dtype: dtype as mx.DType });
 }
 
 for (const float of ["float64", "float32"] as const) {
@@ -42,7 +45,7 @@ for (const float of ["float64", "float32"] as const) {
       for (let i = 0; i < outs.length; i++) {
         assert.deepEqual(outs[i].shape, c.expect[i].shape, `${c.id}: output ${i} shape`);
         const tol = float === "float64" ? { rtol: 1e-12, atol: 1e-12 } : { rtol: 1e-5, atol: 1e-6 };
-        assertClose(await values(outs[i]), c.expect[i].values, { ...tol, msg: `${c.id} out ${i}` });
+        assertClose(await values(outs[i]), nums(c.expect[i]), { ...tol, msg: `${c.id} out ${i}` });
       }
     }, {
       // shape_array and size_array answer in int64, which WGSL lacks (a documented limit).
@@ -169,3 +172,40 @@ backendTest("ops-shape: graphs from Symbol JSON and the front ends agree", async
     ex.dispose();
   }
 });
+
+backendTest("ops-shape: booleanMask keeps the marked slices and differentiates", async () => {
+  const x = mx.nd.array([[1, 2], [3, 4], [5, 6]]);
+  const kept = await mx.nd.booleanMask(x, mx.nd.array([1, 0, 1]));
+  assert.deepEqual(await kept.array(), [[1, 2], [5, 6]]);
+  const cols = await mx.nd.booleanMask(x, mx.nd.array([0, 1]), { axis: 1 });
+  assert.deepEqual(await cols.array(), [[2], [4], [6]]);
+  x.attachGrad();
+  const mask = mx.nd.array([0, 1, 1]);
+  const picked = await mx.autograd.record(() => mx.nd.booleanMask(x, mask));
+  mx.autograd.backward([picked], [mx.nd.array([[1, 2], [3, 4]])]);
+  assert.deepEqual(await x.grad!.array(), [[0, 0], [1, 2], [3, 4]]);
+  await assert.rejects(() => mx.nd.booleanMask(x, mx.nd.array([1, 0])), /booleanMask: index/);
+});
+
+backendTest("ops-shape: splitV2 and histogram take MXNet's Python arguments", async () => {
+  const x = mx.nd.array([[1, 2, 3, 4], [5, 6, 7, 8]]);
+  const parts = mx.nd.splitV2(x, [1, 3], { axis: 1 });
+  assert.deepEqual(await Promise.all(parts.map((p) => p.array())), [
+    [[1], [5]],
+    [[2, 3], [6, 7]],
+    [[4], [8]],
+  ]);
+  const rows = mx.nd.splitV2(x, 2, { squeezeAxis: true });
+  assert.deepEqual(await Promise.all(rows.map((p) => p.array())), [[1, 2, 3, 4], [5, 6, 7, 8]]);
+  const s = mx.sym.splitV2(mx.sym.Variable("x"), 2, { axis: 1, name: "parts" });
+  assert.deepEqual(s.listOutputs(), ["parts_output0", "parts_output1"]);
+  assert.throws(() => mx.nd.histogram(x, 3), /histogram: with a bin count, range/);
+}, { dtypes: ["int64"] });
+
+backendTest("ops-shape: npx.gatherNd, npx.shapeArray, npx.arangeLike", async () => {
+  const { np, npx } = mx;
+  const a = np.array([[1, 2], [3, 4]]);
+  assert.deepEqual(await npx.gatherNd(a, np.array([[1, 0], [0, 1]])).tolist(), [3, 2]);
+  assert.deepEqual(await npx.arangeLike(a, { start: 1, repeat: 2 }).tolist(), [[1, 1], [2, 2]]);
+  assert.deepEqual(await npx.shapeArray(np.zeros([2, 5])).tolist(), [2, 5]);
+}, { dtypes: ["int64"] });

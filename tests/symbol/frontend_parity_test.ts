@@ -236,6 +236,13 @@ const CASES: Record<string, Case[]> = {
   khatriRao: [{ inputs: [[2, 3], [4, 3]] }],
   ravelMultiIndex: [{ inputs: [ints([2, 3], [0, 1, 2, 3, 0, 1])], args: [[3, 4]] }],
   unravelIndex: [{ inputs: [ints([3], [0, 5, 11])], args: [[3, 4]] }],
+  arangeLike: [{ inputs: [x23], args: [{ start: 2, step: 0.5 }] }, {
+    inputs: [x23],
+    args: [{ axis: 1, repeat: 2 }],
+  }],
+  indexCopy: [{ inputs: [[4, 2], ints([2], [3, 0]), [2, 2]] }],
+  divSqrtDim: [{ inputs: [[2, 4]] }],
+  allclose: [{ inputs: [x23, x23] }, { inputs: [x23, [2, 3]], args: [{ atol: 0.5 }] }],
 };
 
 /**
