@@ -513,6 +513,18 @@ const METHODS: [string, unknown[], Input[]][] = [
   ["astype", ["int32"], [x23]],
   ["zerosLike", [], [x23]],
   ["onesLike", [], [x23]],
+  // --- #19 ops-shape ---
+  ["broadcastLike", [1, { lhsAxes: [0], rhsAxes: [1] }], [[1, 3], [2, 4]]],
+  ["broadcastAxes", [[0], [4]], [[1, 3]]],
+  ["sliceLike", [1], [[3, 4], x23]],
+  ["sliceLike", [1, [1]], [[3, 4], [1, 2]]],
+  ["diag", [1], [[3, 4]]],
+  ["diag", [0, { axis1: 1, axis2: 0 }], [[3, 4]]],
+  ["depthToSpace", [2], [[1, 4, 2, 3]]],
+  ["spaceToDepth", [2], [[1, 1, 4, 2]]],
+  ["shapeArray", [], [x23]],
+  ["sizeArray", [], [x23]],
+  ["argmaxChannel", [], [x23]],
 ];
 
 Deno.test("Symbol has NDArray's operator methods, with the same arguments and results", async () => {
