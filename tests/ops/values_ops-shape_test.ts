@@ -209,3 +209,52 @@ backendTest("ops-shape: npx.gatherNd, npx.shapeArray, npx.arangeLike", async () 
   assert.deepEqual(await npx.arangeLike(a, { start: 1, repeat: 2 }).tolist(), [[1, 1], [2, 2]]);
   assert.deepEqual(await npx.shapeArray(np.zeros([2, 5])).tolist(), [2, 5]);
 }, { dtypes: ["int64"] });
+
+/** A graph of one node `op` over variables x0..x(n-1), as Apache MXNet writes it. */
+function oneNodeGraph(op: string, attrs: Record<string, string>, inputs: number): string {
+  const vars = [...Array(inputs).keys()];
+  return JSON.stringify({
+    nodes: [
+      ...vars.map((i) => ({ op: "null", name: `x${i}`, inputs: [] })),
+      { op, name: "y", attrs, inputs: vars.map((i) => [i, 0, 0]) },
+    ],
+    arg_nodes: vars,
+    node_row_ptr: [...Array(inputs + 2).keys()],
+    heads: [[inputs, 0, 0]],
+    attrs: { mxnet_version: ["int", 10901] },
+  });
+}
+
+Deno.test("ops-shape: graph JSON with MXNet's attribute strings loads and infers shapes", () => {
+  const cases: [string, Record<string, string>, number[][], number[]][] = [
+    ["_np_cumsum", { axis: "None", dtype: "None" }, [[2, 3]], [6]],
+    ["cumsum", { axis: "1" }, [[2, 3]], [2, 3]],
+    ["broadcast_like", { lhs_axes: "(0,)", rhs_axes: "(1,)" }, [[1, 3], [2, 5]], [5, 3]],
+    ["broadcast_like", { lhs_axes: "None", rhs_axes: "None" }, [[1, 3], [2, 3]], [2, 3]],
+    ["broadcast_axes", { axis: "(0,)", size: "(4,)" }, [[1, 3]], [4, 3]],
+    ["slice_like", { axes: "()" }, [[3, 4], [2, 3]], [2, 3]],
+    ["moments", { axes: "(1,)", keepdims: "True" }, [[2, 3]], [2, 1]],
+    ["ElementWiseSum", { num_args: "2" }, [[2, 3], [2, 3]], [2, 3]],
+    ["_histogram", { bin_cnt: "4", range: "(0, 1)" }, [[5]], [4]],
+    ["_contrib_arange_like", { start: "0.0", step: "1.0", repeat: "1", ctx: "", axis: "None" }, [[
+      2,
+      3,
+    ]], [2, 3]],
+    ["_split_v2", { indices: "(0, 1)", axis: "1", squeeze_axis: "0", sections: "0" }, [[2, 3]], [
+      2,
+      1,
+    ]],
+    ["depth_to_space", { block_size: "2" }, [[1, 4, 2, 2]], [1, 1, 4, 4]],
+    ["SequenceLast", { use_sequence_length: "True", axis: "0" }, [[3, 2], [2]], [2]],
+    ["_contrib_allclose", { rtol: "1e-05", atol: "1e-08", equal_nan: "True" }, [[2], [2]], []],
+    ["gather_nd", {}, [[3, 4], [2, 5]], [5]],
+    ["scatter_nd", { shape: "(3, 4)" }, [[5], [2, 5]], [3, 4]],
+    ["diag", { k: "-1", axis1: "0", axis2: "1" }, [[3, 4]], [2]],
+    ["khatri_rao", { num_args: "2" }, [[2, 3], [4, 3]], [8, 3]],
+  ];
+  for (const [op, attrs, shapes, want] of cases) {
+    const s = mx.sym.loadJSON(oneNodeGraph(op, attrs, shapes.length));
+    const { outShapes } = s.inferShape(Object.fromEntries(shapes.map((sh, i) => [`x${i}`, sh])));
+    assert.deepEqual(outShapes[0], want, op);
+  }
+});
