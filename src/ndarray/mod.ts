@@ -10,10 +10,12 @@ export * from "./ndarray.ts";
 export * from "./scope.ts";
 export * from "./creation.ts";
 export * from "./ops.ts";
+export * from "./ops_shape.ts"; // #19 ops-shape
 export * from "./io.ts";
 export * as random from "./random.ts";
 export * from "./memory.ts";
 export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.sym).
 export type * from "../ops/signatures.ts";
+export type * from "../ops/signatures_shape.ts"; // #19 ops-shape
 export type * from "../ops/nn/options.ts";

@@ -543,9 +543,50 @@ export class NDArray<D extends DType = DType> {
   broadcastTo(shape: readonly number[]): NDArray<D> {
     return invoke("broadcast_to", [this], { shape })[0] as NDArray<D>;
   }
-  /** Broadcasts to the shape of `other`. */
-  broadcastLike(other: NDArray): NDArray {
-    return invoke("broadcast_like", [this, other])[0];
+  /**
+   * Broadcasts to the shape of `other`, or (#19) sets the size-1 axes `lhsAxes` to the sizes
+   * of `other`'s axes `rhsAxes`.
+   */
+  broadcastLike(
+    other: NDArray,
+    opts: { lhsAxes?: number | readonly number[]; rhsAxes?: number | readonly number[] } = {},
+  ): NDArray {
+    checkOptions("broadcastLike", opts, ["lhsAxes", "rhsAxes"]);
+    return invoke("broadcast_like", [this, other], { ...opts })[0];
+  }
+  // #19 ops-shape: MXNet's fluent methods of the shape and indexing operators.
+  /** Size-1 `axis` (or axes) broadcast to `size` (`broadcast_axes`). */
+  broadcastAxes(axis: number | readonly number[], size: number | readonly number[]): NDArray {
+    return invoke("broadcast_axis", [this], { axis, size })[0];
+  }
+  /** The leading part with the sizes of `other` (on `axes`, or every axis). */
+  sliceLike(other: NDArray, axes?: number | readonly number[]): NDArray {
+    return invoke("slice_like", [this, other], { axes })[0];
+  }
+  /** The k-th diagonal (N-d) or a diagonal matrix (1-D). */
+  diag(k = 0, opts: { axis1?: number; axis2?: number } = {}): NDArray {
+    checkOptions("diag", opts, ["axis1", "axis2"]);
+    return invoke("diag", [this], { k, ...opts })[0];
+  }
+  /** Channel blocks moved into space (`depth_to_space`). */
+  depthToSpace(blockSize: number): NDArray {
+    return invoke("depth_to_space", [this], { blockSize })[0];
+  }
+  /** Spatial blocks moved into channels (`space_to_depth`). */
+  spaceToDepth(blockSize: number): NDArray {
+    return invoke("space_to_depth", [this], { blockSize })[0];
+  }
+  /** The shape as a 1-D int64 array. */
+  shapeArray(): NDArray {
+    return invoke("shape_array", [this])[0];
+  }
+  /** The element count as a 1-element int64 array. */
+  sizeArray(): NDArray {
+    return invoke("size_array", [this])[0];
+  }
+  /** Argmax over axis 1 (`argmax_channel`). */
+  argmaxChannel(): NDArray {
+    return invoke("argmax_channel", [this])[0];
   }
   /** `this[begin:end:step]` per axis (null = whole axis). */
   slice(

@@ -52,6 +52,7 @@ import type {
   WhereFn,
 } from "../ops/signatures.ts";
 import { specOf } from "../ops/frontend.ts";
+import type { BroadcastLikeFn } from "../ops/signatures_shape.ts"; // #19 ops-shape
 import { callNd, ndArith, ndFunction } from "./_frontend.ts";
 import type { NDArray } from "./ndarray.ts";
 
@@ -190,7 +191,7 @@ export const broadcastLesser: BinaryFn<NDArray> = ndFunction("broadcastLesser");
 /** `broadcast_lesser_equal` (0/1). */
 export const broadcastLesserEqual: BinaryFn<NDArray> = ndFunction("broadcastLesserEqual");
 /** Broadcasts `lhs` to the shape of `rhs`. */
-export const broadcastLike: BinaryFn<NDArray> = ndFunction("broadcastLike");
+export const broadcastLike: BroadcastLikeFn<NDArray> = ndFunction("broadcastLike");
 /** `elemwise_add` (broadcasts, a superset of MXNet's same-shape rule). */
 export const elemwiseAdd: BinaryFn<NDArray> = ndFunction("elemwiseAdd");
 /** `elemwise_sub`. */

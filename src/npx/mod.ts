@@ -418,3 +418,21 @@ export function embedding(
   checkOptions("npx.embedding", opts, ["inputDim", "outputDim", "dtype", "sparseGrad"]);
   return op("Embedding", [data, weight], { ...opts });
 }
+
+// #19 ops-shape: the npx names MXNet 1.9.1 registers for these (_npx_gather_nd, ...).
+/** N-d gather: `indices` [M, ...] address the first M axes of `data` (`npx.gather_nd`). */
+export function gatherNd(data: NDArray, indices: NDArray): NpArray {
+  return op("gather_nd", [data, indices]);
+}
+/** The shape of `data` as a 1-D int64 array (`npx.shape_array`). */
+export function shapeArray(data: NDArray): NpArray {
+  return op("shape_array", [data]);
+}
+/** A range shaped like `data`, or like its `axis` (`npx.arange_like`). */
+export function arangeLike(
+  data: NDArray,
+  opts: { start?: number; step?: number; repeat?: number; axis?: number | null } = {},
+): NpArray {
+  checkOptions("npx.arange_like", opts, ["start", "step", "repeat", "axis"]);
+  return op("_contrib_arange_like", [data], { ...opts });
+}

@@ -87,6 +87,8 @@ function convert(op: string, key: string, spec: ParamSpec, raw: unknown): unknow
       }
       return v;
     case "dtype": {
+      // An optional dtype left unset is written "None" in graph JSON (_np_cumsum's dtype).
+      if (v === "None" && spec.default === null) return null;
       const dt = asDType(v, `${op}: parameter ${key}`);
       if (spec.values && !spec.values.includes(dt)) bad(`one of ${spec.values.join(", ")}`);
       return dt;

@@ -19,6 +19,10 @@ import { REDUCE_OPS } from "./reduce.ts";
 import { SHAPE_OPS } from "./shape_ops.ts";
 import { SOFTMAX_OPS } from "./softmax.ts";
 import { SORT_OPS } from "./sort.ts";
+import { SHAPE_EXTRA_OPS } from "./shape_extra.ts"; // #19 ops-shape
+import { INDEX_EXTRA_OPS } from "./index_extra.ts"; // #19 ops-shape
+import { SEQUENCE_OPS } from "./sequence_ops.ts"; // #19 ops-shape
+import { SUMMARY_OPS } from "./summary_ops.ts"; // #19 ops-shape
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -36,6 +40,10 @@ export const ALL_OPS: readonly OpDef[] = [
   ...ASSIGN_OPS,
   ...LINALG_HOST_OPS,
   ...NN_EXTRA_OPS,
+  ...SHAPE_EXTRA_OPS, // #19 ops-shape
+  ...INDEX_EXTRA_OPS, // #19 ops-shape
+  ...SEQUENCE_OPS, // #19 ops-shape
+  ...SUMMARY_OPS, // #19 ops-shape
 ];
 
 const byName = new Map<string, OpDef>();

@@ -257,14 +257,47 @@ const broadcastTo: OpDef = {
   },
 };
 
+/**
+ * broadcast_like's target: rhs's shape, or (with `lhs_axes`/`rhs_axes`, #19) lhs's shape
+ * with each size-1 axis `lhs_axes[i]` set to the size of rhs's axis `rhs_axes[i]`.
+ */
+function broadcastLikeTarget(a: Shape, b: Shape, p: Params): number[] {
+  const lhsAxes = p.lhsAxes as number[] | null, rhsAxes = p.rhsAxes as number[] | null;
+  if (lhsAxes === null || rhsAxes === null) return broadcastTarget(a, b);
+  if (lhsAxes.length !== rhsAxes.length || lhsAxes.length === 0) {
+    throw new ShapeError(
+      `broadcast_like: lhs_axes ${JSON.stringify(lhsAxes)} and rhs_axes ` +
+        `${JSON.stringify(rhsAxes)} must be non-empty and of the same length`,
+    );
+  }
+  const out = [...a];
+  lhsAxes.forEach((la, i) => {
+    const from = normalizeAxis(la, a.length, "broadcast_like: lhs_axes");
+    const to = normalizeAxis(rhsAxes[i], b.length, "broadcast_like: rhs_axes");
+    if (a[from] !== 1) {
+      throw new ShapeError(
+        `broadcast_like: lhs_axes entry ${la} is axis ${from} of lhs ${formatShape(a)} with ` +
+          `size ${a[from]}; only axes of size 1 can be broadcast to rhs's ${b[to]}`,
+      );
+    }
+    out[from] = b[to];
+  });
+  return out;
+}
+
 const broadcastLike: OpDef = {
   name: "broadcast_like",
   inputs: ["lhs", "rhs"],
-  params: {},
-  inferShape: ([a, b]) => [broadcastTarget(a, b)],
+  params: {
+    lhsAxes: { type: "axes", default: null },
+    rhsAxes: { type: "axes", default: null },
+  },
+  inferShape: ([a, b], p) => [broadcastLikeTarget(a, b, p)],
   lowering: {
     kind: "composite",
-    compose: (b, [x, like]) => [ops(b).broadcastTo(x, b.shape(like))],
+    compose: (b, [x, like], p) => [
+      ops(b).broadcastTo(x, broadcastLikeTarget(b.shape(x), b.shape(like), p)),
+    ],
   },
 };
 

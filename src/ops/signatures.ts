@@ -16,6 +16,7 @@ import type { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
 import type * as O from "./nn/options.ts";
 import type { NodeNaming } from "./nn/options.ts";
+import type { BroadcastLikeFn, ShapeFrontEnd } from "./signatures_shape.ts"; // #19 ops-shape
 
 export type { NodeNaming } from "./nn/options.ts";
 
@@ -463,7 +464,7 @@ export interface RNNFn<T, TList> {
  * Gluon's `hybridForward(F, x)` may call. `mx.nd` is a `FrontEnd<NDArray, NDArray[]>` and
  * `mx.sym` a `FrontEnd<Symbol, Symbol>` (`TList` is what `split` returns).
  */
-export interface FrontEnd<T, TList = T> {
+export interface FrontEnd<T, TList = T> extends ShapeFrontEnd<T, TList> {
   /** `lhs + rhs` with broadcasting; a number takes the scalar form. */
   readonly add: ArithFn<T>;
   /** Alias of `add`. */
@@ -598,8 +599,8 @@ export interface FrontEnd<T, TList = T> {
   readonly broadcastLesser: BinaryFn<T>;
   /** `broadcast_lesser_equal` (0/1). */
   readonly broadcastLesserEqual: BinaryFn<T>;
-  /** Broadcasts `lhs` to the shape of `rhs`. */
-  readonly broadcastLike: BinaryFn<T>;
+  /** Broadcasts `lhs` to the shape of `rhs` (or some axes of it: `lhsAxes`, `rhsAxes`). */
+  readonly broadcastLike: BroadcastLikeFn<T>;
   /** `elemwise_add` (broadcasts, a superset of MXNet's same-shape rule). */
   readonly elemwiseAdd: BinaryFn<T>;
   /** `elemwise_sub`. */

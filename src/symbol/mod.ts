@@ -7,7 +7,9 @@ export { Variable as var } from "./symbol.ts";
 export * from "./executor.ts";
 export * from "./json.ts";
 export * from "./ops.ts";
+export * from "./ops_shape.ts"; // #19 ops-shape
 export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.nd).
 export type * from "../ops/signatures.ts";
+export type * from "../ops/signatures_shape.ts"; // #19 ops-shape
 export type * from "../ops/nn/options.ts";

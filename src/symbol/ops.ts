@@ -52,6 +52,7 @@ import type {
   UnaryFn,
   WhereFn,
 } from "../ops/signatures.ts";
+import type { BroadcastLikeFn } from "../ops/signatures_shape.ts"; // #19 ops-shape
 import { symArith, symFunction } from "./_frontend.ts";
 import { createSymbol, type NodeOptions, Symbol } from "./symbol.ts";
 
@@ -212,7 +213,7 @@ export const broadcastLesser: BinaryFn<Symbol> = symFunction("broadcastLesser");
 /** `broadcast_lesser_equal` (0/1). */
 export const broadcastLesserEqual: BinaryFn<Symbol> = symFunction("broadcastLesserEqual");
 /** Broadcasts `lhs` to the shape of `rhs`. */
-export const broadcastLike: BinaryFn<Symbol> = symFunction("broadcastLike");
+export const broadcastLike: BroadcastLikeFn<Symbol> = symFunction("broadcastLike");
 /** `elemwise_add` (broadcasts, a superset of MXNet's same-shape rule). */
 export const elemwiseAdd: BinaryFn<Symbol> = symFunction("elemwiseAdd");
 /** `elemwise_sub`. */

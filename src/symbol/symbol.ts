@@ -467,9 +467,50 @@ export class Symbol {
   broadcastTo(shape: readonly number[]): Symbol {
     return this.#op("broadcast_to", { shape });
   }
-  /** Broadcasts to the shape of `other`. */
-  broadcastLike(other: Symbol): Symbol {
-    return this.#op("broadcast_like", {}, [other]);
+  /**
+   * Broadcasts to the shape of `other`, or (#19) sets the size-1 axes `lhsAxes` to the sizes
+   * of `other`'s axes `rhsAxes`.
+   */
+  broadcastLike(
+    other: Symbol,
+    opts: { lhsAxes?: number | readonly number[]; rhsAxes?: number | readonly number[] } = {},
+  ): Symbol {
+    checkOptions("broadcastLike", opts, ["lhsAxes", "rhsAxes"]);
+    return this.#op("broadcast_like", { ...opts }, [other]);
+  }
+  // #19 ops-shape: MXNet's fluent methods of the shape and indexing operators.
+  /** Size-1 `axis` (or axes) broadcast to `size` (`broadcast_axes`). */
+  broadcastAxes(axis: number | readonly number[], size: number | readonly number[]): Symbol {
+    return this.#op("broadcast_axis", { axis, size });
+  }
+  /** The leading part with the sizes of `other` (on `axes`, or every axis). */
+  sliceLike(other: Symbol, axes?: number | readonly number[]): Symbol {
+    return this.#op("slice_like", { axes }, [other]);
+  }
+  /** The k-th diagonal (N-d) or a diagonal matrix (1-D). */
+  diag(k = 0, opts: { axis1?: number; axis2?: number } = {}): Symbol {
+    checkOptions("diag", opts, ["axis1", "axis2"]);
+    return this.#op("diag", { k, ...opts });
+  }
+  /** Channel blocks moved into space (`depth_to_space`). */
+  depthToSpace(blockSize: number): Symbol {
+    return this.#op("depth_to_space", { blockSize });
+  }
+  /** Spatial blocks moved into channels (`space_to_depth`). */
+  spaceToDepth(blockSize: number): Symbol {
+    return this.#op("space_to_depth", { blockSize });
+  }
+  /** The shape as a 1-D int64 array. */
+  shapeArray(): Symbol {
+    return this.#op("shape_array", {});
+  }
+  /** The element count as a 1-element int64 array. */
+  sizeArray(): Symbol {
+    return this.#op("size_array", {});
+  }
+  /** Argmax over axis 1 (`argmax_channel`). */
+  argmaxChannel(): Symbol {
+    return this.#op("argmax_channel", {});
   }
   /** `this[begin:end:step]` per axis (null = whole axis). */
   slice(

@@ -453,6 +453,55 @@ const CASES: Record<string, Case[]> = {
     { shapes: [[3, 3], [3, 2]], lo: 0.5, hi: 2, hostOnly: true },
     { shapes: [[2, 3, 3], [2, 3]], lo: 0.5, hi: 2, hostOnly: true },
   ],
+  // --- #19 ops-shape ---
+  add_n: [{ shapes: [[2, 3], [2, 3], [2, 3]], params: { numArgs: 3 } }],
+  broadcast_axis: [{ shapes: [[1, 3, 1]], params: { axis: [0, -1], size: [2, 4] } }],
+  slice_like: [{ shapes: [[3, 4], [2, 3]] }, { shapes: [[3, 4], [1, 2]], params: { axes: [1] } }],
+  depth_to_space: [{ shapes: [[1, 8, 2, 3]], params: { blockSize: 2 } }],
+  space_to_depth: [{ shapes: [[2, 1, 4, 2]], params: { blockSize: 2 } }],
+  diag: [
+    { shapes: [[3, 4]], params: { k: 1 } },
+    { shapes: [[3]], params: { k: -2 } },
+    { shapes: [[2, 3, 4]], params: { k: -1, axis1: 2, axis2: 0 } },
+  ],
+  _copy: [{ shapes: [[2, 3]] }],
+  _split_v2: [{ shapes: [[2, 6]], params: { indices: [0, 1, 4], axis: 1 } }, {
+    shapes: [[3, 2]],
+    params: { sections: 3, axis: 0, squeezeAxis: true },
+  }],
+  khatri_rao: [{ shapes: [[2, 3], [3, 3], [2, 3]], params: { numArgs: 3 } }],
+  gather_nd: [{ shapes: [[3, 4, 2], [2, 5]], fixed: { 1: [0, 2, 1, 2, -1, 3, 1, 0, 3, -2] } }],
+  scatter_nd: [{
+    shapes: [[3, 2], [2, 3]],
+    params: { shape: [2, 4, 2] },
+    fixed: { 1: [0, 1, 1, 3, 0, 2] },
+  }],
+  _scatter_set_nd: [{
+    shapes: [[2, 4], [3], [2, 3]],
+    params: { shape: [2, 4] },
+    fixed: { 2: [0, 1, 1, 3, 0, 2] },
+  }],
+  batch_take: [{ shapes: [[3, 4], [3]], fixed: { 1: [0, 3, 2] } }],
+  _contrib_index_copy: [{ shapes: [[4, 2], [2], [2, 2]], fixed: { 1: [3, 1] } }],
+  SequenceLast: [
+    { shapes: [[3, 2, 2], [2]], params: { useSequenceLength: true }, fixed: { 1: [1, 3] } },
+    {
+      shapes: [[2, 3, 2], [2]],
+      params: { useSequenceLength: true, axis: 1 },
+      fixed: { 1: [2, 3] },
+    },
+    { shapes: [[3, 2]] },
+  ],
+  SequenceReverse: [
+    { shapes: [[3, 2, 2], [2]], params: { useSequenceLength: true }, fixed: { 1: [2, 3] } },
+    { shapes: [[3, 2]] },
+  ],
+  moments: [{ shapes: [[2, 3, 2]], params: { axes: [0, 2] } }, {
+    shapes: [[2, 3]],
+    params: { keepdims: true },
+  }],
+  _np_cumsum: [{ shapes: [[2, 5]], params: { axis: 1 } }, { shapes: [[2, 3]] }],
+  _contrib_div_sqrt_dim: [{ shapes: [[2, 4]] }],
 };
 
 function isDifferentiable(name: string): boolean {

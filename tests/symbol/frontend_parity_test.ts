@@ -214,6 +214,42 @@ const CASES: Record<string, Case[]> = {
     inputs: [[3, 2, 2], [36], [1, 2, 2], ints([2], [2, 3])],
     args: [{ mode: "gru", stateSize: 2, numLayers: 1, useSequenceLength: true }],
   }],
+  // --- #19 ops-shape ---
+  addN: [{ inputs: [x23, x23, x23] }],
+  ElementWiseSum: [{ inputs: [x23, x23] }],
+  broadcastAxis: [{ inputs: [[1, 3]], args: [0, 2] }],
+  broadcastAxes: [{ inputs: [[2, 1, 1]], args: [[1, 2], [3, 2]] }],
+  sliceLike: [{ inputs: [[3, 4], x23] }, { inputs: [[3, 4], [1, 2]], args: [{ axes: [1] }] }],
+  gatherNd: [{ inputs: [[3, 4], ints([2, 2], [0, 2, 3, 1])] }],
+  scatterNd: [{ inputs: [[2], ints([2, 2], [0, 2, 3, 1])], args: [[3, 4]] }],
+  batchTake: [{ inputs: [[3, 4], ints([3], [0, 3, 1])] }],
+  depthToSpace: [{ inputs: [[1, 4, 2, 3]], args: [2] }],
+  spaceToDepth: [{ inputs: [[1, 2, 4, 2]], args: [{ blockSize: 2 }] }],
+  SequenceLast: [{
+    inputs: [[3, 2, 2], ints([2], [1, 3])],
+    args: [{ useSequenceLength: true }],
+  }, { inputs: [[2, 3, 2]], args: [{ axis: 1 }] }],
+  SequenceReverse: [{
+    inputs: [[3, 2, 2], ints([2], [2, 3])],
+    args: [{ useSequenceLength: true }],
+  }],
+  diag: [{ inputs: [[3, 4]], args: [{ k: 1 }] }, { inputs: [[3]], args: [{ k: -1 }] }],
+  moments: [{ inputs: [[2, 3, 2]], args: [{ axes: [0, 2], keepdims: true }] }],
+  cumsum: [{ inputs: [x23], args: [{ axis: 1 }] }, { inputs: [x23] }],
+  argmaxChannel: [{ inputs: [x23] }],
+  shapeArray: [{ inputs: [x23] }],
+  sizeArray: [{ inputs: [x23] }],
+  identity: [{ inputs: [x23] }],
+  khatriRao: [{ inputs: [[2, 3], [4, 3]] }],
+  ravelMultiIndex: [{ inputs: [ints([2, 3], [0, 1, 2, 3, 0, 1])], args: [[3, 4]] }],
+  unravelIndex: [{ inputs: [ints([3], [0, 5, 11])], args: [[3, 4]] }],
+  arangeLike: [{ inputs: [x23], args: [{ start: 2, step: 0.5 }] }, {
+    inputs: [x23],
+    args: [{ axis: 1, repeat: 2 }],
+  }],
+  indexCopy: [{ inputs: [[4, 2], ints([2], [3, 0]), [2, 2]] }],
+  divSqrtDim: [{ inputs: [[2, 4]] }],
+  allclose: [{ inputs: [x23, x23] }, { inputs: [x23, [2, 3]], args: [{ atol: 0.5 }] }],
 };
 
 /**
@@ -484,6 +520,18 @@ const METHODS: [string, unknown[], Input[]][] = [
   ["astype", ["int32"], [x23]],
   ["zerosLike", [], [x23]],
   ["onesLike", [], [x23]],
+  // --- #19 ops-shape ---
+  ["broadcastLike", [1, { lhsAxes: [0], rhsAxes: [1] }], [[1, 3], [2, 4]]],
+  ["broadcastAxes", [[0], [4]], [[1, 3]]],
+  ["sliceLike", [1], [[3, 4], x23]],
+  ["sliceLike", [1, [1]], [[3, 4], [1, 2]]],
+  ["diag", [1], [[3, 4]]],
+  ["diag", [0, { axis1: 1, axis2: 0 }], [[3, 4]]],
+  ["depthToSpace", [2], [[1, 4, 2, 3]]],
+  ["spaceToDepth", [2], [[1, 1, 4, 2]]],
+  ["shapeArray", [], [x23]],
+  ["sizeArray", [], [x23]],
+  ["argmaxChannel", [], [x23]],
 ];
 
 Deno.test("Symbol has NDArray's operator methods, with the same arguments and results", async () => {
