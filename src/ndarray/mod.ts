@@ -17,3 +17,4 @@ export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.sym).
 export type * from "../ops/signatures.ts";
 export type * from "../ops/nn/options.ts";
+export * from "./optimizer_ops.ts"; // #19 optim

@@ -11,3 +11,4 @@ export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.nd).
 export type * from "../ops/signatures.ts";
 export type * from "../ops/nn/options.ts";
+export * from "./optimizer_ops.ts"; // #19 optim

@@ -1,0 +1,56 @@
+/**
+ * The optimizer operators' front-end names, shared by `mx.nd` and `mx.sym`: the function
+ * name (camelCase, as every `mx.nd` function) and the operator it applies.
+ * @module
+ */
+import { ParamError } from "../../core/errors.ts";
+
+/** Single-tensor operators: `f(weight, grad, ...states, options)`. */
+export const UPDATE_FUNCTIONS = {
+  sgdUpdate: "sgd_update",
+  sgdMomUpdate: "sgd_mom_update",
+  nagMomUpdate: "nag_mom_update",
+  mpSgdUpdate: "mp_sgd_update",
+  mpSgdMomUpdate: "mp_sgd_mom_update",
+  mpNagMomUpdate: "mp_nag_mom_update",
+  signsgdUpdate: "signsgd_update",
+  signumUpdate: "signum_update",
+  adamUpdate: "adam_update",
+  adamwUpdate: "_adamw_update",
+  mpAdamwUpdate: "_mp_adamw_update",
+  lambUpdatePhase1: "lamb_update_phase1",
+  lambUpdatePhase2: "lamb_update_phase2",
+  mpLambUpdatePhase1: "mp_lamb_update_phase1",
+  mpLambUpdatePhase2: "mp_lamb_update_phase2",
+  rmspropUpdate: "rmsprop_update",
+  rmspropalexUpdate: "rmspropalex_update",
+  ftrlUpdate: "ftrl_update",
+  ftmlUpdate: "ftml_update",
+  groupAdagradUpdate: "_contrib_group_adagrad_update",
+  allFinite: "all_finite",
+  multiLars: "multi_lars",
+} as const;
+
+/**
+ * List operators: `f([arrays...], options)`; the count parameter (`num_weights`,
+ * `num_arrays`) is set from the list.
+ */
+export const LIST_FUNCTIONS = {
+  multiSgdUpdate: { op: "multi_sgd_update", count: "numWeights", group: 2 },
+  multiSgdMomUpdate: { op: "multi_sgd_mom_update", count: "numWeights", group: 3 },
+  multiMpSgdUpdate: { op: "multi_mp_sgd_update", count: "numWeights", group: 3 },
+  multiMpSgdMomUpdate: { op: "multi_mp_sgd_mom_update", count: "numWeights", group: 4 },
+  multiSumSq: { op: "multi_sum_sq", count: "numArrays", group: 1 },
+  multiAllFinite: { op: "multi_all_finite", count: "numArrays", group: 1 },
+  resetArrays: { op: "reset_arrays", count: "numArrays", group: 1 },
+} as const;
+
+/** The count parameter of a list call: the list's length over the group size. */
+export function listCount(fn: string, n: number, group: number): number {
+  if (n === 0 || n % group !== 0) {
+    throw new ParamError(
+      `${fn}: expected a non-empty list of arrays in groups of ${group}, got ${n}`,
+    );
+  }
+  return n / group;
+}
