@@ -148,3 +148,30 @@ Deno.test("optimizer: MXNet's names create the new optimizers", () => {
     assert.ok(opt.create(name) instanceof (cls as typeof opt.Optimizer), name);
   }
 });
+
+backendTest("optimizer.Updater: a class whose instances are callable, as MXNet's", async () => {
+  const sgd = () => opt.create("sgd", { learningRate: 0.5, momentum: 0.5 });
+  const u = new opt.Updater(sgd());
+  assert.ok(u instanceof opt.Updater);
+  assert.ok(opt.getUpdater(sgd()) instanceof opt.Updater);
+  const w = mx.nd.ones([2]);
+  u(0, mx.nd.ones([2]), w); // mom = -0.5, w = 0.5
+  u.call(0, mx.nd.ones([2]), w); // mom = -0.75, w = -0.25
+  assert.deepEqual(await values(w), [-0.25, -0.25]);
+  assert.deepEqual(await values(u.states.get("0") as mx.NDArray), [-0.75, -0.75]);
+  // States saved and restored into a fresh updater continue the same trajectory.
+  const saved = await u.getStates();
+  const v = new opt.Updater(sgd());
+  v.setStates(saved);
+  const w2 = w.copy();
+  u(0, mx.nd.ones([2]), w);
+  v(0, mx.nd.ones([2]), w2);
+  assert.deepEqual(await values(w2), await values(w));
+  assert.equal(v.optimizer.numUpdate, u.optimizer.numUpdate);
+  // syncStateContext keeps arrays already on the context.
+  const s = u.states.get("0")!;
+  assert.equal(u.syncStateContext(s, mx.cpu()), s);
+  u.dispose();
+  v.dispose();
+  assert.equal(u.states.size, 0);
+});
