@@ -240,6 +240,27 @@ for i in range(2):
     flat += [ws[i], gs[i]]
     written[2 * i] = (1 - lrs[i] * wds[i]) * ws[i] - lrs[i] * gs[i]
 case("multi_sgd_update", "multiSgdUpdate", flat, {"lrs": lrs, "wds": wds}, written=written)
+# ---- preloaded multi-tensor SGD: lrs and wds as float32 arrays after the groups
+# lrs and wds are float32 arrays in MXNet: the reference uses their float32 values.
+plrs = np.array([0.1, 0.2], dtype=np.float32).astype(np.float64)
+pwds = np.array([0.01, 0.05], dtype=np.float32).astype(np.float64)
+rs, cg = 2.0, 0.8
+for mom_on in [False, True]:
+    flat, written = [], {}
+    k = 3 if mom_on else 2
+    for i in range(2):
+        mprev = ms[i] if mom_on else 0.0
+        m1 = (mo if mom_on else 0.0) * mprev - plrs[i] * pwds[i] * ws[i] - plrs[i] * clip(rs * gs[i], cg)
+        flat += [ws[i], gs[i]] + ([ms[i]] if mom_on else [])
+        written[k * i] = ws[i] + m1
+        if mom_on:
+            written[k * i + 2] = m1
+    opts = {"rescale_grad": rs, "clip_gradient": cg, **({"momentum": mo} if mom_on else {})}
+    name = "preloaded_multi_sgd_mom_update" if mom_on else "preloaded_multi_sgd_update"
+    fn = "preloadedMultiSgdMomUpdate" if mom_on else "preloadedMultiSgdUpdate"
+    case(name, fn, flat + [plrs, pwds], opts, written=written,
+         dtypes=["float64"] * len(flat) + ["float32", "float32"])
+
 case("multi_sum_sq", "multiSumSq", ws + gs, {},
      result=np.array([np.sum(x * x) for x in ws + gs]), out_weight=False)
 cases[-1]["result"]["dtype"] = "float32"

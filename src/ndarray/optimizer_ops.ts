@@ -16,7 +16,12 @@
 import { ParamError } from "../core/errors.ts";
 import { describe } from "../core/options.ts";
 import { type FnSpec, isOptions } from "../ops/frontend.ts";
-import { LIST_FUNCTIONS, listCount, UPDATE_FUNCTIONS } from "../ops/optimizer/frontend.ts";
+import {
+  LIST_FUNCTIONS,
+  listCount,
+  type ListSpec,
+  UPDATE_FUNCTIONS,
+} from "../ops/optimizer/frontend.ts";
 import { getOp } from "../ops/registry.ts";
 import { callNd } from "./_frontend.ts";
 import { applyOp } from "./apply.ts";
@@ -76,7 +81,7 @@ function updateFn(fn: string, op: string): OptimizerOpFn {
 
 function listFn<R>(
   fn: string,
-  { op, count, group }: { op: string; count: string; group: number },
+  spec: ListSpec,
   pick: (outs: NDArray[]) => R,
 ): OptimizerListFn<R> {
   return (arrays, opts = {}) =>
@@ -87,8 +92,8 @@ function listFn<R>(
         );
       }
       const { out, ...params } = opts;
-      params[count] = listCount(fn, arrays.length, group);
-      return pick(deliver(fn, applyOp(getOp(op), arrays, params), out));
+      params[spec.count] = listCount(fn, arrays.length, spec);
+      return pick(deliver(fn, applyOp(getOp(spec.op), arrays, params), out));
     });
 }
 
@@ -187,3 +192,30 @@ export const multiAllFinite: OptimizerListFn<NDArray> = listFn(
 );
 /** MXNet's `reset_arrays(*arrays)`: sets each array to zero in place. */
 export const resetArrays: OptimizerListFn<void> = listFn("resetArrays", L.resetArrays, () => {});
+/**
+ * MXNet's `preloaded_multi_sgd_update([w0, g0, ..., lrs, wds])`: multi SGD with the rates
+ * as float32 arrays (e.g. from `multiLars`).
+ */
+export const preloadedMultiSgdUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "preloadedMultiSgdUpdate",
+  L.preloadedMultiSgdUpdate,
+  (o) => o,
+);
+/** MXNet's `preloaded_multi_sgd_mom_update([w0, g0, mom0, ..., lrs, wds], { momentum })`. */
+export const preloadedMultiSgdMomUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "preloadedMultiSgdMomUpdate",
+  L.preloadedMultiSgdMomUpdate,
+  (o) => o,
+);
+/** MXNet's `preloaded_multi_mp_sgd_update([w0, g0, w32_0, ..., lrs, wds])`. */
+export const preloadedMultiMpSgdUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "preloadedMultiMpSgdUpdate",
+  L.preloadedMultiMpSgdUpdate,
+  (o) => o,
+);
+/** MXNet's `preloaded_multi_mp_sgd_mom_update([w0, g0, mom0, w32_0, ..., lrs, wds])`. */
+export const preloadedMultiMpSgdMomUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "preloadedMultiMpSgdMomUpdate",
+  L.preloadedMultiMpSgdMomUpdate,
+  (o) => o,
+);

@@ -14,7 +14,12 @@
 import { ParamError } from "../core/errors.ts";
 import { describe } from "../core/options.ts";
 import { type FnSpec, parseCall } from "../ops/frontend.ts";
-import { LIST_FUNCTIONS, listCount, UPDATE_FUNCTIONS } from "../ops/optimizer/frontend.ts";
+import {
+  LIST_FUNCTIONS,
+  listCount,
+  type ListSpec,
+  UPDATE_FUNCTIONS,
+} from "../ops/optimizer/frontend.ts";
 import { SYM } from "./_frontend.ts";
 import { createSymbol, Symbol } from "./symbol.ts";
 
@@ -48,15 +53,15 @@ function updateFn(fn: string, op: string): OptimizerSymFn {
 
 function listFn(
   fn: string,
-  { op, count, group }: { op: string; count: string; group: number },
+  spec: ListSpec,
 ): OptimizerSymListFn {
   return (arrays, opts = {}) => {
     if (!Array.isArray(arrays) || arrays.some((a) => !(a instanceof Symbol))) {
       throw new ParamError(`${fn}: argument 1 expects a list of Symbols, got ${describe(arrays)}`);
     }
     const { name, attr, ...params } = opts;
-    params[count] = listCount(fn, arrays.length, group);
-    return createSymbol(op, arrays, params, { name, attr });
+    params[spec.count] = listCount(fn, arrays.length, spec);
+    return createSymbol(spec.op, arrays, params, { name, attr });
   };
 }
 
@@ -137,3 +142,23 @@ export const multiMpSgdMomUpdate: OptimizerSymListFn = listFn(
 export const multiSumSq: OptimizerSymListFn = listFn("multiSumSq", L.multiSumSq);
 /** `multi_all_finite(*arrays)` as a graph node. */
 export const multiAllFinite: OptimizerSymListFn = listFn("multiAllFinite", L.multiAllFinite);
+/** `preloaded_multi_sgd_update(*data, lrs, wds)` as a graph node. */
+export const preloadedMultiSgdUpdate: OptimizerSymListFn = listFn(
+  "preloadedMultiSgdUpdate",
+  L.preloadedMultiSgdUpdate,
+);
+/** `preloaded_multi_sgd_mom_update(*data, lrs, wds)` as a graph node. */
+export const preloadedMultiSgdMomUpdate: OptimizerSymListFn = listFn(
+  "preloadedMultiSgdMomUpdate",
+  L.preloadedMultiSgdMomUpdate,
+);
+/** `preloaded_multi_mp_sgd_update(*data, lrs, wds)` as a graph node. */
+export const preloadedMultiMpSgdUpdate: OptimizerSymListFn = listFn(
+  "preloadedMultiMpSgdUpdate",
+  L.preloadedMultiMpSgdUpdate,
+);
+/** `preloaded_multi_mp_sgd_mom_update(*data, lrs, wds)` as a graph node. */
+export const preloadedMultiMpSgdMomUpdate: OptimizerSymListFn = listFn(
+  "preloadedMultiMpSgdMomUpdate",
+  L.preloadedMultiMpSgdMomUpdate,
+);

@@ -48,9 +48,10 @@ type NdFn = (...a: unknown[]) => unknown;
 function call(c: Case, inputs: mx.NDArray[]): unknown {
   const fn = (mx.nd as unknown as Record<string, NdFn>)[c.fn];
   assert.equal(typeof fn, "function", `mx.nd.${c.fn} is not a function`);
-  const list = LIST_FUNCTIONS[c.fn as keyof typeof LIST_FUNCTIONS];
+  const list = LIST_FUNCTIONS[c.fn];
   if (list) {
-    const out = c.outWeight ? inputs.filter((_, i) => i % list.group === 0) : undefined;
+    const grouped = inputs.slice(0, inputs.length - (list.trailing ?? 0));
+    const out = c.outWeight ? grouped.filter((_, i) => i % list.group === 0) : undefined;
     return fn(inputs, { ...c.opts, ...(out ? { out } : {}) });
   }
   return fn(...inputs, { ...c.opts, ...(c.outWeight ? { out: inputs[0] } : {}) });

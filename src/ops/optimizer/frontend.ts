@@ -31,11 +31,27 @@ export const UPDATE_FUNCTIONS = {
   multiLars: "multi_lars",
 } as const;
 
+/** How a list function maps its list onto an operator. */
+export interface ListSpec {
+  /** The operator. */
+  readonly op: string;
+  /** Its count parameter (`numWeights`, `numArrays`). */
+  readonly count: string;
+  /** Arrays per counted item (weight, grad, mom, ...). */
+  readonly group: number;
+  /** Arrays after the groups (`lrs`, `wds`), not counted. */
+  readonly trailing?: number;
+}
+
+function preloaded(op: string, group: number): ListSpec {
+  return { op, count: "numWeights", group, trailing: 2 };
+}
+
 /**
  * List operators: `f([arrays...], options)`; the count parameter (`num_weights`,
  * `num_arrays`) is set from the list.
  */
-export const LIST_FUNCTIONS = {
+export const LIST_FUNCTIONS: Readonly<Record<string, ListSpec>> = {
   multiSgdUpdate: { op: "multi_sgd_update", count: "numWeights", group: 2 },
   multiSgdMomUpdate: { op: "multi_sgd_mom_update", count: "numWeights", group: 3 },
   multiMpSgdUpdate: { op: "multi_mp_sgd_update", count: "numWeights", group: 3 },
@@ -43,14 +59,21 @@ export const LIST_FUNCTIONS = {
   multiSumSq: { op: "multi_sum_sq", count: "numArrays", group: 1 },
   multiAllFinite: { op: "multi_all_finite", count: "numArrays", group: 1 },
   resetArrays: { op: "reset_arrays", count: "numArrays", group: 1 },
-} as const;
+  // The list is the weights' groups then `lrs` and `wds` (two trailing inputs).
+  preloadedMultiSgdUpdate: preloaded("preloaded_multi_sgd_update", 2),
+  preloadedMultiSgdMomUpdate: preloaded("preloaded_multi_sgd_mom_update", 3),
+  preloadedMultiMpSgdUpdate: preloaded("preloaded_multi_mp_sgd_update", 3),
+  preloadedMultiMpSgdMomUpdate: preloaded("preloaded_multi_mp_sgd_mom_update", 4),
+};
 
-/** The count parameter of a list call: the list's length over the group size. */
-export function listCount(fn: string, n: number, group: number): number {
-  if (n === 0 || n % group !== 0) {
+/** The count parameter of a list call: the grouped arrays' number over the group size. */
+export function listCount(fn: string, n: number, spec: ListSpec): number {
+  const grouped = n - (spec.trailing ?? 0);
+  if (grouped <= 0 || grouped % spec.group !== 0) {
+    const tail = spec.trailing ? ", then lrs and wds" : "";
     throw new ParamError(
-      `${fn}: expected a non-empty list of arrays in groups of ${group}, got ${n}`,
+      `${fn}: expected a non-empty list of arrays in groups of ${spec.group}${tail}, got ${n}`,
     );
   }
-  return n / group;
+  return grouped / spec.group;
 }
