@@ -18,6 +18,7 @@ import type { Optimizer } from "./optimizer.ts";
 import { NAG, SGD, Signum } from "./sgd.ts";
 import { DCASGD, FTML, SGLD, Test } from "./extra.ts"; // #19 optim
 import { GroupAdaGrad } from "./contrib.ts"; // #19 optim
+import { LARS, LBSGD } from "./lars.ts"; // #19 optim
 
 export * from "./optimizer.ts";
 export * from "./sgd.ts";
@@ -26,6 +27,7 @@ export * from "./adaptive.ts";
 export * from "./updater.ts";
 export * as lr_scheduler from "./lr_scheduler.ts";
 export * from "./extra.ts"; // #19 optim
+export * from "./lars.ts"; // #19 optim
 export * as contrib from "./contrib.ts"; // #19 optim
 
 /** A constructor of an optimizer from its options. */
@@ -54,6 +56,8 @@ const REGISTRY = new Map<string, OptimizerClass>([
   ["test", Test],
   ["groupadagrad", GroupAdaGrad],
   ["ccsgd", SGD], // MXNet's deprecated alias of SGD
+  ["lars", LARS],
+  ["lbsgd", LBSGD],
 ]);
 
 /** Registers a custom optimizer class under `name` (case-insensitive). */
