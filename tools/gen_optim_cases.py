@@ -261,6 +261,39 @@ for mom_on in [False, True]:
     case(name, fn, flat + [plrs, pwds], opts, written=written,
          dtypes=["float64"] * len(flat) + ["float32", "float32"])
 
+# ---- multi-tensor AdamW and LAMB (per weight: the single-tensor kernels above)
+mws = [rnd(), rnd(shape=(4,))]
+mgs = [rnd(-2, 2), rnd(-2, 2, (4,))]
+mms = [rnd(-0.1, 0.1), rnd(-0.1, 0.1, (4,))]
+mvs = [rnd(0, 0.1), rnd(0, 0.1, (4,))]
+lrs2, wds2, etas2 = [0.01, 0.02], [0.1, 0.0], [1.0, 0.5]
+b1, b2, eps, cg, scale = 0.9, 0.999, 1e-8, 0.6, 0.5
+flat, written = [], {}
+for i in range(2):
+    gr = clip(scale * mgs[i], cg)
+    m1 = b1 * mms[i] + (1 - b1) * gr
+    v1 = b2 * mvs[i] + (1 - b2) * gr * gr
+    flat += [mws[i], mgs[i], mms[i], mvs[i]]
+    written[4 * i] = mws[i] - etas2[i] * (lrs2[i] * m1 / (np.sqrt(v1) + eps) + wds2[i] * mws[i])
+    written[4 * i + 2], written[4 * i + 3] = m1, v1
+case("_multi_adamw_update", "multiAdamwUpdate", flat + [[scale]],
+     {"lrs": lrs2, "wds": wds2, "etas": etas2, "clip_gradient": cg}, written=written)
+steps, lb_eps, rs = [3, 5], 1e-6, 1.5
+flat, written = [], {}
+for i in range(2):
+    gr = clip(rs * mgs[i], cg)
+    m1 = b1 * mms[i] + (1 - b1) * gr
+    v1 = b2 * mvs[i] + (1 - b2) * gr * gr
+    t = steps[i]
+    g = (m1 / (1 - b1 ** t)) / (np.sqrt(v1 / (1 - b2 ** t)) + lb_eps) + wds2[i] * mws[i]
+    flat += [mws[i], mgs[i], mms[i], mvs[i]]
+    written[4 * i] = lamb2(mws[i], g, float(np.linalg.norm(mws[i])), float(np.linalg.norm(g)),
+                           lrs2[i], -1, 2.0)
+    written[4 * i + 2], written[4 * i + 3] = m1, v1
+case("_multi_lamb_update", "multiLambUpdate", flat,
+     {"learning_rates": lrs2, "wds": wds2, "step_count": steps, "rescale_grad": rs,
+      "clip_gradient": cg, "upper_bound": 2.0}, written=written)
+
 case("multi_sum_sq", "multiSumSq", ws + gs, {},
      result=np.array([np.sum(x * x) for x in ws + gs]), out_weight=False)
 cases[-1]["result"]["dtype"] = "float32"

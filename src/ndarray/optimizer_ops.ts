@@ -219,3 +219,33 @@ export const preloadedMultiMpSgdMomUpdate: OptimizerListFn<NDArray[]> = listFn(
   L.preloadedMultiMpSgdMomUpdate,
   (o) => o,
 );
+/**
+ * MXNet's `_multi_adamw_update([w0, g0, mean0, var0, ..., rescale_grad], { lrs, wds, etas })`:
+ * AdamW per weight; skipped when `rescale_grad` is not finite or is 0.
+ */
+export const multiAdamwUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "multiAdamwUpdate",
+  L.multiAdamwUpdate,
+  (o) => o,
+);
+/** MXNet's `_multi_mp_adamw_update([w0, g0, mean0, var0, w32_0, ..., rescale_grad], ...)`. */
+export const multiMpAdamwUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "multiMpAdamwUpdate",
+  L.multiMpAdamwUpdate,
+  (o) => o,
+);
+/**
+ * MXNet's `_multi_lamb_update([w0, g0, mean0, var0, ...], { learningRates, wds, stepCount })`:
+ * LAMB per weight (both phases).
+ */
+export const multiLambUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "multiLambUpdate",
+  L.multiLambUpdate,
+  (o) => o,
+);
+/** MXNet's `_multi_mp_lamb_update([w0, g0, mean0, var0, w32_0, ...], ...)`. */
+export const multiMpLambUpdate: OptimizerListFn<NDArray[]> = listFn(
+  "multiMpLambUpdate",
+  L.multiMpLambUpdate,
+  (o) => o,
+);

@@ -162,3 +162,17 @@ export const preloadedMultiMpSgdMomUpdate: OptimizerSymListFn = listFn(
   "preloadedMultiMpSgdMomUpdate",
   L.preloadedMultiMpSgdMomUpdate,
 );
+/** `_multi_adamw_update(*data, rescale_grad)` as a graph node. */
+export const multiAdamwUpdate: OptimizerSymListFn = listFn("multiAdamwUpdate", L.multiAdamwUpdate);
+/** `_multi_mp_adamw_update(*data, rescale_grad)` as a graph node. */
+export const multiMpAdamwUpdate: OptimizerSymListFn = listFn(
+  "multiMpAdamwUpdate",
+  L.multiMpAdamwUpdate,
+);
+/** `_multi_lamb_update(*data)` as a graph node. */
+export const multiLambUpdate: OptimizerSymListFn = listFn("multiLambUpdate", L.multiLambUpdate);
+/** `_multi_mp_lamb_update(*data)` as a graph node. */
+export const multiMpLambUpdate: OptimizerSymListFn = listFn(
+  "multiMpLambUpdate",
+  L.multiMpLambUpdate,
+);

@@ -39,7 +39,7 @@ export interface ListSpec {
   readonly count: string;
   /** Arrays per counted item (weight, grad, mom, ...). */
   readonly group: number;
-  /** Arrays after the groups (`lrs`, `wds`), not counted. */
+  /** Arrays after the groups (`lrs` and `wds`, or `rescale_grad`), not counted. */
   readonly trailing?: number;
 }
 
@@ -59,6 +59,10 @@ export const LIST_FUNCTIONS: Readonly<Record<string, ListSpec>> = {
   multiSumSq: { op: "multi_sum_sq", count: "numArrays", group: 1 },
   multiAllFinite: { op: "multi_all_finite", count: "numArrays", group: 1 },
   resetArrays: { op: "reset_arrays", count: "numArrays", group: 1 },
+  multiAdamwUpdate: { op: "_multi_adamw_update", count: "numWeights", group: 4, trailing: 1 },
+  multiMpAdamwUpdate: { op: "_multi_mp_adamw_update", count: "numWeights", group: 5, trailing: 1 },
+  multiLambUpdate: { op: "_multi_lamb_update", count: "numTensors", group: 4 },
+  multiMpLambUpdate: { op: "_multi_mp_lamb_update", count: "numTensors", group: 5 },
   // The list is the weights' groups then `lrs` and `wds` (two trailing inputs).
   preloadedMultiSgdUpdate: preloaded("preloaded_multi_sgd_update", 2),
   preloadedMultiSgdMomUpdate: preloaded("preloaded_multi_sgd_mom_update", 3),
@@ -70,7 +74,7 @@ export const LIST_FUNCTIONS: Readonly<Record<string, ListSpec>> = {
 export function listCount(fn: string, n: number, spec: ListSpec): number {
   const grouped = n - (spec.trailing ?? 0);
   if (grouped <= 0 || grouped % spec.group !== 0) {
-    const tail = spec.trailing ? ", then lrs and wds" : "";
+    const tail = spec.trailing ? `, then ${spec.trailing} more` : "";
     throw new ParamError(
       `${fn}: expected a non-empty list of arrays in groups of ${spec.group}${tail}, got ${n}`,
     );

@@ -8,6 +8,7 @@ import { assignStateOp } from "./_common.ts";
 import { ADAM_UPDATE_OPS } from "./adam.ts";
 import { ADAPTIVE_UPDATE_OPS } from "./adaptive.ts";
 import { MULTI_UPDATE_OPS } from "./multi.ts";
+import { MULTI_ADAM_UPDATE_OPS } from "./multi_adam.ts";
 import { PRELOADED_UPDATE_OPS } from "./preloaded.ts";
 import { SGD_UPDATE_OPS } from "./sgd.ts";
 
@@ -19,4 +20,5 @@ export const OPTIMIZER_OPS: readonly OpDef[] = [
   ...ADAPTIVE_UPDATE_OPS,
   ...MULTI_UPDATE_OPS,
   ...PRELOADED_UPDATE_OPS,
+  ...MULTI_ADAM_UPDATE_OPS,
 ];
