@@ -86,3 +86,97 @@ for (const float of ["float32", "float64"] as const) {
     }, { dtypes: [float] });
   }
 }
+
+backendTest(
+  "optimizer ops load from MXNet graph JSON and update states when executed",
+  async () => {
+    // The graph MXNet writes for sym.sgd_mom_update(w, g, mom, lr=0.1, momentum=0.9, ...).
+    const json = JSON.stringify({
+      nodes: [
+        { op: "null", name: "w", inputs: [] },
+        { op: "null", name: "g", inputs: [] },
+        { op: "null", name: "mom", inputs: [] },
+        {
+          op: "sgd_mom_update",
+          name: "sgd_mom_update0",
+          attrs: {
+            lr: "0.1",
+            momentum: "0.9",
+            wd: "0.01",
+            rescale_grad: "2.0",
+            clip_gradient: "0.5",
+            lazy_update: "True",
+          },
+          inputs: [[0, 0, 0], [1, 0, 0], [2, 0, 0]],
+        },
+      ],
+      arg_nodes: [0, 1, 2],
+      heads: [[3, 0, 0]],
+      attrs: { mxnet_version: ["int", 10901] },
+    });
+    const sym = mx.sym.loadJSON(json);
+    assert.deepEqual(sym.listArguments(), ["w", "g", "mom"]);
+    const w = mx.nd.array([1, -2]), g = mx.nd.array([0.1, -1]), mom = mx.nd.array([0.5, 0.5]);
+    const ex = sym.bind(mx.cpu(), { w, g, mom });
+    try {
+      const [out] = ex.forward();
+      // mom = 0.9*mom - lr*wd*w - lr*clip(2*g, 0.5)
+      const m = [0.9 * 0.5 - 0.001 * 1 - 0.1 * 0.2, 0.9 * 0.5 + 0.001 * 2 + 0.1 * 0.5];
+      assertClose(Array.from(await mom.data() as Float32Array), m, { rtol: 1e-6 });
+      assertClose(Array.from(await out.data() as Float32Array), [1 + m[0], -2 + m[1]], {
+        rtol: 1e-6,
+      });
+      // Without out, the weight itself is unchanged, as in MXNet.
+      assert.deepEqual(Array.from(await w.data() as Float32Array), [1, -2]);
+    } finally {
+      ex.dispose();
+    }
+  },
+);
+
+Deno.test("optimizer ops: bad arguments are clear errors naming the operator and argument", () => {
+  mx.nd.scope(() => {
+    const w = mx.nd.ones([2, 3]), g = mx.nd.ones([2, 3]);
+    const cases: [() => unknown, new (...a: never[]) => Error, RegExp][] = [
+      [() => mx.nd.sgdUpdate(w, g, {}), mx.ParamError, /sgd_update: parameter lr is required/],
+      [
+        () => mx.nd.sgdMomUpdate(w, g, mx.nd.ones([3]), { lr: 0.1 }),
+        mx.ShapeError,
+        /sgd_mom_update: mom has shape \[3\] but weight has \[2,3\]/,
+      ],
+      [
+        () => mx.nd.mpSgdUpdate(w, g, mx.nd.ones([2, 3], { dtype: "float64" }), { lr: 0.1 }),
+        mx.DTypeError,
+        /mp_sgd_update: weight32 must be float32, got float64/,
+      ],
+      [
+        () => mx.nd.adamwUpdate(w, g, w, g, mx.nd.ones([2]), { lr: 0.1, eta: 1 }),
+        mx.ShapeError,
+        /_adamw_update: rescale_grad must hold one element/,
+      ],
+      [
+        () => mx.nd.multiSgdUpdate([w, g, w, g], { lrs: [0.1], wds: [0, 0] }),
+        mx.ParamError,
+        /multi_sgd_update: lrs must hold num_weights = 2 values, got 1/,
+      ],
+      [
+        () => mx.nd.multiSgdUpdate([w, g, w], { lrs: [0.1], wds: [0] }),
+        mx.ParamError,
+        /multiSgdUpdate: expected a non-empty list of arrays in groups of 2, got 3/,
+      ],
+      [
+        () => mx.nd.sgdUpdate(w, g, { lr: 0.1, out: [w, g] }),
+        mx.ParamError,
+        /sgdUpdate: out expects an NDArray/,
+      ],
+      [
+        () => mx.nd.sgdUpdate(w, g, { lr: 0.1, momentum: 0.9 }),
+        mx.ParamError,
+        /sgdUpdate: unknown option momentum/,
+      ],
+    ];
+    for (const [f, cls, re] of cases) {
+      assert.throws(f, (e: Error) => e instanceof cls && re.test(e.message), String(re));
+    }
+  });
+});
