@@ -62,6 +62,35 @@ export class SGD extends Optimizer {
       }, weight);
     }
   }
+  /**
+   * With `multiPrecision` and a float16 weight, MXNet's `mp_sgd_update` /
+   * `mp_sgd_mom_update`: the float32 master copy and momentum are updated and the weight
+   * gets the master copy's value, in one operator.
+   */
+  override updateMultiPrecision(
+    index: ParamKey,
+    weight: NDArray,
+    grad: NDArray,
+    state: OptimizerState,
+  ): void {
+    if (!(this.multiPrecision && weight.dtype === "float16")) {
+      return this.update(index, weight, grad, state);
+    }
+    const [master, mom] = state as [NDArray, NDArray | null];
+    this.updateCount(index);
+    const p = { lr: this.getLr(index), wd: this.getWd(index), ...gradParams(this) };
+    if (mom === null) applyUpdateOp("mp_sgd_update", [weight, grad, master], p, weight);
+    else {
+      applyUpdateOp(this.mpMomentumOp, [weight, grad, mom, master], {
+        ...p,
+        momentum: this.momentum,
+      }, weight);
+    }
+  }
+  /** The mixed-precision momentum operator (NAG's differs). */
+  protected get mpMomentumOp(): string {
+    return "mp_sgd_mom_update";
+  }
 }
 
 /**
@@ -79,6 +108,10 @@ export class NAG extends SGD {
       momentum: this.momentum,
       ...gradParams(this),
     }, weight);
+  }
+  /** NAG's mixed-precision operator, `mp_nag_mom_update`. */
+  protected override get mpMomentumOp(): string {
+    return "mp_nag_mom_update";
   }
 }
 

@@ -175,3 +175,25 @@ backendTest("optimizer.Updater: a class whose instances are callable, as MXNet's
   v.dispose();
   assert.equal(u.states.size, 0);
 });
+
+backendTest("optimizer: SGD and NAG multiPrecision run MXNet's mp_ operators", async () => {
+  const lr = 0.1, wd = 0.01, mu = 0.9;
+  for (const name of ["sgd", "nag"]) {
+    const o = opt.create(name, { learningRate: lr, wd, momentum: mu, multiPrecision: true });
+    const w = mx.nd.array(W0, { dtype: "float16" });
+    const state = o.createStateMultiPrecision(0, w);
+    const master = new Float32Array(new Float16Array(W0)), m = W0.map(() => 0);
+    for (const g of GRADS) {
+      o.updateMultiPrecision(0, w, mx.nd.array(g, { dtype: "float16" }), state);
+      const g16 = new Float16Array(g);
+      for (let i = 0; i < N; i++) {
+        const G = g16[i] + wd * master[i];
+        m[i] = mu * m[i] - lr * G;
+        master[i] += name === "sgd" ? m[i] : mu * m[i] - lr * G; // NAG looks ahead
+      }
+    }
+    const [w32] = state as mx.NDArray[];
+    assertClose(await values(w32), [...master], { rtol: 1e-5, atol: 1e-6, msg: name });
+    assertClose(await values(w), [...new Float16Array(master)], { rtol: 1e-3, msg: name });
+  }
+});
