@@ -9,12 +9,13 @@ import type { Builder, OpDef, Params, ParamSpec } from "../op_def.ts";
 import { GRAD_PARAMS, LAZY, LR, mpUpdateOp, rescaledGrad, type Rule, updateOp } from "./_common.ts";
 
 const SGD_PARAMS: Record<string, ParamSpec> = { lr: LR, ...GRAD_PARAMS, ...LAZY };
-const MOM_PARAMS: Record<string, ParamSpec> = {
+/** NAG's parameters: SGD's with momentum, but no `lazy_update` in MXNet. */
+const NAG_PARAMS: Record<string, ParamSpec> = {
   lr: LR,
   momentum: { type: "float", default: 0 },
   ...GRAD_PARAMS,
-  ...LAZY,
 };
+const MOM_PARAMS: Record<string, ParamSpec> = { ...NAG_PARAMS, ...LAZY };
 
 /** `alpha * a + beta * x` in one pass. */
 function axpby<T>(b: Builder<T>, a: T, x: T, alpha: number, beta: number): T {
@@ -87,10 +88,10 @@ const signumRule: Rule = (b, w, grad, [mom], p) => {
 export const SGD_UPDATE_OPS: readonly OpDef[] = [
   updateOp("sgd_update", [], SGD_PARAMS, sgdRule),
   updateOp("sgd_mom_update", ["mom"], MOM_PARAMS, sgdMomRule),
-  updateOp("nag_mom_update", ["mom"], MOM_PARAMS, nagRule),
+  updateOp("nag_mom_update", ["mom"], NAG_PARAMS, nagRule),
   mpUpdateOp("mp_sgd_update", [], SGD_PARAMS, sgdRule),
   mpUpdateOp("mp_sgd_mom_update", ["mom"], MOM_PARAMS, sgdMomRule),
-  mpUpdateOp("mp_nag_mom_update", ["mom"], MOM_PARAMS, nagRule),
+  mpUpdateOp("mp_nag_mom_update", ["mom"], NAG_PARAMS, nagRule),
   updateOp("signsgd_update", [], { lr: LR, ...GRAD_PARAMS }, signsgdRule),
   updateOp("signum_update", ["mom"], {
     lr: LR,
