@@ -55,8 +55,22 @@ function takeOut(
   return { args: [...args.slice(0, -1), rest], out: out as NDArray | NDArray[] | undefined };
 }
 
-/** Copies `outs` into `out` (one array or a list) and returns what the caller gets. */
-function deliver(fn: string, outs: NDArray[], out: NDArray | readonly NDArray[] | undefined) {
+/** True when the options ask the finiteness checks to keep `out`'s flag (`init_output` false). */
+function keepsOutput(opts: unknown): boolean {
+  return isOptions(opts) && (opts.initOutput === false || opts.init_output === false);
+}
+
+/**
+ * Copies `outs` into `out` (one array or a list) and returns what the caller gets. With
+ * `keep` (`all_finite` with `init_output: false`), the new flag is combined with the one
+ * already in `out`, as MXNet's kernel only ever clears it.
+ */
+function deliver(
+  fn: string,
+  outs: NDArray[],
+  out: NDArray | readonly NDArray[] | undefined,
+  keep = false,
+) {
   if (out === undefined) return outs;
   const targets = out instanceof NDArray ? [out] : out;
   if (!Array.isArray(targets) || targets.length !== outs.length) {
@@ -66,7 +80,7 @@ function deliver(fn: string, outs: NDArray[], out: NDArray | readonly NDArray[] 
       }`,
     );
   }
-  outs.forEach((o, i) => o.copyTo(targets[i]));
+  outs.forEach((o, i) => (keep ? o.mul(targets[i]) : o).copyTo(targets[i]));
   return [...targets];
 }
 
@@ -75,7 +89,7 @@ function updateFn(fn: string, op: string): OptimizerOpFn {
   return (...raw) =>
     scope(() => {
       const { args, out } = takeOut(raw);
-      return deliver(fn, callNd(fn, args, spec), out)[0];
+      return deliver(fn, callNd(fn, args, spec), out, keepsOutput(raw[raw.length - 1]))[0];
     });
 }
 
@@ -93,7 +107,8 @@ function listFn<R>(
       }
       const { out, ...params } = opts;
       params[spec.count] = listCount(fn, arrays.length, spec);
-      return pick(deliver(fn, applyOp(getOp(spec.op), arrays, params), out));
+      const outs = applyOp(getOp(spec.op), arrays, params);
+      return pick(deliver(fn, outs, out, keepsOutput(opts)));
     });
 }
 

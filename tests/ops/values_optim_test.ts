@@ -180,3 +180,22 @@ Deno.test("optimizer ops: bad arguments are clear errors naming the operator and
     }
   });
 });
+
+backendTest(
+  "allFinite / multiAllFinite with initOutput false keep a cleared flag in out",
+  async () => {
+    await mx.nd.scope(async () => {
+      const flag = mx.nd.ones([1]);
+      mx.nd.multiAllFinite([mx.nd.array([1, 2])], { initOutput: false, out: flag });
+      assert.deepEqual(Array.from(await flag.data() as Float32Array), [1]);
+      mx.nd.allFinite(mx.nd.array([1, Infinity]), { initOutput: false, out: flag });
+      assert.deepEqual(Array.from(await flag.data() as Float32Array), [0]);
+      // A later finite batch does not set it again, as in MXNet.
+      mx.nd.allFinite(mx.nd.array([3]), { init_output: false, out: flag });
+      assert.deepEqual(Array.from(await flag.data() as Float32Array), [0]);
+      // With initOutput (the default) the flag is computed afresh.
+      mx.nd.allFinite(mx.nd.array([3]), { out: flag });
+      assert.deepEqual(Array.from(await flag.data() as Float32Array), [1]);
+    });
+  },
+);

@@ -121,8 +121,10 @@ function finiteFlag<T>(b: Builder<T>, x: T): T {
 }
 
 /**
- * `all_finite(data)`: float32 `[1]`, 1 when every element is finite. `init_output` is
- * accepted as MXNet's; the result is always computed afresh.
+ * `all_finite(data)`: float32 `[1]`, 1 when every element is finite. With
+ * `init_output: false` MXNet leaves a 1 already in the output array untouched unless the
+ * data has a non-finite value; the operator computes the flag, and `mx.nd.allFinite` with
+ * `out` combines it with the flag in `out` (in a graph there is no earlier output).
  */
 const allFinite: OpDef = {
   name: "all_finite",
