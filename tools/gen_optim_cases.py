@@ -294,6 +294,33 @@ case("_multi_lamb_update", "multiLambUpdate", flat,
      {"learning_rates": lrs2, "wds": wds2, "step_count": steps, "rescale_grad": rs,
       "clip_gradient": cg, "upper_bound": 2.0}, written=written)
 
+# ---- mixed-precision multi-tensor and LAMB forms: float16 weights and grads, float32 states
+f16 = lambda x: x.astype(np.float16).astype(np.float64)
+flat, written, dts = [], {}, []
+for i in range(2):
+    w16, g16 = f16(ws[i]), f16(gs[i])
+    m1 = mo * ms[i] - lrs[i] * wds[i] * w16 - lrs[i] * g16
+    flat += [w16, g16, ms[i], w16]
+    dts += ["float16", "float16", "float32", "float32"]
+    written[4 * i], written[4 * i + 2], written[4 * i + 3] = w16 + m1, m1, w16 + m1
+case("multi_mp_sgd_mom_update", "multiMpSgdMomUpdate", flat,
+     {"lrs": lrs, "wds": wds, "momentum": mo}, written=written, dtypes=dts)
+w16, g16 = f16(mws[0]), f16(mgs[0])
+t, wd, rs = 2, 0.01, 1.5
+gr = clip(rs * g16, cg)
+m1 = b1 * mms[0] + (1 - b1) * gr
+v1 = b2 * mvs[0] + (1 - b2) * gr * gr
+g = (m1 / (1 - b1 ** t)) / (np.sqrt(v1 / (1 - b2 ** t)) + 1e-6) + wd * w16
+case("mp_lamb_update_phase1", "mpLambUpdatePhase1", [w16, g16, mms[0], mvs[0], w16],
+     {"t": t, "wd": wd, "rescale_grad": rs, "clip_gradient": cg}, result=g,
+     written={2: m1, 3: v1}, out_weight=False,
+     dtypes=["float16", "float16", "float32", "float32", "float32"])
+cases[-1]["result"]["dtype"] = "float32"
+r1, r2 = float(np.linalg.norm(w16)), float(np.linalg.norm(g))
+nw = lamb2(w16, g, r1, r2, 0.05, -1, -1)
+case("mp_lamb_update_phase2", "mpLambUpdatePhase2", [w16, g, [r1], [r2], w16], {"lr": 0.05},
+     written={0: nw, 4: nw}, dtypes=["float16", "float32", "float32", "float32", "float32"])
+
 case("multi_sum_sq", "multiSumSq", ws + gs, {},
      result=np.array([np.sum(x * x) for x in ws + gs]), out_weight=False)
 cases[-1]["result"]["dtype"] = "float32"
