@@ -23,6 +23,7 @@ import { SHAPE_EXTRA_OPS } from "./shape_extra.ts"; // #19 ops-shape
 import { INDEX_EXTRA_OPS } from "./index_extra.ts"; // #19 ops-shape
 import { SEQUENCE_OPS } from "./sequence_ops.ts"; // #19 ops-shape
 import { SUMMARY_OPS } from "./summary_ops.ts"; // #19 ops-shape
+import { OPTIMIZER_OPS } from "./optimizer/mod.ts"; // #19 optim
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -44,6 +45,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...INDEX_EXTRA_OPS, // #19 ops-shape
   ...SEQUENCE_OPS, // #19 ops-shape
   ...SUMMARY_OPS, // #19 ops-shape
+  ...OPTIMIZER_OPS, // #19 optim
 ];
 
 const byName = new Map<string, OpDef>();

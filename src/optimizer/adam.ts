@@ -4,7 +4,9 @@
  */
 import { keysOf } from "../core/options.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
+import { invoke } from "../ndarray/apply.ts";
 import { scope } from "../ndarray/scope.ts";
+import { applyUpdateOp, gradParams } from "./_update_op.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -69,10 +71,14 @@ export class Adam extends Optimizer {
     const wd = this.getWd(index);
     const lr = this.getLr(index) * Math.sqrt(1 - this.beta2 ** t) / (1 - this.beta1 ** t);
     const [m, v] = state as NDArray[];
-    scope(() => {
-      updateMoments(m, v, this.rescaledWithWd(grad, weight, wd), this.beta1, this.beta2);
-      weight.subInPlace(m.div(v.sqrt().add(this.epsilon)).mul(lr));
-    });
+    applyUpdateOp("adam_update", [weight, grad, m, v], {
+      lr,
+      wd,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      ...gradParams(this),
+    }, weight);
   }
 }
 
@@ -233,19 +239,21 @@ export class LAMB extends Optimizer {
     const lr = this.getLr(index), wd = this.getWd(index);
     const [m, v] = state as NDArray[];
     scope(() => {
-      updateMoments(m, v, this.rescaled(grad), this.beta1, this.beta2);
-      const mHat = this.biasCorrection ? m.div(1 - this.beta1 ** t) : m;
-      const vHat = this.biasCorrection ? v.div(1 - this.beta2 ** t) : v;
-      let r = mHat.div(vHat.sqrt().add(this.epsilon));
-      if (wd !== 0) r = r.add(weight.mul(wd));
-      let r1 = weight.norm();
-      if (this.lowerBound !== null) r1 = r1.maximum(this.lowerBound);
-      if (this.upperBound !== null) r1 = r1.minimum(this.upperBound);
-      const r2 = r.norm();
-      // ratio = r1/r2 where both are non-zero, else 1 — computed on the device, no readback.
-      const ok = r1.greater(0).mul(r2.greater(0));
-      const ratio = r1.div(r2.add(ok.equal(0))).mul(ok).add(ok.equal(0));
-      weight.subInPlace(r.mul(ratio.mul(lr)));
+      const [g] = invoke("lamb_update_phase1", [weight, grad, m, v], {
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+        t,
+        biasCorrection: this.biasCorrection,
+        wd,
+        ...gradParams(this),
+      });
+      // The trust ratio's norms stay on the device: no readback per step.
+      applyUpdateOp("lamb_update_phase2", [weight, g, weight.norm(), g.norm()], {
+        lr,
+        lowerBound: this.lowerBound ?? -1,
+        upperBound: this.upperBound ?? -1,
+      }, weight);
     });
   }
 }

@@ -6,6 +6,7 @@
 import { keysOf } from "../core/options.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
+import { applyUpdateOp, gradParams } from "./_update_op.ts";
 import {
   Optimizer,
   type OptimizerOptions,
@@ -104,23 +105,22 @@ export class RMSProp extends Optimizer {
   /** See the class docs. */
   update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
     this.updateCount(index);
-    const lr = this.getLr(index), wd = this.getWd(index), g1 = this.gamma1;
-    scope(() => {
-      const g = this.rescaledWithWd(grad, weight, wd);
-      if (!this.centered) {
-        const n = state as NDArray;
-        n.mulInPlace(g1).addInPlace(g.square().mul(1 - g1));
-        weight.subInPlace(g.div(n.add(this.epsilon).sqrt()).mul(lr));
-      } else {
-        const [n, gm, delta] = state as NDArray[];
-        n.mulInPlace(g1).addInPlace(g.square().mul(1 - g1));
-        gm.mulInPlace(g1).addInPlace(g.mul(1 - g1));
-        const denom = n.sub(gm.square()).add(this.epsilon).sqrt();
-        delta.mulInPlace(this.gamma2).subInPlace(g.div(denom).mul(lr));
-        weight.addInPlace(delta);
-      }
-      if (this.clipWeights !== null) weight.set(weight.clip(-this.clipWeights, this.clipWeights));
-    });
+    const p = {
+      lr: this.getLr(index),
+      wd: this.getWd(index),
+      gamma1: this.gamma1,
+      epsilon: this.epsilon,
+      clipWeights: this.clipWeights ?? -1,
+      ...gradParams(this),
+    };
+    if (!this.centered) {
+      applyUpdateOp("rmsprop_update", [weight, grad, state as NDArray], p, weight);
+    } else {
+      applyUpdateOp("rmspropalex_update", [weight, grad, ...(state as NDArray[])], {
+        ...p,
+        gamma2: this.gamma2,
+      }, weight);
+    }
   }
 }
 
@@ -201,16 +201,13 @@ export class Ftrl extends Optimizer {
   /** See the class docs. */
   update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
     this.updateCount(index);
-    const lr = this.getLr(index), wd = this.getWd(index);
     const [z, n] = state as NDArray[];
-    scope(() => {
-      const g = this.rescaled(grad);
-      const g2 = g.square();
-      z.addInPlace(g.sub(n.add(g2).sqrt().sub(n.sqrt()).mul(weight).div(lr)));
-      n.addInPlace(g2);
-      const num = z.unary("sign").mul(this.lamda1).sub(z);
-      const den = n.sqrt().add(this.beta).div(lr).add(wd);
-      weight.set(num.div(den).mul(z.abs().greater(this.lamda1)));
-    });
+    applyUpdateOp("ftrl_update", [weight, grad, z, n], {
+      lr: this.getLr(index),
+      wd: this.getWd(index),
+      lamda1: this.lamda1,
+      beta: this.beta,
+      ...gradParams(this),
+    }, weight);
   }
 }

@@ -4,20 +4,14 @@
  * @module
  */
 import { keysOf } from "../core/options.ts";
-import { invoke } from "../ndarray/apply.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
-import { scope } from "../ndarray/scope.ts";
+import { applyUpdateOp, gradParams } from "./_update_op.ts";
 import {
   Optimizer,
   type OptimizerOptions,
   type OptimizerState,
   type ParamKey,
 } from "./optimizer.ts";
-
-/** `out = alpha * a + beta * b` in one pass. */
-function axpby(a: NDArray, b: NDArray, alpha: number, beta: number, out: NDArray): void {
-  invoke("_axpby", [a, b], { alpha, beta }, { out });
-}
 
 /** Options of SGD, NAG and Signum. */
 export interface MomentumOptions extends OptimizerOptions {
@@ -59,22 +53,43 @@ export class SGD extends Optimizer {
   /** See the class docs. */
   update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
     this.updateCount(index);
-    const lr = this.getLr(index), wd = this.getWd(index);
-    scope(() => {
-      // One fused pass per term (`_axpby`): without clipping the rescale folds into the
-      // step size; with it, the clipped gradient is formed first.
-      const clipped = this.clipGradient !== null;
-      const g = clipped ? this.rescaled(grad) : grad;
-      const step = clipped ? lr : lr * this.rescaleGrad;
-      if (state === null) {
-        axpby(weight, g, 1 - lr * wd, -step, weight);
-        return;
-      }
-      const mom = state as NDArray;
-      axpby(mom, g, this.momentum, -step, mom);
-      if (wd !== 0) axpby(mom, weight, 1, -lr * wd, mom);
-      weight.addInPlace(mom);
-    });
+    const p = { lr: this.getLr(index), wd: this.getWd(index), ...gradParams(this) };
+    if (state === null) applyUpdateOp("sgd_update", [weight, grad], p, weight);
+    else {
+      applyUpdateOp("sgd_mom_update", [weight, grad, state as NDArray], {
+        ...p,
+        momentum: this.momentum,
+      }, weight);
+    }
+  }
+  /**
+   * With `multiPrecision` and a float16 weight, MXNet's `mp_sgd_update` /
+   * `mp_sgd_mom_update`: the float32 master copy and momentum are updated and the weight
+   * gets the master copy's value, in one operator.
+   */
+  override updateMultiPrecision(
+    index: ParamKey,
+    weight: NDArray,
+    grad: NDArray,
+    state: OptimizerState,
+  ): void {
+    if (!(this.multiPrecision && weight.dtype === "float16")) {
+      return this.update(index, weight, grad, state);
+    }
+    const [master, mom] = state as [NDArray, NDArray | null];
+    this.updateCount(index);
+    const p = { lr: this.getLr(index), wd: this.getWd(index), ...gradParams(this) };
+    if (mom === null) applyUpdateOp("mp_sgd_update", [weight, grad, master], p, weight);
+    else {
+      applyUpdateOp(this.mpMomentumOp, [weight, grad, mom, master], {
+        ...p,
+        momentum: this.momentum,
+      }, weight);
+    }
+  }
+  /** The mixed-precision momentum operator (NAG's differs). */
+  protected get mpMomentumOp(): string {
+    return "mp_sgd_mom_update";
   }
 }
 
@@ -87,15 +102,16 @@ export class NAG extends SGD {
   override update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
     if (state === null) return super.update(index, weight, grad, state);
     this.updateCount(index);
-    const lr = this.getLr(index), wd = this.getWd(index);
-    scope(() => {
-      const mom = state as NDArray;
-      const step = (wd === 0 ? this.rescaled(grad) : this.rescaled(grad).add(weight.mul(wd))).mul(
-        lr,
-      );
-      mom.mulInPlace(this.momentum).subInPlace(step);
-      weight.addInPlace(mom.mul(this.momentum).sub(step));
-    });
+    applyUpdateOp("nag_mom_update", [weight, grad, state as NDArray], {
+      lr: this.getLr(index),
+      wd: this.getWd(index),
+      momentum: this.momentum,
+      ...gradParams(this),
+    }, weight);
+  }
+  /** NAG's mixed-precision operator, `mp_nag_mom_update`. */
+  protected override get mpMomentumOp(): string {
+    return "mp_nag_mom_update";
   }
 }
 
@@ -135,17 +151,21 @@ export class Signum extends Optimizer {
   update(index: ParamKey, weight: NDArray, grad: NDArray, state: OptimizerState): void {
     this.updateCount(index);
     const lr = this.getLr(index), wd = this.getWd(index);
-    scope(() => {
-      if (state === null) {
-        if (wd + this.wdLh !== 0) weight.mulInPlace(1 - lr * (wd + this.wdLh));
-        weight.subInPlace(grad.unary("sign").mul(lr));
-        return;
-      }
-      const g = wd === 0 ? this.rescaled(grad) : this.rescaled(grad).add(weight.mul(wd));
-      const mom = state as NDArray;
-      mom.mulInPlace(this.momentum).subInPlace(g.mul(1 - this.momentum));
-      if (this.wdLh !== 0) weight.mulInPlace(1 - lr * this.wdLh);
-      weight.addInPlace(mom.unary("sign").mul(lr));
-    });
+    if (state === null) {
+      // signsgd_update has no wd_lh: both decays act on the weight alike.
+      applyUpdateOp("signsgd_update", [weight, grad], {
+        lr,
+        wd: wd + this.wdLh,
+        ...gradParams(this),
+      }, weight);
+      return;
+    }
+    applyUpdateOp("signum_update", [weight, grad, state as NDArray], {
+      lr,
+      wd,
+      momentum: this.momentum,
+      wdLh: this.wdLh,
+      ...gradParams(this),
+    }, weight);
   }
 }

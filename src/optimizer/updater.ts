@@ -10,29 +10,114 @@ import { array } from "../ndarray/creation.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import type { Optimizer, OptimizerCounters, OptimizerState, ParamKey } from "./optimizer.ts";
 
-/** The updater a kvstore calls with the merged gradient and the stored weight. */
+/**
+ * The updater a kvstore calls with the merged gradient and the stored weight (MXNet's
+ * `mx.optimizer.Updater`): it holds one optimizer state per key, created on first use.
+ * An instance is callable, `updater(key, grad, weight)`, as MXNet's `__call__`, and
+ * `updater.call(key, grad, weight)` does the same.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const updater = new mx.optimizer.Updater(mx.optimizer.create("sgd", { learningRate: 0.5 }));
+ * const w = mx.nd.ones([2]);
+ * updater(0, mx.nd.ones([2]), w);
+ * updater.call(0, mx.nd.ones([2]), w);
+ * console.log(await w.data()); // Float32Array [0, 0]
+ * ```
+ */
 export interface Updater {
-  /** Updates `weight` for `key` from `grad`, creating the key's state on first use. */
+  /** Updates `weight` for `key` from `grad` (see `call`). */
   (key: ParamKey, grad: NDArray, weight: NDArray): void;
+}
+
+/** Makes instances of a subclass callable: the instance is a function forwarding to `call`. */
+abstract class CallableUpdater {
+  constructor() {
+    const f = (key: ParamKey, grad: NDArray, weight: NDArray): void =>
+      (f as unknown as Updater).call(key, grad, weight);
+    // The returned function becomes `this` of the subclass, so its fields live on it.
+    return Object.setPrototypeOf(f, new.target.prototype);
+  }
+}
+
+/** See the interface of the same name. */
+export class Updater extends CallableUpdater {
+  /** The optimizer it applies. */
+  readonly optimizer: Optimizer;
+  /** States by key (as string). */
+  readonly states: Map<string, OptimizerState> = new Map();
+  /** Keys whose state is known to be on its weight's device (MXNet's `states_synced`). */
+  readonly #synced = new Set<string>();
+
+  /** Wraps `optimizer`. */
+  constructor(optimizer: Optimizer) {
+    super();
+    this.optimizer = optimizer;
+  }
+
+  /** Updates `weight` for `key` from `grad`, creating the key's state on first use. */
+  call(key: ParamKey, grad: NDArray, weight: NDArray): void {
+    const k = String(key);
+    if (!this.states.has(k)) this.initState(key, weight);
+    else if (!this.#synced.has(k)) {
+      this.states.set(k, this.syncStateContext(this.states.get(k)!, weight.context));
+      this.#synced.add(k);
+    }
+    const state = this.states.get(k)!;
+    forEachArray(state, (a) => {
+      if (a.isDisposed) {
+        throw new MXNetError(
+          `updater: the optimizer state of key ${JSON.stringify(key)} was freed, most likely by ` +
+            `an mx.nd.scope around the update that created it; create states during set-up ` +
+            `with updater.initState(key, weight), outside any scope`,
+        );
+      }
+    });
+    this.optimizer.updateMultiPrecision(key, weight, grad, state);
+  }
+
   /**
    * Creates the state of `key` now (if missing). States are long-lived arrays: create them
    * during set-up, outside any `mx.nd.scope`, or a scope around the first update frees them.
    */
-  initState(key: ParamKey, weight: NDArray): void;
-  /** The optimizer it applies. */
-  readonly optimizer: Optimizer;
-  /** States by key (as string). */
-  readonly states: Map<string, OptimizerState>;
-  /** The states and the optimizer's counters as bytes (see `loadStates`). */
-  getStates(): Promise<Uint8Array>;
+  initState(key: ParamKey, weight: NDArray): void {
+    const k = String(key);
+    if (this.states.has(k)) return;
+    this.states.set(k, this.optimizer.createStateMultiPrecision(key, weight));
+    this.#synced.add(k);
+  }
+
+  /**
+   * `state` on context `ctx` (MXNet's `sync_state_context`): arrays elsewhere are copied
+   * there and the originals freed; arrays already there are kept.
+   */
+  syncStateContext(state: OptimizerState, ctx: Context): OptimizerState {
+    return moveState(state, ctx);
+  }
+
+  /** The states and the optimizer's counters as bytes (see `setStates`). */
+  getStates(): Promise<Uint8Array> {
+    return encodeStates(this.states, this.optimizer.counters());
+  }
+
   /** Replaces the states by saved ones; they move to each weight's device on next use. */
-  setStates(bytes: Uint8Array, source?: string): void;
+  setStates(bytes: Uint8Array, source = "optimizer states"): void {
+    const decoded = decodeStates(bytes, source);
+    this.dispose();
+    for (const [k, s] of decoded.states) this.states.set(k, s);
+    this.optimizer.restoreCounters(decoded.counters);
+  }
+
   /** Frees every state array. */
-  dispose(): void;
+  dispose(): void {
+    for (const s of this.states.values()) forEachArray(s, (a) => a.dispose());
+    this.states.clear();
+    this.#synced.clear();
+  }
 }
 
 /**
- * Wraps `optimizer` for a kvstore (MXNet's `get_updater`).
+ * Wraps `optimizer` for a kvstore (MXNet's `get_updater`): a new `Updater`.
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
@@ -44,51 +129,7 @@ export interface Updater {
  * ```
  */
 export function getUpdater(optimizer: Optimizer): Updater {
-  const states = new Map<string, OptimizerState>();
-  const synced = new Set<string>();
-  const initState = (key: ParamKey, weight: NDArray): void => {
-    const k = String(key);
-    if (states.has(k)) return;
-    states.set(k, optimizer.createStateMultiPrecision(key, weight));
-    synced.add(k);
-  };
-  const fn = (key: ParamKey, grad: NDArray, weight: NDArray): void => {
-    const k = String(key);
-    if (!states.has(k)) initState(key, weight);
-    else if (!synced.has(k)) {
-      states.set(k, moveState(states.get(k)!, weight.context));
-      synced.add(k);
-    }
-    const state = states.get(k)!;
-    forEachArray(state, (a) => {
-      if (a.isDisposed) {
-        throw new MXNetError(
-          `updater: the optimizer state of key ${JSON.stringify(key)} was freed, most likely by ` +
-            `an mx.nd.scope around the update that created it; create states during set-up ` +
-            `with updater.initState(key, weight), outside any scope`,
-        );
-      }
-    });
-    optimizer.updateMultiPrecision(key, weight, grad, state);
-  };
-  const dispose = () => {
-    for (const s of states.values()) forEachArray(s, (a) => a.dispose());
-    states.clear();
-    synced.clear();
-  };
-  return Object.assign(fn, {
-    optimizer,
-    states,
-    initState,
-    getStates: () => encodeStates(states, optimizer.counters()),
-    setStates(bytes: Uint8Array, source = "optimizer states") {
-      const decoded = decodeStates(bytes, source);
-      dispose();
-      for (const [k, s] of decoded.states) states.set(k, s);
-      optimizer.restoreCounters(decoded.counters);
-    },
-    dispose,
-  });
+  return new Updater(optimizer);
 }
 
 /** Calls `f` on every array of an optimizer state (a nested list of arrays, or null). */

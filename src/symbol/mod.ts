@@ -13,3 +13,4 @@ export * from "./nn.ts";
 export type * from "../ops/signatures.ts";
 export type * from "../ops/signatures_shape.ts"; // #19 ops-shape
 export type * from "../ops/nn/options.ts";
+export * from "./optimizer_ops.ts"; // #19 optim
