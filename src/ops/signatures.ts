@@ -371,8 +371,11 @@ export interface ListFn<T, O> {
 export interface TakeOptions {
   /** Axis to gather along (0). */
   axis?: number;
-  /** Out-of-range indices: "clip" (default) or "wrap". */
-  mode?: "clip" | "wrap";
+  /**
+   * Out-of-range indices: "clip" (default) clamps, "wrap" wraps around, "raise" throws
+   * (when the result is read, as MXNet's engine reports it).
+   */
+  mode?: "clip" | "wrap" | "raise";
 }
 
 /** `take(a, indices, { axis })`. */
@@ -389,7 +392,7 @@ export interface PickOptions {
   axis?: number;
   /** Keep the picked axis with size 1. */
   keepdims?: boolean;
-  /** Out-of-range indices: "clip" (default) or "wrap". */
+  /** Out-of-range indices: "clip" (default) or "wrap" (MXNet's pick has no "raise"). */
   mode?: "clip" | "wrap";
 }
 
