@@ -24,6 +24,7 @@ import { isParamKey, paramsToAttrs, parseParams } from "../ops/params.ts";
 import { getOp } from "../ops/registry.ts";
 import type { Context } from "../core/context.ts";
 import type { GradReq } from "../autograd/mod.ts";
+import type { Initializer } from "../initializer/initializer.ts";
 import { makeName, Node, type NodeEntry, topoOrder } from "./graph.ts";
 import { type ArrayMap, bind, type BindOptions, type Executor, simpleBind } from "./executor.ts";
 import { save, toJSON } from "./json.ts";
@@ -38,8 +39,11 @@ export interface VariableOptions {
   lrMult?: number;
   /** Weight-decay multiplier (`__wd_mult__`). */
   wdMult?: number;
-  /** Initializer description (`__init__`). */
-  init?: string;
+  /**
+   * Initializer (`__init__`): an Initializer (stored as its `dumps()`, MXNet's form), or
+   * such a JSON string.
+   */
+  init?: string | Initializer;
   /** Other attributes, stored as given. */
   attr?: Record<string, string>;
 }
@@ -737,7 +741,9 @@ export function Variable(name: string, opts: VariableOptions = {}): Symbol {
   if (opts.dtype) attrs.__dtype__ = opts.dtype;
   if (opts.lrMult !== undefined) attrs.__lr_mult__ = String(opts.lrMult);
   if (opts.wdMult !== undefined) attrs.__wd_mult__ = String(opts.wdMult);
-  if (opts.init !== undefined) attrs.__init__ = opts.init;
+  if (opts.init !== undefined) {
+    attrs.__init__ = typeof opts.init === "string" ? opts.init : opts.init.dumps();
+  }
   // As in MXNet, variables keep their exact name: prefixes apply to operators only.
   return new Symbol([{ node: new Node(null, name, {}, attrs, []), index: 0 }]);
 }
