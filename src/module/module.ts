@@ -538,7 +538,8 @@ export class Module {
           await cb({ epoch, nbatch, evalMetric: metric });
         }
       }
-      for (const [n, v] of metric.getNameValue()) log?.(`Epoch[${epoch}] Train-${n}=${v}`);
+      // The whole epoch's value, whatever local intervals a Speedometer started (MXNet).
+      for (const [n, v] of metric.getGlobalNameValue()) log?.(`Epoch[${epoch}] Train-${n}=${v}`);
       log?.(`Epoch[${epoch}] Time cost=${((performance.now() - tic) / 1000).toFixed(3)}`);
       const cbs = asList(opts.epochEndCallback);
       if (cbs.length) {
@@ -578,7 +579,7 @@ export class Module {
       b.dispose();
       if (opts.numBatch !== undefined && ++n >= opts.numBatch) break;
     }
-    return metric.getNameValue();
+    return metric.getGlobalNameValue();
   }
 
   /** Yields `[outputs, batchIndex, batch]` for each batch (outputs without padding). */
