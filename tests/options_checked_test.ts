@@ -282,6 +282,20 @@ Deno.test("Symbol JSON: unknown node attributes throw, MXNet's own ones load", a
     () => mx.sym.loadJSON(oneOpGraph("softmax", { use_length: "True" })),
     /softmax: MXNet's parameter use_length=True is not supported by mxts/,
   );
+  // A graph made here cannot carry such an attribute either (MXNet re-parses `attr`), so
+  // whatever mxts saves loads again; hidden and old unprefixed hidden names are fine.
+  const x = mx.sym.Variable("x", { attr: { mood: "calm" } });
+  rejects(
+    () => mx.sym.FullyConnected({ data: x, numHidden: 2, attr: { num_hiden: "3" } }),
+    /attr option: FullyConnected has no parameter or attribute num_hiden; did you mean num_hidden\?/,
+  );
+  const fc = mx.sym.FullyConnected({
+    data: x,
+    numHidden: 2,
+    attr: { ctx_group: "dev1", weight_lr_mult: "2", __custom__: "1" },
+  });
+  rejects(() => fc.setAttr({ flaten: "0" }), /setAttr on .*did you mean flatten\?/);
+  assert.ok(mx.sym.loadJSON(fc.toJSON()).listArguments().includes("x"));
   // Every real MXNet graph among the fixtures still loads.
   const dir = new URL("./fixtures/", import.meta.url).pathname;
   for (

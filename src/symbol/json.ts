@@ -9,7 +9,7 @@ import { isParamKey, parseParams } from "../ops/params.ts";
 import type { OpDef, Params } from "../ops/op_def.ts";
 import { getOp, hasOp } from "../ops/registry.ts";
 import { Node, type NodeEntry } from "./graph.ts";
-import { checkNodeAttributes } from "./mxnet_params.ts";
+import { checkNodeAttributes, LEGACY_HIDDEN } from "./mxnet_params.ts";
 import { Symbol } from "./symbol.ts";
 
 /** The MXNet version this library's files claim: 1.9.1. */
@@ -71,7 +71,6 @@ export function toJSON(sym: Symbol): string {
 }
 
 // Attributes MXNet before 0.9 wrote without the hidden-attribute underscores.
-const LEGACY_HIDDEN = ["ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage"];
 
 /** A node entry as the file stores it: [node id, output index(, version)]. */
 type RawEntry = number[];

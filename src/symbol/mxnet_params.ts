@@ -41,6 +41,15 @@ const UNMODELLED: Readonly<Record<string, Readonly<Record<string, readonly strin
 /** The scalar operators' `is_int` (MXNet 1.8+) only says how MXNet printed the scalar. */
 const IS_INT: Readonly<Record<string, null>> = { is_int: null };
 
+/** Hidden attributes MXNet before 1.0 wrote without underscores (`lr_mult` for `__lr_mult__`). */
+export const LEGACY_HIDDEN: readonly string[] = [
+  "ctx_group",
+  "lr_mult",
+  "wd_mult",
+  "force_mirroring",
+  "mirror_stage",
+];
+
 /** MXNet's hidden attributes: `__init__`, `__lr_mult__`, `__shape__`, `__ctx_group__`, ... */
 const isHidden = (k: string): boolean => /^__\w+__$/.test(k);
 
@@ -82,4 +91,20 @@ export function checkNodeAttributes(
         ` hidden attributes are written __name__, as __lr_mult__ or __init__)`,
     );
   }
+}
+
+/**
+ * Checks the `attr` option of a new operator node as MXNet's `_set_attr` re-parses it:
+ * besides what `checkNodeAttributes` accepts, MXNet's old unprefixed hidden names
+ * (`ctx_group`, `lr_mult`) and per-input multipliers (`weight_lr_mult`).
+ */
+export function checkUserAttributes(
+  op: OpDef,
+  attr: Readonly<Record<string, string>>,
+  where: string,
+): void {
+  const rest = Object.entries(attr).filter(([k]) =>
+    !LEGACY_HIDDEN.includes(k) && !/_(lr_mult|wd_mult)$/.test(k)
+  );
+  checkNodeAttributes(op, Object.fromEntries(rest), where);
 }

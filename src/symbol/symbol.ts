@@ -28,6 +28,7 @@ import type { Initializer } from "../initializer/initializer.ts";
 import { makeName, Node, type NodeEntry, topoOrder } from "./graph.ts";
 import { type ArrayMap, bind, type BindOptions, type Executor, simpleBind } from "./executor.ts";
 import { save, toJSON } from "./json.ts";
+import { checkUserAttributes } from "./mxnet_params.ts";
 
 /** Options of `Variable`. */
 export interface VariableOptions {
@@ -194,9 +195,14 @@ export class Symbol {
     return out;
   }
 
-  /** Sets attributes on the output node. */
+  /**
+   * Sets attributes on the output node; on an operator node only its parameters and
+   * hidden (`__x__`) attributes, as MXNet re-parses them.
+   */
   setAttr(attrs: Record<string, string>): void {
-    Object.assign(this._entry("setAttr").node.attrs, attrs);
+    const node = this._entry("setAttr").node;
+    if (node.op) checkUserAttributes(node.op, attrs, `setAttr on ${node.name}`);
+    Object.assign(node.attrs, attrs);
   }
 
   /**
@@ -780,6 +786,7 @@ export function createSymbol(
     ...(op.aux ?? []),
   ];
   const name = makeName(opts.name, opts.hint ?? op.name.toLowerCase());
+  if (opts.attr) checkUserAttributes(op, opts.attr, "attr option");
   const attrs = { ...paramsToAttrs(op, rawParams), ...(opts.attr ?? {}) };
   // Inputs may be keyed in camelCase (movingMean) or MXNet's spelling (moving_mean).
   const snake = (k: string) => k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
