@@ -253,7 +253,9 @@ export async function train(
       wd: opts.wd ?? 0,
     },
     initializer: new mx.init.Xavier({ rndType: "uniform", factorType: "avg", magnitude: 3 }),
-    batchEndCallback: period > 0 && log ? mx.callback.Speedometer(batchSize, period, log) : [],
+    batchEndCallback: period > 0 && log
+      ? mx.callback.Speedometer(batchSize, period, true, log)
+      : [],
     logger,
   });
   return { module, history };

@@ -14,7 +14,7 @@ import type { NDArray } from "../ndarray/ndarray.ts";
 import { collectCreated } from "../ndarray/scope.ts";
 import { create as createOptimizer } from "../optimizer/mod.ts";
 import { Optimizer } from "../optimizer/optimizer.ts";
-import { forEachArray, getUpdater, type Updater } from "../optimizer/updater.ts";
+import { forEachArray, getUpdater, type StatesFormat, type Updater } from "../optimizer/updater.ts";
 import { Parameter } from "./parameter.ts";
 import { ParameterDict } from "./parameter_dict.ts";
 
@@ -400,8 +400,12 @@ export class Trainer {
     this.#stateMade.add(key);
   }
 
-  /** Writes the optimizer states (and update counters) to `fname`. */
-  async saveStates(fname: string): Promise<void> {
+  /**
+   * Writes the optimizer states (and update counters) to `fname`; `format: "mxnet"` writes
+   * the pickle MXNet's `Trainer.load_states` reads (the states, without the counters).
+   */
+  async saveStates(fname: string, opts: { format?: StatesFormat } = {}): Promise<void> {
+    checkOptions("Trainer.saveStates", opts, ["format"]);
     this.#ready();
     if (this.#updateOnKv) {
       if (this.#toInit.length) {
@@ -409,14 +413,17 @@ export class Trainer {
           "Trainer.saveStates: some parameters are not initialized yet; run a forward pass first",
         );
       }
-      await this.#kv!.saveOptimizerStates(fname);
+      await this.#kv!.saveOptimizerStates(fname, opts);
       return;
     }
-    const bytes = await this.#updaters[0].getStates();
+    const bytes = await this.#updaters[0].getStates(opts);
     await writeFileAtomic(fname, bytes, "Trainer.saveStates");
   }
 
-  /** Reads states written by `saveStates`. */
+  /**
+   * Reads states written by `saveStates`, or by MXNet's `Trainer.save_states` (a pickle;
+   * the update counters of the optimizer pickled with them are restored).
+   */
   async loadStates(fname: string): Promise<void> {
     this.#ready();
     if (this.#updateOnKv) {

@@ -305,6 +305,35 @@ export class Bilinear extends Initializer {
 }
 
 /**
+ * An LSTM's `i2h_bias` (MXNet's `LSTMBias`, which MXNet's LSTM cells write into their
+ * bias variable's `__init__`): zeros, except the forget gate's quarter, the second of
+ * the four gates, set to `forgetBias`.
+ */
+export class LSTMBias extends Initializer {
+  /** The forget gate's bias (1). */
+  readonly forgetBias: number;
+  /** Creates the initializer. */
+  constructor(opts: { forgetBias?: number } = {}) {
+    checkOptions("LSTMBias", opts, ["forgetBias"]);
+    const forgetBias = opts.forgetBias ?? 1;
+    super({ forgetBias });
+    this.forgetBias = forgetBias;
+  }
+  /** Registry name. */
+  get kind(): string {
+    return "lstmbias";
+  }
+  /** Zeros with `forgetBias` in `[n/4, n/2)` of the first axis. */
+  initWeight(_name: string, arr: NDArray): void {
+    const hidden = Math.floor(arr.shape[0] / 4);
+    const per = arr.size / arr.shape[0];
+    const w = new Float32Array(arr.size);
+    w.fill(this.forgetBias, hidden * per, 2 * hidden * per);
+    arr.set(w);
+  }
+}
+
+/**
  * Orthogonal (Saxe et al. 2013): a random [out, prod(rest)] matrix from mx.random's
  * stream, made orthonormal by rows (out <= in) or columns, times `scale`. Gram-Schmidt
  * (applied twice, for float accuracy) gives the same orthonormal basis family as the SVD
@@ -472,6 +501,7 @@ const REGISTRY = new Map<string, (kw: Record<string, unknown>) => Initializer>([
   ["msraprelu", (kw) => new MSRAPrelu(kw)],
   ["bilinear", checked("bilinear", [], () => new Bilinear())],
   ["orthogonal", (kw) => new Orthogonal(kw)],
+  ["lstmbias", (kw) => new LSTMBias(kw)],
 ]);
 
 /**

@@ -10,7 +10,7 @@ import { MXNetError, ShapeError, UnsupportedError } from "../core/errors.ts";
 import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { formatShape, shapeEqual } from "../core/shape.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
-import { getUpdater, type Updater } from "../optimizer/updater.ts";
+import { getUpdater, type StatesFormat, type Updater } from "../optimizer/updater.ts";
 import type { Optimizer } from "../optimizer/optimizer.ts";
 import { createDist, isDistType } from "./dist/mod.ts";
 import { checkKVOptions, pairs } from "./_pairs.ts";
@@ -162,16 +162,22 @@ export class KVStore {
     return this.#optimizerUpdater;
   }
 
-  /** Writes the optimizer states (and counters) to `path`. */
-  async saveOptimizerStates(path: string): Promise<void> {
-    const bytes = await this.#needOptimizer("saveOptimizerStates").getStates();
+  /**
+   * Writes the optimizer states (and counters) to `path`; `format: "mxnet"` writes the
+   * pickle MXNet reads (states only).
+   */
+  async saveOptimizerStates(path: string, opts: { format?: StatesFormat } = {}): Promise<void> {
+    const bytes = await this.#needOptimizer("saveOptimizerStates").getStates(opts);
     await writeFileAtomic(path, bytes, "saveOptimizerStates");
   }
 
-  /** Reads states written by `saveOptimizerStates`. */
-  async loadOptimizerStates(path: string): Promise<void> {
+  /**
+   * Reads states written by `saveOptimizerStates` or by MXNet (a pickle); `keyOf` maps a
+   * saved key to this store's.
+   */
+  async loadOptimizerStates(path: string, keyOf?: (key: string) => string): Promise<void> {
     const u = this.#needOptimizer("loadOptimizerStates");
-    u.setStates(await readFileChecked(path, "loadOptimizerStates"), path);
+    u.setStates(await readFileChecked(path, "loadOptimizerStates"), path, keyOf);
   }
 
   /** Waits for all workers (one here: resolves at once). */

@@ -103,6 +103,12 @@ class BinaryStats {
       }
     });
   }
+  merge(o: BinaryStats): void {
+    this.tp += o.tp;
+    this.fp += o.fp;
+    this.fn += o.fn;
+    this.tn += o.tn;
+  }
   get total(): number {
     return this.tp + this.fp + this.fn + this.tn;
   }
@@ -141,24 +147,28 @@ export abstract class BinaryMetric extends SimpleMetric {
   ];
   /** Averaging mode. */
   readonly average: Average;
-  /** The confusion counts so far (for subclasses' `score`). */
+  /** Micro averaging: the confusion counts of the local interval. */
   protected readonly stats: BinaryStats = new BinaryStats();
+  /** Micro averaging: the counts since `reset`, local intervals included. */
+  protected readonly globalStats: BinaryStats = new BinaryStats();
   /** Sets the name and the averaging ("macro" by default). */
   constructor(name: string, opts: MetricOptions & { average?: Average }) {
     super(name, opts);
     this.average = opts.average ?? "macro";
   }
-  /** The score of the counts so far. */
-  protected abstract score(): number;
+  /** The score of confusion counts `stats`. */
+  protected abstract score(stats: BinaryStats): number;
   /** Adds a batch of binary labels and class scores. */
   async update(labels: Arrays, preds: Arrays): Promise<void> {
-    await this.stats.add(labels, preds, this.name);
+    const batch = new BinaryStats();
+    await batch.add(labels, preds, this.name);
     if (this.average === "macro") {
-      this.sumMetric += this.score();
+      this.sumMetric += this.score(batch);
       this.numInst += 1;
-      this.stats.reset();
     } else {
-      this.sumMetric = this.score() * this.stats.total;
+      this.stats.merge(batch);
+      this.globalStats.merge(batch);
+      this.sumMetric = this.score(this.stats) * this.stats.total;
       this.numInst = this.stats.total;
     }
   }
@@ -166,6 +176,18 @@ export abstract class BinaryMetric extends SimpleMetric {
   override reset(): void {
     super.reset();
     this.stats.reset();
+    this.globalStats.reset();
+  }
+  /** Starts a new local interval; micro averaging starts new counts. */
+  override resetLocal(): void {
+    super.resetLocal();
+    this.stats.reset();
+  }
+  /** `[name, score]` since `reset`: micro averaging scores all counts together, as MXNet. */
+  override getGlobal(): [string, number] {
+    if (this.average === "macro") return super.getGlobal();
+    const g = this.globalStats;
+    return [this.name, g.total === 0 ? NaN : this.score(g)];
   }
 }
 
@@ -176,8 +198,8 @@ export class F1 extends BinaryMetric {
     super("f1", opts);
   }
   /** F1 of the counts. */
-  protected score(): number {
-    return this.stats.fscore;
+  protected score(stats: BinaryStats): number {
+    return stats.fscore;
   }
 }
 
@@ -188,7 +210,7 @@ export class MCC extends BinaryMetric {
     super("mcc", opts);
   }
   /** MCC of the counts. */
-  protected score(): number {
-    return this.stats.mcc;
+  protected score(stats: BinaryStats): number {
+    return stats.mcc;
   }
 }

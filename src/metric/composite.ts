@@ -82,9 +82,18 @@ export class CompositeEvalMetric extends EvalMetric {
   override reset(): void {
     for (const m of this.metrics ?? []) m.reset();
   }
+  /** Starts a new local interval in every metric. */
+  override resetLocal(): void {
+    for (const m of this.metrics) m.resetLocal();
+  }
   /** `[names, values]`. */
   override get(): [string[], number[]] {
     const pairs = this.metrics.flatMap((m) => m.getNameValue());
+    return [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
+  }
+  /** `[names, values]` since the last `reset`. */
+  override getGlobal(): [string[], number[]] {
+    const pairs = this.metrics.flatMap((m) => m.getGlobalNameValue());
     return [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
   }
 }

@@ -106,22 +106,57 @@ export abstract class EvalMetric {
     );
   }
 
-  /** Clears the accumulators. */
+  /** Sum of the batches before the last `resetLocal` (with `sumMetric`: MXNet's global). */
+  protected earlierSum = 0;
+  /** Count of the batches before the last `resetLocal`. */
+  protected earlierNum = 0;
+
+  /** Clears the accumulators, local and global. */
   reset(): void {
+    this.sumMetric = 0;
+    this.numInst = 0;
+    this.earlierSum = 0;
+    this.earlierNum = 0;
+  }
+
+  /**
+   * Starts a new local interval (MXNet's `reset_local`): `get` then covers the batches
+   * from here on, `getGlobal` still every batch since `reset` (Speedometer with
+   * `autoReset` logs per interval; `fit` logs the epoch's global value).
+   */
+  resetLocal(): void {
+    this.earlierSum += this.sumMetric;
+    this.earlierNum += this.numInst;
     this.sumMetric = 0;
     this.numInst = 0;
   }
 
-  /** `[name, value]` (NaN before any update); a composite gives lists. */
+  /** The metric's value of an accumulated sum and count (NaN for no instance). */
+  protected value(sum: number, num: number): number {
+    return num === 0 ? NaN : sum / num;
+  }
+
+  /** `[name, value]` since the last `resetLocal` (NaN before any update); a composite gives lists. */
   get(): [string | string[], number | number[]] {
-    return [this.name, this.numInst === 0 ? NaN : this.sumMetric / this.numInst];
+    return [this.name, this.value(this.sumMetric, this.numInst)];
+  }
+
+  /** `[name, value]` since the last `reset`, local intervals included (MXNet's `get_global`). */
+  getGlobal(): [string | string[], number | number[]] {
+    return [
+      this.name,
+      this.value(this.earlierSum + this.sumMetric, this.earlierNum + this.numInst),
+    ];
   }
 
   /** `[[name, value], ...]`. */
   getNameValue(): [string, number][] {
-    const [n, v] = this.get();
-    if (Array.isArray(n)) return n.map((x, i) => [x, (v as number[])[i]]);
-    return [[n, v as number]];
+    return pairsOf(this.get());
+  }
+
+  /** `[[name, value], ...]` of `getGlobal`. */
+  getGlobalNameValue(): [string, number][] {
+    return pairsOf(this.getGlobal());
   }
 
   /** `"name=value"` pairs. */
@@ -130,11 +165,20 @@ export abstract class EvalMetric {
   }
 }
 
+function pairsOf([n, v]: [string | string[], number | number[]]): [string, number][] {
+  if (Array.isArray(n)) return n.map((x, i) => [x, (v as number[])[i]]);
+  return [[n, v as number]];
+}
+
 /** A metric whose `get` is one `[name, value]`. */
 export abstract class SimpleMetric extends EvalMetric {
   /** `[name, value]`. */
   override get(): [string, number] {
     return super.get() as [string, number];
+  }
+  /** `[name, value]` since the last `reset`. */
+  override getGlobal(): [string, number] {
+    return super.getGlobal() as [string, number];
   }
 }
 

@@ -99,9 +99,9 @@ export class Perplexity extends SimpleMetric {
       });
     }
   }
-  /** `[name, exp(mean negative log-likelihood)]`. */
-  override get(): [string, number] {
-    return [this.name, this.numInst === 0 ? NaN : Math.exp(this.sumMetric / this.numInst)];
+  /** `exp(mean negative log-likelihood)`. */
+  protected override value(sum: number, num: number): number {
+    return num === 0 ? NaN : Math.exp(sum / num);
   }
 }
 

@@ -3,10 +3,16 @@
  * @module
  */
 import type { BatchEndCallback, EpochEndCallback } from "../module/module.ts";
+import { ParamError } from "../core/errors.ts";
+import { describe } from "../core/options.ts";
 import { saveCheckpoint } from "./checkpoint.ts";
 
 /**
- * Logs samples per second (and the metric) every `frequent` batches.
+ * Logs samples per second and the training metric every `frequent` batches (MXNet's
+ * `Speedometer(batch_size, frequent, auto_reset)`). With `autoReset` (the default, as in
+ * MXNet) each line gives the metric over the batches since the previous line (`Batch
+ * [50-100]`) and starts a new local interval (`evalMetric.resetLocal()`; `fit` still logs
+ * the epoch's global value); without it, the running value since the epoch began.
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
@@ -17,8 +23,15 @@ import { saveCheckpoint } from "./checkpoint.ts";
 export function Speedometer(
   batchSize: number,
   frequent = 50,
+  autoReset = true,
   logger: (line: string) => void = console.log,
 ): BatchEndCallback {
+  if (typeof autoReset !== "boolean") {
+    throw new ParamError(
+      `Speedometer: argument 3 (autoReset) expects a boolean, got ${describe(autoReset)}; ` +
+        "the logger is argument 4",
+    );
+  }
   let tic = performance.now();
   let last = 0;
   return ({ epoch, nbatch, evalMetric }) => {
@@ -26,10 +39,10 @@ export function Speedometer(
     last = nbatch;
     if (nbatch % frequent !== 0) return;
     const speed = (frequent * batchSize) / ((performance.now() - tic) / 1000);
-    const metrics = evalMetric.getNameValue().map(([n, v]) => `\tTrain-${n}=${v.toFixed(6)}`).join(
-      "",
-    );
-    logger(`Epoch[${epoch}] Batch [${nbatch}]\tSpeed: ${speed.toFixed(2)} samples/sec${metrics}`);
+    const metrics = evalMetric.getNameValue().map(([n, v]) => `\t${n}=${v.toFixed(6)}`).join("");
+    const range = autoReset ? `${nbatch - frequent}-${nbatch}` : `0-${nbatch}`;
+    if (autoReset) evalMetric.resetLocal();
+    logger(`Epoch[${epoch}] Batch [${range}]\tSpeed: ${speed.toFixed(2)} samples/sec${metrics}`);
     tic = performance.now();
   };
 }

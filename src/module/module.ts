@@ -20,6 +20,7 @@ import {
   create as createOptimizer,
   getUpdater,
   type Optimizer,
+  type StatesFormat,
   type Updater,
 } from "../optimizer/mod.ts";
 import type { GradReq } from "../autograd/mod.ts";
@@ -538,7 +539,8 @@ export class Module {
           await cb({ epoch, nbatch, evalMetric: metric });
         }
       }
-      for (const [n, v] of metric.getNameValue()) log?.(`Epoch[${epoch}] Train-${n}=${v}`);
+      // The whole epoch's value, whatever local intervals a Speedometer started (MXNet).
+      for (const [n, v] of metric.getGlobalNameValue()) log?.(`Epoch[${epoch}] Train-${n}=${v}`);
       log?.(`Epoch[${epoch}] Time cost=${((performance.now() - tic) / 1000).toFixed(3)}`);
       const cbs = asList(opts.epochEndCallback);
       if (cbs.length) {
@@ -578,7 +580,7 @@ export class Module {
       b.dispose();
       if (opts.numBatch !== undefined && ++n >= opts.numBatch) break;
     }
-    return metric.getNameValue();
+    return metric.getGlobalNameValue();
   }
 
   /** Yields `[outputs, batchIndex, batch]` for each batch (outputs without padding). */
@@ -631,18 +633,28 @@ export class Module {
     }
   }
 
-  /** Writes the optimizer states. */
-  async saveOptimizerStates(path: string): Promise<void> {
-    if (this.#kv) return this.#kv.saveOptimizerStates(path);
+  /**
+   * Writes the optimizer states: mxts's format (with the update counters), or with
+   * `format: "mxnet"` the pickle MXNet's `load_optimizer_states` reads.
+   */
+  async saveOptimizerStates(path: string, opts: { format?: StatesFormat } = {}): Promise<void> {
+    checkOptions("saveOptimizerStates", opts, ["format"]);
+    if (this.#kv) return this.#kv.saveOptimizerStates(path, opts);
     if (!this.#updater) throw new MXNetError("saveOptimizerStates: call initOptimizer first");
-    await writeFileAtomic(path, await this.#updater.getStates(), "saveOptimizerStates");
+    await writeFileAtomic(path, await this.#updater.getStates(opts), "saveOptimizerStates");
   }
 
-  /** Reads optimizer states written by `saveOptimizerStates`. */
+  /**
+   * Reads optimizer states written by `saveOptimizerStates`, or by MXNet's
+   * `save_optimizer_states` (a pickle; states keyed by parameter index or name).
+   */
   async loadOptimizerStates(path: string): Promise<void> {
-    if (this.#kv) return this.#kv.loadOptimizerStates(path);
+    // MXNet keys states by parameter index, or by name when they lived on a kvstore.
+    const names = this.paramNames;
+    const keyOf = (k: string) => (names.includes(k) ? String(names.indexOf(k)) : k);
+    if (this.#kv) return this.#kv.loadOptimizerStates(path, keyOf);
     if (!this.#updater) throw new MXNetError("loadOptimizerStates: call initOptimizer first");
-    this.#updater.setStates(await readFileChecked(path, "loadOptimizerStates"), path);
+    this.#updater.setStates(await readFileChecked(path, "loadOptimizerStates"), path, keyOf);
   }
 
   /** A module with the symbol and parameters of a checkpoint (bind, then use). */

@@ -197,7 +197,9 @@ export function applyOp(
     const outs = outputs.map((x) => x._tensor(def.name));
     const isTrain = recorder?.training ?? false;
     const slice = def.random ? takeRng(outputs.reduce((n, o) => n + o.size, 0)) : NO_RNG;
-    const info = { seed: slice.seed, offset: slice.offset, isTrain };
+    const backend = outputs[0]._storage(def.name).backend;
+    const read = (t: KernelTensor) => backend.readSync?.(t.buf) ?? backend.read(t.buf);
+    const info = { seed: slice.seed, offset: slice.offset, isTrain, read };
     run = () => lowering.run(k, ins, outs, p, info);
   }
   const writes = outputs.map((x) => x._storage(def.name).var);

@@ -643,9 +643,16 @@ export class NDArray<D extends DType = DType> {
   argsort(opts: { axis?: number; isAscend?: boolean; dtype?: DType } = {}): NDArray {
     return invoke("argsort", [this], { ...opts })[0];
   }
-  /** Top-k values or indices along `axis` (MXNet's `ret_typ` as `retTyp`). */
-  topk(opts: TopkOptions = {}): NDArray {
-    return invoke("topk", [this], { ...opts })[0];
+  /**
+   * Top-k values, indices or mask along `axis` (MXNet's `ret_typ` as `retTyp`);
+   * `retTyp: "both"` gives `[values, indices]`, as MXNet's `NDArray.topk`.
+   */
+  topk(opts: TopkOptions & { retTyp: "both" }): NDArray[];
+  /** Top-k indices (default), values or mask. */
+  topk(opts?: TopkOptions): NDArray;
+  topk(opts: TopkOptions = {}): NDArray | NDArray[] {
+    const outs = invoke("topk", [this], { ...opts });
+    return opts.retTyp === "both" ? outs : outs[0];
   }
   /**
    * True when the array's dtype is `dtype`; narrows the static type, so that `data()` of an

@@ -46,6 +46,7 @@ import type {
   SwapaxesFn,
   TakeFn,
   TileFn,
+  TopkFn,
   TopkOptions,
   TransposeFn,
   UnaryFn,
@@ -228,8 +229,8 @@ export const logSoftmax: DataFn<NDArray, SoftmaxOptions> = ndFunction("logSoftma
 export const sort: DataFn<NDArray, SortOptions> = ndFunction("sort");
 /** Sorting indices. */
 export const argsort: DataFn<NDArray, ArgsortOptions> = ndFunction("argsort");
-/** Top-k indices or values (`retTyp`); for both as arrays use `topkBoth`. */
-export const topk: DataFn<NDArray, TopkOptions> = ndFunction("topk");
+/** Top-k indices, values, mask, or `[values, indices]` (`retTyp: "both"`), as MXNet. */
+export const topk: TopkFn<NDArray, NDArray[]> = ndFunction("topk");
 /** Gathers along an axis. */
 export const take: TakeFn<NDArray> = ndFunction("take");
 /** One element per position along `axis`. */

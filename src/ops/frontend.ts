@@ -180,7 +180,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   SoftmaxActivation: plain("SoftmaxActivation"),
   sort: plain("sort"),
   argsort: plain("argsort"),
-  topk: plain("topk"),
+  topk: { op: "topk", manyOutputs: true },
   take: plain("take"),
   pick: plain("pick"),
 

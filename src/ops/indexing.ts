@@ -2,10 +2,10 @@
  * Gathers: take, pick, one_hot.
  * @module
  */
-import { ShapeError } from "../core/errors.ts";
+import { MXNetError, ShapeError } from "../core/errors.ts";
 import { formatShape, normalizeAxis, type Shape, sizeOf } from "../core/shape.ts";
 import { ops } from "./_builder_util.ts";
-import { NON_BOOL_DTYPES, type OpDef, type Params } from "./op_def.ts";
+import { type Builder, NON_BOOL_DTYPES, type OpDef, type Params } from "./op_def.ts";
 
 const MODE = { type: "string", default: "clip", values: ["clip", "wrap", "raise"] } as const;
 
@@ -16,9 +16,33 @@ function takeDims(s: Shape, p: Params) {
     outer: sizeOf(s.slice(0, a)),
     axisLen: s[a],
     inner: sizeOf(s.slice(a + 1)),
-    // "raise" cannot be checked without reading indices back; clip keeps it safe.
-    mode: p.mode === "wrap" ? "wrap" as const : "clip" as const,
+    // "raise" runs as "wrap" once checkRaise has found every index in range (MXNet's
+    // kernels do the same), so the kernels know two modes only.
+    mode: p.mode === "clip" ? "clip" as const : "wrap" as const,
   };
+}
+
+/**
+ * `take` with `mode: "raise"`: throws when an index is outside `[0, axisLen)`, as MXNet's
+ * take does (on CPU and GPU alike). Indices are floats in MXNet's default dtype, so they
+ * are truncated as the kernel truncates them.
+ */
+function checkRaise(
+  indices: ArrayLike<number | bigint>,
+  count: number,
+  axisLen: number,
+  axis: number,
+) {
+  for (let i = 0; i < count; i++) {
+    const v = Math.trunc(Number(indices[i]));
+    if (!(v >= 0 && v < axisLen)) {
+      throw new MXNetError(
+        `mode "raise": index ${Number(indices[i])} (at position ${i} of indices) is out ` +
+          `of range for axis ${axis} of length ${axisLen}; expected 0 <= index < ${axisLen} ` +
+          `(mode "clip" clamps it, "wrap" wraps it around)`,
+      );
+    }
+  }
 }
 
 const take: OpDef = {
@@ -36,7 +60,16 @@ const take: OpDef = {
   ],
   lowering: {
     kind: "primitive",
-    run: (k, [x, idx], [out], p) => k.take(x.buf, idx.buf, out.buf, takeDims(x.shape, p)),
+    run: (k, [x, idx], [out], p, info) => {
+      const dims = takeDims(x.shape, p);
+      if (p.mode !== "raise") return k.take(x.buf, idx.buf, out.buf, dims);
+      const check = (values: ArrayLike<number | bigint>) => {
+        checkRaise(values, sizeOf(idx.shape), dims.axisLen, dims.a);
+        return k.take(x.buf, idx.buf, out.buf, dims);
+      };
+      const values = info.read(idx);
+      return values instanceof Promise ? values.then(check) : check(values);
+    },
   },
 };
 
@@ -110,6 +143,22 @@ function pickAxis(s: Shape, idx: Shape, p: Params): number {
   return a;
 }
 
+/**
+ * Pick's index made whole and in range as MXNet's kernel does: truncated toward zero, then
+ * clamped to `[0, depth)` ("clip") or taken modulo `depth` ("wrap", -1 is the last).
+ */
+function pickIndex<T>(b: Builder<T>, index: T, depth: number, mode: string): T {
+  const o = ops(b);
+  const f = b.dtype(index) === "float32" || b.dtype(index) === "float64"
+    ? index
+    : b.op("Cast", [index], { dtype: "float32" });
+  const t = b.op("trunc", [f]);
+  if (mode === "clip") return b.op("clip", [t], { aMin: 0, aMax: depth - 1 });
+  // t - depth * floor(t / depth): the remainder with the sign of depth.
+  const quotient = b.op("floor", [b.op("_div_scalar", [t], { scalar: depth })]);
+  return o.sub(t, o.mulS(quotient, depth));
+}
+
 const pick: OpDef = {
   name: "pick",
   inputs: ["data", "index"],
@@ -133,8 +182,10 @@ const pick: OpDef = {
       const o = ops(b);
       const flat = o.reshape(idx, s.filter((_, i) => i !== a));
       const depth = s[a];
-      const clipped = p.mode === "wrap" ? flat : b.op("clip", [flat], { aMin: 0, aMax: depth - 1 });
-      const hot = b.op("one_hot", [clipped], { depth, dtype: b.dtype(x) });
+      const hot = b.op("one_hot", [pickIndex(b, flat, depth, p.mode as string)], {
+        depth,
+        dtype: b.dtype(x),
+      });
       // one_hot puts the depth axis last; move it to `a`.
       const nd = s.length;
       const perm = [...Array(nd).keys()].map((i) => (i < a ? i : i === a ? nd - 1 : i - 1));

@@ -5,7 +5,7 @@
  */
 import type { Kernels, View } from "../../backends/backend.ts";
 import type { DeviceBuffer } from "../../backends/backend.ts";
-import type { DType } from "../core/dtype.ts";
+import type { ComputeArray, DType } from "../core/dtype.ts";
 import type { Shape } from "../core/shape.ts";
 import type { ElementwiseRow } from "./elementwise_table.ts";
 
@@ -141,6 +141,12 @@ export type Lowering =
 export interface RunInfo extends RngSlice {
   /** True in training mode. */
   readonly isTrain: boolean;
+  /**
+   * The values of an input, on the host (synchronously where the backend's memory is
+   * host-visible), for the rare operator whose checks depend on data: `take` with
+   * `mode: "raise"` reads its indices, as MXNet's does.
+   */
+  readonly read: (t: KernelTensor) => ComputeArray | Promise<ComputeArray>;
 }
 
 /** The slice of the Philox stream reserved for one call of a random operator. */

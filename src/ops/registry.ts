@@ -24,6 +24,7 @@ import { INDEX_EXTRA_OPS } from "./index_extra.ts"; // #19 ops-shape
 import { SEQUENCE_OPS } from "./sequence_ops.ts"; // #19 ops-shape
 import { SUMMARY_OPS } from "./summary_ops.ts"; // #19 ops-shape
 import { OPTIMIZER_OPS } from "./optimizer/mod.ts"; // #19 optim
+import { LEGACY_ALIASES, NUMPY_MODE_ALIASES } from "./legacy_aliases.ts";
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -54,6 +55,17 @@ for (const op of ALL_OPS) {
     if (byName.has(n)) throw new MXNetError(`operator registry: ${n} is declared twice`);
     byName.set(n, op);
   }
+}
+// MXNet's other names for these operators (pre-1.0 and NumPy-mode graph files); an
+// operator definition that lists one too is fine, another operator is a clash.
+for (const [alias, target] of [...LEGACY_ALIASES, ...NUMPY_MODE_ALIASES]) {
+  const op = byName.get(target);
+  if (!op) throw new MXNetError(`operator registry: alias ${alias} names unknown ${target}`);
+  const had = byName.get(alias);
+  if (had && had !== op) {
+    throw new MXNetError(`operator registry: ${alias} is declared for ${had.name} and ${op.name}`);
+  }
+  byName.set(alias, op);
 }
 
 /** The operator with MXNet name or alias `name`; throws naming it when unknown. */

@@ -135,6 +135,21 @@ export interface TopkOptions {
   dtype?: DType;
 }
 
+/**
+ * `topk(x, { k, retTyp })`: with `retTyp: "both"` the result is `[values, indices]`
+ * (`TList`: an array of NDArrays, or one grouped Symbol), as MXNet's `topk` returns.
+ */
+export interface TopkFn<T, TList> {
+  /** Positional form, values and indices. */
+  (data: T, opts: TopkOptions & { retTyp: "both" } & NodeNaming): TList;
+  /** Options form, values and indices. */
+  (opts: { data: T } & TopkOptions & { retTyp: "both" } & NodeNaming): TList;
+  /** Positional form: one result. */
+  (data: T, opts?: TopkOptions & NodeNaming): T;
+  /** Options form: one result. */
+  (opts: { data: T } & TopkOptions & NodeNaming): T;
+}
+
 /** `reshape(x, [2, -1])`, `reshape(x, { shape })`, `Reshape({ data, shape })`. */
 export interface ReshapeFn<T> {
   /** Positional form. */
@@ -369,8 +384,11 @@ export interface ListFn<T, O> {
 export interface TakeOptions {
   /** Axis to gather along (0). */
   axis?: number;
-  /** Out-of-range indices: "clip" (default) or "wrap". */
-  mode?: "clip" | "wrap";
+  /**
+   * Out-of-range indices: "clip" (default) clamps, "wrap" wraps around, "raise" throws
+   * (when the result is read, as MXNet's engine reports it).
+   */
+  mode?: "clip" | "wrap" | "raise";
 }
 
 /** `take(a, indices, { axis })`. */
@@ -387,7 +405,7 @@ export interface PickOptions {
   axis?: number;
   /** Keep the picked axis with size 1. */
   keepdims?: boolean;
-  /** Out-of-range indices: "clip" (default) or "wrap". */
+  /** Out-of-range indices: "clip" (default) or "wrap" (MXNet's pick has no "raise"). */
   mode?: "clip" | "wrap";
 }
 
@@ -637,8 +655,8 @@ export interface FrontEnd<T, TList = T> extends ShapeFrontEnd<T, TList> {
   readonly sort: DataFn<T, SortOptions>;
   /** Sorting indices. */
   readonly argsort: DataFn<T, ArgsortOptions>;
-  /** Top-k indices or values (`retTyp`); for both as arrays use `topkBoth`. */
-  readonly topk: DataFn<T, TopkOptions>;
+  /** Top-k indices, values, mask, or `[values, indices]` (`retTyp: "both"`). */
+  readonly topk: TopkFn<T, TList>;
   /** Gathers along an axis. */
   readonly take: TakeFn<T>;
   /** One element per position along `axis`. */

@@ -56,7 +56,7 @@ export class Adam extends Optimizer {
   epsilon: number;
   /** Creates the optimizer. */
   constructor(opts: AdamOptions = {}) {
-    super(opts, 0.001);
+    super(opts, 0.001, true);
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-8;
@@ -98,7 +98,7 @@ export class Adamax extends Optimizer {
   beta2: number;
   /** Creates the optimizer. */
   constructor(opts: Omit<AdamOptions, "epsilon"> = {}) {
-    super(opts, 0.002);
+    super(opts, 0.002, true);
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
   }
@@ -143,7 +143,7 @@ export class Nadam extends Optimizer {
   mSchedule = 1;
   /** Creates the optimizer. */
   constructor(opts: AdamOptions & { scheduleDecay?: number } = {}) {
-    super(opts, 0.001);
+    super(opts, 0.001, true);
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-8;
@@ -221,7 +221,7 @@ export class LAMB extends Optimizer {
   biasCorrection: boolean;
   /** Creates the optimizer. */
   constructor(opts: LAMBOptions = {}) {
-    super(opts, 0.001);
+    super(opts, 0.001, true);
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-6;

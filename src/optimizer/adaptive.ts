@@ -90,7 +90,7 @@ export class RMSProp extends Optimizer {
   clipWeights: number | null;
   /** Creates the optimizer. */
   constructor(opts: RMSPropOptions = {}) {
-    super(opts, 0.001);
+    super(opts, 0.001, true);
     this.gamma1 = opts.gamma1 ?? 0.9;
     this.gamma2 = opts.gamma2 ?? 0.9;
     this.epsilon = opts.epsilon ?? 1e-8;

@@ -105,8 +105,13 @@ export abstract class Optimizer {
     multiPrecision: true,
   });
 
-  /** Reads the shared options; `defaultLr` is the optimizer's own default. */
-  constructor(opts: OptimizerOptions = {}, defaultLr = 0.01) {
+  /**
+   * Reads the shared options; `defaultLr` is the optimizer's own default rate. As in
+   * MXNet, a given `learningRate` becomes the `lrScheduler`'s base rate, and so does the
+   * default of an optimizer whose MXNet signature declares one (`Adam(learning_rate=0.001)`,
+   * `defaultLrSetsSchedule`); the others (SGD, NAG, AdaGrad, ...) keep the schedule's own.
+   */
+  constructor(opts: OptimizerOptions = {}, defaultLr = 0.01, defaultLrSetsSchedule = false) {
     checkOptions(new.target.name, opts, (new.target as typeof Optimizer).optionNames);
     this.lr = opts.learningRate ?? defaultLr;
     this.wd = opts.wd ?? 0;
@@ -117,10 +122,8 @@ export abstract class Optimizer {
       throw new ParamError(`${this.name}: clipGradient must be >= 0, got ${this.clipGradient}`);
     }
     this.lrScheduler = opts.lrScheduler ?? null;
-    // MXNet makes the optimizer's learning rate the schedule's base; here only when given,
-    // so a schedule built with its own baseLr is not silently reset to the default 0.01.
-    if (this.lrScheduler && opts.learningRate !== undefined) {
-      this.lrScheduler.setBaseLr(opts.learningRate);
+    if (this.lrScheduler && (opts.learningRate !== undefined || defaultLrSetsSchedule)) {
+      this.lrScheduler.setBaseLr(this.lr);
     }
     this.beginNumUpdate = opts.beginNumUpdate ?? 0;
     this.numUpdate = this.beginNumUpdate;

@@ -139,7 +139,7 @@ export class Signum extends Optimizer {
   wdLh: number;
   /** Creates the optimizer. */
   constructor(opts: SignumOptions = {}) {
-    super(opts);
+    super(opts, 0.01, true); // MXNet's Signum(learning_rate=0.01) passes its default on
     this.momentum = opts.momentum ?? 0.9;
     this.wdLh = opts.wdLh ?? 0;
   }

@@ -5,9 +5,19 @@
  */
 import { type Context, cpu } from "../core/context.ts";
 import type { DType, TypedArray } from "../core/dtype.ts";
-import { FormatError, MXNetError } from "../core/errors.ts";
+import { FormatError, MXNetError, ParamError } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { array } from "../ndarray/creation.ts";
+import { deserialize, serialize } from "../ndarray/io.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
+import {
+  type PickleState,
+  PyRecord,
+  PyTuple,
+  type PyValue,
+  readStatesPickle,
+  writeStatesPickle,
+} from "./pickle.ts";
 import type { Optimizer, OptimizerCounters, OptimizerState, ParamKey } from "./optimizer.ts";
 
 /**
@@ -95,17 +105,38 @@ export class Updater extends CallableUpdater {
     return moveState(state, ctx);
   }
 
-  /** The states and the optimizer's counters as bytes (see `setStates`). */
-  getStates(): Promise<Uint8Array> {
+  /**
+   * The states as bytes: mxts's format (default; it keeps the update counters and every
+   * dtype), or with `format: "mxnet"` the pickle MXNet's `Updater.set_states` reads (the
+   * states only: MXNet's own files carry counters only when they pickle the optimizer).
+   */
+  getStates(opts: { format?: StatesFormat } = {}): Promise<Uint8Array> {
+    checkOptions("getStates", opts, ["format"]);
+    const format = opts.format ?? "mxts";
+    if (format === "mxnet") return encodeMXNetStates(this.states);
+    if (format !== "mxts") {
+      throw new ParamError(`getStates: format must be "mxts" or "mxnet", got ${format}`);
+    }
     return encodeStates(this.states, this.optimizer.counters());
   }
 
-  /** Replaces the states by saved ones; they move to each weight's device on next use. */
-  setStates(bytes: Uint8Array, source = "optimizer states"): void {
-    const decoded = decodeStates(bytes, source);
+  /**
+   * Replaces the states by saved ones (mxts's format, or an MXNet pickle: a dict of
+   * states, alone or with the pickled optimizer, whose update counters are then restored);
+   * they move to each weight's device on next use. `keyOf` maps a saved key to this
+   * updater's (MXNet's kvstore files key by parameter name).
+   */
+  setStates(bytes: Uint8Array, source = "optimizer states", keyOf = (k: string) => k): void {
+    const decoded = isPickle(bytes)
+      ? decodeMXNetStates(bytes, source, this.optimizer)
+      : decodeStates(bytes, source);
     this.dispose();
-    for (const [k, s] of decoded.states) this.states.set(k, s);
-    this.optimizer.restoreCounters(decoded.counters);
+    for (const [k, s] of decoded.states) this.states.set(keyOf(k), s);
+    if (decoded.counters) {
+      const c = decoded.counters;
+      const counts = Object.entries(c.indexUpdateCount).map(([k, n]) => [keyOf(k), n]);
+      this.optimizer.restoreCounters({ ...c, indexUpdateCount: Object.fromEntries(counts) });
+    }
   }
 
   /** Frees every state array. */
@@ -148,10 +179,15 @@ function moveState(s: OptimizerState, ctx: Context): OptimizerState {
   return s === null ? null : (s as OptimizerState[]).map((x) => moveState(x, ctx));
 }
 
-// Layout: "MXTSOPT1", u32 JSON length, JSON {counters, states, arrays: [{shape, dtype, bytes}]},
+/** The byte formats of saved optimizer states. */
+export type StatesFormat = "mxts" | "mxnet";
+
+// Layout: "MXTSOPT1" (the last character is the format's version), u32 JSON length, JSON {counters, states, arrays: [{shape, dtype, bytes}]},
 // then the arrays' bytes back to back (little-endian, row-major). A state tree in the JSON
 // is null, an array index {a: i}, or a list of trees.
-const MAGIC = "MXTSOPT1";
+const MAGIC_PREFIX = "MXTSOPT";
+const VERSION = "1";
+const MAGIC = MAGIC_PREFIX + VERSION;
 type Tree = null | { a: number } | Tree[];
 interface Header {
   counters: OptimizerCounters;
@@ -208,8 +244,20 @@ function decodeStates(
   bytes: Uint8Array,
   source: string,
 ): { states: Map<string, OptimizerState>; counters: OptimizerCounters } {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
-    throw new FormatError(`${source}: not an mxts optimizer-states file (bad magic)`, 0);
+  const magic = bytes.length < 12 ? "" : new TextDecoder().decode(bytes.subarray(0, 8));
+  if (!magic.startsWith(MAGIC_PREFIX)) {
+    throw new FormatError(
+      `${source}: not an mxts optimizer-states file (bad magic: those start with ` +
+        `${MAGIC_PREFIX}) nor an MXNet states pickle`,
+      0,
+    );
+  }
+  if (magic !== MAGIC) {
+    throw new FormatError(
+      `${source}: mxts optimizer-states format version ${magic.slice(MAGIC_PREFIX.length)} ` +
+        `is not known to this version of mxts, which reads version ${VERSION}`,
+      7,
+    );
   }
   const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
   if (12 + len > bytes.length) {
@@ -235,4 +283,79 @@ function decodeStates(
     t === null ? null : Array.isArray(t) ? t.map(fromTree) : arrays[t.a];
   const states = new Map(Object.entries(header.states).map(([k, t]) => [k, fromTree(t)]));
   return { states, counters: header.counters };
+}
+
+/** True for a Python pickle (protocol 2 or later starts with PROTO). */
+function isPickle(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5;
+}
+
+/** MXNet's pickle of `states` (see `writeStatesPickle`); arrays in MXNet's single format. */
+async function encodeMXNetStates(states: Map<string, OptimizerState>): Promise<Uint8Array> {
+  const toPickle = async (s: OptimizerState): Promise<PickleState> => {
+    if (s instanceof NDArray) {
+      const host = s.context.deviceType === "cpu" ? s : s.copyTo(cpu());
+      await host.data(); // serialize reads synchronously
+      try {
+        return serialize(host);
+      } finally {
+        if (host !== s) host.dispose();
+      }
+    }
+    return s === null ? null : await Promise.all((s as OptimizerState[]).map(toPickle));
+  };
+  const out = new Map<string, PickleState>();
+  for (const [k, s] of states) out.set(k, await toPickle(s));
+  return writeStatesPickle(out);
+}
+
+/**
+ * The states of an MXNet pickle, and the update counters of the optimizer pickled with
+ * them (null when the file holds the states only, as `Module.save_optimizer_states` does).
+ */
+function decodeMXNetStates(
+  bytes: Uint8Array,
+  source: string,
+  optimizer: Optimizer,
+): { states: Map<string, OptimizerState>; counters: OptimizerCounters | null } {
+  const top = readStatesPickle(bytes, source, (h) => deserialize(h));
+  let dict = top, saved: PyRecord | null = null;
+  if (top instanceof PyTuple && top.items.length === 2 && top.items[1] instanceof PyRecord) {
+    [dict, saved] = [top.items[0], top.items[1]];
+  }
+  if (!(dict instanceof Map)) {
+    throw new FormatError(`${source}: an MXNet states pickle holds a dict of states`, 0);
+  }
+  const toState = (v: PyValue, key: string): OptimizerState => {
+    if (v instanceof NDArray || v === null) return v;
+    const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
+    if (items) return items.map((x) => toState(x, key));
+    throw new FormatError(
+      `${source}: the state of key ${key} is not an NDArray, None or a tuple of them`,
+      0,
+    );
+  };
+  const states = new Map<string, OptimizerState>();
+  for (const [k, v] of dict) states.set(String(k), toState(v, String(k)));
+  if (saved === null) return { states, counters: null };
+  const cls = saved.cls.split(" ")[1];
+  if (cls.toLowerCase() !== optimizer.constructor.name.toLowerCase()) {
+    for (const s of states.values()) forEachArray(s, (a) => a.dispose());
+    throw new MXNetError(
+      `${source}: the states were saved with MXNet's ${cls} optimizer; this updater's is ` +
+        `${optimizer.constructor.name}, whose states differ`,
+    );
+  }
+  const counts = saved.get("_index_update_count");
+  const numUpdate = saved.get("num_update");
+  return {
+    states,
+    counters: {
+      numUpdate: typeof numUpdate === "number" ? numUpdate : 0,
+      indexUpdateCount: counts instanceof Map
+        ? Object.fromEntries([...counts].map(([k, n]) => [String(k), Number(n)]))
+        : {},
+      extra: {},
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { isParamKey, parseParams } from "../ops/params.ts";
 import type { OpDef, Params } from "../ops/op_def.ts";
 import { getOp, hasOp } from "../ops/registry.ts";
 import { Node, type NodeEntry } from "./graph.ts";
+import { checkNodeAttributes, LEGACY_HIDDEN } from "./mxnet_params.ts";
 import { Symbol } from "./symbol.ts";
 
 /** The MXNet version this library's files claim: 1.9.1. */
@@ -70,7 +71,6 @@ export function toJSON(sym: Symbol): string {
 }
 
 // Attributes MXNet before 0.9 wrote without the hidden-attribute underscores.
-const LEGACY_HIDDEN = ["ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage"];
 
 /** A node entry as the file stores it: [node id, output index(, version)]. */
 type RawEntry = number[];
@@ -214,16 +214,25 @@ export function loadJSON(text: string, source = "json"): Symbol {
     for (const [k, v] of Object.entries(attrs)) {
       if (!isObjectKey(k) && isParamKey(op, k)) paramAttrs[k] = v;
     }
+    // A misspelt parameter is reported as such, before "a parameter is required"; the
+    // per-input multipliers (fc_weight_lr_mult) are checked once moved to their input.
+    const perInput = /^(.+)_(lr_mult|wd_mult)$/;
+    checkNodeAttributes(
+      op,
+      Object.fromEntries(Object.entries(attrs).filter(([k]) => !perInput.test(k))),
+      where,
+    );
     const params = paramsOfNode(op, paramAttrs, where);
     const argNames = typeof op.inputs === "function" ? op.inputs(params) : op.inputs;
     for (const [k, v] of Object.entries(attrs)) {
-      const m = /^(.+)_(lr_mult|wd_mult)$/.exec(k);
+      const m = perInput.exec(k);
       const arg = m && argNames.indexOf(m[1]);
       if (m && arg !== null && arg >= 0 && inputs[arg]?.node.isVariable) {
         inputs[arg].node.attrs[`__${m[2]}__`] = v;
         delete attrs[k];
       }
     }
+    checkNodeAttributes(op, attrs, where);
     // 0.8 files lack auxiliary inputs: add them as MXNet's upgrade does.
     const aux = op.aux ?? [];
     if (inputs.length === argNames.length && aux.length) {

@@ -47,7 +47,7 @@ import type {
   SwapaxesFn,
   TakeFn,
   TileFn,
-  TopkOptions,
+  TopkFn,
   TransposeFn,
   UnaryFn,
   WhereFn,
@@ -250,8 +250,8 @@ export const logSoftmax: DataFn<Symbol, SoftmaxOptions> = symFunction("logSoftma
 export const sort: DataFn<Symbol, SortOptions> = symFunction("sort");
 /** Sorting indices. */
 export const argsort: DataFn<Symbol, ArgsortOptions> = symFunction("argsort");
-/** Top-k indices or values (`retTyp`); for both as arrays use `topkBoth`. */
-export const topk: DataFn<Symbol, TopkOptions> = symFunction("topk");
+/** Top-k indices, values, mask, or values and indices as two outputs (`retTyp: "both"`). */
+export const topk: TopkFn<Symbol, Symbol> = symFunction("topk");
 /** Gathers along an axis. */
 export const take: TakeFn<Symbol> = symFunction("take");
 /** One element per position along `axis`. */

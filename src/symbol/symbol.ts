@@ -24,9 +24,11 @@ import { isParamKey, paramsToAttrs, parseParams } from "../ops/params.ts";
 import { getOp } from "../ops/registry.ts";
 import type { Context } from "../core/context.ts";
 import type { GradReq } from "../autograd/mod.ts";
+import type { Initializer } from "../initializer/initializer.ts";
 import { makeName, Node, type NodeEntry, topoOrder } from "./graph.ts";
 import { type ArrayMap, bind, type BindOptions, type Executor, simpleBind } from "./executor.ts";
 import { save, toJSON } from "./json.ts";
+import { checkUserAttributes } from "./mxnet_params.ts";
 
 /** Options of `Variable`. */
 export interface VariableOptions {
@@ -38,8 +40,11 @@ export interface VariableOptions {
   lrMult?: number;
   /** Weight-decay multiplier (`__wd_mult__`). */
   wdMult?: number;
-  /** Initializer description (`__init__`). */
-  init?: string;
+  /**
+   * Initializer (`__init__`): an Initializer (stored as its `dumps()`, MXNet's form), or
+   * such a JSON string.
+   */
+  init?: string | Initializer;
   /** Other attributes, stored as given. */
   attr?: Record<string, string>;
 }
@@ -190,9 +195,14 @@ export class Symbol {
     return out;
   }
 
-  /** Sets attributes on the output node. */
+  /**
+   * Sets attributes on the output node; on an operator node only its parameters and
+   * hidden (`__x__`) attributes, as MXNet re-parses them.
+   */
   setAttr(attrs: Record<string, string>): void {
-    Object.assign(this._entry("setAttr").node.attrs, attrs);
+    const node = this._entry("setAttr").node;
+    if (node.op) checkUserAttributes(node.op, attrs, `setAttr on ${node.name}`);
+    Object.assign(node.attrs, attrs);
   }
 
   /**
@@ -778,7 +788,9 @@ export function Variable(name: string, opts: VariableOptions = {}): Symbol {
   if (opts.dtype) attrs.__dtype__ = opts.dtype;
   if (opts.lrMult !== undefined) attrs.__lr_mult__ = String(opts.lrMult);
   if (opts.wdMult !== undefined) attrs.__wd_mult__ = String(opts.wdMult);
-  if (opts.init !== undefined) attrs.__init__ = opts.init;
+  if (opts.init !== undefined) {
+    attrs.__init__ = typeof opts.init === "string" ? opts.init : opts.init.dumps();
+  }
   // As in MXNet, variables keep their exact name: prefixes apply to operators only.
   return new Symbol([{ node: new Node(null, name, {}, attrs, []), index: 0 }]);
 }
@@ -815,6 +827,7 @@ export function createSymbol(
     ...(op.aux ?? []),
   ];
   const name = makeName(opts.name, opts.hint ?? op.name.toLowerCase());
+  if (opts.attr) checkUserAttributes(op, opts.attr, "attr option");
   const attrs = { ...paramsToAttrs(op, rawParams), ...(opts.attr ?? {}) };
   // Inputs may be keyed in camelCase (movingMean) or MXNet's spelling (moving_mean).
   const snake = (k: string) => k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());

@@ -170,3 +170,62 @@ backendTest("initializer: create by name or dumps() JSON", () => {
   assert.equal((init.create("Halves") as init.Constant).value, 0.5);
   assert.throws(() => init.create("constant"), /Constant: value must be a number or an NDArray/);
 });
+
+// #19: a Variable's `__init__` as MXNet writes it (snake_case options; MXNet's LSTM cells
+// put `["lstmbias", {"forget_bias": ...}]` on their bias) chooses the initializer on load.
+Deno.test("initializer: MXNet's __init__ attributes in Symbol JSON (xavier, lstmbias)", async () => {
+  const json = JSON.stringify({
+    nodes: [
+      { op: "null", name: "data", inputs: [] },
+      {
+        op: "null",
+        name: "fc_weight",
+        attrs: {
+          __init__: '["xavier", {"rnd_type": "gaussian", "factor_type": "in", "magnitude": 2}]',
+        },
+        inputs: [],
+      },
+      {
+        op: "null",
+        name: "fc_bias",
+        attrs: { __init__: '["lstmbias", {"forget_bias": 2.0}]' },
+        inputs: [],
+      },
+      {
+        op: "FullyConnected",
+        name: "fc",
+        attrs: { num_hidden: "400" },
+        inputs: [[0, 0, 0], [1, 0, 0], [2, 0, 0]],
+      },
+    ],
+    arg_nodes: [0, 1, 2],
+    node_row_ptr: [0, 1, 2, 3, 4],
+    heads: [[3, 0, 0]],
+    attrs: { mxnet_version: ["int", 10901] },
+  });
+  mx.random.seed(3);
+  const mod = new mx.mod.Module({ symbol: mx.sym.loadJSON(json), labelNames: [] });
+  mod.bind({ dataShapes: [["data", [2, 100]]], forTraining: false });
+  mod.initParams({ initializer: new init.Uniform(0.01) });
+  const { argParams } = mod.getParams();
+  // gaussian, fan in 100: std sqrt(2 / 100) (the default xavier would give 0.063, uniform).
+  const w = moments(await values(argParams.fc_weight));
+  assert.ok(Math.abs(w.std - Math.sqrt(0.02)) < 0.005, `std ${w.std}`);
+  assert.ok(w.maxAbs > 3 * 0.1414 * 0.9, `gaussian tails, max |w| ${w.maxAbs}`);
+  const b = await values(argParams.fc_bias);
+  assert.deepEqual(b, [...Array(400)].map((_, i) => (i >= 100 && i < 200 ? 2 : 0)));
+  for (const a of Object.values(argParams)) a.dispose();
+  mod.dispose();
+});
+
+Deno.test("initializer: Variable({ init }) takes an Initializer, stored as MXNet's JSON", () => {
+  const v = mx.sym.Variable("h2h_bias", { init: new init.LSTMBias({ forgetBias: 0.5 }) });
+  assert.equal(v.attr("__init__"), '["lstmbias",{"forget_bias":0.5}]');
+  assert.ok(v.toJSON().includes('"__init__": "[\\"lstmbias\\",{\\"forget_bias\\":0.5}]"'));
+  const back = init.create(v.attr("__init__")!) as init.LSTMBias;
+  assert.equal(back.forgetBias, 0.5);
+  assert.throws(
+    () => init.create('["lstmbias", {"forget_bia": 1}]'),
+    /LSTMBias: unknown option forgetBia.*did you mean forgetBias\?/,
+  );
+});

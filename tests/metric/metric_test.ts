@@ -142,3 +142,70 @@ backendTest("metric: updateDict picks outputs and labels by name", async () => {
     /no label named "out_label"/,
   );
 });
+
+// #19: MXNet's Speedometer(batch_size, frequent, auto_reset=True) logs each interval's
+// value and resets the local metric; it used to log the running epoch value.
+Deno.test("metric: resetLocal starts a local interval, getGlobal keeps the epoch's value", async () => {
+  const acc = new metric.Accuracy();
+  await acc.update(nd([0, 1]), nd([0, 1])); // 2 of 2
+  acc.resetLocal();
+  await acc.update(nd([0, 1, 1, 0]), nd([1, 1, 0, 0])); // 2 of 4
+  assert.deepEqual(acc.get(), ["accuracy", 0.5]);
+  assert.deepEqual(acc.getGlobal(), ["accuracy", 4 / 6]);
+  const ppl = new metric.Perplexity();
+  await ppl.update(nd([0]), nd([[0.5, 0.5]]));
+  ppl.resetLocal();
+  await ppl.update(nd([1]), nd([[0.75, 0.25]]));
+  assertClose([ppl.get()[1], ppl.getGlobal()[1]], [
+    4,
+    Math.exp(-(Math.log(0.5) + Math.log(0.25)) / 2),
+  ]);
+  // Micro F1 scores the counts of the interval, and all counts together globally.
+  const f1 = new metric.F1({ average: "micro" });
+  const scores = (ys: number[]) => nd(ys.map((y) => (y ? [0, 1] : [1, 0])));
+  await f1.update(nd([1, 1, 0]), scores([1, 1, 0])); // tp 2
+  f1.resetLocal();
+  await f1.update(nd([1, 0]), scores([0, 1])); // fn 1, fp 1: local F1 0
+  assert.deepEqual(f1.get(), ["f1", 0]);
+  assert.deepEqual(f1.getGlobal(), ["f1", 2 / 3]); // p 2/3, r 2/3
+  const comp = new metric.CompositeEvalMetric([new metric.Accuracy(), new metric.MAE()]);
+  await comp.update(nd([0, 1]), nd([0, 1]));
+  comp.resetLocal();
+  await comp.update(nd([1, 1]), nd([0, 1]));
+  assert.deepEqual(comp.getNameValue(), [["accuracy", 0.5], ["mae", 0.5]]);
+  assert.deepEqual(comp.getGlobalNameValue(), [["accuracy", 0.75], ["mae", 0.25]]);
+  comp.reset();
+  assert.ok(Number.isNaN(comp.getGlobal()[1][0]));
+});
+
+Deno.test("callback: Speedometer logs per-interval metric values with autoReset (MXNet)", async () => {
+  const batches: [number[], number[]][] = [
+    [[0, 1], [0, 1]], // 2/2
+    [[0, 1], [0, 1]], // 2/2
+    [[0, 1], [1, 0]], // 0/2
+    [[0, 1], [1, 0]], // 0/2
+  ];
+  const run = async (autoReset: boolean) => {
+    const lines: string[] = [];
+    const cb = mx.callback.Speedometer(2, 2, autoReset, (l) => lines.push(l));
+    const m = new metric.Accuracy();
+    for (let i = 0; i < batches.length; i++) {
+      await m.update(nd(batches[i][0]), nd(batches[i][1]));
+      await cb({ epoch: 0, nbatch: i + 1, evalMetric: m });
+    }
+    return { lines, global: m.getGlobal()[1] };
+  };
+  const reset = await run(true);
+  assert.match(
+    reset.lines[0],
+    /^Epoch\[0\] Batch \[0-2\]\tSpeed: [\d.]+ samples\/sec\taccuracy=1\.000000$/,
+  );
+  assert.match(reset.lines[1], /Batch \[2-4\].*\taccuracy=0\.000000$/);
+  assert.equal(reset.global, 0.5, "the epoch's value is kept for fit's epoch log");
+  const running = await run(false);
+  assert.match(running.lines[1], /Batch \[0-4\].*\taccuracy=0\.500000$/);
+  assert.throws(
+    () => mx.callback.Speedometer(2, 2, console.log as never),
+    /Speedometer: argument 3 \(autoReset\) expects a boolean/,
+  );
+});

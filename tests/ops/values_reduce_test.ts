@@ -234,6 +234,33 @@ backendTest("values topk: indices (default), value, mask, both, isAscend", async
   assert.deepEqual(await values(i32), [2, 0]);
 });
 
+// #19: MXNet's topk with ret_typ="both" returns [values, indices]; it used to give values only.
+backendTest(
+  "values topk retTyp both returns [values, indices] (nd.topk, NDArray.topk)",
+  async () => {
+    const x = mx.nd.array([[3, 1, 4, 1.5], [9, 2, 6, 5]]);
+    for (const r of [mx.nd.topk(x, { k: 2, retTyp: "both" }), x.topk({ k: 2, retTyp: "both" })]) {
+      assert.ok(Array.isArray(r), "retTyp both gives an array of two NDArrays");
+      const [v, i] = r;
+      assert.equal(r.length, 2);
+      assert.equal(v.dtype, "float32");
+      assert.equal(i.dtype, "float32"); // MXNet's default index dtype
+      assert.deepEqual(await values(v), [4, 3, 9, 6]);
+      assert.deepEqual(await values(i), [2, 0, 0, 2]);
+    }
+    const [, i32] = mx.nd.topk({ data: x, k: 1, retTyp: "both", dtype: "int32" });
+    assert.equal(i32.dtype, "int32");
+    assert.deepEqual(await values(i32), [2, 0]);
+    // mask keeps the data's shape and dtype (MXNet ignores `dtype` for it).
+    const mask = mx.nd.topk(x, { k: 1, retTyp: "mask", dtype: "int32" });
+    assert.equal(mask.dtype, "float32");
+    assert.deepEqual(await values(mask), [0, 0, 1, 0, 1, 0, 0, 0]);
+    // In a graph the two results are the symbol's two outputs.
+    const s = mx.sym.topk(mx.sym.Variable("x"), { k: 2, retTyp: "both" });
+    assert.equal(s.listOutputs().length, 2);
+  },
+);
+
 backendTest("values sort and argsort", async () => {
   const x = mx.nd.array([[3, 1, 2], [0, 5, -1]]);
   assert.deepEqual(await values(mx.nd.sort(x)), [1, 2, 3, -1, 0, 5]);

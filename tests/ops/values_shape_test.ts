@@ -257,6 +257,46 @@ backendTest("values pick along axes, keepdims", async () => {
   assert.deepEqual(await values(k), [2, 4, 5]);
 });
 
+// #19: mode "raise" used to behave as "clip"; MXNet's take raises on an index out of range.
+backendTest("values take mode raise: in-range indices pass, out-of-range ones raise", async () => {
+  const a = mx.nd.array([[1, 2], [3, 4], [5, 6]]);
+  const ok = mx.nd.take(a, mx.nd.array([2, 0, 1.7]), { mode: "raise" });
+  assert.deepEqual(await values(ok), [5, 6, 1, 2, 3, 4]);
+  for (const [idx, axis, bad, len] of [[[0, 3], 0, 3, 3], [[-1], 0, -1, 3], [[2], 1, 2, 2]]) {
+    const r = mx.nd.take(a, mx.nd.array(idx as number[]), { mode: "raise", axis: axis as number });
+    await assert.rejects(values(r), (e: Error) => {
+      assert.ok(e instanceof mx.MXNetError, String(e));
+      assert.match(e.message, /take/);
+      assert.match(
+        e.message,
+        new RegExp(`index ${bad} .*out of range for axis ${axis} of length ${len}`),
+      );
+      return true;
+    });
+  }
+  // In a graph too.
+  const s = mx.sym.take(mx.sym.Variable("a"), mx.sym.Variable("i"), { mode: "raise" });
+  const ex = s.bind(a.context, { a, i: mx.nd.array([4]) });
+  await assert.rejects(values(ex.forward()[0]), /index 4 .*out of range/);
+  ex.dispose();
+});
+
+// #19: pick truncates its index and wraps it modulo the axis length as MXNet's kernel does;
+// "wrap" used to give 0 for an index out of range and both modes 0 for a fractional index.
+backendTest(
+  "values pick modes: clip clamps, wrap wraps (negative too), indices truncated",
+  async () => {
+    const x = mx.nd.array([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]);
+    const idx = mx.nd.array([3, -1, -4, 1.6]);
+    assert.deepEqual(await values(mx.nd.pick(x, idx, { mode: "wrap" })), [1, 6, 9, 11]);
+    assert.deepEqual(await values(mx.nd.pick(x, idx)), [3, 4, 7, 11]);
+    assert.throws(
+      () => mx.nd.pick(x, idx, { mode: "raise" as "clip" }),
+      /pick: parameter mode expects one of clip, wrap, got "raise"/,
+    );
+  },
+);
+
 backendTest("values oneHot: depth, on/off values, out-of-range index", async () => {
   const o = mx.nd.oneHot(mx.nd.array([1, 0, 2, 0]), 3);
   assert.deepEqual(o.shape, [4, 3]);

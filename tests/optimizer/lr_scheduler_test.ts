@@ -51,3 +51,34 @@ Deno.test("lr_scheduler: drives the optimizer's learning rate per update", async
   assert.throws(() => sgd.setLearningRate(0.1), /lrScheduler/);
   await mx.nd.waitAll();
 });
+
+// #19: MXNet 1.9.1's optimizers whose signature declares a learning_rate default (Adam
+// 0.001, Adamax 0.002, Nadam 0.001, LAMB 0.001, RMSProp 0.001, Signum 0.01) pass it on,
+// and it overwrites the scheduler's base_lr; SGD, NAG, AdaGrad, ... pass None and keep it.
+Deno.test("lr_scheduler: base rate without learningRate follows MXNet per optimizer", () => {
+  const sched = () => new FactorScheduler({ step: 100, baseLr: 0.5 });
+  const overwrites: [string, number][] = [
+    ["adam", 0.001],
+    ["adamax", 0.002],
+    ["nadam", 0.001],
+    ["lamb", 0.001],
+    ["rmsprop", 0.001],
+    ["signum", 0.01],
+  ];
+  for (const [name, lr] of overwrites) {
+    const s = sched();
+    const o = opt.create(name, { lrScheduler: s });
+    assert.equal(s.baseLr, lr, name);
+    assert.equal(o.learningRate, lr, name);
+  }
+  for (const name of ["sgd", "nag", "adagrad"]) {
+    const s = sched();
+    const o = opt.create(name, { lrScheduler: s });
+    assert.equal(s.baseLr, 0.5, name);
+    assert.equal(o.learningRate, 0.5, name);
+  }
+  // A given learningRate is the base for every optimizer.
+  const s = sched();
+  opt.create("adam", { learningRate: 0.2, lrScheduler: s });
+  assert.equal(s.baseLr, 0.2);
+});

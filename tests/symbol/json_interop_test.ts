@@ -1,7 +1,7 @@
 /** Symbol JSON files written by Apache MXNet 0.8 to 1.4. */
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
-import { backendTest } from "../_harness.ts";
+import { assertClose, backendTest, values } from "../_harness.ts";
 import { fixturePath } from "../fixtures/mod.ts";
 
 Deno.test("test-symbol.json.ref (MXNet 1.4) round-trips byte for byte but for the version", async () => {
@@ -125,4 +125,55 @@ Deno.test("go-mxnet-predictor checkpoint (MXNet 0.9.4, v0 params with names) loa
   for (const r of rows) assert.ok(Math.abs(r.reduce((a, b) => a + b) - 1) < 1e-5);
   ex.dispose();
   for (const a of Object.values(ex.argDict)) a.dispose();
+});
+
+// #19: graphs saved before MXNet 1.0 name operators _PlusScalar, _Greater_Equal, ...;
+// MXNet 1.9.1 still registers those names as aliases. They used to fail as unknown.
+Deno.test("json: pre-1.0 operator names (_PlusScalar, _Greater_Equal, ...) load and run", async () => {
+  const names = [
+    ["_PlusScalar", { scalar: "1" }, 0], // x + 1
+    ["_MulScalar", { scalar: "3" }, 1], // (x + 1) * 3
+    ["_RMinusScalar", { scalar: "10" }, 2], // 10 - .
+    ["_DivScalar", { scalar: "2" }, 3],
+    ["_RDivScalar", { scalar: "8" }, 4],
+    ["_PowerScalar", { scalar: "2" }, 5],
+    ["_MaximumScalar", { scalar: "1" }, 6],
+    ["_MinimumScalar", { scalar: "100" }, 7],
+  ] as const;
+  const nodes: Record<string, unknown>[] = [{ op: "null", name: "x", param: {}, inputs: [] }];
+  for (const [op, param, from] of names) {
+    nodes.push({ op, name: `n${nodes.length}`, param, inputs: [[from, 0]] });
+  }
+  const last = nodes.length - 1;
+  nodes.push({ op: "_Greater_Equal", name: "ge", param: {}, inputs: [[last, 0], [0, 0]] });
+  nodes.push({ op: "_NotEqualScalar", name: "ne", param: { scalar: "0" }, inputs: [[0, 0]] });
+  nodes.push({ op: "null", name: "i", param: {}, inputs: [] });
+  nodes.push({
+    op: "choose_element_0index",
+    name: "pk",
+    param: {},
+    inputs: [[0, 0], [last + 3, 0]],
+  });
+  const doc = {
+    nodes,
+    arg_nodes: [0, last + 3],
+    heads: [[last + 1, 0], [last + 2, 0], [last + 4, 0], [last, 0]],
+  };
+  const sym = mx.sym.loadJSON(JSON.stringify(doc), "old.json");
+  const x = mx.nd.array([[0, 1], [1, 0]]);
+  const ex = sym.bind(mx.cpu(), { x, i: mx.nd.array([1, 1]) });
+  const [ge, ne, pk, chain] = ex.forward();
+  // x=0: 10 - 3 = 7, /2 = 3.5, 8/3.5, squared 5.22..., >= 0 → 1; x=1: 10-6=4, /2=2, 8/2=4, 16.
+  const expected = [0, 1, 1, 0].map((v) => {
+    const y = Math.min(Math.max((8 / ((10 - (v + 1) * 3) / 2)) ** 2, 1), 100);
+    return y >= v ? 1 : 0;
+  });
+  const y0 = (8 / 3.5) ** 2;
+  assertClose(await values(chain), [y0, 16, 16, y0]);
+  assert.deepEqual(await values(ge), expected);
+  assert.deepEqual(await values(ne), [0, 1, 1, 0]);
+  assert.deepEqual(await values(pk), [1, 0]); // column 1 of each row
+  // Saving writes MXNet's current names.
+  assert.match(sym.toJSON(), /"op": "_plus_scalar"/);
+  ex.dispose();
 });
