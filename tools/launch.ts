@@ -101,6 +101,77 @@ export function mpirunArgs(o: LaunchOptions, isRoot: boolean): string[] {
   return args;
 }
 
+/**
+ * Seconds mpirun gets to end the job after a rank aborted it (MXTS_LAUNCH_ABORT_GRACE,
+ * default 15). Across hosts mpirun can wait on a daemon it can no longer reach (a host cut
+ * off from the network) until TCP gives up, many minutes: past this grace the launcher
+ * stops it.
+ */
+export function abortGraceMs(): number {
+  const v = Number(Deno.env.get("MXTS_LAUNCH_ABORT_GRACE") ?? 15);
+  return Number.isFinite(v) && v > 0 ? v * 1000 : 15000;
+}
+
+/** True for a line by which mpirun or a rank says the job is being aborted. */
+export function isAbortLine(line: string): boolean {
+  return /MPI_ABORT was invoked on rank|^mxts: rank \d+: .*aborting the MPI job/.test(line);
+}
+
+/**
+ * Copies `from` to `to` line-faithfully, calling `onAbort` once when an abort line
+ * passes (see `isAbortLine`).
+ */
+async function relay(
+  from: ReadableStream<Uint8Array>,
+  to: { write(p: Uint8Array): Promise<number> },
+  onAbort: () => void,
+): Promise<void> {
+  const dec = new TextDecoder();
+  let tail = "";
+  for await (const chunk of from) {
+    for (let done = 0; done < chunk.length;) done += await to.write(chunk.subarray(done));
+    const lines = (tail + dec.decode(chunk, { stream: true })).split("\n");
+    tail = lines.pop() ?? "";
+    if (lines.some(isAbortLine)) onAbort();
+  }
+}
+
+/** Runs mpirun with `args`, stopping it when it outlives an abort by the grace; exit code. */
+async function supervise(args: string[]): Promise<number> {
+  const child = new Deno.Command("mpirun", {
+    args,
+    stdin: "inherit",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const onAbort = () => {
+    if (timer) return;
+    const grace = abortGraceMs();
+    timer = setTimeout(() => {
+      stopped = true;
+      console.error(
+        `launch: the job was aborted but mpirun has not ended ${grace / 1000} s later ` +
+          `(it waits for a host it cannot reach); stopping mpirun. Processes on that host ` +
+          `end when their own kvstore timeout passes.`,
+      );
+      // SIGKILL: on SIGTERM mpirun 4.1 tries the unreachable daemon again, then crashes.
+      // Daemons it could reach have ended with the abort, or see its connection close.
+      child.kill("SIGKILL");
+    }, grace);
+  };
+  const relays = Promise.all([
+    relay(child.stdout, Deno.stdout, onAbort),
+    relay(child.stderr, Deno.stderr, onAbort),
+  ]);
+  const status = await child.status;
+  clearTimeout(timer);
+  if (!stopped) await relays;
+  // A stopped mpirun may leave a child holding the pipes: the caller exits without them.
+  return stopped ? 1 : status.code;
+}
+
 if (import.meta.main) {
   let o: LaunchOptions;
   try {
@@ -114,14 +185,14 @@ if (import.meta.main) {
     console.log(["mpirun", ...args].join(" "));
     Deno.exit(0);
   }
-  let status: Deno.CommandStatus;
+  let code: number;
   try {
-    status = await new Deno.Command("mpirun", { args, stdin: "inherit" }).spawn().status;
+    code = await supervise(args);
   } catch (e) {
     console.error(
       `launch: cannot run mpirun (${(e as Error).message}); install openmpi-bin libopenmpi-dev`,
     );
     Deno.exit(127);
   }
-  Deno.exit(status.code);
+  Deno.exit(code);
 }
