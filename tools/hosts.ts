@@ -21,8 +21,9 @@
  * OpenMPI settings for this network in its environment (OMPI_MCA_*: that agent, TCP only,
  * on eth0), so a plain `mpirun --hostfile` or `deno task launch --hostfile` works there.
  *
- * Needs root and iproute2 (`ip`), util-linux (`nsenter`, `unshare`); `tc` for latency and
- * loss (`netem`). `unavailable()` says what is missing (the tests skip with that reason).
+ * Needs root and iproute2 (`ip`), util-linux (`nsenter`, `unshare`). `impair` adds latency
+ * and loss with `tc netem`, or where the kernel lacks netem with a relay process
+ * (tools/hosts_impair.ts). `unavailable()` says what is missing (the tests skip with that reason).
  * @module
  */
 
@@ -182,6 +183,7 @@ function ensureHost(i: number): void {
 
 /** Removes host `name`: its processes, its namespaces (and so its links). */
 function removeHost(name: string): void {
+  stopRelay(name);
   killHost(name);
   runSync("ip", ["netns", "del", name]);
   const uts = utsFile(name);
@@ -301,6 +303,15 @@ export function leftovers(ids: readonly string[] = []): string[] {
     const name = l.split(":")[1]?.trim().split("@")[0];
     if (name && /^(p\d+|mxts)/.test(name)) left.push(`link ${name}`);
   }
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+      if (cmd.includes("hosts_impair.ts") && alive(Number(e.name))) {
+        left.push(`process ${e.name} (link relay)`);
+      }
+    } catch { /* exited */ }
+  }
   if (ids.length) {
     for (const e of Deno.readDirSync("/proc")) {
       if (!/^\d+$/.test(e.name)) continue;
@@ -335,34 +346,122 @@ export function setLink(name: string, isUp: boolean): void {
   must("ip", "-n", SWITCH, "link", "set", `p${hostIndex(name)}`, isUp ? "up" : "down");
 }
 
+const impairPidFile = (name: string) => `${STATE_DIR}/${name}.impair.pid`;
+
 /**
- * Adds `tc netem` impairment to host `name`'s eth0 (e.g. `["delay", "5ms", "loss", "1%"]`);
- * an empty list removes it.
+ * Makes host `name`'s link slow and lossy, each way: `delayMs` added and a fraction
+ * `loss` of the packets dropped. With `tc netem` where the kernel has it (on the host's
+ * eth0 and its switch port), else with tools/hosts_impair.ts, a process relaying frames
+ * between TAP devices put in place of the veth pair. Returns which was used.
  */
-export function netem(name: string, spec: readonly string[]): void {
-  runSync("ip", ["netns", "exec", name, "tc", "qdisc", "del", "dev", "eth0", "root"]);
-  if (spec.length) {
-    must(
-      "ip",
+export async function impair(
+  name: string,
+  delayMs: number,
+  loss: number,
+): Promise<"netem" | "relay"> {
+  const i = hostIndex(name);
+  await unimpair(name);
+  const spec = ["delay", `${delayMs}ms`, "loss", `${loss * 100}%`];
+  const tc = (ns: string, dev: string) =>
+    runSync("ip", [
       "netns",
       "exec",
-      name,
+      ns,
       "tc",
       "qdisc",
       "add",
       "dev",
-      "eth0",
+      dev,
+      "root",
+      "netem",
+      ...spec,
+    ]);
+  const a = tc(name, "eth0");
+  if (a.ok) {
+    must(
+      "ip",
+      "netns",
+      "exec",
+      SWITCH,
+      "tc",
+      "qdisc",
+      "add",
+      "dev",
+      `p${i}`,
       "root",
       "netem",
       ...spec,
     );
+    return "netem";
+  }
+  if (!/unknown/i.test(a.out)) throw new Error(`hosts: tc netem on ${name} failed: ${a.out}`);
+  must("ip", "-n", SWITCH, "link", "del", `p${i}`); // both ends of the veth pair
+  const relay = new URL("./hosts_impair.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", relay, String(i), String(delayMs), String(loss)],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  Deno.writeTextFileSync(impairPidFile(name), String(child.pid));
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await reader.read();
+  reader.releaseLock();
+  if (!first.value?.includes("READY")) {
+    await unimpair(name);
+    throw new Error(`hosts: the link relay for ${name} did not start`);
+  }
+  // It runs on after this process (the CLI) ends; `unimpair` or `down` stops it.
+  child.stdout.cancel().catch(() => {});
+  child.unref();
+  return "relay";
+}
+
+/** Removes what `impair` added to host `name`'s link (idempotent). */
+export async function unimpair(name: string): Promise<void> {
+  const i = hostIndex(name);
+  runSync("ip", ["netns", "exec", name, "tc", "qdisc", "del", "dev", "eth0", "root"]);
+  runSync("ip", ["netns", "exec", SWITCH, "tc", "qdisc", "del", "dev", `p${i}`, "root"]);
+  if (stopRelay(name)) {
+    // The relay's TAPs vanish with its process; give the host a veth pair again.
+    for (let t = 0; t < 50 && runSync("ip", ["-n", name, "link", "show", "eth0"]).ok; t++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    ensureHost(i);
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    // A zombie (killed, not yet reaped by its parent) holds nothing any more.
+    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
+/** Kills host `name`'s link relay, if one runs; true when there was one. */
+function stopRelay(name: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(Deno.readTextFileSync(impairPidFile(name)));
+  } catch {
+    return false;
+  }
+  Deno.removeSync(impairPidFile(name));
+  if (!runSync("kill", ["-KILL", String(pid)]).ok) return true;
+  // SIGKILL is not instant: wait (up to 2 s) until the process and its TAPs are gone.
+  for (let t = 0; t < 100 && alive(pid); t++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  return true;
+}
+
 const USAGE = `usage: deno task hosts up N [--slots S] | down | status | exec HOST -- CMD...
+       | impair HOST DELAY_MS LOSS_PERCENT
   up N      make namespace hosts mxts-h1..mxts-hN (10.77.0.1..N) on a private bridge,
             ${HOSTFILE} and OpenMPI's rsh agent ${AGENT}
   exec      run CMD on HOST with OpenMPI set up for these hosts (TCP on eth0)
+  impair    add DELAY_MS each way and LOSS_PERCENT loss to HOST's link (0 0: remove)
   down      remove every host, link, file and process made by up`;
 
 async function main(args: string[]): Promise<number> {
@@ -383,6 +482,17 @@ async function main(args: string[]): Promise<number> {
         console.error(`hosts down: left behind: ${left.join(", ")}`);
         return 1;
       }
+      return 0;
+    }
+    if (cmd === "impair") {
+      const [h, delay, loss] = rest;
+      if (!h || !(Number(delay) >= 0) || !(Number(loss) >= 0 && Number(loss) < 100)) {
+        throw new Error(USAGE);
+      }
+      const how = delay === "0" && loss === "0"
+        ? (await unimpair(h), "none")
+        : await impair(h, Number(delay), Number(loss) / 100);
+      console.log(`${h}: ${delay} ms each way, ${loss}% loss (${how})`);
       return 0;
     }
     if (cmd === "status") {
