@@ -53,9 +53,6 @@ export function mpiEnv(): Record<string, string> {
     OMPI_MCA_btl: "tcp,self",
     OMPI_MCA_btl_tcp_if_include: "eth0",
     OMPI_MCA_oob_tcp_if_include: "eth0",
-    // The hostfile names are not in DNS; OpenMPI must not try to resolve them to decide
-    // which node it runs on (the UTS hostname says that).
-    OMPI_MCA_orte_keep_fqdn_hostnames: "1",
   };
 }
 
