@@ -44,29 +44,7 @@ export async function run(): Promise<Row[]> {
       "-A",
       "bench/dist/allreduce_worker.ts",
     ], 900);
-    for (const l of out.trim().split("\n").filter((l) => /^\d+ /.test(l))) {
-      const [bytes, ref, raw, pp, kv] = l.split(" ").map(Number);
-      const size = bytes >= 1 << 20 ? `${bytes >> 20} MiB` : `${bytes >> 10} KiB`;
-      const gbs = (t: number) => bytes / t / 1e9;
-      for (
-        const [what, t] of [
-          ["MPI binding allreduce", raw],
-          ["dist_sync pushPull", pp],
-          ["dist_sync push then pull", kv],
-        ] as const
-      ) {
-        rows.push({
-          section: "dist: mxts vs C MPI_Allreduce (2 ranks, same processes)",
-          workload: `${what} ${size}, GB/s`,
-          ours: gbs(t),
-          theirs: gbs(ref),
-          sense: "throughput",
-          target: 0.8,
-          oursName: "mxts",
-          theirsName: "C MPI",
-        });
-      }
-    }
+    rows.push(...allreduceRows(out, "dist: mxts vs C MPI_Allreduce (2 ranks, same processes)"));
     // Two conventions: per-worker batch 64 (MXNet's: each worker's iterator keeps its
     // batch size, the global batch grows with the workers), and one global batch of 64
     // split over the workers (what the bit-identical test trains; with 32 rows per step
@@ -107,8 +85,43 @@ export async function run(): Promise<Row[]> {
         theirsName: "1 worker",
       });
     }
+    // The same across namespace hosts (TCP between two network stacks), where possible.
+    const { hostRows } = await import("./dist_hosts.ts");
+    rows.push(...await hostRows(lib));
   } finally {
     await Deno.remove(tmp, { recursive: true });
+  }
+  return rows;
+}
+
+/**
+ * Rows from the allreduce worker's output lines ("bytes c mpi pushpull pushthenpull",
+ * seconds per call): GB/s of each mxts path against C MPI_Allreduce.
+ */
+export function allreduceRows(out: string, section: string): Row[] {
+  const rows: Row[] = [];
+  for (const l of out.trim().split("\n").filter((l) => /^\d+ /.test(l))) {
+    const [bytes, ref, raw, pp, kv] = l.split(" ").map(Number);
+    const size = bytes >= 1 << 20 ? `${bytes >> 20} MiB` : `${bytes >> 10} KiB`;
+    const gbs = (t: number) => bytes / t / 1e9;
+    for (
+      const [what, t] of [
+        ["MPI binding allreduce", raw],
+        ["dist_sync pushPull", pp],
+        ["dist_sync push then pull", kv],
+      ] as const
+    ) {
+      rows.push({
+        section,
+        workload: `${what} ${size}, GB/s`,
+        ours: gbs(t),
+        theirs: gbs(ref),
+        sense: "throughput",
+        target: 0.8,
+        oursName: "mxts",
+        theirsName: "C MPI",
+      });
+    }
   }
   return rows;
 }

@@ -19,13 +19,18 @@ const ref = Deno.dlopen(
 const s = session("worker");
 const kv = mx.kv.create("dist_sync");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-// BENCH_MAX_BYTES stops early (quick small-message comparisons).
+// BENCH_MAX_BYTES stops early (quick small-message comparisons). BENCH_BATCH_BYTES,
+// BENCH_MAX_ITERS and BENCH_ROUNDS shrink the run where every call is slow (across
+// namespace hosts on a busy 2-core machine a small allreduce waits a scheduler slice).
 const maxBytes = Number(Deno.env.get("BENCH_MAX_BYTES") ?? 64 << 20);
+const batchBytes = Number(Deno.env.get("BENCH_BATCH_BYTES") ?? 32 << 20);
+const maxIters = Number(Deno.env.get("BENCH_MAX_ITERS") ?? 4000);
+const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? 9);
 let key = 0;
 for (let bytes = 4096; bytes <= maxBytes; bytes *= 4) {
   const n = bytes / 4;
   // Batches of about 32 MiB moved (at least 3 calls, at most 4000): a few ms each.
-  const iters = Math.min(4000, Math.max(3, Math.floor((32 << 20) / bytes)));
+  const iters = Math.min(maxIters, Math.max(3, Math.floor(batchBytes / bytes)));
   const buf = new Float32Array(new ArrayBuffer(bytes)).fill(1);
   const a = mx.nd.ones([n]);
   kv.init(key, a);
@@ -51,7 +56,7 @@ for (let bytes = 4096; bytes <= maxBytes; bytes *= 4) {
   const times = contenders.map(() => [] as number[]);
   // Warm-up rounds first (V8 compiles the binding's JS; pools fill), then timed rounds,
   // the order reversed every other round; every batch starts from a barrier.
-  const warm = bytes <= 64 << 10 ? 4 : 1, rounds = 9;
+  const warm = bytes <= 64 << 10 ? Math.min(4, rounds) : 1;
   for (let r = -warm; r < rounds; r++) {
     const order = contenders.map((_, i) => i);
     if (r % 2) order.reverse();

@@ -13,6 +13,7 @@
  */
 import { MXNetError } from "../../core/errors.ts";
 import { type Comm, type Mpi, mpi } from "../mpi/mod.ts";
+import { Peers } from "./peers.ts";
 import { encode, Op, TAG_REPLY, TAG_REPLY_END, TAG_REQUEST } from "./protocol.ts";
 
 /** What a process does in the job (MXNet's DMLC_ROLE). */
@@ -101,6 +102,16 @@ export class Session {
   /** Collectives issued and completed so far, by live store id. */
   readonly #progress = new Map<number, { issued(): number; completed(): number }>();
 
+  /** Every rank's host and liveness port (null when this process is the whole job). */
+  readonly peers: Peers | null = null;
+
+  /** "worker rank 1" (or "server rank 0, world rank 2") for world rank `r`. */
+  describeRank(r: number): string {
+    const role = this.roles[r];
+    const i = (role === "server" ? this.serverRanks : this.workerRanks).indexOf(r);
+    return this.serverRanks.length ? `${role} rank ${i} (world rank ${r})` : `${role} rank ${i}`;
+  }
+
   /** Use `session()`. */
   constructor(role: Role) {
     const m = mpi();
@@ -118,6 +129,12 @@ export class Session {
     this.psComm = m.commDup(m.world);
     this.initComm = m.commDup(this.roleComm);
     this.rank = m.commRank(this.roleComm);
+    if (m.size > 1) {
+      // Across hosts a timed-out collective names who cannot be reached, and where.
+      const peers = Peers.exchange(m);
+      this.peers = peers;
+      m.onTimeout(() => peers.diagnose((r) => this.describeRank(r)));
+    }
     if (role === "worker" && this.workerRanks.length > 1) {
       m.atExit(() => this.#announce(true, [...this.#progress.keys()]));
     }

@@ -166,6 +166,7 @@ export class Mpi {
   readonly #atExit: (() => void)[] = [];
   readonly #comms = new Map<object, CommInfo>();
   readonly #p2p: P2pAllreduce;
+  #timeoutReport: (() => Promise<string>) | null = null;
 
   /**
    * Point-to-point allreduce steps that completed while polled on the calling thread
@@ -555,6 +556,32 @@ export class Mpi {
     Deno.exit(code);
   }
 
+  /**
+   * Sets what a timed-out wait reports before it aborts: `fn` finds out which ranks are
+   * unreachable or gone (src/kvstore/dist/peers.ts) and says so, or returns "" for the
+   * generic message.
+   */
+  onTimeout(fn: () => Promise<string>): void {
+    this.#timeoutReport = fn;
+  }
+
+  /** The timeout report (see `onTimeout`), at most 5 s, never throwing. */
+  async #diagnose(): Promise<string> {
+    const fn = this.#timeoutReport;
+    if (!fn) return "";
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        fn(),
+        new Promise<string>((resolve) => timer = setTimeout(() => resolve(""), 5000)),
+      ]);
+    } catch {
+      return "";
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Runs `fn` (awaited) before MPI_Finalize at exit, e.g. to tell servers this worker is done. */
   beforeFinalize(fn: () => Promise<void>): void {
     this.#beforeFinalize.push(fn);
@@ -608,11 +635,12 @@ export class Mpi {
           new Promise<number>((_, reject) => {
             timer = setTimeout(() => reject(new Error("timeout")), ms);
           }),
-        ]).catch((e) => {
+        ]).catch(async (e) => {
           if (e instanceof Error && e.message === "timeout") {
+            const found = await this.#diagnose();
             this.abort(
               `${opts.what ?? fn} did not complete within ${ms / 1000} s (MXTS_KVSTORE_TIMEOUT); ` +
-                `another rank is gone, stuck, or issued different kvstore calls`,
+                (found || `another rank is gone, stuck, or issued different kvstore calls`),
             );
           }
           throw e;
