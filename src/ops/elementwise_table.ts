@@ -43,6 +43,8 @@ function row(
   return { name, arity, scalars, ts, wgsl, rust, cuda };
 }
 
+import { SPECIAL_TS_HELPERS } from "./special_math.ts";
+
 /**
  * Functions the `ts` expressions may call (as `h.name`) besides `Math`. The WGSL and
  * Rust kernels define `erf` with the same formula.
@@ -76,6 +78,8 @@ export const TS_HELPERS = {
   roundHalfAway(x: number): number {
     return x < 0 ? -Math.round(-x) : Math.round(x);
   },
+  // #19 ops-math: gamma, lgamma, digamma, erfinv, mod, hardSigmoid(Grad).
+  ...SPECIAL_TS_HELPERS,
 };
 
 /*
@@ -293,6 +297,201 @@ export const UNARY = {
     "if a > s1 { s1 } else if a < s0 { s0 } else { a }",
     "(a > s1 ? s1 : (a < s0 ? s0 : a))",
   ),
+  // --- #19 ops-math: MXNet's math rows (helpers in src/ops/special_math.ts) ---
+  log2: row(
+    "log2",
+    1,
+    0,
+    "Math.log2(a)",
+    "log2(a)",
+    "a.log2()",
+    "log2(a)",
+  ),
+  log10: row(
+    "log10",
+    1,
+    0,
+    "Math.log10(a)",
+    "log(a) * 0.4342944819032518",
+    "a.log10()",
+    "log10(a)",
+  ),
+  arcsinh: row(
+    "arcsinh",
+    1,
+    0,
+    "Math.asinh(a)",
+    "mx_asinh(a)",
+    "a.asinh()",
+    "asinh(a)",
+  ),
+  arccosh: row(
+    "arccosh",
+    1,
+    0,
+    "Math.acosh(a)",
+    "mx_acosh(a)",
+    "a.acosh()",
+    "acosh(a)",
+  ),
+  arctanh: row(
+    "arctanh",
+    1,
+    0,
+    "Math.atanh(a)",
+    "mx_atanh(a)",
+    "a.atanh()",
+    "atanh(a)",
+  ),
+  degrees: row(
+    "degrees",
+    1,
+    0,
+    "a * 57.29577951308232",
+    "a * 57.29577951308232",
+    "a * 57.29577951308232",
+    "a * 57.29577951308232",
+  ),
+  radians: row(
+    "radians",
+    1,
+    0,
+    "a * 0.017453292519943295",
+    "a * 0.017453292519943295",
+    "a * 0.017453292519943295",
+    "a * 0.017453292519943295",
+  ),
+  // MXNet's rint sends halves down (to the floor), not to even as NumPy does.
+  rint: row(
+    "rint",
+    1,
+    0,
+    "(a - Math.floor(a) <= Math.ceil(a) - a ? Math.floor(a) : Math.ceil(a))",
+    "select(ceil(a), floor(a), a - floor(a) <= ceil(a) - a)",
+    "if a - a.floor() <= a.ceil() - a { a.floor() } else { a.ceil() }",
+    "(a - floor(a) <= ceil(a) - a ? floor(a) : ceil(a))",
+  ),
+  // MXNet's fix (the one of floor and ceil nearer 0) is trunc.
+  fix: row(
+    "fix",
+    1,
+    0,
+    "Math.trunc(a)",
+    "trunc(a)",
+    "a.trunc()",
+    "trunc(a)",
+  ),
+  gamma: row(
+    "gamma",
+    1,
+    0,
+    "h.gamma(a)",
+    "mx_gamma(a)",
+    "gamma(a)",
+    "mxc_gamma(a)",
+  ),
+  gammaln: row(
+    "gammaln",
+    1,
+    0,
+    "h.lgamma(a)",
+    "mx_lgamma(a)",
+    "lgamma(a)",
+    "mxc_lgamma(a)",
+  ),
+  erfinv: row(
+    "erfinv",
+    1,
+    0,
+    "h.erfinv(a)",
+    "mx_erfinv(a)",
+    "erfinv(a)",
+    "mxc_erfinv(a)",
+  ),
+  rcbrt: row(
+    "rcbrt",
+    1,
+    0,
+    "1 / Math.cbrt(a)",
+    "1.0 / (sign(a) * pow(abs(a), 1.0 / 3.0))",
+    "1.0 / a.cbrt()",
+    "1.0 / cbrt(a)",
+  ),
+  // C's !a: NaN is true, so logical_not(NaN) = 0.
+  logical_not: row(
+    "logical_not",
+    1,
+    0,
+    "(a !== 0 ? 0 : 1)",
+    "select(1.0, 0.0, a != 0.0)",
+    "if a != 0.0 { 0.0 } else { 1.0 }",
+    "(a != 0.0 ? 0.0 : 1.0)",
+  ),
+  // hard_sigmoid(data, alpha = s0, beta = s1).
+  hard_sigmoid: row(
+    "hard_sigmoid",
+    1,
+    2,
+    "h.hardSigmoid(a, s0, s1)",
+    "mx_hard_sigmoid(a, s0, s1)",
+    "hard_sigmoid(a, s0, s1)",
+    "mxc_hard_sigmoid(a, s0, s1)",
+  ),
+  _mod_scalar: row(
+    "_mod_scalar",
+    1,
+    1,
+    "h.mod(a, s0)",
+    "mx_mod(a, s0)",
+    "mx_mod(a, s0)",
+    "mxc_mod(a, s0)",
+  ),
+  _rmod_scalar: row(
+    "_rmod_scalar",
+    1,
+    1,
+    "h.mod(s0, a)",
+    "mx_mod(s0, a)",
+    "mx_mod(s0, a)",
+    "mxc_mod(s0, a)",
+  ),
+  _hypot_scalar: row(
+    "_hypot_scalar",
+    1,
+    1,
+    "Math.hypot(a, s0)",
+    "length(vec2<f32>(a, s0))",
+    "a.hypot(s0)",
+    "hypot(a, s0)",
+  ),
+  // Logical rows: C's truth (non-zero, NaN included, is true), 0/1 in the input's dtype.
+  _logical_and_scalar: row(
+    "_logical_and_scalar",
+    1,
+    1,
+    "(a !== 0 && s0 !== 0 ? 1 : 0)",
+    "select(0.0, 1.0, a != 0.0 && s0 != 0.0)",
+    "if a != 0.0 && s0 != 0.0 { 1.0 } else { 0.0 }",
+    "(a != 0.0 && s0 != 0.0 ? 1.0 : 0.0)",
+  ),
+  _logical_or_scalar: row(
+    "_logical_or_scalar",
+    1,
+    1,
+    "(a !== 0 || s0 !== 0 ? 1 : 0)",
+    "select(0.0, 1.0, a != 0.0 || s0 != 0.0)",
+    "if a != 0.0 || s0 != 0.0 { 1.0 } else { 0.0 }",
+    "(a != 0.0 || s0 != 0.0 ? 1.0 : 0.0)",
+  ),
+  _logical_xor_scalar: row(
+    "_logical_xor_scalar",
+    1,
+    1,
+    "((a !== 0) !== (s0 !== 0) ? 1 : 0)",
+    "select(0.0, 1.0, (a != 0.0) != (s0 != 0.0))",
+    "if (a != 0.0) != (s0 != 0.0) { 1.0 } else { 0.0 }",
+    "((a != 0.0) != (s0 != 0.0) ? 1.0 : 0.0)",
+  ),
 } as const satisfies Record<string, ElementwiseRow>;
 
 /** Binary rows with NumPy broadcasting. */
@@ -384,6 +583,52 @@ export const BINARY = {
     "if a <= b { 1.0 } else { 0.0 }",
     "(a <= b ? 1.0 : 0.0)",
   ),
+  // --- #19 ops-math ---
+  broadcast_mod: row(
+    "broadcast_mod",
+    2,
+    0,
+    "h.mod(a, b)",
+    "mx_mod(a, b)",
+    "mx_mod(a, b)",
+    "mxc_mod(a, b)",
+  ),
+  broadcast_hypot: row(
+    "broadcast_hypot",
+    2,
+    0,
+    "Math.hypot(a, b)",
+    "length(vec2<f32>(a, b))",
+    "a.hypot(b)",
+    "hypot(a, b)",
+  ),
+  broadcast_logical_and: row(
+    "broadcast_logical_and",
+    2,
+    0,
+    "(a !== 0 && b !== 0 ? 1 : 0)",
+    "select(0.0, 1.0, a != 0.0 && b != 0.0)",
+    "if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 }",
+    "(a != 0.0 && b != 0.0 ? 1.0 : 0.0)",
+  ),
+  broadcast_logical_or: row(
+    "broadcast_logical_or",
+    2,
+    0,
+    "(a !== 0 || b !== 0 ? 1 : 0)",
+    "select(0.0, 1.0, a != 0.0 || b != 0.0)",
+    "if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 }",
+    "(a != 0.0 || b != 0.0 ? 1.0 : 0.0)",
+  ),
+  broadcast_logical_xor: row(
+    "broadcast_logical_xor",
+    2,
+    0,
+    "((a !== 0) !== (b !== 0) ? 1 : 0)",
+    "select(0.0, 1.0, (a != 0.0) != (b != 0.0))",
+    "if (a != 0.0) != (b != 0.0) { 1.0 } else { 0.0 }",
+    "((a != 0.0) != (b != 0.0) ? 1.0 : 0.0)",
+  ),
 } as const satisfies Record<string, ElementwiseRow>;
 
 /** Ternary rows. */
@@ -436,5 +681,33 @@ export const FUSED = {
     "a * s0 + b * (1.0 - s0)",
     "a * s0 + b * (1.0 - s0)",
     "a * s0 + b * (1.0 - s0)",
+  ),
+  // --- #19 ops-math: backward rows (a = output gradient, b = data) ---
+  _backward_hard_sigmoid: row(
+    "_backward_hard_sigmoid",
+    2,
+    2,
+    "h.hardSigmoidGrad(a, b, s0, s1)",
+    "mx_hard_sigmoid_grad(a, b, s0, s1)",
+    "{ let y = s0 * b + s1; if y > 0.0 && y < 1.0 { a * s0 } else { 0.0 } }",
+    "(s0 * b + s1 > 0.0 && s0 * b + s1 < 1.0 ? a * s0 : 0.0)",
+  ),
+  _backward_gamma: row(
+    "_backward_gamma",
+    2,
+    0,
+    "a * h.gamma(b) * h.digamma(b)",
+    "a * mx_gamma(b) * mx_digamma(b)",
+    "a * gamma(b) * digamma(b)",
+    "a * mxc_gamma(b) * mxc_digamma(b)",
+  ),
+  _backward_gammaln: row(
+    "_backward_gammaln",
+    2,
+    0,
+    "a * h.digamma(b)",
+    "a * mx_digamma(b)",
+    "a * digamma(b)",
+    "a * mxc_digamma(b)",
   ),
 } as const satisfies Record<string, ElementwiseRow>;

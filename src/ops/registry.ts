@@ -18,6 +18,7 @@ import { REDUCE_OPS } from "./reduce.ts";
 import { SHAPE_OPS } from "./shape_ops.ts";
 import { SOFTMAX_OPS } from "./softmax.ts";
 import { SORT_OPS } from "./sort.ts";
+import { MATH_EXTRA_OPS } from "./math_extra.ts"; // #19 ops-math
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -34,6 +35,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...ASSIGN_OPS,
   ...LINALG_HOST_OPS,
   ...NN_EXTRA_OPS,
+  ...MATH_EXTRA_OPS, // #19 ops-math
 ];
 
 const byName = new Map<string, OpDef>();
