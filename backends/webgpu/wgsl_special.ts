@@ -1,6 +1,8 @@
 /**
  * WGSL helpers for the elementwise rows of issue #19: float32 versions of the special
- * functions of src/ops/special_math.ts, MXNet's mod and hard_sigmoid, and inverse hyperbolic
+ * functions of src/ops/special_math.ts, MXNet's mod and hard_sigmoid, C's truth of a float
+ * for the logical rows (NaN is true; tested by bits, since WGSL compilers may assume floats
+ * are never NaN and fold `a != 0.0`), and inverse hyperbolic
  * functions that keep their accuracy near 0 (WGSL's asinh/atanh are defined through log and
  * lose it there; asinh of a large negative number cancels to -inf).
  *
@@ -14,6 +16,7 @@
 
 /** The helpers, appended to every shader's prelude (backends/webgpu/wgsl.ts). */
 export const SPECIAL_PRELUDE = `
+fn mx_truth(a: f32) -> bool { return a != 0.0 || is_nan(a); }
 fn mx_lanczos5(xm1: f32) -> f32 {
   return 1.000000000190015 + 76.18009172947146 / (xm1 + 1.0) - 86.50532032941677 / (xm1 + 2.0)
     + 24.01409824083091 / (xm1 + 3.0) - 1.231739572450155 / (xm1 + 4.0)
@@ -116,7 +119,8 @@ fn mx_asinh(x: f32) -> f32 {
 }
 fn mx_acosh(x: f32) -> f32 {
   if (!(x >= 1.0)) { return f32_nan(); }
-  return log(x + sqrt(x * x - 1.0));
+  // (x - 1)(x + 1): x - 1 is exact, where x * x - 1 cancels near 1.
+  return log(x + sqrt((x - 1.0) * (x + 1.0)));
 }
 fn mx_atanh(x: f32) -> f32 {
   let z = abs(x);
@@ -134,7 +138,9 @@ fn mx_atanh(x: f32) -> f32 {
 
 /** SPECIAL_PRELUDE when row expression `wgsl` calls one of its helpers, else nothing. */
 export function specialPreludeFor(wgsl: string): string {
-  return /\bmx_(lgamma|gamma|digamma|erfinv|mod|hard_sigmoid|asinh|acosh|atanh)\w*\(/.test(wgsl)
+  return /\bmx_(lgamma|gamma|digamma|erfinv|mod|hard_sigmoid|asinh|acosh|atanh|truth)\w*\(/.test(
+      wgsl,
+    )
     ? SPECIAL_PRELUDE
     : "";
 }

@@ -7,6 +7,7 @@
  * through MXNet's `_backward_gamma`/`_backward_gammaln` rows (digamma).
  * @module
  */
+import { normalizeAxes, reducedShape } from "../core/shape.ts";
 import { ops } from "./_builder_util.ts";
 import { binaryOp, type Grad, sameDTypes, unaryOp } from "./elementwise.ts";
 import { BINARY, FUSED, UNARY } from "./elementwise_table.ts";
@@ -155,7 +156,17 @@ function nanReduce(name: string, base: string, fill: "zeros_like" | "ones_like")
     name,
     inputs: ["data"],
     params: sumDef.params,
-    inferShape: sumDef.inferShape,
+    // As sum's (a full reduction gives [1], MXNet's non-numpy rule), with errors naming `name`.
+    inferShape: ([s], p) => {
+      const axes = normalizeAxes(
+        p.axis as number | number[] | null,
+        s.length,
+        `${name}: parameter axis`,
+        p.exclude as boolean,
+      );
+      const r = reducedShape(s, axes, p.keepdims as boolean);
+      return [r.length === 0 ? [1] : r];
+    },
     lowering: {
       kind: "composite",
       compose: (b, [x], p) => {
