@@ -418,3 +418,17 @@ export function embedding(
   checkOptions("npx.embedding", opts, ["inputDim", "outputDim", "dtype", "sparseGrad"]);
   return op("Embedding", [data, weight], { ...opts });
 }
+
+// #19 ops-math
+/** Inverse error function (`_npx_erfinv`): +-inf at +-1, NaN outside [-1, 1]. */
+export function erfinv(x: NDArray): NpArray {
+  return op("erfinv", [x]);
+}
+/** The gamma function (`_npx_gamma`). */
+export function gamma(x: NDArray): NpArray {
+  return op("gamma", [x]);
+}
+/** log |gamma(x)| (`_npx_gammaln`). */
+export function gammaln(x: NDArray): NpArray {
+  return op("gammaln", [x]);
+}

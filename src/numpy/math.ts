@@ -299,11 +299,11 @@ export const arctanh: (x: NDArray) => NpArray = fl("arctanh");
 /** Radians to degrees. */
 export const degrees: (x: NDArray) => NpArray = fl("degrees");
 /** Alias of {@link degrees}. */
-export const rad2deg = degrees;
+export const rad2deg: (x: NDArray) => NpArray = degrees;
 /** Degrees to radians. */
 export const radians: (x: NDArray) => NpArray = fl("radians");
 /** Alias of {@link radians}. */
-export const deg2rad = radians;
+export const deg2rad: (x: NDArray) => NpArray = radians;
 /** Largest integer not above x. */
 export const floor: (x: NDArray) => NpArray = same("floor");
 /** Smallest integer not below x. */

@@ -112,6 +112,9 @@ backendTest("ops-math: front ends (mx.nd functions, NDArray methods, mx.np)", as
   ]);
   assertClose(await values(mx.np.log2(mx.np.array([8, 0.5]))), [3, -1]);
   assertClose(await values(mx.np.arcsinh(mx.np.array([-1e4]))), [Math.asinh(-1e4)]);
+  assertClose(await values(mx.npx.gamma(mx.np.array([5, 0.5]))), [24, Math.sqrt(Math.PI)]);
+  assertClose(await values(mx.npx.gammaln(mx.np.array([10]))), [Math.log(362880)]);
+  assertClose(await values(mx.npx.erfinv(mx.np.array([0.5]))), [0.4769362762044699]);
 });
 
 Deno.test("ops-math: MXNet's names and aliases resolve to one operator each", () => {
