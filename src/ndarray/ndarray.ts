@@ -641,11 +641,6 @@ export class NDArray<D extends DType = DType> {
   mod(other: NDArray | number): NDArray {
     return arith("mod", this, other);
   }
-  /** `this %= other` in place; returns this. */
-  modInPlace(other: NDArray | number): this {
-    arith("mod", this, other, this);
-    return this;
-  }
   /** Sum over `axis`, NaN counted as 0. */
   nansum(opts: ReduceOptions = {}): NDArray {
     return invoke("nansum", [this], { ...opts })[0];
