@@ -45,6 +45,7 @@ export function generate(): string {
     "#pragma once",
     "",
     '#include "mxc.h"',
+    '#include "special.cuh"',
     "",
     "#include <type_traits>",
     "",

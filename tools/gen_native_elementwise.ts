@@ -19,6 +19,13 @@ const HELPERS: Readonly<Record<string, string>> = {
     "    x.round()",
     "}",
   ].join("\n"),
+  // #19 ops-math: ffi/src/special.rs
+  digamma: "use crate::special::digamma;",
+  erfinv: "use crate::special::erfinv;",
+  gamma: "use crate::special::gamma;",
+  hard_sigmoid: "use crate::special::hard_sigmoid;",
+  lgamma: "use crate::special::lgamma;",
+  mx_mod: "use crate::special::mx_mod;",
 };
 
 function rowLine(r: { name: string; rust: string }): string {

@@ -20,6 +20,7 @@ import {
   storageType,
   storeFromF32,
 } from "./wgsl.ts";
+import { specialPreludeFor } from "./wgsl_special.ts";
 
 const WG = 256;
 const VEC = 4;
@@ -81,7 +82,8 @@ function genMap(
     store = storeFromF32(outDtype, "v");
   }
   lines.push(`out[oo] = ${store};`);
-  return `${prelude([...ins.map((x) => x.dtype), outDtype])}
+  const special = body.kind === "row" ? specialPreludeFor(body.wgsl) : "";
+  return `${prelude([...ins.map((x) => x.dtype), outDtype])}${special}
 ${decls.join("\n")}
 ${entry1d(WG)} {
   ${
@@ -119,7 +121,8 @@ function genVec4(body: MapBody, ins: readonly { alias: boolean }[]): string {
   const expr = body.kind === "copy" ? "a" : accurateMath(body.wgsl);
   const lane = (l: string) => `f(${ins.map((_, i) => `v${i}.${l}`).join(", ")}, s0, s1)`;
   // Params: n/4, s0, s1, out offset/4, then each input's offset/4.
-  return `${prelude(["float32"])}
+  const special = body.kind === "row" ? specialPreludeFor(body.wgsl) : "";
+  return `${prelude(["float32"])}${special}
 ${decls.join("\n")}
 fn f(${params}, s0: f32, s1: f32) -> f32 { return ${expr}; }
 ${entry1d(WG)} {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "mxc.h"
+#include "special.cuh"
 
 #include <type_traits>
 
@@ -70,6 +71,27 @@ const char MXC_ROWS[] =
     "_lesser_scalar\t(a < s0 ? 1.0 : 0.0)\n"
     "_lesser_equal_scalar\t(a <= s0 ? 1.0 : 0.0)\n"
     "clip\t(a > s1 ? s1 : (a < s0 ? s0 : a))\n"
+    "log2\tlog2(a)\n"
+    "log10\tlog10(a)\n"
+    "arcsinh\tasinh(a)\n"
+    "arccosh\tacosh(a)\n"
+    "arctanh\tatanh(a)\n"
+    "degrees\ta * 57.29577951308232\n"
+    "radians\ta * 0.017453292519943295\n"
+    "rint\t(a - floor(a) <= ceil(a) - a ? floor(a) : ceil(a))\n"
+    "fix\ttrunc(a)\n"
+    "gamma\tmxc_gamma(a)\n"
+    "gammaln\tmxc_lgamma(a)\n"
+    "erfinv\tmxc_erfinv(a)\n"
+    "rcbrt\t1.0 / cbrt(a)\n"
+    "logical_not\t(a != 0.0 ? 0.0 : 1.0)\n"
+    "hard_sigmoid\tmxc_hard_sigmoid(a, s0, s1)\n"
+    "_mod_scalar\tmxc_mod(a, s0)\n"
+    "_rmod_scalar\tmxc_mod(s0, a)\n"
+    "_hypot_scalar\thypot(a, s0)\n"
+    "_logical_and_scalar\t(a != 0.0 && s0 != 0.0 ? 1.0 : 0.0)\n"
+    "_logical_or_scalar\t(a != 0.0 || s0 != 0.0 ? 1.0 : 0.0)\n"
+    "_logical_xor_scalar\t((a != 0.0) != (s0 != 0.0) ? 1.0 : 0.0)\n"
     "broadcast_add\ta + b\n"
     "broadcast_sub\ta - b\n"
     "broadcast_mul\ta * b\n"
@@ -83,13 +105,21 @@ const char MXC_ROWS[] =
     "broadcast_greater_equal\t(a >= b ? 1.0 : 0.0)\n"
     "broadcast_lesser\t(a < b ? 1.0 : 0.0)\n"
     "broadcast_lesser_equal\t(a <= b ? 1.0 : 0.0)\n"
+    "broadcast_mod\tmxc_mod(a, b)\n"
+    "broadcast_hypot\thypot(a, b)\n"
+    "broadcast_logical_and\t(a != 0.0 && b != 0.0 ? 1.0 : 0.0)\n"
+    "broadcast_logical_or\t(a != 0.0 || b != 0.0 ? 1.0 : 0.0)\n"
+    "broadcast_logical_xor\t((a != 0.0) != (b != 0.0) ? 1.0 : 0.0)\n"
     "where\t(a != 0.0 ? b : c)\n"
     "_axpby\ts0 * a + s1 * b\n"
     "_backward_relu\ta * (b > 0.0 ? 1.0 : (isnan(b) ? b : 0.0))\n"
-    "_moving_average\ta * s0 + b * (1.0 - s0)";
+    "_moving_average\ta * s0 + b * (1.0 - s0)\n"
+    "_backward_hard_sigmoid\t(s0 * b + s1 > 0.0 && s0 * b + s1 < 1.0 ? a * s0 : 0.0)\n"
+    "_backward_gamma\ta * mxc_gamma(b) * mxc_digamma(b)\n"
+    "_backward_gammaln\ta * mxc_digamma(b)";
 
 /** The number of rows: ids are 0 .. MXC_NROWS - 1. */
-constexpr int MXC_NROWS = 63;
+constexpr int MXC_NROWS = 92;
 
 /** Row ROW's element; specialised below per row (and in ew.cu for the copy, -1). */
 template <int ROW>
@@ -194,40 +224,98 @@ MXC_ROW(43) { return (a < s0 ? 1.0 : 0.0); }
 MXC_ROW(44) { return (a <= s0 ? 1.0 : 0.0); }
 // 45: clip
 MXC_ROW(45) { return (a > s1 ? s1 : (a < s0 ? s0 : a)); }
-// 46: broadcast_add
-MXC_ROW(46) { return a + b; }
-// 47: broadcast_sub
-MXC_ROW(47) { return a - b; }
-// 48: broadcast_mul
-MXC_ROW(48) { return a * b; }
-// 49: broadcast_div
-MXC_ROW(49) { return a / b; }
-// 50: broadcast_power
-MXC_ROW(50) { return pow(a, b); }
-// 51: broadcast_maximum
-MXC_ROW(51) { return (a > b || isnan(a) ? a : b); }
-// 52: broadcast_minimum
-MXC_ROW(52) { return (a < b || isnan(a) ? a : b); }
-// 53: broadcast_equal
-MXC_ROW(53) { return (a == b ? 1.0 : 0.0); }
-// 54: broadcast_not_equal
-MXC_ROW(54) { return (a != b ? 1.0 : 0.0); }
-// 55: broadcast_greater
-MXC_ROW(55) { return (a > b ? 1.0 : 0.0); }
-// 56: broadcast_greater_equal
-MXC_ROW(56) { return (a >= b ? 1.0 : 0.0); }
-// 57: broadcast_lesser
-MXC_ROW(57) { return (a < b ? 1.0 : 0.0); }
-// 58: broadcast_lesser_equal
-MXC_ROW(58) { return (a <= b ? 1.0 : 0.0); }
-// 59: where
-MXC_ROW(59) { return (a != 0.0 ? b : c); }
-// 60: _axpby
-MXC_ROW(60) { return s0 * a + s1 * b; }
-// 61: _backward_relu
-MXC_ROW(61) { return a * (b > 0.0 ? 1.0 : (isnan(b) ? b : 0.0)); }
-// 62: _moving_average
-MXC_ROW(62) { return a * s0 + b * (1.0 - s0); }
+// 46: log2
+MXC_ROW(46) { return log2(a); }
+// 47: log10
+MXC_ROW(47) { return log10(a); }
+// 48: arcsinh
+MXC_ROW(48) { return asinh(a); }
+// 49: arccosh
+MXC_ROW(49) { return acosh(a); }
+// 50: arctanh
+MXC_ROW(50) { return atanh(a); }
+// 51: degrees
+MXC_ROW(51) { return a * 57.29577951308232; }
+// 52: radians
+MXC_ROW(52) { return a * 0.017453292519943295; }
+// 53: rint
+MXC_ROW(53) { return (a - floor(a) <= ceil(a) - a ? floor(a) : ceil(a)); }
+// 54: fix
+MXC_ROW(54) { return trunc(a); }
+// 55: gamma
+MXC_ROW(55) { return mxc_gamma(a); }
+// 56: gammaln
+MXC_ROW(56) { return mxc_lgamma(a); }
+// 57: erfinv
+MXC_ROW(57) { return mxc_erfinv(a); }
+// 58: rcbrt
+MXC_ROW(58) { return 1.0 / cbrt(a); }
+// 59: logical_not
+MXC_ROW(59) { return (a != 0.0 ? 0.0 : 1.0); }
+// 60: hard_sigmoid
+MXC_ROW(60) { return mxc_hard_sigmoid(a, s0, s1); }
+// 61: _mod_scalar
+MXC_ROW(61) { return mxc_mod(a, s0); }
+// 62: _rmod_scalar
+MXC_ROW(62) { return mxc_mod(s0, a); }
+// 63: _hypot_scalar
+MXC_ROW(63) { return hypot(a, s0); }
+// 64: _logical_and_scalar
+MXC_ROW(64) { return (a != 0.0 && s0 != 0.0 ? 1.0 : 0.0); }
+// 65: _logical_or_scalar
+MXC_ROW(65) { return (a != 0.0 || s0 != 0.0 ? 1.0 : 0.0); }
+// 66: _logical_xor_scalar
+MXC_ROW(66) { return ((a != 0.0) != (s0 != 0.0) ? 1.0 : 0.0); }
+// 67: broadcast_add
+MXC_ROW(67) { return a + b; }
+// 68: broadcast_sub
+MXC_ROW(68) { return a - b; }
+// 69: broadcast_mul
+MXC_ROW(69) { return a * b; }
+// 70: broadcast_div
+MXC_ROW(70) { return a / b; }
+// 71: broadcast_power
+MXC_ROW(71) { return pow(a, b); }
+// 72: broadcast_maximum
+MXC_ROW(72) { return (a > b || isnan(a) ? a : b); }
+// 73: broadcast_minimum
+MXC_ROW(73) { return (a < b || isnan(a) ? a : b); }
+// 74: broadcast_equal
+MXC_ROW(74) { return (a == b ? 1.0 : 0.0); }
+// 75: broadcast_not_equal
+MXC_ROW(75) { return (a != b ? 1.0 : 0.0); }
+// 76: broadcast_greater
+MXC_ROW(76) { return (a > b ? 1.0 : 0.0); }
+// 77: broadcast_greater_equal
+MXC_ROW(77) { return (a >= b ? 1.0 : 0.0); }
+// 78: broadcast_lesser
+MXC_ROW(78) { return (a < b ? 1.0 : 0.0); }
+// 79: broadcast_lesser_equal
+MXC_ROW(79) { return (a <= b ? 1.0 : 0.0); }
+// 80: broadcast_mod
+MXC_ROW(80) { return mxc_mod(a, b); }
+// 81: broadcast_hypot
+MXC_ROW(81) { return hypot(a, b); }
+// 82: broadcast_logical_and
+MXC_ROW(82) { return (a != 0.0 && b != 0.0 ? 1.0 : 0.0); }
+// 83: broadcast_logical_or
+MXC_ROW(83) { return (a != 0.0 || b != 0.0 ? 1.0 : 0.0); }
+// 84: broadcast_logical_xor
+MXC_ROW(84) { return ((a != 0.0) != (b != 0.0) ? 1.0 : 0.0); }
+// 85: where
+MXC_ROW(85) { return (a != 0.0 ? b : c); }
+// 86: _axpby
+MXC_ROW(86) { return s0 * a + s1 * b; }
+// 87: _backward_relu
+MXC_ROW(87) { return a * (b > 0.0 ? 1.0 : (isnan(b) ? b : 0.0)); }
+// 88: _moving_average
+MXC_ROW(88) { return a * s0 + b * (1.0 - s0); }
+// 89: _backward_hard_sigmoid
+MXC_ROW(89) { return (s0 * b + s1 > 0.0 && s0 * b + s1 < 1.0 ? a * s0 : 0.0); }
+// 90: _backward_gamma
+MXC_ROW(90) { return a * mxc_gamma(b) * mxc_digamma(b); }
+// 91: _backward_gammaln
+MXC_ROW(91) { return a * mxc_digamma(b); }
 
 #undef MXC_ROW
 
@@ -284,23 +372,52 @@ bool mxc_dispatch_row(long long id, const Launch& launch) {
     case 43: launch(std::integral_constant<int, 43>()); return true;  // _lesser_scalar
     case 44: launch(std::integral_constant<int, 44>()); return true;  // _lesser_equal_scalar
     case 45: launch(std::integral_constant<int, 45>()); return true;  // clip
-    case 46: launch(std::integral_constant<int, 46>()); return true;  // broadcast_add
-    case 47: launch(std::integral_constant<int, 47>()); return true;  // broadcast_sub
-    case 48: launch(std::integral_constant<int, 48>()); return true;  // broadcast_mul
-    case 49: launch(std::integral_constant<int, 49>()); return true;  // broadcast_div
-    case 50: launch(std::integral_constant<int, 50>()); return true;  // broadcast_power
-    case 51: launch(std::integral_constant<int, 51>()); return true;  // broadcast_maximum
-    case 52: launch(std::integral_constant<int, 52>()); return true;  // broadcast_minimum
-    case 53: launch(std::integral_constant<int, 53>()); return true;  // broadcast_equal
-    case 54: launch(std::integral_constant<int, 54>()); return true;  // broadcast_not_equal
-    case 55: launch(std::integral_constant<int, 55>()); return true;  // broadcast_greater
-    case 56: launch(std::integral_constant<int, 56>()); return true;  // broadcast_greater_equal
-    case 57: launch(std::integral_constant<int, 57>()); return true;  // broadcast_lesser
-    case 58: launch(std::integral_constant<int, 58>()); return true;  // broadcast_lesser_equal
-    case 59: launch(std::integral_constant<int, 59>()); return true;  // where
-    case 60: launch(std::integral_constant<int, 60>()); return true;  // _axpby
-    case 61: launch(std::integral_constant<int, 61>()); return true;  // _backward_relu
-    case 62: launch(std::integral_constant<int, 62>()); return true;  // _moving_average
+    case 46: launch(std::integral_constant<int, 46>()); return true;  // log2
+    case 47: launch(std::integral_constant<int, 47>()); return true;  // log10
+    case 48: launch(std::integral_constant<int, 48>()); return true;  // arcsinh
+    case 49: launch(std::integral_constant<int, 49>()); return true;  // arccosh
+    case 50: launch(std::integral_constant<int, 50>()); return true;  // arctanh
+    case 51: launch(std::integral_constant<int, 51>()); return true;  // degrees
+    case 52: launch(std::integral_constant<int, 52>()); return true;  // radians
+    case 53: launch(std::integral_constant<int, 53>()); return true;  // rint
+    case 54: launch(std::integral_constant<int, 54>()); return true;  // fix
+    case 55: launch(std::integral_constant<int, 55>()); return true;  // gamma
+    case 56: launch(std::integral_constant<int, 56>()); return true;  // gammaln
+    case 57: launch(std::integral_constant<int, 57>()); return true;  // erfinv
+    case 58: launch(std::integral_constant<int, 58>()); return true;  // rcbrt
+    case 59: launch(std::integral_constant<int, 59>()); return true;  // logical_not
+    case 60: launch(std::integral_constant<int, 60>()); return true;  // hard_sigmoid
+    case 61: launch(std::integral_constant<int, 61>()); return true;  // _mod_scalar
+    case 62: launch(std::integral_constant<int, 62>()); return true;  // _rmod_scalar
+    case 63: launch(std::integral_constant<int, 63>()); return true;  // _hypot_scalar
+    case 64: launch(std::integral_constant<int, 64>()); return true;  // _logical_and_scalar
+    case 65: launch(std::integral_constant<int, 65>()); return true;  // _logical_or_scalar
+    case 66: launch(std::integral_constant<int, 66>()); return true;  // _logical_xor_scalar
+    case 67: launch(std::integral_constant<int, 67>()); return true;  // broadcast_add
+    case 68: launch(std::integral_constant<int, 68>()); return true;  // broadcast_sub
+    case 69: launch(std::integral_constant<int, 69>()); return true;  // broadcast_mul
+    case 70: launch(std::integral_constant<int, 70>()); return true;  // broadcast_div
+    case 71: launch(std::integral_constant<int, 71>()); return true;  // broadcast_power
+    case 72: launch(std::integral_constant<int, 72>()); return true;  // broadcast_maximum
+    case 73: launch(std::integral_constant<int, 73>()); return true;  // broadcast_minimum
+    case 74: launch(std::integral_constant<int, 74>()); return true;  // broadcast_equal
+    case 75: launch(std::integral_constant<int, 75>()); return true;  // broadcast_not_equal
+    case 76: launch(std::integral_constant<int, 76>()); return true;  // broadcast_greater
+    case 77: launch(std::integral_constant<int, 77>()); return true;  // broadcast_greater_equal
+    case 78: launch(std::integral_constant<int, 78>()); return true;  // broadcast_lesser
+    case 79: launch(std::integral_constant<int, 79>()); return true;  // broadcast_lesser_equal
+    case 80: launch(std::integral_constant<int, 80>()); return true;  // broadcast_mod
+    case 81: launch(std::integral_constant<int, 81>()); return true;  // broadcast_hypot
+    case 82: launch(std::integral_constant<int, 82>()); return true;  // broadcast_logical_and
+    case 83: launch(std::integral_constant<int, 83>()); return true;  // broadcast_logical_or
+    case 84: launch(std::integral_constant<int, 84>()); return true;  // broadcast_logical_xor
+    case 85: launch(std::integral_constant<int, 85>()); return true;  // where
+    case 86: launch(std::integral_constant<int, 86>()); return true;  // _axpby
+    case 87: launch(std::integral_constant<int, 87>()); return true;  // _backward_relu
+    case 88: launch(std::integral_constant<int, 88>()); return true;  // _moving_average
+    case 89: launch(std::integral_constant<int, 89>()); return true;  // _backward_hard_sigmoid
+    case 90: launch(std::integral_constant<int, 90>()); return true;  // _backward_gamma
+    case 91: launch(std::integral_constant<int, 91>()); return true;  // _backward_gammaln
     default: return false;
   }
 }

@@ -23,6 +23,7 @@ mod par;
 mod random;
 mod reduce;
 mod rows;
+mod special;
 
 use meta::Meta;
 use std::collections::HashMap;

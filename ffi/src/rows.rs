@@ -4,12 +4,18 @@
 #![allow(unused_variables, unused_braces)]
 
 use crate::elementwise::erf;
+use crate::special::digamma;
+use crate::special::erfinv;
+use crate::special::gamma;
+use crate::special::hard_sigmoid;
+use crate::special::lgamma;
+use crate::special::mx_mod;
 use crate::elementwise::Ew;
 
 /// `name<TAB>rust expression` per row, in id order, newline-separated: the loader
 /// runs a row natively only when its expression is the one compiled here.
 #[rustfmt::skip]
-pub const ROWS: &str = "negative\t-a\nabs\ta.abs()\nsign\tif a > 0.0 { 1.0 } else if a < 0.0 { -1.0 } else { a }\nexp\ta.exp()\nlog\ta.ln()\nlog1p\ta.ln_1p()\nexpm1\ta.exp_m1()\nsqrt\ta.sqrt()\nrsqrt\t1.0 / a.sqrt()\nsquare\ta * a\ncbrt\ta.cbrt()\nreciprocal\t1.0 / a\nsin\ta.sin()\ncos\ta.cos()\ntan\ta.tan()\narcsin\ta.asin()\narccos\ta.acos()\narctan\ta.atan()\nsinh\ta.sinh()\ncosh\ta.cosh()\ntanh\ta.tanh()\nsigmoid\t1.0 / (1.0 + (-a).exp())\nrelu\tif a > 0.0 || a.is_nan() { a } else { 0.0 }\nsoftsign\ta / (1.0 + a.abs())\nerf\terf(a)\nfloor\ta.floor()\nceil\ta.ceil()\nround\ta.round()\ntrunc\ta.trunc()\n_plus_scalar\ta + s0\n_minus_scalar\ta - s0\n_rminus_scalar\ts0 - a\n_mul_scalar\ta * s0\n_div_scalar\ta / s0\n_rdiv_scalar\ts0 / a\n_power_scalar\ta.powf(s0)\n_rpower_scalar\ts0.powf(a)\n_maximum_scalar\tif a > s0 || a.is_nan() { a } else { s0 }\n_minimum_scalar\tif a < s0 || a.is_nan() { a } else { s0 }\n_equal_scalar\tif a == s0 { 1.0 } else { 0.0 }\n_not_equal_scalar\tif a != s0 { 1.0 } else { 0.0 }\n_greater_scalar\tif a > s0 { 1.0 } else { 0.0 }\n_greater_equal_scalar\tif a >= s0 { 1.0 } else { 0.0 }\n_lesser_scalar\tif a < s0 { 1.0 } else { 0.0 }\n_lesser_equal_scalar\tif a <= s0 { 1.0 } else { 0.0 }\nclip\tif a > s1 { s1 } else if a < s0 { s0 } else { a }\nbroadcast_add\ta + b\nbroadcast_sub\ta - b\nbroadcast_mul\ta * b\nbroadcast_div\ta / b\nbroadcast_power\ta.powf(b)\nbroadcast_maximum\tif a > b || a.is_nan() { a } else { b }\nbroadcast_minimum\tif a < b || a.is_nan() { a } else { b }\nbroadcast_equal\tif a == b { 1.0 } else { 0.0 }\nbroadcast_not_equal\tif a != b { 1.0 } else { 0.0 }\nbroadcast_greater\tif a > b { 1.0 } else { 0.0 }\nbroadcast_greater_equal\tif a >= b { 1.0 } else { 0.0 }\nbroadcast_lesser\tif a < b { 1.0 } else { 0.0 }\nbroadcast_lesser_equal\tif a <= b { 1.0 } else { 0.0 }\nwhere\tif a != 0.0 { b } else { c }\n_axpby\ts0 * a + s1 * b\n_backward_relu\ta * (if b > 0.0 { 1.0 } else if b.is_nan() { b } else { 0.0 })\n_moving_average\ta * s0 + b * (1.0 - s0)";
+pub const ROWS: &str = "negative\t-a\nabs\ta.abs()\nsign\tif a > 0.0 { 1.0 } else if a < 0.0 { -1.0 } else { a }\nexp\ta.exp()\nlog\ta.ln()\nlog1p\ta.ln_1p()\nexpm1\ta.exp_m1()\nsqrt\ta.sqrt()\nrsqrt\t1.0 / a.sqrt()\nsquare\ta * a\ncbrt\ta.cbrt()\nreciprocal\t1.0 / a\nsin\ta.sin()\ncos\ta.cos()\ntan\ta.tan()\narcsin\ta.asin()\narccos\ta.acos()\narctan\ta.atan()\nsinh\ta.sinh()\ncosh\ta.cosh()\ntanh\ta.tanh()\nsigmoid\t1.0 / (1.0 + (-a).exp())\nrelu\tif a > 0.0 || a.is_nan() { a } else { 0.0 }\nsoftsign\ta / (1.0 + a.abs())\nerf\terf(a)\nfloor\ta.floor()\nceil\ta.ceil()\nround\ta.round()\ntrunc\ta.trunc()\n_plus_scalar\ta + s0\n_minus_scalar\ta - s0\n_rminus_scalar\ts0 - a\n_mul_scalar\ta * s0\n_div_scalar\ta / s0\n_rdiv_scalar\ts0 / a\n_power_scalar\ta.powf(s0)\n_rpower_scalar\ts0.powf(a)\n_maximum_scalar\tif a > s0 || a.is_nan() { a } else { s0 }\n_minimum_scalar\tif a < s0 || a.is_nan() { a } else { s0 }\n_equal_scalar\tif a == s0 { 1.0 } else { 0.0 }\n_not_equal_scalar\tif a != s0 { 1.0 } else { 0.0 }\n_greater_scalar\tif a > s0 { 1.0 } else { 0.0 }\n_greater_equal_scalar\tif a >= s0 { 1.0 } else { 0.0 }\n_lesser_scalar\tif a < s0 { 1.0 } else { 0.0 }\n_lesser_equal_scalar\tif a <= s0 { 1.0 } else { 0.0 }\nclip\tif a > s1 { s1 } else if a < s0 { s0 } else { a }\nlog2\ta.log2()\nlog10\ta.log10()\narcsinh\ta.asinh()\narccosh\ta.acosh()\narctanh\ta.atanh()\ndegrees\ta * 57.29577951308232\nradians\ta * 0.017453292519943295\nrint\tif a - a.floor() <= a.ceil() - a { a.floor() } else { a.ceil() }\nfix\ta.trunc()\ngamma\tgamma(a)\ngammaln\tlgamma(a)\nerfinv\terfinv(a)\nrcbrt\t1.0 / a.cbrt()\nlogical_not\tif a != 0.0 { 0.0 } else { 1.0 }\nhard_sigmoid\thard_sigmoid(a, s0, s1)\n_mod_scalar\tmx_mod(a, s0)\n_rmod_scalar\tmx_mod(s0, a)\n_hypot_scalar\ta.hypot(s0)\n_logical_and_scalar\tif a != 0.0 && s0 != 0.0 { 1.0 } else { 0.0 }\n_logical_or_scalar\tif a != 0.0 || s0 != 0.0 { 1.0 } else { 0.0 }\n_logical_xor_scalar\tif (a != 0.0) != (s0 != 0.0) { 1.0 } else { 0.0 }\nbroadcast_add\ta + b\nbroadcast_sub\ta - b\nbroadcast_mul\ta * b\nbroadcast_div\ta / b\nbroadcast_power\ta.powf(b)\nbroadcast_maximum\tif a > b || a.is_nan() { a } else { b }\nbroadcast_minimum\tif a < b || a.is_nan() { a } else { b }\nbroadcast_equal\tif a == b { 1.0 } else { 0.0 }\nbroadcast_not_equal\tif a != b { 1.0 } else { 0.0 }\nbroadcast_greater\tif a > b { 1.0 } else { 0.0 }\nbroadcast_greater_equal\tif a >= b { 1.0 } else { 0.0 }\nbroadcast_lesser\tif a < b { 1.0 } else { 0.0 }\nbroadcast_lesser_equal\tif a <= b { 1.0 } else { 0.0 }\nbroadcast_mod\tmx_mod(a, b)\nbroadcast_hypot\ta.hypot(b)\nbroadcast_logical_and\tif a != 0.0 && b != 0.0 { 1.0 } else { 0.0 }\nbroadcast_logical_or\tif a != 0.0 || b != 0.0 { 1.0 } else { 0.0 }\nbroadcast_logical_xor\tif (a != 0.0) != (b != 0.0) { 1.0 } else { 0.0 }\nwhere\tif a != 0.0 { b } else { c }\n_axpby\ts0 * a + s1 * b\n_backward_relu\ta * (if b > 0.0 { 1.0 } else if b.is_nan() { b } else { 0.0 })\n_moving_average\ta * s0 + b * (1.0 - s0)\n_backward_hard_sigmoid\t{ let y = s0 * b + s1; if y > 0.0 && y < 1.0 { a * s0 } else { 0.0 } }\n_backward_gamma\ta * gamma(b) * digamma(b)\n_backward_gammaln\ta * digamma(b)";
 
 /// Runs row `id` of the table over the decoded call.
 #[rustfmt::skip]
@@ -107,40 +113,98 @@ pub fn run_row(id: usize, ew: &Ew) -> Result<(), String> {
         44 => ew.run(|a, b, c, s0, s1| { if a <= s0 { 1.0 } else { 0.0 } }),
         // clip
         45 => ew.run(|a, b, c, s0, s1| { if a > s1 { s1 } else if a < s0 { s0 } else { a } }),
+        // log2
+        46 => ew.run(|a, b, c, s0, s1| { a.log2() }),
+        // log10
+        47 => ew.run(|a, b, c, s0, s1| { a.log10() }),
+        // arcsinh
+        48 => ew.run(|a, b, c, s0, s1| { a.asinh() }),
+        // arccosh
+        49 => ew.run(|a, b, c, s0, s1| { a.acosh() }),
+        // arctanh
+        50 => ew.run(|a, b, c, s0, s1| { a.atanh() }),
+        // degrees
+        51 => ew.run(|a, b, c, s0, s1| { a * 57.29577951308232 }),
+        // radians
+        52 => ew.run(|a, b, c, s0, s1| { a * 0.017453292519943295 }),
+        // rint
+        53 => ew.run(|a, b, c, s0, s1| { if a - a.floor() <= a.ceil() - a { a.floor() } else { a.ceil() } }),
+        // fix
+        54 => ew.run(|a, b, c, s0, s1| { a.trunc() }),
+        // gamma
+        55 => ew.run(|a, b, c, s0, s1| { gamma(a) }),
+        // gammaln
+        56 => ew.run(|a, b, c, s0, s1| { lgamma(a) }),
+        // erfinv
+        57 => ew.run(|a, b, c, s0, s1| { erfinv(a) }),
+        // rcbrt
+        58 => ew.run(|a, b, c, s0, s1| { 1.0 / a.cbrt() }),
+        // logical_not
+        59 => ew.run(|a, b, c, s0, s1| { if a != 0.0 { 0.0 } else { 1.0 } }),
+        // hard_sigmoid
+        60 => ew.run(|a, b, c, s0, s1| { hard_sigmoid(a, s0, s1) }),
+        // _mod_scalar
+        61 => ew.run(|a, b, c, s0, s1| { mx_mod(a, s0) }),
+        // _rmod_scalar
+        62 => ew.run(|a, b, c, s0, s1| { mx_mod(s0, a) }),
+        // _hypot_scalar
+        63 => ew.run(|a, b, c, s0, s1| { a.hypot(s0) }),
+        // _logical_and_scalar
+        64 => ew.run(|a, b, c, s0, s1| { if a != 0.0 && s0 != 0.0 { 1.0 } else { 0.0 } }),
+        // _logical_or_scalar
+        65 => ew.run(|a, b, c, s0, s1| { if a != 0.0 || s0 != 0.0 { 1.0 } else { 0.0 } }),
+        // _logical_xor_scalar
+        66 => ew.run(|a, b, c, s0, s1| { if (a != 0.0) != (s0 != 0.0) { 1.0 } else { 0.0 } }),
         // broadcast_add
-        46 => ew.run(|a, b, c, s0, s1| { a + b }),
+        67 => ew.run(|a, b, c, s0, s1| { a + b }),
         // broadcast_sub
-        47 => ew.run(|a, b, c, s0, s1| { a - b }),
+        68 => ew.run(|a, b, c, s0, s1| { a - b }),
         // broadcast_mul
-        48 => ew.run(|a, b, c, s0, s1| { a * b }),
+        69 => ew.run(|a, b, c, s0, s1| { a * b }),
         // broadcast_div
-        49 => ew.run(|a, b, c, s0, s1| { a / b }),
+        70 => ew.run(|a, b, c, s0, s1| { a / b }),
         // broadcast_power
-        50 => ew.run(|a, b, c, s0, s1| { a.powf(b) }),
+        71 => ew.run(|a, b, c, s0, s1| { a.powf(b) }),
         // broadcast_maximum
-        51 => ew.run(|a, b, c, s0, s1| { if a > b || a.is_nan() { a } else { b } }),
+        72 => ew.run(|a, b, c, s0, s1| { if a > b || a.is_nan() { a } else { b } }),
         // broadcast_minimum
-        52 => ew.run(|a, b, c, s0, s1| { if a < b || a.is_nan() { a } else { b } }),
+        73 => ew.run(|a, b, c, s0, s1| { if a < b || a.is_nan() { a } else { b } }),
         // broadcast_equal
-        53 => ew.run(|a, b, c, s0, s1| { if a == b { 1.0 } else { 0.0 } }),
+        74 => ew.run(|a, b, c, s0, s1| { if a == b { 1.0 } else { 0.0 } }),
         // broadcast_not_equal
-        54 => ew.run(|a, b, c, s0, s1| { if a != b { 1.0 } else { 0.0 } }),
+        75 => ew.run(|a, b, c, s0, s1| { if a != b { 1.0 } else { 0.0 } }),
         // broadcast_greater
-        55 => ew.run(|a, b, c, s0, s1| { if a > b { 1.0 } else { 0.0 } }),
+        76 => ew.run(|a, b, c, s0, s1| { if a > b { 1.0 } else { 0.0 } }),
         // broadcast_greater_equal
-        56 => ew.run(|a, b, c, s0, s1| { if a >= b { 1.0 } else { 0.0 } }),
+        77 => ew.run(|a, b, c, s0, s1| { if a >= b { 1.0 } else { 0.0 } }),
         // broadcast_lesser
-        57 => ew.run(|a, b, c, s0, s1| { if a < b { 1.0 } else { 0.0 } }),
+        78 => ew.run(|a, b, c, s0, s1| { if a < b { 1.0 } else { 0.0 } }),
         // broadcast_lesser_equal
-        58 => ew.run(|a, b, c, s0, s1| { if a <= b { 1.0 } else { 0.0 } }),
+        79 => ew.run(|a, b, c, s0, s1| { if a <= b { 1.0 } else { 0.0 } }),
+        // broadcast_mod
+        80 => ew.run(|a, b, c, s0, s1| { mx_mod(a, b) }),
+        // broadcast_hypot
+        81 => ew.run(|a, b, c, s0, s1| { a.hypot(b) }),
+        // broadcast_logical_and
+        82 => ew.run(|a, b, c, s0, s1| { if a != 0.0 && b != 0.0 { 1.0 } else { 0.0 } }),
+        // broadcast_logical_or
+        83 => ew.run(|a, b, c, s0, s1| { if a != 0.0 || b != 0.0 { 1.0 } else { 0.0 } }),
+        // broadcast_logical_xor
+        84 => ew.run(|a, b, c, s0, s1| { if (a != 0.0) != (b != 0.0) { 1.0 } else { 0.0 } }),
         // where
-        59 => ew.run(|a, b, c, s0, s1| { if a != 0.0 { b } else { c } }),
+        85 => ew.run(|a, b, c, s0, s1| { if a != 0.0 { b } else { c } }),
         // _axpby
-        60 => ew.run(|a, b, c, s0, s1| { s0 * a + s1 * b }),
+        86 => ew.run(|a, b, c, s0, s1| { s0 * a + s1 * b }),
         // _backward_relu
-        61 => ew.run(|a, b, c, s0, s1| { a * (if b > 0.0 { 1.0 } else if b.is_nan() { b } else { 0.0 }) }),
+        87 => ew.run(|a, b, c, s0, s1| { a * (if b > 0.0 { 1.0 } else if b.is_nan() { b } else { 0.0 }) }),
         // _moving_average
-        62 => ew.run(|a, b, c, s0, s1| { a * s0 + b * (1.0 - s0) }),
+        88 => ew.run(|a, b, c, s0, s1| { a * s0 + b * (1.0 - s0) }),
+        // _backward_hard_sigmoid
+        89 => ew.run(|a, b, c, s0, s1| { { let y = s0 * b + s1; if y > 0.0 && y < 1.0 { a * s0 } else { 0.0 } } }),
+        // _backward_gamma
+        90 => ew.run(|a, b, c, s0, s1| { a * gamma(b) * digamma(b) }),
+        // _backward_gammaln
+        91 => ew.run(|a, b, c, s0, s1| { a * digamma(b) }),
         _ => Err(format!("elementwise: unknown row id {id}")),
     }
 }

@@ -37,7 +37,22 @@ export type UnaryName =
   | "floor"
   | "ceil"
   | "round"
-  | "trunc";
+  | "trunc"
+  // #19 ops-math
+  | "log2"
+  | "log10"
+  | "arcsinh"
+  | "arccosh"
+  | "arctanh"
+  | "degrees"
+  | "radians"
+  | "rint"
+  | "fix"
+  | "gamma"
+  | "gammaln"
+  | "erfinv"
+  | "rcbrt"
+  | "logical_not";
 
 /** Binary arithmetic and comparison names understood by `arith`. */
 export type ArithName =
@@ -53,7 +68,12 @@ export type ArithName =
   | "greater"
   | "greaterEqual"
   | "lesser"
-  | "lesserEqual";
+  | "lesserEqual"
+  // #19 ops-math
+  | "mod"
+  | "logicalAnd"
+  | "logicalOr"
+  | "logicalXor";
 
 // [broadcast op, scalar op, reversed-scalar op (scalar on the left)]
 const ARITH: Readonly<Record<ArithName, readonly [string, string, string]>> = {
@@ -70,6 +90,11 @@ const ARITH: Readonly<Record<ArithName, readonly [string, string, string]>> = {
   greaterEqual: ["broadcast_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"],
   lesser: ["broadcast_lesser", "_lesser_scalar", "_greater_scalar"],
   lesserEqual: ["broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"],
+  // #19 ops-math
+  mod: ["broadcast_mod", "_mod_scalar", "_rmod_scalar"],
+  logicalAnd: ["broadcast_logical_and", "_logical_and_scalar", "_logical_and_scalar"],
+  logicalOr: ["broadcast_logical_or", "_logical_or_scalar", "_logical_or_scalar"],
+  logicalXor: ["broadcast_logical_xor", "_logical_xor_scalar", "_logical_xor_scalar"],
 };
 
 /**

@@ -684,6 +684,23 @@ export class NDArray<D extends DType = DType> {
   onesLike(): NDArray<D> {
     return invoke("ones_like", [this])[0] as NDArray<D>;
   }
+  // #19 ops-math
+  /** `this % other` with MXNet's mod (the divisor's sign; 0 where the divisor is 0). */
+  mod(other: NDArray | number): NDArray {
+    return arith("mod", this, other);
+  }
+  /** Sum over `axis`, NaN counted as 0. */
+  nansum(opts: ReduceOptions = {}): NDArray {
+    return invoke("nansum", [this], { ...opts })[0];
+  }
+  /** Product over `axis`, NaN counted as 1. */
+  nanprod(opts: ReduceOptions = {}): NDArray {
+    return invoke("nanprod", [this], { ...opts })[0];
+  }
+  /** Softmax of `-this` along `axis`. */
+  softmin(opts: { axis?: number; temperature?: number } = {}): NDArray {
+    return invoke("softmin", [this], { ...opts })[0];
+  }
 
   /** Short description, e.g. `<NDArray 2x3 @cpu(0) float32>`. */
   toString(): string {

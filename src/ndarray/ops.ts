@@ -30,6 +30,7 @@ import type {
   DataFn,
   DotFn,
   FlipFn,
+  HardSigmoidOptions,
   ListFn,
   NormOptions,
   OneHotFn,
@@ -304,3 +305,59 @@ export interface SampleOptions<D extends DType = DType> {
   /** Output dtype. */
   dtype?: D;
 }
+
+// #19 ops-math
+/** `lhs % rhs` with MXNet's mod: the result has the divisor's sign, and 0 where it is 0. */
+export const modulo: ArithFn<NDArray> = ndArith("modulo");
+/** `lhs && rhs` as 0/1 (non-zero, NaN included, is true). */
+export const logicalAnd: ArithFn<NDArray> = ndArith("logicalAnd");
+/** `lhs || rhs` as 0/1. */
+export const logicalOr: ArithFn<NDArray> = ndArith("logicalOr");
+/** Exactly one of lhs, rhs non-zero, as 0/1. */
+export const logicalXor: ArithFn<NDArray> = ndArith("logicalXor");
+/** `broadcast_mod`: MXNet's mod with broadcasting. */
+export const broadcastMod: BinaryFn<NDArray> = ndFunction("broadcastMod");
+/** `broadcast_hypot`: sqrt(lhs² + rhs²) with broadcasting. */
+export const broadcastHypot: BinaryFn<NDArray> = ndFunction("broadcastHypot");
+/** `broadcast_logical_and` (0/1). */
+export const broadcastLogicalAnd: BinaryFn<NDArray> = ndFunction("broadcastLogicalAnd");
+/** `broadcast_logical_or` (0/1). */
+export const broadcastLogicalOr: BinaryFn<NDArray> = ndFunction("broadcastLogicalOr");
+/** `broadcast_logical_xor` (0/1). */
+export const broadcastLogicalXor: BinaryFn<NDArray> = ndFunction("broadcastLogicalXor");
+/** Base-2 logarithm. */
+export const log2: UnaryFn<NDArray> = ndFunction("log2");
+/** Base-10 logarithm. */
+export const log10: UnaryFn<NDArray> = ndFunction("log10");
+/** Inverse hyperbolic sine. */
+export const arcsinh: UnaryFn<NDArray> = ndFunction("arcsinh");
+/** Inverse hyperbolic cosine. */
+export const arccosh: UnaryFn<NDArray> = ndFunction("arccosh");
+/** Inverse hyperbolic tangent. */
+export const arctanh: UnaryFn<NDArray> = ndFunction("arctanh");
+/** Radians to degrees. */
+export const degrees: UnaryFn<NDArray> = ndFunction("degrees");
+/** Degrees to radians. */
+export const radians: UnaryFn<NDArray> = ndFunction("radians");
+/** MXNet's rint: the nearer of floor and ceil, halves to the floor (2.5 -> 2, 3.5 -> 3). */
+export const rint: UnaryFn<NDArray> = ndFunction("rint");
+/** Round toward zero. */
+export const fix: UnaryFn<NDArray> = ndFunction("fix");
+/** The gamma function. */
+export const gamma: UnaryFn<NDArray> = ndFunction("gamma");
+/** log |gamma(x)|. */
+export const gammaln: UnaryFn<NDArray> = ndFunction("gammaln");
+/** Inverse error function. */
+export const erfinv: UnaryFn<NDArray> = ndFunction("erfinv");
+/** `1 / cbrt(x)`. */
+export const rcbrt: UnaryFn<NDArray> = ndFunction("rcbrt");
+/** `!x` as 0/1 in x's dtype. */
+export const logicalNot: UnaryFn<NDArray> = ndFunction("logicalNot");
+/** `max(0, min(1, alpha * x + beta))` (alpha 0.2, beta 0.5). */
+export const hardSigmoid: DataFn<NDArray, HardSigmoidOptions> = ndFunction("hardSigmoid");
+/** Softmax of `-x` (last axis by default). */
+export const softmin: DataFn<NDArray, SoftmaxOptions> = ndFunction("softmin");
+/** Sum over axes, NaN counted as 0. */
+export const nansum: DataFn<NDArray, ReduceOptions> = ndFunction("nansum");
+/** Product over axes, NaN counted as 1. */
+export const nanprod: DataFn<NDArray, ReduceOptions> = ndFunction("nanprod");

@@ -436,3 +436,16 @@ export function arangeLike(
   checkOptions("npx.arange_like", opts, ["start", "step", "repeat", "axis"]);
   return op("_contrib_arange_like", [data], { ...opts });
 }
+// #19 ops-math
+/** Inverse error function (`_npx_erfinv`): +-inf at +-1, NaN outside [-1, 1]. */
+export function erfinv(x: NDArray): NpArray {
+  return op("erfinv", [x]);
+}
+/** The gamma function (`_npx_gamma`). */
+export function gamma(x: NDArray): NpArray {
+  return op("gamma", [x]);
+}
+/** log |gamma(x)| (`_npx_gammaln`). */
+export function gammaln(x: NDArray): NpArray {
+  return op("gammaln", [x]);
+}

@@ -134,12 +134,14 @@ function floats(a: Operand, b: Operand, where: string): [NpArray, NpArray] {
   return promote2(a, b, where, floatType(typeOf(a, b)));
 }
 
-/** Python's `a % b` (the result has the divisor's sign); integers computed exactly. */
+/**
+ * Python's `a % b` (the result has the divisor's sign), MXNet's `_npi_mod`: fmod's exact
+ * remainder moved into the divisor's sign, and 0 where the divisor is 0 (NumPy gives NaN
+ * for floats there).
+ */
 export function mod(a: Operand, b: Operand): NpArray {
-  const t = typeOf(a, b);
-  const [x, y] = promote2(a, b, "np.mod", isFloat(t) ? t : "float64");
-  const q = op("floor", [op("broadcast_div", [x, y])]);
-  return cast(op("broadcast_sub", [x, op("broadcast_mul", [q, y])]), t);
+  const [x, y] = promote2(a, b, "np.mod", typeOf(a, b));
+  return op("broadcast_mod", [x, y]);
 }
 /** Alias of {@link mod}. */
 export const remainder = mod;
@@ -173,7 +175,7 @@ export function arctan2(y: Operand, x: Operand): NpArray {
 /** `sqrt(a² + b²)`. */
 export function hypot(a: Operand, b: Operand): NpArray {
   const [x, y] = floats(a, b, "np.hypot");
-  return op("sqrt", [op("broadcast_add", [op("square", [x]), op("square", [y])])]);
+  return op("broadcast_hypot", [x, y]);
 }
 /** `log(exp(a) + exp(b))` without overflow. */
 export function logaddexp(a: Operand, b: Operand): NpArray {
@@ -232,11 +234,6 @@ function same(name: string) {
 function fl(name: string) {
   return (x: NDArray): NpArray => op(name, [cast(x, floatType(x.dtype))]);
 }
-function scaled(name: string, factor: number) {
-  return (x: NDArray): NpArray =>
-    op("_mul_scalar", [op(name, [cast(x, floatType(x.dtype))])], { scalar: factor });
-}
-
 /** `-x`. */
 export const negative: (x: NDArray) => NpArray = same("negative");
 /** `+x` (a copy). */
@@ -266,9 +263,9 @@ export const log: (x: NDArray) => NpArray = fl("log");
 /** log(1 + x). */
 export const log1p: (x: NDArray) => NpArray = fl("log1p");
 /** Base-2 logarithm. */
-export const log2: (x: NDArray) => NpArray = scaled("log", 1 / Math.LN2);
+export const log2: (x: NDArray) => NpArray = fl("log2");
 /** Base-10 logarithm. */
-export const log10: (x: NDArray) => NpArray = scaled("log", 1 / Math.LN10);
+export const log10: (x: NDArray) => NpArray = fl("log10");
 /** Square root. */
 export const sqrt: (x: NDArray) => NpArray = fl("sqrt");
 /** Cube root. */
@@ -293,42 +290,20 @@ export const sinh: (x: NDArray) => NpArray = fl("sinh");
 export const cosh: (x: NDArray) => NpArray = fl("cosh");
 /** Hyperbolic tangent. */
 export const tanh: (x: NDArray) => NpArray = fl("tanh");
-/** Inverse hyperbolic sine: log(x + sqrt(x² + 1)). */
-export function arcsinh(x: NDArray): NpArray {
-  const f = cast(x, floatType(x.dtype));
-  const r = op("sqrt", [op("_plus_scalar", [op("square", [f])], { scalar: 1 })]);
-  // Odd function: computed on |x| so large negative x does not cancel.
-  const ax = op("abs", [f]);
-  const v = op("log", [op("broadcast_add", [ax, r])]);
-  return op("broadcast_mul", [op("sign", [f]), v]);
-}
-/** Inverse hyperbolic cosine: log(x + sqrt(x² - 1)). */
-export function arccosh(x: NDArray): NpArray {
-  const f = cast(x, floatType(x.dtype));
-  const r = op("sqrt", [op("_plus_scalar", [op("square", [f])], { scalar: -1 })]);
-  return op("log", [op("broadcast_add", [f, r])]);
-}
-/** Inverse hyperbolic tangent: log((1 + x) / (1 - x)) / 2. */
-export function arctanh(x: NDArray): NpArray {
-  const f = cast(x, floatType(x.dtype));
-  const q = op("broadcast_div", [
-    op("_plus_scalar", [f], { scalar: 1 }),
-    op("_rminus_scalar", [f], { scalar: 1 }),
-  ]);
-  return op("_mul_scalar", [op("log", [q])], { scalar: 0.5 });
-}
+/** Inverse hyperbolic sine. */
+export const arcsinh: (x: NDArray) => NpArray = fl("arcsinh");
+/** Inverse hyperbolic cosine (NaN below 1). */
+export const arccosh: (x: NDArray) => NpArray = fl("arccosh");
+/** Inverse hyperbolic tangent (NaN outside [-1, 1], +-inf at +-1). */
+export const arctanh: (x: NDArray) => NpArray = fl("arctanh");
 /** Radians to degrees. */
-export function degrees(x: NDArray): NpArray {
-  return op("_mul_scalar", [cast(x, floatType(x.dtype))], { scalar: 180 / Math.PI });
-}
+export const degrees: (x: NDArray) => NpArray = fl("degrees");
 /** Alias of {@link degrees}. */
-export const rad2deg = degrees;
+export const rad2deg: (x: NDArray) => NpArray = degrees;
 /** Degrees to radians. */
-export function radians(x: NDArray): NpArray {
-  return op("_mul_scalar", [cast(x, floatType(x.dtype))], { scalar: Math.PI / 180 });
-}
+export const radians: (x: NDArray) => NpArray = fl("radians");
 /** Alias of {@link radians}. */
-export const deg2rad = radians;
+export const deg2rad: (x: NDArray) => NpArray = radians;
 /** Largest integer not above x. */
 export const floor: (x: NDArray) => NpArray = same("floor");
 /** Smallest integer not below x. */

@@ -151,7 +151,7 @@ export class NpArray<D extends DType = DType> extends NDArray<D> {
     return m.power(this, other);
   }
   /** `this % other` (the sign of the divisor, as Python). */
-  mod(other: NDArray | number): NpArray {
+  override mod(other: NDArray | number): NpArray {
     return m.mod(this, other);
   }
   /** Elementwise maximum. */

@@ -10,9 +10,11 @@ import { ops } from "./_builder_util.ts";
 import { BINARY, type ElementwiseRow, FUSED, TERNARY, UNARY } from "./elementwise_table.ts";
 import type { Builder, GradArgs, OpDef, Params } from "./op_def.ts";
 
-type Grad = <T>(b: Builder<T>, g: GradArgs<T>) => (T | null)[];
+/** @ignore A gradient function. */
+export type Grad = <T>(b: Builder<T>, g: GradArgs<T>) => (T | null)[];
 
-function sameDTypes(name: string, argNames: readonly string[]) {
+/** @ignore A dtype check: every input has the first's dtype (names the op and argument). */
+export function sameDTypes(name: string, argNames: readonly string[]) {
   return (types: readonly string[]) => {
     for (let i = 1; i < types.length; i++) {
       if (types[i] !== types[0]) {
@@ -25,7 +27,8 @@ function sameDTypes(name: string, argNames: readonly string[]) {
   };
 }
 
-function unaryOp(
+/** @ignore The OpDef of a unary (or scalar, `scalar` parameter) table row. */
+export function unaryOp(
   row: ElementwiseRow,
   gradient: Grad | null,
   extra: Partial<OpDef> = {},
@@ -143,7 +146,8 @@ const scalarGrads: Record<string, Grad | null> = {
   _lesser_equal_scalar: null,
 };
 
-function binaryOp(row: ElementwiseRow, gradient: Grad | null, aliases: string[]): OpDef {
+/** @ignore The OpDef of a broadcasting binary table row. */
+export function binaryOp(row: ElementwiseRow, gradient: Grad | null, aliases: string[]): OpDef {
   const check = sameDTypes(row.name, ["lhs", "rhs"]);
   return {
     name: row.name,

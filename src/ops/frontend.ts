@@ -48,7 +48,12 @@ export type ArithName =
   | "greater"
   | "greaterEqual"
   | "lesser"
-  | "lesserEqual";
+  | "lesserEqual"
+  // #19 ops-math
+  | "mod"
+  | "logicalAnd"
+  | "logicalOr"
+  | "logicalXor";
 
 /**
  * Per arithmetic name: the broadcast operator, the scalar operator (array op number), the
@@ -78,6 +83,21 @@ export const ARITH_OPS: Readonly<Record<ArithName, readonly [string, string, str
     "_lesser_equal_scalar",
     "_greater_equal_scalar",
     "_lesser_equal",
+  ],
+  // #19 ops-math
+  mod: ["broadcast_mod", "_mod_scalar", "_rmod_scalar", "_mod"],
+  logicalAnd: [
+    "broadcast_logical_and",
+    "_logical_and_scalar",
+    "_logical_and_scalar",
+    "_logical_and",
+  ],
+  logicalOr: ["broadcast_logical_or", "_logical_or_scalar", "_logical_or_scalar", "_logical_or"],
+  logicalXor: [
+    "broadcast_logical_xor",
+    "_logical_xor_scalar",
+    "_logical_xor_scalar",
+    "_logical_xor",
   ],
 };
 
@@ -266,6 +286,34 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   indexCopy: plain("_contrib_index_copy"),
   divSqrtDim: plain("_contrib_div_sqrt_dim"),
   allclose: plain("_contrib_allclose"),
+  // #19 ops-math
+  modulo: arith("mod"),
+  logicalAnd: arith("logicalAnd"),
+  logicalOr: arith("logicalOr"),
+  logicalXor: arith("logicalXor"),
+  broadcastMod: plain("broadcast_mod"),
+  broadcastHypot: plain("broadcast_hypot"),
+  broadcastLogicalAnd: plain("broadcast_logical_and"),
+  broadcastLogicalOr: plain("broadcast_logical_or"),
+  broadcastLogicalXor: plain("broadcast_logical_xor"),
+  log2: plain("log2"),
+  log10: plain("log10"),
+  arcsinh: plain("arcsinh"),
+  arccosh: plain("arccosh"),
+  arctanh: plain("arctanh"),
+  degrees: plain("degrees"),
+  radians: plain("radians"),
+  rint: plain("rint"),
+  fix: plain("fix"),
+  gamma: plain("gamma"),
+  gammaln: plain("gammaln"),
+  erfinv: plain("erfinv"),
+  rcbrt: plain("rcbrt"),
+  logicalNot: plain("logical_not"),
+  hardSigmoid: plain("hard_sigmoid"),
+  softmin: plain("softmin"),
+  nansum: plain("nansum"),
+  nanprod: plain("nanprod"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

@@ -25,6 +25,7 @@ import { SEQUENCE_OPS } from "./sequence_ops.ts"; // #19 ops-shape
 import { SUMMARY_OPS } from "./summary_ops.ts"; // #19 ops-shape
 import { OPTIMIZER_OPS } from "./optimizer/mod.ts"; // #19 optim
 import { LEGACY_ALIASES, NUMPY_MODE_ALIASES } from "./legacy_aliases.ts";
+import { MATH_EXTRA_OPS } from "./math_extra.ts"; // #19 ops-math
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -47,6 +48,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...SEQUENCE_OPS, // #19 ops-shape
   ...SUMMARY_OPS, // #19 ops-shape
   ...OPTIMIZER_OPS, // #19 optim
+  ...MATH_EXTRA_OPS, // #19 ops-math
 ];
 
 const byName = new Map<string, OpDef>();

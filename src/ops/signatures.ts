@@ -807,3 +807,12 @@ export type CreateFn<T> = (
   opts?: Context | CreateOptionsOf,
   dtype?: DType,
 ) => T;
+
+// #19 ops-math
+/** Options of `hardSigmoid`: max(0, min(1, alpha * x + beta)). */
+export interface HardSigmoidOptions {
+  /** Slope (0.2). */
+  alpha?: number;
+  /** Offset (0.5). */
+  beta?: number;
+}

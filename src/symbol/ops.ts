@@ -30,6 +30,7 @@ import type {
   DataFn,
   DotFn,
   FlipFn,
+  HardSigmoidOptions,
   ListFn,
   NodeNaming,
   NormOptions,
@@ -427,3 +428,59 @@ export function eye(
   const o = createOpts("eye", opts, dtype);
   return createSymbol("_eye", [], { N: n, M: m, k, dtype: o.dtype }, o);
 }
+
+// #19 ops-math
+/** `lhs % rhs` with MXNet's mod: the result has the divisor's sign, and 0 where it is 0. */
+export const modulo: ArithFn<Symbol> = symArith("modulo");
+/** `lhs && rhs` as 0/1 (non-zero, NaN included, is true). */
+export const logicalAnd: ArithFn<Symbol> = symArith("logicalAnd");
+/** `lhs || rhs` as 0/1. */
+export const logicalOr: ArithFn<Symbol> = symArith("logicalOr");
+/** Exactly one of lhs, rhs non-zero, as 0/1. */
+export const logicalXor: ArithFn<Symbol> = symArith("logicalXor");
+/** `broadcast_mod`: MXNet's mod with broadcasting. */
+export const broadcastMod: BinaryFn<Symbol> = symFunction("broadcastMod");
+/** `broadcast_hypot`: sqrt(lhs² + rhs²) with broadcasting. */
+export const broadcastHypot: BinaryFn<Symbol> = symFunction("broadcastHypot");
+/** `broadcast_logical_and` (0/1). */
+export const broadcastLogicalAnd: BinaryFn<Symbol> = symFunction("broadcastLogicalAnd");
+/** `broadcast_logical_or` (0/1). */
+export const broadcastLogicalOr: BinaryFn<Symbol> = symFunction("broadcastLogicalOr");
+/** `broadcast_logical_xor` (0/1). */
+export const broadcastLogicalXor: BinaryFn<Symbol> = symFunction("broadcastLogicalXor");
+/** Base-2 logarithm. */
+export const log2: UnaryFn<Symbol> = symFunction("log2");
+/** Base-10 logarithm. */
+export const log10: UnaryFn<Symbol> = symFunction("log10");
+/** Inverse hyperbolic sine. */
+export const arcsinh: UnaryFn<Symbol> = symFunction("arcsinh");
+/** Inverse hyperbolic cosine. */
+export const arccosh: UnaryFn<Symbol> = symFunction("arccosh");
+/** Inverse hyperbolic tangent. */
+export const arctanh: UnaryFn<Symbol> = symFunction("arctanh");
+/** Radians to degrees. */
+export const degrees: UnaryFn<Symbol> = symFunction("degrees");
+/** Degrees to radians. */
+export const radians: UnaryFn<Symbol> = symFunction("radians");
+/** MXNet's rint: the nearer of floor and ceil, halves to the floor (2.5 -> 2, 3.5 -> 3). */
+export const rint: UnaryFn<Symbol> = symFunction("rint");
+/** Round toward zero. */
+export const fix: UnaryFn<Symbol> = symFunction("fix");
+/** The gamma function. */
+export const gamma: UnaryFn<Symbol> = symFunction("gamma");
+/** log |gamma(x)|. */
+export const gammaln: UnaryFn<Symbol> = symFunction("gammaln");
+/** Inverse error function. */
+export const erfinv: UnaryFn<Symbol> = symFunction("erfinv");
+/** `1 / cbrt(x)`. */
+export const rcbrt: UnaryFn<Symbol> = symFunction("rcbrt");
+/** `!x` as 0/1 in x's dtype. */
+export const logicalNot: UnaryFn<Symbol> = symFunction("logicalNot");
+/** `max(0, min(1, alpha * x + beta))` (alpha 0.2, beta 0.5). */
+export const hardSigmoid: DataFn<Symbol, HardSigmoidOptions> = symFunction("hardSigmoid");
+/** Softmax of `-x` (last axis by default). */
+export const softmin: DataFn<Symbol, SoftmaxOptions> = symFunction("softmin");
+/** Sum over axes, NaN counted as 0. */
+export const nansum: DataFn<Symbol, ReduceOptions> = symFunction("nansum");
+/** Product over axes, NaN counted as 1. */
+export const nanprod: DataFn<Symbol, ReduceOptions> = symFunction("nanprod");

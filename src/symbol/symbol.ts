@@ -590,6 +590,23 @@ export class Symbol {
   onesLike(): Symbol {
     return this.#op("ones_like");
   }
+  // #19 ops-math
+  /** `this % other` with MXNet's mod (the divisor's sign; 0 where the divisor is 0). */
+  mod(other: Symbol | number): Symbol {
+    return this.#arith("mod", other);
+  }
+  /** Sum over `axis`, NaN counted as 0. */
+  nansum(opts: ReduceOptions = {}): Symbol {
+    return this.#op("nansum", { ...opts });
+  }
+  /** Product over `axis`, NaN counted as 1. */
+  nanprod(opts: ReduceOptions = {}): Symbol {
+    return this.#op("nanprod", { ...opts });
+  }
+  /** Softmax of `-this` along `axis`. */
+  softmin(opts: SoftmaxOptions = {}): Symbol {
+    return this.#op("softmin", { ...opts });
+  }
 
   /** The graph in MXNet's JSON format (`tojson()`). */
   toJSON(): string {

@@ -502,6 +502,36 @@ const CASES: Record<string, Case[]> = {
   }],
   _np_cumsum: [{ shapes: [[2, 5]], params: { axis: 1 } }, { shapes: [[2, 3]] }],
   _contrib_div_sqrt_dim: [{ shapes: [[2, 4]] }],
+  // --- #19 ops-math ---
+  log2: [{ shapes: [[2, 3]], lo: 0.5, hi: 2 }],
+  log10: [{ shapes: [[2, 3]], lo: 0.5, hi: 2 }],
+  arcsinh: [{ shapes: [[2, 3]], lo: -2, hi: 2 }],
+  arccosh: [{ shapes: [[2, 3]], lo: 1.5, hi: 3 }],
+  arctanh: [{ shapes: [[2, 3]], lo: -0.8, hi: 0.8 }],
+  degrees: [{ shapes: [[4]] }],
+  radians: [{ shapes: [[4]] }],
+  gamma: [{ shapes: [[2, 3]], lo: 0.5, hi: 3 }, { shapes: [[4]], lo: -0.9, hi: -0.1 }],
+  gammaln: [{ shapes: [[2, 3]], lo: 0.5, hi: 4 }, { shapes: [[4]], lo: -2.9, hi: -2.1 }],
+  erfinv: [{ shapes: [[2, 3]], lo: -0.8, hi: 0.8 }],
+  rcbrt: [{ shapes: [[4]], lo: 0.5, hi: 2 }],
+  // Away from the jumps of mod (where the quotient is an integer).
+  _mod_scalar: [
+    { shapes: [[4]], params: { scalar: 0.7 }, lo: 0.1, hi: 0.6 },
+    { shapes: [[4]], params: { scalar: 0.7 }, lo: -0.6, hi: -0.1 },
+  ],
+  _rmod_scalar: [{ shapes: [[4]], params: { scalar: 2.5 }, lo: 0.9, hi: 1.1 }],
+  _hypot_scalar: [{ shapes: [[4]], params: { scalar: 0.5 } }],
+  broadcast_mod: [{ shapes: [[2, 3], [3]], lo: 0.5, hi: 2 }],
+  broadcast_hypot: [{ shapes: [[2, 3], [3]] }],
+  hard_sigmoid: [{ shapes: [[6]] }, {
+    shapes: [[6]],
+    params: { alpha: 1, beta: 0.25 },
+    lo: -2,
+    hi: 2,
+  }],
+  softmin: [{ shapes: [[2, 5]] }, { shapes: [[3, 2]], params: { axis: 0, temperature: 2 } }],
+  nansum: [{ shapes: [[2, 3]], params: { axis: 1 } }],
+  nanprod: [{ shapes: [[2, 3]], params: { axis: 0 }, lo: 0.5, hi: 2 }],
 };
 
 function isDifferentiable(name: string): boolean {

@@ -99,6 +99,20 @@ const CASES: Record<string, Case[]> = {
   batchDot: [{ inputs: [[2, 2, 3], [2, 3, 4]] }],
   softmax: [{ inputs: [x23] }, { inputs: [x23], args: [{ axis: 0, temperature: 2 }] }],
   logSoftmax: [{ inputs: [x23] }],
+  // --- #19 ops-math ---
+  ...Object.fromEntries(
+    ["arcsinh", "arctanh", "degrees", "radians", "rint", "fix", "erfinv", "logicalNot"].map((
+      fn,
+    ) => [fn, UNARY]),
+  ),
+  ...Object.fromEntries(
+    ["log2", "log10", "gamma", "gammaln", "rcbrt"].map((fn) => [fn, POSITIVE]),
+  ),
+  arccosh: [{ inputs: [{ shape: x23, values: [1, 1.5, 2, 3, 4.5, 10] }] }],
+  hardSigmoid: [{ inputs: [x23] }, { inputs: [x23], args: [{ alpha: 0.7, beta: 0.2 }] }],
+  softmin: [{ inputs: [x23] }, { inputs: [x23], args: [{ axis: 0, temperature: 2 }] }],
+  nansum: REDUCE,
+  nanprod: REDUCE,
   SoftmaxActivation: [{ inputs: [[2, 3, 2]] }, {
     inputs: [[2, 3, 2]],
     args: [{ mode: "channel" }],
@@ -547,6 +561,11 @@ const METHODS: [string, unknown[], Input[]][] = [
   ["shapeArray", [], [x23]],
   ["sizeArray", [], [x23]],
   ["argmaxChannel", [], [x23]],
+  // --- #19 ops-math ---
+  ["mod", [1], [pos(x23), pos([1, 3])]],
+  ["nansum", [{ axis: 1 }], [x23]],
+  ["nanprod", [], [x23]],
+  ["softmin", [{ axis: 0 }], [x23]],
 ];
 
 Deno.test("Symbol has NDArray's operator methods, with the same arguments and results", async () => {
