@@ -6,7 +6,6 @@
  * @module
  */
 import * as mx from "../../mod.ts";
-import { Test } from "./_test_optimizer.ts";
 
 const pushes = Number(Deno.env.get("PUSHES") ?? 5);
 const shape = [3, 4];
@@ -14,7 +13,7 @@ const bigShape = [1100, 1000]; // split across servers
 const kv = mx.kv.create("dist_async");
 const n = kv.numWorkers, r = kv.rank;
 kv.init([1, 2], [mx.nd.ones(shape), mx.nd.ones(bigShape)]);
-kv.setOptimizer(new Test({ rescaleGrad: 1 }));
+kv.setOptimizer(new mx.optimizer.Test({ rescaleGrad: 1 }));
 for (let i = 0; i < (r + 1) * pushes; i++) {
   kv.push([1, 2], [mx.nd.ones(shape).mul(r + 1), mx.nd.ones(bigShape).mul(r + 1)]);
   if (i % 3 === 0) {

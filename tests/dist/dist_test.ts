@@ -179,7 +179,7 @@ Deno.test({
     const r = await launch(
       2,
       2,
-      ["--server-import", "tests/dist/_test_optimizer.ts"],
+      [],
       "tests/dist/async_worker.ts",
     );
     assert.equal(r.code, 0, r.out);

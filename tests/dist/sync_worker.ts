@@ -6,7 +6,6 @@
  * @module
  */
 import * as mx from "../../mod.ts";
-import { Test } from "./_test_optimizer.ts";
 
 const shape = [2, 3];
 const bigShape = [1200, 1200]; // 1.44M elements > the 1e6 bound: chunked
@@ -17,7 +16,7 @@ const rate = 2;
 
 const kv = mx.kv.create(Deno.env.get("KV_TYPE") ?? "dist_sync");
 const n = kv.numWorkers, r = kv.rank;
-kv.setOptimizer(new Test({ rescaleGrad: rate }));
+kv.setOptimizer(new mx.optimizer.Test({ rescaleGrad: rate }));
 kv.init(keys, keys.map(() => mx.nd.ones(shape)));
 kv.init(bigKey, mx.nd.ones(bigShape));
 const fail = (msg: string): never => {

@@ -275,8 +275,6 @@ Deno.test({
   async fn() {
     hostsUp(3);
     const r = await launch(2, 1, "tests/dist/async_worker.ts", {}, [
-      "--server-import",
-      "tests/dist/_test_optimizer.ts",
       "--worker-hosts",
       "mxts-h1,mxts-h2",
       "--server-hosts",
