@@ -18,6 +18,8 @@ import { REDUCE_OPS } from "./reduce.ts";
 import { SHAPE_OPS } from "./shape_ops.ts";
 import { SOFTMAX_OPS } from "./softmax.ts";
 import { SORT_OPS } from "./sort.ts";
+import { LINALG_LA_OPS } from "./linalg_la.ts"; // #19 ops-linalg
+import { LINALG_FACTOR_OPS } from "./linalg_factor.ts"; // #19 ops-linalg
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -34,6 +36,8 @@ export const ALL_OPS: readonly OpDef[] = [
   ...ASSIGN_OPS,
   ...LINALG_HOST_OPS,
   ...NN_EXTRA_OPS,
+  ...LINALG_LA_OPS, // #19 ops-linalg
+  ...LINALG_FACTOR_OPS, // #19 ops-linalg
 ];
 
 const byName = new Map<string, OpDef>();

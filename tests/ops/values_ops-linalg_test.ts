@@ -1,0 +1,102 @@
+/**
+ * Differential test of MXNet's `_linalg_*` operators against PyTorch in float64
+ * (tools/gen_ops-linalg_cases.py wrote fixtures/ops-linalg.json). Every case runs on each
+ * float64-capable backend; the host factorizations only where memory is on the host, and
+ * the composites also in float32 on backends without float64 (WebGPU).
+ */
+import * as mx from "../../mod.ts";
+import { assertClose, backendTest } from "../_harness.ts";
+import assert from "node:assert/strict";
+
+interface Encoded {
+  shape: number[];
+  values: (number | string)[];
+}
+interface Case {
+  name: string;
+  op: string;
+  params: Record<string, unknown>;
+  host: boolean;
+  inputs: Encoded[];
+  outputs: Encoded[];
+}
+
+const { cases } = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/ops-linalg.json", import.meta.url)),
+) as { cases: Case[] };
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const num = (v: number | string) =>
+  typeof v === "string" ? Number(v.replace("inf", "Infinity")) : v;
+
+async function check(c: Case, dtype: "float64" | "float32", tol: { rtol: number; atol: number }) {
+  const xs = c.inputs.map((e) => mx.nd.array(e.values.map(num), { shape: e.shape, dtype }));
+  const params = Object.fromEntries(Object.entries(c.params).map(([k, v]) => [camel(k), v]));
+  const outs = mx.engine.invokeOp(c.op, xs, params);
+  assert.equal(outs.length, c.outputs.length, `${c.name}: number of outputs`);
+  for (let i = 0; i < outs.length; i++) {
+    assert.deepEqual([...outs[i].shape], c.outputs[i].shape, `${c.name}: output ${i} shape`);
+    const got = Array.from(await outs[i].data() as Float64Array);
+    assertClose(got, c.outputs[i].values.map(num), { ...tol, msg: `${c.name}: output ${i}` });
+  }
+}
+
+for (const c of cases) {
+  backendTest(
+    `linalg ${c.name} (${c.op}) equals torch`,
+    () => check(c, "float64", { rtol: 1e-9, atol: 1e-10 }),
+    {
+      dtypes: ["float64"],
+      hostCompute: c.host,
+    },
+  );
+  if (!c.host) {
+    backendTest(
+      `linalg ${c.name} (${c.op}) float32`,
+      () => check(c, "float32", { rtol: 1e-4, atol: 1e-5 }),
+      { dtypes: ["float32"] },
+    );
+  }
+}
+
+backendTest("linalg: bad shapes and parameters name the operator", () => {
+  const m = mx.nd.ones([2, 3]);
+  assert.throws(() => mx.engine.invokeOp("_linalg_potrf", [m]), /linalg.cholesky.*square/);
+  assert.throws(() => mx.engine.invokeOp("_linalg_gemm2", [m, m]), /linalg_gemm2.*inner/);
+  assert.throws(() => mx.engine.invokeOp("_linalg_maketrian", [mx.nd.ones([4])]), /triangular/);
+  assert.throws(
+    () => mx.engine.invokeOp("_linalg_extractdiag", [mx.nd.ones([3, 3])], { offset: 3 }),
+    /linalg_extractdiag: offset/,
+  );
+  assert.throws(() => mx.engine.invokeOp("_linalg_gelqf", [mx.nd.ones([3, 2])]), /m <= n/);
+});
+
+/** Central differences of sum(w * potrf(A)) at a positive definite A, entry by entry. */
+backendTest("linalg: potrf's gradient at positive definite matrices", async () => {
+  const a = [4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2, 5, -1, 0, -1, 4, 1, 0, 1, 3];
+  const w = a.map((_, i) => Math.sin(i + 1));
+  for (const lower of [true, false]) {
+    const loss = async (v: number[]) => {
+      const y = mx.engine.invokeOp("_linalg_potrf", [
+        mx.nd.array(v, { shape: [2, 3, 3], dtype: "float64" }),
+      ], { lower })[0];
+      return (Array.from(await y.data() as Float64Array)).reduce((s, x, i) => s + x * w[i], 0);
+    };
+    const x = mx.nd.array(a, { shape: [2, 3, 3], dtype: "float64" });
+    x.attachGrad();
+    const y = mx.autograd.record(() => mx.engine.invokeOp("_linalg_potrf", [x], { lower })[0]);
+    mx.autograd.backward([y], [mx.nd.array(w, { shape: [2, 3, 3], dtype: "float64" })]);
+    const numeric = [];
+    for (let j = 0; j < a.length; j++) {
+      const plus = [...a], minus = [...a];
+      plus[j] += 1e-6;
+      minus[j] -= 1e-6;
+      numeric.push((await loss(plus) - await loss(minus)) / 2e-6);
+    }
+    assertClose(Array.from(await x.grad!.data() as Float64Array), numeric, {
+      rtol: 1e-5,
+      atol: 1e-7,
+      msg: `potrf lower=${lower}`,
+    });
+  }
+}, { dtypes: ["float64"], hostCompute: true });
