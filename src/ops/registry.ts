@@ -20,6 +20,7 @@ import { SOFTMAX_OPS } from "./softmax.ts";
 import { SORT_OPS } from "./sort.ts";
 import { LINALG_LA_OPS } from "./linalg_la.ts"; // #19 ops-linalg
 import { LINALG_FACTOR_OPS } from "./linalg_factor.ts"; // #19 ops-linalg
+import { RANDOM_DIST_OPS } from "./random_dists.ts"; // #19 ops-linalg
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -38,6 +39,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...NN_EXTRA_OPS,
   ...LINALG_LA_OPS, // #19 ops-linalg
   ...LINALG_FACTOR_OPS, // #19 ops-linalg
+  ...RANDOM_DIST_OPS, // #19 ops-linalg
 ];
 
 const byName = new Map<string, OpDef>();
