@@ -169,3 +169,19 @@ function checkSampleArgs(where: string, given: number, opts: unknown): void {
 export function shuffle(data: NDArray): NDArray {
   return invoke("_shuffle", [data])[0];
 }
+
+/**
+ * Draws outcome indices from the distributions in the last axis of `data` (probabilities
+ * summing to 1): `shape` draws each, so the result has shape data.shape[:-1] + shape;
+ * with `getProb` also the log probabilities of the draws.
+ */
+export function multinomial(
+  data: NDArray,
+  shape: number | readonly number[] = [],
+  opts: { getProb?: boolean; dtype?: DType } = {},
+): NDArray | [NDArray, NDArray] {
+  checkOptions("multinomial", opts, ["getProb", "dtype"]);
+  const s = checkShape(shape, "multinomial: shape");
+  const outs = invoke("_sample_multinomial", [data], { shape: s, ...opts });
+  return opts.getProb ? [outs[0], outs[1]] : outs[0];
+}

@@ -16,6 +16,7 @@
  */
 import { ParamError } from "../core/errors.ts";
 import { checkShape } from "../core/shape.ts";
+import { triangleMask } from "./linalg_util.ts";
 import type { Builder, OpDef, Params, ParamSpec } from "./op_def.ts";
 
 const FLOAT_DTYPES = ["float32", "float64", "float16"];
@@ -346,6 +347,61 @@ function likeBasic(kind: "uniform" | "normal"): OpDef {
   };
 }
 
+/**
+ * `_sample_multinomial`: for each distribution in the last axis of `data` (k outcome
+ * probabilities summing to 1), `shape` draws of an outcome index by inversion of the
+ * cumulative sum against one uniform each; with `get_prob` also their log probabilities.
+ * No gradient (MXNet's get_prob gradient for REINFORCE is not provided).
+ */
+const multinomial: OpDef = {
+  name: "_sample_multinomial",
+  aliases: ["sample_multinomial"],
+  inputs: ["data"],
+  numOutputs: (p) => (p.getProb ? 2 : 1),
+  params: {
+    shape: { type: "shape", default: [] },
+    getProb: { type: "bool", default: false },
+    dtype: {
+      type: "dtype",
+      default: "int32",
+      values: ["uint8", "int32", "float16", "float32", "float64"],
+    },
+  },
+  inferShape: ([s], p) => {
+    if (s.length < 1) {
+      throw new ParamError("_sample_multinomial: data must have >= 1 dims (the outcomes last)");
+    }
+    const out = [...s.slice(0, -1), ...checkShape(p.shape, "_sample_multinomial: shape")];
+    return p.getProb ? [out, out] : [out];
+  },
+  inferType: ([t], p) => (p.getProb ? [p.dtype as "int32", t] : [p.dtype as "int32"]),
+  differentiable: false,
+  lowering: {
+    kind: "composite",
+    compose: (b, [data], p) => {
+      const s = b.shape(data), k = s[s.length - 1], lead = s.slice(0, -1);
+      const extra = p.shape as number[], dt = b.dtype(data);
+      const out = [...lead, ...extra];
+      // cdf[..., j] = sum of p_i for i <= j: a product with the upper triangle of ones.
+      const flat = b.op("Reshape", [data], { shape: [-1, k] });
+      const cdf = b.op("dot", [flat, triangleMask(b, k, false, true, dt)]);
+      const cdfB = b.op("Reshape", [cdf], { shape: [...lead, ...extra.map(() => 1), k] });
+      const u = b.op("_random_uniform", [], { low: 0, high: 1, shape: out, dtype: dt });
+      const above = b.op("broadcast_greater", [b.op("expand_dims", [u], { axis: -1 }), cdfB]);
+      // Rounding may leave the total just below 1: clamp to the last outcome.
+      const idx = b.op("_minimum_scalar", [b.op("sum", [above], { axis: [out.length] })], {
+        scalar: k - 1,
+      });
+      const cast = p.dtype === dt ? idx : b.op("Cast", [idx], { dtype: p.dtype });
+      if (!p.getProb) return [cast];
+      const dataB = b.op("Reshape", [data], { shape: [...lead, ...extra.map(() => 1), k] });
+      const hot = b.op("one_hot", [idx], { depth: k, dtype: dt });
+      const prob = b.op("sum", [b.op("broadcast_mul", [hot, dataB])], { axis: [out.length] });
+      return [cast, b.op("log", [prob])];
+    },
+  },
+};
+
 /** The composite samplers. */
 export const RANDOM_DIST_OPS: readonly OpDef[] = [
   ...DISTS.flatMap((d) => [randomOp(d), likeOp(d), sampleOp(d)]),
@@ -353,4 +409,5 @@ export const RANDOM_DIST_OPS: readonly OpDef[] = [
   sampleOp("normal"),
   likeBasic("uniform"),
   likeBasic("normal"),
+  multinomial,
 ];

@@ -86,6 +86,29 @@ Deno.test("mx.nd.random dispatches scalars to _random_* and arrays to _sample_*"
   assert.deepEqual(e.shape, [2, 3]);
 });
 
+Deno.test("_sample_multinomial: outcome frequencies and log probabilities", async () => {
+  mx.random.seed(8);
+  const probs = mx.nd.array([[0, 0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1, 0]]);
+  const n = 50_000;
+  const [idx, logp] = mx.nd.random.multinomial(probs, [n], { getProb: true }) as mx.NDArray[];
+  assert.deepEqual(idx.shape, [2, n]);
+  assert.equal(idx.dtype, "int32");
+  const v = Array.from(await idx.data() as Int32Array);
+  const lp = Array.from(await logp.data() as Float32Array);
+  const want = [[0, 0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1, 0]];
+  for (let r = 0; r < 2; r++) {
+    const row = v.slice(r * n, (r + 1) * n);
+    for (let j = 0; j < 5; j++) {
+      const f = row.filter((x) => x === j).length / n;
+      const se = Math.sqrt(want[r][j] * (1 - want[r][j]) / n);
+      assert.ok(Math.abs(f - want[r][j]) <= 5 * se + 1e-12, `row ${r} outcome ${j}: ${f}`);
+    }
+    row.slice(0, 100).forEach((x, i) =>
+      assertClose([lp[r * n + i]], [Math.log(want[r][x])], { rtol: 1e-6 })
+    );
+  }
+});
+
 for (const backend of BACKENDS.filter((b) => b !== "ts")) {
   Deno.test(`composed samplers: the same draws on ${backend} as on ts for one seed`, async () => {
     const draw = (name: string) =>
