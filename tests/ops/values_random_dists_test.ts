@@ -86,6 +86,20 @@ Deno.test("mx.nd.random dispatches scalars to _random_* and arrays to _sample_*"
   assert.deepEqual(e.shape, [2, 3]);
 });
 
+Deno.test("mx.np.random.gamma and poisson: scalar and broadcast array parameters", async () => {
+  mx.np.random.seed(1);
+  const n = 50_000;
+  const g = mx.np.random.gamma(2, 3, [n]);
+  const gm = (await g.mean().data() as Float32Array)[0];
+  assert.ok(Math.abs(gm - 6) < 5 * Math.sqrt(18 / n), `gamma mean ${gm}`);
+  const p = mx.np.random.poisson(mx.np.array([1, 50]), [n, 2]);
+  assert.deepEqual(p.shape, [n, 2]);
+  const pm = await p.mean({ axis: 0 }).data() as Float32Array;
+  assert.ok(
+    Math.abs(pm[0] - 1) < 5 * Math.sqrt(1 / n) && Math.abs(pm[1] - 50) < 5 * Math.sqrt(50 / n),
+  );
+});
+
 Deno.test("_sample_multinomial: outcome frequencies and log probabilities", async () => {
   mx.random.seed(8);
   const probs = mx.nd.array([[0, 0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1, 0]]);
