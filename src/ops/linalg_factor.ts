@@ -1,14 +1,24 @@
 /**
  * MXNet's factorization operators beyond linalg_host.ts: trsm (triangular solve), gelqf
  * (LQ factorization), syevd (symmetric eigendecomposition) and slogdet. Like
- * linalg_host.ts they compute in float64 on the host (the ts and native CPU backends)
- * and throw UnsupportedError for device memory; their gradients are compositions
+ * linalg_host.ts they compute in float64 on the host (the ts and native CPU backends;
+ * LAPACK on native, the TS reference code here on ts) and throw UnsupportedError for
+ * device memory; their gradients are compositions
  * (MXNet's formulas from la_op-inl.h) and so run wherever the forward does.
  * @module
  */
-import { ShapeError } from "../core/errors.ts";
+import { MXNetError, ShapeError } from "../core/errors.ts";
 import { formatShape, sizeOf } from "../core/shape.ts";
-import { host, jacobi, lu, matrix, store, symmetricPart, transposeInPlace } from "./linalg_host.ts";
+import type { HostLapack } from "../../backends/backend.ts";
+import {
+  factorLU,
+  host,
+  jacobi,
+  matrix,
+  store,
+  symmetricPart,
+  transposeInPlace,
+} from "./linalg_host.ts";
 import { TRIANGULAR_PARAMS, triangularShape } from "./linalg_la.ts";
 import { bmm, keepTriangle, mT, squareSize, triangleMask } from "./linalg_util.ts";
 import type { OpDef } from "./op_def.ts";
@@ -48,7 +58,7 @@ const trsm: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [a, rhs], [out], p) => {
+    run: (k, [a, rhs], [out], p) => {
       const n = a.shape[a.shape.length - 1];
       const [r, c] = rhs.shape.slice(-2);
       const batch = sizeOf(a.shape.slice(0, -2));
@@ -63,6 +73,17 @@ const trsm: OpDef = {
       const m = right ? r : c;
       for (let t = 0; t < batch; t++) {
         const tri = matrix(A, t * n * n, n * n);
+        if (k.lapack) {
+          const x = matrix(B, t * r * c, r * c);
+          k.lapack.trsm(tri, x, r, c, {
+            rightside: right,
+            lower: p.lower as boolean,
+            transpose: p.transpose as boolean,
+            alpha,
+          });
+          store(dst, t * r * c, x);
+          continue;
+        }
         if (flip) transposeInPlace(tri, n);
         const x = matrix(B, t * r * c, r * c);
         if (right) transposeRect(x, r, c);
@@ -127,6 +148,12 @@ function lq(a: Float64Array, m: number, n: number): { q: Float64Array; l: Float6
   return { q, l };
 }
 
+function lapackLQ(la: HostLapack, a: Float64Array, m: number, n: number) {
+  const l = new Float64Array(m * m);
+  if (la.gelqf(a, l, m, n) !== 0) throw new MXNetError("linalg_gelqf: LAPACK dgeqrf failed");
+  return { q: a, l };
+}
+
 const gelqf: OpDef = {
   name: "_linalg_gelqf",
   aliases: ["linalg_gelqf"],
@@ -154,13 +181,15 @@ const gelqf: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [qo, lo]) => {
+    run: (k, [x], [qo, lo]) => {
       const [m, n] = x.shape.slice(-2);
       const batch = sizeOf(x.shape.slice(0, -2));
       const src = host(x, "linalg_gelqf");
       const Q = host(qo, "linalg_gelqf"), L = host(lo, "linalg_gelqf");
       for (let t = 0; t < batch; t++) {
-        const { q, l } = lq(matrix(src, t * m * n, m * n), m, n);
+        const { q, l } = k.lapack
+          ? lapackLQ(k.lapack, matrix(src, t * m * n, m * n), m, n)
+          : lq(matrix(src, t * m * n, m * n), m, n);
         store(Q, t * m * n, q);
         store(L, t * m * m, l);
       }
@@ -201,7 +230,7 @@ const syevd: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [uo, lo]) => {
+    run: (k, [x], [uo, lo]) => {
       const n = x.shape[x.shape.length - 1];
       const batch = sizeOf(x.shape.slice(0, -2));
       const src = host(x, "linalg_syevd");
@@ -209,10 +238,21 @@ const syevd: OpDef = {
       for (let t = 0; t < batch; t++) {
         // Of (A + A^T) / 2: A itself for the symmetric input MXNet requires, and it makes
         // MXNet's symmetric gradient the exact derivative of the forward.
-        const { w, v } = jacobi(symmetricPart(matrix(src, t * n * n, n * n), n), n);
-        // Rows of U are the eigenvectors (the columns of v), each signed so that its
-        // largest-magnitude entry (the first on a tie) is positive, as MXNet does.
-        transposeInPlace(v, n);
+        const a = symmetricPart(matrix(src, t * n * n, n * n), n);
+        // Rows of U are the eigenvectors (LAPACK's columns; the columns of jacobi's v),
+        // each signed so that its largest-magnitude entry (the first on a tie) is
+        // positive, as MXNet does.
+        let w: Float64Array, v: Float64Array;
+        if (k.lapack) {
+          w = new Float64Array(n);
+          if (k.lapack.syevd(a, w, n) !== 0) {
+            throw new MXNetError("linalg_syevd: LAPACK dsyevd did not converge");
+          }
+          v = a;
+        } else {
+          ({ w, v } = jacobi(a, n));
+          transposeInPlace(v, n);
+        }
         for (let i = 0; i < n; i++) {
           let best = 0;
           for (let j = 1; j < n; j++) {
@@ -247,14 +287,14 @@ const slogdet: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [sign, logabs]) => {
+    run: (k, [x], [sign, logabs]) => {
       const n = x.shape[x.shape.length - 1];
       const batch = sizeOf(x.shape.slice(0, -2));
       const src = host(x, "linalg_slogdet");
       const S = host(sign, "linalg_slogdet"), D = host(logabs, "linalg_slogdet");
       for (let t = 0; t < batch; t++) {
         const a = matrix(src, t * n * n, n * n);
-        const f = lu(a, n);
+        const f = factorLU(k, a, n);
         let sg = f.singular ? 0 : f.sign, total = 0;
         for (let i = 0; i < n && sg !== 0; i++) {
           const d = a[i * n + i];

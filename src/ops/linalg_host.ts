@@ -3,11 +3,13 @@
  * determinant, solve, Cholesky, symmetric eigendecomposition and SVD of (batches of)
  * square or rectangular matrices in the last two axes. These run where the host can see
  * the memory (the ts and native CPU backends) and throw UnsupportedError elsewhere; they
- * compute in float64 whatever the dtype. inverse, det, solve and Cholesky (potrf) have gradients.
+ * compute in float64 whatever the dtype, with LAPACK where the backend has it (native:
+ * OpenBLAS's) and the TS reference code here elsewhere. inverse, det, solve and Cholesky (potrf) have gradients.
  * @module
  */
 import { MXNetError, ShapeError, UnsupportedError } from "../core/errors.ts";
 import { formatShape, type Shape, sizeOf } from "../core/shape.ts";
+import type { Kernels } from "../../backends/backend.ts";
 import type { KernelTensor, OpDef } from "./op_def.ts";
 import { bmm, keepTriangle, mT } from "./linalg_util.ts";
 
@@ -58,6 +60,23 @@ export function lu(
   return { perm, sign, singular };
 }
 
+/**
+ * LU factorization in place for a determinant: LAPACK's (of A^T, same determinant)
+ * where the backend has it, else {@link lu}. The diagonal of `a` then holds U's.
+ */
+export function factorLU(
+  k: Kernels,
+  a: Float64Array,
+  n: number,
+): { sign: number; singular: boolean } {
+  if (!k.lapack) return lu(a, n);
+  const ipiv = new Int32Array(Math.max(n, 1));
+  const info = k.lapack.getrf(a, n, ipiv);
+  let sign = 1;
+  for (let i = 0; i < n; i++) if (ipiv[i] !== i + 1) sign = -sign;
+  return { sign, singular: info > 0 };
+}
+
 /** Solves LU x = P b for `m` right-hand sides stored row-major n x m. */
 function luSolve(a: Float64Array, perm: number[], b: Float64Array, n: number, m: number) {
   const x = new Float64Array(n * m);
@@ -90,7 +109,7 @@ export function store(d: { [i: number]: number }, at: number, v: ArrayLike<numbe
 
 const inverse: OpDef = {
   name: "_linalg_inverse",
-  aliases: ["linalg_inverse"],
+  aliases: ["linalg_inverse", "_npi_inv"],
   inputs: ["A"],
   params: {},
   inferShape: ([s]) => {
@@ -104,13 +123,20 @@ const inverse: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [out]) => {
+    run: (k, [x], [out]) => {
       const { n, batch } = square(x.shape, "linalg.inv");
       const src = host(x, "linalg.inv"), dst = host(out, "linalg.inv");
       const eye = new Float64Array(n * n);
       for (let i = 0; i < n; i++) eye[i * n + i] = 1;
       for (let t = 0; t < batch; t++) {
         const a = matrix(src, t * n * n, n * n);
+        if (k.lapack) {
+          if (k.lapack.inverse(a, n) !== 0) {
+            throw new MXNetError("linalg.inv: the matrix is singular");
+          }
+          store(dst, t * n * n, a);
+          continue;
+        }
         const f = lu(a, n);
         if (f.singular) throw new MXNetError("linalg.inv: the matrix is singular");
         store(dst, t * n * n, luSolve(a, f.perm, eye, n, n));
@@ -121,7 +147,7 @@ const inverse: OpDef = {
 
 const det: OpDef = {
   name: "_linalg_det",
-  aliases: ["linalg_det"],
+  aliases: ["linalg_det", "_npi_det"],
   inputs: ["A"],
   params: {},
   inferShape: ([s]) => {
@@ -139,12 +165,12 @@ const det: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [out]) => {
+    run: (k, [x], [out]) => {
       const { n, batch } = square(x.shape, "linalg.det");
       const src = host(x, "linalg.det"), dst = host(out, "linalg.det");
       for (let t = 0; t < batch; t++) {
         const a = matrix(src, t * n * n, n * n);
-        const f = lu(a, n);
+        const f = factorLU(k, a, n);
         let v = f.singular ? 0 : f.sign;
         for (let i = 0; i < n && v !== 0; i++) v *= a[i * n + i];
         dst[t] = v;
@@ -222,13 +248,13 @@ const cholesky: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [out], p) => {
+    run: (k, [x], [out], p) => {
       const { n, batch } = square(x.shape, "linalg.cholesky");
       const src = host(x, "linalg.cholesky"), dst = host(out, "linalg.cholesky");
       for (let t = 0; t < batch; t++) {
         // MXNet requires a symmetric A; the factor is taken of (A + A^T) / 2, which is A
         // then, and makes MXNet's symmetric gradient the exact derivative of the forward.
-        const l = choleskyLower(symmetricPart(matrix(src, t * n * n, n * n), n), n);
+        const l = choleskyLower(k, symmetricPart(matrix(src, t * n * n, n * n), n), n);
         if (!p.lower) transposeInPlace(l, n);
         store(dst, t * n * n, l);
       }
@@ -251,8 +277,14 @@ export function transposeInPlace(a: Float64Array, n: number): void {
   }
 }
 
-/** The lower Cholesky factor of the matrix whose lower triangle is `a` (n x n). */
-function choleskyLower(a: Float64Array, n: number): Float64Array {
+/** The lower Cholesky factor of the symmetric n x n `a` (LAPACK's where the backend has it). */
+function choleskyLower(k: Kernels, a: Float64Array, n: number): Float64Array {
+  if (k.lapack) {
+    if (k.lapack.potrf(a, n) !== 0) {
+      throw new MXNetError("linalg.cholesky: the matrix is not positive definite");
+    }
+    return a;
+  }
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j];

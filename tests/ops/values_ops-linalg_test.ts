@@ -5,7 +5,8 @@
  * the composites also in float32 on backends without float64 (WebGPU).
  */
 import * as mx from "../../mod.ts";
-import { assertClose, backendTest } from "../_harness.ts";
+import { backendByName, setCpuBackend } from "../../backends/mod.ts";
+import { assertClose, BACKENDS, backendTest, randomValues } from "../_harness.ts";
 import assert from "node:assert/strict";
 
 interface Encoded {
@@ -100,3 +101,62 @@ backendTest("linalg: potrf's gradient at positive definite matrices", async () =
     });
   }
 }, { dtypes: ["float64"], hostCompute: true });
+
+// The native backend computes the factorizations with LAPACK (OpenBLAS) when its library
+// has the entries (ffi/src/lapack.rs); the ts backend with the TS reference. Both must
+// agree on larger batches than the torch fixtures hold.
+const nativeLapack = BACKENDS.includes("native") && backendByName("native").kernels.lapack;
+Deno.test({
+  name: "linalg: native LAPACK and the TS reference agree",
+  ignore: !nativeLapack,
+  fn: async () => {
+    const n = 7, batch = 3;
+    const raw = randomValues(batch * n * n, 5, -1, 1);
+    // Symmetric positive definite: A A^T + n I, and a lower triangle with a firm diagonal.
+    const spd: number[] = [], tri: number[] = [];
+    for (let t = 0; t < batch; t++) {
+      const m = (i: number, j: number) => raw[t * n * n + i * n + j];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = i === j ? n : 0;
+          for (let k = 0; k < n; k++) s += m(i, k) * m(j, k);
+          spd.push(s);
+          tri.push(j <= i ? m(i, j) + (i === j ? 3 : 0) : 0);
+        }
+      }
+    }
+    const wide = randomValues(batch * 4 * n, 6, -1, 1);
+    const rhs = randomValues(batch * n * 5, 7, -1, 1);
+    const runs: [string, number[][], number[][], Record<string, unknown>][] = [
+      ["_linalg_potrf", [spd], [[batch, n, n]], {}],
+      ["_linalg_inverse", [raw], [[batch, n, n]], {}],
+      ["_linalg_det", [raw], [[batch, n, n]], {}],
+      ["_linalg_slogdet", [raw], [[batch, n, n]], {}],
+      ["_linalg_syevd", [spd], [[batch, n, n]], {}],
+      ["_linalg_gelqf", [wide], [[batch, 4, n]], {}],
+      ["_linalg_trsm", [tri, rhs], [[batch, n, n], [batch, n, 5]], { alpha: 2 }],
+      ["_linalg_trsm", [tri, rhs], [[batch, n, n], [batch, 5, n]], {
+        rightside: true,
+        transpose: true,
+      }],
+    ];
+    const outputs = (name: string) =>
+      mx.nd.scope(async () => {
+        setCpuBackend(backendByName(name));
+        try {
+          const all: number[][] = [];
+          for (const [op, values, shapes, params] of runs) {
+            const xs = values.map((v, i) => mx.nd.array(v, { shape: shapes[i], dtype: "float64" }));
+            for (const y of mx.engine.invokeOp(op, xs, params)) {
+              all.push(Array.from(await y.data() as Float64Array));
+            }
+          }
+          return all;
+        } finally {
+          setCpuBackend(undefined);
+        }
+      });
+    const want = await outputs("ts"), got = await outputs("native");
+    want.forEach((w, i) => assertClose(got[i], w, { rtol: 1e-9, atol: 1e-10, msg: `output ${i}` }));
+  },
+});
