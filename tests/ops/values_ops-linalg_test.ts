@@ -160,3 +160,17 @@ Deno.test({
     want.forEach((w, i) => assertClose(got[i], w, { rtol: 1e-9, atol: 1e-10, msg: `output ${i}` }));
   },
 });
+
+backendTest("mx.nd.linalg functions apply the _linalg_* operators", async () => {
+  const a = mx.nd.array([[4, 1], [1, 4.25]], { dtype: "float64" });
+  const l = mx.nd.linalg.potrf(a);
+  assertClose(await l.data() as Float64Array, [2, 0, 0.5, 2]);
+  const inv = mx.nd.linalg.potri(l);
+  assertClose(await inv.data() as Float64Array, [0.265625, -0.0625, -0.0625, 0.25]);
+  const b = mx.nd.array([[1, 1, 1], [1, 1, 1]], { dtype: "float64" });
+  const t = mx.nd.linalg.trmm(mx.nd.array([[1, 0], [1, 1]], { dtype: "float64" }), b, { alpha: 2 });
+  assertClose(await t.data() as Float64Array, [2, 2, 2, 4, 4, 4]);
+  const [q, lq] = mx.nd.linalg.gelqf(mx.nd.array([[1, 2, 3], [4, 5, 6]], { dtype: "float64" }));
+  assert.deepEqual([q.shape, lq.shape], [[2, 3], [2, 2]]);
+  assert.throws(() => mx.nd.linalg.gemm2(a, a, { bogus: 1 } as never), /linalg.gemm2.*bogus/);
+}, { dtypes: ["float64"], hostCompute: true });
