@@ -104,19 +104,25 @@ function logFactorial<T>(o: Ops<T>, k: T): T {
   return lg;
 }
 
-/** Poisson with mean `lam`: inversion below 12, PTRS rejection above. */
-function poisson<T>(o: Ops<T>, lam: T): T {
-  // Inversion: the count of k with CDF(k) < u, over the first INVERSION_TERMS terms.
+/**
+ * Poisson by inversion for means below 12: the count of k with CDF(k) < u over the first
+ * `terms` terms (P(X >= 48) < 1e-13 there).
+ */
+function poissonInversion<T>(o: Ops<T>, lam: T, terms = INVERSION_TERMS): T {
   const lamSmall = o.b.op("_minimum_scalar", [lam], { scalar: INVERSION_LIMIT });
   const u = o.uniform();
   let p = o.f("exp", o.f("negative", lamSmall)), cdf = p;
   let count = o.cmp("broadcast_greater", u, cdf);
-  for (let k = 1; k < INVERSION_TERMS; k++) {
+  for (let k = 1; k < terms; k++) {
     p = o.mulS(o.mul(p, lamSmall), 1 / k);
     cdf = o.add(cdf, p);
     count = o.add(count, o.cmp("broadcast_greater", u, cdf));
   }
-  // PTRS (Hörmann 1993) for lam >= 12.
+  return count;
+}
+
+/** Poisson by Hörmann's PTRS (1993) for means of 12 and more. */
+function poissonPtrs<T>(o: Ops<T>, lam: T): T {
   const lamBig = o.b.op("_maximum_scalar", [lam], { scalar: INVERSION_LIMIT });
   const slam = o.f("sqrt", lamBig), logLam = o.f("log", lamBig);
   const b = o.addS(o.mulS(slam, 2.53), 0.931);
@@ -152,7 +158,22 @@ function poisson<T>(o: Ops<T>, lam: T): T {
     value = o.where(take, k, value);
     pending = o.mul(pending, o.rsubS(1, ok));
   }
-  return o.where(o.cmpS("_lesser_scalar", lam, INVERSION_LIMIT), count, value);
+  return value;
+}
+
+/**
+ * Poisson with mean `lam`: inversion below 12, PTRS above. With a known scalar mean
+ * only its branch is built (and the inversion sized to it: P(X >= lam + 8 sqrt(lam) +
+ * 12) < 1e-13); an array of means runs both and picks per element.
+ */
+function poisson<T>(o: Ops<T>, lam: T, known?: number): T {
+  if (known !== undefined) {
+    if (known >= INVERSION_LIMIT) return poissonPtrs(o, lam);
+    const terms = Math.min(INVERSION_TERMS, Math.ceil(known + 8 * Math.sqrt(known) + 12));
+    return poissonInversion(o, lam, terms);
+  }
+  const small = o.cmpS("_lesser_scalar", lam, INVERSION_LIMIT);
+  return o.where(small, poissonInversion(o, lam), poissonPtrs(o, lam));
 }
 
 /** A distribution: its MXNet parameter names/defaults and its sampler. */
@@ -162,7 +183,8 @@ interface Dist {
   params: [string, number][];
   /** Parameter checks: the message when a value is out of range, else undefined. */
   check?: (v: number[]) => string | undefined;
-  draw<T>(o: Ops<T>, p: T[]): T;
+  /** Draws with parameters `p`; `known` holds their values when they are scalars. */
+  draw<T>(o: Ops<T>, p: T[], known?: number[]): T;
 }
 
 const DISTS: Dist[] = [
@@ -182,7 +204,7 @@ const DISTS: Dist[] = [
     name: "poisson",
     params: [["lam", 1]],
     check: ([lam]) => (lam >= 0 ? undefined : `lam must be >= 0, got ${lam}`),
-    draw: (o, [lam]) => poisson(o, lam),
+    draw: (o, [lam], known) => poisson(o, lam, known?.[0]),
   },
   {
     // MXNet: Poisson(Gamma(k, (1 - p) / p)).
@@ -243,7 +265,7 @@ function randomOp(d: Dist): OpDef {
       kind: "composite",
       compose: (b, _in, p) => {
         const o = new Ops(b, [...(p.shape as number[])], p.dtype as string);
-        return [d.draw(o, scalarParams(o, d, p))];
+        return [d.draw(o, scalarParams(o, d, p), d.params.map(([n]) => p[n] as number))];
       },
     },
   };
@@ -264,7 +286,7 @@ function likeOp(d: Dist): OpDef {
       kind: "composite",
       compose: (b, [x], p) => {
         const o = new Ops(b, [...b.shape(x)], b.dtype(x));
-        return [d.draw(o, scalarParams(o, d, p))];
+        return [d.draw(o, scalarParams(o, d, p), d.params.map(([n]) => p[n] as number))];
       },
     },
   };
