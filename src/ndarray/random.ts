@@ -54,6 +54,11 @@ export function normal<D extends DType = "float32">(
   return sample("normal", [["loc", loc], ["scale", scale]], shape, opts) as NDArray<D>;
 }
 
+/** Standard normal samples of shape `dims` (`mx.nd.random.randn(2, 3)`). */
+export function randn(...dims: number[]): NDArray {
+  return normal(0, 1, dims);
+}
+
 /** A distribution parameter: a number, or an array of them (one distribution each). */
 export type Param = number | NDArray;
 

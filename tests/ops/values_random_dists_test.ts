@@ -84,6 +84,11 @@ Deno.test("mx.nd.random dispatches scalars to _random_* and arrays to _sample_*"
   assert.deepEqual(d.shape, [2, 2]);
   const e = mx.nd.random.normal(mx.nd.array([0, 10]), mx.nd.array([1, 1]), [3]);
   assert.deepEqual(e.shape, [2, 3]);
+  assert.deepEqual(mx.nd.random.randn(2, 3).shape, [2, 3]);
+  assert.throws(
+    () => mx.nd.random.gamma(mx.nd.array([1]), 2),
+    /gamma: the distribution parameters must all be numbers or all NDArrays/,
+  );
 });
 
 Deno.test("mx.np.random.gamma and poisson: scalar and broadcast array parameters", async () => {
@@ -135,6 +140,17 @@ for (const backend of BACKENDS.filter((b) => b !== "ts")) {
             const x = mx.engine.invokeOp(op, [], { ...params, shape: [2000] })[0];
             out.push(Array.from(await x.data() as Float32Array));
           }
+          // Array parameters (both Poisson branches) and the multinomial.
+          mx.random.seed(22);
+          const lam = mx.nd.array([0.5, 5, 30, 300]);
+          const s = mx.engine.invokeOp("_sample_poisson", [lam], { shape: [500] })[0];
+          out.push(Array.from(await s.data() as Float32Array));
+          const probs = mx.nd.array([[0.1, 0.2, 0.3, 0.4]]);
+          const m = mx.engine.invokeOp("_sample_multinomial", [probs], {
+            shape: [2000],
+            dtype: "float32",
+          })[0];
+          out.push(Array.from(await m.data() as Float32Array));
           return out;
         } finally {
           setCpuBackend(undefined);
@@ -147,7 +163,9 @@ for (const backend of BACKENDS.filter((b) => b !== "ts")) {
     want.forEach((w, i) => {
       const g = got[i];
       const far = w.filter((x, j) => Math.abs(x - g[j]) > 1e-4 * Math.max(1, Math.abs(x))).length;
-      assert.ok(far <= w.length / 1000, `${MOMENTS[i][0]}: ${far} of ${w.length} draws differ`);
+      const what = MOMENTS[i]?.[0] ??
+        ["_sample_poisson", "_sample_multinomial"][i - MOMENTS.length];
+      assert.ok(far <= w.length / 1000, `${what}: ${far} of ${w.length} draws differ`);
     });
   });
 }
