@@ -10,30 +10,9 @@ import { checkOptions } from "../core/options.ts";
 import { getOp } from "../ops/registry.ts";
 import { invoke } from "./apply.ts";
 import type { NDArray } from "./ndarray.ts";
+import type { GemmOptions, TriangularOptions } from "../ops/linalg_options.ts";
 
-/** Options of {@link gemm} and {@link gemm2}. */
-export interface GemmOptions {
-  /** Use op(A) = A^T. */
-  transposeA?: boolean;
-  /** Use op(B) = B^T. */
-  transposeB?: boolean;
-  /** Factor of op(A) op(B) (default 1). */
-  alpha?: number;
-  /** Axis of the matrix rows (default -2; the columns are always the last axis). */
-  axis?: number;
-}
-
-/** Options of {@link trmm} and {@link trsm}. */
-export interface TriangularOptions {
-  /** Use op(A) = A^T. */
-  transpose?: boolean;
-  /** Multiply / solve with A on the right of B. */
-  rightside?: boolean;
-  /** A is lower triangular (default true), else upper. */
-  lower?: boolean;
-  /** Scalar factor (default 1). */
-  alpha?: number;
-}
+export type * from "../ops/linalg_options.ts";
 
 function apply(op: string, inputs: NDArray[], opts: object): NDArray[] {
   const def = getOp(op);

@@ -174,3 +174,24 @@ backendTest("mx.nd.linalg functions apply the _linalg_* operators", async () => 
   assert.deepEqual([q.shape, lq.shape], [[2, 3], [2, 2]]);
   assert.throws(() => mx.nd.linalg.gemm2(a, a, { bogus: 1 } as never), /linalg.gemm2.*bogus/);
 }, { dtypes: ["float64"], hostCompute: true });
+
+// Symbol construction does not depend on the backend (the gradient test runs every
+// _linalg_* case through a Symbol and the Executor on each backend).
+Deno.test("mx.sym.linalg builds _linalg_* nodes that bind and run", () => {
+  const a = mx.sym.var("a"), b = mx.sym.var("b");
+  const y = mx.sym.linalg.gemm2(a, b, { transposeB: true, alpha: 2, name: "g" });
+  assert.equal(y.name, "g");
+  const json = JSON.parse(y.toJSON()) as {
+    nodes: { op: string; attrs?: Record<string, string> }[];
+  };
+  const node = json.nodes.find((n) => n.op === "_linalg_gemm2")!;
+  assert.equal(node.attrs?.transpose_b, "True");
+  const exe = y.simpleBind(mx.cpu(), { a: [2, 3], b: [2, 3] }, { gradReq: "null" });
+  const out = exe.forward({
+    a: mx.nd.array([1, 2, 3, 4, 5, 6], { shape: [2, 3] }),
+    b: mx.nd.array([1, 0, 0, 0, 1, 0], { shape: [2, 3] }),
+  });
+  assertClose(out[0].dataSync() as Float32Array, [2, 4, 8, 10]);
+  exe.dispose();
+  assert.equal(mx.sym.linalg.syevd(a).listOutputs().length, 2);
+});
