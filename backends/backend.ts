@@ -195,6 +195,40 @@ export interface Kernels {
     grad: DeviceBuffer,
     p: CtcParams,
   ): KernelResult;
+  /**
+   * LAPACK for the host linear-algebra operators (src/ops/linalg_host.ts), where the
+   * backend has it (native: OpenBLAS's); absent elsewhere, and those operators then run
+   * their TS reference.
+   */
+  readonly lapack?: HostLapack;
+}
+
+/**
+ * LAPACK on float64 row-major matrices, one per call; each returns LAPACK's `info` (0 on
+ * success, > 0: the matrix is singular / not positive definite at that step).
+ */
+export interface HostLapack {
+  /** Lower Cholesky factor of the symmetric n x n `a`, in place (upper triangle zeroed). */
+  potrf(a: Float64Array, n: number): number;
+  /** LU of the n x n `a`'s transpose in place, 1-based pivots in `ipiv` (for det). */
+  getrf(a: Float64Array, n: number, ipiv: Int32Array): number;
+  /** The inverse of the n x n `a`, in place. */
+  inverse(a: Float64Array, n: number): number;
+  /** A = L Q of the m x n `a` (m <= n): Q over `a`, L (m x m) into `l`. */
+  gelqf(a: Float64Array, l: Float64Array, m: number, n: number): number;
+  /** Ascending eigenvalues into `w`, eigenvectors as the rows of the symmetric `a`. */
+  syevd(a: Float64Array, w: Float64Array, n: number): number;
+  /**
+   * op(A) X = alpha B (or X op(A) = alpha B with `rightside`), X over `b` (rows x cols);
+   * only A's lower (or upper) triangle is read.
+   */
+  trsm(
+    a: Float64Array,
+    b: Float64Array,
+    rows: number,
+    cols: number,
+    p: { rightside: boolean; lower: boolean; transpose: boolean; alpha: number },
+  ): void;
 }
 
 /** `ctcLoss` sizes and label conventions. */

@@ -25,6 +25,7 @@ import { hostCtcLoss } from "../ts/ctc.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import { type LoadedNative, loadNative, takeError } from "./load.ts";
 import { type AddressedBuffer, blockKernels } from "./block_kernels.ts";
+import { hostLapack } from "./lapack.ts";
 
 /** A native-backend buffer: host memory whose address the library writes through. */
 export class NativeBuffer implements AddressedBuffer {
@@ -121,6 +122,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
   const kernels: Kernels = {
     ...table,
     ctcLoss: hostCtcLoss((b) => nb(b).data, (b, data) => nb(b).data.set(data as never)),
+    lapack: hostLapack(lib),
   };
 
   const pool = new BufferPool<NativeBuffer>();

@@ -63,6 +63,22 @@ export const SYMBOLS = {
   // library built before them still loads, and the binding then runs its TS path.
   mx_mpi_bind: { ...kernel, optional: true },
   mx_mpi_allreduce: { ...kernel, optional: true },
+  // LAPACK for the host linear algebra (ffi/src/lapack.rs, backends/native/lapack.ts).
+  // Optional: a library built before them loads, and those operators run their TS code.
+  mx_lapack_potrf: { parameters: ["buffer", "i32"], result: "i32", optional: true },
+  mx_lapack_getrf: { parameters: ["buffer", "i32", "buffer"], result: "i32", optional: true },
+  mx_lapack_inverse: { parameters: ["buffer", "i32"], result: "i32", optional: true },
+  mx_lapack_gelqf: {
+    parameters: ["buffer", "buffer", "i32", "i32"],
+    result: "i32",
+    optional: true,
+  },
+  mx_lapack_syevd: { parameters: ["buffer", "buffer", "i32"], result: "i32", optional: true },
+  mx_lapack_trsm: {
+    parameters: ["buffer", "buffer", "i32", "i32", "i32", "f64"],
+    result: "i32",
+    optional: true,
+  },
 } as const;
 
 /** The kernels, by their sync symbol name (the async twin adds `_async`). */

@@ -17,6 +17,7 @@ mod dtype;
 mod elementwise;
 mod gather;
 mod gemm;
+mod lapack;
 mod meta;
 mod mpi;
 mod par;

@@ -13,6 +13,7 @@ export * from "./ops.ts";
 export * from "./ops_shape.ts"; // #19 ops-shape
 export * from "./io.ts";
 export * as random from "./random.ts";
+export * as linalg from "./linalg.ts"; // #19 ops-linalg
 export * from "./memory.ts";
 export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.sym).

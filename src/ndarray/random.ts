@@ -33,30 +33,110 @@ export function seed(s: number): void {
  * ```
  */
 export function uniform<D extends DType = "float32">(
-  low = 0,
-  high = 1,
+  low: Param = 0,
+  high: Param = 1,
   shape: number | readonly number[] = [1],
   opts: SampleOptions<D> = {},
 ): NDArray<D> {
   checkSampleArgs("uniform", arguments.length, opts);
-  const s = checkShape(shape, "uniform: shape");
-  checkOptions("uniform", opts, SAMPLE_OPTIONS);
-  const params = { low, high, shape: s, dtype: opts.dtype };
-  return invoke("_random_uniform", [], params, opts)[0] as NDArray<D>;
+  return sample("uniform", [["low", low], ["high", high]], shape, opts) as NDArray<D>;
 }
 
 /** Normal samples with mean `loc` and standard deviation `scale`. */
 export function normal<D extends DType = "float32">(
-  loc = 0,
-  scale = 1,
+  loc: Param = 0,
+  scale: Param = 1,
   shape: number | readonly number[] = [1],
   opts: SampleOptions<D> = {},
 ): NDArray<D> {
   checkSampleArgs("normal", arguments.length, opts);
-  const s = checkShape(shape, "normal: shape");
-  checkOptions("normal", opts, SAMPLE_OPTIONS);
-  const params = { loc, scale, shape: s, dtype: opts.dtype };
-  return invoke("_random_normal", [], params, opts)[0] as NDArray<D>;
+  // _sample_normal names its arrays mu and sigma; the order is what counts.
+  return sample("normal", [["loc", loc], ["scale", scale]], shape, opts) as NDArray<D>;
+}
+
+/** Standard normal samples of shape `dims` (`mx.nd.random.randn(2, 3)`). */
+export function randn(...dims: number[]): NDArray {
+  return normal(0, 1, dims);
+}
+
+/** A distribution parameter: a number, or an array of them (one distribution each). */
+export type Param = number | NDArray;
+
+/**
+ * MXNet's `_random_helper`: scalar parameters go to `_random_<dist>` with `shape`; array
+ * parameters (all of them arrays of one shape) to `_sample_<dist>`, whose result has the
+ * parameters' shape followed by `shape`.
+ */
+function sample(
+  dist: string,
+  params: [string, Param][],
+  shape: number | readonly number[],
+  opts: SampleOptions,
+): NDArray {
+  checkOptions(dist, opts, SAMPLE_OPTIONS);
+  const s = checkShape(shape, `${dist}: shape`);
+  const arrays = params.filter(([, v]) => typeof v !== "number");
+  if (arrays.length === 0) {
+    const scalars = Object.fromEntries(params);
+    return invoke(`_random_${dist}`, [], { ...scalars, shape: s, dtype: opts.dtype }, opts)[0];
+  }
+  if (arrays.length !== params.length) {
+    throw new ParamError(
+      `${dist}: the distribution parameters must all be numbers or all NDArrays, got ` +
+        params.map(([n, v]) => `${n}: ${describe(v)}`).join(", "),
+    );
+  }
+  const inputs = params.map(([, v]) => v as NDArray);
+  return invoke(`_sample_${dist}`, inputs, { shape: s, dtype: opts.dtype })[0];
+}
+
+/** Exponential samples with mean `scale` (rate 1 / scale), as MXNet's `exponential`. */
+export function exponential(
+  scale: Param = 1,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  const lam = typeof scale === "number" ? 1 / scale : invoke("reciprocal", [scale])[0];
+  return sample("exponential", [["lam", lam]], shape, opts);
+}
+
+/** Gamma samples with shape `alpha` and scale `beta`. */
+export function gamma(
+  alpha: Param = 1,
+  beta: Param = 1,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  return sample("gamma", [["alpha", alpha], ["beta", beta]], shape, opts);
+}
+
+/** Poisson samples with mean `lam` (as floats of `dtype`, float32 by default). */
+export function poisson(
+  lam: Param = 1,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  return sample("poisson", [["lam", lam]], shape, opts);
+}
+
+/** Negative binomial samples: failures before the `k`-th success of probability `p`. */
+export function negativeBinomial(
+  k: Param = 1,
+  p: Param = 1,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  return sample("negative_binomial", [["k", k], ["p", p]], shape, opts);
+}
+
+/** Generalized negative binomial samples with mean `mu` and dispersion `alpha`. */
+export function generalizedNegativeBinomial(
+  mu: Param = 1,
+  alpha: Param = 1,
+  shape: number | readonly number[] = [1],
+  opts: SampleOptions = {},
+): NDArray {
+  return sample("generalized_negative_binomial", [["mu", mu], ["alpha", alpha]], shape, opts);
 }
 
 /** Integers in [low, high). */
@@ -93,4 +173,20 @@ function checkSampleArgs(where: string, given: number, opts: unknown): void {
 /** A copy of `data` with its first axis randomly permuted. */
 export function shuffle(data: NDArray): NDArray {
   return invoke("_shuffle", [data])[0];
+}
+
+/**
+ * Draws outcome indices from the distributions in the last axis of `data` (probabilities
+ * summing to 1): `shape` draws each, so the result has shape data.shape[:-1] + shape;
+ * with `getProb` also the log probabilities of the draws.
+ */
+export function multinomial(
+  data: NDArray,
+  shape: number | readonly number[] = [],
+  opts: { getProb?: boolean; dtype?: DType } = {},
+): NDArray | [NDArray, NDArray] {
+  checkOptions("multinomial", opts, ["getProb", "dtype"]);
+  const s = checkShape(shape, "multinomial: shape");
+  const outs = invoke("_sample_multinomial", [data], { shape: s, ...opts });
+  return opts.getProb ? [outs[0], outs[1]] : outs[0];
 }

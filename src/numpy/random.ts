@@ -161,6 +161,48 @@ function expo(u: NpArray): NpArray {
 export function exponential(scale: Param = 1, size?: Size, opts: SampleOptions = {}): NpArray {
   return inverse("np.random.exponential", [scale], size, opts, (u) => affine(expo(u), 0, scale));
 }
+/**
+ * A draw of MXNet's `_random_<dist>` (all parameters numbers) or `_sample_<dist>` (array
+ * parameters, broadcast to the sample shape first) with parameters `named`.
+ */
+function composed(
+  where: string,
+  dist: string,
+  named: [string, Param][],
+  size: Size,
+  opts: SampleOptions,
+): NpArray {
+  checkOptions(where, opts, ["ctx", "dtype"]);
+  const values = named.map(([, v]) => v);
+  const shape = sizeShape(size, values, where);
+  const dtype = opts.dtype ?? "float32";
+  const ctx = ctxOf(values, opts);
+  if (values.every((v) => typeof v === "number")) {
+    return op(`_random_${dist}`, [], { ...Object.fromEntries(named), shape, dtype }, ctx);
+  }
+  const arrays = values.map((v) =>
+    v instanceof NDArray
+      ? op("broadcast_to", [cast(v, dtype)], { shape })
+      : op("_full", [], { shape, value: v, dtype }, ctx)
+  );
+  return op(`_sample_${dist}`, arrays, { dtype });
+}
+
+/** Gamma samples with shape `shape` and scale `scale` (Marsaglia-Tsang on the Philox stream). */
+export function gamma(
+  shape: Param,
+  scale: Param = 1,
+  size?: Size,
+  opts: SampleOptions = {},
+): NpArray {
+  return composed("np.random.gamma", "gamma", [["alpha", shape], ["beta", scale]], size, opts);
+}
+
+/** Poisson samples with mean `lam` (float32 counts by default). */
+export function poisson(lam: Param = 1, size?: Size, opts: SampleOptions = {}): NpArray {
+  return composed("np.random.poisson", "poisson", [["lam", lam]], size, opts);
+}
+
 /** Log-normal samples: exp(normal(mean, sigma)). */
 export function lognormal(
   mean: Param = 0,

@@ -3,15 +3,18 @@
  * determinant, solve, Cholesky, symmetric eigendecomposition and SVD of (batches of)
  * square or rectangular matrices in the last two axes. These run where the host can see
  * the memory (the ts and native CPU backends) and throw UnsupportedError elsewhere; they
- * compute in float64 whatever the dtype. inverse, det and solve have gradients.
+ * compute in float64 whatever the dtype, with LAPACK where the backend has it (native:
+ * OpenBLAS's) and the TS reference code here elsewhere. inverse, det, solve and Cholesky (potrf) have gradients.
  * @module
  */
 import { MXNetError, ShapeError, UnsupportedError } from "../core/errors.ts";
 import { formatShape, type Shape, sizeOf } from "../core/shape.ts";
-import type { Builder, KernelTensor, OpDef } from "./op_def.ts";
+import type { Kernels } from "../../backends/backend.ts";
+import type { KernelTensor, OpDef } from "./op_def.ts";
+import { bmm, keepTriangle, mT } from "./linalg_util.ts";
 
 /** The typed array behind a host buffer; throws naming `op` on other devices. */
-function host(t: KernelTensor, op: string): { [i: number]: number; length: number } {
+export function host(t: KernelTensor, op: string): { [i: number]: number; length: number } {
   const d = (t.buf as { data?: unknown }).data;
   if (!ArrayBuffer.isView(d)) {
     throw new UnsupportedError(`${op}: runs on the host; copy the array to mx.cpu() first`);
@@ -28,7 +31,10 @@ function square(s: Shape, op: string): { n: number; batch: number } {
 }
 
 /** LU decomposition with partial pivoting of an n x n row-major matrix, in place. */
-function lu(a: Float64Array, n: number): { perm: number[]; sign: number; singular: boolean } {
+export function lu(
+  a: Float64Array,
+  n: number,
+): { perm: number[]; sign: number; singular: boolean } {
   const perm = [...Array(n).keys()];
   let sign = 1, singular = false;
   for (let k = 0; k < n; k++) {
@@ -54,6 +60,23 @@ function lu(a: Float64Array, n: number): { perm: number[]; sign: number; singula
   return { perm, sign, singular };
 }
 
+/**
+ * LU factorization in place for a determinant: LAPACK's (of A^T, same determinant)
+ * where the backend has it, else {@link lu}. The diagonal of `a` then holds U's.
+ */
+export function factorLU(
+  k: Kernels,
+  a: Float64Array,
+  n: number,
+): { sign: number; singular: boolean } {
+  if (!k.lapack) return lu(a, n);
+  const ipiv = new Int32Array(Math.max(n, 1));
+  const info = k.lapack.getrf(a, n, ipiv);
+  let sign = 1;
+  for (let i = 0; i < n; i++) if (ipiv[i] !== i + 1) sign = -sign;
+  return { sign, singular: info > 0 };
+}
+
 /** Solves LU x = P b for `m` right-hand sides stored row-major n x m. */
 function luSolve(a: Float64Array, perm: number[], b: Float64Array, n: number, m: number) {
   const x = new Float64Array(n * m);
@@ -74,38 +97,19 @@ function luSolve(a: Float64Array, perm: number[], b: Float64Array, n: number, m:
   return x;
 }
 
-function matrix(d: { [i: number]: number }, at: number, len: number): Float64Array {
+export function matrix(d: { [i: number]: number }, at: number, len: number): Float64Array {
   const m = new Float64Array(len);
   for (let i = 0; i < len; i++) m[i] = d[at + i];
   return m;
 }
 
-function store(d: { [i: number]: number }, at: number, v: ArrayLike<number>): void {
+export function store(d: { [i: number]: number }, at: number, v: ArrayLike<number>): void {
   for (let i = 0; i < v.length; i++) d[at + i] = v[i];
-}
-
-/** Swaps the last two axes (batched transpose) with a builder. */
-function mT<T>(b: Builder<T>, x: T): T {
-  const nd = b.shape(x).length;
-  const axes = [...Array(nd).keys()];
-  [axes[nd - 2], axes[nd - 1]] = [axes[nd - 1], axes[nd - 2]];
-  return b.op("transpose", [x], { axes });
-}
-
-/** Batched matrix product of (..., n, k) and (..., k, m) with the same leading dims. */
-function bmm<T>(b: Builder<T>, x: T, y: T): T {
-  const xs = b.shape(x), ys = b.shape(y);
-  const lead = xs.slice(0, -2);
-  const B = sizeOf(lead);
-  const x3 = b.op("Reshape", [x], { shape: [B, ...xs.slice(-2)] });
-  const y3 = b.op("Reshape", [y], { shape: [B, ...ys.slice(-2)] });
-  const z = b.op("batch_dot", [x3, y3]);
-  return b.op("Reshape", [z], { shape: [...lead, xs[xs.length - 2], ys[ys.length - 1]] });
 }
 
 const inverse: OpDef = {
   name: "_linalg_inverse",
-  aliases: ["linalg_inverse"],
+  aliases: ["linalg_inverse", "_npi_inv"],
   inputs: ["A"],
   params: {},
   inferShape: ([s]) => {
@@ -119,13 +123,20 @@ const inverse: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [out]) => {
+    run: (k, [x], [out]) => {
       const { n, batch } = square(x.shape, "linalg.inv");
       const src = host(x, "linalg.inv"), dst = host(out, "linalg.inv");
       const eye = new Float64Array(n * n);
       for (let i = 0; i < n; i++) eye[i * n + i] = 1;
       for (let t = 0; t < batch; t++) {
         const a = matrix(src, t * n * n, n * n);
+        if (k.lapack) {
+          if (k.lapack.inverse(a, n) !== 0) {
+            throw new MXNetError("linalg.inv: the matrix is singular");
+          }
+          store(dst, t * n * n, a);
+          continue;
+        }
         const f = lu(a, n);
         if (f.singular) throw new MXNetError("linalg.inv: the matrix is singular");
         store(dst, t * n * n, luSolve(a, f.perm, eye, n, n));
@@ -136,7 +147,7 @@ const inverse: OpDef = {
 
 const det: OpDef = {
   name: "_linalg_det",
-  aliases: ["linalg_det"],
+  aliases: ["linalg_det", "_npi_det"],
   inputs: ["A"],
   params: {},
   inferShape: ([s]) => {
@@ -154,12 +165,12 @@ const det: OpDef = {
   },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [out]) => {
+    run: (k, [x], [out]) => {
       const { n, batch } = square(x.shape, "linalg.det");
       const src = host(x, "linalg.det"), dst = host(out, "linalg.det");
       for (let t = 0; t < batch; t++) {
         const a = matrix(src, t * n * n, n * n);
-        const f = lu(a, n);
+        const f = factorLU(k, a, n);
         let v = f.singular ? 0 : f.sign;
         for (let i = 0; i < n && v !== 0; i++) v *= a[i * n + i];
         dst[t] = v;
@@ -217,41 +228,82 @@ const cholesky: OpDef = {
   name: "_linalg_potrf",
   aliases: ["linalg_potrf"],
   inputs: ["A"],
-  params: {},
+  // lower: A = L L^T with L lower triangular; else A = U^T U with U upper (U = L^T).
+  params: { lower: { type: "bool", default: true } },
   inferShape: ([s]) => {
     square(s, "linalg.cholesky");
     return [s];
   },
-  differentiable: false,
+  // MXNet's la_op-inl.h: dA = 0.5 L^-T copyLTU(L^T dL) L^-1 (symmetric), with L the
+  // lower factor (the transpose of an upper output).
+  gradient: (b, { outputs: [y], outGrads: [g], params }) => {
+    const [l, gl] = params.lower ? [y, g] : [mT(b, y), mT(b, g)];
+    const p = bmm(b, l, gl, true, false);
+    const sym = b.op("broadcast_add", [
+      keepTriangle(b, p, true),
+      mT(b, keepTriangle(b, p, true, false)),
+    ]);
+    const right = b.op("_linalg_trsm", [l, sym], { rightside: true });
+    return [b.op("_linalg_trsm", [l, right], { transpose: true, alpha: 0.5 })];
+  },
   lowering: {
     kind: "primitive",
-    run: (_k, [x], [out]) => {
+    run: (k, [x], [out], p) => {
       const { n, batch } = square(x.shape, "linalg.cholesky");
       const src = host(x, "linalg.cholesky"), dst = host(out, "linalg.cholesky");
       for (let t = 0; t < batch; t++) {
-        const a = matrix(src, t * n * n, n * n);
-        const l = new Float64Array(n * n);
-        for (let j = 0; j < n; j++) {
-          let d = a[j * n + j];
-          for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
-          if (!(d > 0)) {
-            throw new MXNetError("linalg.cholesky: the matrix is not positive definite");
-          }
-          l[j * n + j] = Math.sqrt(d);
-          for (let i = j + 1; i < n; i++) {
-            let s = a[i * n + j];
-            for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-            l[i * n + j] = s / l[j * n + j];
-          }
-        }
+        // MXNet requires a symmetric A; the factor is taken of (A + A^T) / 2, which is A
+        // then, and makes MXNet's symmetric gradient the exact derivative of the forward.
+        const l = choleskyLower(k, symmetricPart(matrix(src, t * n * n, n * n), n), n);
+        if (!p.lower) transposeInPlace(l, n);
         store(dst, t * n * n, l);
       }
     },
   },
 };
 
+/** Replaces an n x n row-major matrix by (A + A^T) / 2; returns it. */
+export function symmetricPart(a: Float64Array, n: number): Float64Array {
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i] = (a[i * n + j] + a[j * n + i]) / 2;
+  }
+  return a;
+}
+
+/** Swaps a[i][j] and a[j][i] of an n x n row-major matrix. */
+export function transposeInPlace(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) [a[i * n + j], a[j * n + i]] = [a[j * n + i], a[i * n + j]];
+  }
+}
+
+/** The lower Cholesky factor of the symmetric n x n `a` (LAPACK's where the backend has it). */
+function choleskyLower(k: Kernels, a: Float64Array, n: number): Float64Array {
+  if (k.lapack) {
+    if (k.lapack.potrf(a, n) !== 0) {
+      throw new MXNetError("linalg.cholesky: the matrix is not positive definite");
+    }
+    return a;
+  }
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j];
+    for (let k = 0; k < j; k++) d -= l[j * n + k] ** 2;
+    if (!(d > 0)) {
+      throw new MXNetError("linalg.cholesky: the matrix is not positive definite");
+    }
+    l[j * n + j] = Math.sqrt(d);
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = s / l[j * n + j];
+    }
+  }
+  return l;
+}
+
 /** Cyclic Jacobi eigenvalue iteration of a symmetric matrix: ascending values, vectors as columns. */
-function jacobi(a: Float64Array, n: number): { w: Float64Array; v: Float64Array } {
+export function jacobi(a: Float64Array, n: number): { w: Float64Array; v: Float64Array } {
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {

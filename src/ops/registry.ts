@@ -26,6 +26,9 @@ import { SUMMARY_OPS } from "./summary_ops.ts"; // #19 ops-shape
 import { OPTIMIZER_OPS } from "./optimizer/mod.ts"; // #19 optim
 import { LEGACY_ALIASES, NUMPY_MODE_ALIASES } from "./legacy_aliases.ts";
 import { MATH_EXTRA_OPS } from "./math_extra.ts"; // #19 ops-math
+import { LINALG_LA_OPS } from "./linalg_la.ts"; // #19 ops-linalg
+import { LINALG_FACTOR_OPS } from "./linalg_factor.ts"; // #19 ops-linalg
+import { RANDOM_DIST_OPS } from "./random_dists.ts"; // #19 ops-linalg
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -49,6 +52,9 @@ export const ALL_OPS: readonly OpDef[] = [
   ...SUMMARY_OPS, // #19 ops-shape
   ...OPTIMIZER_OPS, // #19 optim
   ...MATH_EXTRA_OPS, // #19 ops-math
+  ...LINALG_LA_OPS, // #19 ops-linalg
+  ...LINALG_FACTOR_OPS, // #19 ops-linalg
+  ...RANDOM_DIST_OPS, // #19 ops-linalg
 ];
 
 const byName = new Map<string, OpDef>();

@@ -9,6 +9,7 @@ export * from "./json.ts";
 export * from "./ops.ts";
 export * from "./ops_shape.ts"; // #19 ops-shape
 export * from "./nn.ts";
+export * as linalg from "./linalg.ts"; // #19 ops-linalg
 // The signatures and option types of the operator functions (shared with mx.nd).
 export type * from "../ops/signatures.ts";
 export type * from "../ops/signatures_shape.ts"; // #19 ops-shape

@@ -532,6 +532,51 @@ const CASES: Record<string, Case[]> = {
   softmin: [{ shapes: [[2, 5]] }, { shapes: [[3, 2]], params: { axis: 0, temperature: 2 } }],
   nansum: [{ shapes: [[2, 3]], params: { axis: 1 } }],
   nanprod: [{ shapes: [[2, 3]], params: { axis: 0 }, lo: 0.5, hi: 2 }],
+  // --- #19 ops-linalg ---
+  _linalg_gemm: [
+    { shapes: [[2, 3, 4], [2, 4, 5], [2, 3, 5]], params: { alpha: 1.5, beta: -0.5 } },
+    {
+      shapes: [[2, 4, 3], [2, 5, 4], [2, 3, 5]],
+      params: { transposeA: true, transposeB: true },
+    },
+  ],
+  _linalg_gemm2: [
+    { shapes: [[2, 3, 4], [2, 4, 5]], params: { alpha: 2 } },
+    { shapes: [[3, 2, 4], [4, 2, 5]], params: { axis: 0, transposeA: false } },
+  ],
+  _linalg_syrk: [
+    { shapes: [[2, 3, 4]], params: { alpha: 2 } },
+    { shapes: [[2, 3, 4]], params: { transpose: true } },
+  ],
+  _linalg_trmm: [
+    { shapes: [[2, 3, 3], [2, 3, 4]], params: { alpha: 0.5 } },
+    { shapes: [[2, 3, 3], [2, 4, 3]], params: { rightside: true, transpose: true, lower: false } },
+  ],
+  _linalg_trsm: [
+    { shapes: [[2, 3, 3], [2, 3, 4]], params: { alpha: 0.5 }, lo: 0.5, hi: 2, hostOnly: true },
+    {
+      shapes: [[2, 3, 3], [2, 4, 3]],
+      params: { rightside: true, transpose: true, lower: false },
+      lo: 0.5,
+      hi: 2,
+      hostOnly: true,
+    },
+  ],
+  // Random inputs are rarely positive definite beyond 1 x 1: values_ops-linalg_test.ts
+  // checks the gradient of 3 x 3 factorizations.
+  _linalg_potrf: [
+    { shapes: [[2, 1, 1]], lo: 0.5, hi: 2, hostOnly: true },
+    { shapes: [[2, 1, 1]], params: { lower: false }, lo: 0.5, hi: 2, hostOnly: true },
+  ],
+  _linalg_potri: [{ shapes: [[2, 3, 3]], lo: 0.5, hi: 2, hostOnly: true }],
+  _linalg_sumlogdiag: [{ shapes: [[2, 3, 3]], lo: 0.5, hi: 2 }],
+  _linalg_extractdiag: [{ shapes: [[2, 3, 3]], params: { offset: 1 } }],
+  _linalg_makediag: [{ shapes: [[2, 3]], params: { offset: -1 } }],
+  _linalg_extracttrian: [{ shapes: [[2, 3, 3]], params: { offset: 0, lower: false } }],
+  _linalg_maketrian: [{ shapes: [[2, 6]], params: { offset: -1 } }],
+  _linalg_gelqf: [{ shapes: [[2, 3, 5]], hostOnly: true }],
+  _linalg_syevd: [{ shapes: [[2, 3, 3]], hostOnly: true }],
+  _linalg_slogdet: [{ shapes: [[2, 3, 3]], lo: 0.5, hi: 2, hostOnly: true }],
 };
 
 function isDifferentiable(name: string): boolean {
