@@ -233,6 +233,11 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   MakeLoss: plain("MakeLoss"),
   softmaxCrossEntropy: plain("softmax_cross_entropy"),
   RNN: { op: "RNN", manyOutputs: true },
+  // #19 ops-vision
+  UpSampling: { op: "UpSampling", variadic: true },
+  Crop: { op: "Crop", variadic: true },
+  L2Normalization: plain("L2Normalization"),
+  SVMOutput: plain("SVMOutput"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

@@ -18,6 +18,7 @@ import { REDUCE_OPS } from "./reduce.ts";
 import { SHAPE_OPS } from "./shape_ops.ts";
 import { SOFTMAX_OPS } from "./softmax.ts";
 import { SORT_OPS } from "./sort.ts";
+import { VISION_OPS } from "./vision/mod.ts"; // #19 ops-vision
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -34,6 +35,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...ASSIGN_OPS,
   ...LINALG_HOST_OPS,
   ...NN_EXTRA_OPS,
+  ...VISION_OPS, // #19 ops-vision
 ];
 
 const byName = new Map<string, OpDef>();

@@ -11,3 +11,5 @@ export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.nd).
 export type * from "../ops/signatures.ts";
 export type * from "../ops/nn/options.ts";
+export * from "./vision.ts"; // #19 ops-vision
+export * as contrib from "./contrib.ts"; // #19 ops-vision

@@ -429,6 +429,45 @@ const CASES: Record<string, Case[]> = {
     { shapes: [[3, 3], [3, 2]], lo: 0.5, hi: 2, hostOnly: true },
     { shapes: [[2, 3, 3], [2, 3]], lo: 0.5, hi: 2, hostOnly: true },
   ],
+  // --- #19 ops-vision ---
+  UpSampling: [
+    { shapes: [[1, 2, 2, 3]], params: { scale: 2, sampleType: "nearest", numArgs: 1 } },
+    {
+      shapes: [[1, 2, 2, 2], [1, 2, 1, 1]],
+      params: { scale: 2, sampleType: "nearest", numArgs: 2, multiInputMode: "sum" },
+    },
+    {
+      shapes: [[1, 2, 2, 2], [2, 1, 4, 4]],
+      params: { scale: 2, sampleType: "bilinear", numArgs: 2, numFilter: 2 },
+    },
+  ],
+  _contrib_BilinearResize2D: [
+    { shapes: [[1, 2, 3, 4]], params: { height: 5, width: 3 } },
+    { shapes: [[1, 1, 3, 4]], params: { height: 4, width: 7, alignCorners: false } },
+  ],
+  _contrib_AdaptiveAvgPooling2D: [{ shapes: [[1, 2, 5, 4]], params: { outputSize: [3, 2] } }],
+  Crop: [
+    { shapes: [[1, 2, 4, 5]], params: { numArgs: 1, hW: [2, 3], offset: [1, 1] } },
+    { shapes: [[1, 1, 4, 5], [1, 1, 2, 2]], params: { numArgs: 2, centerCrop: true } },
+  ],
+  L2Normalization: [
+    { shapes: [[2, 3, 2]], params: { mode: "instance" } },
+    { shapes: [[2, 3, 2]], params: { mode: "channel", eps: 1e-3 } },
+    { shapes: [[2, 3, 2, 2]], params: { mode: "spatial" } },
+  ],
+  SVMOutput: [false, true].map((useLinear) => ({
+    shapes: [[3, 4], [3]],
+    lo: -0.8,
+    hi: 0.8,
+    fixed: { 1: [2, 0, 3] },
+    params: { margin: 1, regularizationCoefficient: 0.5, useLinear },
+    // sum(c * hinge(t)^2) (or sum(c * hinge(t))) with t = margin -/+ x at/off the label.
+    objective: ([x, l]: mx.NDArray[]) => {
+      const sign = call("one_hot", [l], { depth: 4, dtype: x.dtype }).mul(-2).add(1);
+      const t = call("relu", [sign.mul(x).add(1)]);
+      return (useLinear ? t : t.square()).sum().mul(0.5);
+    },
+  })),
 };
 
 function isDifferentiable(name: string): boolean {

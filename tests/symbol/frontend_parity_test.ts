@@ -207,6 +207,20 @@ const CASES: Record<string, Case[]> = {
     inputs: [[3, 2, 2], [36], [1, 2, 2], ints([2], [2, 3])],
     args: [{ mode: "gru", stateSize: 2, numLayers: 1, useSequenceLength: true }],
   }],
+  // #19 ops-vision
+  UpSampling: [{
+    inputs: [[1, 2, 2, 2], [1, 1, 1, 1]],
+    args: [{ scale: 2, sampleType: "nearest" }],
+  }, {
+    inputs: [[1, 2, 2, 2], [2, 1, 4, 4]],
+    args: [{ scale: 2, sampleType: "bilinear", numFilter: 2 }],
+  }],
+  Crop: [{ inputs: [[1, 1, 4, 4]], args: [{ hW: [2, 3], offset: [1, 0] }] }, {
+    inputs: [[1, 1, 4, 4], [1, 1, 2, 2]],
+    args: [{ centerCrop: true }],
+  }],
+  L2Normalization: [{ inputs: [[2, 3, 2]], args: [{ mode: "channel" }] }],
+  SVMOutput: [{ inputs: [[3, 4], ints([3], [0, 3, 1])] }],
 };
 
 /**

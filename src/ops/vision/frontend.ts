@@ -1,0 +1,13 @@
+/**
+ * The calling convention of the `contrib` functions of the vision operators (what
+ * `mx.nd.contrib` and `mx.sym.contrib` hold), by function name: MXNet's Python name
+ * without `_contrib_`, camelCased (`box_nms` -> `boxNms`).
+ * @module
+ */
+import type { FnSpec } from "../frontend.ts";
+
+/** Function name -> how it calls its operator. */
+export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
+  BilinearResize2D: { op: "_contrib_BilinearResize2D" },
+  AdaptiveAvgPooling2D: { op: "_contrib_AdaptiveAvgPooling2D" },
+};

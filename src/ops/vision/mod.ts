@@ -1,0 +1,12 @@
+/**
+ * Vision and detection operators (MXNet's `UpSampling`, `Crop`, `L2Normalization`,
+ * `SVMOutput`, ROI pooling, box operators, ... and their `_contrib_` names), composed from
+ * the primitive kernels so that every backend runs them.
+ * @module
+ */
+import type { OpDef } from "../op_def.ts";
+import { LAYER_OPS } from "./layers.ts";
+import { RESIZE_OPS } from "./resize.ts";
+
+/** Every operator of this folder. */
+export const VISION_OPS: readonly OpDef[] = [...RESIZE_OPS, ...LAYER_OPS];

@@ -1,0 +1,107 @@
+/**
+ * Options and call signatures of the vision operators' front-end functions (`mx.nd`,
+ * `mx.sym` and their `contrib` namespaces share them). Inputs may be given positionally,
+ * in the operator's argument order, or by name in the options.
+ * @module
+ */
+import type { NodeNaming } from "../nn/options.ts";
+
+/**
+ * A vision operator function: `f(x, ...)`, `f(x, ..., opts)` or `f({ data: x, ...opts })`.
+ * `O` holds the parameters and the inputs by name.
+ */
+export interface VisionFn<T, O> {
+  /** Inputs positionally, then the options. */
+  (...args: [...inputs: T[], opts: O & NodeNaming]): T;
+  /** Inputs positionally, default parameters. */
+  (...inputs: T[]): T;
+  /** Options form, inputs by name. */
+  (opts: O & NodeNaming): T;
+}
+
+/** UpSampling: nearest (any number of inputs) or bilinear (`data`, `weight`). */
+export interface UpSamplingOptions<T> {
+  /** The inputs, as one list (options form). */
+  data?: readonly T[];
+  /** The integer scale of height and width. */
+  scale: number;
+  /** "nearest" or "bilinear" (a grouped Deconvolution with the `weight` input). */
+  sampleType: "nearest" | "bilinear";
+  /** Channels of the bilinear weight (must equal the data's channels). */
+  numFilter?: number;
+  /** Several nearest inputs: "concat" along channels (default) or "sum". */
+  multiInputMode?: "concat" | "sum";
+  /** Accepted for MXNet compatibility; unused. */
+  workspace?: number;
+}
+
+/** Crop: `Crop(data, { hW })` or `Crop(data, like)`. */
+export interface CropOptions<T> {
+  /** The inputs, as one list (options form): data, then crop_like. */
+  data?: readonly T[];
+  /** (y, x) of the crop's corner, unless `centerCrop`. */
+  offset?: readonly number[];
+  /** (height, width) of the crop with one input. */
+  hW?: readonly number[];
+  /** Crop the centre. */
+  centerCrop?: boolean;
+}
+
+/** L2Normalization. */
+export interface L2NormalizationOptions<T> {
+  /** The input. */
+  data?: T;
+  /** Added to the sum of squares. */
+  eps?: number;
+  /** "instance" (all but axis 0), "channel" (axis 1) or "spatial" (axes 2...). */
+  mode?: "instance" | "channel" | "spatial";
+}
+
+/** SVMOutput. */
+export interface SVMOutputOptions<T> {
+  /** Scores, classes on the last axis. */
+  data?: T;
+  /** Class indices (data's shape without its last axis). */
+  label?: T;
+  /** The margin. */
+  margin?: number;
+  /** Scales the gradient. */
+  regularizationCoefficient?: number;
+  /** L1 hinge (true) instead of the squared hinge. */
+  useLinear?: boolean;
+}
+
+/** `contrib.BilinearResize2D`. */
+export interface BilinearResize2DOptions<T> {
+  /** The input [N, C, H, W]. */
+  data?: T;
+  /** The array whose height and width mode "like" takes. */
+  like?: T;
+  /** Output height (mode "size" without scales). */
+  height?: number;
+  /** Output width (mode "size" without scales). */
+  width?: number;
+  /** Height factor (modes "size" and "odd_scale"). */
+  scaleHeight?: number;
+  /** Width factor (modes "size" and "odd_scale"). */
+  scaleWidth?: number;
+  /** How the output size is chosen. */
+  mode?:
+    | "size"
+    | "odd_scale"
+    | "like"
+    | "to_even_down"
+    | "to_even_up"
+    | "to_odd_down"
+    | "to_odd_up";
+  /** Corner pixels' centres align (true, MXNet's default). */
+  alignCorners?: boolean;
+}
+
+/** `contrib.AdaptiveAvgPooling2D`. */
+export interface AdaptiveAvgPooling2DOptions<T> {
+  /** The input [N, C, H, W]. */
+  data?: T;
+  /** Output size: one number or (height, width); empty: 1x1. */
+  outputSize?: number | readonly number[];
+}

@@ -1,0 +1,31 @@
+/**
+ * `mx.sym.contrib`: MXNet's `_contrib_` operators under their Python names (camelCased:
+ * `box_nms` is `boxNms`), as graph nodes named like MXNet's (`_contrib_box_nms` in JSON).
+ * @module
+ */
+import { parseCall } from "../ops/frontend.ts";
+import type * as O from "../ops/vision/options.ts";
+import { VISION_CONTRIB_FUNCTIONS } from "../ops/vision/frontend.ts";
+import { SYM } from "./_frontend.ts";
+import { createSymbol, type Symbol } from "./symbol.ts";
+
+/** The `mx.sym.contrib` constructor `fn` of the contrib table. */
+function contribFunction<F>(fn: string): F {
+  const spec = VISION_CONTRIB_FUNCTIONS[fn];
+  const f = function (this: unknown): Symbol {
+    const call = parseCall(`contrib.${fn}`, spec, arguments, SYM);
+    return createSymbol(spec.op, call.inputs, call.params, {
+      name: call.name,
+      attr: call.attr,
+      hint: call.hint,
+    });
+  };
+  return f as F;
+}
+
+/** Bilinear resize of [N, C, H, W] (MXNet's `_contrib_BilinearResize2D`). */
+export const BilinearResize2D: O.VisionFn<Symbol, O.BilinearResize2DOptions<Symbol>> =
+  contribFunction("BilinearResize2D");
+/** Average pooling to a fixed output size (MXNet's `_contrib_AdaptiveAvgPooling2D`). */
+export const AdaptiveAvgPooling2D: O.VisionFn<Symbol, O.AdaptiveAvgPooling2DOptions<Symbol>> =
+  contribFunction("AdaptiveAvgPooling2D");

@@ -1,0 +1,23 @@
+/**
+ * The vision layers on Symbols: `mx.sym.UpSampling`, `Crop`, `L2Normalization`,
+ * `SVMOutput` (the `contrib` ones are in ./contrib.ts).
+ * @module
+ */
+import type * as O from "../ops/vision/options.ts";
+import { symFunction } from "./_frontend.ts";
+import type { Symbol } from "./symbol.ts";
+
+/** Nearest (several inputs: concatenated or summed) or bilinear (data, weight) upsampling. */
+export const UpSampling: O.VisionFn<Symbol, O.UpSamplingOptions<Symbol>> = symFunction(
+  "UpSampling",
+);
+/** Crops [N, C, H, W] to `hW` at `offset` (or centred), or to a second input's H and W. */
+export const Crop: O.VisionFn<Symbol, O.CropOptions<Symbol>> = symFunction("Crop");
+/** Divides by the L2 norm over the instance, the channels or the spatial positions. */
+export const L2Normalization: O.VisionFn<Symbol, O.L2NormalizationOptions<Symbol>> = symFunction(
+  "L2Normalization",
+);
+/** Identity forward; the (squared) hinge loss gradient backward. */
+export const SVMOutput: O.VisionFn<Symbol, O.SVMOutputOptions<Symbol>> = symFunction(
+  "SVMOutput",
+);

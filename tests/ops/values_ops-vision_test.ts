@@ -1,0 +1,59 @@
+/**
+ * Differential test of the vision operators (#19): tools/gen_ops-vision_cases.py wrote
+ * float32-representable inputs with float64 references (PyTorch's interpolate,
+ * adaptive_avg_pool2d and conv_transpose2d; NumPy versions of MXNet's semantics where
+ * PyTorch has none) and the gradients of sum(head * output). Every case runs here on every
+ * backend, in float32, through `mx.nd` (or `mx.nd.contrib`) and autograd.
+ */
+import assert from "node:assert/strict";
+import * as mx from "../../mod.ts";
+import { assertClose, backendTest, values } from "../_harness.ts";
+
+interface Encoded {
+  shape: number[];
+  values: number[];
+}
+interface Case {
+  id: string;
+  fn: string;
+  inputs: Encoded[];
+  opts: Record<string, unknown>;
+  expect: Encoded;
+  head: Encoded;
+  diff: number[];
+  grads: Encoded[];
+}
+
+const fixture = JSON.parse(
+  await Deno.readTextFile(new URL("./fixtures/ops-vision.json", import.meta.url)),
+) as { cases: Case[] };
+
+type Fn = (...a: unknown[]) => mx.NDArray;
+function lookup(path: string): Fn {
+  let f: unknown = mx.nd;
+  for (const part of path.split(".")) f = (f as Record<string, unknown>)[part];
+  assert.equal(typeof f, "function", `mx.nd.${path} is not a function`);
+  return f as Fn;
+}
+
+const array = (e: Encoded) => mx.nd.array(e.values, { shape: e.shape });
+
+assert.ok(fixture.cases.length >= 20, "the fixture holds the generated cases");
+
+for (const c of fixture.cases) {
+  backendTest(`ops-vision vs reference: ${c.id}`, async () => {
+    const xs = c.inputs.map(array);
+    for (const i of c.diff) xs[i].attachGrad();
+    const y = mx.autograd.record(() => lookup(c.fn)(...xs, c.opts));
+    assert.deepEqual([...y.shape], c.expect.shape, `${c.id}: shape`);
+    assertClose(await values(y), c.expect.values, { rtol: 1e-4, atol: 1e-5, msg: c.id });
+    y.backward(array(c.head));
+    for (const [j, i] of c.diff.entries()) {
+      assertClose(await values(xs[i].grad!), c.grads[j].values, {
+        rtol: 1e-4,
+        atol: 1e-5,
+        msg: `${c.id}: gradient of input ${i}`,
+      });
+    }
+  });
+}

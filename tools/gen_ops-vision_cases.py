@@ -1,0 +1,154 @@
+"""Writes tests/ops/fixtures/ops-vision.json: reference results of the vision operators.
+
+Each case holds float32-representable inputs, the float64 result of a reference, and the
+float64 gradient of sum(head * output) with respect to each differentiable input (head a
+fixed random array), computed with PyTorch (interpolate, adaptive_avg_pool2d,
+conv_transpose2d) or with NumPy implementations of MXNet's documented semantics where
+PyTorch has no equivalent. tests/ops/values_ops-vision_test.ts runs every case on every
+backend.
+
+Run: /work/venv-torch/bin/python tools/gen_ops-vision_cases.py
+"""
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+rng = np.random.default_rng(19)
+cases = []
+
+
+def rand(shape, lo=-1.0, hi=1.0):
+    """Random float32-representable values, as float64."""
+    return rng.uniform(lo, hi, size=shape).astype(np.float32).astype(np.float64)
+
+
+def enc(a):
+    a = np.asarray(a, dtype=np.float64)
+    return {"shape": list(a.shape), "values": [float(v) for v in a.ravel()]}
+
+
+def add(id_, fn, inputs, opts, forward, diff=None):
+    """forward(*torch tensors) -> torch tensor; gradients for inputs listed in diff."""
+    diff = list(range(len(inputs))) if diff is None else diff
+    ts = [torch.tensor(x, requires_grad=(i in diff)) for i, x in enumerate(inputs)]
+    out = forward(*ts)
+    head = rand(tuple(out.shape))
+    grads = []
+    if diff:
+        g = torch.autograd.grad((out * torch.tensor(head)).sum(), [ts[i] for i in diff],
+                                allow_unused=True)
+        grads = [enc(np.zeros(inputs[i].shape) if gi is None else gi.detach().numpy())
+                 for i, gi in zip(diff, g)]
+    cases.append({
+        "id": id_, "fn": fn, "inputs": [enc(x) for x in inputs], "opts": opts,
+        "expect": enc(out.detach().numpy()), "head": enc(head), "diff": diff, "grads": grads,
+    })
+
+
+# --- contrib.BilinearResize2D: torch's bilinear interpolate has MXNet's source index rule.
+def bilinear_matrix(out, inp, align):
+    """MXNet's bilinear weights of one axis (area_pixel_compute_source_index): the scale
+    is 0 for an output of size 1 (where PyTorch's align_corners=False differs)."""
+    scale = 0.0 if out <= 1 else ((inp - 1) / (out - 1) if align else inp / out)
+    m = np.zeros((out, inp))
+    for o in range(out):
+        src = scale * o if align else max(scale * (o + 0.5) - 0.5, 0.0)
+        i0 = int(src)
+        lam = src - i0
+        i1 = i0 + 1 if i0 < inp - 1 else i0
+        m[o, i0] += 1 - lam
+        m[o, i1] += lam
+    return torch.tensor(m)
+
+
+def bilinear(size, align):
+    def f(x):
+        rows = bilinear_matrix(size[0], x.shape[2], align)
+        cols = bilinear_matrix(size[1], x.shape[3], align)
+        out = rows @ x @ cols.T
+        if min(size) > 1:  # PyTorch agrees with MXNet there: check the matrices against it
+            ref = F.interpolate(x, size=size, mode="bilinear", align_corners=align)
+            assert torch.allclose(out, ref, atol=1e-12), size
+        return out
+    return f
+
+
+x = rand((2, 3, 4, 5))
+for (h, w) in [(7, 9), (2, 3), (4, 5), (1, 6)]:
+    for align in [True, False]:
+        add(f"BilinearResize2D {h}x{w} align_corners={align}", "contrib.BilinearResize2D",
+            [x], {"height": h, "width": w, "alignCorners": align}, bilinear((h, w), align))
+add("BilinearResize2D scale 1.5x0.6", "contrib.BilinearResize2D", [x],
+    {"scaleHeight": 1.5, "scaleWidth": 0.6}, bilinear((6, 3), True))
+add("BilinearResize2D like", "contrib.BilinearResize2D", [x, rand((1, 1, 3, 8))],
+    {"mode": "like", "alignCorners": False}, lambda a, b: bilinear((3, 8), False)(a), [0])
+x_odd = rand((1, 2, 5, 4))
+add("BilinearResize2D to_even_up", "contrib.BilinearResize2D", [x_odd],
+    {"mode": "to_even_up"}, bilinear((6, 4), True))
+add("BilinearResize2D odd_scale", "contrib.BilinearResize2D", [x_odd],
+    {"mode": "odd_scale", "scaleHeight": 2, "scaleWidth": 2}, bilinear((9, 8), True))
+
+# --- contrib.AdaptiveAvgPooling2D: torch uses MXNet's floor/ceil windows.
+for size in [[3], [2, 4], [5, 7], []]:
+    out = size if len(size) == 2 else (size * 2 if size else [1, 1])
+    add(f"AdaptiveAvgPooling2D {size}", "contrib.AdaptiveAvgPooling2D", [rand((2, 3, 5, 7))],
+        {"outputSize": size}, lambda a, o=out: F.adaptive_avg_pool2d(a, o))
+
+
+# --- UpSampling.
+def nearest(a, s):
+    return a.repeat_interleave(s, dim=2).repeat_interleave(s, dim=3)
+
+
+add("UpSampling nearest scale 3", "UpSampling", [rand((2, 2, 2, 3))],
+    {"scale": 3, "sampleType": "nearest"}, lambda a: nearest(a, 3))
+a1, a2 = rand((1, 2, 2, 2)), rand((1, 3, 4, 4))
+add("UpSampling nearest concat", "UpSampling", [a1, a2], {"scale": 2, "sampleType": "nearest"},
+    lambda p, q: torch.cat([nearest(p, 2), nearest(q, 1)], dim=1))
+a3 = rand((1, 2, 1, 1))
+add("UpSampling nearest sum", "UpSampling", [a1, a3],
+    {"scale": 2, "sampleType": "nearest", "multiInputMode": "sum"},
+    lambda p, q: nearest(p, 2) + nearest(q, 4))
+for s in [2, 3]:
+    k = 2 * s - s % 2
+    pad = int(np.ceil((s - 1) / 2))
+    add(f"UpSampling bilinear scale {s}", "UpSampling", [rand((2, 3, 3, 2)), rand((3, 1, k, k))],
+        {"scale": s, "sampleType": "bilinear", "numFilter": 3},
+        lambda d, wt, s=s, pad=pad: F.conv_transpose2d(d, wt, stride=s, padding=pad, groups=3))
+
+# --- Crop.
+d = rand((2, 2, 5, 6))
+add("Crop h_w offset", "Crop", [d], {"hW": [3, 4], "offset": [1, 2]},
+    lambda a: a[:, :, 1:4, 2:6])
+add("Crop center like", "Crop", [d, rand((1, 1, 2, 3))], {"centerCrop": True},
+    lambda a, b: a[:, :, 1:3, 1:4], [0])
+
+# --- L2Normalization: x / sqrt(sum x^2 + eps).
+d = rand((2, 3, 2, 2))
+for mode, axes in [("instance", (1, 2, 3)), ("channel", (1,)), ("spatial", (2, 3))]:
+    add(f"L2Normalization {mode}", "L2Normalization", [d], {"mode": mode, "eps": 1e-3},
+        lambda a, ax=axes: a / torch.sqrt((a * a).sum(dim=ax, keepdim=True) + 1e-3))
+
+# --- SVMOutput: identity forward; MXNet's L1/L2 hinge gradient, whatever the head.
+scores = rand((4, 3))
+labels = np.array([0.0, 2.0, 1.0, 2.0])
+for linear in [False, True]:
+    margin, coef = 0.7, 1.5
+    sign = 1.0 - 2.0 * np.eye(3)[labels.astype(int)]
+    t = margin + sign * scores
+    g = coef * sign * (t > 0) if linear else 2 * coef * sign * np.maximum(t, 0)
+    cases.append({
+        "id": f"SVMOutput use_linear={linear}", "fn": "SVMOutput",
+        "inputs": [enc(scores), enc(labels)],
+        "opts": {"margin": margin, "regularizationCoefficient": coef, "useLinear": linear},
+        "expect": enc(scores), "head": enc(rand((4, 3))), "diff": [0], "grads": [enc(g)],
+    })
+
+path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
+with open(path, "w") as f:
+    json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))
+print(f"wrote {len(cases)} cases to {os.path.normpath(path)}")
