@@ -148,6 +148,82 @@ for linear in [False, True]:
         "expect": enc(scores), "head": enc(rand((4, 3))), "diff": [0], "grads": [enc(g)],
     })
 
+# --- contrib.boxIou / boxEncode / boxDecode: NumPy versions of MXNet's kernels
+# (bounding_box-inl.h: areas of boxes with a negative extent are 0; no +1 on widths).
+def corners(b, fmt):
+    if fmt == "corner":
+        return b
+    x, y, w, h = np.moveaxis(b, -1, 0)
+    return np.stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2], axis=-1)
+
+
+def box_iou(lhs, rhs, fmt):
+    lc, rc = corners(lhs, fmt).reshape(-1, 4), corners(rhs, fmt).reshape(-1, 4)
+    iw = np.maximum(0, np.minimum(lc[:, None, 2], rc[None, :, 2]) -
+                    np.maximum(lc[:, None, 0], rc[None, :, 0]))
+    ih = np.maximum(0, np.minimum(lc[:, None, 3], rc[None, :, 3]) -
+                    np.maximum(lc[:, None, 1], rc[None, :, 1]))
+    ext = (lambda b: b[:, 2:4] if fmt == "center" else b[:, 2:4] - b[:, 0:2])
+    le, re = ext(lhs.reshape(-1, 4)), ext(rhs.reshape(-1, 4))
+    area = (lambda e: np.where((e[:, 0] < 0) | (e[:, 1] < 0), 0, e[:, 0] * e[:, 1]))
+    inter = iw * ih
+    out = inter / (area(le)[:, None] + area(re)[None, :] - inter)
+    return out.reshape(lhs.shape[:-1] + rhs.shape[:-1])
+
+
+def plain(id_, fn, inputs, opts, outs):
+    cases.append({"id": id_, "fn": fn, "inputs": [enc(x) for x in inputs], "opts": opts,
+                  "expect": [enc(o) for o in outs], "head": None, "diff": [], "grads": []})
+
+
+def rand_corner(shape):
+    xy = rand(shape + (2,), 0, 4)
+    wh = rand(shape + (2,), 0.5, 3)
+    return np.concatenate([xy, xy + wh], axis=-1).astype(np.float32).astype(np.float64)
+
+
+lhs, rhs = rand_corner((2, 3)), rand_corner((4,))
+lhs[0, 0] = [1, 1, 0.5, 2]  # a box with a negative width: area 0, as MXNet
+plain("box_iou corner", "contrib.boxIou", [lhs, rhs], {}, [box_iou(lhs, rhs, "corner")])
+lc, rcn = rand((3, 4), 0.5, 3), rand((2, 4), 0.5, 3)
+plain("box_iou center", "contrib.boxIou", [lc, rcn], {"format": "center"},
+      [box_iou(lc, rcn, "center")])
+
+
+def center_of(b):
+    w, h = b[..., 2] - b[..., 0], b[..., 3] - b[..., 1]
+    return b[..., 0] + w / 2, b[..., 1] + h / 2, w, h
+
+
+samples = np.array([[1.0, -1.0, 1.0], [0.0, 1.0, 1.0]])
+matches = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+anchors, refs = rand_corner((2, 3)), rand_corner((2, 2))
+means, stds = np.array([0.1, -0.1, 0.0, 0.2]), np.array([0.1, 0.1, 0.2, 0.2])
+ref = refs[np.arange(2)[:, None], matches.astype(int)]
+rx, ry, rw, rh = center_of(ref)
+ax, ay, aw, ah = center_of(anchors)
+raw = np.stack([(rx - ax) / aw, (ry - ay) / ah, np.log(rw / aw), np.log(rh / ah)], axis=-1)
+valid = np.repeat((samples > 0.5)[..., None], 4, axis=-1).astype(np.float64)
+plain("box_encode", "contrib.boxEncode", [samples, matches, anchors, refs, means, stds], {},
+      [np.where(valid > 0, (raw - means) / stds, 0), valid])
+
+offsets = rand((2, 3, 4), -0.5, 0.5)
+for fmt, clip in [("center", -1.0), ("corner", 0.1)]:
+    anc = rand_corner((1, 3)) if fmt == "corner" else rand((1, 3, 4), 0.5, 3)
+    if fmt == "corner":
+        ax, ay, aw, ah = center_of(anc)
+    else:
+        ax, ay, aw, ah = np.moveaxis(anc, -1, 0)
+    stdv = [0.1, 0.2, 0.3, 0.4]
+    dw, dh = offsets[..., 2] * stdv[2], offsets[..., 3] * stdv[3]
+    if clip > 0:
+        dw, dh = np.minimum(dw, clip), np.minimum(dh, clip)
+    ox, oy = offsets[..., 0] * stdv[0] * aw + ax, offsets[..., 1] * stdv[1] * ah + ay
+    hw, hh = np.exp(dw) * aw / 2, np.exp(dh) * ah / 2
+    plain(f"box_decode {fmt} clip {clip}", "contrib.boxDecode", [offsets, anc],
+          {"std0": 0.1, "std1": 0.2, "std2": 0.3, "std3": 0.4, "clip": clip, "format": fmt},
+          [np.stack([ox - hw, oy - hh, ox + hw, oy + hh], axis=-1)])
+
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
 with open(path, "w") as f:
     json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))

@@ -18,8 +18,9 @@ import type { NDArray } from "./ndarray.ts";
 /** The `mx.nd.contrib` function `fn` of the contrib table. */
 function contribFunction<F>(fn: string): F {
   const spec = VISION_CONTRIB_FUNCTIONS[fn];
-  const f = function (this: unknown): NDArray {
-    return callNd(`contrib.${fn}`, arguments, spec)[0];
+  const f = function (this: unknown): NDArray | NDArray[] {
+    const outs = callNd(`contrib.${fn}`, arguments, spec);
+    return spec.allOutputs ? outs : outs[0];
   };
   return f as F;
 }
@@ -30,3 +31,14 @@ export const BilinearResize2D: O.VisionFn<NDArray, O.BilinearResize2DOptions<NDA
 /** Average pooling to a fixed output size (MXNet's `_contrib_AdaptiveAvgPooling2D`). */
 export const AdaptiveAvgPooling2D: O.VisionFn<NDArray, O.AdaptiveAvgPooling2DOptions<NDArray>> =
   contribFunction("AdaptiveAvgPooling2D");
+/** The IoU of every `lhs` box with every `rhs` box (`_contrib_box_iou`). */
+export const boxIou: O.VisionFn<NDArray, O.BoxIouOptions<NDArray>> = contribFunction("boxIou");
+/** Regression targets and masks of matched anchors (`_contrib_box_encode`). */
+export const boxEncode: O.VisionListFn<NDArray, O.BoxEncodeOptions<NDArray>, NDArray[]> =
+  contribFunction(
+    "boxEncode",
+  );
+/** Corner boxes from offsets and anchors (`_contrib_box_decode`). */
+export const boxDecode: O.VisionFn<NDArray, O.BoxDecodeOptions<NDArray>> = contribFunction(
+  "boxDecode",
+);

@@ -29,3 +29,14 @@ export const BilinearResize2D: O.VisionFn<Symbol, O.BilinearResize2DOptions<Symb
 /** Average pooling to a fixed output size (MXNet's `_contrib_AdaptiveAvgPooling2D`). */
 export const AdaptiveAvgPooling2D: O.VisionFn<Symbol, O.AdaptiveAvgPooling2DOptions<Symbol>> =
   contribFunction("AdaptiveAvgPooling2D");
+/** The IoU of every `lhs` box with every `rhs` box (`_contrib_box_iou`). */
+export const boxIou: O.VisionFn<Symbol, O.BoxIouOptions<Symbol>> = contribFunction("boxIou");
+/** Regression targets and masks of matched anchors (`_contrib_box_encode`). */
+export const boxEncode: O.VisionListFn<Symbol, O.BoxEncodeOptions<Symbol>, Symbol> =
+  contribFunction(
+    "boxEncode",
+  );
+/** Corner boxes from offsets and anchors (`_contrib_box_decode`). */
+export const boxDecode: O.VisionFn<Symbol, O.BoxDecodeOptions<Symbol>> = contribFunction(
+  "boxDecode",
+);

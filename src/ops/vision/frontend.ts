@@ -10,4 +10,7 @@ import type { FnSpec } from "../frontend.ts";
 export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   BilinearResize2D: { op: "_contrib_BilinearResize2D" },
   AdaptiveAvgPooling2D: { op: "_contrib_AdaptiveAvgPooling2D" },
+  boxIou: { op: "_contrib_box_iou" },
+  boxEncode: { op: "_contrib_box_encode", allOutputs: true },
+  boxDecode: { op: "_contrib_box_decode" },
 };

@@ -105,3 +105,59 @@ export interface AdaptiveAvgPooling2DOptions<T> {
   /** Output size: one number or (height, width); empty: 1x1. */
   outputSize?: number | readonly number[];
 }
+
+/** `contrib.boxIou`: the IoU of every lhs box with every rhs box. */
+export interface BoxIouOptions<T> {
+  /** Boxes [..., 4]. */
+  lhs?: T;
+  /** Boxes [..., 4]. */
+  rhs?: T;
+  /** "corner" (xmin, ymin, xmax, ymax; default) or "center" (x, y, width, height). */
+  format?: "corner" | "center";
+}
+
+/** `contrib.boxEncode`: regression targets and masks of matched anchors. */
+export interface BoxEncodeOptions<T> {
+  /** [B, N]: > 0.5 marks a positive anchor. */
+  samples?: T;
+  /** [B, N]: the matched reference of each anchor, in [0, M). */
+  matches?: T;
+  /** [B, N, 4] corner anchors. */
+  anchors?: T;
+  /** [B, M, 4] corner references. */
+  refs?: T;
+  /** [4] means subtracted from the targets. */
+  means?: T;
+  /** [4] standard deviations the targets are divided by. */
+  stds?: T;
+}
+
+/** `contrib.boxDecode`: corner boxes from offsets and anchors. */
+export interface BoxDecodeOptions<T> {
+  /** [B, N, 4] offsets. */
+  data?: T;
+  /** [1, N, 4] anchors in `format`. */
+  anchors?: T;
+  /** Scale of the x offset. */
+  std0?: number;
+  /** Scale of the y offset. */
+  std1?: number;
+  /** Scale of the width offset. */
+  std2?: number;
+  /** Scale of the height offset. */
+  std3?: number;
+  /** Upper clip of the scaled log width/height offsets (off when <= 0). */
+  clip?: number;
+  /** The anchors' encoding: "center" (default) or "corner". */
+  format?: "corner" | "center";
+}
+
+/** A function returning every output (`boxEncode`: targets and masks). */
+export interface VisionListFn<T, O, R> {
+  /** Inputs positionally, then the options. */
+  (...args: [...inputs: T[], opts: O & NodeNaming]): R;
+  /** Inputs positionally. */
+  (...inputs: T[]): R;
+  /** Options form, inputs by name. */
+  (opts: O & NodeNaming): R;
+}
