@@ -148,6 +148,24 @@ for linear in [False, True]:
         "expect": enc(scores), "head": enc(rand((4, 3))), "diff": [0], "grads": [enc(g)],
     })
 
+# --- softmax / log_softmax with use_length: positions at or past the length output 0.
+def masked(fn, axis):
+    def f(a, lengths):
+        moved = a.movedim(axis, -1)
+        pos = torch.arange(moved.shape[-1])
+        keep = pos < lengths.unsqueeze(-1)
+        z = fn(moved.masked_fill(~keep, float("-inf")), dim=-1)
+        return torch.where(keep, z, torch.zeros_like(z)).movedim(-1, axis)
+    return f
+
+
+d = rand((2, 5, 3))
+for name, fn in [("softmax", torch.softmax), ("logSoftmax", torch.log_softmax)]:
+    add(f"{name} use_length axis 1", name, [d, np.array([[5.0, 2, 0], [1, 3, 4]])],
+        {"axis": 1, "useLength": True}, masked(fn, 1), [0])
+    add(f"{name} use_length last axis temperature 2", name, [d, np.array([[3.0] * 5, [1, 2, 3, 3, 0]])],
+        {"useLength": True, "temperature": 2.0}, lambda a, l, fn=fn: masked(fn, 2)(a / 2, l), [0])
+
 # --- contrib.boxIou / boxEncode / boxDecode: NumPy versions of MXNet's kernels
 # (bounding_box-inl.h: areas of boxes with a negative extent are 0; no +1 on widths).
 def corners(b, fmt):

@@ -90,18 +90,34 @@ export function relu(x: NDArray): NpArray {
 export function sigmoid(x: NDArray): NpArray {
   return op("sigmoid", [x]);
 }
+/**
+ * Options of `npx.softmax` / `npx.logSoftmax`: `length` (with `useLength`) masks positions
+ * at or past each row's length (they output 0); `dtype` sets the output dtype.
+ */
+export interface NpxSoftmaxOptions {
+  /** Axis (last by default). */
+  axis?: number;
+  /** Divides the input first. */
+  temperature?: number;
+  /** Per-row lengths: data's shape without `axis`. */
+  length?: NDArray;
+  /** Use `length`. */
+  useLength?: boolean;
+  /** The output dtype. */
+  dtype?: "float16" | "float32" | "float64";
+}
+const SOFTMAX_KEYS = ["axis", "temperature", "length", "useLength", "dtype"];
 /** Softmax along `axis` (last by default). */
-export function softmax(x: NDArray, opts: { axis?: number; temperature?: number } = {}): NpArray {
-  checkOptions("npx.softmax", opts, ["axis", "temperature"]);
-  return op("softmax", [x], { ...opts });
+export function softmax(x: NDArray, opts: NpxSoftmaxOptions = {}): NpArray {
+  checkOptions("npx.softmax", opts, SOFTMAX_KEYS);
+  const { length, ...p } = opts;
+  return op("softmax", length ? [x, length] : [x], { ...p });
 }
 /** Log-softmax along `axis`. */
-export function logSoftmax(
-  x: NDArray,
-  opts: { axis?: number; temperature?: number } = {},
-): NpArray {
-  checkOptions("npx.log_softmax", opts, ["axis", "temperature"]);
-  return op("log_softmax", [x], { ...opts });
+export function logSoftmax(x: NDArray, opts: NpxSoftmaxOptions = {}): NpArray {
+  checkOptions("npx.log_softmax", opts, SOFTMAX_KEYS);
+  const { length, ...p } = opts;
+  return op("log_softmax", length ? [x, length] : [x], { ...p });
 }
 /** Activation by name: "relu", "sigmoid", "tanh", "softrelu", "softsign". */
 export function activation(x: NDArray, opts: { actType?: string } = {}): NpArray {

@@ -72,3 +72,28 @@ for (const c of fixture.cases) {
     }
   });
 }
+
+Deno.test("softmax dtype sets the output dtype; a wrong length shape names the argument", async () => {
+  const x = mx.nd.array([1, 2, 3, 4, 5, 6], { shape: [2, 3] });
+  const y = mx.nd.softmax(x, { dtype: "float64" });
+  assert.equal(y.dtype, "float64");
+  assertClose(await values(y), [
+    0.09003057,
+    0.24472847,
+    0.66524096,
+    0.09003057,
+    0.24472847,
+    0.66524096,
+  ]);
+  const np = mx.npx.logSoftmax(x, { length: mx.nd.array([1, 3]), useLength: true });
+  assertClose(await values(np), [0, 0, 0, -2.40760596, -1.40760596, -0.40760596]);
+  assert.throws(
+    () => mx.nd.softmax(x, { length: mx.nd.array([1, 2, 3]), useLength: true }),
+    /softmax: length has shape \[3\], expected \[2\]/,
+  );
+  assert.throws(
+    () => mx.nd.softmax(x, { dtype: "int32" as "float32" }),
+    /softmax: parameter dtype/,
+  );
+  for (const a of [x, y, np]) a.dispose();
+});
