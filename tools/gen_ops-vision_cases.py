@@ -242,6 +242,116 @@ for fmt, clip in [("center", -1.0), ("corner", 0.1)]:
           {"std0": 0.1, "std1": 0.2, "std2": 0.3, "std3": 0.4, "clip": clip, "format": fmt},
           [np.stack([ox - hw, oy - hh, ox + hw, oy + hh], axis=-1)])
 
+# --- ROIPooling / contrib.ROIAlign: NumPy versions of MXNet's CPU kernels. Both are
+# linear in data given the ROIs (ROIPooling through the position of each maximum), so the
+# gradient of sum(head * out) is the transposed map applied to head.
+def with_grads(id_, fn, inputs, opts, out, data_grad):
+    head = rand(out.shape)
+    cases.append({"id": id_, "fn": fn, "inputs": [enc(x) for x in inputs], "opts": opts,
+                  "expect": enc(out), "head": enc(head), "diff": [0],
+                  "grads": [enc(data_grad(head))]})
+
+
+def mx_round(v):
+    return float(np.sign(v) * np.floor(abs(v) + 0.5))
+
+
+def roi_pool(data, rois, ph, pw, scale):
+    n, c, h, w = data.shape
+    out = np.zeros((len(rois), c, ph, pw))
+    arg = -np.ones((len(rois), c, ph, pw), dtype=int)
+    for r, roi in enumerate(rois):
+        b = int(roi[0])
+        x1, y1, x2, y2 = (mx_round(v * scale) for v in roi[1:])
+        rh, rw = max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1)
+        for i in range(ph):
+            hs = int(min(max(np.floor(i * rh / ph) + y1, 0), h))
+            he = int(min(max(np.ceil((i + 1) * rh / ph) + y1, 0), h))
+            for j in range(pw):
+                ws = int(min(max(np.floor(j * rw / pw) + x1, 0), w))
+                we = int(min(max(np.ceil((j + 1) * rw / pw) + x1, 0), w))
+                if he <= hs or we <= ws or not 0 <= b < n:
+                    continue
+                for ch in range(c):
+                    win = data[b, ch, hs:he, ws:we]
+                    k = np.argmax(win)  # the first maximum in row-major order, as MXNet
+                    out[r, ch, i, j] = win.flat[k]
+                    arg[r, ch, i, j] = ((b * c + ch) * h + hs + k // (we - ws)) * w + ws + k % (we - ws)
+    def grad(head):
+        g = np.zeros(data.size)
+        for o, a in zip(head.ravel(), arg.ravel()):
+            if a >= 0:
+                g[a] += o
+        return g.reshape(data.shape)
+    return out, grad
+
+
+def roi_align_matrix(shape, rois, ph, pw, scale, ratio, ps, aligned):
+    """The linear map [R*C'*PH*PW, N*C*H*W] of MXNet's ROIAlignForward."""
+    n, c, h, w = shape
+    oc = c // (ph * pw) if ps else c
+    m = np.zeros((len(rois) * oc * ph * pw, n * c * h * w))
+    off = 0.5 if aligned else 0.0
+    for r, roi in enumerate(rois):
+        b, box = (int(roi[0]), roi[1:]) if len(roi) == 5 else (0, roi)
+        sw, sh, ew, eh = (v * scale - off for v in box)
+        rw, rh = ew - sw, eh - sh
+        if not aligned:
+            rw, rh = max(rw, 1.0), max(rh, 1.0)
+        bh, bw = rh / ph, rw / pw
+        gh = ratio if ratio > 0 else int(np.ceil(rh / ph))
+        gw = ratio if ratio > 0 else int(np.ceil(rw / pw))
+        count = max(gh * gw, 1)
+        for ch in range(oc):
+            for i in range(ph):
+                for j in range(pw):
+                    row = ((r * oc + ch) * ph + i) * pw + j
+                    cin = (ch * ph + i) * pw + j if ps else ch
+                    plane = (b * c + cin) * h * w
+                    for iy in range(gh):
+                        y = sh + i * bh + (iy + 0.5) * bh / gh
+                        for ix in range(gw):
+                            x = sw + j * bw + (ix + 0.5) * bw / gw
+                            if y < -1 or y > h or x < -1 or x > w:
+                                continue
+                            y, x = max(y, 0.0), max(x, 0.0)
+                            y0, x0 = int(y), int(x)
+                            if y0 >= h - 1:
+                                y0 = y1 = h - 1
+                                yy = float(y0)
+                            else:
+                                y1, yy = y0 + 1, y
+                            if x0 >= w - 1:
+                                x0 = x1 = w - 1
+                                xx = float(x0)
+                            else:
+                                x1, xx = x0 + 1, x
+                            ly, lx = yy - y0, xx - x0
+                            for (py, px, wt) in [(y0, x0, (1 - ly) * (1 - lx)), (y0, x1, (1 - ly) * lx),
+                                                 (y1, x0, ly * (1 - lx)), (y1, x1, ly * lx)]:
+                                m[row, plane + py * w + px] += wt / count
+    return m, (len(rois), oc, ph, pw)
+
+
+feat = rand((2, 3, 6, 7))
+rois5 = np.array([[0, 0, 0, 10, 8], [1, 3.2, 1.6, 9.9, 11.5], [1, -2, -2, 3, 2],
+                  [0, 12, 10, 13.5, 11.5]], dtype=np.float64)
+for (ph, pw), scale in [((2, 2), 0.5), ((3, 2), 0.5)]:
+    out, grad = roi_pool(feat, rois5, ph, pw, scale)
+    with_grads(f"ROIPooling {ph}x{pw}", "ROIPooling", [feat, rois5],
+               {"pooledSize": [ph, pw], "spatialScale": scale}, out, grad)
+for ratio, ps, aligned, cols in [(2, False, False, 5), (-1, False, False, 5), (-1, False, True, 5),
+                                 (1, True, False, 5), (2, False, False, 4)]:
+    f = rand((2, 4, 6, 7)) if ps else feat
+    rr = rois5 if cols == 5 else rois5[:, 1:]
+    m, oshape = roi_align_matrix(f.shape, rr, 2, 2, 0.5, ratio, ps, aligned)
+    with_grads(f"ROIAlign sample_ratio={ratio} position_sensitive={ps} aligned={aligned} cols={cols}",
+               "contrib.ROIAlign", [f, rr],
+               {"pooledSize": [2, 2], "spatialScale": 0.5, "sampleRatio": ratio,
+                "positionSensitive": ps, "aligned": aligned},
+               (m @ f.ravel()).reshape(oshape),
+               lambda head, m=m, f=f: (m.T @ head.ravel()).reshape(f.shape))
+
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
 with open(path, "w") as f:
     json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))

@@ -42,3 +42,7 @@ export const boxEncode: O.VisionListFn<NDArray, O.BoxEncodeOptions<NDArray>, NDA
 export const boxDecode: O.VisionFn<NDArray, O.BoxDecodeOptions<NDArray>> = contribFunction(
   "boxDecode",
 );
+/** ROI Align (`_contrib_ROIAlign`): [R, C, PH, PW] from data [N, C, H, W] and rois [R, 5]. */
+export const ROIAlign: O.VisionFn<NDArray, O.ROIAlignOptions<NDArray>> = contribFunction(
+  "ROIAlign",
+);

@@ -28,3 +28,7 @@ export const L2Normalization: O.VisionFn<NDArray, O.L2NormalizationOptions<NDArr
 export const SVMOutput: O.VisionFn<NDArray, O.SVMOutputOptions<NDArray>> = ndFunction(
   "SVMOutput",
 );
+/** ROI max pooling: [R, C, PH, PW] from data [N, C, H, W] and rois [R, 5]. */
+export const ROIPooling: O.VisionFn<NDArray, O.ROIPoolingOptions<NDArray>> = ndFunction(
+  "ROIPooling",
+);

@@ -434,3 +434,15 @@ export function embedding(
   checkOptions("npx.embedding", opts, ["inputDim", "outputDim", "dtype", "sparseGrad"]);
   return op("Embedding", [data, weight], { ...opts });
 }
+
+// ---- #19 ops-vision ----
+
+/** ROI max pooling (MXNet's `npx.roi_pooling`): [R, C, PH, PW] from data and rois [R, 5]. */
+export function roiPooling(
+  data: NDArray,
+  rois: NDArray,
+  opts: { pooledSize: readonly number[]; spatialScale: number },
+): NpArray {
+  checkOptions("npx.roi_pooling", opts, ["pooledSize", "spatialScale"]);
+  return op("ROIPooling", [data, rois], { ...opts });
+}

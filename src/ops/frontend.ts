@@ -238,6 +238,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   Crop: { op: "Crop", variadic: true },
   L2Normalization: plain("L2Normalization"),
   SVMOutput: plain("SVMOutput"),
+  ROIPooling: plain("ROIPooling"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

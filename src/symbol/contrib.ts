@@ -40,3 +40,5 @@ export const boxEncode: O.VisionListFn<Symbol, O.BoxEncodeOptions<Symbol>, Symbo
 export const boxDecode: O.VisionFn<Symbol, O.BoxDecodeOptions<Symbol>> = contribFunction(
   "boxDecode",
 );
+/** ROI Align (`_contrib_ROIAlign`): [R, C, PH, PW] from data [N, C, H, W] and rois [R, 5]. */
+export const ROIAlign: O.VisionFn<Symbol, O.ROIAlignOptions<Symbol>> = contribFunction("ROIAlign");

@@ -21,3 +21,7 @@ export const L2Normalization: O.VisionFn<Symbol, O.L2NormalizationOptions<Symbol
 export const SVMOutput: O.VisionFn<Symbol, O.SVMOutputOptions<Symbol>> = symFunction(
   "SVMOutput",
 );
+/** ROI max pooling: [R, C, PH, PW] from data [N, C, H, W] and rois [R, 5]. */
+export const ROIPooling: O.VisionFn<Symbol, O.ROIPoolingOptions<Symbol>> = symFunction(
+  "ROIPooling",
+);

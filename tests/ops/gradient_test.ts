@@ -468,6 +468,20 @@ const CASES: Record<string, Case[]> = {
       return (useLinear ? t : t.square()).sum().mul(0.5);
     },
   })),
+  ROIPooling: [{
+    shapes: [[1, 2, 4, 5], [2, 5]],
+    fixed: { 1: [0, 0, 0, 6, 4, 0, 2, 1, 8, 7] },
+    params: { pooledSize: [2, 2], spatialScale: 0.5 },
+  }],
+  _contrib_ROIAlign: [{
+    shapes: [[1, 2, 4, 5], [2, 5]],
+    fixed: { 1: [0, 0, 0, 6, 4, 0, 2.5, 1, 8, 7.5] },
+    params: { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2 },
+  }, {
+    shapes: [[1, 4, 4, 5], [1, 4]],
+    fixed: { 1: [1, 0.5, 7, 6] },
+    params: { pooledSize: [2, 1], spatialScale: 0.5, positionSensitive: true, aligned: true },
+  }],
 };
 
 function isDifferentiable(name: string): boolean {

@@ -97,3 +97,15 @@ Deno.test("softmax dtype sets the output dtype; a wrong length shape names the a
   );
   for (const a of [x, y, np]) a.dispose();
 });
+
+Deno.test("npx.roiPooling is ROIPooling on np arrays; bad rois name the argument", async () => {
+  const data = mx.np.array([...Array(16).keys()], { shape: [1, 1, 4, 4] });
+  const rois = mx.np.array([[0, 0, 0, 3, 3]]);
+  const y = mx.npx.roiPooling(data, rois, { pooledSize: [2, 2], spatialScale: 1 });
+  assert.deepEqual(await y.tolist(), [[[[5, 7], [13, 15]]]]);
+  assert.throws(
+    () => mx.nd.ROIPooling(data, mx.nd.zeros([1, 4]), { pooledSize: [2, 2], spatialScale: 1 }),
+    /ROIPooling: rois must be \[num_rois, 5\]/,
+  );
+  for (const a of [data, rois, y]) a.dispose();
+});

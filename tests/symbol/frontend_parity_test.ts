@@ -221,6 +221,10 @@ const CASES: Record<string, Case[]> = {
   }],
   L2Normalization: [{ inputs: [[2, 3, 2]], args: [{ mode: "channel" }] }],
   SVMOutput: [{ inputs: [[3, 4], ints([3], [0, 3, 1])] }],
+  ROIPooling: [{
+    inputs: [[1, 2, 4, 5], ints([2, 5], [0, 0, 0, 6, 4, 0, 2, 1, 8, 7])],
+    args: [{ pooledSize: [2, 2], spatialScale: 0.5 }],
+  }],
 };
 
 /**

@@ -13,4 +13,5 @@ export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   boxIou: { op: "_contrib_box_iou" },
   boxEncode: { op: "_contrib_box_encode", allOutputs: true },
   boxDecode: { op: "_contrib_box_decode" },
+  ROIAlign: { op: "_contrib_ROIAlign" },
 };

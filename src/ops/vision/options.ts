@@ -161,3 +161,25 @@ export interface VisionListFn<T, O, R> {
   /** Options form, inputs by name. */
   (opts: O & NodeNaming): R;
 }
+
+/** ROIPooling: max pooling of each ROI to `pooledSize`. */
+export interface ROIPoolingOptions<T> {
+  /** Feature maps [N, C, H, W]. */
+  data?: T;
+  /** [R, 5]: batch index, x1, y1, x2, y2 in image coordinates. */
+  rois?: T;
+  /** (height, width) of the pooled maps. */
+  pooledSize: readonly number[];
+  /** Feature map size over image size (1 / total stride). */
+  spatialScale: number;
+}
+
+/** `contrib.ROIAlign`: bilinear samples averaged over each bin. */
+export interface ROIAlignOptions<T> extends ROIPoolingOptions<T> {
+  /** Samples per bin side; adaptive (ceil(roi size / pooled size)) when <= 0. */
+  sampleRatio?: number;
+  /** Position-sensitive pooling (R-FCN): channel group per bin. */
+  positionSensitive?: boolean;
+  /** Detectron2's half-pixel offset. */
+  aligned?: boolean;
+}
