@@ -352,6 +352,144 @@ for ratio, ps, aligned, cols in [(2, False, False, 5), (-1, False, False, 5), (-
                (m @ f.ravel()).reshape(oshape),
                lambda head, m=m, f=f: (m.T @ head.ravel()).reshape(f.shape))
 
+# --- contrib.boxNms / bipartiteMatching: the examples of MXNet's documentation, and
+# NumPy versions of MXNet's CPU algorithm on random boxes.
+doc = np.array([[0, 0.5, 0.1, 0.1, 0.2, 0.2], [1, 0.4, 0.1, 0.1, 0.2, 0.2],
+                [0, 0.3, 0.1, 0.1, 0.14, 0.14], [2, 0.6, 0.5, 0.5, 0.7, 0.8]])
+cases.append({
+    "id": "box_nms MXNet doc example", "fn": "contrib.boxNms", "inputs": [enc(doc)],
+    "opts": {"overlapThresh": 0.1, "coordStart": 2, "scoreIndex": 1, "idIndex": 0,
+             "forceSuppress": True},
+    "expect": enc([[2, 0.6, 0.5, 0.5, 0.7, 0.8], [0, 0.5, 0.1, 0.1, 0.2, 0.2],
+                   [-1] * 6, [-1] * 6]),
+    "head": enc(np.repeat([[0.1], [0.2], [0.3], [0.4]], 6, axis=1)), "diff": [0],
+    "grads": [enc(np.repeat([[0.2], [0], [0], [0.1]], 6, axis=1))],
+})
+
+
+def nms(data, thresh, valid, topk, c0, si, idi, bg, force, fin, fout):
+    shape = data.shape
+    n, k = shape[-2], shape[-1]
+    d = data.reshape(-1, n, k)
+    out = -np.ones_like(d)
+    src = -np.ones(d.shape[:2], dtype=int)
+    center = fin == "center"
+
+    def corners_of(b):
+        if not center:
+            return b
+        return np.array([b[0] - b[2] / 2, b[1] - b[3] / 2, b[0] + b[2] / 2, b[1] + b[3] / 2])
+
+    def area(b):
+        w, h = (b[2], b[3]) if center else (b[2] - b[0], b[3] - b[1])
+        return 0 if w < 0 or h < 0 else w * h
+
+    for b in range(d.shape[0]):
+        ok = [i for i in range(n) if d[b, i, si] > valid and (idi < 0 or d[b, i, idi] != bg)]
+        ok.sort(key=lambda i: -d[b, i, si])  # stable
+        cand = ok[: (n if topk < 0 else min(n, topk))]
+        kept = [True] * len(cand)
+        for r in range(len(cand)):
+            if not kept[r]:
+                continue
+            for q in range(r + 1, len(cand)):
+                if not kept[q]:
+                    continue
+                if not force and idi >= 0 and int(d[b, cand[r], idi]) != int(d[b, cand[q], idi]):
+                    continue
+                br, bq = d[b, cand[r], c0:c0 + 4], d[b, cand[q], c0:c0 + 4]
+                cr, cq = corners_of(br), corners_of(bq)
+                iw = max(min(cr[2], cq[2]) - max(cr[0], cq[0]), 0)
+                ih = max(min(cr[3], cq[3]) - max(cr[1], cq[1]), 0)
+                inter = iw * ih
+                if inter / (area(br) + area(bq) - inter) > thresh:
+                    kept[q] = False
+        rows = [c for c, keep in zip(cand, kept) if keep]
+        for j, i in enumerate(rows):
+            out[b, j] = d[b, i]
+            src[b, j] = i
+        if fin != fout:
+            for j in range(len(rows)):
+                x0, y0, x1, y1 = out[b, j, c0:c0 + 4]
+                if x0 < 0:
+                    continue
+                out[b, j, c0:c0 + 4] = ([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0]
+                                        if fout == "center" else
+                                        [x0 - x1 / 2, y0 - y1 / 2, x0 + x1 / 2, y0 + y1 / 2])
+
+    def grad(head):
+        h = head.reshape(d.shape)
+        g = np.zeros_like(d)
+        for b in range(d.shape[0]):
+            for j in range(n):
+                if src[b, j] >= 0:
+                    g[b, src[b, j]] = h[b, j]
+        return g.reshape(shape)
+    return out.reshape(shape), grad
+
+
+boxes = np.concatenate([
+    rng.integers(0, 3, size=(2, 3, 8, 1)).astype(np.float64),   # class id
+    rand((2, 3, 8, 1), 0, 1),                                   # score
+    rand_corner((2, 3, 8)) / 2,                                 # corners
+    rand((2, 3, 8, 1)),                                         # an extra value
+], axis=-1)
+for opts in [
+    {"overlapThresh": 0.3, "idIndex": 0},
+    {"overlapThresh": 0.2, "idIndex": 0, "forceSuppress": True, "topk": 5, "validThresh": 0.2,
+     "backgroundId": 2},
+    {"overlapThresh": 0.4, "outFormat": "center"},
+    {"overlapThresh": 0.4, "coordStart": 2, "scoreIndex": 1, "inFormat": "center",
+     "topk": 6},
+    {"overlapThresh": 0.5, "topk": 0},
+]:
+    full = {"overlapThresh": 0.5, "validThresh": 0, "topk": -1, "coordStart": 2,
+            "scoreIndex": 1, "idIndex": -1, "backgroundId": -1, "forceSuppress": False,
+            "inFormat": "corner", "outFormat": "corner", **opts}
+    data = boxes.copy()
+    if full["inFormat"] == "center":
+        data[..., 4:6] = np.abs(data[..., 4:6] - data[..., 2:4])
+    if full["topk"] == 0:
+        out, grad = data, (lambda h: h)
+    else:
+        out, grad = nms(data, full["overlapThresh"], full["validThresh"], full["topk"],
+                        full["coordStart"], full["scoreIndex"], full["idIndex"],
+                        full["backgroundId"], full["forceSuppress"], full["inFormat"],
+                        full["outFormat"])
+    with_grads(f"box_nms {opts}", "contrib.boxNms", [data], opts, out, grad)
+
+scores_doc = np.array([[0.5, 0.6], [0.1, 0.2], [0.3, 0.4]])
+plain("bipartite_matching MXNet doc example", "contrib.bipartiteMatching", [scores_doc],
+      {"threshold": 1e-12, "isAscend": False}, [[1, -1, 0], [2, 0]])
+
+
+def bipartite(data, thresh, ascend, topk):
+    rows, cols = data.shape[-2:]
+    d = data.reshape(-1, rows * cols)
+    rm, cm = -np.ones((len(d), rows)), -np.ones((len(d), cols))
+    for b in range(len(d)):
+        order = sorted(range(rows * cols), key=lambda i: d[b, i] if ascend else -d[b, i])
+        count = 0
+        for i in order:
+            r, c = divmod(i, cols)
+            if rm[b, r] != -1 or cm[b, c] != -1:
+                continue
+            if not (d[b, i] < thresh if ascend else d[b, i] > thresh):
+                break
+            rm[b, r], cm[b, c] = c, r
+            count += 1
+            if topk > 0 and count > topk:
+                break
+    return rm.reshape(data.shape[:-1]), cm.reshape(data.shape[:-2] + (cols,))
+
+
+sc = rand((2, 4, 3), 0, 1)
+for opts in [{"threshold": 0.3}, {"threshold": 0.6, "isAscend": True},
+             {"threshold": 0.05, "topk": 1}]:
+    plain(f"bipartite_matching {opts}", "contrib.bipartiteMatching", [sc], opts,
+          list(bipartite(sc, opts["threshold"], opts.get("isAscend", False),
+                         opts.get("topk", -1))))
+
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
 with open(path, "w") as f:
     json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))

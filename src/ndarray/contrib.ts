@@ -46,3 +46,16 @@ export const boxDecode: O.VisionFn<NDArray, O.BoxDecodeOptions<NDArray>> = contr
 export const ROIAlign: O.VisionFn<NDArray, O.ROIAlignOptions<NDArray>> = contribFunction(
   "ROIAlign",
 );
+/** Non-maximum suppression (`_contrib_box_nms`): kept boxes first, then rows of -1. */
+export const boxNms: O.VisionFn<NDArray, O.BoxNmsOptions<NDArray>> = contribFunction("boxNms");
+/** Alias of `boxNms` (`_contrib_box_non_maximum_suppression`). */
+export const boxNonMaximumSuppression: O.VisionFn<NDArray, O.BoxNmsOptions<NDArray>> =
+  contribFunction(
+    "boxNonMaximumSuppression",
+  );
+/** Greedy bipartite matching: `[rowMatches, colMatches]` (-1 where unmatched). */
+export const bipartiteMatching: O.VisionListFn<
+  NDArray,
+  O.BipartiteMatchingOptions<NDArray>,
+  NDArray[]
+> = contribFunction("bipartiteMatching");

@@ -42,3 +42,16 @@ export const boxDecode: O.VisionFn<Symbol, O.BoxDecodeOptions<Symbol>> = contrib
 );
 /** ROI Align (`_contrib_ROIAlign`): [R, C, PH, PW] from data [N, C, H, W] and rois [R, 5]. */
 export const ROIAlign: O.VisionFn<Symbol, O.ROIAlignOptions<Symbol>> = contribFunction("ROIAlign");
+/** Non-maximum suppression (`_contrib_box_nms`): kept boxes first, then rows of -1. */
+export const boxNms: O.VisionFn<Symbol, O.BoxNmsOptions<Symbol>> = contribFunction("boxNms");
+/** Alias of `boxNms` (`_contrib_box_non_maximum_suppression`). */
+export const boxNonMaximumSuppression: O.VisionFn<Symbol, O.BoxNmsOptions<Symbol>> =
+  contribFunction(
+    "boxNonMaximumSuppression",
+  );
+/** Greedy bipartite matching: `[rowMatches, colMatches]` (-1 where unmatched). */
+export const bipartiteMatching: O.VisionListFn<
+  Symbol,
+  O.BipartiteMatchingOptions<Symbol>,
+  Symbol
+> = contribFunction("bipartiteMatching");

@@ -482,6 +482,8 @@ const CASES: Record<string, Case[]> = {
     fixed: { 1: [1, 0.5, 7, 6] },
     params: { pooledSize: [2, 1], spatialScale: 0.5, positionSensitive: true, aligned: true },
   }],
+  // Kept rows move (gradients follow them back), suppressed and invalid rows get 0.
+  _contrib_box_nms: [{ shapes: [[2, 5, 6]], params: { overlapThresh: 0.3, topk: 4 } }],
 };
 
 function isDifferentiable(name: string): boolean {

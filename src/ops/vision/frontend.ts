@@ -14,4 +14,7 @@ export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   boxEncode: { op: "_contrib_box_encode", allOutputs: true },
   boxDecode: { op: "_contrib_box_decode" },
   ROIAlign: { op: "_contrib_ROIAlign" },
+  boxNms: { op: "_contrib_box_nms" },
+  boxNonMaximumSuppression: { op: "_contrib_box_non_maximum_suppression" },
+  bipartiteMatching: { op: "_contrib_bipartite_matching", allOutputs: true },
 };

@@ -7,8 +7,15 @@
 import type { OpDef } from "../op_def.ts";
 import { BOX_OPS } from "./boxes.ts";
 import { LAYER_OPS } from "./layers.ts";
+import { NMS_OPS } from "./nms.ts";
 import { RESIZE_OPS } from "./resize.ts";
 import { ROI_OPS } from "./roi.ts";
 
 /** Every operator of this folder. */
-export const VISION_OPS: readonly OpDef[] = [...RESIZE_OPS, ...LAYER_OPS, ...BOX_OPS, ...ROI_OPS];
+export const VISION_OPS: readonly OpDef[] = [
+  ...RESIZE_OPS,
+  ...LAYER_OPS,
+  ...BOX_OPS,
+  ...ROI_OPS,
+  ...NMS_OPS,
+];

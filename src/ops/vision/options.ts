@@ -183,3 +183,41 @@ export interface ROIAlignOptions<T> extends ROIPoolingOptions<T> {
   /** Detectron2's half-pixel offset. */
   aligned?: boolean;
 }
+
+/** `contrib.boxNms`: greedy non-maximum suppression per batch. */
+export interface BoxNmsOptions<T> {
+  /** Boxes [..., N, K]: id, score, 4 coordinates, ... as the indices say. */
+  data?: T;
+  /** Suppress a box whose IoU with a higher-scored kept box exceeds this. */
+  overlapThresh?: number;
+  /** Boxes scoring at or below this are dropped first. */
+  validThresh?: number;
+  /** Only the `topk` best-scored valid boxes take part (all when < 0). */
+  topk?: number;
+  /** Index of the first of the 4 coordinates. */
+  coordStart?: number;
+  /** Index of the score. */
+  scoreIndex?: number;
+  /** Index of the class id (-1: none). */
+  idIndex?: number;
+  /** Class id of background boxes, dropped first (with `idIndex`). */
+  backgroundId?: number;
+  /** Suppress across classes too. */
+  forceSuppress?: boolean;
+  /** Input coordinates: "corner" or "center". */
+  inFormat?: "corner" | "center";
+  /** Output coordinates: "corner" or "center". */
+  outFormat?: "corner" | "center";
+}
+
+/** `contrib.bipartiteMatching`: greedy matching of rows to columns by score. */
+export interface BipartiteMatchingOptions<T> {
+  /** Scores [..., rows, cols]. */
+  data?: T;
+  /** Lower scores are better. */
+  isAscend?: boolean;
+  /** Scores must beat this (be above, or below with `isAscend`). */
+  threshold: number;
+  /** Stop after this many matches (as MXNet: one more) when > 0. */
+  topk?: number;
+}
