@@ -490,6 +490,36 @@ for opts in [{"threshold": 0.3}, {"threshold": 0.6, "isAscend": True},
           list(bipartite(sc, opts["threshold"], opts.get("isAscend", False),
                          opts.get("topk", -1))))
 
+# --- GridGenerator / BilinearSampler / SpatialTransformer: PyTorch's affine_grid and
+# grid_sample with align_corners=True and zero padding are MXNet's normalisation.
+theta = rand((2, 6), -0.8, 0.8)
+add("GridGenerator affine", "GridGenerator", [theta], {"transformType": "affine",
+    "targetShape": [3, 4]},
+    lambda t: F.affine_grid(t.reshape(2, 2, 3), (2, 1, 3, 4), align_corners=True)
+    .permute(0, 3, 1, 2))
+flow = rand((2, 2, 3, 5), -2, 2)
+
+
+def warp(f):
+    h, w = f.shape[2:]
+    cols = torch.arange(w, dtype=torch.float64).expand(h, w)
+    rows = torch.arange(h, dtype=torch.float64).unsqueeze(1).expand(h, w)
+    return torch.stack([(f[:, 0] + cols) / ((w - 1) / 2) - 1,
+                        (f[:, 1] + rows) / ((h - 1) / 2) - 1], dim=1)
+
+
+add("GridGenerator warp", "GridGenerator", [flow], {"transformType": "warp"}, warp)
+img = rand((2, 3, 4, 5))
+grid = rand((2, 2, 3, 4), -1.3, 1.3)  # some points outside the image: zeros there
+add("BilinearSampler", "BilinearSampler", [img, grid], {},
+    lambda d, g: F.grid_sample(d, g.permute(0, 2, 3, 1), mode="bilinear",
+                               padding_mode="zeros", align_corners=True))
+add("SpatialTransformer", "SpatialTransformer", [img, theta],
+    {"targetShape": [3, 4], "transformType": "affine", "samplerType": "bilinear"},
+    lambda d, t: F.grid_sample(d, F.affine_grid(t.reshape(2, 2, 3), (2, 3, 3, 4),
+                                                align_corners=True),
+                               mode="bilinear", padding_mode="zeros", align_corners=True))
+
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
 with open(path, "w") as f:
     json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))

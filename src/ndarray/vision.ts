@@ -32,3 +32,16 @@ export const SVMOutput: O.VisionFn<NDArray, O.SVMOutputOptions<NDArray>> = ndFun
 export const ROIPooling: O.VisionFn<NDArray, O.ROIPoolingOptions<NDArray>> = ndFunction(
   "ROIPooling",
 );
+/** A sampling grid [N, 2, H, W] from affine parameters [N, 6] or a flow [N, 2, H, W]. */
+export const GridGenerator: O.VisionFn<NDArray, O.GridGeneratorOptions<NDArray>> = ndFunction(
+  "GridGenerator",
+);
+/** Bilinear sampling of data at a grid of normalised coordinates (zeros outside). */
+export const BilinearSampler: O.VisionFn<NDArray, O.BilinearSamplerOptions<NDArray>> = ndFunction(
+  "BilinearSampler",
+);
+/** An affine spatial transformer: GridGenerator then BilinearSampler. */
+export const SpatialTransformer: O.VisionFn<NDArray, O.SpatialTransformerOptions<NDArray>> =
+  ndFunction(
+    "SpatialTransformer",
+  );

@@ -239,6 +239,9 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   L2Normalization: plain("L2Normalization"),
   SVMOutput: plain("SVMOutput"),
   ROIPooling: plain("ROIPooling"),
+  GridGenerator: plain("GridGenerator"),
+  BilinearSampler: plain("BilinearSampler"),
+  SpatialTransformer: plain("SpatialTransformer"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

@@ -25,3 +25,16 @@ export const SVMOutput: O.VisionFn<Symbol, O.SVMOutputOptions<Symbol>> = symFunc
 export const ROIPooling: O.VisionFn<Symbol, O.ROIPoolingOptions<Symbol>> = symFunction(
   "ROIPooling",
 );
+/** A sampling grid [N, 2, H, W] from affine parameters [N, 6] or a flow [N, 2, H, W]. */
+export const GridGenerator: O.VisionFn<Symbol, O.GridGeneratorOptions<Symbol>> = symFunction(
+  "GridGenerator",
+);
+/** Bilinear sampling of data at a grid of normalised coordinates (zeros outside). */
+export const BilinearSampler: O.VisionFn<Symbol, O.BilinearSamplerOptions<Symbol>> = symFunction(
+  "BilinearSampler",
+);
+/** An affine spatial transformer: GridGenerator then BilinearSampler. */
+export const SpatialTransformer: O.VisionFn<Symbol, O.SpatialTransformerOptions<Symbol>> =
+  symFunction(
+    "SpatialTransformer",
+  );

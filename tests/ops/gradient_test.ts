@@ -484,6 +484,15 @@ const CASES: Record<string, Case[]> = {
   }],
   // Kept rows move (gradients follow them back), suppressed and invalid rows get 0.
   _contrib_box_nms: [{ shapes: [[2, 5, 6]], params: { overlapThresh: 0.3, topk: 4 } }],
+  GridGenerator: [
+    { shapes: [[2, 6]], params: { transformType: "affine", targetShape: [3, 2] } },
+    { shapes: [[1, 2, 2, 3]], params: { transformType: "warp" } },
+  ],
+  BilinearSampler: [{ shapes: [[1, 2, 3, 4], [1, 2, 2, 3]], lo: -1.2, hi: 1.2 }],
+  SpatialTransformer: [{
+    shapes: [[1, 2, 3, 4], [1, 6]],
+    params: { targetShape: [2, 3], transformType: "affine", samplerType: "bilinear" },
+  }],
 };
 
 function isDifferentiable(name: string): boolean {

@@ -225,6 +225,12 @@ const CASES: Record<string, Case[]> = {
     inputs: [[1, 2, 4, 5], ints([2, 5], [0, 0, 0, 6, 4, 0, 2, 1, 8, 7])],
     args: [{ pooledSize: [2, 2], spatialScale: 0.5 }],
   }],
+  GridGenerator: [{ inputs: [[2, 6]], args: [{ transformType: "affine", targetShape: [2, 3] }] }],
+  BilinearSampler: [{ inputs: [[1, 2, 3, 4], [1, 2, 2, 2]] }],
+  SpatialTransformer: [{
+    inputs: [[1, 2, 3, 4], [1, 6]],
+    args: [{ targetShape: [2, 2], transformType: "affine", samplerType: "bilinear" }],
+  }],
 };
 
 /**

@@ -10,6 +10,7 @@ import { LAYER_OPS } from "./layers.ts";
 import { NMS_OPS } from "./nms.ts";
 import { RESIZE_OPS } from "./resize.ts";
 import { ROI_OPS } from "./roi.ts";
+import { SAMPLING_OPS } from "./sampling.ts";
 
 /** Every operator of this folder. */
 export const VISION_OPS: readonly OpDef[] = [
@@ -18,4 +19,5 @@ export const VISION_OPS: readonly OpDef[] = [
   ...BOX_OPS,
   ...ROI_OPS,
   ...NMS_OPS,
+  ...SAMPLING_OPS,
 ];

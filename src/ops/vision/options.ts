@@ -221,3 +221,39 @@ export interface BipartiteMatchingOptions<T> {
   /** Stop after this many matches (as MXNet: one more) when > 0. */
   topk?: number;
 }
+
+/** GridGenerator: a sampling grid from affine parameters or a flow. */
+export interface GridGeneratorOptions<T> {
+  /** [N, 6] affine parameters, or [N, 2, H, W] flow for "warp". */
+  data?: T;
+  /** "affine" or "warp". */
+  transformType: "affine" | "warp";
+  /** (height, width) of the grid ("affine"). */
+  targetShape?: readonly number[];
+}
+
+/** BilinearSampler: data sampled at a grid of normalised (x, y) in [-1, 1]. */
+export interface BilinearSamplerOptions<T> {
+  /** [N, C, H, W]. */
+  data?: T;
+  /** [N, 2, oH, oW]. */
+  grid?: T;
+  /** Accepted for MXNet compatibility (no cuDNN here). */
+  cudnnOff?: boolean;
+}
+
+/** SpatialTransformer: GridGenerator (affine) then BilinearSampler. */
+export interface SpatialTransformerOptions<T> {
+  /** [N, C, H, W]. */
+  data?: T;
+  /** [N, 6] affine parameters. */
+  loc?: T;
+  /** (height, width) of the output. */
+  targetShape: readonly number[];
+  /** "affine" (the only one MXNet has). */
+  transformType: "affine";
+  /** "bilinear" (the only one MXNet has). */
+  samplerType: "bilinear";
+  /** Accepted for MXNet compatibility (no cuDNN here). */
+  cudnnOff?: boolean;
+}
