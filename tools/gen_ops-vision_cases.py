@@ -520,6 +520,193 @@ add("SpatialTransformer", "SpatialTransformer", [img, theta],
                                                 align_corners=True),
                                mode="bilinear", padding_mode="zeros", align_corners=True))
 
+# --- contrib.MultiBoxPrior / MultiBoxTarget / MultiBoxDetection: NumPy ports of MXNet's
+# CPU loops (multibox_prior.cc, multibox_target.cc, multibox_detection.cc).
+def prior(h, w, sizes, ratios, clip, steps, offsets):
+    sy, sx = steps
+    if sy <= 0 or sx <= 0:
+        sy, sx = 1 / h, 1 / w
+    out = []
+    for r in range(h):
+        cy = (r + offsets[0]) * sy
+        for c in range(w):
+            cx = (c + offsets[1]) * sx
+            halves = [(s * h / w * np.sqrt(ratios[0]) / 2, s / np.sqrt(ratios[0]) / 2)
+                      for s in sizes]
+            halves += [(sizes[0] * h / w * np.sqrt(q) / 2, sizes[0] / np.sqrt(q) / 2)
+                       for q in ratios[1:]]
+            out += [[cx - hw, cy - hh, cx + hw, cy + hh] for hw, hh in halves]
+    out = np.array(out)[None]
+    return np.clip(out, 0, 1) if clip else out
+
+
+for opts in [{}, {"sizes": [0.5, 0.25], "ratios": [1, 2, 0.5]},
+             {"sizes": [0.8], "ratios": [1, 3], "clip": True, "steps": [0.3, 0.2],
+              "offsets": [0.4, 0.6]}]:
+    full = {"sizes": [1.0], "ratios": [1.0], "clip": False, "steps": [-1, -1],
+            "offsets": [0.5, 0.5], **opts}
+    plain(f"MultiBoxPrior {opts}", "contrib.MultiBoxPrior", [rand((1, 2, 3, 4))], opts,
+          [prior(3, 4, full["sizes"], full["ratios"], full["clip"], full["steps"],
+                 full["offsets"])])
+
+
+def iou_c(a, b):
+    iw = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    i = iw * ih
+    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i
+    return 0.0 if u <= 0 else i / u
+
+
+def mb_target(anchors, labels, preds, thresh=0.5, ignore=-1.0, ratio=-1.0, mine=0.5,
+              var=(0.1, 0.1, 0.2, 0.2)):
+    a = anchors[0]
+    na = len(a)
+    nb = labels.shape[0]
+    loc, mask = np.zeros((nb, na * 4)), np.zeros((nb, na * 4))
+    cls = np.full((nb, na), ignore)
+    for b in range(nb):
+        lab = labels[b]
+        gts = 0
+        while gts < len(lab) and lab[gts, 0] != -1:
+            gts += 1
+        if gts == 0:
+            continue
+        ov = np.array([[iou_c(a[j], lab[k, 1:5]) for k in range(gts)] for j in range(na)])
+        done = [False] * gts
+        best = [(-1.0, -1)] * na
+        flag = [-1] * na
+        pos = 0
+        while not all(done):
+            ba, bg, bi = -1, -1, 1e-6
+            for j in range(na):
+                if flag[j] == 1:
+                    continue
+                for k in range(gts):
+                    if not done[k] and ov[j, k] > bi:
+                        ba, bg, bi = j, k, ov[j, k]
+            if ba < 0:
+                break
+            best[ba] = (bi, bg)
+            pos += 1
+            done[bg] = True
+            flag[ba] = 1
+        if thresh > 0:
+            for j in range(na):
+                if flag[j] == 1:
+                    continue
+                k = int(np.argmax(ov[j]))
+                best[j] = (ov[j, k], k)
+                if ov[j, k] > thresh:
+                    pos += 1
+                    done[k] = True
+                    flag[j] = 1
+        if ratio > 0:
+            neg = max(min(int(pos * ratio), na - pos), 0)
+            if neg > 0:
+                cand = []
+                for j in range(na):
+                    if flag[j] == 1:
+                        continue
+                    if best[j][0] < 0:
+                        k = int(np.argmax(ov[j]))
+                        best[j] = (ov[j, k], k)
+                    if best[j][0] < mine and flag[j] == -1:
+                        z = preds[b, :, j] - preds[b, :, j].max()
+                        cand.append((np.exp(z[0]) / np.exp(z).sum(), j))
+                cand.sort(key=lambda t: t[0])
+                for _, j in cand[:neg]:
+                    flag[j] = 0
+        else:
+            flag = [f if f == 1 else 0 for f in flag]
+        for j in range(na):
+            if flag[j] == 1:
+                k = best[j][1]
+                cls[b, j] = lab[k, 0] + 1
+                mask[b, j * 4:j * 4 + 4] = 1
+                al, at, ar, ab = a[j]
+                gl, gt, gr, gb = lab[k, 1:5]
+                aw, ah, gw, gh = ar - al, ab - at, gr - gl, gb - gt
+                loc[b, j * 4:j * 4 + 4] = [((gl + gr) / 2 - (al + ar) / 2) / aw / var[0],
+                                           ((gt + gb) / 2 - (at + ab) / 2) / ah / var[1],
+                                           np.log(gw / aw) / var[2], np.log(gh / ah) / var[3]]
+            elif flag[j] == 0:
+                cls[b, j] = 0
+    return [loc, mask, cls]
+
+
+anchors = prior(3, 4, [0.5, 0.25], [1, 2], True, [-1, -1], [0.5, 0.5])  # 36 anchors
+labels = -np.ones((3, 4, 5))
+labels[0, :2] = [[1, 0.1, 0.1, 0.5, 0.6], [0, 0.55, 0.3, 0.9, 0.8]]
+labels[1, :3] = [[2, 0.0, 0.0, 0.3, 0.3], [1, 0.4, 0.4, 0.8, 1.0], [0, 0.2, 0.6, 0.5, 0.9]]
+labels = labels.astype(np.float32).astype(np.float64)
+preds = rand((3, 4, 36), -2, 2)
+for opts in [{}, {"overlapThreshold": 0.3, "negativeMiningRatio": 2, "negativeMiningThresh": 0.4,
+                  "ignoreLabel": -2, "variances": [0.2, 0.2, 0.1, 0.1]}]:
+    plain(f"MultiBoxTarget {opts}", "contrib.MultiBoxTarget", [anchors, labels, preds], opts,
+          mb_target(anchors, labels, preds, opts.get("overlapThreshold", 0.5),
+                    opts.get("ignoreLabel", -1.0), opts.get("negativeMiningRatio", -1.0),
+                    opts.get("negativeMiningThresh", 0.5),
+                    opts.get("variances", (0.1, 0.1, 0.2, 0.2))))
+
+
+def mb_detection(prob, locp, anchors, clip=True, threshold=0.01, nms=0.5, force=False,
+                 var=(0.1, 0.1, 0.2, 0.2), topk=-1):
+    nb, nc, na = prob.shape
+    out = -np.ones((nb, na, 6))
+    a = anchors[0]
+    cl = (lambda v: min(max(v, 0.0), 1.0)) if clip else (lambda v: v)
+    for b in range(nb):
+        rows = []
+        for i in range(na):
+            score, cid = -1.0, 0
+            for j in range(1, nc):
+                if prob[b, j, i] > score:
+                    score, cid = prob[b, j, i], j
+            if cid > 0 and score < threshold:
+                cid = 0
+            if cid - 1 < 0:
+                continue
+            al, at, ar, ab = a[i]
+            px, py, pw, ph = locp[b, i * 4:i * 4 + 4]
+            aw, ah = ar - al, ab - at
+            ox, oy = px * var[0] * aw + (al + ar) / 2, py * var[1] * ah + (at + ab) / 2
+            ow, oh = np.exp(pw * var[2]) * aw / 2, np.exp(ph * var[3]) * ah / 2
+            rows.append([cid - 1, score, cl(ox - ow), cl(oy - oh), cl(ox + ow), cl(oy + oh)])
+        for r, row in enumerate(rows):
+            out[b, r] = row
+        if not rows or nms <= 0 or nms > 1:
+            continue
+        order = sorted(range(len(rows)), key=lambda i: -rows[i][1])
+        keep = len(rows)
+        if 0 < topk < keep:
+            keep = topk
+            out[b, keep:len(rows), 0] = -1
+        kept = [list(rows[i]) for i in order[:keep]]
+        for i in range(keep):
+            if kept[i][0] < 0:
+                continue
+            for j in range(i + 1, keep):
+                if kept[j][0] < 0:
+                    continue
+                if (force or kept[i][0] == kept[j][0]) and iou_c(kept[i][2:], kept[j][2:]) >= nms:
+                    kept[j][0] = -1
+        for r, row in enumerate(kept):
+            out[b, r] = row
+    return out
+
+
+logits = rand((2, 3, 36), -2, 2)
+prob = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+prob = prob.astype(np.float32).astype(np.float64)
+locp = rand((2, 36 * 4), -0.5, 0.5)
+for opts in [{}, {"threshold": 0.3, "nmsThreshold": 0.3, "forceSuppress": True, "nmsTopk": 10,
+                  "clip": False}, {"nmsThreshold": 0}]:
+    plain(f"MultiBoxDetection {opts}", "contrib.MultiBoxDetection", [prob, locp, anchors], opts,
+          [mb_detection(prob, locp, anchors, opts.get("clip", True), opts.get("threshold", 0.01),
+                        opts.get("nmsThreshold", 0.5), opts.get("forceSuppress", False),
+                        (0.1, 0.1, 0.2, 0.2), opts.get("nmsTopk", -1))])
+
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
 with open(path, "w") as f:
     json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))

@@ -59,3 +59,13 @@ export const bipartiteMatching: O.VisionListFn<
   O.BipartiteMatchingOptions<NDArray>,
   NDArray[]
 > = contribFunction("bipartiteMatching");
+/** SSD anchors [1, H*W*A, 4] for a feature map (`_contrib_MultiBoxPrior`). */
+export const MultiBoxPrior: O.VisionFn<NDArray, O.MultiBoxPriorOptions<NDArray>> = contribFunction(
+  "MultiBoxPrior",
+);
+/** SSD training targets `[locTarget, locMask, clsTarget]` (`_contrib_MultiBoxTarget`). */
+export const MultiBoxTarget: O.VisionListFn<NDArray, O.MultiBoxTargetOptions<NDArray>, NDArray[]> =
+  contribFunction("MultiBoxTarget");
+/** SSD detections [B, N, 6]: class, score, box (`_contrib_MultiBoxDetection`). */
+export const MultiBoxDetection: O.VisionFn<NDArray, O.MultiBoxDetectionOptions<NDArray>> =
+  contribFunction("MultiBoxDetection");

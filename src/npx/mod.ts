@@ -446,3 +446,67 @@ export function roiPooling(
   checkOptions("npx.roi_pooling", opts, ["pooledSize", "spatialScale"]);
   return op("ROIPooling", [data, rois], { ...opts });
 }
+/** SSD anchors (MXNet's `npx.multibox_prior`). */
+export function multiboxPrior(
+  data: NDArray,
+  opts: {
+    sizes?: readonly number[];
+    ratios?: readonly number[];
+    clip?: boolean;
+    steps?: readonly number[];
+    offsets?: readonly number[];
+  } = {},
+): NpArray {
+  checkOptions("npx.multibox_prior", opts, ["sizes", "ratios", "clip", "steps", "offsets"]);
+  return op("_contrib_MultiBoxPrior", [data], { ...opts });
+}
+/** SSD training targets `[locTarget, locMask, clsTarget]` (MXNet's `npx.multibox_target`). */
+export function multiboxTarget(
+  anchor: NDArray,
+  label: NDArray,
+  clsPred: NDArray,
+  opts: {
+    overlapThreshold?: number;
+    ignoreLabel?: number;
+    negativeMiningRatio?: number;
+    negativeMiningThresh?: number;
+    minimumNegativeSamples?: number;
+    variances?: readonly number[];
+  } = {},
+): NpArray[] {
+  checkOptions("npx.multibox_target", opts, [
+    "overlapThreshold",
+    "ignoreLabel",
+    "negativeMiningRatio",
+    "negativeMiningThresh",
+    "minimumNegativeSamples",
+    "variances",
+  ]);
+  return opAll("_contrib_MultiBoxTarget", [anchor, label, clsPred], { ...opts });
+}
+/** SSD detections [B, N, 6] (MXNet's `npx.multibox_detection`). */
+export function multiboxDetection(
+  clsProb: NDArray,
+  locPred: NDArray,
+  anchor: NDArray,
+  opts: {
+    clip?: boolean;
+    threshold?: number;
+    backgroundId?: number;
+    nmsThreshold?: number;
+    forceSuppress?: boolean;
+    variances?: readonly number[];
+    nmsTopk?: number;
+  } = {},
+): NpArray {
+  checkOptions("npx.multibox_detection", opts, [
+    "clip",
+    "threshold",
+    "backgroundId",
+    "nmsThreshold",
+    "forceSuppress",
+    "variances",
+    "nmsTopk",
+  ]);
+  return op("_contrib_MultiBoxDetection", [clsProb, locPred, anchor], { ...opts });
+}

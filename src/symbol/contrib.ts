@@ -55,3 +55,13 @@ export const bipartiteMatching: O.VisionListFn<
   O.BipartiteMatchingOptions<Symbol>,
   Symbol
 > = contribFunction("bipartiteMatching");
+/** SSD anchors [1, H*W*A, 4] for a feature map (`_contrib_MultiBoxPrior`). */
+export const MultiBoxPrior: O.VisionFn<Symbol, O.MultiBoxPriorOptions<Symbol>> = contribFunction(
+  "MultiBoxPrior",
+);
+/** SSD training targets `[locTarget, locMask, clsTarget]` (`_contrib_MultiBoxTarget`). */
+export const MultiBoxTarget: O.VisionListFn<Symbol, O.MultiBoxTargetOptions<Symbol>, Symbol> =
+  contribFunction("MultiBoxTarget");
+/** SSD detections [B, N, 6]: class, score, box (`_contrib_MultiBoxDetection`). */
+export const MultiBoxDetection: O.VisionFn<Symbol, O.MultiBoxDetectionOptions<Symbol>> =
+  contribFunction("MultiBoxDetection");

@@ -17,4 +17,7 @@ export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   boxNms: { op: "_contrib_box_nms" },
   boxNonMaximumSuppression: { op: "_contrib_box_non_maximum_suppression" },
   bipartiteMatching: { op: "_contrib_bipartite_matching", allOutputs: true },
+  MultiBoxPrior: { op: "_contrib_MultiBoxPrior" },
+  MultiBoxTarget: { op: "_contrib_MultiBoxTarget", allOutputs: true },
+  MultiBoxDetection: { op: "_contrib_MultiBoxDetection" },
 };

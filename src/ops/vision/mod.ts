@@ -7,6 +7,7 @@
 import type { OpDef } from "../op_def.ts";
 import { BOX_OPS } from "./boxes.ts";
 import { LAYER_OPS } from "./layers.ts";
+import { MULTIBOX_OPS } from "./multibox.ts";
 import { NMS_OPS } from "./nms.ts";
 import { RESIZE_OPS } from "./resize.ts";
 import { ROI_OPS } from "./roi.ts";
@@ -20,4 +21,5 @@ export const VISION_OPS: readonly OpDef[] = [
   ...ROI_OPS,
   ...NMS_OPS,
   ...SAMPLING_OPS,
+  ...MULTIBOX_OPS,
 ];

@@ -257,3 +257,65 @@ export interface SpatialTransformerOptions<T> {
   /** Accepted for MXNet compatibility (no cuDNN here). */
   cudnnOff?: boolean;
 }
+
+/** `contrib.MultiBoxPrior`: SSD anchor boxes for a feature map. */
+export interface MultiBoxPriorOptions<T> {
+  /** The feature map [N, C, H, W] (only its shape is used). */
+  data?: T;
+  /** Anchor sizes (relative to the image). */
+  sizes?: readonly number[];
+  /** Aspect ratios. */
+  ratios?: readonly number[];
+  /** Clip the boxes to [0, 1]. */
+  clip?: boolean;
+  /** (step_y, step_x) between centres; 1/H, 1/W when <= 0. */
+  steps?: readonly number[];
+  /** (offset_y, offset_x) of the centres within a step. */
+  offsets?: readonly number[];
+}
+
+/** `contrib.MultiBoxTarget`: training targets of SSD anchors. */
+export interface MultiBoxTargetOptions<T> {
+  /** [1, N, 4] anchors. */
+  anchor?: T;
+  /** [B, M, >= 5] ground truth: class, x1, y1, x2, y2 (rows of -1 pad). */
+  label?: T;
+  /** [B, classes, N] class predictions (for negative mining). */
+  clsPred?: T;
+  /** IoU above which an anchor is positive. */
+  overlapThreshold?: number;
+  /** Class target of anchors that are neither positive nor negative. */
+  ignoreLabel?: number;
+  /** Negatives per positive (hard negative mining when > 0). */
+  negativeMiningRatio?: number;
+  /** Only anchors below this IoU can be mined negatives. */
+  negativeMiningThresh?: number;
+  /** Accepted for MXNet compatibility (MXNet does not use it either). */
+  minimumNegativeSamples?: number;
+  /** Variances the location targets are divided by. */
+  variances?: readonly number[];
+}
+
+/** `contrib.MultiBoxDetection`: decoded, suppressed SSD detections. */
+export interface MultiBoxDetectionOptions<T> {
+  /** [B, classes, N] class probabilities (class 0: background). */
+  clsProb?: T;
+  /** [B, N*4] location offsets. */
+  locPred?: T;
+  /** [1, N, 4] anchors. */
+  anchor?: T;
+  /** Clip boxes to [0, 1]. */
+  clip?: boolean;
+  /** Scores below this count as background. */
+  threshold?: number;
+  /** Accepted for MXNet compatibility (class 0 is the background). */
+  backgroundId?: number;
+  /** IoU at or above which a lower-scored box is suppressed (no NMS outside (0, 1]). */
+  nmsThreshold?: number;
+  /** Suppress across classes. */
+  forceSuppress?: boolean;
+  /** Variances the offsets are scaled by. */
+  variances?: readonly number[];
+  /** Keep only the best `nmsTopk` before suppression (all when <= 0). */
+  nmsTopk?: number;
+}
