@@ -707,6 +707,43 @@ for opts in [{}, {"threshold": 0.3, "nmsThreshold": 0.3, "forceSuppress": True, 
                         opts.get("nmsThreshold", 0.5), opts.get("forceSuppress", False),
                         (0.1, 0.1, 0.2, 0.2), opts.get("nmsTopk", -1))])
 
+# --- Correlation: a NumPy port of MXNet's CorrelationForward, gradients by torch autograd
+# through the same loops written with tensors.
+def correlation(d1, d2, k=1, md=1, s1=1, s2=1, pad=0, mult=True):
+    n, c, h, w = d1.shape
+    ph, pw = h + 2 * pad, w + 2 * pad
+    border = md + (k - 1) // 2
+    oh, ow = int(np.ceil((ph - 2 * border) / s1)), int(np.ceil((pw - 2 * border) / s1))
+    r = md // s2
+    gw = 2 * r + 1
+    p1 = F.pad(d1, (pad, pad + 2, pad, pad + 2))  # spare zeros, as the op reads none there
+    p2 = F.pad(d2, (pad, pad + 2, pad, pad + 2))
+    out = []
+    for tc in range(gw * gw):
+        dx, dy = (tc % gw - r) * s2, (tc // gw - r) * s2
+        rows = []
+        for i in range(oh):
+            cols = []
+            for j in range(ow):
+                y1, x1 = i * s1 + md, j * s1 + md
+                a = p1[:, :, y1:y1 + k, x1:x1 + k]
+                b = p2[:, :, y1 + dy:y1 + dy + k, x1 + dx:x1 + dx + k]
+                v = (a * b) if mult else (a - b).abs()
+                cols.append(v.sum(dim=(1, 2, 3)) / (k * k * c))
+            rows.append(torch.stack(cols, dim=-1))
+        out.append(torch.stack(rows, dim=-2))
+    return torch.stack(out, dim=1)
+
+
+for opts in [{}, {"kernelSize": 3, "maxDisplacement": 2, "stride2": 2, "padSize": 2},
+             {"kernelSize": 1, "maxDisplacement": 1, "stride1": 2, "padSize": 1,
+              "isMultiply": False}]:
+    args = {"k": opts.get("kernelSize", 1), "md": opts.get("maxDisplacement", 1),
+            "s1": opts.get("stride1", 1), "s2": opts.get("stride2", 1),
+            "pad": opts.get("padSize", 0), "mult": opts.get("isMultiply", True)}
+    add(f"Correlation {opts}", "Correlation", [rand((2, 3, 5, 6)), rand((2, 3, 5, 6))], opts,
+        lambda a, b, args=args: correlation(a, b, **args))
+
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
 with open(path, "w") as f:
     json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))

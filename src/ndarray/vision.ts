@@ -45,3 +45,7 @@ export const SpatialTransformer: O.VisionFn<NDArray, O.SpatialTransformerOptions
   ndFunction(
     "SpatialTransformer",
   );
+/** FlowNet's correlation of two feature maps: [N, (2r+1)², outH, outW]. */
+export const Correlation: O.VisionFn<NDArray, O.CorrelationOptions<NDArray>> = ndFunction(
+  "Correlation",
+);

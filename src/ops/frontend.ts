@@ -242,6 +242,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   GridGenerator: plain("GridGenerator"),
   BilinearSampler: plain("BilinearSampler"),
   SpatialTransformer: plain("SpatialTransformer"),
+  Correlation: plain("Correlation"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

@@ -38,3 +38,7 @@ export const SpatialTransformer: O.VisionFn<Symbol, O.SpatialTransformerOptions<
   symFunction(
     "SpatialTransformer",
   );
+/** FlowNet's correlation of two feature maps: [N, (2r+1)², outH, outW]. */
+export const Correlation: O.VisionFn<Symbol, O.CorrelationOptions<Symbol>> = symFunction(
+  "Correlation",
+);

@@ -493,6 +493,13 @@ const CASES: Record<string, Case[]> = {
     shapes: [[1, 2, 3, 4], [1, 6]],
     params: { targetShape: [2, 3], transformType: "affine", samplerType: "bilinear" },
   }],
+  Correlation: [
+    { shapes: [[1, 2, 4, 4], [1, 2, 4, 4]], params: { maxDisplacement: 1, padSize: 1 } },
+    {
+      shapes: [[1, 2, 4, 5], [1, 2, 4, 5]],
+      params: { kernelSize: 3, maxDisplacement: 1, padSize: 1, isMultiply: false },
+    },
+  ],
 };
 
 function isDifferentiable(name: string): boolean {

@@ -231,6 +231,7 @@ const CASES: Record<string, Case[]> = {
     inputs: [[1, 2, 3, 4], [1, 6]],
     args: [{ targetShape: [2, 2], transformType: "affine", samplerType: "bilinear" }],
   }],
+  Correlation: [{ inputs: [[1, 2, 3, 3], [1, 2, 3, 3]], args: [{ padSize: 1 }] }],
 };
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { OpDef } from "../op_def.ts";
 import { BOX_OPS } from "./boxes.ts";
+import { CORRELATION_OPS } from "./correlation.ts";
 import { LAYER_OPS } from "./layers.ts";
 import { MULTIBOX_OPS } from "./multibox.ts";
 import { NMS_OPS } from "./nms.ts";
@@ -22,4 +23,5 @@ export const VISION_OPS: readonly OpDef[] = [
   ...NMS_OPS,
   ...SAMPLING_OPS,
   ...MULTIBOX_OPS,
+  ...CORRELATION_OPS,
 ];

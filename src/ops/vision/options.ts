@@ -319,3 +319,23 @@ export interface MultiBoxDetectionOptions<T> {
   /** Keep only the best `nmsTopk` before suppression (all when <= 0). */
   nmsTopk?: number;
 }
+
+/** Correlation (FlowNet): per-displacement window products of two feature maps. */
+export interface CorrelationOptions<T> {
+  /** [N, C, H, W]. */
+  data1?: T;
+  /** [N, C, H, W]. */
+  data2?: T;
+  /** Side of the window compared (1). */
+  kernelSize?: number;
+  /** Largest displacement (1). */
+  maxDisplacement?: number;
+  /** Output sampling step in data1 (1). */
+  stride1?: number;
+  /** Displacement step (1). */
+  stride2?: number;
+  /** Zero padding of both inputs (0). */
+  padSize?: number;
+  /** Products (true) or absolute differences (false). */
+  isMultiply?: boolean;
+}
