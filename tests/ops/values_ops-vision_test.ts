@@ -109,3 +109,105 @@ Deno.test("npx.roiPooling is ROIPooling on np arrays; bad rois name the argument
   );
   for (const a of [data, rois, y]) a.dispose();
 });
+
+Deno.test("vision operators load from MXNet graph JSON and compute what mx.nd computes", async () => {
+  // The attribute spellings MXNet 1.9.1 writes (snake_case strings).
+  const json = JSON.stringify({
+    nodes: [
+      { op: "null", name: "data", inputs: [] },
+      {
+        op: "UpSampling",
+        name: "upsampling0",
+        attrs: { scale: "2", sample_type: "nearest", num_args: "1" },
+        inputs: [[0, 0, 0]],
+      },
+      {
+        op: "_contrib_BilinearResize2D",
+        name: "resize0",
+        attrs: { height: "3", width: "5", align_corners: "False" },
+        inputs: [[1, 0, 0]],
+      },
+      { op: "L2Normalization", name: "l2", attrs: { mode: "channel" }, inputs: [[2, 0, 0]] },
+      {
+        op: "Crop",
+        name: "crop0",
+        attrs: { num_args: "1", h_w: "(2, 4)", offset: "(1, 0)" },
+        inputs: [[3, 0, 0]],
+      },
+    ],
+    arg_nodes: [0],
+    heads: [[4, 0, 0]],
+    attrs: { mxnet_version: ["int", 10901] },
+  });
+  const sym = mx.sym.loadJSON(json);
+  const x = mx.nd.array([...Array(12).keys()].map((v) => v / 7 - 0.5), { shape: [1, 2, 2, 3] });
+  const ex = sym.bind(mx.cpu(), { data: x });
+  const [got] = ex.forward();
+  const up = mx.nd.UpSampling(x, { scale: 2, sampleType: "nearest" });
+  const rs = mx.nd.contrib.BilinearResize2D(up, { height: 3, width: 5, alignCorners: false });
+  const want = mx.nd.Crop(mx.nd.L2Normalization(rs, { mode: "channel" }), {
+    hW: [2, 4],
+    offset: [1, 0],
+  });
+  assert.deepEqual(got.shape, [1, 2, 2, 4]);
+  assertClose(await values(got), await values(want));
+  assert.ok(sym.toJSON().includes('"op": "_contrib_BilinearResize2D"'));
+  ex.dispose();
+});
+
+Deno.test("vision operators name the operator and argument on bad input", () => {
+  const x = mx.nd.ones([1, 2, 4, 4]);
+  const cases: [() => unknown, RegExp][] = [
+    [
+      () => mx.nd.UpSampling(x, mx.nd.ones([2, 1, 4, 4]), { scale: 2, sampleType: "bilinear" }),
+      /UpSampling: bilinear upsampling needs num_filter equal to the channels/,
+    ],
+    [
+      () => mx.nd.UpSampling(x, { scale: 2, sampleType: "cubic" as "nearest" }),
+      /UpSampling: parameter sampleType \(sample_type\) expects one of nearest, bilinear/,
+    ],
+    [
+      () => mx.nd.contrib.BilinearResize2D(x, { scaleHeight: 2 }),
+      /_contrib_BilinearResize2D: mode size with scale_height 2 needs scale_width too/,
+    ],
+    [
+      () => mx.nd.contrib.AdaptiveAvgPooling2D(x, { outputSize: [1, 2, 3] }),
+      /_contrib_AdaptiveAvgPooling2D: output_size expects an int or \(height, width\)/,
+    ],
+    [
+      () => mx.nd.contrib.boxNms(mx.nd.ones([4, 6]), { scoreIndex: 3 }),
+      /_contrib_box_nms: score_index 3 must lie in \[0, 6\) outside the coordinates/,
+    ],
+    [() => mx.nd.contrib.boxIou(mx.nd.ones([3, 5]), mx.nd.ones([2, 4])), /_contrib_box_iou: lhs/],
+    [
+      () => mx.nd.Correlation(x, x, { maxDisplacement: 3 }),
+      /Correlation: data \[1,2,4,4\] with pad_size 0 is too small/,
+    ],
+    [
+      () =>
+        mx.nd.GridGenerator(mx.nd.ones([2, 4]), { transformType: "affine", targetShape: [2, 2] }),
+      /GridGenerator: affine data must be \[batch, 6\]/,
+    ],
+    [
+      () => mx.nd.contrib.ROIAlign(x, mx.nd.ones([2, 3]), { pooledSize: [2, 2], spatialScale: 1 }),
+      /_contrib_ROIAlign: rois must be \[num_rois, 4 or 5\]/,
+    ],
+    [
+      () => mx.nd.SVMOutput(mx.nd.ones([3, 4]), mx.nd.ones([4])),
+      /SVMOutput: label has shape \[4\], expected \[3\]/,
+    ],
+  ];
+  for (const [f, msg] of cases) assert.throws(f, msg);
+  x.dispose();
+});
+
+Deno.test("mx.sym vision layers take MXNet's default names and variables", () => {
+  const d = mx.sym.Variable("data");
+  const up = mx.sym.UpSampling(d, { scale: 2, sampleType: "bilinear", numFilter: 3 });
+  // The Xavier-style initializers give `upsampling*_weight` MXNet's bilinear kernel.
+  assert.deepEqual(up.listArguments(), ["data", "upsampling0_weight"]);
+  const svm = mx.sym.SVMOutput(d, { name: "svm" });
+  assert.deepEqual(svm.listArguments(), ["data", "svm_label"]);
+  const nms = mx.sym.contrib.boxNms(d, { overlapThresh: 0.3 });
+  assert.match(nms.toJSON(), /"op": "_contrib_box_nms"/);
+});
