@@ -8,6 +8,7 @@ PyTorch has no equivalent. tests/ops/values_ops-vision_test.ts runs every case o
 backend.
 
 Run: /work/venv-torch/bin/python tools/gen_ops-vision_cases.py
+     deno fmt tests/ops/fixtures/ops-vision.json
 """
 import json
 import os
@@ -27,8 +28,10 @@ def rand(shape, lo=-1.0, hi=1.0):
 
 
 def enc(a):
+    """Shape and values; 9 significant digits round-trip the float32 inputs and keep the
+    float64 references far inside the test's 1e-4 tolerance."""
     a = np.asarray(a, dtype=np.float64)
-    return {"shape": list(a.shape), "values": [float(v) for v in a.ravel()]}
+    return {"shape": list(a.shape), "values": [float(f"{v:.9g}") for v in a.ravel()]}
 
 
 def add(id_, fn, inputs, opts, forward, diff=None):
@@ -746,5 +749,7 @@ for opts in [{}, {"kernelSize": 3, "maxDisplacement": 2, "stride2": 2, "padSize"
 
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "ops", "fixtures", "ops-vision.json")
 with open(path, "w") as f:
-    json.dump({"cases": cases}, f, indent=None, separators=(",", ":"))
-print(f"wrote {len(cases)} cases to {os.path.normpath(path)}")
+    json.dump({"generator": "tools/gen_ops-vision_cases.py", "torch": torch.__version__,
+               "cases": cases}, f, separators=(",", ":"))
+    f.write("\n")
+print(f"wrote {len(cases)} cases to {os.path.normpath(path)}; now run deno fmt on it")
