@@ -211,3 +211,20 @@ Deno.test("mx.sym vision layers take MXNet's default names and variables", () =>
   const nms = mx.sym.contrib.boxNms(d, { overlapThresh: 0.3 });
   assert.match(nms.toJSON(), /"op": "_contrib_box_nms"/);
 });
+
+Deno.test("a hybridized Gluon block calls F.contrib and F.UpSampling through mx.sym", async () => {
+  class Head extends mx.gluon.nn.HybridBlock {
+    override hybridForward(F: typeof mx.nd, x: mx.NDArray) {
+      const up = F.UpSampling(x, { scale: 2, sampleType: "nearest" });
+      const small = F.contrib.AdaptiveAvgPooling2D(up, { outputSize: [3, 2] });
+      return F.contrib.BilinearResize2D(small, { height: 4, width: 4 });
+    }
+  }
+  const net = new Head();
+  const x = mx.nd.array([...Array(18).keys()].map((v) => Math.sin(v)), { shape: [1, 2, 3, 3] });
+  const eager = await values(net.forward(x));
+  net.hybridize();
+  const graph = await values(net.forward(x));
+  assertClose(graph, eager);
+  assert.equal(eager.length, 32);
+});
