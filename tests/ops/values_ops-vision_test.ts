@@ -206,6 +206,17 @@ Deno.test("mx.sym vision layers take MXNet's default names and variables", () =>
   const up = mx.sym.UpSampling(d, { scale: 2, sampleType: "bilinear", numFilter: 3 });
   // The Xavier-style initializers give `upsampling*_weight` MXNet's bilinear kernel.
   assert.deepEqual(up.listArguments(), ["data", "upsampling0_weight"]);
+  // MXNet marks the weight it creates for bilinear upsampling with the bilinear initializer.
+  const named = mx.sym.UpSampling(d, {
+    scale: 2,
+    sampleType: "bilinear",
+    numFilter: 1,
+    name: "up",
+  });
+  assert.match(
+    named.toJSON(),
+    /"name": "up_weight",\s+"attrs": \{[^}]*"__init__": "\[\\"bilinear\\", \{\}\]"/,
+  );
   const svm = mx.sym.SVMOutput(d, { name: "svm" });
   assert.deepEqual(svm.listArguments(), ["data", "svm_label"]);
   const nms = mx.sym.contrib.boxNms(d, { overlapThresh: 0.3 });

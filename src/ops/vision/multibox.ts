@@ -7,7 +7,7 @@
  * @module
  */
 import type { ComputeArray } from "../../core/dtype.ts";
-import { ParamError, ShapeError } from "../../core/errors.ts";
+import { MXNetError, ParamError, ShapeError } from "../../core/errors.ts";
 import { formatShape, type Shape } from "../../core/shape.ts";
 import { ops } from "../_builder_util.ts";
 import type { OpDef, Params } from "../op_def.ts";
@@ -247,8 +247,15 @@ const multiBoxTarget: OpDef = {
               cand.push([Math.exp(logit(0) - mx) / sum, j]);
             }
           }
+          if (cand.length < negatives) {
+            // MXNet's CHECK_GE: the mining threshold left fewer candidates than asked for.
+            throw new MXNetError(
+              `${TARGET}: batch ${b} needs ${negatives} negatives but only ${cand.length} ` +
+                `anchors have IoU below negative_mining_thresh ${mineThresh}`,
+            );
+          }
           cand.sort((x, y) => x[0] - y[0]);
-          for (let i = 0; i < Math.min(negatives, cand.length); i++) flag[cand[i][1]] = 0;
+          for (let i = 0; i < negatives; i++) flag[cand[i][1]] = 0;
         }
       } else {
         for (let j = 0; j < d.anchors; j++) if (flag[j] !== 1) flag[j] = 0;

@@ -286,6 +286,9 @@ const upSampling: OpDef = {
     workspace: { type: "int", default: 512, min: 0 },
   },
   inferShape: (shapes, p) => [upsamplingShape(shapes, p)],
+  // As MXNet: a weight variable created for bilinear upsampling is initialised bilinearly.
+  inputVarAttrs: (arg, p) =>
+    p.sampleType === "bilinear" && arg === "weight" ? { __init__: '["bilinear", {}]' } : undefined,
   inferInputShapes: ([x, w], p) => {
     if (p.sampleType !== "bilinear" || !x || x.length !== 4) return [x, w];
     const k = bilinearKernel(p.scale as number);
