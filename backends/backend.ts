@@ -201,6 +201,18 @@ export interface Kernels {
    * their TS reference.
    */
   readonly lapack?: HostLapack;
+  /**
+   * Runs `fn` on the host over the inputs' values and writes what it leaves in the
+   * outputs (zero-filled host arrays of the outputs' dtypes and sizes) back to them:
+   * operators whose algorithm is sequential (non-maximum suppression, matching, ROI
+   * pooling) are written once, in TypeScript, and run on every backend (device
+   * backends read the inputs back and upload the outputs). #19 ops-vision.
+   */
+  hostCompute(
+    inputs: readonly DeviceBuffer[],
+    outputs: readonly DeviceBuffer[],
+    fn: HostComputeFn,
+  ): KernelResult;
 }
 
 /**
@@ -230,6 +242,9 @@ export interface HostLapack {
     p: { rightside: boolean; lower: boolean; transpose: boolean; alpha: number },
   ): void;
 }
+
+/** A host implementation for `hostCompute`: reads `ins`, fills `outs`. */
+export type HostComputeFn = (ins: readonly ComputeArray[], outs: ComputeArray[]) => void;
 
 /** `ctcLoss` sizes and label conventions. */
 export interface CtcParams {

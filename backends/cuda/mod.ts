@@ -23,6 +23,7 @@ import {
 import { ContextError, MXNetError } from "../../src/core/errors.ts";
 import { sizeOf, stridesOf } from "../../src/core/shape.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
+import { hostComputeKernel } from "../ts/host_compute.ts"; // #19 ops-vision
 import { runElementwise } from "../ts/elementwise.ts";
 import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backend.ts";
 import { type AddressedBuffer, blockKernels } from "../native/block_kernels.ts";
@@ -234,6 +235,7 @@ export function createCudaBackend(native: LoadedNative, cuda: CudaLibrary): Back
     },
     // Downloaded in queue order, computed on the host, uploaded (backends/ts/ctc.ts).
     ctcLoss: hostCtcLoss(readSync, write),
+    hostCompute: hostComputeKernel(readSync, write),
   };
 
   return {

@@ -133,7 +133,7 @@ class Args {
  * The kernel table over a library reached through `target`; the backend adds `ctcLoss`,
  * which runs on the host (backends/ts/ctc.ts).
  */
-export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss"> {
+export function blockKernels(target: BlockTarget): Omit<Kernels, "ctcLoss" | "hostCompute"> {
   const { asyncWork: work } = target;
   // Argument block for synchronous calls (reused: JS is single-threaded and a sync call
   // has returned before the next starts). Asynchronous calls get their own block.

@@ -22,6 +22,7 @@ import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backen
 import { checkAlias, checkWrite } from "../checks.ts";
 import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
+import { hostComputeKernel } from "../ts/host_compute.ts"; // #19 ops-vision
 import { runElementwise } from "../ts/elementwise.ts";
 import { type LoadedNative, loadNative, takeError } from "./load.ts";
 import { type AddressedBuffer, blockKernels } from "./block_kernels.ts";
@@ -123,6 +124,7 @@ export function createNativeBackend(native: LoadedNative): Backend {
     ...table,
     ctcLoss: hostCtcLoss((b) => nb(b).data, (b, data) => nb(b).data.set(data as never)),
     lapack: hostLapack(lib),
+    hostCompute: hostComputeKernel((b) => nb(b).data, (b, data) => nb(b).data.set(data as never)),
   };
 
   const pool = new BufferPool<NativeBuffer>();

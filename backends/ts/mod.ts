@@ -12,6 +12,7 @@ import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import * as conv from "./conv.ts";
 import * as conv2d from "./conv2d.ts";
 import { hostCtcLoss } from "./ctc.ts";
+import { hostComputeKernel } from "./host_compute.ts"; // #19 ops-vision
 import { runElementwise } from "./elementwise.ts";
 import { gemm, gemmGeneric } from "./gemm.ts";
 import { allocShared, parallelMatmul } from "./parallel.ts";
@@ -191,6 +192,7 @@ const kernels: Kernels = {
     conv2d.conv2dBackwardWeight(buf(x).data, buf(gy).data, buf(gw).data, p);
   },
   ctcLoss: hostCtcLoss((b) => buf(b).data, (b, data) => buf(b).data.set(data as never)),
+  hostCompute: hostComputeKernel((b) => buf(b).data, (b, data) => buf(b).data.set(data as never)),
 };
 
 /** A number stored as a C cast would: bool is 0/1, int64 (held in float64) truncates. */

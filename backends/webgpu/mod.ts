@@ -29,6 +29,7 @@ import {
 } from "./k_conv2d.ts";
 import { reducePass } from "./k_reduce.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
+import { hostComputeKernel } from "../ts/host_compute.ts"; // #19 ops-vision
 import { stridesOf } from "../../src/core/shape.ts";
 import { allocBytes } from "../pool.ts";
 import { type GpuDType, gpuDType } from "./wgsl.ts";
@@ -289,6 +290,7 @@ export function createWebGPUBackend(probe: AdapterProbe | null = ADAPTER): Backe
     },
     // Read back, computed on the host, written (backends/ts/ctc.ts).
     ctcLoss: hostCtcLoss((b) => read(gbuf(b)), (b, data) => write(gbuf(b), data)),
+    hostCompute: hostComputeKernel((b) => read(gbuf(b)), (b, data) => write(gbuf(b), data)),
   };
 
   return {

@@ -21,3 +21,5 @@ export type * from "../ops/signatures.ts";
 export type * from "../ops/signatures_shape.ts"; // #19 ops-shape
 export type * from "../ops/nn/options.ts";
 export * from "./optimizer_ops.ts"; // #19 optim
+export * from "./vision.ts"; // #19 ops-vision
+export * as contrib from "./contrib.ts"; // #19 ops-vision

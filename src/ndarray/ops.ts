@@ -223,9 +223,9 @@ export const dot: DotFn<NDArray> = ndFunction("dot");
 /** Batched matrix product of 3-D arrays. */
 export const batchDot: DotFn<NDArray> = ndFunction("batchDot");
 /** Softmax (last axis by default). */
-export const softmax: DataFn<NDArray, SoftmaxOptions> = ndFunction("softmax");
+export const softmax: DataFn<NDArray, SoftmaxOptions<NDArray>> = ndFunction("softmax");
 /** Log-softmax. */
-export const logSoftmax: DataFn<NDArray, SoftmaxOptions> = ndFunction("logSoftmax");
+export const logSoftmax: DataFn<NDArray, SoftmaxOptions<NDArray>> = ndFunction("logSoftmax");
 /** Sorted copy. */
 export const sort: DataFn<NDArray, SortOptions> = ndFunction("sort");
 /** Sorting indices. */

@@ -90,18 +90,34 @@ export function relu(x: NDArray): NpArray {
 export function sigmoid(x: NDArray): NpArray {
   return op("sigmoid", [x]);
 }
+/**
+ * Options of `npx.softmax` / `npx.logSoftmax`: `length` (with `useLength`) masks positions
+ * at or past each row's length (they output 0); `dtype` sets the output dtype.
+ */
+export interface NpxSoftmaxOptions {
+  /** Axis (last by default). */
+  axis?: number;
+  /** Divides the input first. */
+  temperature?: number;
+  /** Per-row lengths: data's shape without `axis`. */
+  length?: NDArray;
+  /** Use `length`. */
+  useLength?: boolean;
+  /** The output dtype. */
+  dtype?: "float16" | "float32" | "float64";
+}
+const SOFTMAX_KEYS = ["axis", "temperature", "length", "useLength", "dtype"];
 /** Softmax along `axis` (last by default). */
-export function softmax(x: NDArray, opts: { axis?: number; temperature?: number } = {}): NpArray {
-  checkOptions("npx.softmax", opts, ["axis", "temperature"]);
-  return op("softmax", [x], { ...opts });
+export function softmax(x: NDArray, opts: NpxSoftmaxOptions = {}): NpArray {
+  checkOptions("npx.softmax", opts, SOFTMAX_KEYS);
+  const { length, ...p } = opts;
+  return op("softmax", length ? [x, length] : [x], { ...p });
 }
 /** Log-softmax along `axis`. */
-export function logSoftmax(
-  x: NDArray,
-  opts: { axis?: number; temperature?: number } = {},
-): NpArray {
-  checkOptions("npx.log_softmax", opts, ["axis", "temperature"]);
-  return op("log_softmax", [x], { ...opts });
+export function logSoftmax(x: NDArray, opts: NpxSoftmaxOptions = {}): NpArray {
+  checkOptions("npx.log_softmax", opts, SOFTMAX_KEYS);
+  const { length, ...p } = opts;
+  return op("log_softmax", length ? [x, length] : [x], { ...p });
 }
 /** Activation by name: "relu", "sigmoid", "tanh", "softrelu", "softsign". */
 export function activation(x: NDArray, opts: { actType?: string } = {}): NpArray {
@@ -448,4 +464,79 @@ export function gamma(x: NDArray): NpArray {
 /** log |gamma(x)| (`_npx_gammaln`). */
 export function gammaln(x: NDArray): NpArray {
   return op("gammaln", [x]);
+}
+// ---- #19 ops-vision ----
+
+/** ROI max pooling (MXNet's `npx.roi_pooling`): [R, C, PH, PW] from data and rois [R, 5]. */
+export function roiPooling(
+  data: NDArray,
+  rois: NDArray,
+  opts: { pooledSize: readonly number[]; spatialScale: number },
+): NpArray {
+  checkOptions("npx.roi_pooling", opts, ["pooledSize", "spatialScale"]);
+  return op("ROIPooling", [data, rois], { ...opts });
+}
+/** SSD anchors (MXNet's `npx.multibox_prior`). */
+export function multiboxPrior(
+  data: NDArray,
+  opts: {
+    sizes?: readonly number[];
+    ratios?: readonly number[];
+    clip?: boolean;
+    steps?: readonly number[];
+    offsets?: readonly number[];
+  } = {},
+): NpArray {
+  checkOptions("npx.multibox_prior", opts, ["sizes", "ratios", "clip", "steps", "offsets"]);
+  return op("_contrib_MultiBoxPrior", [data], { ...opts });
+}
+/** SSD training targets `[locTarget, locMask, clsTarget]` (MXNet's `npx.multibox_target`). */
+export function multiboxTarget(
+  anchor: NDArray,
+  label: NDArray,
+  clsPred: NDArray,
+  opts: {
+    overlapThreshold?: number;
+    ignoreLabel?: number;
+    negativeMiningRatio?: number;
+    negativeMiningThresh?: number;
+    minimumNegativeSamples?: number;
+    variances?: readonly number[];
+  } = {},
+): NpArray[] {
+  checkOptions("npx.multibox_target", opts, [
+    "overlapThreshold",
+    "ignoreLabel",
+    "negativeMiningRatio",
+    "negativeMiningThresh",
+    "minimumNegativeSamples",
+    "variances",
+  ]);
+  return opAll("_contrib_MultiBoxTarget", [anchor, label, clsPred], { ...opts });
+}
+/** SSD detections [B, N, 6] (MXNet's `npx.multibox_detection`). */
+export function multiboxDetection(
+  clsProb: NDArray,
+  locPred: NDArray,
+  anchor: NDArray,
+  opts: {
+    clip?: boolean;
+    threshold?: number;
+    backgroundId?: number;
+    nmsThreshold?: number;
+    forceSuppress?: boolean;
+    variances?: readonly number[];
+    nmsTopk?: number;
+  } = {},
+): NpArray {
+  checkOptions("npx.multibox_detection", opts, [
+    "clip",
+    "threshold",
+    "backgroundId",
+    "nmsThreshold",
+    "forceSuppress",
+    "variances",
+    "nmsTopk",
+  ]);
+  return op("_contrib_MultiBoxDetection", [clsProb, locPred, anchor], { ...opts });
 }

@@ -314,6 +314,16 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   softmin: plain("softmin"),
   nansum: plain("nansum"),
   nanprod: plain("nanprod"),
+  // #19 ops-vision
+  UpSampling: { op: "UpSampling", variadic: true },
+  Crop: { op: "Crop", variadic: true },
+  L2Normalization: plain("L2Normalization"),
+  SVMOutput: plain("SVMOutput"),
+  ROIPooling: plain("ROIPooling"),
+  GridGenerator: plain("GridGenerator"),
+  BilinearSampler: plain("BilinearSampler"),
+  SpatialTransformer: plain("SpatialTransformer"),
+  Correlation: plain("Correlation"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

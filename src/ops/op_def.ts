@@ -203,6 +203,11 @@ export interface OpDef {
    * friends): NDArray returns a view sharing the input's storage instead of copying.
    */
   readonly view?: boolean;
+  /**
+   * Attributes for the variable a Symbol creates for missing input `arg` (MXNet's
+   * FSetInputVarAttrOnCompose: UpSampling's bilinear `weight` gets `__init__` bilinear).
+   */
+  inputVarAttrs?(arg: string, p: Params): Readonly<Record<string, string>> | undefined;
   /** How it runs. */
   readonly lowering: Lowering;
 }

@@ -29,6 +29,7 @@ import { MATH_EXTRA_OPS } from "./math_extra.ts"; // #19 ops-math
 import { LINALG_LA_OPS } from "./linalg_la.ts"; // #19 ops-linalg
 import { LINALG_FACTOR_OPS } from "./linalg_factor.ts"; // #19 ops-linalg
 import { RANDOM_DIST_OPS } from "./random_dists.ts"; // #19 ops-linalg
+import { VISION_OPS } from "./vision/mod.ts"; // #19 ops-vision
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -55,6 +56,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...LINALG_LA_OPS, // #19 ops-linalg
   ...LINALG_FACTOR_OPS, // #19 ops-linalg
   ...RANDOM_DIST_OPS, // #19 ops-linalg
+  ...VISION_OPS, // #19 ops-vision
 ];
 
 const byName = new Map<string, OpDef>();

@@ -100,11 +100,17 @@ export interface ArgReduceOptions {
 }
 
 /** Options of `softmax` / `logSoftmax`. */
-export interface SoftmaxOptions {
+export interface SoftmaxOptions<T = never> {
   /** Axis (last by default). */
   axis?: number;
   /** Divides the input first. */
   temperature?: number;
+  /** The output dtype (MXNet's `dtype`; the input's by default). */
+  dtype?: "float16" | "float32" | "float64";
+  /** Mask by `length`: positions at or past each row's length output 0. */
+  useLength?: boolean;
+  /** Per-row lengths: data's shape without `axis` (with `useLength`). */
+  length?: T;
 }
 
 /** Options of `sort`. */
@@ -648,9 +654,9 @@ export interface FrontEnd<T, TList = T> extends ShapeFrontEnd<T, TList> {
   /** Batched matrix product of 3-D arrays. */
   readonly batchDot: DotFn<T>;
   /** Softmax (last axis by default). */
-  readonly softmax: DataFn<T, SoftmaxOptions>;
+  readonly softmax: DataFn<T, SoftmaxOptions<T>>;
   /** Log-softmax. */
-  readonly logSoftmax: DataFn<T, SoftmaxOptions>;
+  readonly logSoftmax: DataFn<T, SoftmaxOptions<T>>;
   /** Sorted copy. */
   readonly sort: DataFn<T, SortOptions>;
   /** Sorting indices. */

@@ -244,9 +244,9 @@ export const dot: DotFn<Symbol> = symFunction("dot");
 /** Batched matrix product of 3-D arrays. */
 export const batchDot: DotFn<Symbol> = symFunction("batchDot");
 /** Softmax (last axis by default). */
-export const softmax: DataFn<Symbol, SoftmaxOptions> = symFunction("softmax");
+export const softmax: DataFn<Symbol, SoftmaxOptions<Symbol>> = symFunction("softmax");
 /** Log-softmax. */
-export const logSoftmax: DataFn<Symbol, SoftmaxOptions> = symFunction("logSoftmax");
+export const logSoftmax: DataFn<Symbol, SoftmaxOptions<Symbol>> = symFunction("logSoftmax");
 /** Sorted copy. */
 export const sort: DataFn<Symbol, SortOptions> = symFunction("sort");
 /** Sorting indices. */

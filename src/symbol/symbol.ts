@@ -871,6 +871,7 @@ export function createSymbol(
     const varAttrs = Object.fromEntries(
       Object.entries(attrs).filter(([k]) => isParamKey(op, k) || !k.startsWith("__")),
     );
+    Object.assign(varAttrs, op.inputVarAttrs?.(arg, p)); // #19 ops-vision
     return { node: new Node(null, `${name}_${arg}`, {}, varAttrs, []), index: 0 };
   });
   const node = new Node(op, name, p, attrs, entries);

@@ -577,6 +577,77 @@ const CASES: Record<string, Case[]> = {
   _linalg_gelqf: [{ shapes: [[2, 3, 5]], hostOnly: true }],
   _linalg_syevd: [{ shapes: [[2, 3, 3]], hostOnly: true }],
   _linalg_slogdet: [{ shapes: [[2, 3, 3]], lo: 0.5, hi: 2, hostOnly: true }],
+  // --- #19 ops-vision ---
+  UpSampling: [
+    { shapes: [[1, 2, 2, 3]], params: { scale: 2, sampleType: "nearest", numArgs: 1 } },
+    {
+      shapes: [[1, 2, 2, 2], [1, 2, 1, 1]],
+      params: { scale: 2, sampleType: "nearest", numArgs: 2, multiInputMode: "sum" },
+    },
+    {
+      shapes: [[1, 2, 2, 2], [2, 1, 4, 4]],
+      params: { scale: 2, sampleType: "bilinear", numArgs: 2, numFilter: 2 },
+    },
+  ],
+  _contrib_BilinearResize2D: [
+    { shapes: [[1, 2, 3, 4]], params: { height: 5, width: 3 } },
+    { shapes: [[1, 1, 3, 4]], params: { height: 4, width: 7, alignCorners: false } },
+  ],
+  _contrib_AdaptiveAvgPooling2D: [{ shapes: [[1, 2, 5, 4]], params: { outputSize: [3, 2] } }],
+  Crop: [
+    { shapes: [[1, 2, 4, 5]], params: { numArgs: 1, hW: [2, 3], offset: [1, 1] } },
+    { shapes: [[1, 1, 4, 5], [1, 1, 2, 2]], params: { numArgs: 2, centerCrop: true } },
+  ],
+  L2Normalization: [
+    { shapes: [[2, 3, 2]], params: { mode: "instance" } },
+    { shapes: [[2, 3, 2]], params: { mode: "channel", eps: 1e-3 } },
+    { shapes: [[2, 3, 2, 2]], params: { mode: "spatial" } },
+  ],
+  SVMOutput: [false, true].map((useLinear) => ({
+    shapes: [[3, 4], [3]],
+    lo: -0.8,
+    hi: 0.8,
+    fixed: { 1: [2, 0, 3] },
+    params: { margin: 1, regularizationCoefficient: 0.5, useLinear },
+    // sum(c * hinge(t)^2) (or sum(c * hinge(t))) with t = margin -/+ x at/off the label.
+    objective: ([x, l]: mx.NDArray[]) => {
+      const sign = call("one_hot", [l], { depth: 4, dtype: x.dtype }).mul(-2).add(1);
+      const t = call("relu", [sign.mul(x).add(1)]);
+      return (useLinear ? t : t.square()).sum().mul(0.5);
+    },
+  })),
+  ROIPooling: [{
+    shapes: [[1, 2, 4, 5], [2, 5]],
+    fixed: { 1: [0, 0, 0, 6, 4, 0, 2, 1, 8, 7] },
+    params: { pooledSize: [2, 2], spatialScale: 0.5 },
+  }],
+  _contrib_ROIAlign: [{
+    shapes: [[1, 2, 4, 5], [2, 5]],
+    fixed: { 1: [0, 0, 0, 6, 4, 0, 2.5, 1, 8, 7.5] },
+    params: { pooledSize: [2, 2], spatialScale: 0.5, sampleRatio: 2 },
+  }, {
+    shapes: [[1, 4, 4, 5], [1, 4]],
+    fixed: { 1: [1, 0.5, 7, 6] },
+    params: { pooledSize: [2, 1], spatialScale: 0.5, positionSensitive: true, aligned: true },
+  }],
+  // Kept rows move (gradients follow them back), suppressed and invalid rows get 0.
+  _contrib_box_nms: [{ shapes: [[2, 5, 6]], params: { overlapThresh: 0.3, topk: 4 } }],
+  GridGenerator: [
+    { shapes: [[2, 6]], params: { transformType: "affine", targetShape: [3, 2] } },
+    { shapes: [[1, 2, 2, 3]], params: { transformType: "warp" } },
+  ],
+  BilinearSampler: [{ shapes: [[1, 2, 3, 4], [1, 2, 2, 3]], lo: -1.2, hi: 1.2 }],
+  SpatialTransformer: [{
+    shapes: [[1, 2, 3, 4], [1, 6]],
+    params: { targetShape: [2, 3], transformType: "affine", samplerType: "bilinear" },
+  }],
+  Correlation: [
+    { shapes: [[1, 2, 4, 4], [1, 2, 4, 4]], params: { maxDisplacement: 1, padSize: 1 } },
+    {
+      shapes: [[1, 2, 4, 5], [1, 2, 4, 5]],
+      params: { kernelSize: 3, maxDisplacement: 1, padSize: 1, isMultiply: false },
+    },
+  ],
 };
 
 function isDifferentiable(name: string): boolean {

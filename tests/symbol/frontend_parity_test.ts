@@ -265,6 +265,31 @@ const CASES: Record<string, Case[]> = {
   indexCopy: [{ inputs: [[4, 2], ints([2], [3, 0]), [2, 2]] }],
   divSqrtDim: [{ inputs: [[2, 4]] }],
   allclose: [{ inputs: [x23, x23] }, { inputs: [x23, [2, 3]], args: [{ atol: 0.5 }] }],
+  // #19 ops-vision
+  UpSampling: [{
+    inputs: [[1, 2, 2, 2], [1, 1, 1, 1]],
+    args: [{ scale: 2, sampleType: "nearest" }],
+  }, {
+    inputs: [[1, 2, 2, 2], [2, 1, 4, 4]],
+    args: [{ scale: 2, sampleType: "bilinear", numFilter: 2 }],
+  }],
+  Crop: [{ inputs: [[1, 1, 4, 4]], args: [{ hW: [2, 3], offset: [1, 0] }] }, {
+    inputs: [[1, 1, 4, 4], [1, 1, 2, 2]],
+    args: [{ centerCrop: true }],
+  }],
+  L2Normalization: [{ inputs: [[2, 3, 2]], args: [{ mode: "channel" }] }],
+  SVMOutput: [{ inputs: [[3, 4], ints([3], [0, 3, 1])] }],
+  ROIPooling: [{
+    inputs: [[1, 2, 4, 5], ints([2, 5], [0, 0, 0, 6, 4, 0, 2, 1, 8, 7])],
+    args: [{ pooledSize: [2, 2], spatialScale: 0.5 }],
+  }],
+  GridGenerator: [{ inputs: [[2, 6]], args: [{ transformType: "affine", targetShape: [2, 3] }] }],
+  BilinearSampler: [{ inputs: [[1, 2, 3, 4], [1, 2, 2, 2]] }],
+  SpatialTransformer: [{
+    inputs: [[1, 2, 3, 4], [1, 6]],
+    args: [{ targetShape: [2, 2], transformType: "affine", samplerType: "bilinear" }],
+  }],
+  Correlation: [{ inputs: [[1, 2, 3, 3], [1, 2, 3, 3]], args: [{ padSize: 1 }] }],
 };
 
 /**
