@@ -6,7 +6,7 @@
  * and the gradients come from those two operators.
  * @module
  */
-import { ShapeError } from "../core/errors.ts";
+import { IndexError, ShapeError } from "../core/errors.ts";
 import { formatShape, type Shape, sizeOf, stridesOf } from "../core/shape.ts";
 import type { Builder, OpDef } from "./op_def.ts";
 
@@ -25,6 +25,40 @@ function checkNdIndices(op: string, idx: Shape, dims: Shape, what: string): numb
   }
   return idx[0];
 }
+
+/**
+ * `_gather_nd_check(indices, shape)`: the indices unchanged once every entry of row j lies in
+ * `[-shape[j], shape[j])`, else an `IndexError` (MXNet's gather_nd checks this on the CPU
+ * before gathering; without it an out-of-range index would silently clip).
+ */
+const gatherNdCheck: OpDef = {
+  name: "_gather_nd_check",
+  inputs: ["indices"],
+  params: { shape: { type: "shape", required: true } },
+  inferShape: ([s]) => [s],
+  differentiable: false,
+  lowering: {
+    kind: "primitive",
+    run: (k, [idx], [out], p, info) => {
+      const dims = p.shape as number[];
+      const perRow = sizeOf(idx.shape.slice(1));
+      const check = (values: ArrayLike<number | bigint>) => {
+        for (let i = 0; i < dims.length * perRow; i++) {
+          const axis = Math.floor(i / perRow), v = Math.trunc(Number(values[i]));
+          if (!(v >= -dims[axis] && v < dims[axis])) {
+            throw new IndexError(
+              `gather_nd: index ${Number(values[i])} is out of bounds for axis ${axis} with ` +
+                `size ${dims[axis]}; expected ${-dims[axis]} <= index < ${dims[axis]}`,
+            );
+          }
+        }
+        return k.copy(idx.view, out.view);
+      };
+      const values = info.read(idx);
+      return values instanceof Promise ? values.then(check) : check(values);
+    },
+  },
+};
 
 /**
  * Flat int32 positions into `dims[:M]` from indices [M, ...rest]: negative entries wrap
@@ -68,7 +102,8 @@ const gatherNd: OpDef = {
     compose: (b, [x, indices]) => {
       const d = b.shape(x), m = b.shape(indices)[0];
       const rows = b.op("Reshape", [x], { shape: [sizeOf(d.slice(0, m)), ...d.slice(m)] });
-      return [b.op("take", [rows, flatIndex(b, indices, d)], { axis: 0 })];
+      const checked = b.op("_gather_nd_check", [indices], { shape: d.slice(0, m) });
+      return [b.op("take", [rows, flatIndex(b, checked, d)], { axis: 0 })];
     },
   },
 };
@@ -277,6 +312,7 @@ const unravelIndex: OpDef = {
 
 /** Every operator of this file. */
 export const INDEX_EXTRA_OPS: readonly OpDef[] = [
+  gatherNdCheck,
   gatherNd,
   scatterNd,
   scatterSetNd,

@@ -258,3 +258,18 @@ Deno.test("ops-shape: graph JSON with MXNet's attribute strings loads and infers
     assert.deepEqual(outShapes[0], want, op);
   }
 });
+
+backendTest("ops-shape: gather_nd raises on an index out of bounds, as MXNet's does", async () => {
+  const x = mx.nd.array([[1, 2, 3], [4, 5, 6]]);
+  // In range, negative ones included: -2 is row 0, -1 is column 2.
+  const ok = mx.nd.gatherNd(x, mx.nd.array([[-2, 1], [-1, 0]]));
+  assert.deepEqual(await values(ok), [3, 4]);
+  for (const bad of [[[2], [0]], [[0], [3]], [[-3], [0]]]) {
+    const y = mx.nd.gatherNd(x, mx.nd.array(bad));
+    await assert.rejects(
+      () => y.data(),
+      (e: Error) =>
+        e instanceof mx.MXNetError && /gather_nd: index -?\d+ is out of bounds/.test(e.message),
+    );
+  }
+});
