@@ -32,11 +32,19 @@ export function Speedometer(
         "the logger is argument 4",
     );
   }
+  // As MXNet's: the first call of an epoch (batch 0) starts the clock; from then on every
+  // `frequent`-th batch logs the speed since the last line.
   let tic = performance.now();
   let last = 0;
+  let started = false;
   return ({ epoch, nbatch, evalMetric }) => {
-    if (nbatch < last) tic = performance.now();
+    if (nbatch < last) started = false;
     last = nbatch;
+    if (!started) {
+      started = true;
+      tic = performance.now();
+      return;
+    }
     if (nbatch % frequent !== 0) return;
     const speed = (frequent * batchSize) / ((performance.now() - tic) / 1000);
     const metrics = evalMetric.getNameValue().map(([n, v]) => `\t${n}=${v.toFixed(6)}`).join("");

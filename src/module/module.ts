@@ -35,7 +35,7 @@ export type ShapeDesc = DataDesc | readonly [string, readonly number[]];
 export interface BatchEndParam {
   /** Epoch number. */
   epoch: number;
-  /** Batches done in this epoch. */
+  /** The batch just done, numbered from 0 in each epoch (as MXNet numbers it). */
   nbatch: number;
   /** The training metric so far. */
   evalMetric: EvalMetric;
@@ -534,10 +534,11 @@ export class Module {
           await this.updateMetric(metric, b.label);
         });
         b.dispose();
-        nbatch++;
+        // MXNet numbers the batches of an epoch from 0 in its callbacks.
         for (const cb of asList(opts.batchEndCallback)) {
           await cb({ epoch, nbatch, evalMetric: metric });
         }
+        nbatch++;
       }
       // The whole epoch's value, whatever local intervals a Speedometer started (MXNet).
       for (const [n, v] of metric.getGlobalNameValue()) log?.(`Epoch[${epoch}] Train-${n}=${v}`);
