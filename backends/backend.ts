@@ -206,7 +206,7 @@ export interface Kernels {
    * outputs (zero-filled host arrays of the outputs' dtypes and sizes) back to them:
    * operators whose algorithm is sequential (non-maximum suppression, matching, ROI
    * pooling) are written once, in TypeScript, and run on every backend (device
-   * backends read the inputs back and upload the outputs). #19 ops-vision.
+   * backends read the inputs back and upload the outputs).
    */
   hostCompute(
     inputs: readonly DeviceBuffer[],

@@ -19,7 +19,7 @@ const HELPERS: Readonly<Record<string, string>> = {
     "    x.round()",
     "}",
   ].join("\n"),
-  // #19 ops-math: ffi/src/special.rs
+  // ffi/src/special.rs
   digamma: "use crate::special::digamma;",
   erfinv: "use crate::special::erfinv;",
   gamma: "use crate::special::gamma;",

@@ -23,7 +23,7 @@ import {
 import { ContextError, MXNetError } from "../../src/core/errors.ts";
 import { sizeOf, stridesOf } from "../../src/core/shape.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
-import { hostComputeKernel } from "../ts/host_compute.ts"; // #19 ops-vision
+import { hostComputeKernel } from "../ts/host_compute.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backend.ts";
 import { type AddressedBuffer, blockKernels } from "../native/block_kernels.ts";

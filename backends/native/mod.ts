@@ -22,7 +22,7 @@ import type { Backend, DeviceBuffer, Kernels, MemoryInfo, View } from "../backen
 import { checkAlias, checkWrite } from "../checks.ts";
 import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
-import { hostComputeKernel } from "../ts/host_compute.ts"; // #19 ops-vision
+import { hostComputeKernel } from "../ts/host_compute.ts";
 import { runElementwise } from "../ts/elementwise.ts";
 import { type LoadedNative, loadNative, takeError } from "./load.ts";
 import { type AddressedBuffer, blockKernels } from "./block_kernels.ts";

@@ -12,7 +12,7 @@ import { allocBytes, allocHost, BufferPool, LiveBuffers } from "../pool.ts";
 import * as conv from "./conv.ts";
 import * as conv2d from "./conv2d.ts";
 import { hostCtcLoss } from "./ctc.ts";
-import { hostComputeKernel } from "./host_compute.ts"; // #19 ops-vision
+import { hostComputeKernel } from "./host_compute.ts";
 import { runElementwise } from "./elementwise.ts";
 import { gemm, gemmGeneric } from "./gemm.ts";
 import { allocShared, parallelMatmul } from "./parallel.ts";

@@ -29,7 +29,7 @@ import {
 } from "./k_conv2d.ts";
 import { reducePass } from "./k_reduce.ts";
 import { hostCtcLoss } from "../ts/ctc.ts";
-import { hostComputeKernel } from "../ts/host_compute.ts"; // #19 ops-vision
+import { hostComputeKernel } from "../ts/host_compute.ts";
 import { stridesOf } from "../../src/core/shape.ts";
 import { allocBytes } from "../pool.ts";
 import { type GpuDType, gpuDType } from "./wgsl.ts";

@@ -38,7 +38,6 @@ export type UnaryName =
   | "ceil"
   | "round"
   | "trunc"
-  // #19 ops-math
   | "log2"
   | "log10"
   | "arcsinh"
@@ -69,7 +68,6 @@ export type ArithName =
   | "greaterEqual"
   | "lesser"
   | "lesserEqual"
-  // #19 ops-math
   | "mod"
   | "logicalAnd"
   | "logicalOr"
@@ -90,7 +88,7 @@ const ARITH: Readonly<Record<ArithName, readonly [string, string, string]>> = {
   greaterEqual: ["broadcast_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"],
   lesser: ["broadcast_lesser", "_lesser_scalar", "_greater_scalar"],
   lesserEqual: ["broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"],
-  // #19 ops-math
+
   mod: ["broadcast_mod", "_mod_scalar", "_rmod_scalar"],
   logicalAnd: ["broadcast_logical_and", "_logical_and_scalar", "_logical_and_scalar"],
   logicalOr: ["broadcast_logical_or", "_logical_or_scalar", "_logical_or_scalar"],

@@ -10,16 +10,16 @@ export * from "./ndarray.ts";
 export * from "./scope.ts";
 export * from "./creation.ts";
 export * from "./ops.ts";
-export * from "./ops_shape.ts"; // #19 ops-shape
+export * from "./ops_shape.ts";
 export * from "./io.ts";
 export * as random from "./random.ts";
-export * as linalg from "./linalg.ts"; // #19 ops-linalg
+export * as linalg from "./linalg.ts";
 export * from "./memory.ts";
 export * from "./nn.ts";
 // The signatures and option types of the operator functions (shared with mx.sym).
 export type * from "../ops/signatures.ts";
-export type * from "../ops/signatures_shape.ts"; // #19 ops-shape
+export type * from "../ops/signatures_shape.ts";
 export type * from "../ops/nn/options.ts";
-export * from "./optimizer_ops.ts"; // #19 optim
-export * from "./vision.ts"; // #19 ops-vision
-export * as contrib from "./contrib.ts"; // #19 ops-vision
+export * from "./optimizer_ops.ts";
+export * from "./vision.ts";
+export * as contrib from "./contrib.ts";

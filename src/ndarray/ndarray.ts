@@ -554,7 +554,7 @@ export class NDArray<D extends DType = DType> {
     checkOptions("broadcastLike", opts, ["lhsAxes", "rhsAxes"]);
     return invoke("broadcast_like", [this, other], { ...opts })[0];
   }
-  // #19 ops-shape: MXNet's fluent methods of the shape and indexing operators.
+  // MXNet's fluent methods of the shape and indexing operators.
   /** Size-1 `axis` (or axes) broadcast to `size` (`broadcast_axes`). */
   broadcastAxes(axis: number | readonly number[], size: number | readonly number[]): NDArray {
     return invoke("broadcast_axis", [this], { axis, size })[0];
@@ -684,7 +684,7 @@ export class NDArray<D extends DType = DType> {
   onesLike(): NDArray<D> {
     return invoke("ones_like", [this])[0] as NDArray<D>;
   }
-  // #19 ops-math
+
   /** `this % other` with MXNet's mod (the divisor's sign; 0 where the divisor is 0). */
   mod(other: NDArray | number): NDArray {
     return arith("mod", this, other);

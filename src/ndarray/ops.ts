@@ -54,7 +54,7 @@ import type {
   WhereFn,
 } from "../ops/signatures.ts";
 import { specOf } from "../ops/frontend.ts";
-import type { BroadcastLikeFn } from "../ops/signatures_shape.ts"; // #19 ops-shape
+import type { BroadcastLikeFn } from "../ops/signatures_shape.ts";
 import { callNd, ndArith, ndFunction } from "./_frontend.ts";
 import type { NDArray } from "./ndarray.ts";
 
@@ -306,7 +306,6 @@ export interface SampleOptions<D extends DType = DType> {
   dtype?: D;
 }
 
-// #19 ops-math
 /** `lhs % rhs` with MXNet's mod: the result has the divisor's sign, and 0 where it is 0. */
 export const modulo: ArithFn<NDArray> = ndArith("modulo");
 /** `lhs && rhs` as 0/1 (non-zero, NaN included, is true). */

@@ -435,7 +435,7 @@ export function embedding(
   return op("Embedding", [data, weight], { ...opts });
 }
 
-// #19 ops-shape: the npx names MXNet 1.9.1 registers for these (_npx_gather_nd, ...).
+// The npx names MXNet 1.9.1 registers for these (_npx_gather_nd, ...).
 /** N-d gather: `indices` [M, ...] address the first M axes of `data` (`npx.gather_nd`). */
 export function gatherNd(data: NDArray, indices: NDArray): NpArray {
   return op("gather_nd", [data, indices]);
@@ -452,7 +452,6 @@ export function arangeLike(
   checkOptions("npx.arange_like", opts, ["start", "step", "repeat", "axis"]);
   return op("_contrib_arange_like", [data], { ...opts });
 }
-// #19 ops-math
 /** Inverse error function (`_npx_erfinv`): +-inf at +-1, NaN outside [-1, 1]. */
 export function erfinv(x: NDArray): NpArray {
   return op("erfinv", [x]);
@@ -465,7 +464,6 @@ export function gamma(x: NDArray): NpArray {
 export function gammaln(x: NDArray): NpArray {
   return op("gammaln", [x]);
 }
-// ---- #19 ops-vision ----
 
 /** ROI max pooling (MXNet's `npx.roi_pooling`): [R, C, PH, PW] from data and rois [R, 5]. */
 export function roiPooling(

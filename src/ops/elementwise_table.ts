@@ -78,7 +78,7 @@ export const TS_HELPERS = {
   roundHalfAway(x: number): number {
     return x < 0 ? -Math.round(-x) : Math.round(x);
   },
-  // #19 ops-math: gamma, lgamma, digamma, erfinv, mod, hardSigmoid(Grad).
+  // gamma, lgamma, digamma, erfinv, mod, hardSigmoid(Grad).
   ...SPECIAL_TS_HELPERS,
 };
 
@@ -297,7 +297,7 @@ export const UNARY = {
     "if a > s1 { s1 } else if a < s0 { s0 } else { a }",
     "(a > s1 ? s1 : (a < s0 ? s0 : a))",
   ),
-  // --- #19 ops-math: MXNet's math rows (helpers in src/ops/special_math.ts) ---
+  // --- MXNet's math rows (helpers in src/ops/special_math.ts) ---
   log2: row(
     "log2",
     1,
@@ -584,7 +584,6 @@ export const BINARY = {
     "if a <= b { 1.0 } else { 0.0 }",
     "(a <= b ? 1.0 : 0.0)",
   ),
-  // --- #19 ops-math ---
   broadcast_mod: row(
     "broadcast_mod",
     2,
@@ -683,7 +682,7 @@ export const FUSED = {
     "a * s0 + b * (1.0 - s0)",
     "a * s0 + b * (1.0 - s0)",
   ),
-  // --- #19 ops-math: backward rows (a = output gradient, b = data) ---
+  // --- backward rows (a = output gradient, b = data) ---
   _backward_hard_sigmoid: row(
     "_backward_hard_sigmoid",
     2,

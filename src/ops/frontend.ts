@@ -49,7 +49,6 @@ export type ArithName =
   | "greaterEqual"
   | "lesser"
   | "lesserEqual"
-  // #19 ops-math
   | "mod"
   | "logicalAnd"
   | "logicalOr"
@@ -84,7 +83,7 @@ export const ARITH_OPS: Readonly<Record<ArithName, readonly [string, string, str
     "_greater_equal_scalar",
     "_lesser_equal",
   ],
-  // #19 ops-math
+
   mod: ["broadcast_mod", "_mod_scalar", "_rmod_scalar", "_mod"],
   logicalAnd: [
     "broadcast_logical_and",
@@ -259,7 +258,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   MakeLoss: plain("MakeLoss"),
   softmaxCrossEntropy: plain("softmax_cross_entropy"),
   RNN: { op: "RNN", manyOutputs: true },
-  // #19 ops-shape
+
   addN: { op: "add_n", variadic: true },
   ElementWiseSum: { op: "add_n", variadic: true },
   broadcastAxis: { op: "broadcast_axis", positional: ["axis", "size"] },
@@ -286,7 +285,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   indexCopy: plain("_contrib_index_copy"),
   divSqrtDim: plain("_contrib_div_sqrt_dim"),
   allclose: plain("_contrib_allclose"),
-  // #19 ops-math
+
   modulo: arith("mod"),
   logicalAnd: arith("logicalAnd"),
   logicalOr: arith("logicalOr"),
@@ -314,7 +313,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   softmin: plain("softmin"),
   nansum: plain("nansum"),
   nanprod: plain("nanprod"),
-  // #19 ops-vision
+
   UpSampling: { op: "UpSampling", variadic: true },
   Crop: { op: "Crop", variadic: true },
   L2Normalization: plain("L2Normalization"),

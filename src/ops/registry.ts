@@ -19,17 +19,17 @@ import { REDUCE_OPS } from "./reduce.ts";
 import { SHAPE_OPS } from "./shape_ops.ts";
 import { SOFTMAX_OPS } from "./softmax.ts";
 import { SORT_OPS } from "./sort.ts";
-import { SHAPE_EXTRA_OPS } from "./shape_extra.ts"; // #19 ops-shape
-import { INDEX_EXTRA_OPS } from "./index_extra.ts"; // #19 ops-shape
-import { SEQUENCE_OPS } from "./sequence_ops.ts"; // #19 ops-shape
-import { SUMMARY_OPS } from "./summary_ops.ts"; // #19 ops-shape
-import { OPTIMIZER_OPS } from "./optimizer/mod.ts"; // #19 optim
+import { SHAPE_EXTRA_OPS } from "./shape_extra.ts";
+import { INDEX_EXTRA_OPS } from "./index_extra.ts";
+import { SEQUENCE_OPS } from "./sequence_ops.ts";
+import { SUMMARY_OPS } from "./summary_ops.ts";
+import { OPTIMIZER_OPS } from "./optimizer/mod.ts";
 import { LEGACY_ALIASES, NUMPY_MODE_ALIASES } from "./legacy_aliases.ts";
-import { MATH_EXTRA_OPS } from "./math_extra.ts"; // #19 ops-math
-import { LINALG_LA_OPS } from "./linalg_la.ts"; // #19 ops-linalg
-import { LINALG_FACTOR_OPS } from "./linalg_factor.ts"; // #19 ops-linalg
-import { RANDOM_DIST_OPS } from "./random_dists.ts"; // #19 ops-linalg
-import { VISION_OPS } from "./vision/mod.ts"; // #19 ops-vision
+import { MATH_EXTRA_OPS } from "./math_extra.ts";
+import { LINALG_LA_OPS } from "./linalg_la.ts";
+import { LINALG_FACTOR_OPS } from "./linalg_factor.ts";
+import { RANDOM_DIST_OPS } from "./random_dists.ts";
+import { VISION_OPS } from "./vision/mod.ts";
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -47,16 +47,16 @@ export const ALL_OPS: readonly OpDef[] = [
   ...ASSIGN_OPS,
   ...LINALG_HOST_OPS,
   ...NN_EXTRA_OPS,
-  ...SHAPE_EXTRA_OPS, // #19 ops-shape
-  ...INDEX_EXTRA_OPS, // #19 ops-shape
-  ...SEQUENCE_OPS, // #19 ops-shape
-  ...SUMMARY_OPS, // #19 ops-shape
-  ...OPTIMIZER_OPS, // #19 optim
-  ...MATH_EXTRA_OPS, // #19 ops-math
-  ...LINALG_LA_OPS, // #19 ops-linalg
-  ...LINALG_FACTOR_OPS, // #19 ops-linalg
-  ...RANDOM_DIST_OPS, // #19 ops-linalg
-  ...VISION_OPS, // #19 ops-vision
+  ...SHAPE_EXTRA_OPS,
+  ...INDEX_EXTRA_OPS,
+  ...SEQUENCE_OPS,
+  ...SUMMARY_OPS,
+  ...OPTIMIZER_OPS,
+  ...MATH_EXTRA_OPS,
+  ...LINALG_LA_OPS,
+  ...LINALG_FACTOR_OPS,
+  ...RANDOM_DIST_OPS,
+  ...VISION_OPS,
 ];
 
 const byName = new Map<string, OpDef>();

@@ -16,7 +16,7 @@ import type { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
 import type * as O from "./nn/options.ts";
 import type { NodeNaming } from "./nn/options.ts";
-import type { BroadcastLikeFn, ShapeFrontEnd } from "./signatures_shape.ts"; // #19 ops-shape
+import type { BroadcastLikeFn, ShapeFrontEnd } from "./signatures_shape.ts";
 
 export type { NodeNaming } from "./nn/options.ts";
 
@@ -814,7 +814,6 @@ export type CreateFn<T> = (
   dtype?: DType,
 ) => T;
 
-// #19 ops-math
 /** Options of `hardSigmoid`: max(0, min(1, alpha * x + beta)). */
 export interface HardSigmoidOptions {
   /** Slope (0.2). */

@@ -13,7 +13,7 @@ import type { Builder, OpDef, Params } from "./op_def.ts";
 const PARAMS = {
   axis: { type: "int", default: -1 },
   temperature: { type: "float", default: null },
-  // #19 ops-vision: MXNet's output dtype override and length masking.
+  // MXNet's output dtype override and length masking.
   dtype: { type: "dtype", default: null, values: ["float16", "float32", "float64"] },
   useLength: { type: "bool", default: false },
 } as const;

@@ -16,9 +16,9 @@ import { Adam, Adamax, LAMB, Nadam } from "./adam.ts";
 import { AdaDelta, AdaGrad, Ftrl, RMSProp } from "./adaptive.ts";
 import type { Optimizer } from "./optimizer.ts";
 import { NAG, SGD, Signum } from "./sgd.ts";
-import { DCASGD, FTML, SGLD, Test } from "./extra.ts"; // #19 optim
-import { GroupAdaGrad } from "./contrib.ts"; // #19 optim
-import { LARS, LBSGD } from "./lars.ts"; // #19 optim
+import { DCASGD, FTML, SGLD, Test } from "./extra.ts";
+import { GroupAdaGrad } from "./contrib.ts";
+import { LARS, LBSGD } from "./lars.ts";
 
 export * from "./optimizer.ts";
 export * from "./sgd.ts";
@@ -26,9 +26,9 @@ export * from "./adam.ts";
 export * from "./adaptive.ts";
 export * from "./updater.ts";
 export * as lr_scheduler from "./lr_scheduler.ts";
-export * from "./extra.ts"; // #19 optim
-export * from "./lars.ts"; // #19 optim
-export * as contrib from "./contrib.ts"; // #19 optim
+export * from "./extra.ts";
+export * from "./lars.ts";
+export * as contrib from "./contrib.ts";
 
 /** A constructor of an optimizer from its options. */
 // deno-lint-ignore no-explicit-any
@@ -49,7 +49,7 @@ const REGISTRY = new Map<string, OptimizerClass>([
   ["rmsprop", RMSProp],
   ["adadelta", AdaDelta],
   ["ftrl", Ftrl],
-  // #19 optim
+
   ["ftml", FTML],
   ["sgld", SGLD],
   ["dcasgd", DCASGD],

@@ -53,7 +53,7 @@ import type {
   UnaryFn,
   WhereFn,
 } from "../ops/signatures.ts";
-import type { BroadcastLikeFn } from "../ops/signatures_shape.ts"; // #19 ops-shape
+import type { BroadcastLikeFn } from "../ops/signatures_shape.ts";
 import { symArith, symFunction } from "./_frontend.ts";
 import { createSymbol, type NodeOptions, Symbol } from "./symbol.ts";
 
@@ -429,7 +429,6 @@ export function eye(
   return createSymbol("_eye", [], { N: n, M: m, k, dtype: o.dtype }, o);
 }
 
-// #19 ops-math
 /** `lhs % rhs` with MXNet's mod: the result has the divisor's sign, and 0 where it is 0. */
 export const modulo: ArithFn<Symbol> = symArith("modulo");
 /** `lhs && rhs` as 0/1 (non-zero, NaN included, is true). */

@@ -488,7 +488,7 @@ export class Symbol {
     checkOptions("broadcastLike", opts, ["lhsAxes", "rhsAxes"]);
     return this.#op("broadcast_like", { ...opts }, [other]);
   }
-  // #19 ops-shape: MXNet's fluent methods of the shape and indexing operators.
+  // MXNet's fluent methods of the shape and indexing operators.
   /** Size-1 `axis` (or axes) broadcast to `size` (`broadcast_axes`). */
   broadcastAxes(axis: number | readonly number[], size: number | readonly number[]): Symbol {
     return this.#op("broadcast_axis", { axis, size });
@@ -590,7 +590,7 @@ export class Symbol {
   onesLike(): Symbol {
     return this.#op("ones_like");
   }
-  // #19 ops-math
+
   /** `this % other` with MXNet's mod (the divisor's sign; 0 where the divisor is 0). */
   mod(other: Symbol | number): Symbol {
     return this.#arith("mod", other);
@@ -871,7 +871,7 @@ export function createSymbol(
     const varAttrs = Object.fromEntries(
       Object.entries(attrs).filter(([k]) => isParamKey(op, k) || !k.startsWith("__")),
     );
-    Object.assign(varAttrs, op.inputVarAttrs?.(arg, p)); // #19 ops-vision
+    Object.assign(varAttrs, op.inputVarAttrs?.(arg, p));
     return { node: new Node(null, `${name}_${arg}`, {}, varAttrs, []), index: 0 };
   });
   const node = new Node(op, name, p, attrs, entries);

@@ -26,7 +26,7 @@ async function same(
 /** The parameters of the unary rows with two scalars. */
 const TWO_SCALAR_PARAMS: Record<string, Record<string, number>> = {
   clip: { aMin: -0.3, aMax: 0.4 },
-  hard_sigmoid: { alpha: 1.5, beta: 0.4 }, // #19 ops-math: both clipped ends in range
+  hard_sigmoid: { alpha: 1.5, beta: 0.4 }, // both clipped ends in range
 };
 
 gpuTest("every unary row over two ranges", async () => {

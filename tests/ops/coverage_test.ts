@@ -23,7 +23,7 @@ const KERNELS = [
   "conv2dBackwardData",
   "conv2dBackwardWeight",
   "ctcLoss",
-  "hostCompute", // #19 ops-vision
+  "hostCompute",
 ] as const;
 
 for (const backend of [tsBackend()]) {

@@ -453,7 +453,6 @@ const CASES: Record<string, Case[]> = {
     { shapes: [[3, 3], [3, 2]], lo: 0.5, hi: 2, hostOnly: true },
     { shapes: [[2, 3, 3], [2, 3]], lo: 0.5, hi: 2, hostOnly: true },
   ],
-  // --- #19 ops-shape ---
   add_n: [{ shapes: [[2, 3], [2, 3], [2, 3]], params: { numArgs: 3 } }],
   broadcast_axis: [{ shapes: [[1, 3, 1]], params: { axis: [0, -1], size: [2, 4] } }],
   slice_like: [{ shapes: [[3, 4], [2, 3]] }, { shapes: [[3, 4], [1, 2]], params: { axes: [1] } }],
@@ -502,7 +501,6 @@ const CASES: Record<string, Case[]> = {
   }],
   _np_cumsum: [{ shapes: [[2, 5]], params: { axis: 1 } }, { shapes: [[2, 3]] }],
   _contrib_div_sqrt_dim: [{ shapes: [[2, 4]] }],
-  // --- #19 ops-math ---
   log2: [{ shapes: [[2, 3]], lo: 0.5, hi: 2 }],
   log10: [{ shapes: [[2, 3]], lo: 0.5, hi: 2 }],
   arcsinh: [{ shapes: [[2, 3]], lo: -2, hi: 2 }],
@@ -532,7 +530,6 @@ const CASES: Record<string, Case[]> = {
   softmin: [{ shapes: [[2, 5]] }, { shapes: [[3, 2]], params: { axis: 0, temperature: 2 } }],
   nansum: [{ shapes: [[2, 3]], params: { axis: 1 } }],
   nanprod: [{ shapes: [[2, 3]], params: { axis: 0 }, lo: 0.5, hi: 2 }],
-  // --- #19 ops-linalg ---
   _linalg_gemm: [
     { shapes: [[2, 3, 4], [2, 4, 5], [2, 3, 5]], params: { alpha: 1.5, beta: -0.5 } },
     {
@@ -577,7 +574,6 @@ const CASES: Record<string, Case[]> = {
   _linalg_gelqf: [{ shapes: [[2, 3, 5]], hostOnly: true }],
   _linalg_syevd: [{ shapes: [[2, 3, 3]], hostOnly: true }],
   _linalg_slogdet: [{ shapes: [[2, 3, 3]], lo: 0.5, hi: 2, hostOnly: true }],
-  // --- #19 ops-vision ---
   UpSampling: [
     { shapes: [[1, 2, 2, 3]], params: { scale: 2, sampleType: "nearest", numArgs: 1 } },
     {

@@ -99,7 +99,6 @@ const CASES: Record<string, Case[]> = {
   batchDot: [{ inputs: [[2, 2, 3], [2, 3, 4]] }],
   softmax: [{ inputs: [x23] }, { inputs: [x23], args: [{ axis: 0, temperature: 2 }] }],
   logSoftmax: [{ inputs: [x23] }],
-  // --- #19 ops-math ---
   ...Object.fromEntries(
     ["arcsinh", "arctanh", "degrees", "radians", "rint", "fix", "erfinv", "logicalNot"].map((
       fn,
@@ -229,7 +228,6 @@ const CASES: Record<string, Case[]> = {
     inputs: [[3, 2, 2], [36], [1, 2, 2], ints([2], [2, 3])],
     args: [{ mode: "gru", stateSize: 2, numLayers: 1, useSequenceLength: true }],
   }],
-  // --- #19 ops-shape ---
   addN: [{ inputs: [x23, x23, x23] }],
   ElementWiseSum: [{ inputs: [x23, x23] }],
   broadcastAxis: [{ inputs: [[1, 3]], args: [0, 2] }],
@@ -265,7 +263,7 @@ const CASES: Record<string, Case[]> = {
   indexCopy: [{ inputs: [[4, 2], ints([2], [3, 0]), [2, 2]] }],
   divSqrtDim: [{ inputs: [[2, 4]] }],
   allclose: [{ inputs: [x23, x23] }, { inputs: [x23, [2, 3]], args: [{ atol: 0.5 }] }],
-  // #19 ops-vision
+
   UpSampling: [{
     inputs: [[1, 2, 2, 2], [1, 1, 1, 1]],
     args: [{ scale: 2, sampleType: "nearest" }],
@@ -297,11 +295,10 @@ const CASES: Record<string, Case[]> = {
  * the front ends, each with the reason. Empty: every such operator has one.
  */
 const WITHOUT_FUNCTION: Record<string, string> = {
-  // #19 optim
   reset_arrays: "no outputs, so a graph node would have no heads; mx.nd.resetArrays exists",
 };
 
-// #19 optim: the optimizer update functions write their states in place, so they have their
+// the optimizer update functions write their states in place, so they have their
 // own table (src/ops/optimizer/frontend.ts) and differential test
 // (tests/ops/values_optim_test.ts) instead of the pure-function parity runs below.
 const OPTIMIZER_FUNCTIONS: [string, string][] = [
@@ -574,7 +571,6 @@ const METHODS: [string, unknown[], Input[]][] = [
   ["astype", ["int32"], [x23]],
   ["zerosLike", [], [x23]],
   ["onesLike", [], [x23]],
-  // --- #19 ops-shape ---
   ["broadcastLike", [1, { lhsAxes: [0], rhsAxes: [1] }], [[1, 3], [2, 4]]],
   ["broadcastAxes", [[0], [4]], [[1, 3]]],
   ["sliceLike", [1], [[3, 4], x23]],
@@ -586,7 +582,6 @@ const METHODS: [string, unknown[], Input[]][] = [
   ["shapeArray", [], [x23]],
   ["sizeArray", [], [x23]],
   ["argmaxChannel", [], [x23]],
-  // --- #19 ops-math ---
   ["mod", [1], [pos(x23), pos([1, 3])]],
   ["nansum", [{ axis: 1 }], [x23]],
   ["nanprod", [], [x23]],
