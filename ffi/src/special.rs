@@ -7,14 +7,14 @@ use std::f64::consts::PI;
 
 const SQRT_2PI: f64 = 2.5066282746310002;
 const LANCZOS: [f64; 9] = [
-    0.99999999999980993,
+    0.999_999_999_999_809_9,
     676.5203681218851,
     -1259.1392167224028,
-    771.32342877765313,
-    -176.61502916214059,
+    771.323_428_777_653_1,
+    -176.615_029_162_140_6,
     12.507343278686905,
     -0.13857109526572012,
-    9.9843695780195716e-6,
+    9.984_369_578_019_572e-6,
     1.5056327351493116e-7,
 ];
 
@@ -96,7 +96,7 @@ pub fn digamma(x: f64) -> f64 {
     acc + x.ln() - 0.5 / x - series
 }
 
-const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
+const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 
 fn erf_series(x: f64) -> f64 {
     let x2 = x * x;
@@ -134,7 +134,7 @@ fn erfc_fraction(x: f64) -> f64 {
             break;
         }
     }
-    (-x * x).exp() / (f * 1.7724538509055160)
+    (-x * x).exp() / (f * 1.772_453_850_905_516)
 }
 
 fn erfc_positive(x: f64) -> f64 {
@@ -220,14 +220,8 @@ pub fn mx_mod(a: f64, b: f64) -> f64 {
 /// MXNet's hard_sigmoid: alpha * a + beta clipped to [0, 1] (NaN stays NaN).
 #[inline]
 pub fn hard_sigmoid(a: f64, alpha: f64, beta: f64) -> f64 {
-    let y = alpha * a + beta;
-    if 1.0 < y {
-        1.0
-    } else if 0.0 > y {
-        0.0
-    } else {
-        y
-    }
+    // f64::clamp keeps NaN as NaN, as MXNet's kernel does.
+    (alpha * a + beta).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
