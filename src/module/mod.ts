@@ -2,4 +2,5 @@
  * `mx.mod`: the Module API.
  * @module
  */
+export * from "./base_module.ts";
 export * from "./module.ts";
