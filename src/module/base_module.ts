@@ -193,6 +193,8 @@ export abstract class BaseModule {
   abstract updateMetric(metric: EvalMetric, labels: readonly NDArray[]): Promise<void>;
   /** Installs a Monitor on every executor. */
   abstract installMonitor(mon: Monitor): void;
+  /** Frees the executors and optimizer states. */
+  abstract dispose(): void;
 
   /**
    * Prepares for a batch before `forward`. MXNet pulls sparse rows here; dense modules

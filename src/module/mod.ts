@@ -4,3 +4,4 @@
  */
 export * from "./base_module.ts";
 export * from "./module.ts";
+export * from "./sequential_module.ts";
