@@ -5,3 +5,4 @@
 export * from "./base_module.ts";
 export * from "./module.ts";
 export * from "./sequential_module.ts";
+export * from "./bucketing_module.ts";

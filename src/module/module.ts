@@ -10,7 +10,7 @@ import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { create as createInitializer, InitDesc } from "../initializer/mod.ts";
-import { type DataBatch, DataDesc } from "../io/mod.ts";
+import { type DataBatch, DataDesc, type DataIter } from "../io/mod.ts";
 import { create as createKV, type KVStore } from "../kvstore/mod.ts";
 import type { EvalMetric } from "../metric/mod.ts";
 import type { Monitor } from "../monitor/mod.ts";
@@ -25,10 +25,11 @@ import {
   type Updater,
 } from "../optimizer/mod.ts";
 import type { GradReq } from "../autograd/mod.ts";
-import type { Executor } from "../symbol/executor.ts";
+import { type Executor, simpleBind } from "../symbol/executor.ts";
 import {
   BaseModule,
   type BindOptions,
+  type FitOptions,
   type InitOptimizerOptions,
   type InitParamsOptions,
   type ShapeDesc,
@@ -98,6 +99,8 @@ export class Module extends BaseModule {
   /** True when the optimizer is another module's (`borrowOptimizer`): it frees it, not us. */
   #borrowedOptimizer = false;
   #monitor: Monitor | null = null;
+  /** Parameter arrays owned by the module this one was bound sharing (`sharedModule`). */
+  #sharedArrays = new Set<NDArray>();
 
   /** Creates a module; `context` may be a list for data parallelism. */
   constructor(opts: {
@@ -171,8 +174,13 @@ export class Module extends BaseModule {
     return this.outputNames.map((n, i) => [n, [...outShapes[i]]]);
   }
 
-  /** Allocates executors for the given input shapes (batch split across contexts). */
-  bind(opts: BindOptions): void {
+  /**
+   * Allocates executors for the given input shapes (batch split across contexts). With
+   * `sharedModule` (a bound module with the same parameters, as `BucketingModule` binds
+   * its buckets) the parameters and auxiliary states are that module's arrays, already
+   * initialised, and its optimizer is borrowed once it has one.
+   */
+  bind(opts: BindOptions & { sharedModule?: Module | null }): void {
     checkOptions("Module.bind", opts, [
       "dataShapes",
       "labelShapes",
@@ -180,9 +188,16 @@ export class Module extends BaseModule {
       "inputsNeedGrad",
       "gradReq",
       "forceRebind",
+      "sharedModule",
     ]);
     if (this.binded && !opts.forceRebind) return;
     this.#disposeExecs();
+    const shared = opts.sharedModule ?? null;
+    if (shared && (!shared.binded || shared.contexts.length !== this.contexts.length)) {
+      throw new MXNetError(
+        "Module.bind: sharedModule must be bound, on as many contexts as this module",
+      );
+    }
     this.#dataShapes = opts.dataShapes.map(descOf);
     this.#labelShapes = (opts.labelShapes ?? []).map(descOf);
     this.#forTraining = opts.forTraining ?? true;
@@ -205,11 +220,47 @@ export class Module extends BaseModule {
       for (const d of [...this.#dataShapes, ...this.#labelShapes]) {
         shapes[d.name] = [sizes[i], ...d.shape.slice(1)];
       }
-      const master = this.#execs[0];
-      return this.symbol.simpleBind(ctx, shapes as Record<string, number[]>, { gradReq }) as
-        & Executor
-        & { _unused?: typeof master };
+      const from = shared ? shared.#execs[i] : undefined;
+      const sharedArrays = from
+        ? Object.fromEntries([
+          ...this.paramNames.map((n) => [n, from.argDict[n]] as const),
+          ...this.auxNames.map((n) => [n, from.auxDict[n]] as const),
+        ].filter(([, a]) => a !== undefined))
+        : undefined;
+      return simpleBind(this.symbol, ctx, shapes as Record<string, number[]>, {
+        gradReq,
+        shared: sharedArrays,
+      });
     });
+    this.#sharedArrays.clear();
+    if (shared) {
+      // Every array of the shared module stays its own, whatever happens below.
+      for (const ex of shared.#execs) {
+        for (const arr of [...Object.values(ex.argDict), ...Object.values(ex.auxDict)]) {
+          this.#sharedArrays.add(arr);
+        }
+      }
+      const first = this.#execs[0], other = shared.#execs[0];
+      for (
+        const [names, mine, theirs] of [
+          [this.paramNames, first.argDict, other.argDict],
+          [this.auxNames, first.auxDict, other.auxDict],
+        ] as const
+      ) {
+        for (const n of names) {
+          if (mine[n] === theirs[n]) continue;
+          this.#disposeExecs();
+          throw new ShapeError(
+            `Module.bind: parameter ${n} is ${
+              theirs[n] ? `${formatShape(theirs[n].shape)} in the shared module but ` : "not in " +
+                "the shared module; "
+            }this module needs ${formatShape(mine[n].shape)}`,
+          );
+        }
+      }
+      this.#paramsInitialized = shared.#paramsInitialized;
+      if (shared.#optimizer) this.borrowOptimizer(shared);
+    }
     if (this.#pendingParams) {
       const { arg, aux } = this.#pendingParams;
       this.#pendingParams = null;
@@ -481,6 +532,15 @@ export class Module extends BaseModule {
     });
   }
 
+  /**
+   * Trains for `opts.numEpoch` epochs: binds, initialises and installs the optimizer as
+   * needed, then forward/backward/update per batch (BaseModule's loop; restated here so
+   * the reference page of Module shows it).
+   */
+  override fit(trainData: DataIter, opts: FitOptions): Promise<void> {
+    return super.fit(trainData, opts);
+  }
+
   /** Back-propagates on every device. */
   backward(outGrads?: readonly NDArray[]): void {
     this.requireBound("backward");
@@ -675,7 +735,7 @@ export class Module extends BaseModule {
           ...Object.values(ex.auxDict),
         ]
       ) {
-        if (!seen.has(a)) a.dispose();
+        if (!seen.has(a) && !this.#sharedArrays.has(a)) a.dispose();
         seen.add(a);
       }
     }
