@@ -46,6 +46,16 @@ backendTest("Module.reshape: new batch size, same weights, outputs X·Wᵀ+b", a
     () => mod.reshape([["x", [2, 3]]]),
     /data shapes name x, but the module's data names are data/,
   );
+
+  // An installed monitor moves to the reshaped executors.
+  const mon = new mx.monitor.Monitor(1, (a) => mx.nd.array([a.shape[0]]), "fc_output|data");
+  mod.installMonitor(mon);
+  mod.reshape([["data", [5, 3]]]);
+  mon.tic();
+  const five = batchOf(rows.slice(0, 5));
+  mod.forward(five);
+  assert.deepEqual(await mon.toc(), [[1, "fc_output", "5.0\t"], [1, "data", "5.0\t"]]);
+  five.dispose();
   batch.dispose();
   for (const a of [...Object.values(before), ...Object.values(after)]) a.dispose();
   mod.dispose();
