@@ -414,9 +414,10 @@ export class Module extends BaseModule {
         paramIdx2Name: idx2name,
         sym: this.symbol,
       });
+    // Re-initialising frees the states this module owned (a kvstore given again is kept).
     if (!this.#borrowedOptimizer) {
       this.#updater?.dispose();
-      this.#kv?.dispose();
+      if (this.#kv !== kv) this.#kv?.dispose();
     }
     this.#borrowedOptimizer = false;
     this.#updater = null;
