@@ -60,6 +60,7 @@ export * as io from "./src/io/mod.ts";
 export * as recordio from "./src/recordio/mod.ts";
 export * as image from "./src/image/mod.ts";
 export * as mod from "./src/module/mod.ts";
+export * as monitor from "./src/monitor/mod.ts";
 export * as callback from "./src/model/callback.ts";
 export * as testUtils from "./src/test_utils.ts";
 export * as gluon from "./src/gluon/mod.ts";

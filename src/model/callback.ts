@@ -2,7 +2,7 @@
  * `mx.callback`: Speedometer, doCheckpoint, logTrainMetric.
  * @module
  */
-import type { BatchEndCallback, EpochEndCallback } from "../module/module.ts";
+import type { BatchEndCallback, EpochEndCallback } from "../module/base_module.ts";
 import { ParamError } from "../core/errors.ts";
 import { describe } from "../core/options.ts";
 import { saveCheckpoint } from "./checkpoint.ts";

@@ -10,7 +10,8 @@ import { create as createInitializer, type Initializer } from "../initializer/mo
 import { type DataInput, type DataIter, NDArrayIter } from "../io/mod.ts";
 import type { KVStore } from "../kvstore/mod.ts";
 import type { EvalMetric } from "../metric/mod.ts";
-import { type BatchEndCallback, type EpochEndCallback, Module } from "../module/module.ts";
+import type { BatchEndCallback, EpochEndCallback } from "../module/base_module.ts";
+import { Module } from "../module/module.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { type Optimizer, optionNames as optimizerOptionNames } from "../optimizer/mod.ts";
 import type { Symbol } from "../symbol/symbol.ts";

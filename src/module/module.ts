@@ -5,17 +5,18 @@
  * @module
  */
 import { type Context, cpu } from "../core/context.ts";
-import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
+import { MXNetError, ShapeError } from "../core/errors.ts";
 import { readFileChecked, writeFileAtomic } from "../core/files.ts";
-import { checkOptions, keysOf } from "../core/options.ts";
+import { checkOptions } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
-import { create as createInitializer, InitDesc, type Initializer } from "../initializer/mod.ts";
+import { create as createInitializer, InitDesc } from "../initializer/mod.ts";
 import { type DataBatch, DataDesc, type DataIter } from "../io/mod.ts";
 import { create as createKV, type KVStore } from "../kvstore/mod.ts";
-import { create as createMetric, type EvalMetric } from "../metric/mod.ts";
+import type { EvalMetric } from "../metric/mod.ts";
+import type { Monitor } from "../monitor/mod.ts";
 import { concat } from "../ndarray/ops.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
-import { scope } from "../ndarray/scope.ts";
+import { keep, scope } from "../ndarray/scope.ts";
 import {
   create as createOptimizer,
   getUpdater,
@@ -24,89 +25,27 @@ import {
   type Updater,
 } from "../optimizer/mod.ts";
 import type { GradReq } from "../autograd/mod.ts";
-import type { Executor } from "../symbol/executor.ts";
+import { type Executor, simpleBind } from "../symbol/executor.ts";
+import {
+  BaseModule,
+  type BindOptions,
+  type FitOptions,
+  type InitOptimizerOptions,
+  type InitParamsOptions,
+  type ShapeDesc,
+} from "./base_module.ts";
+import { asList } from "./_util.ts";
 import type { Symbol } from "../symbol/symbol.ts";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 
-/** A data or label description: a DataDesc or `[name, shape]`. */
-export type ShapeDesc = DataDesc | readonly [string, readonly number[]];
-
-/** What batch-end callbacks receive. */
-export interface BatchEndParam {
-  /** Epoch number. */
-  epoch: number;
-  /** The batch just done, numbered from 0 in each epoch (as MXNet numbers it). */
-  nbatch: number;
-  /** The training metric so far. */
-  evalMetric: EvalMetric;
-}
-
-/** Called after every batch (e.g. `mx.callback.Speedometer`). */
-export type BatchEndCallback = (p: BatchEndParam) => void | Promise<void>;
-/** Called after every epoch with the current parameters (e.g. `mx.callback.doCheckpoint`). */
-export type EpochEndCallback = (
-  epoch: number,
-  symbol: Symbol,
-  argParams: Record<string, NDArray>,
-  auxParams: Record<string, NDArray>,
-) => void | Promise<void>;
-
-/** Options of `fit`. */
-export interface FitOptions {
-  /** Validation data, scored after every epoch. */
-  evalData?: DataIter | null;
-  /** Metric name, metric, or list (default "acc"). */
-  evalMetric?: string | EvalMetric | readonly (string | EvalMetric)[];
-  /** After each epoch. */
-  epochEndCallback?: EpochEndCallback | readonly EpochEndCallback[];
-  /** After each batch. */
-  batchEndCallback?: BatchEndCallback | readonly BatchEndCallback[];
-  /** "local", "device", a KVStore, or null for none. */
-  kvstore?: string | KVStore | null;
-  /** Optimizer name or instance (default "sgd"). */
-  optimizer?: string | Optimizer;
-  /** Optimizer options (default `{ learningRate: 0.01 }`). */
-  optimizerParams?: Record<string, unknown>;
-  /** Parameter initializer (default Uniform(0.01)). */
-  initializer?: Initializer;
-  /** Starting parameters. */
-  argParams?: Record<string, NDArray>;
-  /** Starting auxiliary states. */
-  auxParams?: Record<string, NDArray>;
-  /** Allow parameters missing from argParams (they are initialised). */
-  allowMissing?: boolean;
-  /** Re-initialise even if already initialised. */
-  forceInit?: boolean;
-  /** First epoch number. */
-  beginEpoch?: number;
-  /** Epochs to train (required). */
-  numEpoch: number;
-  /** Where progress lines go (default console.log; null for silence). */
-  logger?: ((line: string) => void) | null;
-}
-
-const asList = <T>(x: T | readonly T[] | undefined): T[] =>
-  x === undefined ? [] : Array.isArray(x) ? [...x] : [x as T];
-
-const FIT_OPTIONS = keysOf<FitOptions>({
-  evalData: true,
-  evalMetric: true,
-  epochEndCallback: true,
-  batchEndCallback: true,
-  kvstore: true,
-  optimizer: true,
-  optimizerParams: true,
-  initializer: true,
-  argParams: true,
-  auxParams: true,
-  allowMissing: true,
-  forceInit: true,
-  beginEpoch: true,
-  numEpoch: true,
-  logger: true,
-});
-const MODULE_OPTIONS = ["symbol", "dataNames", "labelNames", "context", "fixedParamNames"];
-const PREDICT_OPTIONS = ["numBatch", "reset"];
+const MODULE_OPTIONS = [
+  "symbol",
+  "dataNames",
+  "labelNames",
+  "stateNames",
+  "context",
+  "fixedParamNames",
+];
 
 function descOf(d: ShapeDesc): DataDesc {
   return d instanceof DataDesc ? d : new DataDesc(d[0], d[1]);
@@ -132,13 +71,18 @@ function splitSizes(n: number, k: number): number[] {
  * console.log(mod.getParams().argParams.fc_weight.shape); // [2]
  * ```
  */
-export class Module {
+export class Module extends BaseModule {
   /** The symbol. */
   readonly symbol: Symbol;
   /** Input names. */
   readonly dataNames: string[];
   /** Label names. */
   readonly labelNames: string[];
+  /**
+   * Arguments that carry state between batches (an RNN's hidden state): not fed from the
+   * batch, not learned; read and written with `getStates`/`setStates`.
+   */
+  readonly stateNames: string[];
   /** Devices; a batch is split across them. */
   readonly contexts: Context[];
   /** Parameters kept fixed (no gradient, no update). */
@@ -152,15 +96,22 @@ export class Module {
   #updater: Updater | null = null;
   #kv: KVStore | null = null;
   #pendingParams: { arg: Record<string, NDArray>; aux: Record<string, NDArray> } | null = null;
+  /** True when the optimizer is another module's (`borrowOptimizer`): it frees it, not us. */
+  #borrowedOptimizer = false;
+  #monitor: Monitor | null = null;
+  /** Parameter arrays owned by the module this one was bound sharing (`sharedModule`). */
+  #sharedArrays = new Set<NDArray>();
 
   /** Creates a module; `context` may be a list for data parallelism. */
   constructor(opts: {
     symbol: Symbol;
     dataNames?: readonly string[];
     labelNames?: readonly string[];
+    stateNames?: readonly string[];
     context?: Context | readonly Context[];
     fixedParamNames?: readonly string[];
   }) {
+    super();
     checkOptions("Module", opts, MODULE_OPTIONS);
     this.symbol = opts.symbol;
     this.dataNames = [...(opts.dataNames ?? ["data"])];
@@ -168,18 +119,26 @@ export class Module {
     this.labelNames = (opts.labelNames ?? ["softmax_label"]).filter((n) => args.includes(n));
     this.contexts = asList(opts.context ?? cpu());
     this.fixedParamNames = [...(opts.fixedParamNames ?? [])];
-    for (const n of this.dataNames) {
-      if (!args.includes(n)) {
-        throw new MXNetError(
-          `Module: data name ${n} is not an argument of the symbol (${args.join(", ")})`,
-        );
+    this.stateNames = [...(opts.stateNames ?? [])];
+    for (const [what, names] of [["data", this.dataNames], ["state", this.stateNames]] as const) {
+      for (const n of names) {
+        if (!args.includes(n)) {
+          throw new MXNetError(
+            `Module: ${what} name ${n} is not an argument of the symbol (${args.join(", ")})`,
+          );
+        }
       }
     }
   }
 
+  /** Output names of the symbol (`fc1_output`). */
+  get outputNames(): string[] {
+    return this.symbol.listOutputs();
+  }
+
   /** Names of the learnable parameters (arguments that are not inputs). */
   get paramNames(): string[] {
-    const inputs = new Set([...this.dataNames, ...this.labelNames]);
+    const inputs = new Set([...this.dataNames, ...this.labelNames, ...this.stateNames]);
     return this.symbol.listArguments().filter((n) => !inputs.has(n));
   }
 
@@ -203,15 +162,25 @@ export class Module {
     return this.#labelShapes;
   }
 
-  /** Allocates executors for the given input shapes (batch split across contexts). */
-  bind(opts: {
-    dataShapes: readonly ShapeDesc[];
-    labelShapes?: readonly ShapeDesc[] | null;
-    forTraining?: boolean;
-    inputsNeedGrad?: boolean;
-    gradReq?: GradReq;
-    forceRebind?: boolean;
-  }): void {
+  /**
+   * `[name, shape]` of each output for the bound input shapes (the whole batch, across
+   * devices), as MXNet's `output_shapes`.
+   */
+  get outputShapes(): [string, number[]][] {
+    this.requireBound("outputShapes");
+    const shapes: Record<string, readonly number[]> = {};
+    for (const d of [...this.#dataShapes, ...this.#labelShapes]) shapes[d.name] = d.shape;
+    const { outShapes } = this.symbol.inferShape(shapes);
+    return this.outputNames.map((n, i) => [n, [...outShapes[i]]]);
+  }
+
+  /**
+   * Allocates executors for the given input shapes (batch split across contexts). With
+   * `sharedModule` (a bound module with the same parameters, as `BucketingModule` binds
+   * its buckets) the parameters and auxiliary states are that module's arrays, already
+   * initialised, and its optimizer is borrowed once it has one.
+   */
+  bind(opts: BindOptions & { sharedModule?: Module | null }): void {
     checkOptions("Module.bind", opts, [
       "dataShapes",
       "labelShapes",
@@ -219,9 +188,16 @@ export class Module {
       "inputsNeedGrad",
       "gradReq",
       "forceRebind",
+      "sharedModule",
     ]);
     if (this.binded && !opts.forceRebind) return;
     this.#disposeExecs();
+    const shared = opts.sharedModule ?? null;
+    if (shared && (!shared.binded || shared.contexts.length !== this.contexts.length)) {
+      throw new MXNetError(
+        "Module.bind: sharedModule must be bound, on as many contexts as this module",
+      );
+    }
     this.#dataShapes = opts.dataShapes.map(descOf);
     this.#labelShapes = (opts.labelShapes ?? []).map(descOf);
     this.#forTraining = opts.forTraining ?? true;
@@ -229,7 +205,9 @@ export class Module {
     const gradReq: Record<string, GradReq> = {};
     for (const n of this.symbol.listArguments()) {
       const isInput = this.dataNames.includes(n) || this.labelNames.includes(n);
-      gradReq[n] = !this.#forTraining || this.fixedParamNames.includes(n)
+      // States are inputs carried between batches: MXNet binds them without gradient.
+      gradReq[n] = !this.#forTraining || this.fixedParamNames.includes(n) ||
+          this.stateNames.includes(n)
         ? "null"
         : isInput
         ? (opts.inputsNeedGrad ? req : "null")
@@ -242,28 +220,95 @@ export class Module {
       for (const d of [...this.#dataShapes, ...this.#labelShapes]) {
         shapes[d.name] = [sizes[i], ...d.shape.slice(1)];
       }
-      const master = this.#execs[0];
-      return this.symbol.simpleBind(ctx, shapes as Record<string, number[]>, { gradReq }) as
-        & Executor
-        & { _unused?: typeof master };
+      const from = shared ? shared.#execs[i] : undefined;
+      const sharedArrays = from
+        ? Object.fromEntries([
+          ...this.paramNames.map((n) => [n, from.argDict[n]] as const),
+          ...this.auxNames.map((n) => [n, from.auxDict[n]] as const),
+        ].filter(([, a]) => a !== undefined))
+        : undefined;
+      return simpleBind(this.symbol, ctx, shapes as Record<string, number[]>, {
+        gradReq,
+        shared: sharedArrays,
+      });
     });
-    if (this.#pendingParams) {
-      this.setParams(this.#pendingParams.arg, this.#pendingParams.aux);
-      this.#pendingParams = null;
+    this.#sharedArrays.clear();
+    if (shared) {
+      // Every array of the shared module stays its own, whatever happens below.
+      for (const ex of shared.#execs) {
+        for (const arr of [...Object.values(ex.argDict), ...Object.values(ex.auxDict)]) {
+          this.#sharedArrays.add(arr);
+        }
+      }
+      const first = this.#execs[0], other = shared.#execs[0];
+      for (
+        const [names, mine, theirs] of [
+          [this.paramNames, first.argDict, other.argDict],
+          [this.auxNames, first.auxDict, other.auxDict],
+        ] as const
+      ) {
+        for (const n of names) {
+          if (mine[n] === theirs[n]) continue;
+          this.#disposeExecs();
+          throw new ShapeError(
+            `Module.bind: parameter ${n} is ${
+              theirs[n] ? `${formatShape(theirs[n].shape)} in the shared module but ` : "not in " +
+                "the shared module; "
+            }this module needs ${formatShape(mine[n].shape)}`,
+          );
+        }
+      }
+      this.#paramsInitialized = shared.#paramsInitialized;
+      if (shared.#optimizer) this.borrowOptimizer(shared);
     }
+    if (this.#pendingParams) {
+      const { arg, aux } = this.#pendingParams;
+      this.#pendingParams = null;
+      try {
+        this.setParams(arg, aux);
+      } finally {
+        for (const a of [...Object.values(arg), ...Object.values(aux)]) a.dispose();
+      }
+    }
+  }
+
+  /**
+   * Re-binds for new input shapes (another batch size or sequence length), keeping the
+   * parameters, their optimizer states and an installed monitor (MXNet's `reshape`).
+   */
+  reshape(dataShapes: readonly ShapeDesc[], labelShapes?: readonly ShapeDesc[] | null): void {
+    this.requireBound("reshape");
+    const data = dataShapes.map(descOf);
+    const labels = (labelShapes ?? []).map(descOf);
+    for (
+      const [what, descs, names] of [
+        ["data", data, this.dataNames],
+        ["label", labels, this.labelNames],
+      ] as const
+    ) {
+      const given = descs.map((d) => d.name);
+      if (descs.length && given.join() !== names.join()) {
+        throw new MXNetError(
+          `Module.reshape: ${what} shapes name ${given.join(", ")}, but the module's ${what} ` +
+            `names are ${names.join(", ")}`,
+        );
+      }
+    }
+    this.#dataShapes = data;
+    this.#labelShapes = labels;
+    const sizes = splitSizes(data[0]?.shape[0] ?? 1, this.contexts.length);
+    this.#replaceExecs((i) => {
+      const shapes: Record<string, number[]> = {};
+      for (const d of [...data, ...labels]) shapes[d.name] = [sizes[i], ...d.shape.slice(1)];
+      return shapes;
+    });
   }
 
   /**
    * Initialises parameters: copies from `argParams`/`auxParams` where given, else runs
    * the initializer (dispatching on the name suffix as MXNet does).
    */
-  initParams(opts: {
-    initializer?: Initializer;
-    argParams?: Record<string, NDArray>;
-    auxParams?: Record<string, NDArray>;
-    allowMissing?: boolean;
-    forceInit?: boolean;
-  } = {}): void {
+  initParams(opts: InitParamsOptions = {}): void {
     checkOptions("Module.initParams", opts, [
       "initializer",
       "argParams",
@@ -272,7 +317,7 @@ export class Module {
       "forceInit",
     ]);
     if (this.#paramsInitialized && !opts.forceInit) return;
-    this.#requireBound("initParams");
+    this.requireBound("initParams");
     const init = opts.initializer ?? createInitializer("uniform", { scale: 0.01 });
     const attrs = this.symbol.attrDict();
     const first = this.#execs[0];
@@ -313,7 +358,11 @@ export class Module {
     allowMissing = false,
   ): void {
     if (!this.binded) {
-      this.#pendingParams = { arg: argParams, aux: auxParams };
+      // Copies, as MXNet keeps its own: the caller may free (or change) its arrays.
+      const copy = (r: Record<string, NDArray>) =>
+        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, keep(v.copyTo(cpu()))]));
+      this.#disposePending();
+      this.#pendingParams = { arg: copy(argParams), aux: copy(auxParams) };
       return;
     }
     this.initParams({ argParams, auxParams, allowMissing, forceInit: true });
@@ -321,7 +370,7 @@ export class Module {
 
   /** Copies of the current parameters, on cpu. */
   getParams(): { argParams: Record<string, NDArray>; auxParams: Record<string, NDArray> } {
-    this.#requireBound("getParams");
+    this.requireBound("getParams");
     const first = this.#execs[0];
     const copy = (a: NDArray) => a.copyTo(cpu());
     return {
@@ -334,12 +383,7 @@ export class Module {
    * Sets up the optimizer. With several devices (or an explicit kvstore) gradients are
    * summed and weights updated on the kvstore, as MXNet's `update_on_kvstore`.
    */
-  initOptimizer(opts: {
-    kvstore?: string | KVStore | null;
-    optimizer?: string | Optimizer;
-    optimizerParams?: Record<string, unknown>;
-    forceInit?: boolean;
-  } = {}): void {
+  initOptimizer(opts: InitOptimizerOptions = {}): void {
     checkOptions("Module.initOptimizer", opts, [
       "kvstore",
       "optimizer",
@@ -347,7 +391,7 @@ export class Module {
       "forceInit",
     ]);
     if (this.#optimizer && !opts.forceInit) return;
-    this.#requireBound("initOptimizer");
+    this.requireBound("initOptimizer");
     const names = this.paramNames;
     const kvOpt = opts.kvstore === undefined ? "local" : opts.kvstore;
     // One device and a local store need no kvstore, as in MXNet's _create_kvstore.
@@ -370,6 +414,13 @@ export class Module {
         paramIdx2Name: idx2name,
         sym: this.symbol,
       });
+    // Re-initialising frees the states this module owned (a kvstore given again is kept).
+    if (!this.#borrowedOptimizer) {
+      this.#updater?.dispose();
+      if (this.#kv !== kv) this.#kv?.dispose();
+    }
+    this.#borrowedOptimizer = false;
+    this.#updater = null;
     this.#optimizer = optimizer;
     this.#kv = kv;
     if (kv) {
@@ -391,10 +442,36 @@ export class Module {
     return this.#optimizer;
   }
 
+  /**
+   * Uses `shared`'s optimizer, updater states and kvstore instead of an own one (MXNet's
+   * `borrow_optimizer`, which bucketing uses): both modules then step the same states.
+   * The parameter names must be the same, in the same order, as the states are kept by
+   * parameter index.
+   */
+  borrowOptimizer(shared: Module): void {
+    if (!shared.#optimizer) {
+      throw new MXNetError("Module.borrowOptimizer: the shared module has no optimizer yet");
+    }
+    if (shared.paramNames.join() !== this.paramNames.join()) {
+      throw new MXNetError(
+        `Module.borrowOptimizer: the shared module's parameters (${shared.paramNames.join(", ")})` +
+          ` differ from this module's (${this.paramNames.join(", ")})`,
+      );
+    }
+    if (!this.#borrowedOptimizer) {
+      this.#updater?.dispose();
+      this.#kv?.dispose();
+    }
+    this.#optimizer = shared.#optimizer;
+    this.#updater = shared.#updater;
+    this.#kv = shared.#kv;
+    this.#borrowedOptimizer = true;
+  }
+
   /** Runs forward on a batch (split across devices). */
   forward(batch: DataBatch, opts: { isTrain?: boolean } = {}): void {
     checkOptions("Module.forward", opts, ["isTrain"]);
-    this.#requireBound("forward");
+    this.requireBound("forward");
     const isTrain = opts.isTrain ?? this.#forTraining;
     const inputs: [string, NDArray][] = [
       ...this.dataNames.map((n, i) => [n, batch.data[i]] as [string, NDArray]),
@@ -424,15 +501,27 @@ export class Module {
   /** Rebinds executors for another batch size, keeping the parameters. */
   #reshapeFor(total: number, inputs: [string, NDArray][]): void {
     const sizes = splitSizes(total, this.contexts.length);
-    this.#execs = this.#execs.map((ex, i) => {
+    this.#replaceExecs((i) => {
       const shapes: Record<string, number[]> = {};
       for (const [n, a] of inputs) shapes[n] = [sizes[i], ...a.shape.slice(1)];
       for (const d of [...this.#dataShapes, ...this.#labelShapes]) {
         shapes[d.name] ??= [sizes[i], ...d.shape.slice(1)];
       }
-      const next = ex.reshape(shapes);
+      return shapes;
+    });
+  }
+
+  /**
+   * Replaces each executor by one bound for `shapesOf(deviceIndex)`, sharing the arrays
+   * whose shapes still fit (the parameters) and freeing the rest.
+   */
+  #replaceExecs(shapesOf: (i: number) => Record<string, number[]>): void {
+    this.#execs = this.#execs.map((ex, i) => {
+      const next = ex.reshape(shapesOf(i));
+      this.#monitor?.uninstall(ex);
+      if (this.#monitor) this.#monitor.install(next);
       // Input arrays of the old executor are not shared; free them with its outputs.
-      for (const n of [...this.dataNames, ...this.labelNames]) {
+      for (const n of [...this.dataNames, ...this.labelNames, ...this.stateNames]) {
         if (ex.argDict[n] && next.argDict[n] !== ex.argDict[n]) ex.argDict[n].dispose();
         if (ex.gradDict[n] && next.gradDict[n] !== ex.gradDict[n]) ex.gradDict[n].dispose();
       }
@@ -444,16 +533,19 @@ export class Module {
     });
   }
 
-  /** Back-propagates on every device. */
-  backward(outGrads?: readonly NDArray[]): void {
-    this.#requireBound("backward");
-    for (const ex of this.#execs) ex.backward(outGrads);
+  /**
+   * Trains for `opts.numEpoch` epochs: binds, initialises and installs the optimizer as
+   * needed, then forward/backward/update per batch (BaseModule's loop; restated here so
+   * the reference page of Module shows it).
+   */
+  override fit(trainData: DataIter, opts: FitOptions): Promise<void> {
+    return super.fit(trainData, opts);
   }
 
-  /** forward({ isTrain: true }) then backward. */
-  forwardBackward(batch: DataBatch): void {
-    this.forward(batch, { isTrain: true });
-    this.backward();
+  /** Back-propagates on every device. */
+  backward(outGrads?: readonly NDArray[]): void {
+    this.requireBound("backward");
+    for (const ex of this.#execs) ex.backward(outGrads);
   }
 
   /** Applies the optimizer to every parameter with the gradients of the last backward. */
@@ -475,7 +567,7 @@ export class Module {
 
   /** Outputs of the last forward, merged across devices along the batch axis. */
   getOutputs(): NDArray[] {
-    this.#requireBound("getOutputs");
+    this.requireBound("getOutputs");
     if (this.#execs.length === 1) return this.#execs[0].outputs;
     const n = this.#execs[0].outputs.length;
     return Array.from(
@@ -490,135 +582,79 @@ export class Module {
     return this.dataNames.map((n) => this.#execs[0].gradDict[n]);
   }
 
+  /**
+   * The state arrays (`stateNames`), merged across devices along the batch axis (on one
+   * device: the bound arrays themselves), as MXNet's `get_states`.
+   */
+  getStates(): NDArray[] {
+    this.requireBound("getStates");
+    if (this.#execs.length === 1) return this.stateNames.map((n) => this.#execs[0].argDict[n]);
+    return this.stateNames.map((n) =>
+      concat(this.#execs.map((ex) => ex.argDict[n].asInContext(this.contexts[0])), { dim: 0 })
+    );
+  }
+
+  /**
+   * Sets the states: `states` holds one whole-batch array per state name (split across
+   * devices as data is), or `value` one number for every state element (MXNet's
+   * `set_states(states=None, value=None)`; exactly one of them).
+   */
+  setStates(opts: { states?: readonly NDArray[]; value?: number }): void {
+    checkOptions("Module.setStates", opts, ["states", "value"]);
+    this.requireBound("setStates");
+    if ((opts.states === undefined) === (opts.value === undefined)) {
+      throw new MXNetError("Module.setStates: give exactly one of states and value");
+    }
+    if (opts.value !== undefined) {
+      for (const ex of this.#execs) for (const n of this.stateNames) ex.argDict[n].set(opts.value);
+      return;
+    }
+    const states = opts.states!;
+    if (states.length !== this.stateNames.length) {
+      throw new MXNetError(
+        `Module.setStates: ${states.length} arrays for ${this.stateNames.length} states ` +
+          `(${this.stateNames.join(", ")})`,
+      );
+    }
+    this.stateNames.forEach((n, k) => {
+      const total = this.#execs.reduce((s, ex) => s + ex.argDict[n].shape[0], 0);
+      let start = 0;
+      for (const ex of this.#execs) {
+        const dst = ex.argDict[n];
+        const src = states[k];
+        if (src.shape[0] !== total || !shapeEqual(src.shape.slice(1), dst.shape.slice(1))) {
+          throw new ShapeError(
+            `Module.setStates: state ${n} has shape ${formatShape(src.shape)}, bound as ` +
+              `${formatShape([total, ...dst.shape.slice(1)])}`,
+          );
+        }
+        scope(() => {
+          const part = this.#execs.length === 1
+            ? src
+            : src.sliceAxis(0, start, start + dst.shape[0]);
+          part.copyTo(dst);
+        });
+        start += dst.shape[0];
+      }
+    });
+  }
+
+  /**
+   * Installs `mon` on every executor (kept across `reshape`); `mon.tic()` before a batch
+   * and `mon.toc()` after it collect the statistics.
+   */
+  installMonitor(mon: Monitor): void {
+    this.requireBound("installMonitor");
+    if (this.#monitor) { for (const ex of this.#execs) this.#monitor.uninstall(ex); }
+    this.#monitor = mon;
+    for (const ex of this.#execs) mon.install(ex);
+  }
+
   /** Updates `metric` with the labels and the last outputs. */
   async updateMetric(metric: EvalMetric, labels: readonly NDArray[]): Promise<void> {
     const outs = this.getOutputs();
     await metric.update([...labels], outs);
     if (this.#execs.length > 1) { for (const o of outs) o.dispose(); }
-  }
-
-  /** Trains for `numEpoch` epochs. */
-  async fit(trainData: DataIter, opts: FitOptions): Promise<void> {
-    checkOptions("Module.fit", opts, FIT_OPTIONS);
-    if (typeof opts?.numEpoch !== "number") {
-      throw new ParamError(`Module.fit: numEpoch (the number of epochs) is required`);
-    }
-    const log = opts.logger === undefined ? console.log : opts.logger;
-    this.bind({
-      dataShapes: trainData.provideData,
-      labelShapes: trainData.provideLabel,
-      forTraining: true,
-    });
-    this.initParams({
-      initializer: opts.initializer,
-      argParams: opts.argParams,
-      auxParams: opts.auxParams,
-      allowMissing: opts.allowMissing,
-      forceInit: opts.forceInit,
-    });
-    this.initOptimizer({
-      kvstore: opts.kvstore,
-      optimizer: opts.optimizer,
-      optimizerParams: opts.optimizerParams,
-    });
-    const metric = createMetric((opts.evalMetric ?? "acc") as string);
-    for (let epoch = opts.beginEpoch ?? 0; epoch < opts.numEpoch; epoch++) {
-      const tic = performance.now();
-      metric.reset();
-      let nbatch = 0;
-      for (let batch = await trainData.next(); batch; batch = await trainData.next()) {
-        const b = batch;
-        await scope(async () => {
-          this.forwardBackward(b);
-          this.update();
-          await this.updateMetric(metric, b.label);
-        });
-        b.dispose();
-        // MXNet numbers the batches of an epoch from 0 in its callbacks.
-        for (const cb of asList(opts.batchEndCallback)) {
-          await cb({ epoch, nbatch, evalMetric: metric });
-        }
-        nbatch++;
-      }
-      // The whole epoch's value, whatever local intervals a Speedometer started (MXNet).
-      for (const [n, v] of metric.getGlobalNameValue()) log?.(`Epoch[${epoch}] Train-${n}=${v}`);
-      log?.(`Epoch[${epoch}] Time cost=${((performance.now() - tic) / 1000).toFixed(3)}`);
-      const cbs = asList(opts.epochEndCallback);
-      if (cbs.length) {
-        const { argParams, auxParams } = this.getParams();
-        for (const cb of cbs) await cb(epoch, this.symbol, argParams, auxParams);
-        for (const a of [...Object.values(argParams), ...Object.values(auxParams)]) a.dispose();
-      }
-      if (opts.evalData) {
-        const res = await this.score(opts.evalData, metric);
-        for (const [n, v] of res) log?.(`Epoch[${epoch}] Validation-${n}=${v}`);
-      }
-      trainData.reset();
-    }
-  }
-
-  /** Runs `evalData` through the model and returns the metric's `[name, value]` pairs. */
-  async score(
-    evalData: DataIter,
-    evalMetric: string | EvalMetric = "acc",
-    opts: { numBatch?: number; reset?: boolean } = {},
-  ): Promise<[string, number][]> {
-    checkOptions("Module.score", opts, PREDICT_OPTIONS);
-    this.#requireBound("score");
-    if (opts.reset ?? true) evalData.reset();
-    const metric = createMetric(evalMetric);
-    metric.reset();
-    let n = 0;
-    for (let batch = await evalData.next(); batch; batch = await evalData.next()) {
-      const b = batch;
-      await scope(async () => {
-        this.forward(b, { isTrain: false });
-        const outs = this.getOutputs();
-        const keep = b.pad ? outs.map((o) => o.sliceAxis(0, 0, o.shape[0] - b.pad)) : outs;
-        const labels = b.pad ? b.label.map((l) => l.sliceAxis(0, 0, l.shape[0] - b.pad)) : b.label;
-        await metric.update(labels, keep);
-      });
-      b.dispose();
-      if (opts.numBatch !== undefined && ++n >= opts.numBatch) break;
-    }
-    return metric.getGlobalNameValue();
-  }
-
-  /** Yields `[outputs, batchIndex, batch]` for each batch (outputs without padding). */
-  async *iterPredict(
-    evalData: DataIter,
-    opts: { numBatch?: number; reset?: boolean } = {},
-  ): AsyncGenerator<[NDArray[], number, DataBatch]> {
-    checkOptions("Module.iterPredict", opts, PREDICT_OPTIONS);
-    this.#requireBound("iterPredict");
-    if (opts.reset ?? true) evalData.reset();
-    let n = 0;
-    for (let batch = await evalData.next(); batch; batch = await evalData.next()) {
-      this.forward(batch, { isTrain: false });
-      const outs = this.getOutputs().map((o) => o.sliceAxis(0, 0, o.shape[0] - batch!.pad));
-      yield [outs, n, batch];
-      if (opts.numBatch !== undefined && ++n >= opts.numBatch) break;
-    }
-  }
-
-  /** Predictions for all of `evalData`, concatenated along the batch axis. */
-  async predict(
-    evalData: DataIter,
-    opts: { numBatch?: number; reset?: boolean } = {},
-  ): Promise<NDArray[]> {
-    checkOptions("Module.predict", opts, PREDICT_OPTIONS);
-    const parts: NDArray[][] = [];
-    for await (const [outs, , batch] of this.iterPredict(evalData, opts)) {
-      parts.push(outs);
-      batch.dispose();
-    }
-    if (parts.length === 0) return [];
-    return parts[0].map((_, i) => {
-      const cols = parts.map((p) => p[i]);
-      const out = cols.length === 1 ? cols[0] : concat(cols, { dim: 0 });
-      if (cols.length > 1) { for (const c of cols) c.dispose(); }
-      return out;
-    });
   }
 
   /** Saves `prefix-symbol.json`, `prefix-NNNN.params` (and `.states` when asked). */
@@ -675,13 +711,23 @@ export class Module {
   /** Frees executors, optimizer states and the kvstore. */
   dispose(): void {
     this.#disposeExecs();
-    this.#updater?.dispose();
-    this.#kv?.dispose();
+    this.#disposePending();
+    if (!this.#borrowedOptimizer) {
+      this.#updater?.dispose();
+      this.#kv?.dispose();
+    }
+  }
+
+  #disposePending(): void {
+    const p = this.#pendingParams;
+    if (p) { for (const a of [...Object.values(p.arg), ...Object.values(p.aux)]) a.dispose(); }
+    this.#pendingParams = null;
   }
 
   #disposeExecs(): void {
     const seen = new Set<NDArray>();
     for (const ex of this.#execs) {
+      this.#monitor?.uninstall(ex);
       ex.dispose();
       for (
         const a of [
@@ -690,14 +736,10 @@ export class Module {
           ...Object.values(ex.auxDict),
         ]
       ) {
-        if (!seen.has(a)) a.dispose();
+        if (!seen.has(a) && !this.#sharedArrays.has(a)) a.dispose();
         seen.add(a);
       }
     }
     this.#execs = [];
-  }
-
-  #requireBound(where: string): void {
-    if (!this.binded) throw new MXNetError(`${where}: call bind first`);
   }
 }

@@ -47,6 +47,28 @@ function toRecord(names: readonly string[], m: ArrayMap | undefined, what: strin
   return Object.fromEntries(names.map((n, i) => [n, (m as NDArray[])[i]]));
 }
 
+/**
+ * Receives a node's array during forward (`Executor.setMonitorCallback`): the entry's
+ * name (`fc1_output`, or `fc1_weight` for an input with `monitorAll`) and the array. The
+ * array is an intermediate freed after the pass: read it, or compute from it, inside the
+ * callback (and `keep` what must outlive the pass).
+ */
+export type MonitorCallback = (name: string, array: NDArray) => void;
+
+/** The argument names an operator node's inputs have (`data`, `weight`, `moving_mean`). */
+function inputNamesOf(n: Node): string[] {
+  const op = n.op!;
+  const names = typeof op.inputs === "function"
+    ? op.inputs(n.params as Record<string, unknown>)
+    : op.inputs;
+  return [...names, ...(op.aux ?? [])];
+}
+
+/** The user-visible name of output `index` of operator node `n` (as `listOutputs`). */
+function outputNameOf(n: Node, index: number): string {
+  return n.numVisibleOutputs > 1 ? `${n.name}_output${index}` : `${n.name}_output`;
+}
+
 /** A bound symbol. */
 export class Executor {
   /** The bound symbol. */
@@ -66,6 +88,7 @@ export class Executor {
   /** True between a `forward({ isTrain: true })` and its backward. */
   #recorded = false;
   #temps: NDArray[] = [];
+  #monitor: { callback: MonitorCallback; monitorAll: boolean } | null = null;
 
   /**
    * Use `bind` / `simpleBind`.
@@ -188,13 +211,81 @@ export class Executor {
         continue;
       }
       const ins = n.inputs.map((e) => values.get(e.node)![e.index]);
+      if (this.#monitor?.monitorAll) {
+        const names = inputNamesOf(n);
+        ins.forEach((a, i) => this.#monitor!.callback(`${n.name}_${names[i] ?? `input${i}`}`, a));
+      }
+      let outs: NDArray[];
       try {
-        values.set(n, applyOp(n.op!, ins, n.params as Record<string, unknown>, { ctx: this.ctx }));
+        outs = applyOp(n.op!, ins, n.params as Record<string, unknown>, { ctx: this.ctx });
       } catch (e) {
         throw inNode(n, e);
       }
+      values.set(n, outs);
+      if (this.#monitor) {
+        for (let i = 0; i < n.numVisibleOutputs; i++) {
+          this.#monitor.callback(outputNameOf(n, i), outs[i]);
+        }
+      }
     }
     return this.symbol.outputs.map((e) => values.get(e.node)![e.index]);
+  }
+
+  /**
+   * Calls `callback(name, array)` with every operator node's outputs during each forward
+   * (MXNet's `set_monitor_callback`); with `monitorAll` each node's inputs first, named
+   * `<node>_<argument>` (`fc1_weight`, `fc1_data`). `null` removes the callback.
+   * `mx.monitor.Monitor` installs itself through this.
+   */
+  setMonitorCallback(callback: MonitorCallback | null, monitorAll = false): void {
+    this.#monitor = callback ? { callback, monitorAll } : null;
+  }
+
+  /**
+   * A readable listing of the graph: each variable with its bound shape, then each
+   * operator node in execution order with its inputs, parameters and output shapes
+   * (MXNet's `debug_str`, in mxts's own layout).
+   */
+  debugStr(): string {
+    const nodes = this.symbol._nodes();
+    const shapes = new Map<Node, string[]>();
+    const lines = [
+      "Symbol Outputs:",
+      ...this.symbol.listOutputs().map((name, i) => `\toutput[${i}]=${name}`),
+    ];
+    const known: Record<string, readonly number[]> = {};
+    for (const [k, v] of Object.entries({ ...this.argDict, ...this.auxDict })) known[k] = v.shape;
+    const internals = this.symbol.getInternals();
+    const inferred = internals.inferShape(known).outShapes;
+    let k = 0;
+    for (const n of nodes) {
+      const count = n.isVariable ? 1 : n.numVisibleOutputs;
+      shapes.set(n, inferred.slice(k, k + count).map((s) => formatShape(s)));
+      k += count;
+    }
+    for (const n of nodes) {
+      if (n.isVariable) {
+        lines.push(`Variable:${n.name} ${shapes.get(n)![0]}`);
+        continue;
+      }
+      const names = inputNamesOf(n);
+      lines.push("--------------------", `Op:${n.op!.name}, Name=${n.name}`, "Inputs:");
+      n.inputs.forEach((e, i) => {
+        const src = e.node.isVariable ? e.node.name : outputNameOf(e.node, e.index);
+        lines.push(
+          `\targ[${i}]=${src} (${names[i] ?? `input${i}`}) ${shapes.get(e.node)![e.index]}`,
+        );
+      });
+      const params = Object.entries(n.params ?? {});
+      if (params.length) {
+        lines.push("Attrs:", ...params.map(([key, v]) => `\t${key}=${JSON.stringify(v)}`));
+      }
+      lines.push(
+        "Outputs:",
+        ...shapes.get(n)!.map((s, i) => `\t${outputNameOf(n, i)} ${s}`),
+      );
+    }
+    return lines.join("\n") + "\n";
   }
 
   /**
