@@ -206,7 +206,7 @@ export function applyOp(
   }
   const writes = outputs.map((x) => x._storage(def.name).var);
   for (const i of def.mutatesInputs ?? []) writes.push(inputs[i]._storage(def.name).var);
-  push(def.name, run, inputs.map((x) => x._storage(def.name).var), writes);
+  push(def.name, run, inputs.map((x) => x._storage(def.name).var), writes, outputs[0].context);
   if (isNaive()) {
     // Naive engine: surface kernel failures at the call, as MXNet's NaiveEngine does.
     for (const o of outputs) {
