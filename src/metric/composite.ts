@@ -26,9 +26,12 @@ export type FEval = (label: HostArray, pred: HostArray) => number | [number, num
 export class CustomMetric extends SimpleMetric {
   /** The function. */
   readonly feval: FEval;
-  /** Creates the metric (name "custom(<function name>)" unless given). */
+  /**
+   * Creates the metric, named as MXNet names it unless `name` is given: the function's
+   * name, or "custom(<lambda>)" for an anonymous function (Python's lambdas).
+   */
   constructor(feval: FEval, opts: MetricOptions = {}) {
-    super(`custom(${feval.name || "<lambda>"})`, opts);
+    super(feval.name || "custom(<lambda>)", opts);
     this.feval = feval;
   }
   /** Adds `feval` of every pair. */
