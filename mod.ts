@@ -64,3 +64,6 @@ export * as monitor from "./src/monitor/mod.ts";
 export * as callback from "./src/model/callback.ts";
 export * as testUtils from "./src/test_utils.ts";
 export * as gluon from "./src/gluon/mod.ts";
+export * as profiler from "./src/profiler/mod.ts";
+export * as viz from "./src/viz/mod.ts";
+export * as visualization from "./src/viz/mod.ts";

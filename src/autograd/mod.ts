@@ -5,8 +5,8 @@
  * The same `OpDef.gradient` functions serve the Symbol executor.
  * @module
  */
-import { checkOptions } from "../core/options.ts";
-import { MXNetError } from "../core/errors.ts";
+import { checkOptions, describe } from "../core/options.ts";
+import { MXNetError, ParamError } from "../core/errors.ts";
 import { setRecorder } from "../ndarray/apply.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { scope } from "../ndarray/scope.ts";
@@ -22,6 +22,7 @@ import {
 } from "./_graph.ts";
 
 export type { GradReq } from "./_graph.ts";
+export * from "./get_symbol.ts";
 
 setRecorder({
   get active() {
@@ -53,7 +54,8 @@ function withState<T>(rec: "record" | "pause" | null, train: boolean, fn: () => 
   else if (rec === "pause") state.recording = 0;
   state.training = train;
   const done = () => {
-    if (rec === "record") state.recording--;
+    // Never below zero: a setRecording(false) inside may already have ended recording.
+    if (rec === "record") state.recording = Math.max(0, state.recording - 1);
     else if (rec === "pause") state.recording = prevRec;
     state.training = prevTrain;
   };
@@ -105,6 +107,41 @@ export function pause<T>(fn: () => T, opts: { trainMode?: boolean } = {}): T {
 /** True inside `record()`. */
 export function isRecording(): boolean {
   return state.recording > 0;
+}
+
+/**
+ * Turns recording on or off until changed again, returning whether it was on (MXNet's
+ * `autograd.set_recording`). Prefer `record`/`pause`, which restore the state themselves.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * const prev = mx.autograd.setRecording(true);
+ * console.log(prev, mx.autograd.isRecording()); // false true
+ * mx.autograd.setRecording(prev);
+ * ```
+ */
+export function setRecording(isRecording: boolean): boolean {
+  checkFlag("setRecording", "isRecording", isRecording);
+  const prev = state.recording > 0;
+  state.recording = isRecording ? Math.max(1, state.recording) : 0;
+  return prev;
+}
+
+/**
+ * Sets training mode (Dropout drops, BatchNorm uses batch statistics) until changed
+ * again, returning the previous mode (MXNet's `autograd.set_training`).
+ */
+export function setTraining(train: boolean): boolean {
+  checkFlag("setTraining", "train", train);
+  const prev = state.training;
+  state.training = train;
+  return prev;
+}
+
+function checkFlag(fn: string, arg: string, v: unknown): void {
+  if (typeof v !== "boolean") {
+    throw new ParamError(`autograd.${fn}: ${arg} expects a boolean, got ${describe(v)}`);
+  }
 }
 
 /** True inside `record()` in training mode (Dropout, BatchNorm behave as in training). */

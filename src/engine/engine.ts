@@ -20,6 +20,34 @@ interface Op {
   queued?: boolean;
   /** Its failure (its own or inherited), once done. */
   error?: EngineError | null;
+  /** The device it runs on, for the profiler (`cpu(0)`); absent when not told. */
+  device?: { toString(): string };
+}
+
+/**
+ * Told of every operation the engine runs while set (`mx.profiler` in state "run"):
+ * its name, device, and start and end times (`performance.now()` milliseconds); `async`
+ * when its kernel returned a promise (a GPU queue, a nonblocking native call), so the
+ * time spans its completion, not the call.
+ * @ignore
+ */
+export type OpObserver = (
+  name: string,
+  device: string | undefined,
+  start: number,
+  end: number,
+  async: boolean,
+) => void;
+
+/** The profiler's observer; null when it is stopped, so running costs one null check. */
+let observer: OpObserver | null = null;
+
+/**
+ * Sets (or with null clears) the function told of every operation run from now on.
+ * @ignore
+ */
+export function setOpObserver(o: OpObserver | null): void {
+  observer = o;
 }
 
 /** The engine variable of one storage block. */
@@ -83,8 +111,14 @@ function isPending(op: Op | null): op is Op {
  * console.log(x); // 1
  * ```
  */
-export function push(name: string, fn: OpFn, reads: readonly Var[], writes: readonly Var[]): void {
-  enqueue(name, fn, reads, writes, null);
+export function push(
+  name: string,
+  fn: OpFn,
+  reads: readonly Var[],
+  writes: readonly Var[],
+  device?: { toString(): string },
+): void {
+  enqueue(name, fn, reads, writes, null, device);
 }
 
 /**
@@ -97,6 +131,7 @@ function enqueue(
   reads: readonly Var[],
   writes: readonly Var[],
   onFailedInput: ((e: EngineError) => void) | null,
+  device?: { toString(): string },
 ): void {
   fireBeforeWrite(writes);
   // Allocated only when there is something to wait for (the hot path has nothing).
@@ -116,7 +151,7 @@ function enqueue(
     for (const rd of w.reads) if (!rd.done) (deps ??= []).push(rd);
   }
   if (naive && isPending(lastOp)) (deps ??= []).push(lastOp);
-  const op: Op = { name, done: false, error: null };
+  const op: Op = { name, done: false, error: null, device };
   for (const w of writes) {
     w.lastWrite = op;
     if (w.reads.length > 0) w.reads = [];
@@ -173,9 +208,12 @@ export function runNow(
   for (const w of writes) if (w.error || !isIdle(w)) return false;
   if (naive && isPending(lastOp)) return false;
   let result: void | Promise<void>;
+  const watch = observer;
+  const start = watch === null ? 0 : performance.now();
   try {
     result = fn();
   } catch (e) {
+    watch?.(name, undefined, start, performance.now(), false);
     push(
       name,
       () => {
@@ -187,7 +225,17 @@ export function runNow(
     return true;
   }
   // Still running: nothing is pending, so push starts tracking it at once.
-  if (result instanceof Promise) push(name, () => result, reads, writes);
+  if (result instanceof Promise) {
+    if (watch !== null) {
+      const started = start;
+      push(
+        name,
+        () => result.finally(() => watch(name, undefined, started, performance.now(), true)),
+        reads,
+        writes,
+      );
+    } else push(name, () => result, reads, writes);
+  } else watch?.(name, undefined, start, performance.now(), false);
   return true;
 }
 
@@ -222,9 +270,12 @@ function run(
     return finish(op, writes, inherited, false);
   }
   let result: void | Promise<void>;
+  const watch = observer;
+  const start = watch === null ? 0 : performance.now();
   try {
     result = fn();
   } catch (e) {
+    watch?.(op.name, op.device?.toString(), start, performance.now(), false);
     if (naive) {
       finish(op, writes, null, false);
       throw e instanceof EngineError ? e : new EngineError(op.name, e);
@@ -232,13 +283,17 @@ function run(
     return finish(op, writes, new EngineError(op.name, e), true);
   }
   if (result instanceof Promise) {
-    const p = result.then(
+    const observed = watch === null
+      ? result
+      : result.finally(() => watch(op.name, op.device?.toString(), start, performance.now(), true));
+    const p = observed.then(
       () => finish(op, writes, null, false),
       (e) => finish(op, writes, new EngineError(op.name, e), true),
     );
     if (!op.promise) op.promise = p;
     return p;
   }
+  watch?.(op.name, op.device?.toString(), start, performance.now(), false);
   finish(op, writes, null, false);
 }
 

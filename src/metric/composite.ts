@@ -3,7 +3,7 @@
  * one) and `create` by name, list or function.
  * @module
  */
-import { ParamError } from "../core/errors.ts";
+import { ParamError, UnsupportedError } from "../core/errors.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import { Accuracy, F1, MCC, TopKAccuracy } from "./classification.ts";
 import {
@@ -11,9 +11,11 @@ import {
   EvalMetric,
   type HostArray,
   hostPairs,
+  type MetricConfig,
   type MetricOptions,
   SimpleMetric,
 } from "./metric.ts";
+import { PCC } from "./pcc.ts";
 import { CrossEntropy, Loss, NegativeLogLikelihood, Perplexity } from "./probability.ts";
 import { MAE, MSE, PearsonCorrelation, RMSE } from "./regression.ts";
 
@@ -24,9 +26,12 @@ export type FEval = (label: HostArray, pred: HostArray) => number | [number, num
 export class CustomMetric extends SimpleMetric {
   /** The function. */
   readonly feval: FEval;
-  /** Creates the metric (name "custom(<function name>)" unless given). */
+  /**
+   * Creates the metric, named as MXNet names it unless `name` is given: the function's
+   * name, or "custom(<lambda>)" for an anonymous function (Python's lambdas).
+   */
   constructor(feval: FEval, opts: MetricOptions = {}) {
-    super(`custom(${feval.name || "<lambda>"})`, opts);
+    super(feval.name || "custom(<lambda>)", opts);
     this.feval = feval;
   }
   /** Adds `feval` of every pair. */
@@ -42,19 +47,23 @@ export class CustomMetric extends SimpleMetric {
       }
     }
   }
+  /** Throws: a function cannot be written into a configuration (as in MXNet). */
+  override getConfig(): MetricConfig {
+    throw new UnsupportedError(`${this.name}: CustomMetric cannot be serialized by getConfig`);
+  }
 }
 
 /** Several metrics updated together; `get` returns lists of names and values. */
 export class CompositeEvalMetric extends EvalMetric {
   /** The metrics. */
   readonly metrics: EvalMetric[];
-  /** Creates the composite (name "composite"). */
-  constructor(metrics: readonly EvalMetric[] = [], opts: MetricOptions = {}) {
+  /** Creates the composite (name "composite") of metrics, names or configurations. */
+  constructor(metrics: readonly MetricSpec[] = [], opts: MetricOptions = {}) {
     super("composite", opts);
-    this.metrics = [...metrics];
+    this.metrics = metrics.map((m) => create(m));
   }
   /** Adds a metric. */
-  add(metric: EvalMetric | string | FEval): void {
+  add(metric: MetricSpec): void {
     this.metrics.push(create(metric));
   }
   /** The metric at `index`. */
@@ -96,12 +105,35 @@ export class CompositeEvalMetric extends EvalMetric {
     const pairs = this.metrics.flatMap((m) => m.getGlobalNameValue());
     return [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
   }
+  /** The composite's configuration with its metrics' configurations under `metrics`. */
+  override getConfig(): MetricConfig {
+    return { ...super.getConfig(), metrics: this.metrics.map((m) => m.getConfig()) };
+  }
 }
 
+/** What `create` accepts for one metric: a name, a configuration, a metric or a function. */
+export type MetricSpec = string | EvalMetric | FEval | MetricConfig;
+
+/** A metric class `create` can make by name: constructed from its options object. */
 // deno-lint-ignore no-explicit-any
-const REGISTRY = new Map<string, (opts: any) => EvalMetric>([
+export type MetricClass = abstract new (opts?: any) => EvalMetric;
+
+// deno-lint-ignore no-explicit-any
+type Factory = (opts: any) => EvalMetric;
+
+function compositeFromOptions(o: Record<string, unknown> = {}): EvalMetric {
+  const { metrics, ...rest } = o;
+  return new CompositeEvalMetric((metrics ?? []) as MetricSpec[], rest);
+}
+
+/**
+ * Metrics by lower-case name: each class under its class name (as MXNet's `@register`)
+ * and MXNet's aliases (`@alias`), plus the hyphenated spellings older scripts use.
+ */
+const REGISTRY = new Map<string, Factory>([
   ["acc", (o) => new Accuracy(o)],
   ["accuracy", (o) => new Accuracy(o)],
+  ["topkaccuracy", (o) => new TopKAccuracy(o)],
   ["top_k_accuracy", (o) => new TopKAccuracy(o)],
   ["top_k_acc", (o) => new TopKAccuracy(o)],
   ["f1", (o) => new F1(o)],
@@ -118,12 +150,86 @@ const REGISTRY = new Map<string, (opts: any) => EvalMetric>([
   ["perplexity", (o) => new Perplexity(o)],
   ["pearsonr", (o) => new PearsonCorrelation(o)],
   ["pearsoncorrelation", (o) => new PearsonCorrelation(o)],
+  ["pcc", (o) => new PCC(o)],
   ["loss", (o) => new Loss(o)],
+  ["compositeevalmetric", compositeFromOptions],
+  ["composite", compositeFromOptions],
 ]);
 
+/** Adds `klass` to the registry under `name`, warning when it replaces an entry. */
+function registerAs(klass: MetricClass, name: string, who: string): void {
+  if (!(klass?.prototype instanceof EvalMetric)) {
+    throw new ParamError(
+      `metric.${who}: expects a subclass of EvalMetric, got ${klass?.name ?? typeof klass}`,
+    );
+  }
+  const key = name.toLowerCase();
+  if (REGISTRY.has(key)) {
+    console.warn(`metric.${who}: ${klass.name} registered as ${key} replaces the earlier ${key}`);
+  }
+  const make = klass as unknown as new (opts?: unknown) => EvalMetric;
+  REGISTRY.set(key, (o) => new make(o));
+}
+
 /**
- * A metric by name (`"acc"`, `"ce"`, `"top_k_accuracy"`, ...), a list (composite), a
- * function (CustomMetric), or a metric passed through.
+ * Registers a metric class so `create` makes it by its class name, case-insensitively
+ * (MXNet's `mx.metric.register`); `name` registers it under another name. Usable as a
+ * call or as a class decorator (`@mx.metric.register class MyMetric extends ...`).
+ * The class is constructed with the options object `create` is given.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * class HalfAccuracy extends mx.metric.Accuracy {}
+ * mx.metric.register(HalfAccuracy);
+ * console.log(mx.metric.create("halfaccuracy") instanceof HalfAccuracy); // true
+ * ```
+ */
+export function register<T extends MetricClass>(
+  klass: T,
+  name?: string | ClassDecoratorContext,
+): T {
+  registerAs(klass, typeof name === "string" ? name : klass?.name, "register");
+  return klass;
+}
+
+/**
+ * Registers a metric class under further names (MXNet's `@mx.metric.alias("a", "b")`):
+ * returns a function, usable as a class decorator, that registers the class it is given.
+ */
+export function alias(
+  ...names: string[]
+): <T extends MetricClass>(klass: T, context?: ClassDecoratorContext) => T {
+  return (klass) => {
+    for (const n of names) registerAs(klass, n, "alias");
+    return klass;
+  };
+}
+
+/** MXNet's snake_case option names (from its configs and JSON strings) in camelCase. */
+function camelKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c) => c.toUpperCase()), v]),
+  );
+}
+
+/** A configuration's metric and options, from an object or MXNet's JSON string forms. */
+function fromConfig(config: Record<string, unknown>): EvalMetric {
+  const { metric, ...opts } = camelKeys(config);
+  if (typeof metric !== "string") {
+    throw new ParamError(
+      `metric.create: a configuration needs the metric's name under "metric", got ${
+        JSON.stringify(metric)
+      }`,
+    );
+  }
+  return create(metric, opts);
+}
+
+/**
+ * A metric by name (`"acc"`, `"ce"`, `"top_k_accuracy"`, a class name, one added by
+ * `register`/`alias`), a configuration (`getConfig`'s object, or MXNet's JSON strings
+ * `'["acc", {...}]'` / `'{"metric": "acc", ...}'`), a list (composite), a function
+ * (CustomMetric), or a metric passed through.
  * @example
  * ```ts
  * import * as mx from "../../mod.ts";
@@ -134,13 +240,28 @@ const REGISTRY = new Map<string, (opts: any) => EvalMetric>([
  * ```
  */
 export function create(
-  metric: string | EvalMetric | FEval | readonly (string | EvalMetric | FEval)[],
+  metric: MetricSpec | readonly MetricSpec[],
   opts: Record<string, unknown> = {},
 ): EvalMetric {
   if (metric instanceof EvalMetric) return metric;
   if (typeof metric === "function") return new CustomMetric(metric, opts);
   if (Array.isArray(metric)) return new CompositeEvalMetric(metric.map((m) => create(m, opts)));
-  const make = REGISTRY.get((metric as string).toLowerCase());
+  if (typeof metric === "object" && metric !== null) {
+    return fromConfig(metric as Record<string, unknown>);
+  }
+  if (typeof metric !== "string") {
+    throw new ParamError(
+      `metric.create: expects a name, a configuration, a metric, a function or a list, got ${typeof metric}`,
+    );
+  }
+  // MXNet's string forms of a configuration: '["acc", {"axis": 1}]' and '{"metric": "acc"}'.
+  const text = metric.trim();
+  if (text.startsWith("[")) {
+    const [name, kwargs = {}] = JSON.parse(text) as [string, Record<string, unknown>?];
+    return create(name, { ...camelKeys(kwargs), ...opts });
+  }
+  if (text.startsWith("{")) return fromConfig(JSON.parse(text));
+  const make = REGISTRY.get(metric.toLowerCase());
   if (!make) {
     throw new ParamError(
       `metric.create: unknown metric ${JSON.stringify(metric)}; known: ${

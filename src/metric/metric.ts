@@ -58,6 +58,24 @@ export interface MetricOptions {
   labelNames?: readonly string[] | null;
 }
 
+/**
+ * A metric's configuration (MXNet's `get_config`): the class name under `metric`, the
+ * common options and the metric's own (`axis`, `topK`, `average`, ...), in the camelCase
+ * spelling of the TypeScript options; `mx.metric.create(config)` makes an equal metric.
+ */
+export interface MetricConfig {
+  /** The class name (`"Accuracy"`), which `create` finds case-insensitively. */
+  metric: string;
+  /** The metric's name. */
+  name: string;
+  /** Output names for `updateDict`. */
+  outputNames: readonly string[] | null;
+  /** Label names for `updateDict`. */
+  labelNames: readonly string[] | null;
+  /** The metric's own options, and a composite's `metrics` (their configs). */
+  [option: string]: unknown;
+}
+
 /** Base: accumulates `sumMetric` over `numInst`. */
 export abstract class EvalMetric {
   /** The name. */
@@ -88,6 +106,26 @@ export abstract class EvalMetric {
     this.name = opts.name ?? defaultName;
     this.outputNames = opts.outputNames ?? null;
     this.labelNames = opts.labelNames ?? null;
+  }
+
+  /**
+   * The configuration that recreates this metric through `mx.metric.create(config)`
+   * (MXNet's `get_config`): the class name, the name, the output and label names and each
+   * option of the class's `optionNames` the metric keeps as a property of that name.
+   */
+  getConfig(): MetricConfig {
+    const cls = this.constructor as typeof EvalMetric;
+    const config: MetricConfig = {
+      metric: cls.name,
+      name: this.name,
+      outputNames: this.outputNames,
+      labelNames: this.labelNames,
+    };
+    const self = this as unknown as Record<string, unknown>;
+    for (const key of cls.optionNames) {
+      if (!(key in config) && self[key] !== undefined) config[key] = self[key];
+    }
+    return config;
   }
 
   /** Adds one batch: labels and predictions, paired in order. */

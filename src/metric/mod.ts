@@ -7,3 +7,4 @@ export * from "./classification.ts";
 export * from "./regression.ts";
 export * from "./probability.ts";
 export * from "./composite.ts";
+export * from "./pcc.ts";

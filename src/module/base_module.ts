@@ -54,6 +54,13 @@ export interface FitOptions {
   epochEndCallback?: EpochEndCallback | readonly EpochEndCallback[];
   /** After each batch. */
   batchEndCallback?: BatchEndCallback | readonly BatchEndCallback[];
+  /**
+   * After scoring `evalData` each epoch, with the validation metric (MXNet's
+   * `eval_end_callback`, e.g. `mx.callback.LogValidationMetricsCallback()`).
+   */
+  evalEndCallback?: BatchEndCallback | readonly BatchEndCallback[];
+  /** After each batch of `evalData` (MXNet's `eval_batch_end_callback`). */
+  evalBatchEndCallback?: BatchEndCallback | readonly BatchEndCallback[];
   /** "local", "device", a KVStore, or null for none. */
   kvstore?: string | KVStore | null;
   /** Optimizer name or instance (default "sgd"). */
@@ -85,6 +92,8 @@ const FIT_OPTIONS = keysOf<FitOptions>({
   evalMetric: true,
   epochEndCallback: true,
   batchEndCallback: true,
+  evalEndCallback: true,
+  evalBatchEndCallback: true,
   kvstore: true,
   optimizer: true,
   optimizerParams: true,
@@ -99,6 +108,27 @@ const FIT_OPTIONS = keysOf<FitOptions>({
   monitor: true,
 });
 const PREDICT_OPTIONS = ["numBatch", "reset"];
+
+/** Options of `score`. */
+export interface ScoreOptions {
+  /** Stop after this many batches. */
+  numBatch?: number;
+  /** Reset `evalData` first (default true). */
+  reset?: boolean;
+  /** After each batch, with the metric so far (MXNet's `batch_end_callback`). */
+  batchEndCallback?: BatchEndCallback | readonly BatchEndCallback[];
+  /** Once at the end, with the number of batches scored (MXNet's `score_end_callback`). */
+  scoreEndCallback?: BatchEndCallback | readonly BatchEndCallback[];
+  /** The epoch the callbacks are told (default 0). */
+  epoch?: number;
+}
+const SCORE_OPTIONS = keysOf<ScoreOptions>({
+  numBatch: true,
+  reset: true,
+  batchEndCallback: true,
+  scoreEndCallback: true,
+  epoch: true,
+});
 
 /** Options of `bind` (every module kind). */
 export interface BindOptions {
@@ -317,7 +347,11 @@ export abstract class BaseModule {
         for (const a of [...Object.values(argParams), ...Object.values(auxParams)]) a.dispose();
       }
       if (opts.evalData) {
-        const res = await this.score(opts.evalData, metric);
+        const res = await this.score(opts.evalData, metric, {
+          batchEndCallback: opts.evalBatchEndCallback,
+          scoreEndCallback: opts.evalEndCallback,
+          epoch,
+        });
         for (const [n, v] of res) log?.(`Epoch[${epoch}] Validation-${n}=${v}`);
       }
       trainData.reset();
@@ -328,9 +362,10 @@ export abstract class BaseModule {
   async score(
     evalData: DataIter,
     evalMetric: string | EvalMetric = "acc",
-    opts: { numBatch?: number; reset?: boolean } = {},
+    opts: ScoreOptions = {},
   ): Promise<[string, number][]> {
-    checkOptions(`${this.constructor.name}.score`, opts, PREDICT_OPTIONS);
+    checkOptions(`${this.constructor.name}.score`, opts, SCORE_OPTIONS);
+    const epoch = opts.epoch ?? 0;
     this.requireBound("score");
     if (opts.reset ?? true) evalData.reset();
     const metric = createMetric(evalMetric);
@@ -346,7 +381,14 @@ export abstract class BaseModule {
         await metric.update(labels, keep);
       });
       b.dispose();
-      if (opts.numBatch !== undefined && ++n >= opts.numBatch) break;
+      for (const cb of asList(opts.batchEndCallback)) {
+        await cb({ epoch, nbatch: n, evalMetric: metric });
+      }
+      n++;
+      if (opts.numBatch !== undefined && n >= opts.numBatch) break;
+    }
+    for (const cb of asList(opts.scoreEndCallback)) {
+      await cb({ epoch, nbatch: n, evalMetric: metric });
     }
     return metric.getGlobalNameValue();
   }

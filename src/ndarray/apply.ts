@@ -196,7 +196,9 @@ export function applyOp(
     const ins = inputs.map((x) => x._tensor(def.name));
     const outs = outputs.map((x) => x._tensor(def.name));
     const isTrain = recorder?.training ?? false;
-    const slice = def.random ? takeRng(outputs.reduce((n, o) => n + o.size, 0)) : NO_RNG;
+    const slice = def.random
+      ? takeRng(outputs.reduce((n, o) => n + o.size, 0), outputs[0].context)
+      : NO_RNG;
     const backend = outputs[0]._storage(def.name).backend;
     const read = (t: KernelTensor) => backend.readSync?.(t.buf) ?? backend.read(t.buf);
     const info = { seed: slice.seed, offset: slice.offset, isTrain, read };
@@ -204,7 +206,7 @@ export function applyOp(
   }
   const writes = outputs.map((x) => x._storage(def.name).var);
   for (const i of def.mutatesInputs ?? []) writes.push(inputs[i]._storage(def.name).var);
-  push(def.name, run, inputs.map((x) => x._storage(def.name).var), writes);
+  push(def.name, run, inputs.map((x) => x._storage(def.name).var), writes, outputs[0].context);
   if (isNaive()) {
     // Naive engine: surface kernel failures at the call, as MXNet's NaiveEngine does.
     for (const o of outputs) {

@@ -2,6 +2,7 @@
  * `mx.random` / `mx.nd.random`: seeded sampling from the Philox stream.
  * @module
  */
+import { Context } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
 import { ParamError } from "../core/errors.ts";
 import { checkOptions, describe } from "../core/options.ts";
@@ -16,10 +17,28 @@ const SAMPLE_OPTIONS = ["ctx", "dtype"];
 
 /**
  * Reseeds the generator (`mx.random.seed(1)`): the same seed gives the same numbers on
- * every backend.
+ * every backend. With a context, only that context's generator (MXNet's
+ * `seed(seed_state, ctx)`): samples drawn on `ctx` then come from a stream of its own, so
+ * `seed(s, mx.gpu(0))` and `seed(s, mx.gpu(1))` give both devices the same sequence, and
+ * the other contexts' numbers are not disturbed. Without a context (MXNet's
+ * `ctx="all"`) every context shares one stream again. Unlike MXNet, where each device
+ * always has its own generator seeded from the seed and the device id, contexts never
+ * seeded on their own share the process-wide stream.
+ * @example
+ * ```ts
+ * import * as mx from "../../mod.ts";
+ * mx.random.seed(128, mx.cpu(1));
+ * const a = await mx.random.uniform(0, 1, [2], { ctx: mx.cpu(1) }).data();
+ * mx.random.seed(128, mx.cpu(1));
+ * const b = await mx.random.uniform(0, 1, [2], { ctx: mx.cpu(1) }).data();
+ * console.log(a[0] === b[0]); // true
+ * ```
  */
-export function seed(s: number): void {
-  reseed(s);
+export function seed(s: number, ctx?: Context | "all"): void {
+  if (ctx !== undefined && ctx !== "all" && !(ctx instanceof Context)) {
+    throw new ParamError(`random.seed: ctx expects a Context or "all", got ${describe(ctx)}`);
+  }
+  reseed(s, ctx === "all" ? undefined : ctx);
 }
 
 /**
