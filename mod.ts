@@ -63,3 +63,4 @@ export * as mod from "./src/module/mod.ts";
 export * as callback from "./src/model/callback.ts";
 export * as testUtils from "./src/test_utils.ts";
 export * as gluon from "./src/gluon/mod.ts";
+export * as operator from "./src/operator/mod.ts";
