@@ -84,9 +84,13 @@ export class CustomOpProp {
   /** Whether the backward pass uses the output gradients (false for a loss). */
   readonly needTopGrad: boolean;
 
-  /** @param needTopGrad Whether backward reads the output gradients (default true). */
-  constructor(needTopGrad = true) {
-    this.needTopGrad = needTopGrad;
+  /**
+   * @param needTopGrad Whether backward reads the output gradients (default true). A
+   * subclass without a constructor of its own gets the call's keyword arguments here,
+   * which mean the default.
+   */
+  constructor(needTopGrad: boolean | Record<string, string> = true) {
+    this.needTopGrad = typeof needTopGrad === "boolean" ? needTopGrad : true;
   }
 
   /** The argument (input) names, in order (default `["data"]`). */

@@ -221,6 +221,7 @@ export const CUSTOM_OP: OpDef = {
   inputs: (p) => names(p, "listArguments"),
   aux: (p) => names(p, "listAuxiliaryStates"),
   numOutputs: (p) => names(p, "listOutputs").length,
+  outputNames: (p) => names(p, "listOutputs"),
   params: { opType: { type: "string", required: true } },
   openParams: true,
   inferShape,

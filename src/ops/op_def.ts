@@ -175,6 +175,12 @@ export interface OpDef {
   readonly mutatesInputs?: readonly number[];
   /** Number of outputs (default 1). */
   readonly numOutputs?: number | ((p: Params) => number);
+  /**
+   * The outputs' names where the operator names them (MXNet's FListOutputNames: a Custom
+   * operator's `listOutputs`); a Symbol lists them as `<node>_<name>`. Default: `output`,
+   * or `output0`, `output1`, ... for several.
+   */
+  outputNames?(p: Params): readonly string[];
   /** Outputs a user sees (default: all); the rest are saved for the gradient. */
   readonly numVisibleOutputs?: number | ((p: Params) => number);
   /** Parameters keyed by camelCase name. */

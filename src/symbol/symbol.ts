@@ -653,6 +653,8 @@ export class Symbol {
 /** The user-visible name of an output entry. */
 function outputName(e: NodeEntry): string {
   if (e.node.isVariable) return e.node.name;
+  const own = e.node.op?.outputNames?.(e.node.params)[e.index];
+  if (own !== undefined) return `${e.node.name}_${own}`;
   return e.node.numVisibleOutputs > 1 ? `${e.node.name}_output${e.index}` : `${e.node.name}_output`;
 }
 
