@@ -166,8 +166,8 @@ const registered = new Map<string, CustomOpPropClass>();
  *   }
  * }
  * mx.operator.register("double_it", DoubleProp);
- * console.log(mx.nd.Custom(mx.nd.array([1, 2]), { opType: "double_it" }).dataSync());
- * // Float32Array [2, 4]
+ * const y = mx.nd.Custom(mx.nd.array([1, 2]), { opType: "double_it" }) as mx.nd.NDArray;
+ * console.log(y.dataSync()); // Float32Array [2, 4]
  * ```
  */
 export function register(name: string): (prop: CustomOpPropClass) => CustomOpPropClass;

@@ -16,7 +16,7 @@
  */
 import { currentContext } from "../core/context.ts";
 import type { DType } from "../core/dtype.ts";
-import { DTypeError, MXNetError, ShapeError } from "../core/errors.ts";
+import { DTypeError, MXNetError, ParamError, ShapeError } from "../core/errors.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { invoke, isRecording, requireRecorder } from "../ndarray/apply.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
@@ -37,7 +37,7 @@ function opTypeOf(p: Params): string {
   return String(p.opType);
 }
 
-/** `Custom: mysoftmax.<what>: ` — every message names the operator and its op_type. */
+/** `Custom: op_type mysoftmax: <what>`: every message names the operator and its op_type. */
 function where(p: Params, what: string): string {
   return `Custom: op_type ${opTypeOf(p)}: ${what}`;
 }
@@ -59,11 +59,8 @@ function userCall<R>(p: Params, what: string, fn: () => R): R {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (msg.startsWith("Custom:")) throw e;
-    const Class = e instanceof ShapeError
-      ? ShapeError
-      : e instanceof DTypeError
-      ? DTypeError
-      : MXNetError;
+    // The class is kept where it says what went wrong (a shape, a dtype, a parameter).
+    const Class = [ShapeError, DTypeError, ParamError].find((c) => e instanceof c) ?? MXNetError;
     throw new Class(`${where(p, what)}: ${msg}`, { cause: e });
   }
 }
