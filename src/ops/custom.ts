@@ -237,7 +237,8 @@ export const CUSTOM_OP: OpDef = {
       if (argShapes.some((s) => s === undefined)) return [...inputs];
       throw e;
     }
-    return derived.map((s, i) => inputs[i] ?? s);
+    // `[]` back for an unknown input is "still unknown", as MXNet 1.x reads ndim 0.
+    return derived.map((s, i) => inputs[i] ?? (s.length ? s : undefined));
   },
   inferType,
   gradient<T>(_b: Builder<T>, g: GradArgs<T>): (T | null)[] {

@@ -352,3 +352,30 @@ backendTest(
     assert.deepEqual([...hybrid], [...eager]);
   },
 );
+
+backendTest(
+  "Custom: Symbol shape inference fills an argument from the Prop and leaves unknowns unknown",
+  () => {
+    const sm = mx.sym.Custom({ data: mx.sym.Variable("data"), opType: "test_softmax", name: "sm" });
+    const { argShapes, outShapes } = sm.inferShape({ data: [5, 3] });
+    assert.deepEqual(argShapes, [[5, 3], [5]]); // the label's shape comes from inferShape
+    assert.deepEqual(outShapes, [[5, 3]]);
+    // The default inferShape only echoes its input: the label stays unknown, not a scalar.
+    const twoIn = mx.sym.Custom({
+      a: mx.sym.Variable("a"),
+      b: mx.sym.Variable("b"),
+      opType: "gradient_like_two_inputs",
+    });
+    const partial = twoIn.inferShapePartial({ a: [2, 2] });
+    assert.deepEqual(partial.argShapes, [[2, 2], undefined]);
+  },
+);
+
+mx.operator.register(
+  "gradient_like_two_inputs",
+  class extends mx.operator.CustomOpProp {
+    override listArguments(): string[] {
+      return ["a", "b"];
+    }
+  },
+);
