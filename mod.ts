@@ -67,3 +67,4 @@ export * as gluon from "./src/gluon/mod.ts";
 export * as profiler from "./src/profiler/mod.ts";
 export * as viz from "./src/viz/mod.ts";
 export * as visualization from "./src/viz/mod.ts";
+export * as operator from "./src/operator/mod.ts";

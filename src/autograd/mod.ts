@@ -38,6 +38,7 @@ setRecorder({
     const n = x._ag as { freed: boolean } | null;
     return n !== null && !n.freed;
   },
+  pause: (fn, train) => withState("pause", train, fn),
   attachGrad: (x, req) => attachGrad(x, req),
   backward: (heads, grads, opts) => backward(heads, grads, opts),
 });

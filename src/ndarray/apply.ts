@@ -16,7 +16,13 @@ import {
 } from "../core/errors.ts";
 import { broadcastStrides, formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { isNaive, push } from "../engine/engine.ts";
-import type { Builder, KernelTensor, OpDef, Params } from "../ops/op_def.ts";
+import {
+  auxNamesOf,
+  type Builder,
+  type KernelTensor,
+  type OpDef,
+  type Params,
+} from "../ops/op_def.ts";
 import { parseParams } from "../ops/params.ts";
 import { getOp } from "../ops/registry.ts";
 import { NDArray } from "./ndarray.ts";
@@ -32,6 +38,11 @@ export interface OpRecorder {
   record(op: OpDef, inputs: readonly NDArray[], outputs: readonly NDArray[], p: Params): void;
   /** True when `x` is part of the recorded graph (a variable or a recorded output). */
   isTracked?(x: NDArray): boolean;
+  /**
+   * Runs `fn` with recording off and training set to `train` (what a Custom operator's
+   * forward runs under, as in MXNet).
+   */
+  pause?<R>(fn: () => R, train: boolean): R;
   /** Marks an array as a variable (`x.attachGrad()`). */
   attachGrad(x: NDArray, gradReq: "write" | "add" | "null"): void;
   /** Back-propagates from a head (`y.backward()`). */
@@ -260,7 +271,10 @@ function inComposite(
 
 /** An operator's argument names (inputs then auxiliary states), for messages. */
 function argNamesOf(def: OpDef, p: Params): string[] {
-  return [...(typeof def.inputs === "function" ? def.inputs(p) : def.inputs), ...(def.aux ?? [])];
+  return [
+    ...(typeof def.inputs === "function" ? def.inputs(p) : def.inputs),
+    ...auxNamesOf(def, p),
+  ];
 }
 
 function broadcastView(t: KernelTensor, shape: Shape): View {

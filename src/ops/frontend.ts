@@ -9,7 +9,7 @@
  */
 import { MXNetError, ParamError } from "../core/errors.ts";
 import { checkOptions, describe } from "../core/options.ts";
-import type { OpDef } from "./op_def.ts";
+import { auxNamesOf, type OpDef } from "./op_def.ts";
 import { jsonKey, snakeCase } from "./params.ts";
 import { getOp } from "./registry.ts";
 
@@ -365,16 +365,13 @@ export function isOptions(x: unknown): x is Record<string, unknown> {
 
 /** The operator's argument names (inputs, then auxiliary states) for the given params. */
 export function argNamesFor(def: OpDef, params: Record<string, unknown>): string[] {
-  let args: readonly string[];
-  if (typeof def.inputs === "function") {
-    // Only the params that decide the inputs matter here; unset ones take the default.
-    const p: Record<string, unknown> = {};
-    for (const [k, spec] of Object.entries(def.params)) {
-      p[k] = params[k] ?? params[jsonKey(k, spec)] ?? spec.default;
-    }
-    args = def.inputs(p);
-  } else args = def.inputs;
-  return [...args, ...(def.aux ?? [])];
+  // Only the params that decide the inputs matter here; unset ones take the default.
+  const p: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(def.params)) {
+    p[k] = params[k] ?? params[jsonKey(k, spec)] ?? spec.default;
+  }
+  const args = typeof def.inputs === "function" ? def.inputs(p) : def.inputs;
+  return [...args, ...auxNamesOf(def, p)];
 }
 
 /** Keys an options object may hold for `def`, cached: params (both spellings), inputs. */
@@ -398,7 +395,9 @@ function camelCase(s: string): string {
 
 /** The argument names to accept by key, whatever the params (prelu's gamma, FC's bias). */
 function allInputNames(def: OpDef): string[] {
-  if (typeof def.inputs !== "function") return [...def.inputs, ...(def.aux ?? [])];
+  if (typeof def.inputs !== "function" && typeof def.aux !== "function") {
+    return [...def.inputs, ...(def.aux ?? [])];
+  }
   // Variadic operators (Concat) take their list as `data`.
   const names = new Set<string>(["data"]);
   for (const p of variantsOf(def)) for (const n of argNamesFor(def, p)) names.add(n);

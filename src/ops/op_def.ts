@@ -167,17 +167,29 @@ export interface OpDef {
   readonly inputs: readonly string[] | ((p: Params) => readonly string[]);
   /**
    * Auxiliary state inputs (BatchNorm's `moving_mean`, `moving_var`), passed after the
-   * arguments; Symbol lists them with `listAuxiliaryStates`, not `listArguments`.
+   * arguments; Symbol lists them with `listAuxiliaryStates`, not `listArguments`. A
+   * function when they depend on the parameters (a Custom operator's Prop names them).
    */
-  readonly aux?: readonly string[];
+  readonly aux?: readonly string[] | ((p: Params) => readonly string[]);
   /** Indices of inputs the operator writes in place (aux state updates, `_moving_update`). */
   readonly mutatesInputs?: readonly number[];
   /** Number of outputs (default 1). */
   readonly numOutputs?: number | ((p: Params) => number);
+  /**
+   * The outputs' names where the operator names them (MXNet's FListOutputNames: a Custom
+   * operator's `listOutputs`); a Symbol lists them as `<node>_<name>`. Default: `output`,
+   * or `output0`, `output1`, ... for several.
+   */
+  outputNames?(p: Params): readonly string[];
   /** Outputs a user sees (default: all); the rest are saved for the gradient. */
   readonly numVisibleOutputs?: number | ((p: Params) => number);
   /** Parameters keyed by camelCase name. */
   readonly params: Readonly<Record<string, ParamSpec>>;
+  /**
+   * True when parameters besides `params` are accepted, kept by the name given and as
+   * MXNet's strings (`Custom`: the user's keyword arguments reach its CustomOpProp).
+   */
+  readonly openParams?: boolean;
   /** Output shapes from input shapes; throws ShapeError naming the op and argument. */
   inferShape(inputs: readonly Shape[], p: Params): Shape[];
   /**
@@ -210,4 +222,10 @@ export interface OpDef {
   inputVarAttrs?(arg: string, p: Params): Readonly<Record<string, string>> | undefined;
   /** How it runs. */
   readonly lowering: Lowering;
+}
+
+/** The auxiliary state names of `def` for parameters `p` (none when it has none). */
+export function auxNamesOf(def: OpDef, p: Params): readonly string[] {
+  const aux = def.aux;
+  return aux === undefined ? [] : typeof aux === "function" ? aux(p) : aux;
 }

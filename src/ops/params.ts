@@ -201,6 +201,10 @@ export function parseParams(def: OpDef, raw: Record<string, unknown> = {}): Para
     // undefined means "not given"; null (MXNet's None) means "the default" for scalars.
     if (v === undefined || (v === null && def.params[k]?.default === null)) continue;
     const key = k in def.params ? k : byJson.get(k);
+    if (key === undefined && def.openParams) {
+      out[k] = typeof v === "string" ? v : paramToString(v);
+      continue;
+    }
     if (key === undefined) {
       const known = Object.keys(def.params);
       throw new ParamError(
@@ -247,5 +251,7 @@ export function paramsToAttrs(def: OpDef, raw: Record<string, unknown>): Record<
 /** True when `key` (either spelling) names a parameter of `def`. */
 export function isParamKey(def: OpDef, key: string): boolean {
   if (key in def.params) return true;
+  // Open parameters: anything but a hidden attribute (`__lr_mult__`).
+  if (def.openParams) return !/^__\w+__$/.test(key);
   return Object.entries(def.params).some(([k, spec]) => jsonKey(k, spec) === key);
 }

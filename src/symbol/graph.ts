@@ -3,7 +3,7 @@
  * (node, output index) that connect them, plus MXNet's automatic naming.
  * @module
  */
-import type { OpDef, Params } from "../ops/op_def.ts";
+import { auxNamesOf, type OpDef, type Params } from "../ops/op_def.ts";
 
 /** One output of a node. */
 export interface NodeEntry {
@@ -54,7 +54,7 @@ export class Node {
 
   /** The number of argument (non-auxiliary) inputs. */
   get numArgs(): number {
-    return this.inputs.length - (this.op?.aux?.length ?? 0);
+    return this.inputs.length - (this.op ? auxNamesOf(this.op, this.params).length : 0);
   }
 }
 

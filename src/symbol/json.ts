@@ -6,7 +6,7 @@
 import { FormatError, MXNetError, ParamError } from "../core/errors.ts";
 import { readTextFileChecked, writeFileAtomic } from "../core/files.ts";
 import { isParamKey, parseParams } from "../ops/params.ts";
-import type { OpDef, Params } from "../ops/op_def.ts";
+import { auxNamesOf, type OpDef, type Params } from "../ops/op_def.ts";
 import { getOp, hasOp } from "../ops/registry.ts";
 import { Node, type NodeEntry } from "./graph.ts";
 import { checkNodeAttributes, LEGACY_HIDDEN } from "./mxnet_params.ts";
@@ -234,7 +234,7 @@ export function loadJSON(text: string, source = "json"): Symbol {
     }
     checkNodeAttributes(op, attrs, where);
     // 0.8 files lack auxiliary inputs: add them as MXNet's upgrade does.
-    const aux = op.aux ?? [];
+    const aux = auxNamesOf(op, params);
     if (inputs.length === argNames.length && aux.length) {
       for (const a of aux) {
         const v = new Node(null, `${raw.name}_${a}`, {}, {}, []);

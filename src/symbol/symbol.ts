@@ -8,7 +8,7 @@ import { MXNetError, ParamError, ShapeError } from "../core/errors.ts";
 import { checkOptions, describe, keysOf } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { ARITH_OPS, type ArithName } from "../ops/frontend.ts";
-import type { OpDef } from "../ops/op_def.ts";
+import { auxNamesOf, type OpDef } from "../ops/op_def.ts";
 import type {
   ArgReduceOptions,
   ArgsortOptions,
@@ -653,6 +653,8 @@ export class Symbol {
 /** The user-visible name of an output entry. */
 function outputName(e: NodeEntry): string {
   if (e.node.isVariable) return e.node.name;
+  const own = e.node.op?.outputNames?.(e.node.params)[e.index];
+  if (own !== undefined) return `${e.node.name}_${own}`;
   return e.node.numVisibleOutputs > 1 ? `${e.node.name}_output${e.index}` : `${e.node.name}_output`;
 }
 
@@ -752,7 +754,7 @@ function misshapenVariable(n: Node, ins: readonly Shape[]): string | undefined {
   }
   const names = [
     ...(typeof op.inputs === "function" ? op.inputs(n.params) : op.inputs),
-    ...(op.aux ?? []),
+    ...auxNamesOf(op, n.params),
   ];
   for (let i = 1; i < ins.length; i++) {
     const want = derived[i], v = n.inputs[i].node;
@@ -841,7 +843,7 @@ export function createSymbol(
   const p = parseParams(op, rawParams);
   const argNames = [
     ...(typeof op.inputs === "function" ? op.inputs(p) : op.inputs),
-    ...(op.aux ?? []),
+    ...auxNamesOf(op, p),
   ];
   const name = makeName(opts.name, opts.hint ?? op.name.toLowerCase());
   if (opts.attr) checkUserAttributes(op, opts.attr, "attr option");

@@ -644,7 +644,50 @@ const CASES: Record<string, Case[]> = {
       params: { kernelSize: 3, maxDisplacement: 1, padSize: 1, isMultiply: false },
     },
   ],
+  // --- #19 custom-op ---
+  // A TypeScript operator (registered below): its user-written backward is checked.
+  Custom: [{ shapes: [[2, 3], [2, 3]], params: { opType: "gradient_test_tanh_mul", scale: 1.5 } }],
 };
+
+/** y = scale * tanh(a) * b, with the hand-written backward the Custom case checks. */
+class TanhMul extends mx.operator.CustomOp {
+  constructor(readonly scale: number) {
+    super();
+  }
+  override forward(
+    _isTrain: boolean,
+    req: mx.operator.OpReq[],
+    [a, b]: mx.NDArray[],
+    [y]: mx.NDArray[],
+  ): void {
+    this.assign(y, req[0], a.tanh().mul(b).mul(this.scale));
+  }
+  override backward(
+    req: mx.operator.OpReq[],
+    [dy]: mx.NDArray[],
+    [a, b]: mx.NDArray[],
+    _out: mx.NDArray[],
+    [da, db]: mx.NDArray[],
+  ): void {
+    const t = a.tanh();
+    this.assign(da, req[0], dy.mul(b).mul(t.square().neg().add(1)).mul(this.scale));
+    this.assign(db, req[1], dy.mul(t).mul(this.scale));
+  }
+}
+mx.operator.register(
+  "gradient_test_tanh_mul",
+  class extends mx.operator.CustomOpProp {
+    constructor(readonly kwargs: Record<string, string>) {
+      super();
+    }
+    override listArguments() {
+      return ["a", "b"];
+    }
+    override createOperator() {
+      return new TanhMul(Number(this.kwargs.scale));
+    }
+  },
+);
 
 function isDifferentiable(name: string): boolean {
   const op = ALL_OPS.find((o) => o.name === name)!;

@@ -296,6 +296,8 @@ const CASES: Record<string, Case[]> = {
  */
 const WITHOUT_FUNCTION: Record<string, string> = {
   reset_arrays: "no outputs, so a graph node would have no heads; mx.nd.resetArrays exists",
+  Custom: "its inputs come from the registered CustomOpProp, so mx.nd.Custom and mx.sym.Custom " +
+    "are written by hand (tests/operator/custom_test.ts)",
 };
 
 // the optimizer update functions write their states in place, so they have their
