@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
 import * as resnet from "../../examples/mxnet/symbols/resnet.ts";
 import * as vgg from "../../examples/mxnet/symbols/vgg.ts";
+import * as inceptionBn from "../../examples/mxnet/symbols/inception-bn.ts";
 import * as mnist from "../../examples/mxnet/gluon/mnist.ts";
 
 /** The parameters of resnet.py's non-bottleneck `residual_unit` named `unit`, in graph order. */
@@ -230,10 +231,15 @@ function syntheticImages(
 }
 
 /** Trains `symbol` with Module.fit and returns the training cross-entropy of each epoch. */
-async function fitLosses(symbol: mx.sym.Symbol, epochs: number, lr: number): Promise<number[]> {
+async function fitLosses(
+  symbol: mx.sym.Symbol,
+  epochs: number,
+  lr: number,
+  { size = 8, samples = 64, batchSize = 16 } = {},
+): Promise<number[]> {
   mx.random.seed(3);
-  const { data, label } = syntheticImages(64, 8, 4);
-  const iter = new mx.io.NDArrayIter({ data, label, batchSize: 16, shuffle: true });
+  const { data, label } = syntheticImages(samples, size, 4);
+  const iter = new mx.io.NDArrayIter({ data, label, batchSize, shuffle: true });
   const losses: number[] = [];
   const mod = new mx.mod.Module({ symbol, context: mx.cpu() });
   await mod.fit(iter, {
@@ -316,4 +322,75 @@ Deno.test("gluon/mnist.py port: the Trainer loop on synthetic MNIST lowers the l
     ["dense0", "dense1", "dense2"].flatMap((d) => [`${seq}${d}_weight`, `${seq}${d}_bias`]),
   );
   assert.throws(() => mnist.parseArgs(["--bogus"]), /mnist: unknown argument --bogus/);
+});
+
+Deno.test("inception-bn.py port: both variants have MXNet's arguments, concat names and shapes", () => {
+  mx.name.resetNames(); // the classifier is auto-named: fullyconnected0 in a fresh process
+  const big = inceptionBn.getSymbol(1000, "3,224,224");
+  const args = big.listArguments();
+  // 69 ConvFactory calls (3 in the stem, 7 per module A x 8, 5 per module B x 2), 4 parameters each.
+  assert.equal(args.length, 1 + 69 * 4 + 2 + 1);
+  const conv = (
+    id: string,
+  ) => [`conv_${id}_weight`, `conv_${id}_bias`, `bn_${id}_gamma`, `bn_${id}_beta`];
+  const at = args.indexOf("conv_3a_1x1_weight");
+  assert.deepEqual(
+    args.slice(at, at + 28),
+    [
+      "3a_1x1",
+      "3a_3x3_reduce",
+      "3a_3x3",
+      "3a_double_3x3_reduce",
+      "3a_double_3x3_0",
+      "3a_double_3x3_1",
+      "3a_proj",
+    ]
+      .flatMap(conv),
+  );
+  assert.deepEqual(args.slice(-3), [
+    "fullyconnected0_weight",
+    "fullyconnected0_bias",
+    "softmax_label",
+  ]);
+  const outs = big.getInternals().listOutputs();
+  for (
+    const n of [
+      "avg_pool_3a_pool_output",
+      "max_pool_5b_pool_output",
+      "max_pool_3c_pool_output",
+      "ch_concat_4e_chconcat_output",
+      "global_pool_output",
+      "flatten0_output",
+    ]
+  ) {
+    assert.ok(outs.includes(n), n);
+  }
+  const r = big.inferShape({ data: [2, 3, 224, 224] });
+  assert.deepEqual(r.argShapes[args.indexOf("fullyconnected0_weight")], [1000, 1024]); // 352+320+224+128
+  assert.deepEqual(r.argShapes[args.indexOf("conv_4e_double_3x3_1_weight")], [256, 256, 3, 3]);
+  assert.deepEqual(r.outShapes, [[2, 1000]]);
+  assert.equal(big.listAuxiliaryStates().length, 69 * 2);
+
+  mx.name.resetNames();
+  const small = inceptionBn.getSymbol(10, "3,28,28");
+  const a = small.listArguments();
+  assert.equal(a.length, 1 + 19 * 4 + 2 + 1);
+  assert.deepEqual(a.slice(1, 13), ["1", "in3a_1x1", "in3a_3x3"].flatMap(conv));
+  const s = small.inferShape({ data: [1, 3, 28, 28] });
+  assert.deepEqual(s.argShapes[a.indexOf("fullyconnected0_weight")], [10, 336]); // 176 + 160
+  assert.deepEqual(s.argShapes[a.indexOf("conv_in3c_conv_weight")], [80, 80, 3, 3]); // in3b: 32 + 48
+  assert.deepEqual(s.outShapes, [[1, 10]]);
+});
+
+Deno.test("inception-bn.py port: Module.fit of the 28 px variant on synthetic images lowers the loss", async () => {
+  const losses = await fitLosses(inceptionBn.getSymbol(4, "3,28,28"), 2, 0.05, {
+    size: 28,
+    samples: 32,
+    batchSize: 8,
+  });
+  console.log(
+    `inception-bn (28 px) training cross-entropy by epoch: ${losses.map((l) => l.toFixed(4))}`,
+  );
+  assert.equal(losses.length, 2);
+  assert.ok(losses[1] < 0.5 * losses[0], `loss fell from ${losses[0]} to ${losses[1]}`);
 });
