@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
 import * as resnet from "../../examples/mxnet/symbols/resnet.ts";
 import * as vgg from "../../examples/mxnet/symbols/vgg.ts";
+import * as lenet from "../../examples/mxnet/symbols/lenet.ts";
+import * as alexnet from "../../examples/mxnet/symbols/alexnet.ts";
 import * as inceptionBn from "../../examples/mxnet/symbols/inception-bn.ts";
 import * as mnist from "../../examples/mxnet/gluon/mnist.ts";
 
@@ -209,25 +211,27 @@ function syntheticImages(
   n: number,
   size: number,
   classes: number,
+  channels = 3,
 ): { data: mx.NDArray; label: mx.NDArray } {
   let s = 7;
   const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const x = new Float32Array(n * 3 * size * size), y = new Float32Array(n);
+  const x = new Float32Array(n * channels * size * size), y = new Float32Array(n);
   const half = size / 2;
   for (let i = 0; i < n; i++) {
     const c = i % classes;
     y[i] = c;
     const [r0, c0] = [Math.floor(c / 2) % 2 * half, c % 2 * half];
-    for (let ch = 0; ch < 3; ch++) {
+    for (let ch = 0; ch < channels; ch++) {
       for (let h = 0; h < size; h++) {
         for (let w = 0; w < size; w++) {
-          const inPatch = ch === c % 3 && h >= r0 && h < r0 + half && w >= c0 && w < c0 + half;
-          x[((i * 3 + ch) * size + h) * size + w] = rand() + (inPatch ? 1.5 : 0);
+          const inPatch = ch === c % channels && h >= r0 && h < r0 + half && w >= c0 &&
+            w < c0 + half;
+          x[((i * channels + ch) * size + h) * size + w] = rand() + (inPatch ? 1.5 : 0);
         }
       }
     }
   }
-  return { data: mx.nd.array(x).reshape([n, 3, size, size]), label: mx.nd.array(y) };
+  return { data: mx.nd.array(x).reshape([n, channels, size, size]), label: mx.nd.array(y) };
 }
 
 /** Trains `symbol` with Module.fit and returns the training cross-entropy of each epoch. */
@@ -235,10 +239,10 @@ async function fitLosses(
   symbol: mx.sym.Symbol,
   epochs: number,
   lr: number,
-  { size = 8, samples = 64, batchSize = 16 } = {},
+  { size = 8, samples = 64, batchSize = 16, channels = 3 } = {},
 ): Promise<number[]> {
   mx.random.seed(3);
-  const { data, label } = syntheticImages(samples, size, 4);
+  const { data, label } = syntheticImages(samples, size, 4, channels);
   const iter = new mx.io.NDArrayIter({ data, label, batchSize, shuffle: true });
   const losses: number[] = [];
   const mod = new mx.mod.Module({ symbol, context: mx.cpu() });
@@ -393,4 +397,87 @@ Deno.test("inception-bn.py port: Module.fit of the 28 px variant on synthetic im
   );
   assert.equal(losses.length, 2);
   assert.ok(losses[1] < 0.5 * losses[0], `loss fell from ${losses[0]} to ${losses[1]}`);
+});
+
+Deno.test("lenet.py port: MXNet's automatic names, the spatial transformer variant, and Module.fit lowering the loss", async () => {
+  mx.name.resetNames();
+  const net = lenet.getSymbol(4);
+  const layers = ["convolution0", "convolution1", "fullyconnected0", "fullyconnected1"];
+  assert.deepEqual(net.listArguments(), [
+    "data",
+    ...layers.flatMap((l) => [`${l}_weight`, `${l}_bias`]),
+    "softmax_label",
+  ]);
+  const r = net.inferShape({ data: [2, 1, 28, 28] });
+  assert.deepEqual(r.argShapes.slice(1, 9), [
+    [20, 1, 5, 5],
+    [20],
+    [50, 20, 5, 5],
+    [50],
+    [500, 800],
+    [500],
+    [4, 500],
+    [4],
+  ]);
+  assert.deepEqual(r.outShapes, [[2, 4]]);
+
+  mx.name.resetNames();
+  const stn = lenet.getSymbol(10, { addStn: true });
+  const a = stn.listArguments();
+  assert.deepEqual(a.slice(0, 7), [
+    "data",
+    "convolution0_weight",
+    "convolution0_bias",
+    "convolution1_weight",
+    "convolution1_bias",
+    "stn_loc_weight",
+    "stn_loc_bias",
+  ]);
+  const s = stn.inferShape({ data: [2, 1, 28, 28] });
+  assert.deepEqual(s.argShapes[a.indexOf("stn_loc_weight")], [6, 60]);
+  assert.deepEqual(s.argShapes[a.indexOf("convolution2_weight")], [20, 1, 5, 5]);
+  assert.equal(stn.getInternals().get("stn_loc_output").listAttr().lr_mult, "0.01");
+  assert.deepEqual(s.outShapes, [[2, 10]]);
+
+  const losses = await fitLosses(net, 3, 0.05, {
+    size: 28,
+    samples: 32,
+    batchSize: 8,
+    channels: 1,
+  });
+  console.log(`lenet training cross-entropy by epoch: ${losses.map((l) => l.toFixed(4))}`);
+  assert.equal(losses.length, 3);
+  assert.ok(losses[2] < 0.5 * losses[0], `loss fell from ${losses[0]} to ${losses[2]}`);
+});
+
+Deno.test("alexnet.py port: MXNet's names for named and automatic layers, LRN, and shapes on 224 px", () => {
+  mx.name.resetNames();
+  const net = alexnet.getSymbol(1000);
+  assert.deepEqual(net.listArguments(), [
+    "data",
+    ...["conv1", "conv2", "conv3", "conv4", "conv5", "fc1", "fc2", "fc3"].flatMap((
+      l,
+    ) => [`${l}_weight`, `${l}_bias`]),
+    "softmax_label",
+  ]);
+  const outs = net.getInternals().listOutputs();
+  for (
+    const n of [
+      "activation0_output",
+      "lrn0_output",
+      "lrn1_output",
+      "pooling2_output",
+      "flatten0_output",
+      "dropout1_output",
+      "activation6_output",
+    ]
+  ) {
+    assert.ok(outs.includes(n), n);
+  }
+  const r = net.inferShape({ data: [1, 3, 224, 224] });
+  const shape = (n: string) => r.argShapes[net.listArguments().indexOf(n)];
+  assert.deepEqual(shape("conv1_weight"), [96, 3, 11, 11]);
+  assert.deepEqual(shape("conv2_weight"), [256, 96, 5, 5]);
+  assert.deepEqual(shape("fc1_weight"), [4096, 256 * 5 * 5]); // 224 -> 54 -> 26 -> 12 -> 5
+  assert.deepEqual(r.outShapes, [[1, 1000]]);
 });
