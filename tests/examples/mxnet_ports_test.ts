@@ -436,7 +436,13 @@ Deno.test("lenet.py port: MXNet's automatic names, the spatial transformer varia
   const s = stn.inferShape({ data: [2, 1, 28, 28] });
   assert.deepEqual(s.argShapes[a.indexOf("stn_loc_weight")], [6, 60]);
   assert.deepEqual(s.argShapes[a.indexOf("convolution2_weight")], [20, 1, 5, 5]);
-  assert.equal(stn.getInternals().get("stn_loc_output").listAttr().lr_mult, "0.01");
+  // get_loc's attr={'lr_mult':'0.01'}: MXNet stores it as __lr_mult__ on the layer and on the
+  // weight and bias it creates, where the optimizer reads it.
+  const attrs = stn.attrDict();
+  for (const n of ["stn_loc", "stn_loc_weight", "stn_loc_bias"]) {
+    assert.equal(attrs[n].__lr_mult__, "0.01", n);
+  }
+  assert.equal(attrs.convolution0_weight.__lr_mult__, undefined);
   assert.deepEqual(s.outShapes, [[2, 10]]);
 
   const losses = await fitLosses(net, 3, 0.05, {
@@ -480,4 +486,23 @@ Deno.test("alexnet.py port: MXNet's names for named and automatic layers, LRN, a
   assert.deepEqual(shape("conv2_weight"), [256, 96, 5, 5]);
   assert.deepEqual(shape("fc1_weight"), [4096, 256 * 5 * 5]); // 224 -> 54 -> 26 -> 12 -> 5
   assert.deepEqual(r.outShapes, [[1, 1000]]);
+});
+
+Deno.test("the ported symbols survive Symbol JSON (what MXNet's checkpoints save) with their names and shapes", () => {
+  const nets: [string, mx.sym.Symbol, number[]][] = [
+    ["resnet-18", resnet.getSymbol(10, 18, "3,32,32"), [1, 3, 32, 32]],
+    ["resnet-50", resnet.getSymbol(10, 50, "3,224,224"), [1, 3, 224, 224]],
+    ["vgg-16-bn", vgg.getSymbol(10, 16, { batchNorm: true }), [1, 3, 32, 32]],
+    ["inception-bn", inceptionBn.getSymbol(10, "3,224,224"), [1, 3, 224, 224]],
+    ["lenet-stn", lenet.getSymbol(10, { addStn: true }), [1, 1, 28, 28]],
+    ["alexnet", alexnet.getSymbol(10), [1, 3, 224, 224]],
+  ];
+  for (const [name, net, data] of nets) {
+    const json = net.toJSON();
+    const back = mx.sym.loadJSON(json);
+    assert.deepEqual(back.listArguments(), net.listArguments(), name);
+    assert.deepEqual(back.listAuxiliaryStates(), net.listAuxiliaryStates(), name);
+    assert.deepEqual(back.inferShape({ data }), net.inferShape({ data }), name);
+    assert.equal(back.toJSON(), json, `${name}: JSON is stable`);
+  }
 });

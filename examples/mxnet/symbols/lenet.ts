@@ -7,8 +7,9 @@
  *
  * Lines that differ from the Python, and why:
  * - `get_symbol(num_classes=10, add_stn=False, **kwargs)` is `getSymbol(numClasses, { addStn })`.
- * - `attr={'lr_mult':'0.01'}` is kept as the node attribute it is in MXNet (which reads
- *   learning-rate multipliers from `__lr_mult__` on variables, so it has no effect there either).
+ * - None otherwise. `attr={'lr_mult':'0.01'}` behaves as in MXNet: stored as `__lr_mult__` on
+ *   `stn_loc` and on the `stn_loc_weight`/`stn_loc_bias` it creates, so Module's optimizer
+ *   trains the localisation layer at a hundredth of the learning rate.
  *
  *   deno run -A examples/mxnet/symbols/lenet.ts [--stn]   # prints the shapes on 1x28x28
  * @module
