@@ -152,6 +152,22 @@ Deno.test("resnet.py port: resnet-18 on 3x32x32 and 3x224x224, resnet-50 with bo
   assert.ok(learnable > 25.4e6 && learnable < 25.7e6, `resnet-50 has ${learnable} parameters`);
 });
 
+Deno.test("resnet.py port: memonger marks every shortcut with MXNet's __mirror_stage__", () => {
+  const body = resnet.residualUnit(mx.sym.Variable("data"), 16, [1, 1], false, "u1", {
+    bottleNeck: false,
+    memonger: true,
+  });
+  const net = resnet.residualUnit(body, 16, [1, 1], true, "u2", {
+    bottleNeck: false,
+    memonger: true,
+  });
+  const attrs = net.attrDict();
+  assert.equal(attrs.u1_sc.__mirror_stage__, "True"); // the projection shortcut of u1
+  assert.equal(attrs[body.name!].__mirror_stage__, "True"); // u2's identity shortcut: u1's sum
+  assert.equal(attrs.u1_conv1.__mirror_stage__, undefined);
+  assert.deepEqual(net.inferShape({ data: [1, 8, 4, 4] }).outShapes, [[1, 16, 4, 4]]);
+});
+
 Deno.test("resnet.py port: bad depths raise MXNet's ValueError message as an MXNetError", () => {
   assert.throws(() => resnet.getSymbol(10, 12, "3,28,28"), /no experiments done on num_layers 12/);
   assert.throws(() => resnet.getSymbol(10, 19, "3,224,224"), mx.MXNetError);
