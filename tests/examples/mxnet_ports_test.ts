@@ -12,6 +12,7 @@ import * as lenet from "../../examples/mxnet/symbols/lenet.ts";
 import * as alexnet from "../../examples/mxnet/symbols/alexnet.ts";
 import * as inceptionBn from "../../examples/mxnet/symbols/inception-bn.ts";
 import * as mnist from "../../examples/mxnet/gluon/mnist.ts";
+import * as lstmCrf from "../../examples/mxnet/gluon/lstm_crf.ts";
 
 /** The parameters of resnet.py's non-bottleneck `residual_unit` named `unit`, in graph order. */
 function basicUnitArgs(unit: string, projection: boolean): string[] {
@@ -521,4 +522,37 @@ Deno.test("the ported symbols survive Symbol JSON (what MXNet's checkpoints save
     assert.deepEqual(back.inferShape({ data }), net.inferShape({ data }), name);
     assert.equal(back.toJSON(), json, `${name}: JSON is stable`);
   }
+});
+
+Deno.test("gluon/lstm_crf.py port: the BiLSTM-CRF's negative log likelihood falls on the script's toy data", () => {
+  mx.random.seed(1);
+  const word2idx = lstmCrf.makeWord2Idx(lstmCrf.trainingData);
+  assert.equal(Object.keys(word2idx).length, 11 + 6); // "georgia" appears twice
+  const model = new lstmCrf.BiLSTM_CRF(
+    Object.keys(word2idx).length,
+    lstmCrf.tag2idx,
+    lstmCrf.EMBEDDING_DIM,
+    lstmCrf.HIDDEN_DIM,
+  );
+  model.initialize(new mx.init.Xavier({ magnitude: 2.24 }), { ctx: mx.cpu() });
+  const names = [...model.collectParams().keys()];
+  assert.ok(names.some((n) => /^bilstm_crf\d+_crf_transition_matrix$/.test(n)), names.join(", "));
+  assert.deepEqual(model.transitions.shape, [5, 5]);
+
+  // The partition function bounds every path's score: NLL > 0 for each sentence.
+  const sentence = lstmCrf.prepareSequence(lstmCrf.trainingData[1][0], word2idx);
+  const tags = mx.nd.array(lstmCrf.trainingData[1][1].map((t) => lstmCrf.tag2idx[t]));
+  assert.ok((model.negLogLikelihood(sentence, tags).dataSync()[0] as number) > 0);
+
+  const history = lstmCrf.train(model, word2idx, 20, () => {});
+  console.log(
+    `BiLSTM-CRF mean NLL, epochs 1 and 20: ${history[0].toFixed(4)}, ${history[19].toFixed(4)}`,
+  );
+  assert.equal(history.length, 20);
+  assert.ok(history[19] < 0.7 * history[0], `NLL fell from ${history[0]} to ${history[19]}`);
+  // Viterbi decoding gives one real tag (not START/STOP) per word.
+  const [score, path] = model.forward(sentence);
+  assert.equal(path.length, 7);
+  assert.ok(path.every((t) => t >= 0 && t <= 2), `path ${path}`);
+  assert.ok(Number.isFinite(score.dataSync()[0] as number));
 });
