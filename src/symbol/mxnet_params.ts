@@ -110,3 +110,15 @@ export function checkUserAttributes(
   );
   checkNodeAttributes(op, Object.fromEntries(rest), where);
 }
+
+/**
+ * User attributes with MXNet's old unprefixed hidden names written hidden (`lr_mult` becomes
+ * `__lr_mult__`), as MXNet's `MXSymbolCreateAtomicSymbol` and `MXSymbolSetAttr` store them:
+ * only the hidden spelling is what the optimizer (`__lr_mult__`, `__wd_mult__`) and
+ * `group2ctx` (`__ctx_group__`) read.
+ */
+export function hideLegacyKeys(attr: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(attr).map(([k, v]) => [LEGACY_HIDDEN.includes(k) ? `__${k}__` : k, v]),
+  );
+}

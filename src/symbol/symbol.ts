@@ -20,7 +20,7 @@ import type {
   TopkOptions,
 } from "../ops/signatures.ts";
 import type { UnaryName } from "../ndarray/arith.ts";
-import { isParamKey, paramsToAttrs, parseParams } from "../ops/params.ts";
+import { paramsToAttrs, parseParams } from "../ops/params.ts";
 import { getOp } from "../ops/registry.ts";
 import type { Context } from "../core/context.ts";
 import type { GradReq } from "../autograd/mod.ts";
@@ -28,7 +28,7 @@ import type { Initializer } from "../initializer/initializer.ts";
 import { makeName, Node, type NodeEntry, topoOrder } from "./graph.ts";
 import { type ArrayMap, bind, type BindOptions, type Executor, simpleBind } from "./executor.ts";
 import { save, toJSON } from "./json.ts";
-import { checkUserAttributes } from "./mxnet_params.ts";
+import { checkUserAttributes, hideLegacyKeys } from "./mxnet_params.ts";
 
 /** Options of `Variable`. */
 export interface VariableOptions {
@@ -202,7 +202,7 @@ export class Symbol {
   setAttr(attrs: Record<string, string>): void {
     const node = this._entry("setAttr").node;
     if (node.op) checkUserAttributes(node.op, attrs, `setAttr on ${node.name}`);
-    Object.assign(node.attrs, attrs);
+    Object.assign(node.attrs, hideLegacyKeys(attrs));
   }
 
   /**
@@ -847,7 +847,7 @@ export function createSymbol(
   ];
   const name = makeName(opts.name, opts.hint ?? op.name.toLowerCase());
   if (opts.attr) checkUserAttributes(op, opts.attr, "attr option");
-  const attrs = { ...paramsToAttrs(op, rawParams), ...(opts.attr ?? {}) };
+  const attrs = { ...paramsToAttrs(op, rawParams), ...hideLegacyKeys(opts.attr ?? {}) };
   // Inputs may be keyed in camelCase (movingMean) or MXNet's spelling (moving_mean).
   const snake = (k: string) => k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
   // A Set: variadic operators (Concat of 100k inputs) must not check names quadratically.
@@ -869,10 +869,9 @@ export function createSymbol(
   const entries = argNames.map((arg) => {
     const s = given.get(arg);
     if (s) return s._entry(`${op.name}: input ${arg}`);
-    // MXNet copies the operator's attributes onto the variables it creates for it.
-    const varAttrs = Object.fromEntries(
-      Object.entries(attrs).filter(([k]) => isParamKey(op, k) || !k.startsWith("__")),
-    );
+    // MXNet copies all the operator's attributes onto the variables it creates for it,
+    // hidden ones included: `attr: { lr_mult: "0.01" }` on a layer sets its weight's.
+    const varAttrs: Record<string, string> = { ...attrs };
     Object.assign(varAttrs, op.inputVarAttrs?.(arg, p));
     return { node: new Node(null, `${name}_${arg}`, {}, varAttrs, []), index: 0 };
   });
