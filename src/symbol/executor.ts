@@ -20,6 +20,7 @@ import { formatShape, shapeEqual } from "../core/shape.ts";
 import { type GradReq, markVariables, record } from "../autograd/mod.ts";
 import { sweep, writeGrads } from "../autograd/_graph.ts";
 import { applyOp } from "../ndarray/apply.ts";
+import { auxNamesOf } from "../ops/op_def.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { collectCreated, keep, scope } from "../ndarray/scope.ts";
 import type { Node } from "./graph.ts";
@@ -61,7 +62,7 @@ function inputNamesOf(n: Node): string[] {
   const names = typeof op.inputs === "function"
     ? op.inputs(n.params as Record<string, unknown>)
     : op.inputs;
-  return [...names, ...(op.aux ?? [])];
+  return [...names, ...auxNamesOf(op, n.params as Record<string, unknown>)];
 }
 
 /** The user-visible name of output `index` of operator node `n` (as `listOutputs`). */
