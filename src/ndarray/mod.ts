@@ -22,4 +22,5 @@ export type * from "../ops/signatures_shape.ts";
 export type * from "../ops/nn/options.ts";
 export * from "./optimizer_ops.ts";
 export * from "./vision.ts";
+export * from "./random_pdf.ts"; // #19 ops-rest
 export * as contrib from "./contrib.ts";

@@ -30,6 +30,7 @@ import { LINALG_LA_OPS } from "./linalg_la.ts";
 import { LINALG_FACTOR_OPS } from "./linalg_factor.ts";
 import { RANDOM_DIST_OPS } from "./random_dists.ts";
 import { VISION_OPS } from "./vision/mod.ts";
+import { RANDOM_PDF_OPS } from "./random_pdf.ts"; // #19 ops-rest
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -57,6 +58,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...LINALG_FACTOR_OPS,
   ...RANDOM_DIST_OPS,
   ...VISION_OPS,
+  ...RANDOM_PDF_OPS, // #19 ops-rest
 ];
 
 const byName = new Map<string, OpDef>();

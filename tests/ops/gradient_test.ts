@@ -644,6 +644,46 @@ const CASES: Record<string, Case[]> = {
       params: { kernelSize: 3, maxDisplacement: 1, padSize: 1, isMultiply: false },
     },
   ],
+  // --- #19 ops-rest ---
+  // Densities need positive scales and rates (lo/hi); the discrete distributions' samples
+  // are fixed counts (MXNet gives them no gradient, a finite difference would).
+  _random_pdf_uniform: [{ shapes: [[2, 3], [2], [2]], fixed: { 1: [-1, -0.5] }, lo: 0.2, hi: 1.5 }],
+  _random_pdf_normal: [
+    { shapes: [[2, 3], [2], [2]], lo: 0.2, hi: 1.5 },
+    { shapes: [[2, 2], [2, 2], [2, 2]], lo: 0.2, hi: 1.5, params: { isLog: true } },
+  ],
+  _random_pdf_gamma: [{ shapes: [[2, 3], [2], [2]], lo: 0.4, hi: 1.5 }, {
+    shapes: [[3], [3], [3]],
+    lo: 0.4,
+    hi: 1.5,
+    params: { isLog: true },
+  }],
+  _random_pdf_exponential: [{ shapes: [[2, 3], [2]], lo: 0.2, hi: 1.5 }],
+  _random_pdf_poisson: [{
+    shapes: [[2, 3], [2]],
+    fixed: { 0: [0, 1, 2, 3, 1, 0] },
+    lo: 0.2,
+    hi: 1.5,
+  }],
+  _random_pdf_negative_binomial: [{
+    shapes: [[2, 3], [2], [2]],
+    fixed: { 0: [0, 1, 2, 3, 1, 0] },
+    lo: 0.2,
+    hi: 0.9,
+    params: { isLog: true },
+  }],
+  _random_pdf_generalized_negative_binomial: [{
+    shapes: [[2, 3], [2], [2]],
+    fixed: { 0: [0, 1, 2, 3, 1, 0] },
+    lo: 0.2,
+    hi: 1.5,
+  }],
+  _random_pdf_dirichlet: [{ shapes: [[2, 3], [3]], lo: 0.2, hi: 1.5 }, {
+    shapes: [[2, 2, 3], [2, 3]],
+    lo: 0.2,
+    hi: 1.5,
+    params: { isLog: true },
+  }],
 };
 
 function isDifferentiable(name: string): boolean {
