@@ -146,7 +146,81 @@ for ashape, nshape in [((3,), ()), ((3,), (4,)), ((2, 3), (2,)), ((2, 4), ())]:
 add("dirichlet doc example", "dirichlet", f32([[1, 2], [2, 3], [3, 4]]), [f32([2.5, 2.5])], False,
     dirichlet, True)
 
+# --- index_array and the image operators: values only ("plain" cases) -----------------
+# Their references are NumPy index grids, transposes and per-channel arithmetic, and for
+# _image_resize torch's interpolate on float64 images: bilinear with align_corners=False
+# and "nearest" (floor(dst * in / out)) sample where OpenCV's INTER_LINEAR and
+# INTER_NEAREST do, which MXNet's resize calls.
+plain = []
+
+
+def add_plain(cid, op, inputs, params, expect, dtypes=None, out_dtype="float64"):
+    dtypes = dtypes or ["float64"] * len(inputs)
+    plain.append({
+        "id": cid,
+        "op": op,
+        "inputs": [dict(enc(x), dtype=d) for x, d in zip(inputs, dtypes)],
+        "params": params,
+        "expect": enc(expect),
+        "outDtype": out_dtype,
+    })
+
+
+for shape, axes in [((3, 2), None), ((3, 2, 2), (1, 0)), ((2, 3, 4), (-1,)), ((4,), None)]:
+    grids = np.indices(shape)
+    picked = [grids[a] for a in (axes if axes is not None else range(len(shape)))]
+    params = {} if axes is None else {"axes": list(axes)}
+    add_plain(f"index_array {list(shape)} axes={axes}", "_contrib_index_array",
+              [np.zeros(shape)], params, np.stack(picked, -1), out_dtype="int64")
+
+for shape in [(4, 3, 3), (2, 3, 2, 1)]:
+    img = np.floor(rng.uniform(0, 256, shape))
+    axes = (2, 0, 1) if len(shape) == 3 else (0, 3, 1, 2)
+    add_plain(f"to_tensor uint8 {list(shape)}", "_image_to_tensor", [img], {},
+              f32(np.transpose(img, axes) / 255.0), ["uint8"], "float32")
+    add_plain(f"to_tensor float32 {list(shape)}", "_image_to_tensor", [img], {},
+              f32(np.transpose(img, axes) / 255.0), ["float32"], "float32")
+
+for shape, mean, std in [((3, 2, 4), [0.5, 0.4, 0.3], [2, 1, 0.5]),
+                         ((2, 3, 2, 2), [0.2], [0.25]),
+                         ((2, 1, 3, 2), [0.1], [2.0])]:
+    x = f32(rng.uniform(0, 1, shape))
+    c = shape[-3]
+    m = np.resize(np.asarray(mean), c).reshape(c, 1, 1)
+    s = np.resize(np.asarray(std), c).reshape(c, 1, 1)
+    add_plain(f"normalize {list(shape)} mean={mean} std={std}", "_image_normalize", [x],
+              {"mean": mean, "std": std}, (x - m) / s)
+
+for shape, (x0, y0, w, h) in [((4, 5, 3), (1, 2, 3, 2)), ((2, 4, 4, 1), (0, 1, 4, 3))]:
+    img = f32(rng.uniform(0, 1, shape))
+    sl = img[..., y0:y0 + h, x0:x0 + w, :]
+    add_plain(f"crop {list(shape)} x={x0} y={y0} w={w} h={h}", "_image_crop", [img],
+              {"x": x0, "y": y0, "width": w, "height": h}, sl)
+
+
+def torch_resize(img, out_h, out_w, mode):
+    t = torch.tensor(img, dtype=torch.float64)
+    batched = t.dim() == 4
+    t = (t if batched else t[None]).permute(0, 3, 1, 2)
+    kw = {"align_corners": False} if mode == "bilinear" else {}
+    r = torch.nn.functional.interpolate(t, size=(out_h, out_w), mode=mode, **kw)
+    r = r.permute(0, 2, 3, 1)
+    return (r if batched else r[0]).numpy()
+
+
+for shape, params, (oh, ow) in [
+    ((4, 5, 3), {"size": [7, 3]}, (3, 7)),
+    ((4, 5, 3), {"size": [3, 6], "interp": 0}, (6, 3)),
+    ((2, 3, 4, 1), {"size": [6]}, (6, 6)),
+    ((6, 4, 3), {"size": [2], "keepRatio": True}, (3, 2)),
+    ((4, 6, 1), {"size": [8], "keepRatio": True, "interp": 0}, (8, 12)),
+]:
+    img = f32(rng.uniform(0, 1, shape))
+    mode = "nearest" if params.get("interp") == 0 else "bilinear"
+    add_plain(f"resize {list(shape)} {params}", "_image_resize", [img], params,
+              torch_resize(img, oh, ow, mode))
+
 os.makedirs(os.path.dirname(OUT), exist_ok=True)
 with open(OUT, "w") as f:
-    json.dump({"generator": "tools/gen_ops-rest_cases.py", "cases": cases}, f)
+    json.dump({"generator": "tools/gen_ops-rest_cases.py", "cases": cases, "plain": plain}, f)
 print(f"wrote {len(cases)} cases to {OUT}")

@@ -11,6 +11,7 @@
  * @module
  */
 import type * as O from "../ops/vision/options.ts";
+import type { IndexArrayOptions } from "../ops/index_array.ts";
 import { VISION_CONTRIB_FUNCTIONS } from "../ops/vision/frontend.ts";
 import { callNd } from "./_frontend.ts";
 import type { NDArray } from "./ndarray.ts";
@@ -69,3 +70,10 @@ export const MultiBoxTarget: O.VisionListFn<NDArray, O.MultiBoxTargetOptions<NDA
 /** SSD detections [B, N, 6]: class, score, box (`_contrib_MultiBoxDetection`). */
 export const MultiBoxDetection: O.VisionFn<NDArray, O.MultiBoxDetectionOptions<NDArray>> =
   contribFunction("MultiBoxDetection");
+/**
+ * Every element's index along `axes` (default all), int64 [...data.shape, axes.length]
+ * (`_contrib_index_array`).
+ */
+export const indexArray: O.VisionFn<NDArray, IndexArrayOptions<NDArray>> = contribFunction(
+  "indexArray",
+);

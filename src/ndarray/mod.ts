@@ -23,4 +23,5 @@ export type * from "../ops/nn/options.ts";
 export * from "./optimizer_ops.ts";
 export * from "./vision.ts";
 export * from "./random_pdf.ts"; // #19 ops-rest
+export * as image from "./image_ops.ts"; // #19 ops-rest
 export * as contrib from "./contrib.ts";

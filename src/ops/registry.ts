@@ -31,6 +31,8 @@ import { LINALG_FACTOR_OPS } from "./linalg_factor.ts";
 import { RANDOM_DIST_OPS } from "./random_dists.ts";
 import { VISION_OPS } from "./vision/mod.ts";
 import { RANDOM_PDF_OPS } from "./random_pdf.ts"; // #19 ops-rest
+import { INDEX_ARRAY_OPS } from "./index_array.ts"; // #19 ops-rest
+import { IMAGE_OPS } from "./image_ops.ts"; // #19 ops-rest
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -59,6 +61,8 @@ export const ALL_OPS: readonly OpDef[] = [
   ...RANDOM_DIST_OPS,
   ...VISION_OPS,
   ...RANDOM_PDF_OPS, // #19 ops-rest
+  ...INDEX_ARRAY_OPS, // #19 ops-rest
+  ...IMAGE_OPS, // #19 ops-rest
 ];
 
 const byName = new Map<string, OpDef>();

@@ -684,6 +684,14 @@ const CASES: Record<string, Case[]> = {
     hi: 1.5,
     params: { isLog: true },
   }],
+  _image_normalize: [
+    { shapes: [[3, 2, 2]], params: { mean: [0.1, 0.2, 0.3], std: [0.5, 2, 1.5] } },
+    { shapes: [[2, 1, 2, 3]], params: { mean: [0.4], std: [0.25] } },
+  ],
+  _image_crop: [
+    { shapes: [[4, 5, 3]], params: { x: 1, y: 2, width: 3, height: 2 } },
+    { shapes: [[2, 3, 3, 1]], params: { x: 0, y: 1, width: 2, height: 2 } },
+  ],
 };
 
 function isDifferentiable(name: string): boolean {

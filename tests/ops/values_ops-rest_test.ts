@@ -24,9 +24,19 @@ interface Case {
   grads: Encoded[];
 }
 
+/** A values-only case (index_array and the image operators). */
+interface PlainCase {
+  id: string;
+  op: string;
+  inputs: (Encoded & { dtype: mx.DType })[];
+  params: Record<string, unknown>;
+  expect: Encoded;
+  outDtype: mx.DType;
+}
+
 const fixture = JSON.parse(
   await Deno.readTextFile(new URL("./fixtures/ops-rest.json", import.meta.url)),
-) as { cases: Case[] };
+) as { cases: Case[]; plain: PlainCase[] };
 
 const F64 = { rtol: 1e-9, atol: 1e-12 };
 // float32 lgamma/digamma and exp of a log-density lose a few more digits.
@@ -53,6 +63,42 @@ for (const c of fixture.cases) {
     dtypes: ["float64"],
   });
   backendTest(`ops-rest vs torch (float32): ${c.id}`, () => check(c, "float32", F32));
+}
+
+assert.ok(fixture.plain.length >= 18, "the fixture holds the index and image cases");
+
+for (const c of fixture.plain) {
+  // float64 inputs run in float32 too (WebGPU has no float64); the integer ones as given.
+  const variants: mx.DType[] = c.inputs.some((e) => e.dtype === "float64")
+    ? ["float64", "float32"]
+    : [c.inputs[0].dtype];
+  for (const dtype of variants) {
+    backendTest(`ops-rest vs reference (${dtype}): ${c.id}`, async () => {
+      const xs = c.inputs.map((e) =>
+        mx.nd.array(e.values, {
+          shape: e.shape,
+          dtype: e.dtype === "float64" ? dtype : e.dtype,
+        })
+      );
+      const [y] = mx.engine.invokeOp(c.op, xs, c.params);
+      assert.deepEqual([...y.shape], c.expect.shape, `${c.id}: shape`);
+      const outDtype = c.outDtype === "float64" ? dtype : c.outDtype;
+      assert.equal(y.dtype, outDtype, `${c.id}: dtype`);
+      // OpenCV's bilinear weights, which resize follows, are float32 for float64 images too.
+      const tol = outDtype === "float64" && c.op !== "_image_resize"
+        ? F64
+        : { rtol: 1e-6, atol: 1e-6 };
+      assertClose(await values(y), c.expect.values, { ...tol, msg: c.id });
+    }, {
+      dtypes: [
+        ...new Set([
+          dtype,
+          ...c.inputs.map((e) => e.dtype === "float64" ? dtype : e.dtype),
+          c.outDtype === "float64" ? dtype : c.outDtype,
+        ]),
+      ],
+    });
+  }
 }
 
 backendTest("random pdf: mx.nd.random.pdf*, mx.nd.randomPdf* and Symbol agree", async () => {
@@ -117,5 +163,66 @@ Deno.test("random pdf: a parameter that is not the sample's leftmost subshape is
   assert.throws(
     () => mx.nd.random.pdfExponential(x, mx.nd.ones([2], { dtype: "float64" })),
     /_random_pdf_exponential: lam has dtype float64 but sample has float32/,
+  );
+});
+
+backendTest(
+  "mx.nd.image / mx.sym.image and contrib.indexArray: both front ends agree",
+  async () => {
+    const img = mx.nd.array([0, 255, 51, 102, 10, 20, 30, 40, 50, 60, 70, 80], {
+      shape: [2, 2, 3],
+      dtype: "uint8",
+    });
+    const t = mx.nd.image.toTensor(img);
+    assert.deepEqual([...t.shape], [3, 2, 2]);
+    assert.equal(t.dtype, "float32");
+    const n = mx.nd.image.normalize(t, [0.5, 0.4, 0.3], [2, 1, 0.5]);
+    const c = mx.nd.image.crop(img, 1, 0, 1, 2);
+    assert.deepEqual(await values(c), [102, 10, 20, 60, 70, 80]);
+    const r = mx.nd.image.resize(img, [3, 3]);
+    // OpenCV's bilinear in uint8 (fixed point): the same as mx.image.imresize.
+    assert.deepEqual(await values(r), await values(mx.image.imresize(img, 3, 3)));
+    const x = mx.sym.var("x");
+    const graph = mx.sym.Group([
+      mx.sym.image.normalize(mx.sym.image.toTensor(x), { mean: [0.5, 0.4, 0.3], std: [2, 1, 0.5] }),
+      mx.sym.image.crop({ data: x, x: 1, y: 0, width: 1, height: 2 }),
+      mx.sym.image.resize(x, [3, 3]),
+      mx.sym.contrib.indexArray(x, { axes: [2, 0] }),
+    ]);
+    const loaded = mx.sym.loadJSON(graph.toJSON());
+    const ex = loaded.bind(mx.cpu(), { x: img });
+    const outs = ex.forward();
+    assertClose(await values(outs[0]), await values(n), { rtol: 1e-6 });
+    assert.deepEqual(await values(outs[1]), await values(c));
+    assert.deepEqual(await values(outs[2]), await values(r));
+    const idx = mx.nd.contrib.indexArray(img, { axes: [2, 0] });
+    assert.deepEqual([...outs[3].shape], [2, 2, 3, 2]);
+    assert.deepEqual(await values(outs[3]), await values(idx));
+    assert.deepEqual((await values(idx)).slice(0, 6), [0, 0, 1, 0, 2, 0]);
+    ex.dispose();
+  },
+  { dtypes: ["uint8", "int64"] },
+);
+
+Deno.test("image operators and index_array: bad shapes and parameters are named", () => {
+  const img = mx.nd.zeros([4, 5, 3]);
+  assert.throws(
+    () => mx.nd.image.crop(img, 3, 0, 3, 2),
+    /_image_crop: the window x=3, y=0, width=3, height=2 does not fit the image/,
+  );
+  assert.throws(
+    () => mx.nd.image.normalize(mx.nd.zeros([2, 4, 4]), 0.5, 1),
+    /_image_normalize: the tensor must have 1 or 3 channels/,
+  );
+  assert.throws(
+    () => mx.nd.image.normalize(mx.nd.zeros([3, 4, 4]), [0.1, 0.2], 1),
+    /_image_normalize: mean must have 1 or 3 elements/,
+  );
+  assert.throws(() => mx.nd.image.toTensor(mx.nd.zeros([4, 5])), /_image_to_tensor: data must be/);
+  assert.throws(() => mx.nd.image.resize(img, [2, 2, 2]), /_image_resize: size must be/);
+  assert.throws(() => mx.nd.image.resize(img, 2, false, 4), /Lanczos/);
+  assert.throws(
+    () => mx.nd.contrib.indexArray(img, { axes: [3] }),
+    /_contrib_index_array: axes: axis 3 is out of range/,
   );
 });

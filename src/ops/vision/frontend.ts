@@ -20,4 +20,5 @@ export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   MultiBoxPrior: { op: "_contrib_MultiBoxPrior" },
   MultiBoxTarget: { op: "_contrib_MultiBoxTarget", allOutputs: true },
   MultiBoxDetection: { op: "_contrib_MultiBoxDetection" },
+  indexArray: { op: "_contrib_index_array" }, // #19 ops-rest
 };
