@@ -33,6 +33,7 @@ import { VISION_OPS } from "./vision/mod.ts";
 import { RANDOM_PDF_OPS } from "./random_pdf.ts"; // #19 ops-rest
 import { INDEX_ARRAY_OPS } from "./index_array.ts"; // #19 ops-rest
 import { IMAGE_OPS } from "./image_ops.ts"; // #19 ops-rest
+import { NORM_CONTRIB_OPS } from "./nn/norm_contrib.ts"; // #19 ops-rest
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -63,6 +64,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...RANDOM_PDF_OPS, // #19 ops-rest
   ...INDEX_ARRAY_OPS, // #19 ops-rest
   ...IMAGE_OPS, // #19 ops-rest
+  ...NORM_CONTRIB_OPS, // #19 ops-rest
 ];
 
 const byName = new Map<string, OpDef>();

@@ -692,6 +692,18 @@ const CASES: Record<string, Case[]> = {
     { shapes: [[4, 5, 3]], params: { x: 1, y: 2, width: 3, height: 2 } },
     { shapes: [[2, 3, 3, 1]], params: { x: 0, y: 1, width: 2, height: 2 } },
   ],
+  _contrib_BatchNormWithReLU: [{
+    shapes: [[2, 3, 2], [3], [3], [3], [3]],
+    params: { useGlobalStats: true, fixGamma: false },
+    lo: 0.1,
+    hi: 1,
+  }],
+  _contrib_SyncBatchNorm: [{
+    shapes: [[2, 3, 2], [3], [3], [3], [3]],
+    params: { useGlobalStats: true, fixGamma: false, key: "bn0" },
+    lo: 0.1,
+    hi: 1,
+  }],
 };
 
 function isDifferentiable(name: string): boolean {

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import * as mx from "../../mod.ts";
-import { assertClose, backendTest, values } from "../_harness.ts";
+import { assertClose, backendTest, randomValues, values } from "../_harness.ts";
 
 interface Encoded {
   values: number[];
@@ -224,5 +224,41 @@ Deno.test("image operators and index_array: bad shapes and parameters are named"
   assert.throws(
     () => mx.nd.contrib.indexArray(img, { axes: [3] }),
     /_contrib_index_array: axes: axis 3 is out of range/,
+  );
+});
+
+backendTest("contrib BatchNormWithReLU and SyncBatchNorm (ndev=1) are BatchNorm's", async () => {
+  const data = randomValues(24, 5, -2, 2);
+  const x = mx.nd.array(data, { shape: [2, 3, 4] });
+  const g = mx.nd.array([1, 2, 0.5]), b = mx.nd.array([-1, 0, 0.5]);
+  const stats = () => [mx.nd.array([0.1, 0, -0.1]), mx.nd.array([1, 2, 0.5])];
+  const [m0, v0] = stats(), [m1, v1] = stats(), [m2, v2] = stats();
+  const opts = { fixGamma: false, momentum: 0.8 };
+  const [ref, refMean, refVar] = mx.autograd.trainMode(() =>
+    mx.engine.invokeOp("BatchNorm", [x, g, b, m0, v0], { ...opts, outputMeanVar: true })
+  );
+  const withRelu = mx.autograd.trainMode(() =>
+    mx.nd.contrib.BatchNormWithReLU(x, g, b, m1, v1, { ...opts, outputMeanVar: true })
+  ) as unknown as mx.NDArray[];
+  const sync = mx.autograd.trainMode(() =>
+    mx.nd.contrib.SyncBatchNorm(x, g, b, m2, v2, { ...opts, key: "bn0" })
+  ) as mx.NDArray;
+  assertClose(await values(withRelu[0]), (await values(ref)).map((v) => Math.max(v, 0)));
+  assertClose(await values(withRelu[1]), await values(refMean));
+  assertClose(await values(withRelu[2]), await values(refVar));
+  assertClose(await values(sync), await values(ref));
+  // The moving statistics move as BatchNorm's do.
+  assert.notDeepEqual(await values(m0), [0.1, 0, -0.1], "training updates the moving mean");
+  for (const [m, v] of [[m1, v1], [m2, v2]]) {
+    assertClose(await values(m), await values(m0));
+    assertClose(await values(v), await values(v0));
+  }
+  // Symbol JSON names the operators as MXNet does.
+  const s = mx.sym.contrib.SyncBatchNorm(mx.sym.var("x"), { key: "bn0", name: "sbn" });
+  assert.match(s.toJSON(), /"op": "_contrib_SyncBatchNorm"/);
+  assert.deepEqual(s.listAuxiliaryStates(), ["sbn_moving_mean", "sbn_moving_var"]);
+  assert.throws(
+    () => mx.nd.contrib.SyncBatchNorm(x, g, b, m2, v2, { key: "bn0", ndev: 2 }),
+    /_contrib_SyncBatchNorm: ndev=2 needs batch statistics summed across 2 devices/,
   );
 });

@@ -21,4 +21,6 @@ export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   MultiBoxTarget: { op: "_contrib_MultiBoxTarget", allOutputs: true },
   MultiBoxDetection: { op: "_contrib_MultiBoxDetection" },
   indexArray: { op: "_contrib_index_array" }, // #19 ops-rest
+  BatchNormWithReLU: { op: "_contrib_BatchNormWithReLU", manyOutputs: true }, // #19 ops-rest
+  SyncBatchNorm: { op: "_contrib_SyncBatchNorm", manyOutputs: true }, // #19 ops-rest
 };
