@@ -333,6 +333,7 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   randomPdfNegativeBinomial: plain("_random_pdf_negative_binomial"),
   randomPdfGeneralizedNegativeBinomial: plain("_random_pdf_generalized_negative_binomial"),
   randomPdfDirichlet: plain("_random_pdf_dirichlet"),
+  IdentityAttachKLSparseReg: plain("IdentityAttachKLSparseReg"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

@@ -18,4 +18,5 @@ export * from "./optimizer_ops.ts";
 export * from "./vision.ts";
 export * from "./random_pdf.ts"; // #19 ops-rest
 export * as image from "./image_ops.ts"; // #19 ops-rest
+export * from "./sparse_reg.ts"; // #19 ops-rest
 export * as contrib from "./contrib.ts";

@@ -71,6 +71,10 @@ function rnnCase(mode: RnnMode, withLengths: boolean): Case {
   };
 }
 
+/** IdentityAttachKLSparseReg's starting running means (its gradient case). */
+const KL_MOVING_AVG = [0.3, 0.5, 0.4];
+const KL_PARAMS = { penalty: 0.5, sparsenessTarget: 0.2, momentum: 0.6 };
+
 const CASES: Record<string, Case[]> = {
   negative: [{ shapes: [[2, 3]] }],
   abs: [{ shapes: [[2, 3]], lo: 0.1, hi: 1 }],
@@ -703,6 +707,25 @@ const CASES: Record<string, Case[]> = {
     params: { useGlobalStats: true, fixGamma: false, key: "bn0" },
     lo: 0.1,
     hi: 1,
+  }],
+  // The attached gradient is the derivative of a potential the forward does not compute:
+  // N / (1 - momentum) * penalty * sum_c KL-terms of the updated running mean m_c. The
+  // objective adds it behind BlockGrad, so only the finite differences see it.
+  IdentityAttachKLSparseReg: [{
+    shapes: [[4, 3], [3]],
+    fixed: { 1: KL_MOVING_AVG },
+    lo: 0.2,
+    hi: 0.8,
+    params: KL_PARAMS,
+    objective: ([x, m]) => {
+      const { penalty, sparsenessTarget: rho, momentum } = KL_PARAMS;
+      const y = call("IdentityAttachKLSparseReg", [x, m], KL_PARAMS);
+      const start = mx.nd.array(KL_MOVING_AVG, { dtype: x.dtype });
+      const avg = start.mul(momentum).add(x.mean({ axis: 0 }).mul(1 - momentum));
+      const kl = avg.log().mul(-rho).sub(avg.neg().add(1).log().mul(1 - rho)).sum();
+      const potential = kl.mul(penalty * x.shape[0] / (1 - momentum));
+      return weighted(y).add(call("BlockGrad", [potential]));
+    },
   }],
 };
 

@@ -262,3 +262,25 @@ backendTest("contrib BatchNormWithReLU and SyncBatchNorm (ndev=1) are BatchNorm'
     /_contrib_SyncBatchNorm: ndev=2 needs batch statistics summed across 2 devices/,
   );
 });
+
+backendTest(
+  "IdentityAttachKLSparseReg: identity forward, KL penalty gradient, running mean",
+  async () => {
+    const x = mx.nd.array([0.2, 0.4, 0.6, 0.8, 0.3, 0.5], { shape: [2, 3] });
+    const avg = mx.nd.array([0.3, 0.5, 0.4]);
+    x.attachGrad();
+    const params = { penalty: 0.5, sparsenessTarget: 0.2 };
+    const y = mx.autograd.record(() => mx.nd.IdentityAttachKLSparseReg(x, avg, params));
+    assertClose(await values(y), await values(x));
+    y.backward(mx.nd.ones([2, 3]));
+    // moving_avg = 0.9 * avg + 0.1 * batch mean; grad = 1 + 0.5 (-0.2 / m + 0.8 / (1 - m)).
+    const m = [0.9 * 0.3 + 0.1 * 0.5, 0.9 * 0.5 + 0.1 * 0.35, 0.9 * 0.4 + 0.1 * 0.55];
+    assertClose(await values(avg), m, { rtol: 1e-6 });
+    const g = m.map((v) => 1 + 0.5 * (-0.2 / v + 0.8 / (1 - v)));
+    assertClose(await values(x.grad!), [...g, ...g], { rtol: 1e-5 });
+    assert.throws(
+      () => mx.nd.IdentityAttachKLSparseReg(mx.nd.zeros([2, 3, 2]), mx.nd.zeros([3])),
+      /IdentityAttachKLSparseReg: data must be \(batch, units\)/,
+    );
+  },
+);

@@ -304,6 +304,7 @@ const CASES: Record<string, Case[]> = {
     inputs: [ints(x23, [0, 1, 2, 3, 4, 0]), pos([2]), pos([2])],
   }],
   randomPdfDirichlet: [{ inputs: [pos([2, 4, 3]), pos([2, 3])], args: [{ isLog: true }] }],
+  IdentityAttachKLSparseReg: [{ inputs: [pos(x23), ints([3], [0.3, 0.5, 0.4])] }],
 };
 
 /**
