@@ -35,6 +35,7 @@ import { INDEX_ARRAY_OPS } from "./index_array.ts"; // #19 ops-rest
 import { IMAGE_OPS } from "./image_ops.ts"; // #19 ops-rest
 import { NORM_CONTRIB_OPS } from "./nn/norm_contrib.ts"; // #19 ops-rest
 import { KL_SPARSE_REG_OPS } from "./nn/kl_sparse_reg.ts"; // #19 ops-rest
+import { UNIQUE_ZIPFIAN_OPS } from "./unique_zipfian.ts"; // #19 ops-rest
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -67,6 +68,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...IMAGE_OPS, // #19 ops-rest
   ...NORM_CONTRIB_OPS, // #19 ops-rest
   ...KL_SPARSE_REG_OPS, // #19 ops-rest
+  ...UNIQUE_ZIPFIAN_OPS, // #19 ops-rest
 ];
 
 const byName = new Map<string, OpDef>();

@@ -284,3 +284,39 @@ backendTest(
     );
   },
 );
+
+backendTest(
+  "_sample_unique_zipfian: distinct log-uniform classes, MXNet's draw frequencies",
+  async () => {
+    const draw = (rangeMax: number, shape: number[]) =>
+      mx.engine.invokeOp("_sample_unique_zipfian", [], { rangeMax, shape });
+    mx.random.seed(7);
+    const [samples, tries] = draw(50, [200, 8]);
+    assert.equal(samples.dtype, "int64");
+    assert.deepEqual([...samples.shape], [200, 8]);
+    assert.deepEqual([...tries.shape], [200]);
+    const s = await values(samples), t = await values(tries);
+    for (let row = 0; row < 200; row++) {
+      const picked = s.slice(row * 8, row * 8 + 8);
+      assert.equal(new Set(picked).size, 8, "distinct per row");
+      assert.ok(picked.every((v) => Number.isInteger(v) && v >= 0 && v < 50));
+      assert.ok(t[row] >= 8, "at least one draw per sample");
+    }
+    // One sample per row is one draw: round(exp(u log R)) - 1 is k with probability
+    // log((k + 1.5) / (k + 0.5)) / log R (the ends clipped to [1, R]).
+    const rows = 20000, R = 10;
+    const [first] = draw(R, [rows, 1]);
+    const counts = new Array(R).fill(0);
+    for (const v of await values(first)) counts[v]++;
+    for (let k = 0; k < R; k++) {
+      const p = (Math.log(Math.min(k + 1.5, R)) - Math.log(Math.max(k + 0.5, 1))) / Math.log(R);
+      const sd = Math.sqrt(p * (1 - p) / rows);
+      assert.ok(Math.abs(counts[k] / rows - p) < 5 * sd, `class ${k}: ${counts[k] / rows} vs ${p}`);
+    }
+    // The same seed gives the same samples.
+    mx.random.seed(7);
+    assert.deepEqual(await values(draw(50, [200, 8])[0]), s);
+    assert.throws(() => draw(4, [2, 5]), /cannot draw 5 distinct classes from range_max=4/);
+  },
+  { dtypes: ["int64"], hostCompute: true },
+);
