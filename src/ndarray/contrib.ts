@@ -11,16 +11,29 @@
  * @module
  */
 import type * as O from "../ops/vision/options.ts";
+import type { IndexArrayOptions } from "../ops/index_array.ts";
+import type { BatchNormOptions } from "../ops/nn/options.ts";
+import type { SyncBatchNormOptions } from "../ops/nn/norm_contrib.ts";
 import { VISION_CONTRIB_FUNCTIONS } from "../ops/vision/frontend.ts";
+import { isOptions } from "../ops/frontend.ts";
 import { callNd } from "./_frontend.ts";
 import type { NDArray } from "./ndarray.ts";
+
+/** The options object a call ends with, if any. */
+function lastOptions(args: ArrayLike<unknown>): Record<string, unknown> | undefined {
+  const last = args[args.length - 1];
+  return isOptions(last) ? last as Record<string, unknown> : undefined;
+}
 
 /** The `mx.nd.contrib` function `fn` of the contrib table. */
 function contribFunction<F>(fn: string): F {
   const spec = VISION_CONTRIB_FUNCTIONS[fn];
   const f = function (this: unknown): NDArray | NDArray[] {
     const outs = callNd(`contrib.${fn}`, arguments, spec);
-    return spec.allOutputs ? outs : outs[0];
+    if (spec.allOutputs) return outs;
+    // The BatchNorm variants return their mean and variance only with outputMeanVar, as
+    // MXNet's do (applyOp returns the hidden outputs too).
+    return spec.manyOutputs && lastOptions(arguments)?.outputMeanVar ? outs : outs[0];
   };
   return f as F;
 }
@@ -69,3 +82,19 @@ export const MultiBoxTarget: O.VisionListFn<NDArray, O.MultiBoxTargetOptions<NDA
 /** SSD detections [B, N, 6]: class, score, box (`_contrib_MultiBoxDetection`). */
 export const MultiBoxDetection: O.VisionFn<NDArray, O.MultiBoxDetectionOptions<NDArray>> =
   contribFunction("MultiBoxDetection");
+/**
+ * Every element's index along `axes` (default all), int64 [...data.shape, axes.length]
+ * (`_contrib_index_array`).
+ */
+export const indexArray: O.VisionFn<NDArray, IndexArrayOptions<NDArray>> = contribFunction(
+  "indexArray",
+);
+/** BatchNorm then relu on its output (`_contrib_BatchNormWithReLU`). */
+export const BatchNormWithReLU: O.VisionFn<NDArray, Partial<BatchNormOptions<NDArray>>> =
+  contribFunction(
+    "BatchNormWithReLU",
+  );
+/** BatchNorm over axis 1 (`_contrib_SyncBatchNorm`); `ndev` > 1 is not available. */
+export const SyncBatchNorm: O.VisionFn<NDArray, SyncBatchNormOptions<NDArray>> = contribFunction(
+  "SyncBatchNorm",
+);

@@ -23,4 +23,7 @@ export type * from "../ops/nn/options.ts";
 export * from "./optimizer_ops.ts";
 export * from "./vision.ts";
 export * from "./custom.ts";
+export * from "./random_pdf.ts";
+export * as image from "./image_ops.ts";
+export * from "./sparse_reg.ts";
 export * as contrib from "./contrib.ts";

@@ -12,6 +12,8 @@ import { invoke } from "./apply.ts";
 import type { NDArray } from "./ndarray.ts";
 import type { SampleOptions } from "./ops.ts";
 import { seed as reseed } from "./random_state.ts";
+import * as pdf from "./random_pdf.ts";
+import type { PdfFn } from "../ops/random_pdf_options.ts";
 
 const SAMPLE_OPTIONS = ["ctx", "dtype"];
 
@@ -209,3 +211,22 @@ export function multinomial(
   const outs = invoke("_sample_multinomial", [data], { shape: s, ...opts });
   return opts.getProb ? [outs[0], outs[1]] : outs[0];
 }
+
+// MXNet's `mx.nd.random.pdf_*`, the same functions as `mx.nd.random_pdf_*`.
+/** Uniform density on [low, high): `pdfUniform(sample, low, high, { isLog })`. */
+export const pdfUniform: PdfFn<NDArray> = pdf.randomPdfUniform;
+/** Normal density: `pdfNormal(sample, mu, sigma, { isLog })`. */
+export const pdfNormal: PdfFn<NDArray> = pdf.randomPdfNormal;
+/** Gamma density (shape `alpha`, rate `beta`): `pdfGamma(sample, alpha, beta)`. */
+export const pdfGamma: PdfFn<NDArray> = pdf.randomPdfGamma;
+/** Exponential density (rate `lam`): `pdfExponential(sample, lam)`. */
+export const pdfExponential: PdfFn<NDArray> = pdf.randomPdfExponential;
+/** Poisson probability (rate `lam`): `pdfPoisson(sample, lam)`. */
+export const pdfPoisson: PdfFn<NDArray> = pdf.randomPdfPoisson;
+/** Negative binomial probability (limit `k`, failure probability `p`). */
+export const pdfNegativeBinomial: PdfFn<NDArray> = pdf.randomPdfNegativeBinomial;
+/** Negative binomial probability (mean `mu`, dispersion `alpha`). */
+export const pdfGeneralizedNegativeBinomial: PdfFn<NDArray> =
+  pdf.randomPdfGeneralizedNegativeBinomial;
+/** Dirichlet density: alpha [P..., k], sample [P..., N..., k] -> [P..., N...]. */
+export const pdfDirichlet: PdfFn<NDArray> = pdf.randomPdfDirichlet;

@@ -323,6 +323,16 @@ export const FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   BilinearSampler: plain("BilinearSampler"),
   SpatialTransformer: plain("SpatialTransformer"),
   Correlation: plain("Correlation"),
+
+  randomPdfUniform: plain("_random_pdf_uniform"),
+  randomPdfNormal: plain("_random_pdf_normal"),
+  randomPdfGamma: plain("_random_pdf_gamma"),
+  randomPdfExponential: plain("_random_pdf_exponential"),
+  randomPdfPoisson: plain("_random_pdf_poisson"),
+  randomPdfNegativeBinomial: plain("_random_pdf_negative_binomial"),
+  randomPdfGeneralizedNegativeBinomial: plain("_random_pdf_generalized_negative_binomial"),
+  randomPdfDirichlet: plain("_random_pdf_dirichlet"),
+  IdentityAttachKLSparseReg: plain("IdentityAttachKLSparseReg"),
 };
 
 /** The spec of function `fn`; throws for a name the table lacks (a front-end bug). */

@@ -31,6 +31,12 @@ import { LINALG_FACTOR_OPS } from "./linalg_factor.ts";
 import { RANDOM_DIST_OPS } from "./random_dists.ts";
 import { VISION_OPS } from "./vision/mod.ts";
 import { CUSTOM_OPS } from "./custom.ts";
+import { RANDOM_PDF_OPS } from "./random_pdf.ts";
+import { INDEX_ARRAY_OPS } from "./index_array.ts";
+import { IMAGE_OPS } from "./image_ops.ts";
+import { NORM_CONTRIB_OPS } from "./nn/norm_contrib.ts";
+import { KL_SPARSE_REG_OPS } from "./nn/kl_sparse_reg.ts";
+import { UNIQUE_ZIPFIAN_OPS } from "./unique_zipfian.ts";
 
 /** Every registered operator, once. */
 export const ALL_OPS: readonly OpDef[] = [
@@ -59,6 +65,12 @@ export const ALL_OPS: readonly OpDef[] = [
   ...RANDOM_DIST_OPS,
   ...VISION_OPS,
   ...CUSTOM_OPS,
+  ...RANDOM_PDF_OPS,
+  ...INDEX_ARRAY_OPS,
+  ...IMAGE_OPS,
+  ...NORM_CONTRIB_OPS,
+  ...KL_SPARSE_REG_OPS,
+  ...UNIQUE_ZIPFIAN_OPS,
 ];
 
 const byName = new Map<string, OpDef>();

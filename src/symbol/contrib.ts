@@ -5,6 +5,9 @@
  */
 import { parseCall } from "../ops/frontend.ts";
 import type * as O from "../ops/vision/options.ts";
+import type { IndexArrayOptions } from "../ops/index_array.ts";
+import type { BatchNormOptions } from "../ops/nn/options.ts";
+import type { SyncBatchNormOptions } from "../ops/nn/norm_contrib.ts";
 import { VISION_CONTRIB_FUNCTIONS } from "../ops/vision/frontend.ts";
 import { SYM } from "./_frontend.ts";
 import { createSymbol, type Symbol } from "./symbol.ts";
@@ -65,3 +68,19 @@ export const MultiBoxTarget: O.VisionListFn<Symbol, O.MultiBoxTargetOptions<Symb
 /** SSD detections [B, N, 6]: class, score, box (`_contrib_MultiBoxDetection`). */
 export const MultiBoxDetection: O.VisionFn<Symbol, O.MultiBoxDetectionOptions<Symbol>> =
   contribFunction("MultiBoxDetection");
+/**
+ * Every element's index along `axes` (default all), int64 [...data.shape, axes.length]
+ * (`_contrib_index_array`).
+ */
+export const indexArray: O.VisionFn<Symbol, IndexArrayOptions<Symbol>> = contribFunction(
+  "indexArray",
+);
+/** BatchNorm then relu on its output (`_contrib_BatchNormWithReLU`). */
+export const BatchNormWithReLU: O.VisionFn<Symbol, Partial<BatchNormOptions<Symbol>>> =
+  contribFunction(
+    "BatchNormWithReLU",
+  );
+/** BatchNorm over axis 1 (`_contrib_SyncBatchNorm`); `ndev` > 1 is not available. */
+export const SyncBatchNorm: O.VisionFn<Symbol, SyncBatchNormOptions<Symbol>> = contribFunction(
+  "SyncBatchNorm",
+);

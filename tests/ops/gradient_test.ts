@@ -71,6 +71,10 @@ function rnnCase(mode: RnnMode, withLengths: boolean): Case {
   };
 }
 
+/** IdentityAttachKLSparseReg's starting running means (its gradient case). */
+const KL_MOVING_AVG = [0.3, 0.5, 0.4];
+const KL_PARAMS = { penalty: 0.5, sparsenessTarget: 0.2, momentum: 0.6 };
+
 const CASES: Record<string, Case[]> = {
   negative: [{ shapes: [[2, 3]] }],
   abs: [{ shapes: [[2, 3]], lo: 0.1, hi: 1 }],
@@ -644,9 +648,86 @@ const CASES: Record<string, Case[]> = {
       params: { kernelSize: 3, maxDisplacement: 1, padSize: 1, isMultiply: false },
     },
   ],
-  // --- #19 custom-op ---
   // A TypeScript operator (registered below): its user-written backward is checked.
   Custom: [{ shapes: [[2, 3], [2, 3]], params: { opType: "gradient_test_tanh_mul", scale: 1.5 } }],
+  // Densities need positive scales and rates (lo/hi); the discrete distributions' samples
+  // are fixed counts (MXNet gives them no gradient, a finite difference would).
+  _random_pdf_uniform: [{ shapes: [[2, 3], [2], [2]], fixed: { 1: [-1, -0.5] }, lo: 0.2, hi: 1.5 }],
+  _random_pdf_normal: [
+    { shapes: [[2, 3], [2], [2]], lo: 0.2, hi: 1.5 },
+    { shapes: [[2, 2], [2, 2], [2, 2]], lo: 0.2, hi: 1.5, params: { isLog: true } },
+  ],
+  _random_pdf_gamma: [{ shapes: [[2, 3], [2], [2]], lo: 0.4, hi: 1.5 }, {
+    shapes: [[3], [3], [3]],
+    lo: 0.4,
+    hi: 1.5,
+    params: { isLog: true },
+  }],
+  _random_pdf_exponential: [{ shapes: [[2, 3], [2]], lo: 0.2, hi: 1.5 }],
+  _random_pdf_poisson: [{
+    shapes: [[2, 3], [2]],
+    fixed: { 0: [0, 1, 2, 3, 1, 0] },
+    lo: 0.2,
+    hi: 1.5,
+  }],
+  _random_pdf_negative_binomial: [{
+    shapes: [[2, 3], [2], [2]],
+    fixed: { 0: [0, 1, 2, 3, 1, 0] },
+    lo: 0.2,
+    hi: 0.9,
+    params: { isLog: true },
+  }],
+  _random_pdf_generalized_negative_binomial: [{
+    shapes: [[2, 3], [2], [2]],
+    fixed: { 0: [0, 1, 2, 3, 1, 0] },
+    lo: 0.2,
+    hi: 1.5,
+  }],
+  _random_pdf_dirichlet: [{ shapes: [[2, 3], [3]], lo: 0.2, hi: 1.5 }, {
+    shapes: [[2, 2, 3], [2, 3]],
+    lo: 0.2,
+    hi: 1.5,
+    params: { isLog: true },
+  }],
+  _image_normalize: [
+    { shapes: [[3, 2, 2]], params: { mean: [0.1, 0.2, 0.3], std: [0.5, 2, 1.5] } },
+    { shapes: [[2, 1, 2, 3]], params: { mean: [0.4], std: [0.25] } },
+  ],
+  _image_crop: [
+    { shapes: [[4, 5, 3]], params: { x: 1, y: 2, width: 3, height: 2 } },
+    { shapes: [[2, 3, 3, 1]], params: { x: 0, y: 1, width: 2, height: 2 } },
+  ],
+  _contrib_BatchNormWithReLU: [{
+    shapes: [[2, 3, 2], [3], [3], [3], [3]],
+    params: { useGlobalStats: true, fixGamma: false },
+    lo: 0.1,
+    hi: 1,
+  }],
+  _contrib_SyncBatchNorm: [{
+    shapes: [[2, 3, 2], [3], [3], [3], [3]],
+    params: { useGlobalStats: true, fixGamma: false, key: "bn0" },
+    lo: 0.1,
+    hi: 1,
+  }],
+  // The attached gradient is the derivative of a potential the forward does not compute:
+  // N / (1 - momentum) * penalty * sum_c KL-terms of the updated running mean m_c. The
+  // objective adds it behind BlockGrad, so only the finite differences see it.
+  IdentityAttachKLSparseReg: [{
+    shapes: [[4, 3], [3]],
+    fixed: { 1: KL_MOVING_AVG },
+    lo: 0.2,
+    hi: 0.8,
+    params: KL_PARAMS,
+    objective: ([x, m]) => {
+      const { penalty, sparsenessTarget: rho, momentum } = KL_PARAMS;
+      const y = call("IdentityAttachKLSparseReg", [x, m], KL_PARAMS);
+      const start = mx.nd.array(KL_MOVING_AVG, { dtype: x.dtype });
+      const avg = start.mul(momentum).add(x.mean({ axis: 0 }).mul(1 - momentum));
+      const kl = avg.log().mul(-rho).sub(avg.neg().add(1).log().mul(1 - rho)).sum();
+      const potential = kl.mul(penalty * x.shape[0] / (1 - momentum));
+      return weighted(y).add(call("BlockGrad", [potential]));
+    },
+  }],
 };
 
 /** y = scale * tanh(a) * b, with the hand-written backward the Custom case checks. */

@@ -288,6 +288,22 @@ const CASES: Record<string, Case[]> = {
     args: [{ targetShape: [2, 2], transformType: "affine", samplerType: "bilinear" }],
   }],
   Correlation: [{ inputs: [[1, 2, 3, 3], [1, 2, 3, 3]], args: [{ padSize: 1 }] }],
+  randomPdfUniform: [{ inputs: [pos(x23), ints([2], [0, 0.1]), ints([2], [1.5, 2])] }],
+  randomPdfNormal: [{ inputs: [x23, [2], pos([2])] }, {
+    inputs: [x23, [2], pos([2])],
+    args: [{ isLog: true }],
+  }],
+  randomPdfGamma: [{ inputs: [pos(x23), pos([2]), pos([2])], args: [{ isLog: true }] }],
+  randomPdfExponential: [{ inputs: [pos(x23), pos([2])] }],
+  randomPdfPoisson: [{ inputs: [ints(x23, [0, 1, 2, 3, 4, 0]), pos([2])] }],
+  randomPdfNegativeBinomial: [{
+    inputs: [ints(x23, [0, 1, 2, 3, 4, 0]), pos([2]), ints([2], [0.3, 0.6])],
+  }],
+  randomPdfGeneralizedNegativeBinomial: [{
+    inputs: [ints(x23, [0, 1, 2, 3, 4, 0]), pos([2]), pos([2])],
+  }],
+  randomPdfDirichlet: [{ inputs: [pos([2, 4, 3]), pos([2, 3])], args: [{ isLog: true }] }],
+  IdentityAttachKLSparseReg: [{ inputs: [pos(x23), ints([3], [0.3, 0.5, 0.4])] }],
 };
 
 /**

@@ -20,4 +20,7 @@ export const VISION_CONTRIB_FUNCTIONS: Readonly<Record<string, FnSpec>> = {
   MultiBoxPrior: { op: "_contrib_MultiBoxPrior" },
   MultiBoxTarget: { op: "_contrib_MultiBoxTarget", allOutputs: true },
   MultiBoxDetection: { op: "_contrib_MultiBoxDetection" },
+  indexArray: { op: "_contrib_index_array" },
+  BatchNormWithReLU: { op: "_contrib_BatchNormWithReLU", manyOutputs: true },
+  SyncBatchNorm: { op: "_contrib_SyncBatchNorm", manyOutputs: true },
 };
