@@ -16,12 +16,7 @@ import { array, zeros } from "../ndarray/creation.ts";
 import type { ArrayLikeInput } from "../ndarray/input.ts";
 import { NDArray } from "../ndarray/ndarray.ts";
 import { keep } from "../ndarray/scope.ts";
-import {
-  create as createInit,
-  InitDesc,
-  Initializer,
-  Uniform,
-} from "../initializer/initializer.ts";
+import { create as createInit, Initializer, Uniform } from "../initializer/initializer.ts";
 import { type Symbol, Variable } from "../symbol/symbol.ts";
 
 /** How `backward` writes a parameter's gradient. */
@@ -300,8 +295,10 @@ export class Parameter {
       let data = d.data;
       if (!data) {
         data = zeros(shape, { dtype: this.#dtype, ctx: cpu() });
-        if (d.init !== null) createInit(d.init).initWeight(this.name, data);
-        else createInit(d.defaultInit).init(new InitDesc(this.name), data);
+        // As MXNet's Gluon: the parameter's own initializer, else the block's default, runs
+        // its weight rule whatever the name (no name patterns: a `crf_transitions` is filled
+        // as a weight; layers give their biases and gammas their own initializers).
+        createInit(d.init ?? d.defaultInit).initWeight(this.name, data);
       }
       this.#initImpl(data, d.ctx);
       data.dispose();

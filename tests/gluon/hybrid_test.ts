@@ -343,8 +343,10 @@ Deno.test("SymbolBlock wraps a Symbol: deferred shapes from the first input, Sym
   const out = mx.sym.Activation({ data: fc, actType: "relu", name: "act" });
   const net = new mx.gluon.SymbolBlock(out, data);
   assert.deepEqual([...net.collectParams().keys()], ["fc_weight", "fc_bias"]);
+  // The block's initializer fills every parameter without one of its own, bias included, by
+  // its weight rule (MXNet's Gluon): 5 inputs of 1 times weights of 1, plus a bias of 1.
   net.initialize(new mx.init.One());
-  assert.deepEqual(await values(net.forward(mx.nd.ones([2, 5]))), new Array(6).fill(5));
+  assert.deepEqual(await values(net.forward(mx.nd.ones([2, 5]))), new Array(6).fill(6));
   assert.deepEqual(net.collectParams().at("fc_weight").shape, [3, 5]);
   const composed = net.forward(mx.sym.Variable("x"));
   assert.deepEqual(composed.listArguments(), ["x", "fc_weight", "fc_bias"]);

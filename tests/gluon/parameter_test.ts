@@ -196,3 +196,17 @@ Deno.test("Parameter: unknown options are a ParamError naming the nearest key", 
     /stype row_sparse is not supported/,
   );
 });
+
+Deno.test("Parameter: without an initializer of its own, the default's weight rule fills it, whatever its name", async () => {
+  // MXNet's Gluon passes the default as the parameter's `__init__`: no name patterns, so a
+  // parameter named like lstm_crf's transition matrix initialises (it threw "unknown
+  // initialization pattern" before), and a "bias" gets the default's values too.
+  const transitions = new Parameter("crf_transitions", { shape: [2, 2] });
+  const bias = new Parameter("fc_bias", { shape: [3] });
+  for (const p of [transitions, bias]) {
+    p.initialize(null, { defaultInit: new mx.init.Constant(0.5) });
+  }
+  assert.deepEqual(await values(transitions.data()), [0.5, 0.5, 0.5, 0.5]);
+  assert.deepEqual(await values(bias.data()), [0.5, 0.5, 0.5]);
+  for (const p of [transitions, bias]) p.dispose();
+});
