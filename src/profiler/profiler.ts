@@ -125,9 +125,11 @@ export function setConfig(opts: ProfilerConfig = {}): void {
   checkOptions("profiler.setConfig", opts, CONFIG_KEYS);
   for (const [k, v] of Object.entries(opts)) {
     if (v === undefined) continue;
-    const want = typeof DEFAULTS[k as keyof ProfilerConfig];
-    if (typeof v !== want) {
-      throw new ParamError(`profiler.setConfig: ${k} expects a ${want}, got ${describe(v)}`);
+    const def = DEFAULTS[k as keyof ProfilerConfig];
+    if (typeof v !== typeof def) {
+      throw new ParamError(
+        `profiler.setConfig: ${k} expects a ${typeof def}, got ${describe(v)}`,
+      );
     }
   }
   if (opts.profileProcess !== undefined && opts.profileProcess !== "worker") {
