@@ -196,12 +196,14 @@ export abstract class BaseModule {
   abstract bind(opts: BindOptions): void;
   /** Initialises (or copies in) the parameters. */
   abstract initParams(opts?: InitParamsOptions): void;
-  /** Sets parameters (`arg:`/`aux:` prefixes accepted). */
-  abstract setParams(
+  /** Sets the parameters: `initParams` with `forceInit` (MXNet's `BaseModule.set_params`). */
+  setParams(
     argParams: Record<string, NDArray>,
-    auxParams?: Record<string, NDArray>,
-    allowMissing?: boolean,
-  ): void;
+    auxParams: Record<string, NDArray> = {},
+    allowMissing = false,
+  ): void {
+    this.initParams({ argParams, auxParams, allowMissing, forceInit: true });
+  }
   /** Copies of the current parameters, on cpu. */
   abstract getParams(): {
     argParams: Record<string, NDArray>;

@@ -20,6 +20,7 @@ import {
   type ShapeDesc,
 } from "./base_module.ts";
 import { Module } from "./module.ts";
+import { BIND_OPTIONS } from "./_util.ts";
 
 /**
  * What a symbol generator returns for a bucket key, as MXNet's `sym_gen`:
@@ -167,14 +168,7 @@ export class BucketingModule extends BaseModule {
 
   /** Binds the default bucket's module; other buckets are bound as batches ask for them. */
   bind(opts: BindOptions): void {
-    checkOptions("BucketingModule.bind", opts, [
-      "dataShapes",
-      "labelShapes",
-      "forTraining",
-      "inputsNeedGrad",
-      "gradReq",
-      "forceRebind",
-    ]);
+    checkOptions("BucketingModule.bind", opts, BIND_OPTIONS);
     if (this.binded && !opts.forceRebind) return;
     // A rebind keeps the parameters: copy them out before the modules go.
     const saved = this.#paramsInitialized ? this.getParams() : null;
@@ -234,15 +228,6 @@ export class BucketingModule extends BaseModule {
     this.requireBound("initParams");
     this.currentModule.initParams(opts);
     this.#paramsInitialized = true;
-  }
-
-  /** Sets the (shared) parameters. */
-  setParams(
-    argParams: Record<string, NDArray>,
-    auxParams: Record<string, NDArray> = {},
-    allowMissing = false,
-  ): void {
-    this.initParams({ argParams, auxParams, allowMissing, forceInit: true });
   }
 
   /** Copies of the (shared) parameters, on cpu. */

@@ -10,7 +10,7 @@ import { readFileChecked, writeFileAtomic } from "../core/files.ts";
 import { checkOptions } from "../core/options.ts";
 import { formatShape, type Shape, shapeEqual } from "../core/shape.ts";
 import { create as createInitializer, InitDesc } from "../initializer/mod.ts";
-import { type DataBatch, DataDesc, type DataIter } from "../io/mod.ts";
+import type { DataBatch, DataDesc, DataIter } from "../io/mod.ts";
 import { create as createKV, type KVStore } from "../kvstore/mod.ts";
 import type { EvalMetric } from "../metric/mod.ts";
 import type { Monitor } from "../monitor/mod.ts";
@@ -34,7 +34,7 @@ import {
   type InitParamsOptions,
   type ShapeDesc,
 } from "./base_module.ts";
-import { asList } from "./_util.ts";
+import { asList, BIND_OPTIONS, descOf } from "./_util.ts";
 import type { Symbol } from "../symbol/symbol.ts";
 import { loadCheckpoint, saveCheckpoint } from "../model/checkpoint.ts";
 
@@ -46,10 +46,6 @@ const MODULE_OPTIONS = [
   "context",
   "fixedParamNames",
 ];
-
-function descOf(d: ShapeDesc): DataDesc {
-  return d instanceof DataDesc ? d : new DataDesc(d[0], d[1]);
-}
 
 /** Splits `n` samples over `k` devices as evenly as possible. */
 function splitSizes(n: number, k: number): number[] {
@@ -181,15 +177,7 @@ export class Module extends BaseModule {
    * initialised, and its optimizer is borrowed once it has one.
    */
   bind(opts: BindOptions & { sharedModule?: Module | null }): void {
-    checkOptions("Module.bind", opts, [
-      "dataShapes",
-      "labelShapes",
-      "forTraining",
-      "inputsNeedGrad",
-      "gradReq",
-      "forceRebind",
-      "sharedModule",
-    ]);
+    checkOptions("Module.bind", opts, [...BIND_OPTIONS, "sharedModule"]);
     if (this.binded && !opts.forceRebind) return;
     this.#disposeExecs();
     const shared = opts.sharedModule ?? null;
@@ -352,7 +340,7 @@ export class Module extends BaseModule {
   }
 
   /** Sets parameters (`arg:`/`aux:` prefixes accepted); before bind they wait for it. */
-  setParams(
+  override setParams(
     argParams: Record<string, NDArray>,
     auxParams: Record<string, NDArray> = {},
     allowMissing = false,

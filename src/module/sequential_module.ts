@@ -12,6 +12,7 @@ import type { EvalMetric } from "../metric/mod.ts";
 import type { Monitor } from "../monitor/mod.ts";
 import type { NDArray } from "../ndarray/ndarray.ts";
 import type { Symbol } from "../symbol/symbol.ts";
+import { BIND_OPTIONS, descOf } from "./_util.ts";
 import {
   BaseModule,
   type BindOptions,
@@ -124,14 +125,7 @@ export class SequentialModule extends BaseModule {
    * is bound with `inputsNeedGrad` when training, so gradients flow back through the chain.
    */
   bind(opts: BindOptions): void {
-    checkOptions("SequentialModule.bind", opts, [
-      "dataShapes",
-      "labelShapes",
-      "forTraining",
-      "inputsNeedGrad",
-      "gradReq",
-      "forceRebind",
-    ]);
+    checkOptions("SequentialModule.bind", opts, BIND_OPTIONS);
     if (this.#binded && !opts.forceRebind) return;
     this.#requireModules("bind");
     const forTraining = opts.forTraining ?? true;
@@ -193,15 +187,6 @@ export class SequentialModule extends BaseModule {
       }
     });
     this.#paramsInitialized = true;
-  }
-
-  /** Sets parameters of every module (`initParams` with `forceInit`). */
-  setParams(
-    argParams: Record<string, NDArray>,
-    auxParams: Record<string, NDArray> = {},
-    allowMissing = false,
-  ): void {
-    this.initParams({ argParams, auxParams, allowMissing, forceInit: true });
   }
 
   /** Every module's parameters in one pair of records (copies on cpu). */
@@ -308,8 +293,4 @@ export class SequentialModule extends BaseModule {
       throw new MXNetError(`SequentialModule.${where}: call initParams first`);
     }
   }
-}
-
-function descOf(d: ShapeDesc): DataDesc {
-  return d instanceof DataDesc ? d : new DataDesc(d[0], d[1]);
 }
