@@ -44,6 +44,7 @@ const SECTIONS: readonly Section[] = [
   { name: "remote", run: async () => (await import("./remote_s3.ts")).run() },
   { name: "rnn", run: async () => (await import("./rnn_vs_torch.ts")).run() },
   { name: "image", run: async () => (await import("./image_record_iter.ts")).run() },
+  { name: "linalg", run: async () => (await import("./linalg_vs_numpy.ts")).run() },
 ];
 
 async function main(args: readonly string[]): Promise<number> {
